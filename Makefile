@@ -1,0 +1,35 @@
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install demo test lint bench sample clean
+
+$(BIN)/extractscan: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(BIN)/extractscan
+
+demo: install
+	$(BIN)/extractscan scan sample_logs/requests.csv.gz --accounts sample_logs/accounts.csv
+
+test: install
+	$(BIN)/ruff check extractscan tests benchmarks
+	$(BIN)/mypy extractscan
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check extractscan tests benchmarks
+	$(BIN)/ruff format --check extractscan tests benchmarks
+	$(BIN)/mypy extractscan
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+sample: install
+	$(BIN)/extractscan simulate --rows 40000 --seed 7 --out sample_logs
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

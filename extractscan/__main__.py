@@ -1,0 +1,5 @@
+"""``python -m extractscan``."""
+
+from extractscan.cli import run
+
+run()

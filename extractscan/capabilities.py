@@ -1,0 +1,79 @@
+"""Capability pattern sets: what a prompt is trying to get out of the model.
+
+Extraction campaigns aim at a model's most valuable capabilities (DOMAIN.md): step-by-step
+reasoning, agentic tool use, coding, and grading as a reward model. Each capability is a
+*set* of case-insensitive patterns, so one phrasing alone does not define it; a prompt
+matches a capability when any pattern of the set matches.
+
+Reference: Anthropic, "Detecting and preventing distillation attacks" (February 2026),
+for the capability list; the phrasings are the common public prompt idioms for each.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+CAPABILITIES: dict[str, tuple[str, ...]] = {
+    # Chain-of-thought elicitation: asks for the reasoning itself, not just the answer.
+    "cot": (
+        r"step[- ]by[- ]step",
+        r"internal reasoning",
+        r"chain[- ]of[- ]thought",
+        r"reasoning (?:trace|process|steps)",
+        r"articulate (?:the|your) (?:\w+ )?(?:reasoning|thought)",
+        r"show (?:all )?(?:your|the) (?:work|reasoning)",
+        r"explain your reasoning",
+        r"think (?:through|carefully|aloud) ",
+    ),
+    # Agentic tool-use traces.
+    "tool_use": (
+        r"tool[_ -]?calls?\b",
+        r"function[_ -]call",
+        r"\bavailable tools\b",
+        r"\byou are an? (?:\w+ )?agent\b",
+        r"\bobservation:",
+        r"\baction input\b",
+        r"trace of (?:the )?(?:tool|actions|steps)",
+    ),
+    # Code generation.
+    "coding": (
+        r"\b(?:write|implement|generate) (?:a |an |the )?(?:\w+ ){0,3}"
+        r"(?:code|program|script|function|class|implementation)\b",
+        r"\bpython implementation\b",
+        r"\bunit tests?\b",
+        r"```",
+        r"\brefactor\b",
+        r"\b(?:def|class|import|return) \w+",
+    ),
+    # Rubric grading: using the model as a reward model.
+    "rubric": (
+        r"\brate (?:the|this) (?:following )?(?:response|answer|completion)",
+        r"\bon a scale (?:of|from) 1\b",
+        r"\brubric\b",
+        r"\b(?:score|grade) (?:the|this) (?:following )?(?:response|answer|completion)",
+        r"\bwhich (?:response|answer|completion) is better\b",
+        r"\bfrom 1 to 10\b",
+    ),
+}
+
+
+def pattern(capability: str) -> str:
+    """The combined case-insensitive regex for one capability."""
+    return "(?i)(?:" + "|".join(CAPABILITIES[capability]) + ")"
+
+
+def flags(prompt: pl.Expr) -> list[pl.Expr]:
+    """One boolean column per capability, named ``cap_<name>`` (null prompt -> false)."""
+    return [
+        prompt.str.contains(pattern(name)).fill_null(False).alias(f"cap_{name}")
+        for name in CAPABILITIES
+    ]
+
+
+def matches(text: str) -> set[str]:
+    """Capabilities a single prompt matches (for ``explain`` and tests)."""
+    return {
+        name for name in CAPABILITIES if re.search(pattern(name), text) is not None
+    }

@@ -1,0 +1,194 @@
+"""Command-line interface: parses options, calls one library function, maps errors.
+
+Exit codes: 0 success (and nothing at or above ``--fail-on``); 1 incidents at or above
+``--fail-on``; 2 usage or configuration error; 3 input error; 4 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from extractscan.errors import ExtractscanError, UsageError
+from extractscan.findings import SEVERITIES
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+
+class _ScanError(click.ClickException):
+    """A library error shown as ``Error: ...`` with the library's exit code."""
+
+    def __init__(self, exc: ExtractscanError) -> None:
+        from extractscan.escape import clean
+
+        super().__init__(clean(str(exc)))
+        self.exit_code = exc.exit_code
+
+
+def _column_option(f: F) -> F:
+    return click.option(
+        "--column",
+        "columns",
+        multiple=True,
+        metavar="CANONICAL=SOURCE",
+        help="Map a canonical column to a source column (repeatable), e.g. account=user_id.",
+    )(f)
+
+
+def _parse_columns(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values:
+        canonical, sep, source = v.partition("=")
+        if not sep or not canonical.strip() or not source.strip():
+            raise click.BadParameter(f"expected CANONICAL=SOURCE, got {v!r}", param_hint="--column")
+        out[canonical.strip()] = source.strip()
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="extractscan")
+def main() -> None:
+    """Find model-extraction (distillation) campaigns in LLM API request logs.
+
+    \b
+    Example:
+      extractscan scan logs/ --accounts accounts.parquet --fail-on high
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--accounts", type=click.Path(dir_okay=False), help="Accounts table (billing export).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="TOML config (default: ./extractscan.toml if present).")
+@_column_option
+@click.option("--format", "fmt", type=click.Choice(["terminal", "json", "markdown"]),
+              default="terminal", show_default=True, help="Report format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("--accounts-out", type=click.Path(dir_okay=False),
+              help="Write every account with score and incident (.parquet or .csv).")
+@click.option("--top", type=click.IntRange(min=1), help="Show only the first N incidents.")
+@click.option("--quiet", "-q", is_flag=True, help="Headline only.")
+@click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
+@click.option("--fail-on", type=click.Choice(SEVERITIES),
+              help="Exit 1 if any incident is at or above this severity.")
+def scan(
+    paths: tuple[str, ...],
+    accounts: str | None,
+    config_path: str | None,
+    columns: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    accounts_out: str | None,
+    top: int | None,
+    quiet: bool,
+    no_color: bool,
+    fail_on: str | None,
+) -> None:
+    """Scan request logs and print ranked incidents with their evidence.
+
+    PATHS are files, folders (searched recursively) or globs of .parquet, .csv, .tsv,
+    .jsonl or .ndjson files, each optionally .gz or .zst.
+
+    \b
+    Examples:
+      extractscan scan sample_logs/requests.csv.gz --accounts sample_logs/accounts.csv
+      extractscan scan logs/ --column account=customer_ref --format json -o report.json
+      extractscan scan 'exports/*.parquet' --fail-on high --quiet
+    """
+    from extractscan import report
+    from extractscan.accounts_out import write_accounts
+    from extractscan.config import load_config
+    from extractscan.pipeline import scan as run_scan
+    from extractscan.progress import StageProgress
+
+    color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    try:
+        cfg = load_config(config_path, _parse_columns(columns))
+        if accounts_out and Path(accounts_out).suffix.lower() not in (".csv", ".parquet"):
+            raise UsageError("--accounts-out must end in .csv or .parquet")
+        with StageProgress(enabled=not quiet) as progress:
+            findings = run_scan(list(paths), accounts=accounts, config=cfg, progress=progress)
+        if accounts_out:
+            write_accounts(findings.accounts, accounts_out)
+        if output:
+            with Path(output).open("w", encoding="utf-8", newline="\n") as fh:
+                report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
+        else:
+            report.render(findings, fmt, sys.stdout, top=top, quiet=quiet, color=color)
+    except ExtractscanError as exc:
+        raise _ScanError(exc) from exc
+    except OSError as exc:
+        raise click.ClickException(f"cannot write output: {exc}") from exc
+    if fail_on and findings.at_or_above(fail_on):
+        sys.exit(EXIT_FAIL_ON)
+
+
+@main.command()
+@click.option("--rows", type=click.IntRange(min=1000), default=40_000, show_default=True,
+              help="Request rows to generate.")
+@click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Output folder.")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv.gz", "jsonl"]),
+              default="parquet", show_default=True, help="Request log format.")
+def simulate(rows: int, seed: int, out_dir: str, fmt: str) -> None:
+    """Generate realistic logs with a planted campaign, look-alikes and ground truth.
+
+    Writes the request log, accounts.csv and truth.csv (account, group, kind).
+
+    \b
+    Example:
+      extractscan simulate --rows 1000000 --seed 1 --out /tmp/sim
+      extractscan scan /tmp/sim/requests.parquet --accounts /tmp/sim/accounts.csv \\
+          --format json -o /tmp/sim/report.json
+      extractscan evaluate --truth /tmp/sim/truth.csv /tmp/sim/report.json
+    """
+    from extractscan.simulate import simulate as run
+
+    summary = run(rows, seed, out_dir, fmt=fmt)
+    click.echo(f"wrote {summary.rows:,} rows, {summary.accounts:,} accounts to {out_dir}", err=True)
+    for name in summary.files:
+        click.echo(name)
+
+
+@main.command()
+@click.option("--truth", "truth_path", type=click.Path(exists=True, dir_okay=False),
+              required=True, help="truth.csv written by simulate.")
+@click.argument("report_path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--min-severity", type=click.Choice(SEVERITIES), default=None,
+              help="Count accounts flagged at this severity or above (default: the report's).")
+def evaluate(truth_path: str, report_path: str, min_severity: str | None) -> None:
+    """Measure a JSON report against ground truth: precision, recall, false positives.
+
+    \b
+    Example:
+      extractscan evaluate --truth sim/truth.csv sim/report.json
+    """
+    from extractscan.evaluate import evaluate as run
+    from extractscan.evaluate import format_table
+
+    try:
+        result = run(truth_path, report_path, min_severity)
+    except ExtractscanError as exc:
+        raise _ScanError(exc) from exc
+    click.echo(format_table(result))
+
+
+def run() -> None:
+    """Entry point that turns unexpected failures into exit code 4, never 0."""
+    try:
+        main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - last line of defence, reported not hidden
+        click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo("please report this with the command you ran", err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,153 @@
+"""Scan configuration: thresholds live here, once, and a TOML file may override them.
+
+Example ``extractscan.toml``::
+
+    [columns]
+    account = "customer_ref"
+
+    [severity]
+    critical = 0.80
+    high = 0.60
+    medium = 0.40
+
+    [scan]
+    flag_severity = "medium"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from extractscan.errors import UsageError
+from extractscan.findings import SEVERITIES
+from extractscan.schema import ACCOUNT_ATTRS, OPTIONAL, REQUIRED
+
+DEFAULT_CONFIG_NAME = "extractscan.toml"
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    """How shared identifiers become links between accounts."""
+
+    #: A value shared by more accounts than this is too common to be evidence
+    #: (NAT, carrier NAT, a popular framework's system prompt), per family.
+    max_accounts_per_value: dict[str, int] = field(
+        default_factory=lambda: {
+            "payment": 60,
+            "email_pattern": 400,
+            "network": 120,
+            "user_agent": 60,
+            "template": 400,
+            "co_activity": 40,
+        }
+    )
+    #: A link needs at least this much rarity-weighted evidence ...
+    min_weight: float = 4.0
+    #: ... from at least this many independent families, unless one family alone
+    #: reaches ``strong_weight``.
+    min_families: int = 2
+    strong_weight: float = 7.0
+    #: Minute bin for co-activity (same template, same bin).
+    co_activity_minutes: int = 5
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a scan can be tuned with. Defaults are the shipped, measured ones."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    severity: dict[str, float] = field(
+        default_factory=lambda: {"critical": 0.80, "high": 0.60, "medium": 0.40}
+    )
+    flag_severity: str = "medium"
+    min_incident_accounts: int = 2
+    link: LinkConfig = field(default_factory=LinkConfig)
+    sample_prompts: int = 3
+
+    def severity_of(self, score: float) -> str:
+        """Map an incident score in [0, 1] to a severity level."""
+        for level in ("critical", "high", "medium"):
+            if score >= self.severity[level]:
+                return level
+        return "low"
+
+
+def _check_columns(columns: dict[str, Any], where: str) -> dict[str, str]:
+    known = set(REQUIRED) | set(OPTIONAL) | set(ACCOUNT_ATTRS)
+    out: dict[str, str] = {}
+    for canonical, source in columns.items():
+        if canonical not in known:
+            raise UsageError(
+                f"{where}: unknown canonical column {canonical!r}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        if not isinstance(source, str) or not source:
+            raise UsageError(f"{where}: column {canonical!r} must map to a column name")
+        out[canonical] = source
+    return out
+
+
+def load_config(path: str | Path | None, overrides: dict[str, str] | None = None) -> Config:
+    """Load ``path`` (or ``./extractscan.toml`` if present) and apply column overrides.
+
+    Raises:
+        UsageError: the file is missing, is not valid TOML, or holds unknown keys.
+    """
+    cfg = Config()
+    if path is None and Path(DEFAULT_CONFIG_NAME).is_file():
+        path = DEFAULT_CONFIG_NAME
+    if path is not None:
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise UsageError(f"config file not found: {p}") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{p}: not valid TOML: {exc}") from exc
+        cfg = _apply(cfg, data, str(p))
+    if overrides:
+        cfg = replace(cfg, columns={**cfg.columns, **_check_columns(overrides, "--column")})
+    return cfg
+
+
+def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
+    allowed = {"columns", "severity", "scan", "link"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise UsageError(f"{where}: unknown section(s) {sorted(unknown)}; allowed {sorted(allowed)}")
+    if "columns" in data:
+        cfg = replace(cfg, columns=_check_columns(data["columns"], f"{where} [columns]"))
+    if "severity" in data:
+        sev = dict(cfg.severity)
+        for k, v in data["severity"].items():
+            if k not in sev or not isinstance(v, int | float):
+                raise UsageError(f"{where} [severity]: {k!r} must be one of {sorted(sev)} = number")
+            sev[k] = float(v)
+        if not sev["critical"] >= sev["high"] >= sev["medium"]:
+            raise UsageError(f"{where} [severity]: need critical >= high >= medium")
+        cfg = replace(cfg, severity=sev)
+    if "scan" in data:
+        scan = data["scan"]
+        names = {"flag_severity", "min_incident_accounts", "sample_prompts"}
+        bad = set(scan) - names
+        if bad:
+            raise UsageError(f"{where} [scan]: unknown key(s) {sorted(bad)}")
+        if "flag_severity" in scan and scan["flag_severity"] not in SEVERITIES:
+            raise UsageError(f"{where} [scan]: flag_severity must be one of {SEVERITIES}")
+        cfg = replace(cfg, **scan)
+    if "link" in data:
+        link = dict(data["link"])
+        names = {f.name for f in fields(LinkConfig)}
+        bad = set(link) - names
+        if bad:
+            raise UsageError(f"{where} [link]: unknown key(s) {sorted(bad)}")
+        if "max_accounts_per_value" in link:
+            link["max_accounts_per_value"] = {
+                **cfg.link.max_accounts_per_value,
+                **link["max_accounts_per_value"],
+            }
+        cfg = replace(cfg, link=replace(cfg.link, **link))
+    return cfg

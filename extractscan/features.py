@@ -1,0 +1,125 @@
+"""Features: per-row derived columns and per-account behaviour, as lazy polars queries.
+
+Nothing here collects; :mod:`extractscan.pipeline` collects every query of this module
+together so the input is scanned once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from extractscan.capabilities import CAPABILITIES, flags
+from extractscan.templates import wrapper
+
+CAP_COLUMNS: tuple[str, ...] = tuple(f"cap_{c}" for c in CAPABILITIES)
+
+#: Per-account feature columns that have a benign baseline in the report.
+BEHAVIOUR_FEATURES: dict[str, tuple[str, str]] = {
+    "extraction_share": ("share of prompts eliciting reasoning/tools/code/grading", "%"),
+    "cot_share": ("step-by-step reasoning prompts", "%"),
+    "tool_use_share": ("tool-use / agent trace prompts", "%"),
+    "coding_share": ("coding prompts", "%"),
+    "rubric_share": ("rubric-grading prompts", "%"),
+    "template_concentration": ("share of requests on the account's top template", "%"),
+    "hour_entropy": ("hour-of-day spread (1 = round the clock)", ""),
+    "token_ratio": ("output / input tokens", "x"),
+    "account_age_days": ("account age at first request", "days"),
+    "req_per_active_hour": ("requests per active hour", "req"),
+    "interarrival_cv": ("inter-arrival irregularity (CV)", ""),
+}
+
+
+def with_row_features(rows: pl.LazyFrame, co_minutes: int) -> pl.LazyFrame:
+    """Add the derived per-row columns later stages need.
+
+    Adds ``template`` (masked wrapper), ``cap_*`` capability flags, ``day``, ``hour``,
+    ``minute_bin`` (for co-activity) and ``ip_prefix`` (/24 for IPv4, /48 for IPv6).
+    """
+    ip = pl.col("ip").str.strip_chars()
+    v4 = ip.str.extract(r"^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$", 1)
+    v6 = ip.str.to_lowercase().str.extract(r"^([0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f]{0,4}):", 1)
+    return rows.with_columns(
+        wrapper(pl.col("prompt")).alias("template"),
+        *flags(pl.col("prompt")),
+        pl.col("timestamp").dt.date().alias("day"),
+        pl.col("timestamp").dt.hour().alias("hour"),
+        pl.col("timestamp").dt.truncate(f"{co_minutes}m").alias("minute_bin"),
+        pl.coalesce(v4 + ".0/24", v6 + "::/48").alias("ip_prefix"),
+    )
+
+
+def account_behaviour(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per account: volume, timing, tokens, content shares, attributes."""
+    secs = pl.col("timestamp").sort().diff().dt.total_seconds().drop_nulls()
+    first_text = {c: pl.col(c).drop_nulls().first() for c in ("org", "payment", "email", "country")}
+    return rows.group_by("account").agg(
+        pl.len().alias("exchanges"),
+        pl.col("timestamp").min().alias("first_seen"),
+        pl.col("timestamp").max().alias("last_seen"),
+        pl.col("day").n_unique().alias("active_days"),
+        pl.col("timestamp").dt.truncate("1h").n_unique().alias("active_hours"),
+        (secs.std() / secs.mean()).alias("interarrival_cv"),
+        pl.col("input_tokens").sum().alias("input_tokens"),
+        pl.col("output_tokens").sum().alias("output_tokens"),
+        pl.col("output_tokens").is_not_null().any().alias("_has_out"),
+        *(pl.col(c).mean().alias(c.removeprefix("cap_") + "_share") for c in CAP_COLUMNS),
+        pl.any_horizontal(*CAP_COLUMNS).mean().alias("extraction_share"),
+        pl.col("ip").n_unique().alias("distinct_ips"),
+        (pl.col("status") == "429").mean().alias("rate_limited_share"),
+        pl.col("signup_at").min().alias("signup_at"),
+        *(e.alias(c) for c, e in first_text.items()),
+    )
+
+
+def account_hours(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Normalised hour-of-day entropy per account (0 = one hour, 1 = uniform over 24).
+
+    Reference: Shannon entropy of the hour histogram, a standard bot-activity feature
+    (e.g. Chu et al., "Detecting automation of Twitter accounts", IEEE TDSC 2012).
+    """
+    counts = rows.group_by("account", "hour").agg(pl.len().alias("n"))
+    p = pl.col("n") / pl.col("n").sum()
+    return counts.group_by("account").agg(
+        (-(p * p.log()).sum() / math.log(24)).alias("hour_entropy")
+    )
+
+
+def account_templates(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Requests per (account, template), with one example prompt (the smallest)."""
+    return (
+        rows.filter(pl.col("template").is_not_null())
+        .group_by("account", "template")
+        .agg(pl.len().alias("n"), pl.col("prompt").min().alias("example"))
+    )
+
+
+def account_days(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Exchanges and output tokens per (account, UTC day)."""
+    return rows.group_by("account", "day").agg(
+        pl.len().alias("n"), pl.col("output_tokens").sum().alias("output_tokens")
+    )
+
+
+def finish_accounts(
+    behaviour: pl.DataFrame, hours: pl.DataFrame, templates: pl.DataFrame
+) -> pl.DataFrame:
+    """Join the per-account parts and derive ratio features (small frames, one row each)."""
+    conc = templates.group_by("account").agg(
+        (pl.col("n").max() / pl.col("n").sum()).alias("template_concentration")
+    )
+    out = (
+        behaviour.join(hours, on="account", how="left")
+        .join(conc, on="account", how="left")
+        .with_columns(
+            (pl.col("exchanges") / pl.col("active_hours")).alias("req_per_active_hour"),
+            pl.when(pl.col("_has_out") & (pl.col("input_tokens") > 0))
+            .then(pl.col("output_tokens") / pl.col("input_tokens"))
+            .alias("token_ratio"),
+            ((pl.col("first_seen") - pl.col("signup_at")).dt.total_seconds() / 86_400)
+            .alias("account_age_days"),
+        )
+        .drop("_has_out")
+    )
+    return out.sort("account")

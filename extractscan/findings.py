@@ -1,0 +1,127 @@
+"""Results of a scan as frozen dataclasses: every report format reads these.
+
+All text fields that came from the logs (account ids, prompts, sample values) are raw
+here; renderers escape them through :mod:`extractscan.escape`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import polars as pl
+
+#: Severity levels, lowest first.
+SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+
+
+def severity_rank(level: str) -> int:
+    """Order of a severity level (``low`` = 0 ... ``critical`` = 3)."""
+    return SEVERITIES.index(level)
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    """What was read from one input file."""
+
+    path: str
+    format: str
+    rows_read: int
+    rows_analysed: int
+    rows_rejected: int
+
+
+@dataclass(frozen=True)
+class InputSummary:
+    """The headline: what went in, what was used, what was switched off."""
+
+    files: tuple[FileSummary, ...]
+    rows_read: int
+    rows_analysed: int
+    rows_rejected: int
+    rejected_by_reason: tuple[tuple[str, int], ...]
+    first_seen: datetime | None
+    last_seen: datetime | None
+    accounts_seen: int
+    accounts_flagged: int
+    column_mapping: tuple[tuple[str, str], ...]
+    accounts_file: str | None
+    signals_off: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class LinkEvidence:
+    """One identifier family that ties the accounts of an incident together."""
+
+    family: str
+    label: str
+    accounts: int
+    pairs: int
+    weight: float
+    values: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A behaviour or coordination signal measured on an incident."""
+
+    name: str
+    label: str
+    value: float
+    baseline: float
+    unit: str
+    fired: bool
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """Exchanges on one UTC day."""
+
+    day: date
+    exchanges: int
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """One of an incident's busiest accounts."""
+
+    account: str
+    exchanges: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A group of linked accounts that looks like one extraction campaign."""
+
+    id: str
+    rank: int
+    score: float
+    severity: str
+    accounts: int
+    exchanges: int
+    output_tokens: int | None
+    first_seen: datetime
+    last_seen: datetime
+    links: tuple[LinkEvidence, ...]
+    signals: tuple[Signal, ...]
+    busiest_days: tuple[DayCount, ...]
+    top_accounts: tuple[AccountSummary, ...]
+    sample_prompts: tuple[str, ...]
+    member_accounts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Everything a scan found, ready for any report format."""
+
+    input: InputSummary
+    incidents: tuple[Incident, ...]
+    generated_at: datetime
+    flag_severity: str
+    accounts: pl.DataFrame = field(compare=False, repr=False)
+
+    def at_or_above(self, level: str) -> tuple[Incident, ...]:
+        """Incidents whose severity is ``level`` or higher."""
+        floor = severity_rank(level)
+        return tuple(i for i in self.incidents if severity_rank(i.severity) >= floor)

@@ -1,0 +1,164 @@
+"""Ingest: find input files and open each as a lazy polars frame of its own columns.
+
+Formats by extension: ``.parquet``, ``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``, each
+optionally ``.gz`` or ``.zst``. Compressed text is decompressed once into a scratch
+directory as a stream (pyarrow's codecs), so polars can still scan it lazily.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from extractscan.errors import InputError
+
+FORMATS: dict[str, str] = {
+    ".parquet": "parquet",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+COMPRESSIONS: dict[str, str] = {".gz": "gzip", ".zst": "zstd"}
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input file and how to read it."""
+
+    path: Path
+    format: str
+    compression: str | None
+
+    @property
+    def label(self) -> str:
+        """Format as shown to the user, e.g. ``csv+gzip``."""
+        return f"{self.format}+{self.compression}" if self.compression else self.format
+
+
+def classify(path: Path) -> InputFile | None:
+    """Return how to read ``path``, or ``None`` if its extension is not supported."""
+    suffixes = [s.lower() for s in path.suffixes]
+    compression = None
+    if suffixes and suffixes[-1] in COMPRESSIONS:
+        compression = COMPRESSIONS[suffixes.pop()]
+    if not suffixes or suffixes[-1] not in FORMATS:
+        return None
+    return InputFile(path, FORMATS[suffixes[-1]], compression)
+
+
+def discover(paths: Sequence[str | Path]) -> list[InputFile]:
+    """Expand files, folders (recursively) and globs into a sorted, de-duplicated list.
+
+    Raises:
+        InputError: a path does not exist, has an unsupported extension, or a folder or
+            glob holds no supported file.
+    """
+    if not paths:
+        raise InputError("no input paths given")
+    found: dict[Path, InputFile] = {}
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files = [f for f in sorted(p.rglob("*")) if f.is_file() and classify(f)]
+            if not files:
+                raise InputError(f"{p}: folder holds no supported log file ({_supported()})")
+        elif p.is_file():
+            if classify(p) is None:
+                raise InputError(f"{p}: unsupported file type; supported: {_supported()}")
+            files = [p]
+        elif any(ch in str(raw) for ch in "*?["):
+            files = [
+                Path(f)
+                for f in sorted(glob.glob(str(raw), recursive=True))
+                if Path(f).is_file() and classify(Path(f))
+            ]
+            if not files:
+                raise InputError(f"{raw}: pattern matches no supported log file")
+        else:
+            raise InputError(f"{p}: no such file or folder")
+        for f in files:
+            info = classify(f)
+            if info is not None:
+                found.setdefault(f.resolve(), InputFile(f, info.format, info.compression))
+    return [found[k] for k in sorted(found, key=str)]
+
+
+def _supported() -> str:
+    return ", ".join(sorted(FORMATS)) + " (optionally .gz or .zst)"
+
+
+def _decompressed(f: InputFile, scratch: Path) -> Path:
+    """Stream-decompress ``f`` into ``scratch`` and return the plain file's path."""
+    assert f.compression is not None
+    digest = hashlib.sha1(str(f.path.resolve()).encode()).hexdigest()[:12]
+    target = scratch / f"{digest}_{f.path.stem}"
+    if target.exists():
+        return target
+    try:
+        with (
+            pa.input_stream(str(f.path), compression=f.compression) as src,
+            target.open("wb") as dst,
+        ):
+            shutil.copyfileobj(src, dst, length=8 << 20)
+    except (OSError, pa.ArrowException) as exc:
+        target.unlink(missing_ok=True)
+        raise InputError(f"{f.path}: cannot decompress ({f.compression}): {exc}") from exc
+    return target
+
+
+def columns_of(f: InputFile, scratch: Path) -> list[str]:
+    """The column names of ``f`` as the file declares them."""
+    return list(open_lazy(f, scratch).collect_schema().names())
+
+
+def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
+    """Open ``f`` lazily with every column; text formats read every column as text.
+
+    Raises:
+        InputError: the file is empty, unreadable or not of its declared format.
+    """
+    path = _decompressed(f, scratch) if f.compression else f.path
+    try:
+        if f.format == "parquet":
+            pq.read_schema(path)  # fail early, naming the file, on a non-Parquet file
+            return pl.scan_parquet(path)
+        if f.format in ("csv", "tsv"):
+            if path.stat().st_size == 0:
+                raise InputError(f"{f.path}: file is empty (no header row)")
+            return pl.scan_csv(
+                path,
+                separator="\t" if f.format == "tsv" else ",",
+                infer_schema=False,
+                encoding="utf8-lossy",
+            )
+        if path.stat().st_size == 0:
+            raise InputError(f"{f.path}: file is empty")
+        return pl.scan_ndjson(path, infer_schema_length=1000)
+    except InputError:
+        raise
+    except (OSError, pl.exceptions.PolarsError, pa.ArrowException) as exc:
+        raise InputError(f"{f.path}: cannot read as {f.label}: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def parquet_rows(files: Iterable[InputFile]) -> int | None:
+    """Total rows declared by Parquet footers, or ``None`` if any file is not Parquet."""
+    total = 0
+    for f in files:
+        if f.format != "parquet" or f.compression:
+            return None
+        total += pq.ParquetFile(f.path).metadata.num_rows
+    return total

@@ -1,0 +1,187 @@
+"""Link: tie accounts together through shared identifiers, weighted by rarity.
+
+Each identifier family yields (account, value) pairs. A value shared by ``df`` of ``N``
+accounts weighs ``reliability * ln(N / df)``; values shared by more accounts than the
+family's cap (NAT, carrier NAT, a framework's system prompt) are dropped. Correlated
+families are merged before adding (ip with its /24 into ``network``). Two accounts are
+linked when their evidence reaches ``min_weight`` from at least ``min_families`` merged
+families, or when a shared payment alone reaches ``strong_weight``. Pairs inside one
+declared org are expected, not evidence.
+
+Reference: Fellegi & Sunter, "A theory for record linkage", JASA 1969, and the
+term-frequency adjustment of Splink (``tf_adjustment``): agreement on a rare value is
+stronger evidence than agreement on a common one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import polars as pl
+
+from extractscan.config import LinkConfig
+
+
+@dataclass(frozen=True)
+class Family:
+    """An identifier family: how strongly agreement counts and what it is called."""
+
+    group: str
+    reliability: float
+    label: str
+
+
+FAMILIES: dict[str, Family] = {
+    "payment": Family("payment", 1.0, "shared payment card"),
+    "email_pattern": Family("email", 0.6, "same e-mail pattern and domain"),
+    "ip": Family("network", 0.8, "shared egress IP"),
+    "ip_prefix": Family("network", 0.5, "shared IP subnet (/24, /48)"),
+    "user_agent": Family("user_agent", 0.3, "same user agent"),
+    "template": Family("template", 0.5, "same prompt template"),
+    "co_activity": Family("co_activity", 0.8, "same template in the same minutes"),
+}
+
+#: Co-activity counts in full only when a pair co-occurs in this many time bins.
+CO_ACTIVITY_FULL = 3
+
+
+def email_pattern(email: pl.Expr) -> pl.Expr:
+    """Shape of the local part (letters -> ``a``, digits -> ``9``) plus the domain."""
+    e = email.str.to_lowercase().str.strip_chars()
+    local = e.str.extract(r"^([^@]+)@", 1)
+    domain = e.str.extract(r"@(.+)$", 1)
+    shape = local.str.replace_all(r"[a-z]+", "a").str.replace_all(r"[0-9]+", "9")
+    return shape + "@" + domain
+
+
+def row_identifiers(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Distinct (account, family, value) pairs from the request rows."""
+    parts = [
+        rows.select("account", pl.lit(fam).alias("family"), pl.col(col).alias("value"))
+        for fam, col in (
+            ("ip", "ip"),
+            ("ip_prefix", "ip_prefix"),
+            ("user_agent", "user_agent"),
+            ("template", "template"),
+        )
+    ]
+    co = rows.filter(pl.col("template").is_not_null()).select(
+        "account",
+        pl.lit("co_activity").alias("family"),
+        (pl.col("template") + " @ " + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M")).alias(
+            "value"
+        ),
+    )
+    return pl.concat([*parts, co]).drop_nulls("value").unique()
+
+
+def account_identifiers(accounts: pl.DataFrame) -> pl.DataFrame:
+    """(account, family, value) from account attributes (payment, e-mail pattern)."""
+    pay = accounts.select("account", pl.lit("payment").alias("family"), pl.col("payment").alias("value"))
+    mail = accounts.select(
+        "account", pl.lit("email_pattern").alias("family"), email_pattern(pl.col("email")).alias("value")
+    )
+    return pl.concat([pay, mail]).drop_nulls("value").unique()
+
+
+def weigh_values(ids: pl.DataFrame, n_accounts: int, cfg: LinkConfig) -> pl.DataFrame:
+    """Per (family, value): accounts sharing it, IDF weight; too-common values dropped."""
+    caps = pl.DataFrame(
+        {
+            "family": list(FAMILIES),
+            "cap": [cfg.max_accounts_per_value.get(f.group, cfg.max_accounts_per_value.get(k, 50))
+                    for k, f in FAMILIES.items()],
+            "reliability": [f.reliability for f in FAMILIES.values()],
+        }
+    )
+    df = ids.group_by("family", "value").agg(pl.len().alias("df"))
+    return (
+        df.join(caps, on="family", how="left")
+        .with_columns(
+            (pl.col("df") >= 2).alias("shared"),
+            (pl.col("df") > pl.col("cap")).alias("too_common"),
+            (pl.col("reliability") * (pl.lit(float(max(n_accounts, 2))) / pl.col("df")).log())
+            .alias("weight"),
+        )
+    )
+
+
+def candidate_pairs(ids: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
+    """Every pair of accounts sharing a usable value, with per-family evidence."""
+    usable = weights.filter(pl.col("shared") & ~pl.col("too_common")).select(
+        "family", "value", "df", "weight"
+    )
+    v = ids.join(usable, on=["family", "value"], how="inner")
+    pairs = v.join(v.select("family", "value", pl.col("account").alias("b")), on=["family", "value"])
+    pairs = pairs.filter(pl.col("account") < pl.col("b")).rename({"account": "a"})
+    per_family = pairs.group_by("a", "b", "family").agg(
+        pl.len().alias("shared_values"),
+        pl.col("weight").max().alias("max_weight"),
+        pl.col("weight").mean().alias("mean_weight"),
+        pl.col("value").sort_by("df", "value").first().alias("example"),
+    )
+    return per_family.with_columns(
+        pl.when(pl.col("family") == "co_activity")
+        .then(
+            pl.col("mean_weight")
+            * (pl.col("shared_values").clip(upper_bound=CO_ACTIVITY_FULL) / CO_ACTIVITY_FULL)
+        )
+        .otherwise(pl.col("max_weight"))
+        .alias("weight")
+    ).drop("max_weight", "mean_weight")
+
+
+def decide_links(
+    evidence: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig
+) -> pl.DataFrame:
+    """Per pair: merged-family weights, total, and whether the pair is linked."""
+    groups = pl.DataFrame(
+        {"family": list(FAMILIES), "group": [f.group for f in FAMILIES.values()]}
+    )
+    merged = (
+        evidence.join(groups, on="family")
+        .group_by("a", "b", "group")
+        .agg(pl.col("weight").max())
+    )
+    per_pair = merged.group_by("a", "b").agg(
+        pl.col("weight").sum().alias("total"),
+        pl.len().alias("families"),
+        pl.col("weight").filter(pl.col("group") == "payment").max().fill_null(0.0).alias("pay"),
+    )
+    orgs = accounts.select("account", "org")
+    per_pair = (
+        per_pair.join(orgs.rename({"account": "a", "org": "org_a"}), on="a", how="left")
+        .join(orgs.rename({"account": "b", "org": "org_b"}), on="b", how="left")
+        .with_columns(
+            (pl.col("org_a").is_not_null() & (pl.col("org_a") == pl.col("org_b")))
+            .fill_null(False)
+            .alias("same_org")
+        )
+    )
+    linked = ~pl.col("same_org") & (
+        ((pl.col("total") >= cfg.min_weight) & (pl.col("families") >= cfg.min_families))
+        | (pl.col("pay") >= cfg.strong_weight)
+    )
+    return per_pair.with_columns(linked.alias("linked")).drop("org_a", "org_b")
+
+
+def components(pairs: pl.DataFrame, min_size: int) -> pl.DataFrame:
+    """Connected groups of linked accounts: (account, component) for groups >= min_size.
+
+    Components are numbered by size (largest first), ties by smallest account id, so
+    numbering is deterministic.
+    """
+    graph: nx.Graph = nx.Graph()
+    linked = pairs.filter(pl.col("linked")).select("a", "b")
+    graph.add_edges_from(linked.iter_rows())
+    comps = [sorted(c) for c in nx.connected_components(graph) if len(c) >= min_size]
+    comps.sort(key=lambda c: (-len(c), c[0]))
+    rows_a: list[str] = []
+    rows_c: list[int] = []
+    for i, members in enumerate(comps):
+        rows_a.extend(members)
+        rows_c.extend([i] * len(members))
+    return pl.DataFrame(
+        {"account": rows_a, "component": rows_c}, schema={"account": pl.String, "component": pl.Int64}
+    )

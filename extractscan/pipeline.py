@@ -1,0 +1,250 @@
+"""The pipeline: ingest -> normalize -> features -> link -> score -> findings.
+
+This is the one place that decides when lazy queries are collected: every row-level
+query is collected together, once; later stages work on per-account aggregates.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from extractscan import features, ingest, link, mapping
+from extractscan.config import Config, load_config
+from extractscan.errors import InputError
+from extractscan.findings import FileSummary, Findings, InputSummary, severity_rank
+from extractscan.incidents import build_incidents
+from extractscan.normalize import normalize, parse_timestamp
+from extractscan.schema import ACCOUNT_ATTRS, REQUEST_COLUMNS, REQUIRED, SIGNAL_REQUIREMENTS
+from extractscan.score import account_scores
+
+#: Progress callback: (stage description, rows known so far or None).
+Progress = Callable[[str, int | None], None]
+
+
+def _noop(stage: str, rows: int | None) -> None:
+    return None
+
+
+def scan(
+    paths: Sequence[str | Path] | str | Path,
+    accounts: str | Path | None = None,
+    config: Config | str | Path | None = None,
+    progress: Progress | None = None,
+) -> Findings:
+    """Scan request logs for extraction campaigns.
+
+    Args:
+        paths: files, folders (recursive) or globs of request logs.
+        accounts: optional accounts table (account -> payment, email, signup_at, ...).
+        config: a :class:`Config`, a TOML path, or ``None`` for defaults
+            (``./extractscan.toml`` if present).
+        progress: optional callback told about each stage.
+
+    Returns:
+        The findings, ready for any report format.
+
+    Raises:
+        InputError: an input cannot be read or lacks a required column.
+        UsageError: the configuration is invalid.
+
+    Example:
+        >>> findings = scan("sample_logs/requests.csv.gz", accounts="sample_logs/accounts.csv")
+        >>> findings.incidents[0].severity  # doctest: +SKIP
+        'critical'
+    """
+    cfg = config if isinstance(config, Config) else load_config(config)
+    tell = progress or _noop
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    files = ingest.discover(paths)
+    with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp:
+        return _scan(files, accounts, cfg, Path(tmp), tell)
+
+
+def _scan(
+    files: list[ingest.InputFile],
+    accounts_path: str | Path | None,
+    cfg: Config,
+    scratch: Path,
+    tell: Progress,
+) -> Findings:
+    tell(f"reading {len(files)} file(s)", ingest.parquet_rows(files))
+    frames: list[pl.LazyFrame] = []
+    mappings: list[dict[str, str]] = []
+    for i, f in enumerate(files):
+        raw = ingest.open_lazy(f, scratch)
+        schema = _schema(raw, f)
+        m = mapping.resolve(schema.names(), REQUEST_COLUMNS, REQUIRED, cfg.columns, str(f.path))
+        mappings.append(m)
+        frames.append(normalize(raw, m, schema, i))
+    rows = pl.concat(frames, how="vertical")
+    acc_table, acc_mapping = _accounts_table(accounts_path, cfg, scratch)
+
+    good = features.with_row_features(
+        rows.filter(pl.col("_reject").is_null()), cfg.link.co_activity_minutes
+    )
+    queries = [
+        rows.group_by("_file", "_reject").agg(pl.len().alias("n")),
+        features.account_behaviour(good),
+        features.account_hours(good),
+        features.account_templates(good),
+        features.account_days(good),
+        link.row_identifiers(good),
+    ]
+    tell("aggregating rows", None)
+    try:
+        counts, behaviour, hours, templates, days, row_ids = pl.collect_all(
+            queries, engine="streaming"
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"cannot read input: {str(exc).strip().splitlines()[0]}") from exc
+    total = int(counts["n"].sum())
+    tell("linking accounts", total)
+
+    accounts = features.finish_accounts(behaviour, hours, templates)
+    accounts = _join_attributes(accounts, acc_table)
+    accounts = account_scores(accounts)
+    ids = pl.concat([row_ids, link.account_identifiers(accounts)])
+    weights = link.weigh_values(ids, accounts.height, cfg.link)
+    evidence = link.candidate_pairs(ids, weights)
+    links = link.decide_links(evidence, accounts, cfg.link)
+    comps = link.components(links, cfg.min_incident_accounts)
+    tell("scoring incidents", total)
+    incidents = build_incidents(accounts, comps, evidence, links, ids, days, templates, cfg)
+
+    inc_of = pl.DataFrame(
+        {
+            "account": [a for i in incidents for a in i.member_accounts],
+            "incident_id": [i.id for i in incidents for _ in i.member_accounts],
+            "incident_severity": [i.severity for i in incidents for _ in i.member_accounts],
+        },
+        schema={"account": pl.String, "incident_id": pl.String, "incident_severity": pl.String},
+    )
+    accounts = accounts.join(inc_of, on="account", how="left").sort("account")
+    floor = severity_rank(cfg.flag_severity)
+    flagged = sum(i.accounts for i in incidents if severity_rank(i.severity) >= floor)
+
+    summary = _summary(files, counts, accounts, mappings, acc_mapping, accounts_path, flagged)
+    return Findings(
+        input=summary,
+        incidents=tuple(incidents),
+        generated_at=datetime.now(UTC).replace(microsecond=0),
+        flag_severity=cfg.flag_severity,
+        accounts=accounts,
+    )
+
+
+def _schema(raw: pl.LazyFrame, f: ingest.InputFile) -> pl.Schema:
+    try:
+        return raw.collect_schema()
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"{f.path}: cannot read as {f.label}: {exc}") from exc
+
+
+def _accounts_table(
+    path: str | Path | None, cfg: Config, scratch: Path
+) -> tuple[pl.DataFrame | None, dict[str, str]]:
+    """Read the accounts table: one row per account with canonical attribute columns."""
+    if path is None:
+        return None, {}
+    files = ingest.discover([path])
+    if len(files) != 1:
+        raise InputError(f"{path}: --accounts must be one file, found {len(files)}")
+    f = files[0]
+    raw = ingest.open_lazy(f, scratch)
+    schema = _schema(raw, f)
+    wanted = ("account", *ACCOUNT_ATTRS)
+    m = mapping.resolve(schema.names(), wanted, ("account",), cfg.columns, str(f.path))
+    exprs = [pl.col(m["account"]).cast(pl.String).str.strip_chars().alias("account")]
+    for c in ACCOUNT_ATTRS:
+        if c not in m:
+            continue
+        if c == "signup_at":
+            exprs.append(parse_timestamp(pl.col(m[c]), schema[m[c]]).alias(c))
+        else:
+            exprs.append(pl.col(m[c]).cast(pl.String).str.strip_chars().alias(c))
+    try:
+        table = (
+            raw.select(exprs)
+            .filter(pl.col("account").is_not_null() & (pl.col("account") != ""))
+            .group_by("account")
+            .agg(pl.all().drop_nulls().first())
+            .collect()
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"{f.path}: cannot read accounts table: {exc}") from exc
+    return table, m
+
+
+def _join_attributes(accounts: pl.DataFrame, table: pl.DataFrame | None) -> pl.DataFrame:
+    """Attributes from the accounts table win over those found in the request log."""
+    if table is None:
+        return accounts
+    cols = [c for c in table.columns if c != "account"]
+    joined = accounts.join(table, on="account", how="left", suffix="_tbl")
+    joined = joined.with_columns(
+        pl.coalesce(pl.col(f"{c}_tbl"), pl.col(c)).alias(c) for c in cols
+    ).drop(f"{c}_tbl" for c in cols)
+    if "signup_at" in cols:
+        joined = joined.with_columns(
+            ((pl.col("first_seen") - pl.col("signup_at")).dt.total_seconds() / 86_400).alias(
+                "account_age_days"
+            )
+        )
+    return joined
+
+
+def _summary(
+    files: list[ingest.InputFile],
+    counts: pl.DataFrame,
+    accounts: pl.DataFrame,
+    mappings: list[dict[str, str]],
+    acc_mapping: dict[str, str],
+    accounts_path: str | Path | None,
+    flagged: int,
+) -> InputSummary:
+    per_file = []
+    for i, f in enumerate(files):
+        c = counts.filter(pl.col("_file") == i)
+        read = int(c["n"].sum())
+        rejected = int(c.filter(pl.col("_reject").is_not_null())["n"].sum())
+        per_file.append(FileSummary(str(f.path), f.label, read, read - rejected, rejected))
+    reasons = (
+        counts.filter(pl.col("_reject").is_not_null())
+        .group_by("_reject")
+        .agg(pl.col("n").sum())
+        .sort(["n", "_reject"], descending=[True, False])
+    )
+    used: dict[str, list[str]] = {}
+    for m in [*mappings, acc_mapping]:
+        for canonical, source in m.items():
+            used.setdefault(canonical, [])
+            if source not in used[canonical]:
+                used[canonical].append(source)
+    available = set(used)
+    off = tuple(
+        (signal, "missing column(s): " + ", ".join(c for c in need if c not in available))
+        for signal, need in SIGNAL_REQUIREMENTS.items()
+        if not all(c in available for c in need)
+    )
+    read = sum(f.rows_read for f in per_file)
+    rejected = sum(f.rows_rejected for f in per_file)
+    return InputSummary(
+        files=tuple(per_file),
+        rows_read=read,
+        rows_analysed=read - rejected,
+        rows_rejected=rejected,
+        rejected_by_reason=tuple((str(r), int(n)) for r, n in reasons.iter_rows()),
+        first_seen=accounts["first_seen"].min() if accounts.height else None,  # type: ignore[arg-type]
+        last_seen=accounts["last_seen"].max() if accounts.height else None,  # type: ignore[arg-type]
+        accounts_seen=accounts.height,
+        accounts_flagged=flagged,
+        column_mapping=tuple((c, " | ".join(s)) for c, s in sorted(used.items())),
+        accounts_file=str(accounts_path) if accounts_path is not None else None,
+        signals_off=off,
+    )

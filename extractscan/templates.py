@@ -1,0 +1,34 @@
+"""Prompt templates: the fixed wrapper of a prompt with its variable parts masked.
+
+A campaign sends the same wrapper with very diverse payloads; masking numbers, quoted
+strings, URLs and e-mail addresses and keeping the first words turns each prompt into a
+wrapper key that repeats across the campaign's accounts.
+
+Reference: the "template mining" step of log-parsing tools (Drain, He et al., ICWS 2017)
+masks variables the same way before grouping messages by their constant tokens.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+#: How many leading words of the masked prompt form the wrapper key.
+WRAPPER_WORDS = 10
+#: Longest wrapper key kept, in characters.
+WRAPPER_CHARS = 160
+
+
+def wrapper(prompt: pl.Expr) -> pl.Expr:
+    """Masked leading words of a prompt (null for a null or empty prompt)."""
+    masked = (
+        prompt.str.slice(0, 2_000)
+        .str.to_lowercase()
+        .str.replace_all(r"https?://\S+", "<url>")
+        .str.replace_all(r"[\w.+-]+@[\w-]+\.[\w.-]+", "<email>")
+        .str.replace_all(r"\"[^\"]{0,200}\"|'[^']{0,200}'", "<q>")
+        .str.replace_all(r"\d+(?:[.,:]\d+)*", "#")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+    words = masked.str.extract(r"^((?:\S+ ){0," + str(WRAPPER_WORDS - 1) + r"}\S+)", 1)
+    return pl.when(words.str.len_chars() > 0).then(words.str.slice(0, WRAPPER_CHARS))

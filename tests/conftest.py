@@ -1,0 +1,71 @@
+"""Shared fixtures: tiny real-shaped logs written on the fly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+CAMPAIGN_PROMPT = (
+    "Imagine and articulate the internal reasoning behind a completed response, "
+    "step by step. Task: {}"
+)
+
+
+def campaign_frames(n_campaign: int = 12, n_benign: int = 30) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A small labelled log: a linked campaign and unrelated benign users.
+
+    Campaign accounts ``c00..``: shared cards (3), shared proxy IPs (4), one template,
+    fresh signups, 24/7. Benign ``b00..``: own card, own IP, diverse prompts, old accounts.
+    """
+    rows: list[dict[str, object]] = []
+    for i in range(n_campaign):
+        for j in range(48):
+            rows.append(
+                {
+                    "timestamp": f"2026-04-22T{j % 24:02d}:{(i * 7 + j) % 60:02d}:00Z"
+                    if j < 24
+                    else f"2026-04-23T{j % 24:02d}:{(i * 7 + j) % 60:02d}:00Z",
+                    "account": f"c{i:02d}",
+                    "ip": f"198.51.100.{i % 4}",
+                    "user_agent": "python-httpx/0.27",
+                    "prompt": CAMPAIGN_PROMPT.format(f"topic {i} {j} {'xyz' * (j % 3)}"),
+                    "input_tokens": 50,
+                    "output_tokens": 400,
+                }
+            )
+    topics = ["a poem about rain", "my cover letter", "a lasagna recipe", "tax forms"]
+    for i in range(n_benign):
+        for j in range(6):
+            rows.append(
+                {
+                    "timestamp": f"2026-04-22T{9 + j:02d}:{i % 60:02d}:00Z",
+                    "account": f"b{i:02d}",
+                    "ip": f"203.0.{i}.{j % 2 + 1}",
+                    "user_agent": f"Mozilla/5.0 ({i})",
+                    "prompt": f"Help me with {topics[(i + j) % 4]} please, number {i}",
+                    "input_tokens": 40,
+                    "output_tokens": 60,
+                }
+            )
+    accounts = [
+        {"account": f"c{i:02d}", "payment": f"card_{i % 3}", "email": f"ops{1000 + i}@mail.example",
+         "signup_at": "2026-04-21T00:00:00Z", "org": f"org-{i}"}
+        for i in range(n_campaign)
+    ] + [
+        {"account": f"b{i:02d}", "payment": f"card_b{i}", "email": f"person{i}@corp{i}.example",
+         "signup_at": "2025-01-01T00:00:00Z", "org": None}
+        for i in range(n_benign)
+    ]
+    return pl.DataFrame(rows), pl.DataFrame(accounts)
+
+
+@pytest.fixture()
+def campaign_logs(tmp_path: Path) -> tuple[Path, Path]:
+    """The labelled log written as CSV plus its accounts table."""
+    req, acc = campaign_frames()
+    rp, ap = tmp_path / "requests.csv", tmp_path / "accounts.csv"
+    req.write_csv(rp)
+    acc.write_csv(ap)
+    return rp, ap

@@ -1,0 +1,94 @@
+"""Features: per-account behaviour on tiny inputs with exact values."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+
+from extractscan.capabilities import matches
+from extractscan.features import (
+    account_behaviour,
+    account_hours,
+    account_templates,
+    finish_accounts,
+    with_row_features,
+)
+from extractscan.normalize import normalize
+from extractscan.templates import wrapper
+
+
+def _rows(data: dict[str, list[object]]) -> pl.LazyFrame:
+    lf = pl.DataFrame(data).lazy()
+    m = {c: c for c in data}
+    return with_row_features(normalize(lf, m, lf.collect_schema(), 0), 5)
+
+
+def test_account_features_exact() -> None:
+    rows = _rows(
+        {
+            "timestamp": ["2026-04-22T00:00:00Z", "2026-04-22T00:10:00Z", "2026-04-22T00:30:00Z",
+                          "2026-04-23T05:00:00Z"],
+            "account": ["a", "a", "a", "b"],
+            "prompt": ["Explain step by step: 1+1", "Explain step by step: 2+2",
+                       "Write a Python function to sort", None],
+            "input_tokens": [10, 10, 20, 5],
+            "output_tokens": [40, 40, 80, None],
+            "ip": ["198.51.100.7", "198.51.100.8", "2001:db8:1:2::1", None],
+        }
+    )
+    beh, hours, tpl = pl.collect_all(
+        [account_behaviour(rows), account_hours(rows), account_templates(rows)]
+    )
+    acc = finish_accounts(beh, hours, tpl)
+    a = acc.filter(pl.col("account") == "a").row(0, named=True)
+    assert a["exchanges"] == 3
+    assert a["active_days"] == 1 and a["active_hours"] == 1
+    assert a["req_per_active_hour"] == 3.0
+    assert a["token_ratio"] == 4.0
+    assert a["cot_share"] == pytest.approx(2 / 3)
+    assert a["coding_share"] == pytest.approx(1 / 3)
+    assert a["extraction_share"] == 1.0
+    assert a["template_concentration"] == pytest.approx(2 / 3)  # masked digits: one wrapper
+    assert a["hour_entropy"] == 0.0
+    # gaps of 600 s and 1200 s: CV = std/mean with sample std
+    assert a["interarrival_cv"] == pytest.approx(math.sqrt(2 * 300**2) / 900)
+    assert a["distinct_ips"] == 3
+    b = acc.filter(pl.col("account") == "b").row(0, named=True)
+    assert b["token_ratio"] is None  # no output tokens: unknown, not zero
+    assert b["template_concentration"] is None
+
+
+def test_ip_prefix_and_minute_bin() -> None:
+    out = _rows(
+        {"timestamp": ["2026-04-22T00:07:59Z"] * 3, "account": ["a"] * 3,
+         "ip": ["198.51.100.7", "2001:DB8:1:2::1", "garbage"]}
+    ).collect()
+    assert out["ip_prefix"].to_list() == ["198.51.100.0/24", "2001:db8:1::/48", None]
+    assert out["minute_bin"][0] == datetime(2026, 4, 22, 0, 5, tzinfo=UTC)
+
+
+def test_wrapper_masks_variables() -> None:
+    df = pl.DataFrame({"p": [
+        'Rate this response 1 to 10: "great answer" see https://x.example/a?b=1 mail a@b.example',
+        "Rate this response 7 to 9: 'other' see http://y.example mail z@q.example",
+    ]})
+    w = df.select(wrapper(pl.col("p"))).to_series().to_list()
+    assert w[0] == w[1] == "rate this response # to #: <q> see <url> mail"  # first 10 words
+
+
+@pytest.mark.parametrize(
+    ("text", "caps"),
+    [
+        ("Imagine and articulate the internal reasoning behind this, step by step.", {"cot"}),
+        ("Let's think step by step.", {"cot"}),
+        ("You are an agent with available tools. Emit each tool call.", {"tool_use"}),
+        ("Write a complete Python implementation of a trie with unit tests", {"coding"}),
+        ("Rate the following response from 1 to 10 against the rubric", {"rubric"}),
+        ("What is a good lasagna recipe?", set()),
+    ],
+)
+def test_capability_pattern_sets(text: str, caps: set[str]) -> None:
+    assert matches(text) == caps

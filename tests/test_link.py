@@ -1,0 +1,116 @@
+"""Link: rarity weights, caps, org exemption, evidence; components vs brute force."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import polars as pl
+import pytest
+
+from extractscan.config import LinkConfig
+from extractscan.link import (
+    candidate_pairs,
+    components,
+    decide_links,
+    email_pattern,
+    weigh_values,
+)
+
+
+def _ids(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=["account", "family", "value"], orient="row")
+
+
+def test_email_pattern() -> None:
+    df = pl.DataFrame({"e": ["Ops1042@Mail.Example", "jane.doe@uni.example", None, "x"]})
+    assert df.select(email_pattern(pl.col("e"))).to_series().to_list() == [
+        "a9@mail.example", "a.a@uni.example", None, None,
+    ]
+
+
+def test_idf_weight_and_cap() -> None:
+    ids = _ids([("a", "payment", "card1"), ("b", "payment", "card1"), ("c", "ip", "1.1.1.1"),
+                ("d", "ip", "1.1.1.1"), ("e", "ip", "1.1.1.1"), ("a", "ip", "9.9.9.9")])
+    cfg = LinkConfig(max_accounts_per_value={"payment": 5, "network": 2})
+    w = weigh_values(ids, 10, cfg).sort("family", "value")
+    rows = {(r["family"], r["value"]): r for r in w.iter_rows(named=True)}
+    assert rows[("payment", "card1")]["weight"] == pytest.approx(1.0 * math.log(10 / 2))
+    assert rows[("ip", "1.1.1.1")]["too_common"] is True
+    assert rows[("ip", "9.9.9.9")]["shared"] is False
+
+
+def test_links_need_two_families_or_a_strong_card_and_skip_same_org() -> None:
+    ids = _ids([
+        # a-b: card + ip -> linked
+        ("a", "payment", "card1"), ("b", "payment", "card1"),
+        ("a", "ip", "1.1.1.1"), ("b", "ip", "1.1.1.1"),
+        # c-d: ip and its /24 only -> one merged family -> not linked
+        ("c", "ip", "2.2.2.2"), ("d", "ip", "2.2.2.2"),
+        ("c", "ip_prefix", "2.2.2.0/24"), ("d", "ip_prefix", "2.2.2.0/24"),
+        # e-f: same org, card + ip -> expected, not linked
+        ("e", "payment", "card9"), ("f", "payment", "card9"),
+        ("e", "ip", "3.3.3.3"), ("f", "ip", "3.3.3.3"),
+    ])
+    accounts = pl.DataFrame({"account": list("abcdef"),
+                             "org": [None, None, None, None, "acme", "acme"]})
+    cfg = LinkConfig(min_weight=1.0, strong_weight=100.0)
+    w = weigh_values(ids, 6, cfg)
+    ev = candidate_pairs(ids, w)
+    links = decide_links(ev, accounts, cfg).sort("a", "b")
+    got = {(r["a"], r["b"]): (r["linked"], r["families"], r["same_org"])
+           for r in links.iter_rows(named=True)}
+    assert got == {("a", "b"): (True, 2, False), ("c", "d"): (False, 1, False),
+                   ("e", "f"): (False, 2, True)}
+    ab = ev.filter((pl.col("a") == "a") & (pl.col("b") == "b")).sort("family")
+    assert ab["family"].to_list() == ["ip", "payment"]
+    assert ab["weight"].to_list() == pytest.approx([0.8 * math.log(3), math.log(3)])
+    assert ab["example"].to_list() == ["1.1.1.1", "card1"]
+
+
+def test_co_activity_needs_repeats() -> None:
+    ids = _ids([("a", "co_activity", "t @ 1"), ("b", "co_activity", "t @ 1"),
+                ("c", "co_activity", "t @ 2"), ("d", "co_activity", "t @ 2"),
+                ("c", "co_activity", "t @ 3"), ("d", "co_activity", "t @ 3"),
+                ("c", "co_activity", "t @ 4"), ("d", "co_activity", "t @ 4")])
+    ev = candidate_pairs(ids, weigh_values(ids, 100, LinkConfig())).sort("a")
+    full = 0.8 * math.log(50)
+    assert ev["weight"].to_list() == pytest.approx([full / 3, full])
+    assert ev["shared_values"].to_list() == [1, 3]
+
+
+def _brute_components(nodes: list[str], edges: list[tuple[str, str]]) -> set[frozenset[str]]:
+    parent = {n: n for n in nodes}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        parent[find(a)] = find(b)
+    groups: dict[str, set[str]] = {}
+    for n in nodes:
+        groups.setdefault(find(n), set()).add(n)
+    return {frozenset(g) for g in groups.values()}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_components_match_brute_force_on_random_graphs(seed: int) -> None:
+    rng = random.Random(seed)
+    nodes = [f"n{i:02d}" for i in range(rng.randint(2, 40))]
+    pairs = []
+    for _ in range(rng.randint(0, 60)):
+        a, b = sorted(rng.sample(nodes, 2))
+        pairs.append((a, b, rng.random() < 0.6))
+    df = pl.DataFrame(
+        pairs, schema={"a": pl.String, "b": pl.String, "linked": pl.Boolean}, orient="row"
+    )
+    got = components(df, 2)
+    comps = {frozenset(g) for g in got.group_by("component").agg("account")["account"].to_list()}
+    linked_edges = [(a, b) for a, b, ok in pairs if ok]
+    used = sorted({n for e in linked_edges for n in e})
+    want = {g for g in _brute_components(used, linked_edges) if len(g) >= 2}
+    assert comps == want
+    sizes = got.group_by("component").len().sort("component")["len"].to_list()
+    assert sizes == sorted(sizes, reverse=True)

@@ -1,0 +1,44 @@
+"""Column mapping: explicit, canonical, aliases; errors with closest matches."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractscan.errors import InputError
+from extractscan.mapping import resolve
+from extractscan.schema import REQUEST_COLUMNS, REQUIRED
+
+
+def test_aliases_are_detected() -> None:
+    cols = ["created_at", "User_ID", "client_ip", "prompt_tokens", "completion_tokens", "UA"]
+    m = resolve(cols, REQUEST_COLUMNS, REQUIRED, {}, "f.csv")
+    assert m == {
+        "timestamp": "created_at",
+        "account": "User_ID",
+        "ip": "client_ip",
+        "input_tokens": "prompt_tokens",
+        "output_tokens": "completion_tokens",
+        "user_agent": "UA",
+    }
+
+
+def test_explicit_mapping_wins_and_is_not_reused() -> None:
+    cols = ["timestamp", "account", "customer_ref"]
+    m = resolve(cols, REQUEST_COLUMNS, REQUIRED, {"account": "customer_ref"}, "f.csv")
+    assert m["account"] == "customer_ref"
+    assert m["timestamp"] == "timestamp"
+
+
+def test_missing_required_names_file_columns_and_closest() -> None:
+    with pytest.raises(InputError) as info:
+        resolve(["timestamp", "acount_idd", "ip"], REQUEST_COLUMNS, REQUIRED, {}, "logs/x.csv")
+    msg = str(info.value)
+    assert msg.startswith("logs/x.csv: required column 'account' not found")
+    assert "columns found: timestamp, acount_idd, ip" in msg
+    assert "closest: acount_idd" in msg
+    assert "--column account=SOURCE" in msg
+
+
+def test_explicit_mapping_to_missing_column() -> None:
+    with pytest.raises(InputError, match="column 'nope' mapped to 'ip' not found"):
+        resolve(["timestamp", "account"], REQUEST_COLUMNS, REQUIRED, {"ip": "nope"}, "f.csv")

@@ -1,0 +1,96 @@
+"""Normalize: timestamps, tokens, nested prompts and reject reasons, exact values."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extractscan.normalize import normalize, parse_timestamp
+
+
+def _norm(raw: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
+    lf = raw.lazy()
+    return normalize(lf, mapping, lf.collect_schema(), 0).collect()
+
+
+def test_timestamp_formats_all_utc() -> None:
+    values = [
+        "2026-04-22T10:00:00Z",
+        "2026-04-22 10:00:00",
+        "2026-04-22T12:00:00+02:00",
+        "2026-04-22T10:00:00.250Z",
+        "1776852000",
+        "1776852000000",
+        "2026-04-22",
+        "not a time",
+        "",
+    ]
+    out = pl.DataFrame({"t": values}).select(parse_timestamp(pl.col("t"), pl.String)).to_series()
+    ten = datetime(2026, 4, 22, 10, tzinfo=UTC)
+    assert out.to_list() == [
+        ten, ten, ten, datetime(2026, 4, 22, 10, 0, 0, 250_000, tzinfo=UTC), ten, ten,
+        datetime(2026, 4, 22, tzinfo=UTC), None, None,
+    ]
+
+
+def test_numeric_and_native_timestamps() -> None:
+    df = pl.DataFrame({"s": [1776852000], "ms": [1776852000000]})
+    out = df.select(
+        parse_timestamp(pl.col("s"), pl.Int64), parse_timestamp(pl.col("ms"), pl.Int64).alias("m")
+    )
+    ten = datetime(2026, 4, 22, 10, tzinfo=UTC)
+    assert out.row(0) == (ten, ten)
+    naive = pl.DataFrame({"d": [datetime(2026, 4, 22, 10)]})  # noqa: DTZ001 - naive on purpose
+    assert naive.select(parse_timestamp(pl.col("d"), naive.schema["d"])).item() == ten
+
+
+def test_reject_reasons_and_row_numbers() -> None:
+    raw = pl.DataFrame(
+        {
+            "ts": ["2026-04-22T00:00:00Z", "x", "2026-04-22T00:00:00Z", "2026-04-22T00:00:00Z",
+                   "2026-04-22T00:00:00Z", "2026-04-22T00:00:00Z"],
+            "user": ["a", "b", "  ", "d", "e", "f"],
+            "tin": ["10", "10", "10", "-1", "ten", "7.0"],
+        }
+    )
+    out = _norm(raw, {"timestamp": "ts", "account": "user", "input_tokens": "tin"})
+    assert out["_reject"].to_list() == [
+        None, "bad_timestamp", "missing_account", "bad_tokens", "bad_tokens", None,
+    ]
+    assert out["_row"].to_list() == [0, 1, 2, 3, 4, 5]
+    assert out["input_tokens"].to_list() == [10, 10, 10, -1, None, 7]
+    assert out["account"].to_list() == ["a", "b", None, "d", "e", "f"]
+
+
+def test_nested_prompt_messages_are_joined() -> None:
+    raw = pl.DataFrame(
+        {
+            "ts": ["2026-04-22T00:00:00Z"],
+            "user": ["a"],
+            "messages": [[{"role": "system", "content": "Be brief."},
+                          {"role": "user", "content": "Hi"}]],
+            "meta": [{"k": 1}],
+        }
+    )
+    out = _norm(raw, {"timestamp": "ts", "account": "user", "prompt": "messages",
+                      "user_agent": "meta"})
+    assert out["prompt"].item() == "Be brief.\nHi"
+    assert out["user_agent"].item() == '{"k":1}'
+
+
+def test_missing_optional_columns_are_null_with_canonical_dtypes() -> None:
+    out = _norm(pl.DataFrame({"ts": ["2026-04-22T00:00:00Z"], "u": ["a"]}),
+                {"timestamp": "ts", "account": "u"})
+    assert out["ip"].dtype == pl.String and out["ip"].item() is None
+    assert out["output_tokens"].dtype == pl.Int64
+
+
+@given(st.lists(st.text(max_size=30), min_size=1, max_size=20))
+def test_any_text_timestamp_never_raises_and_rows_kept(values: list[str]) -> None:
+    raw = pl.DataFrame({"ts": values, "u": ["a"] * len(values)})
+    out = _norm(raw, {"timestamp": "ts", "account": "u"})
+    assert out.height == len(values)
+    assert set(out["_reject"].drop_nulls().to_list()) <= {"bad_timestamp"}
