@@ -69,6 +69,7 @@ def main() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False),
               help="TOML config (default: ./extractscan.toml if present).")
 @_column_option
+@click.option("--preset", help="Input format preset (see 'extractscan presets').")
 @click.option("--format", "fmt", type=click.Choice(["terminal", "json", "markdown"]),
               default="terminal", show_default=True, help="Report format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
@@ -84,6 +85,7 @@ def scan(
     accounts: str | None,
     config_path: str | None,
     columns: tuple[str, ...],
+    preset: str | None,
     fmt: str,
     output: str | None,
     accounts_out: str | None,
@@ -102,6 +104,7 @@ def scan(
       extractscan scan sample_logs/requests.csv.gz --accounts sample_logs/accounts.csv
       extractscan scan logs/ --column account=customer_ref --format json -o report.json
       extractscan scan 'exports/*.parquet' --fail-on high --quiet
+      extractscan scan --preset bedrock bedrock-logs/
     """
     from extractscan import report
     from extractscan.accounts_out import write_accounts
@@ -115,7 +118,9 @@ def scan(
         if accounts_out and Path(accounts_out).suffix.lower() not in (".csv", ".parquet"):
             raise UsageError("--accounts-out must end in .csv or .parquet")
         with StageProgress(enabled=not quiet) as progress:
-            findings = run_scan(list(paths), accounts=accounts, config=cfg, progress=progress)
+            findings = run_scan(
+                list(paths), accounts=accounts, config=cfg, progress=progress, preset=preset
+            )
         if accounts_out:
             write_accounts(findings.accounts, accounts_out)
         if output:
@@ -129,6 +134,23 @@ def scan(
         raise click.ClickException(f"cannot write output: {exc}") from exc
     if fail_on and findings.at_or_above(fail_on):
         sys.exit(EXIT_FAIL_ON)
+
+
+@main.command("presets")
+def list_presets() -> None:
+    """List the input presets, one line each.
+
+    \b
+    Example:
+      extractscan presets
+      extractscan scan --preset litellm spend_logs.csv
+    """
+    from extractscan.presets import PRESETS
+
+    if not PRESETS:
+        click.echo("no presets registered")
+    for name in sorted(PRESETS):
+        click.echo(f"{name:<12} {PRESETS[name].summary}")
 
 
 @main.command()

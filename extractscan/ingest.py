@@ -115,9 +115,9 @@ def _decompressed(f: InputFile, scratch: Path) -> Path:
     return target
 
 
-def columns_of(f: InputFile, scratch: Path) -> list[str]:
-    """The column names of ``f`` as the file declares them."""
-    return list(open_lazy(f, scratch).collect_schema().names())
+def plain_path(f: InputFile, scratch: Path) -> Path:
+    """The uncompressed file behind ``f`` (decompressed into ``scratch`` if needed)."""
+    return _decompressed(f, scratch) if f.compression else f.path
 
 
 def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
@@ -126,7 +126,7 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
     Raises:
         InputError: the file is empty, unreadable or not of its declared format.
     """
-    path = _decompressed(f, scratch) if f.compression else f.path
+    path = plain_path(f, scratch)
     try:
         if f.format == "parquet":
             pq.read_schema(path)  # fail early, naming the file, on a non-Parquet file

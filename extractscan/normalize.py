@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from extractscan.schema import DTYPES, REQUEST_COLUMNS
+from extractscan.schema import DTYPES, PRESET_REJECT, REQUEST_COLUMNS
 
 #: Reject reasons, in the order they are tested (a row gets the first that applies).
 REJECT_REASONS: dict[str, str] = {
@@ -127,8 +127,11 @@ def normalize(
         else:
             exprs.append(_text(col, dtype).alias(name))
     bad_tokens = pl.any_horizontal(token_bad) if token_bad else pl.lit(False)
+    hint = PRESET_REJECT in schema.names()
     reject = (
-        pl.when(pl.col("account").is_null())
+        pl.when(pl.col(PRESET_REJECT).is_not_null() if hint else pl.lit(False))
+        .then(pl.col(PRESET_REJECT) if hint else pl.lit(None, dtype=pl.String))
+        .when(pl.col("account").is_null())
         .then(pl.lit("missing_account"))
         .when(pl.col("timestamp").is_null())
         .then(pl.lit("bad_timestamp"))
@@ -143,7 +146,8 @@ def normalize(
             pl.col("_row").cast(pl.Int64),
             *exprs,
             bad_tokens.fill_null(False).alias("_bad_tokens"),
+            *([pl.col(PRESET_REJECT).cast(pl.String)] if hint else []),
         )
         .with_columns(reject.alias("_reject"))
-        .drop("_bad_tokens")
+        .drop("_bad_tokens", *([PRESET_REJECT] if hint else []))
     )

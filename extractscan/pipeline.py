@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from extractscan import features, ingest, link, mapping
+from extractscan import features, ingest, link, mapping, presets
 from extractscan.config import Config, load_config
 from extractscan.errors import InputError
 from extractscan.findings import FileSummary, Findings, InputSummary, severity_rank
@@ -35,6 +35,7 @@ def scan(
     accounts: str | Path | None = None,
     config: Config | str | Path | None = None,
     progress: Progress | None = None,
+    preset: str | None = None,
 ) -> Findings:
     """Scan request logs for extraction campaigns.
 
@@ -44,6 +45,8 @@ def scan(
         config: a :class:`Config`, a TOML path, or ``None`` for defaults
             (``./extractscan.toml`` if present).
         progress: optional callback told about each stage.
+        preset: name of an input preset (see ``extractscan presets``) that maps a
+            gateway or cloud export format onto the canonical schema.
 
     Returns:
         The findings, ready for any report format.
@@ -61,9 +64,10 @@ def scan(
     tell = progress or _noop
     if isinstance(paths, str | Path):
         paths = [paths]
+    reader = presets.get(preset) if preset else None
     files = ingest.discover(paths)
     with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp:
-        return _scan(files, accounts, cfg, Path(tmp), tell)
+        return _scan(files, accounts, cfg, Path(tmp), tell, reader)
 
 
 def _scan(
@@ -72,14 +76,20 @@ def _scan(
     cfg: Config,
     scratch: Path,
     tell: Progress,
+    reader: presets.Preset | None = None,
 ) -> Findings:
     tell(f"reading {len(files)} file(s)", ingest.parquet_rows(files))
     frames: list[pl.LazyFrame] = []
     mappings: list[dict[str, str]] = []
     for i, f in enumerate(files):
-        raw = ingest.open_lazy(f, scratch)
+        if reader is not None:
+            raw = reader.read(f, ingest.plain_path(f, scratch))
+            explicit: dict[str, str] = {}
+        else:
+            raw = ingest.open_lazy(f, scratch)
+            explicit = cfg.columns
         schema = _schema(raw, f)
-        m = mapping.resolve(schema.names(), REQUEST_COLUMNS, REQUIRED, cfg.columns, str(f.path))
+        m = mapping.resolve(schema.names(), REQUEST_COLUMNS, REQUIRED, explicit, str(f.path))
         mappings.append(m)
         frames.append(normalize(raw, m, schema, i))
     rows = pl.concat(frames, how="vertical")

@@ -85,6 +85,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "country": ("country_code", "declared_country", "billing_country", "region"),
 }
 
+#: Column a preset may add to reject a record it cannot parse (value: the reason).
+PRESET_REJECT = "_preset_reject"
+
 #: Which signals need which optional columns; a missing column switches them off.
 SIGNAL_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "content": ("prompt",),

@@ -1,0 +1,85 @@
+"""The library API end to end on tiny labelled logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import extractscan
+from extractscan.errors import InputError
+from tests.conftest import campaign_frames
+
+
+def test_scan_finds_the_campaign_and_only_it(campaign_logs: tuple[Path, Path]) -> None:
+    req, acc = campaign_logs
+    f = extractscan.scan([req], accounts=acc)
+    assert len(f.incidents) == 1
+    inc = f.incidents[0]
+    assert inc.member_accounts == tuple(f"c{i:02d}" for i in range(12))
+    assert inc.rank == 1 and inc.accounts == 12 and inc.exchanges == 12 * 48
+    assert inc.output_tokens == 12 * 48 * 400
+    assert inc.severity in ("high", "critical")
+    families = {link.family for link in inc.links}
+    assert {"payment", "ip", "co_activity"} <= families
+    pay = next(link for link in inc.links if link.family == "payment")
+    assert pay.values == (("card_0", 4), ("card_1", 4), ("card_2", 4))
+    assert len(inc.sample_prompts) == 1  # one template in the campaign
+    assert inc.sample_prompts[0].startswith("Imagine and articulate")
+    assert f.input.accounts_seen == 42 and f.input.accounts_flagged == 12
+    assert f.input.rows_read == 12 * 48 + 30 * 6 == f.input.rows_analysed
+    assert dict(f.input.signals_off) == {"model_mix": "missing column(s): model"}
+    by_acc = dict(zip(f.accounts["account"], f.accounts["incident_id"], strict=True))
+    assert by_acc["c00"] == inc.id and by_acc["b00"] is None
+
+
+def test_rows_reconcile_with_bad_rows(tmp_path: Path) -> None:
+    req, acc = campaign_frames(4, 3)
+    bad = pl.DataFrame(
+        {"timestamp": ["yesterday", "2026-04-22T00:00:00Z", "2026-04-22T00:00:00Z"],
+         "account": ["x", None, "y"], "output_tokens": [1, 1, -5]},
+    )
+    pl.concat([req, bad], how="diagonal_relaxed").write_csv(tmp_path / "r.csv")
+    f = extractscan.scan(tmp_path / "r.csv")
+    s = f.input
+    assert s.rows_read == 4 * 48 + 3 * 6 + 3
+    assert s.rows_rejected == 3
+    assert s.rows_read == s.rows_analysed + s.rows_rejected
+    assert dict(s.rejected_by_reason) == {"bad_timestamp": 1, "missing_account": 1,
+                                          "bad_tokens": 1}
+    assert s.files[0].rows_rejected == 3
+    assert "payment_link" in dict(s.signals_off)
+
+
+def test_same_input_same_findings(campaign_logs: tuple[Path, Path]) -> None:
+    req, acc = campaign_logs
+    a = extractscan.scan(req, accounts=acc)
+    b = extractscan.scan(req, accounts=acc)
+    assert a.incidents == b.incidents
+    assert a.accounts.equals(b.accounts)
+
+
+def test_same_org_is_not_a_campaign(tmp_path: Path) -> None:
+    req, acc = campaign_frames()
+    acc = acc.with_columns(pl.lit("org-acme").alias("org"))
+    req.write_csv(tmp_path / "r.csv")
+    acc.write_csv(tmp_path / "a.csv")
+    assert extractscan.scan(tmp_path / "r.csv", accounts=tmp_path / "a.csv").incidents == ()
+
+
+def test_missing_required_column_is_input_error(tmp_path: Path) -> None:
+    pl.DataFrame({"time": ["2026-04-22T00:00:00Z"], "who_knows": ["a"]}).write_csv(
+        tmp_path / "r.csv"
+    )
+    with pytest.raises(InputError, match="required column 'account' not found"):
+        extractscan.scan(tmp_path / "r.csv")
+
+
+def test_column_override_via_config(tmp_path: Path) -> None:
+    req, _ = campaign_frames(3, 2)
+    req.rename({"account": "customer_ref"}).write_parquet(tmp_path / "r.parquet")
+    cfg = extractscan.load_config(None, {"account": "customer_ref"})
+    f = extractscan.scan(tmp_path / "r.parquet", config=cfg)
+    assert f.input.accounts_seen == 5
+    assert ("account", "customer_ref") in f.input.column_mapping
