@@ -1,0 +1,158 @@
+"""Benchmarks: speed, memory and detection quality on simulated logs.
+
+For each size and seed, in the same run:
+  (a) the floor: a bare polars lazy scan of the same files that reads the columns the
+      scan uses and groups by account;
+  (b) ``extractscan.scan`` with the JSON report rendered;
+each in its own child process so peak RSS is that run's alone. Detection quality comes
+from ``extractscan evaluate`` on (b)'s report. Results go to ``benchmarks/RESULTS.md``.
+
+Usage::
+
+    python benchmarks/run.py                       # default sizes and seeds
+    python benchmarks/run.py --sizes 200000 --seeds 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench-data"
+
+FLOOR = """
+import polars as pl, sys
+lf = pl.scan_parquet(sys.argv[1])
+cols = ["timestamp", "account", "ip", "user_agent", "prompt", "input_tokens", "output_tokens"]
+out = (lf.select(cols).group_by("account")
+       .agg(pl.len(), pl.col("timestamp").min(), pl.col("ip").n_unique(),
+            pl.col("prompt").str.len_bytes().sum(), pl.col("output_tokens").sum())
+       .collect(engine="streaming"))
+print(out.height)
+"""
+
+SCAN = """
+import io, sys, extractscan
+from extractscan import report
+f = extractscan.scan(sys.argv[1], accounts=sys.argv[2])
+buf = io.StringIO()
+report.render(f, "json", buf, top=None, quiet=False, color=False)
+open(sys.argv[3], "w", encoding="utf-8").write(buf.getvalue())
+print(len(f.incidents))
+"""
+
+CHILD = """
+import resource, runpy, sys, time
+code = sys.argv[1]
+sys.argv = sys.argv[1:]
+t = time.perf_counter()
+exec(compile(code, "<bench>", "exec"), {"__name__": "__main__"})
+wall = time.perf_counter() - t
+print(f"BENCH {wall:.3f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+"""
+
+
+def measure(code: str, *args: str) -> tuple[float, float]:
+    """Run ``code`` in a child process: (wall seconds, peak RSS in MiB)."""
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, code, *args],
+        check=True, capture_output=True, text=True, cwd=ROOT,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("BENCH "))
+    _, wall, rss_kib = line.split()
+    return float(wall), int(rss_kib) / 1024
+
+
+def dataset(rows: int, seed: int) -> Path:
+    """Simulated logs for (rows, seed), generated once and kept under bench-data/."""
+    from extractscan.simulate import simulate
+
+    out = DATA / f"r{rows}-s{seed}"
+    if not (out / "truth.csv").exists():
+        simulate(rows, seed, out, fmt="parquet")
+    return out
+
+
+def machine() -> str:
+    """CPU model, cores and memory of this machine."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
+    except OSError:
+        mem = 0.0
+    return f"{model}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def main() -> None:
+    """Run the benchmark matrix and write RESULTS.md."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", default="200000,1000000")
+    ap.add_argument("--seeds", default="1,2,3")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
+    args = ap.parse_args()
+    from extractscan.evaluate import evaluate
+
+    rows_out = []
+    for rows in (int(s) for s in args.sizes.split(",")):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            d = dataset(rows, seed)
+            parts = d / "requests"
+            src = str(parts / "*.parquet") if parts.is_dir() else str(d / "requests.parquet")
+            floor_s, floor_mb = measure(FLOOR, src)
+            rep = d / "report.json"
+            scan_s, scan_mb = measure(SCAN, src, str(d / "accounts.csv"), str(rep))
+            ev = evaluate(d / "truth.csv", rep)
+            camp = [g for g in ev.groups if g.kind == "campaign"]
+            benign_high = sum(
+                1 for g in ev.groups
+                if g.kind == "benign" and g.top_severity in ("high", "critical")
+            )
+            first = json.loads(rep.read_text())["incidents"][:1]
+            rows_out.append(
+                (rows, seed, floor_s, floor_mb, scan_s, scan_mb, ev.precision, ev.recall,
+                 ev.false_positives, min((g.rate for g in camp), default=0.0), benign_high,
+                 ev.top_incident_kind, first[0]["severity"] if first else "-")
+            )
+            print(rows_out[-1], flush=True)
+    write(Path(args.out), rows_out)
+
+
+def write(path: Path, rows: list[tuple[object, ...]]) -> None:
+    """Write the results table with the machine stated."""
+    head = (
+        "| rows | seed | floor s | floor MiB | scan s | scan MiB | scan/floor | rows/s | "
+        "precision | recall | FP accounts | min campaign recall | benign groups ≥ high | "
+        "rank-1 kind | rank-1 severity |\n|" + "---|" * 15
+    )
+    lines = []
+    for r, s, fs, fm, ss, sm, p, rc, fp, mr, bh, kind, sev in rows:
+        lines.append(
+            f"| {r:,} | {s} | {fs:.2f} | {fm:.0f} | {ss:.2f} | {sm:.0f} | {ss / fs:.1f}x | "
+            f"{r / ss:,.0f} | {p:.4f} | {rc:.4f} | {fp} | {mr:.4f} | {bh} | {kind} | {sev} |"
+        )
+    stamp = time.strftime("%Y-%m-%d", time.gmtime())
+    text = (
+        "# Benchmark results\n\n"
+        f"Measured {stamp} on: {machine()}.\n\n"
+        "`floor` = a bare polars lazy scan of the same Parquet files reading the columns the "
+        "scan uses and grouping by account; `scan` = `extractscan.scan` plus the JSON report. "
+        "Each in its own process; MiB = peak RSS. Detection from `extractscan evaluate` "
+        "(flagged = member of an incident at severity >= medium). Regenerate with "
+        "`make bench`.\n\n" + head + "\n" + "\n".join(lines) + "\n"
+    )
+    path.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
