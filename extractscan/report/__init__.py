@@ -1,0 +1,43 @@
+"""Report formats, registered in one place (a test checks every module is registered)."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from extractscan.errors import UsageError
+from extractscan.findings import Findings
+from extractscan.report.interface import Report
+from extractscan.report.json_report import JsonReport
+from extractscan.report.markdown import MarkdownReport
+from extractscan.report.terminal import TerminalReport
+
+FORMATS: dict[str, type[Report]] = {
+    "terminal": TerminalReport,
+    "json": JsonReport,
+    "markdown": MarkdownReport,
+}
+
+
+def render(
+    findings: Findings,
+    fmt: str,
+    stream: TextIO,
+    *,
+    top: int | None = None,
+    quiet: bool = False,
+    color: bool = False,
+    width: int | None = None,
+) -> None:
+    """Render ``findings`` as ``fmt`` ("terminal", "json" or "markdown") to ``stream``.
+
+    Raises:
+        UsageError: unknown format.
+    """
+    try:
+        cls = FORMATS[fmt]
+    except KeyError:
+        raise UsageError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}") from None
+    cls().render(findings, stream, top=top, quiet=quiet, color=color, width=width)
+
+
+__all__ = ["FORMATS", "Report", "render"]

@@ -1,0 +1,40 @@
+"""Wording shared by the human-readable formats (terminal and Markdown)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from extractscan.findings import SEVERITIES, Findings, Signal
+
+
+def when(value: datetime | None) -> str:
+    """A UTC time to the minute."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+def signal_value(s: Signal, value: float) -> str:
+    """A signal value in its unit."""
+    if s.unit == "%":
+        return f"{value * 100:.0f}%"
+    if s.unit == "x":
+        return f"{value:.1f}x"
+    if s.unit:
+        return f"{value:,.1f} {s.unit}"
+    return f"{value:.2f}"
+
+
+def severity_counts(f: Findings) -> str:
+    """E.g. ``1 critical, 0 high, 2 medium, 5 low``."""
+    counts = {s: 0 for s in SEVERITIES}
+    for inc in f.incidents:
+        counts[inc.severity] += 1
+    return ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES))
+
+
+def rejected_text(f: Findings) -> str:
+    """Rejected rows with their reasons."""
+    s = f.input
+    if not s.rows_rejected:
+        return "0"
+    reasons = ", ".join(f"{r}: {n:,}" for r, n in s.rejected_by_reason)
+    return f"{s.rows_rejected:,} ({reasons})"
