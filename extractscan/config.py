@@ -37,11 +37,11 @@ class LinkConfig:
     max_accounts_per_value: dict[str, int] = field(
         default_factory=lambda: {
             "payment": 60,
-            "email_pattern": 400,
+            "email": 60,
             "network": 120,
             "user_agent": 60,
             "template": 400,
-            "co_activity": 40,
+            "co_activity": 400,
         }
     )
     #: A link needs at least this much rarity-weighted evidence ...
@@ -49,6 +49,8 @@ class LinkConfig:
     #: ... from at least this many independent families, unless one family alone
     #: reaches ``strong_weight``.
     min_families: int = 2
+    #: A family counts towards ``min_families`` only with at least this weight.
+    min_family_weight: float = 1.5
     strong_weight: float = 7.0
     #: Minute bin for co-activity (same template, same bin).
     co_activity_minutes: int = 5

@@ -30,6 +30,9 @@ class Family:
     group: str
     reliability: float
     label: str
+    #: Whether agreement counts towards ``min_families``; supporting families (user
+    #: agent, template) add weight but never make a link on their own.
+    counts: bool = True
 
 
 FAMILIES: dict[str, Family] = {
@@ -37,22 +40,37 @@ FAMILIES: dict[str, Family] = {
     "email_pattern": Family("email", 0.6, "same e-mail pattern and domain"),
     "ip": Family("network", 0.8, "shared egress IP"),
     "ip_prefix": Family("network", 0.5, "shared IP subnet (/24, /48)"),
-    "user_agent": Family("user_agent", 0.3, "same user agent"),
-    "template": Family("template", 0.5, "same prompt template"),
+    "user_agent": Family("user_agent", 0.3, "same user agent", counts=False),
+    "template": Family("template", 0.5, "same prompt template", counts=False),
     "co_activity": Family("co_activity", 0.8, "same template in the same minutes"),
 }
 
-#: Co-activity counts in full only when a pair co-occurs in this many time bins.
+#: Co-activity counts only when a pair co-occurs in at least ``CO_ACTIVITY_MIN`` time
+#: bins (one coincidence is noise) and in full from ``CO_ACTIVITY_FULL`` bins.
+CO_ACTIVITY_MIN = 2
 CO_ACTIVITY_FULL = 3
 
 
+#: Large public mail providers: a name-shaped address there says nothing about who
+#: operates an account, so e-mail patterns are compared on other domains only.
+FREEMAIL: tuple[str, ...] = (
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "yahoo.com", "ymail.com", "icloud.com", "me.com", "aol.com", "proton.me",
+    "protonmail.com", "gmx.de", "gmx.net", "web.de", "mail.ru", "yandex.ru", "qq.com",
+    "163.com", "126.com", "naver.com",
+)
+
+
 def email_pattern(email: pl.Expr) -> pl.Expr:
-    """Shape of the local part (letters -> ``a``, digits -> ``9``) plus the domain."""
+    """Shape of the local part (letters -> ``a``, digits -> ``9``) plus the domain.
+
+    Null for addresses at the big public providers of :data:`FREEMAIL`.
+    """
     e = email.str.to_lowercase().str.strip_chars()
     local = e.str.extract(r"^([^@]+)@", 1)
     domain = e.str.extract(r"@(.+)$", 1)
     shape = local.str.replace_all(r"[a-z]+", "a").str.replace_all(r"[0-9]+", "9")
-    return shape + "@" + domain
+    return pl.when(~domain.is_in(list(FREEMAIL))).then(shape + "@" + domain)
 
 
 def row_identifiers(rows: pl.LazyFrame) -> pl.LazyFrame:
@@ -90,7 +108,7 @@ def weigh_values(ids: pl.DataFrame, n_accounts: int, cfg: LinkConfig) -> pl.Data
     caps = pl.DataFrame(
         {
             "family": list(FAMILIES),
-            "cap": [cfg.max_accounts_per_value.get(f.group, cfg.max_accounts_per_value.get(k, 50))
+            "cap": [cfg.max_accounts_per_value.get(k, cfg.max_accounts_per_value.get(f.group, 50))
                     for k, f in FAMILIES.items()],
             "reliability": [f.reliability for f in FAMILIES.values()],
         }
@@ -122,14 +140,16 @@ def candidate_pairs(ids: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
         pl.col("value").sort_by("df", "value").first().alias("example"),
     )
     return per_family.with_columns(
-        pl.when(pl.col("family") == "co_activity")
+        pl.when((pl.col("family") == "co_activity") & (pl.col("shared_values") < CO_ACTIVITY_MIN))
+        .then(0.0)
+        .when(pl.col("family") == "co_activity")
         .then(
             pl.col("mean_weight")
             * (pl.col("shared_values").clip(upper_bound=CO_ACTIVITY_FULL) / CO_ACTIVITY_FULL)
         )
         .otherwise(pl.col("max_weight"))
         .alias("weight")
-    ).drop("max_weight", "mean_weight")
+    ).drop("max_weight", "mean_weight").filter(pl.col("weight") > 0)
 
 
 def decide_links(
@@ -137,16 +157,20 @@ def decide_links(
 ) -> pl.DataFrame:
     """Per pair: merged-family weights, total, and whether the pair is linked."""
     groups = pl.DataFrame(
-        {"family": list(FAMILIES), "group": [f.group for f in FAMILIES.values()]}
+        {
+            "family": list(FAMILIES),
+            "group": [f.group for f in FAMILIES.values()],
+            "counts": [f.counts for f in FAMILIES.values()],
+        }
     )
     merged = (
         evidence.join(groups, on="family")
         .group_by("a", "b", "group")
-        .agg(pl.col("weight").max())
+        .agg(pl.col("weight").max(), pl.col("counts").any())
     )
     per_pair = merged.group_by("a", "b").agg(
         pl.col("weight").sum().alias("total"),
-        pl.len().alias("families"),
+        ((pl.col("weight") >= cfg.min_family_weight) & pl.col("counts")).sum().alias("families"),
         pl.col("weight").filter(pl.col("group") == "payment").max().fill_null(0.0).alias("pay"),
     )
     orgs = accounts.select("account", "org")

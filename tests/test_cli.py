@@ -25,7 +25,7 @@ def test_json_report(campaign_logs: tuple[Path, Path]) -> None:
     assert code == 0
     data = json.loads(out)
     assert data["schema_version"] == "1.0"
-    assert data["input"]["rows_read"] == 756
+    assert data["input"]["rows_read"] == 12 * 48 + 200 * 6
     assert len(data["incidents"]) == 1
     assert data["incidents"][0]["member_accounts"][:2] == ["c00", "c01"]
 
@@ -64,7 +64,7 @@ def test_outputs_to_files(campaign_logs: tuple[Path, Path], tmp_path: Path) -> N
     assert code == 0 and out == ""
     assert rep.read_text().startswith("#")
     table = pl.read_csv(accs)
-    assert table.height == 42
+    assert table.height == 212
     assert table.filter(pl.col("incident_id").is_not_null()).height == 12
 
 

@@ -24,8 +24,9 @@ def _ids(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
 
 def test_email_pattern() -> None:
     df = pl.DataFrame({"e": ["Ops1042@Mail.Example", "jane.doe@uni.example", None, "x"]})
+    df = pl.concat([df, pl.DataFrame({"e": ["jane.doe@gmail.com"]})])
     assert df.select(email_pattern(pl.col("e"))).to_series().to_list() == [
-        "a9@mail.example", "a.a@uni.example", None, None,
+        "a9@mail.example", "a.a@uni.example", None, None, None,
     ]
 
 
@@ -54,7 +55,7 @@ def test_links_need_two_families_or_a_strong_card_and_skip_same_org() -> None:
     ])
     accounts = pl.DataFrame({"account": list("abcdef"),
                              "org": [None, None, None, None, "acme", "acme"]})
-    cfg = LinkConfig(min_weight=1.0, strong_weight=100.0)
+    cfg = LinkConfig(min_weight=1.0, min_family_weight=0.5, strong_weight=100.0)
     w = weigh_values(ids, 6, cfg)
     ev = candidate_pairs(ids, w)
     links = decide_links(ev, accounts, cfg).sort("a", "b")
@@ -72,11 +73,26 @@ def test_co_activity_needs_repeats() -> None:
     ids = _ids([("a", "co_activity", "t @ 1"), ("b", "co_activity", "t @ 1"),
                 ("c", "co_activity", "t @ 2"), ("d", "co_activity", "t @ 2"),
                 ("c", "co_activity", "t @ 3"), ("d", "co_activity", "t @ 3"),
-                ("c", "co_activity", "t @ 4"), ("d", "co_activity", "t @ 4")])
+                ("c", "co_activity", "t @ 4"), ("d", "co_activity", "t @ 4"),
+                ("e", "co_activity", "t @ 5"), ("f", "co_activity", "t @ 5"),
+                ("e", "co_activity", "t @ 6"), ("f", "co_activity", "t @ 6")])
     ev = candidate_pairs(ids, weigh_values(ids, 100, LinkConfig())).sort("a")
     full = 0.8 * math.log(50)
-    assert ev["weight"].to_list() == pytest.approx([full / 3, full])
-    assert ev["shared_values"].to_list() == [1, 3]
+    # a-b met once: coincidence, no evidence; e-f twice: 2/3; c-d three times: full
+    assert ev["a"].to_list() == ["c", "e"]
+    assert ev["weight"].to_list() == pytest.approx([full, full * 2 / 3])
+    assert ev["shared_values"].to_list() == [3, 2]
+
+
+def test_supporting_families_never_link_alone() -> None:
+    ids = _ids([("a", "user_agent", "sdk/1"), ("b", "user_agent", "sdk/1"),
+                ("a", "template", "t"), ("b", "template", "t"),
+                ("a", "ip", "1.1.1.1"), ("b", "ip", "1.1.1.1")])
+    accounts = pl.DataFrame({"account": ["a", "b"], "org": [None, None]},
+                            schema={"account": pl.String, "org": pl.String})
+    cfg = LinkConfig(min_weight=0.1, min_family_weight=0.0)
+    links = decide_links(candidate_pairs(ids, weigh_values(ids, 1000, cfg)), accounts, cfg)
+    assert links.select("families", "linked").row(0) == (1, False)
 
 
 def _brute_components(nodes: list[str], edges: list[tuple[str, str]]) -> set[frozenset[str]]:

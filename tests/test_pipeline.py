@@ -27,11 +27,11 @@ def test_scan_finds_the_campaign_and_only_it(campaign_logs: tuple[Path, Path]) -
     assert pay.values == (("card_0", 4), ("card_1", 4), ("card_2", 4))
     assert len(inc.sample_prompts) == 1  # one template in the campaign
     assert inc.sample_prompts[0].startswith("Imagine and articulate")
-    assert f.input.accounts_seen == 42 and f.input.accounts_flagged == 12
-    assert f.input.rows_read == 12 * 48 + 30 * 6 == f.input.rows_analysed
+    assert f.input.accounts_seen == 212 and f.input.accounts_flagged == 12
+    assert f.input.rows_read == 12 * 48 + 200 * 6 == f.input.rows_analysed
     assert dict(f.input.signals_off) == {"model_mix": "missing column(s): model"}
     by_acc = dict(zip(f.accounts["account"], f.accounts["incident_id"], strict=True))
-    assert by_acc["c00"] == inc.id and by_acc["b00"] is None
+    assert by_acc["c00"] == inc.id and by_acc["b000"] is None
 
 
 def test_rows_reconcile_with_bad_rows(tmp_path: Path) -> None:
