@@ -29,7 +29,7 @@ bench: install
 	$(BIN)/python benchmarks/run.py
 
 sample: install
-	$(BIN)/extractscan simulate --rows 40000 --seed 7 --out sample_logs
+	$(BIN)/extractscan simulate --rows 40000 --seed 7 --out sample_logs --format csv.gz
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -63,7 +63,10 @@ def measure(code: str, *args: str) -> tuple[float, float]:
     """Run ``code`` in a child process: (wall seconds, peak RSS in MiB)."""
     out = subprocess.run(
         [sys.executable, "-c", CHILD, code, *args],
-        check=True, capture_output=True, text=True, cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     ).stdout
     line = next(x for x in out.splitlines() if x.startswith("BENCH "))
     _, wall, rss_kib = line.split()
@@ -115,14 +118,27 @@ def main() -> None:
             ev = evaluate(d / "truth.csv", rep)
             camp = [g for g in ev.groups if g.kind == "campaign"]
             benign_high = sum(
-                1 for g in ev.groups
+                1
+                for g in ev.groups
                 if g.kind == "benign" and g.top_severity in ("high", "critical")
             )
             first = json.loads(rep.read_text())["incidents"][:1]
             rows_out.append(
-                (rows, seed, floor_s, floor_mb, scan_s, scan_mb, ev.precision, ev.recall,
-                 ev.false_positives, min((g.rate for g in camp), default=0.0), benign_high,
-                 ev.top_incident_kind, first[0]["severity"] if first else "-")
+                (
+                    rows,
+                    seed,
+                    floor_s,
+                    floor_mb,
+                    scan_s,
+                    scan_mb,
+                    ev.precision,
+                    ev.recall,
+                    ev.false_positives,
+                    min((g.rate for g in camp), default=0.0),
+                    benign_high,
+                    ev.top_incident_kind,
+                    first[0]["severity"] if first else "-",
+                )
             )
             print(rows_out[-1], flush=True)
     write(Path(args.out), rows_out)

@@ -14,14 +14,16 @@ from extractscan.errors import UsageError
 
 # Same character classes as extractscan.escape: escape sequences, then controls.
 _ANSI = r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?"
-_CONTROL = r"[\x00-\x1f\x7f-\x9f\x{061c}\x{200b}-\x{200f}\x{2028}-\x{202e}\x{2060}-\x{2069}\x{feff}]"
+_CONTROL = (
+    r"[\x00-\x1f\x7f-\x9f\x{061c}\x{200b}-\x{200f}\x{2028}-\x{202e}\x{2060}-\x{2069}\x{feff}]"
+)
 
 
 def csv_safe(col: pl.Expr) -> pl.Expr:
     """Polars twin of :func:`extractscan.escape.for_csv` for a whole column."""
     s = col.str.replace_all(_ANSI, "").str.replace_all(r"[\t\n\r\v\f]+", " ")
     s = s.str.replace_all(_CONTROL, "")
-    return pl.when(s.str.contains(r"^[=+\-@\t\r]")).then("'" + s).otherwise(s)
+    return pl.when(s.str.contains(r"^ *[=+\-@\t\r]")).then("'" + s).otherwise(s)
 
 
 def write_accounts(df: pl.DataFrame, path: str | Path) -> None:

@@ -74,6 +74,4 @@ def flags(prompt: pl.Expr) -> list[pl.Expr]:
 
 def matches(text: str) -> set[str]:
     """Capabilities a single prompt matches (for ``explain`` and tests)."""
-    return {
-        name for name in CAPABILITIES if re.search(pattern(name), text) is not None
-    }
+    return {name for name in CAPABILITIES if re.search(pattern(name), text) is not None}

@@ -22,14 +22,24 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
-class _ScanError(click.ClickException):
-    """A library error shown as ``Error: ...`` with the library's exit code."""
+class _UsageFailure(click.ClickException):
+    """A library usage/config error: ``Error: ...``, exit code 2."""
 
-    def __init__(self, exc: ExtractscanError) -> None:
-        from extractscan.escape import clean
+    exit_code = EXIT_USAGE
 
-        super().__init__(clean(str(exc)))
-        self.exit_code = exc.exit_code
+
+class _InputFailure(click.ClickException):
+    """A library input error: ``Error: ...``, exit code 3."""
+
+    exit_code = EXIT_INPUT
+
+
+def _ScanError(exc: ExtractscanError) -> click.ClickException:  # noqa: N802 - reads as a class
+    """The click exception for a library error, with the library's exit code."""
+    from extractscan.escape import clean
+
+    cls = _UsageFailure if exc.exit_code == EXIT_USAGE else _InputFailure
+    return cls(clean(str(exc)))
 
 
 def _column_option(f: F) -> F:
@@ -65,21 +75,39 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--accounts", type=click.Path(dir_okay=False), help="Accounts table (billing export).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="TOML config (default: ./extractscan.toml if present).")
+@click.option(
+    "--accounts", type=click.Path(dir_okay=False), help="Accounts table (billing export)."
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="TOML config (default: ./extractscan.toml if present).",
+)
 @_column_option
 @click.option("--preset", help="Input format preset (see 'extractscan presets').")
-@click.option("--format", "fmt", type=click.Choice(["terminal", "json", "markdown"]),
-              default="terminal", show_default=True, help="Report format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["terminal", "json", "markdown"]),
+    default="terminal",
+    show_default=True,
+    help="Report format.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
-@click.option("--accounts-out", type=click.Path(dir_okay=False),
-              help="Write every account with score and incident (.parquet or .csv).")
+@click.option(
+    "--accounts-out",
+    type=click.Path(dir_okay=False),
+    help="Write every account with score and incident (.parquet or .csv).",
+)
 @click.option("--top", type=click.IntRange(min=1), help="Show only the first N incidents.")
 @click.option("--quiet", "-q", is_flag=True, help="Headline only.")
 @click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
-@click.option("--fail-on", type=click.Choice(SEVERITIES),
-              help="Exit 1 if any incident is at or above this severity.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    help="Exit 1 if any incident is at or above this severity.",
+)
 def scan(
     paths: tuple[str, ...],
     accounts: str | None,
@@ -154,13 +182,25 @@ def list_presets() -> None:
 
 
 @main.command()
-@click.option("--rows", type=click.IntRange(min=1000), default=40_000, show_default=True,
-              help="Request rows to generate.")
+@click.option(
+    "--rows",
+    type=click.IntRange(min=1000),
+    default=40_000,
+    show_default=True,
+    help="Request rows to generate.",
+)
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
-              help="Output folder.")
-@click.option("--format", "fmt", type=click.Choice(["parquet", "csv.gz", "jsonl"]),
-              default="parquet", show_default=True, help="Request log format.")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet", "csv.gz", "jsonl"]),
+    default="parquet",
+    show_default=True,
+    help="Request log format.",
+)
 def simulate(rows: int, seed: int, out_dir: str, fmt: str) -> None:
     """Generate realistic logs with a planted campaign, look-alikes and ground truth.
 
@@ -182,11 +222,20 @@ def simulate(rows: int, seed: int, out_dir: str, fmt: str) -> None:
 
 
 @main.command()
-@click.option("--truth", "truth_path", type=click.Path(exists=True, dir_okay=False),
-              required=True, help="truth.csv written by simulate.")
+@click.option(
+    "--truth",
+    "truth_path",
+    type=click.Path(exists=True, dir_okay=False),
+    required=True,
+    help="truth.csv written by simulate.",
+)
 @click.argument("report_path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--min-severity", type=click.Choice(SEVERITIES), default=None,
-              help="Count accounts flagged at this severity or above (default: the report's).")
+@click.option(
+    "--min-severity",
+    type=click.Choice(SEVERITIES),
+    default=None,
+    help="Count accounts flagged at this severity or above (default: the report's).",
+)
 def evaluate(truth_path: str, report_path: str, min_severity: str | None) -> None:
     """Measure a JSON report against ground truth: precision, recall, false positives.
 

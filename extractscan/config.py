@@ -119,7 +119,9 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
     allowed = {"columns", "severity", "scan", "link"}
     unknown = set(data) - allowed
     if unknown:
-        raise UsageError(f"{where}: unknown section(s) {sorted(unknown)}; allowed {sorted(allowed)}")
+        raise UsageError(
+            f"{where}: unknown section(s) {sorted(unknown)}; allowed {sorted(allowed)}"
+        )
     if "columns" in data:
         cfg = replace(cfg, columns=_check_columns(data["columns"], f"{where} [columns]"))
     if "severity" in data:

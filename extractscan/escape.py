@@ -50,7 +50,10 @@ def clean(text: object, max_len: int | None = None) -> str:
 
 def for_terminal(text: object, max_len: int | None = None) -> str:
     """Clean text and escape rich markup, for rich renderables printed with markup."""
-    return rich_escape(clean(text, max_len))
+    s = clean(text, max_len)
+    # rich doubles a trailing backslash (so it cannot escape a closing tag); a space
+    # keeps the text as written.
+    return rich_escape(s + " " if s.endswith("\\") else s)
 
 
 def for_html(text: object, max_len: int | None = None) -> str:
@@ -61,4 +64,4 @@ def for_html(text: object, max_len: int | None = None) -> str:
 def for_csv(value: object) -> str:
     """Clean a cell and defuse spreadsheet formulas with a leading apostrophe."""
     s = clean(value)
-    return "'" + s if s.startswith(_CSV_TRIGGERS) else s
+    return "'" + s if s.lstrip(" ").startswith(_CSV_TRIGGERS) else s

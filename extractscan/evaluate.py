@@ -60,16 +60,14 @@ def evaluate(truth: str | Path, report: str | Path, min_severity: str | None = N
     if level not in SEVERITIES:
         raise InputError(f"{report}: unknown severity {level!r}")
     rows = [
-        (acc, inc["rank"], inc["severity"])
-        for inc in incidents
-        for acc in inc["member_accounts"]
+        (acc, inc["rank"], inc["severity"]) for inc in incidents for acc in inc["member_accounts"]
     ]
     members = pl.DataFrame(
         rows, schema={"account": pl.String, "rank": pl.Int64, "severity": pl.String}, orient="row"
     ).with_columns(
-        pl.col("severity").replace_strict(
-            {s: i for i, s in enumerate(SEVERITIES)}, return_dtype=pl.Int64
-        ).alias("sev")
+        pl.col("severity")
+        .replace_strict({s: i for i, s in enumerate(SEVERITIES)}, return_dtype=pl.Int64)
+        .alias("sev")
     )
     floor = severity_rank(level)
     j = t.join(members, on="account", how="left").with_columns(
@@ -86,9 +84,7 @@ def evaluate(truth: str | Path, report: str | Path, min_severity: str | None = N
         .sort("kind", "group", descending=[True, False])
     )
     groups = tuple(
-        GroupResult(
-            g, k, int(n), int(f), r, SEVERITIES[s] if s is not None else None
-        )
+        GroupResult(g, k, int(n), int(f), r, SEVERITIES[s] if s is not None else None)
         for g, k, n, f, r, s in per.iter_rows()
     )
     flagged = j.filter(pl.col("flagged"))

@@ -117,8 +117,9 @@ def finish_accounts(
             pl.when(pl.col("_has_out") & (pl.col("input_tokens") > 0))
             .then(pl.col("output_tokens") / pl.col("input_tokens"))
             .alias("token_ratio"),
-            ((pl.col("first_seen") - pl.col("signup_at")).dt.total_seconds() / 86_400)
-            .alias("account_age_days"),
+            ((pl.col("first_seen") - pl.col("signup_at")).dt.total_seconds() / 86_400).alias(
+                "account_age_days"
+            ),
         )
         .drop("_has_out")
     )

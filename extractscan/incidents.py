@@ -156,7 +156,10 @@ def _links(pair_ev: pl.DataFrame, ids: pl.DataFrame) -> tuple[LinkEvidence, ...]
         .agg(
             pl.len().alias("pairs"),
             pl.col("weight").mean().alias("weight"),
-            pl.concat_list("a", "b").list.explode(keep_nulls=False, empty_as_null=False).n_unique().alias("accounts"),
+            pl.concat_list("a", "b")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .n_unique()
+            .alias("accounts"),
         )
         .sort("weight", "family", descending=[True, False])
     )

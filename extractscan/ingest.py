@@ -78,7 +78,8 @@ def discover(paths: Sequence[str | Path]) -> list[InputFile]:
         elif any(ch in str(raw) for ch in "*?["):
             files = [
                 Path(f)
-                for f in sorted(glob.glob(str(raw), recursive=True))
+                # Path.glob cannot take an absolute pattern; users give either.
+                for f in sorted(glob.glob(str(raw), recursive=True))  # noqa: PTH207
                 if Path(f).is_file() and classify(Path(f))
             ]
             if not files:

@@ -54,10 +54,28 @@ CO_ACTIVITY_FULL = 3
 #: Large public mail providers: a name-shaped address there says nothing about who
 #: operates an account, so e-mail patterns are compared on other domains only.
 FREEMAIL: tuple[str, ...] = (
-    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
-    "yahoo.com", "ymail.com", "icloud.com", "me.com", "aol.com", "proton.me",
-    "protonmail.com", "gmx.de", "gmx.net", "web.de", "mail.ru", "yandex.ru", "qq.com",
-    "163.com", "126.com", "naver.com",
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "yahoo.com",
+    "ymail.com",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.de",
+    "gmx.net",
+    "web.de",
+    "mail.ru",
+    "yandex.ru",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "naver.com",
 )
 
 
@@ -96,9 +114,13 @@ def row_identifiers(rows: pl.LazyFrame) -> pl.LazyFrame:
 
 def account_identifiers(accounts: pl.DataFrame) -> pl.DataFrame:
     """(account, family, value) from account attributes (payment, e-mail pattern)."""
-    pay = accounts.select("account", pl.lit("payment").alias("family"), pl.col("payment").alias("value"))
+    pay = accounts.select(
+        "account", pl.lit("payment").alias("family"), pl.col("payment").alias("value")
+    )
     mail = accounts.select(
-        "account", pl.lit("email_pattern").alias("family"), email_pattern(pl.col("email")).alias("value")
+        "account",
+        pl.lit("email_pattern").alias("family"),
+        email_pattern(pl.col("email")).alias("value"),
     )
     return pl.concat([pay, mail]).drop_nulls("value").unique()
 
@@ -108,20 +130,20 @@ def weigh_values(ids: pl.DataFrame, n_accounts: int, cfg: LinkConfig) -> pl.Data
     caps = pl.DataFrame(
         {
             "family": list(FAMILIES),
-            "cap": [cfg.max_accounts_per_value.get(k, cfg.max_accounts_per_value.get(f.group, 50))
-                    for k, f in FAMILIES.items()],
+            "cap": [
+                cfg.max_accounts_per_value.get(k, cfg.max_accounts_per_value.get(f.group, 50))
+                for k, f in FAMILIES.items()
+            ],
             "reliability": [f.reliability for f in FAMILIES.values()],
         }
     )
     df = ids.group_by("family", "value").agg(pl.len().alias("df"))
-    return (
-        df.join(caps, on="family", how="left")
-        .with_columns(
-            (pl.col("df") >= 2).alias("shared"),
-            (pl.col("df") > pl.col("cap")).alias("too_common"),
-            (pl.col("reliability") * (pl.lit(float(max(n_accounts, 2))) / pl.col("df")).log())
-            .alias("weight"),
-        )
+    return df.join(caps, on="family", how="left").with_columns(
+        (pl.col("df") >= 2).alias("shared"),
+        (pl.col("df") > pl.col("cap")).alias("too_common"),
+        (pl.col("reliability") * (pl.lit(float(max(n_accounts, 2))) / pl.col("df")).log()).alias(
+            "weight"
+        ),
     )
 
 
@@ -131,7 +153,9 @@ def candidate_pairs(ids: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
         "family", "value", "df", "weight"
     )
     v = ids.join(usable, on=["family", "value"], how="inner")
-    pairs = v.join(v.select("family", "value", pl.col("account").alias("b")), on=["family", "value"])
+    pairs = v.join(
+        v.select("family", "value", pl.col("account").alias("b")), on=["family", "value"]
+    )
     pairs = pairs.filter(pl.col("account") < pl.col("b")).rename({"account": "a"})
     per_family = pairs.group_by("a", "b", "family").agg(
         pl.len().alias("shared_values"),
@@ -139,22 +163,26 @@ def candidate_pairs(ids: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
         pl.col("weight").mean().alias("mean_weight"),
         pl.col("value").sort_by("df", "value").first().alias("example"),
     )
-    return per_family.with_columns(
-        pl.when((pl.col("family") == "co_activity") & (pl.col("shared_values") < CO_ACTIVITY_MIN))
-        .then(0.0)
-        .when(pl.col("family") == "co_activity")
-        .then(
-            pl.col("mean_weight")
-            * (pl.col("shared_values").clip(upper_bound=CO_ACTIVITY_FULL) / CO_ACTIVITY_FULL)
+    return (
+        per_family.with_columns(
+            pl.when(
+                (pl.col("family") == "co_activity") & (pl.col("shared_values") < CO_ACTIVITY_MIN)
+            )
+            .then(0.0)
+            .when(pl.col("family") == "co_activity")
+            .then(
+                pl.col("mean_weight")
+                * (pl.col("shared_values").clip(upper_bound=CO_ACTIVITY_FULL) / CO_ACTIVITY_FULL)
+            )
+            .otherwise(pl.col("max_weight"))
+            .alias("weight")
         )
-        .otherwise(pl.col("max_weight"))
-        .alias("weight")
-    ).drop("max_weight", "mean_weight").filter(pl.col("weight") > 0)
+        .drop("max_weight", "mean_weight")
+        .filter(pl.col("weight") > 0)
+    )
 
 
-def decide_links(
-    evidence: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig
-) -> pl.DataFrame:
+def decide_links(evidence: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
     """Per pair: merged-family weights, total, and whether the pair is linked."""
     groups = pl.DataFrame(
         {
@@ -207,5 +235,6 @@ def components(pairs: pl.DataFrame, min_size: int) -> pl.DataFrame:
         rows_a.extend(members)
         rows_c.extend([i] * len(members))
     return pl.DataFrame(
-        {"account": rows_a, "component": rows_c}, schema={"account": pl.String, "component": pl.Int64}
+        {"account": rows_a, "component": rows_c},
+        schema={"account": pl.String, "component": pl.Int64},
     )

@@ -50,10 +50,10 @@ def resolve(
         if canonical in mapping:
             continue
         for name in (canonical, *ALIASES.get(canonical, ())):
-            source = by_norm.get(normalise_name(name))
-            if source is not None and source not in used:
-                mapping[canonical] = source
-                used.add(source)
+            found = by_norm.get(normalise_name(name))
+            if found is not None and found not in used:
+                mapping[canonical] = found
+                used.add(found)
                 break
     for canonical in required:
         if canonical not in mapping:

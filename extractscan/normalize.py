@@ -51,8 +51,7 @@ def parse_timestamp(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     s = col.cast(pl.String).str.strip_chars()
     iso = s.str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ").str.replace(r"[Zz]$", "+00:00")
     candidates = [
-        iso.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us")
-        for fmt in _ZONED
+        iso.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us") for fmt in _ZONED
     ]
     candidates += [
         iso.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone("UTC")

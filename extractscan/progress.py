@@ -7,7 +7,7 @@ import time
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 
 class StageProgress:
@@ -22,7 +22,7 @@ class StageProgress:
         self.console = Console(stderr=True, highlight=False)
         self._live = enabled and sys.stderr.isatty()
         self._progress: Progress | None = None
-        self._task: int | None = None
+        self._task: TaskID | None = None
         self._start = time.monotonic()
 
     def __enter__(self) -> StageProgress:

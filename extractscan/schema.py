@@ -27,8 +27,8 @@ OPTIONAL: tuple[str, ...] = (
 ACCOUNT_ATTRS: tuple[str, ...] = ("payment", "email", "signup_at", "country", "org")
 
 #: Every canonical request column, in output order.
-REQUEST_COLUMNS: tuple[str, ...] = REQUIRED + OPTIONAL + tuple(
-    c for c in ACCOUNT_ATTRS if c not in OPTIONAL
+REQUEST_COLUMNS: tuple[str, ...] = (
+    REQUIRED + OPTIONAL + tuple(c for c in ACCOUNT_ATTRS if c not in OPTIONAL)
 )
 
 #: Canonical dtypes after normalisation.
@@ -55,30 +55,63 @@ DTYPES: dict[str, pl.DataType] = {
 #: always matches first.
 ALIASES: dict[str, tuple[str, ...]] = {
     "timestamp": (
-        "ts", "time", "datetime", "date_time", "created_at", "created", "request_time",
-        "requested_at", "start_time", "starttime", "event_time", "@timestamp", "logged_at",
+        "ts",
+        "time",
+        "datetime",
+        "date_time",
+        "created_at",
+        "created",
+        "request_time",
+        "requested_at",
+        "start_time",
+        "starttime",
+        "event_time",
+        "@timestamp",
+        "logged_at",
     ),
     "account": (
-        "account_id", "user_id", "user", "customer_id", "customer", "client_id",
-        "account_uuid", "principal", "owner_id", "end_user",
+        "account_id",
+        "user_id",
+        "user",
+        "customer_id",
+        "customer",
+        "client_id",
+        "account_uuid",
+        "principal",
+        "owner_id",
+        "end_user",
     ),
     "org": ("org_id", "organization", "organization_id", "organisation", "team_id", "tenant"),
     "api_key": ("key", "key_id", "api_key_id", "apikey", "token_id", "api_key_hash"),
     "ip": (
-        "ip_address", "client_ip", "remote_addr", "remote_ip", "source_ip", "src_ip",
-        "caller_ip_address", "requester_ip_address", "x_forwarded_for",
+        "ip_address",
+        "client_ip",
+        "remote_addr",
+        "remote_ip",
+        "source_ip",
+        "src_ip",
+        "caller_ip_address",
+        "requester_ip_address",
+        "x_forwarded_for",
     ),
     "user_agent": ("ua", "useragent", "http_user_agent", "client_user_agent", "sdk"),
     "model": ("model_id", "model_name", "engine", "deployment"),
     "prompt": ("prompt_text", "input", "input_text", "request_text", "messages", "query"),
     "input_tokens": ("prompt_tokens", "tokens_in", "input_token_count", "request_tokens"),
     "output_tokens": (
-        "completion_tokens", "tokens_out", "output_token_count", "response_tokens",
+        "completion_tokens",
+        "tokens_out",
+        "output_token_count",
+        "response_tokens",
     ),
     "status": ("status_code", "http_status", "response_status", "result"),
     "payment": (
-        "payment_fingerprint", "card_fingerprint", "card", "payment_method",
-        "payment_id", "card_hash",
+        "payment_fingerprint",
+        "card_fingerprint",
+        "card",
+        "payment_method",
+        "payment_id",
+        "card_hash",
     ),
     "email": ("email_address", "user_email", "mail"),
     "signup_at": ("signup", "signup_time", "created_account_at", "registered_at", "signup_date"),

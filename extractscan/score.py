@@ -60,10 +60,7 @@ class IncidentParts:
     def score(self) -> float:
         """Combined score; weak content caps the score below ``medium`` territory."""
         base = (
-            0.45 * self.content
-            + 0.20 * self.links
-            + 0.15 * self.coordination
-            + 0.20 * self.scale
+            0.45 * self.content + 0.20 * self.links + 0.15 * self.coordination + 0.20 * self.scale
         )
         gate = min(1.0, self.content / 0.5)
         return round(base * (0.4 + 0.6 * gate), 4)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,7 +40,7 @@ GROUPS: dict[str, tuple[str, float, int, int]] = {
     "ordinary": ("benign", 0.40, 4000, 100),
 }
 
-_SLOTS: dict[str, tuple[str, ...]] = {
+_SLOTS: dict[str, Sequence[str]] = {
     "topic": tuple(w.replace("-", " ") for w in tx.TOPICS),
     "field": tx.FIELDS,
     "algo": tuple(w.replace("-", " ") for w in tx.ALGOS),
@@ -93,8 +94,8 @@ def _ipv4(rng: np.random.Generator, n: int, first: int = 11, last: int = 223) ->
     return np.array([f"{a}.{b}.{c}.{d}" for a, b, c, d in octets])
 
 
-def _pick(rng: np.random.Generator, pool: tuple[str, ...] | np.ndarray, n: int) -> np.ndarray:
-    return np.asarray(pool)[rng.integers(0, len(pool), size=n)]
+def _pick(rng: np.random.Generator, pool: Sequence[str | None] | np.ndarray, n: int) -> np.ndarray:
+    return np.asarray(pool, dtype=object)[rng.integers(0, len(pool), size=n)]
 
 
 def _accounts(rng: np.random.Generator, rows: int, days: int) -> _Accounts:
@@ -133,7 +134,8 @@ def _accounts(rng: np.random.Generator, rows: int, days: int) -> _Accounts:
     n_cards = max(2, h.size // 27)
     card[h] = np.char.add("card_p", _hex(rng, n_cards, 11))[rng.integers(0, n_cards, h.size)]
     org_ids = np.char.add("org-", _hex(rng, h.size, 6)).astype(object)
-    org[h] = np.where(rng.random(h.size) < 0.5, org_ids, None)
+    org_ids[rng.random(h.size) >= 0.5] = None
+    org[h] = org_ids
     local = np.char.add(_pick(rng, tx.WORDS, h.size), rng.integers(1000, 9999, h.size).astype(str))
     email[h] = np.char.add(np.char.add(local, "@"), _pick(rng, tx.THROWAWAY, h.size))
     country[h] = _pick(rng, ("SG", "HK", "US", "MY", None), h.size)
@@ -199,8 +201,9 @@ def _fill(templates: tuple[str, ...], which: np.ndarray, rng: np.random.Generato
             words = _SLOTS[token[1:-1].rstrip("2")]
             pieces.append(pl.Series(words).gather(rng.integers(0, len(words), rows.size)))
         frame = pl.DataFrame({"row": rows}).with_columns(
-            pl.concat_str([p if isinstance(p, pl.Series) else pl.lit(p) for p in pieces])
-            .alias("prompt")
+            pl.concat_str([p if isinstance(p, pl.Series) else pl.lit(p) for p in pieces]).alias(
+                "prompt"
+            )
         )
         parts.append(frame)
     return pl.concat(parts).sort("row")["prompt"]
@@ -222,8 +225,13 @@ def _chunk(acc: _Accounts, rows: int, days: int, rng: np.random.Generator) -> pl
     for g, n_rows in zip(order, per_group, strict=True):
         members = np.flatnonzero(acc.group == g)
         idx_parts.append(rng.choice(members, size=n_rows, p=acc.weight[members]))
-        daytime = g in ("university_nat", "carrier_nat", "ordinary", "family_card",
-                        "framework_users")
+        daytime = g in (
+            "university_nat",
+            "carrier_nat",
+            "ordinary",
+            "family_card",
+            "framework_users",
+        )
         hour_parts.append(_hours(rng, n_rows, daytime, {"university_nat": 8}.get(g, -2)))
     a = np.concatenate(idx_parts)
     hours = np.concatenate(hour_parts)
@@ -237,8 +245,12 @@ def _chunk(acc: _Accounts, rows: int, days: int, rng: np.random.Generator) -> pl
     evals = group == "enterprise_eval"
     ordinary = ~(campaign | homework | evals)
     prompt = np.empty(a.size, dtype=object)
-    for mask, templates in ((campaign, tx.CAMPAIGN_TEMPLATES), (homework, tx.HOMEWORK_TEMPLATES),
-                            (evals, (tx.EVAL_TEMPLATE,)), (ordinary, tx.ORDINARY_TEMPLATES)):
+    for mask, templates in (
+        (campaign, tx.CAMPAIGN_TEMPLATES),
+        (homework, tx.HOMEWORK_TEMPLATES),
+        (evals, (tx.EVAL_TEMPLATE,)),
+        (ordinary, tx.ORDINARY_TEMPLATES),
+    ):
         rows_m = np.flatnonzero(mask)
         if rows_m.size:
             which = rng.integers(0, len(templates), rows_m.size)
@@ -249,20 +261,24 @@ def _chunk(acc: _Accounts, rows: int, days: int, rng: np.random.Generator) -> pl
         {
             "timestamp": ts,
             "account": acc.ids[a],
-            "org": acc.org[a],
+            "org": acc.org[a].tolist(),
             "api_key": np.char.add("key_", acc.ids[a]),
             "ip": acc.ips[a, rng.integers(0, K_IPS, a.size)],
             "user_agent": acc.uas[a, rng.integers(0, 2, a.size)],
             "model": np.where(
-                rng.random(a.size) < np.where(hydra, 0.85, 0.4), "model-x-2026-04",
+                rng.random(a.size) < np.where(hydra, 0.85, 0.4),
+                "model-x-2026-04",
                 "model-x-2025-10",
             ),
-            "prompt": prompt,
-            "_ratio": np.where(campaign, rng.uniform(4, 8, a.size),
-                               np.where(evals, rng.uniform(0.02, 0.1, a.size),
-                                        rng.uniform(0.5, 3, a.size))),
-            "status": np.where(rng.random(a.size) < 0.97, "200",
-                               np.where(rng.random(a.size) < 0.67, "429", "500")),
+            "prompt": prompt.tolist(),
+            "_ratio": np.where(
+                campaign,
+                rng.uniform(4, 8, a.size),
+                np.where(evals, rng.uniform(0.02, 0.1, a.size), rng.uniform(0.5, 3, a.size)),
+            ),
+            "status": np.where(
+                rng.random(a.size) < 0.97, "200", np.where(rng.random(a.size) < 0.67, "429", "500")
+            ),
         },
         schema_overrides={"org": pl.String, "prompt": pl.String},
     )
@@ -272,13 +288,26 @@ def _chunk(acc: _Accounts, rows: int, days: int, rng: np.random.Generator) -> pl
             (pl.col("prompt").str.len_chars() // 4 + 8).cast(pl.Int64).alias("input_tokens"),
         )
         .with_columns(
-            (pl.col("input_tokens") * pl.col("_ratio")).round(0).cast(pl.Int64)
+            (pl.col("input_tokens") * pl.col("_ratio"))
+            .round(0)
+            .cast(pl.Int64)
             .alias("output_tokens")
         )
         .drop("_ratio")
         .sort("timestamp", "account")
-        .select("timestamp", "account", "org", "api_key", "ip", "user_agent", "model",
-                "prompt", "input_tokens", "output_tokens", "status")
+        .select(
+            "timestamp",
+            "account",
+            "org",
+            "api_key",
+            "ip",
+            "user_agent",
+            "model",
+            "prompt",
+            "input_tokens",
+            "output_tokens",
+            "status",
+        )
     )
 
 
@@ -327,24 +356,35 @@ def simulate(
         _write(df, path, fmt)
         files.append(str(path))
     keep = np.flatnonzero(seen)
-    accounts = pl.DataFrame(
-        {
-            "account": acc.ids[keep],
-            "payment": acc.card[keep].tolist(),
-            "email": acc.email[keep].tolist(),
-            "signup_at": acc.signup_us[keep],
-            "country": acc.country[keep].tolist(),
-            "org": acc.org[keep].tolist(),
-        },
-        schema_overrides={"payment": pl.String, "email": pl.String, "country": pl.String,
-                          "org": pl.String},
-    ).with_columns(
-        pl.col("signup_at").cast(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    ).sort("account")
+    accounts = (
+        pl.DataFrame(
+            {
+                "account": acc.ids[keep],
+                "payment": acc.card[keep].tolist(),
+                "email": acc.email[keep].tolist(),
+                "signup_at": acc.signup_us[keep],
+                "country": acc.country[keep].tolist(),
+                "org": acc.org[keep].tolist(),
+            },
+            schema_overrides={
+                "payment": pl.String,
+                "email": pl.String,
+                "country": pl.String,
+                "org": pl.String,
+            },
+        )
+        .with_columns(
+            pl.col("signup_at").cast(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+        .sort("account")
+    )
     accounts.write_csv(out / "accounts.csv")
     truth = pl.DataFrame(
-        {"account": acc.ids[keep], "group": acc.group[keep],
-         "kind": [GROUPS[g][0] for g in acc.group[keep]]}
+        {
+            "account": acc.ids[keep],
+            "group": acc.group[keep],
+            "kind": [GROUPS[g][0] for g in acc.group[keep]],
+        }
     ).sort("account")
     truth.write_csv(out / "truth.csv")
     files += [str(out / "accounts.csv"), str(out / "truth.csv")]

@@ -19,42 +19,51 @@ def campaign_frames(n_campaign: int = 12, n_benign: int = 200) -> tuple[pl.DataF
     Campaign accounts ``c00..``: shared cards (by 4), shared proxy IPs (by 3), one template,
     fresh signups, 24/7. Benign ``b00..``: own card, own IP, diverse prompts, old accounts.
     """
-    rows: list[dict[str, object]] = []
-    for i in range(n_campaign):
-        for j in range(48):
-            rows.append(
-                {
-                    # in step: every account active in the same minutes (co-activity)
-                    "timestamp": f"2026-04-{22 + j // 24}T{j % 24:02d}:{(j * 7) % 60:02d}:{i:02d}Z",
-                    "account": f"c{i:02d}",
-                    "ip": f"198.51.100.{i // 3}",
-                    "user_agent": "python-httpx/0.27",
-                    "prompt": CAMPAIGN_PROMPT.format(f"topic {i} {j} {'xyz' * (j % 3)}"),
-                    "input_tokens": 50,
-                    "output_tokens": 400,
-                }
-            )
+    rows: list[dict[str, object]] = [
+        {
+            # in step: every account active in the same minutes (co-activity)
+            "timestamp": f"2026-04-{22 + j // 24}T{j % 24:02d}:{(j * 7) % 60:02d}:{i:02d}Z",
+            "account": f"c{i:02d}",
+            "ip": f"198.51.100.{i // 3}",
+            "user_agent": "python-httpx/0.27",
+            "prompt": CAMPAIGN_PROMPT.format(f"topic {i} {j} {'xyz' * (j % 3)}"),
+            "input_tokens": 50,
+            "output_tokens": 400,
+        }
+        for i in range(n_campaign)
+        for j in range(48)
+    ]
     topics = ["a poem about rain", "my cover letter", "a lasagna recipe", "tax forms"]
-    for i in range(n_benign):
-        for j in range(6):
-            rows.append(
-                {
-                    "timestamp": f"2026-04-22T{9 + j:02d}:{i % 60:02d}:00Z",
-                    "account": f"b{i:03d}",
-                    "ip": f"203.0.{i}.{j % 2 + 1}",
-                    "user_agent": f"Mozilla/5.0 ({i})",
-                    "prompt": f"Help me with {topics[(i + j) % 4]} please, number {i}",
-                    "input_tokens": 40,
-                    "output_tokens": 60,
-                }
-            )
+    rows += [
+        {
+            "timestamp": f"2026-04-22T{9 + j:02d}:{i % 60:02d}:00Z",
+            "account": f"b{i:03d}",
+            "ip": f"203.0.{i}.{j % 2 + 1}",
+            "user_agent": f"Mozilla/5.0 ({i})",
+            "prompt": f"Help me with {topics[(i + j) % 4]} please, number {i}",
+            "input_tokens": 40,
+            "output_tokens": 60,
+        }
+        for i in range(n_benign)
+        for j in range(6)
+    ]
     accounts = [
-        {"account": f"c{i:02d}", "payment": f"card_{i // 4}", "email": f"ops{1000 + i}@mail.example",
-         "signup_at": "2026-04-21T00:00:00Z", "org": f"org-{i}"}
+        {
+            "account": f"c{i:02d}",
+            "payment": f"card_{i // 4}",
+            "email": f"ops{1000 + i}@mail.example",
+            "signup_at": "2026-04-21T00:00:00Z",
+            "org": f"org-{i}",
+        }
         for i in range(n_campaign)
     ] + [
-        {"account": f"b{i:03d}", "payment": f"card_b{i}", "email": f"person{i}@corp{i}.example",
-         "signup_at": "2025-01-01T00:00:00Z", "org": None}
+        {
+            "account": f"b{i:03d}",
+            "payment": f"card_b{i}",
+            "email": f"person{i}@corp{i}.example",
+            "signup_at": "2025-01-01T00:00:00Z",
+            "org": None,
+        }
         for i in range(n_benign)
     ]
     return pl.DataFrame(rows), pl.DataFrame(accounts)

@@ -59,8 +59,18 @@ def test_terminal_report_and_quiet(campaign_logs: tuple[Path, Path]) -> None:
 def test_outputs_to_files(campaign_logs: tuple[Path, Path], tmp_path: Path) -> None:
     req, acc = campaign_logs
     rep, accs = tmp_path / "r.md", tmp_path / "accounts.csv"
-    code, out, _ = _run("scan", str(req), "--accounts", str(acc), "--format", "markdown",
-                        "-o", str(rep), "--accounts-out", str(accs))
+    code, out, _ = _run(
+        "scan",
+        str(req),
+        "--accounts",
+        str(acc),
+        "--format",
+        "markdown",
+        "-o",
+        str(rep),
+        "--accounts-out",
+        str(accs),
+    )
     assert code == 0 and out == ""
     assert rep.read_text().startswith("#")
     table = pl.read_csv(accs)

@@ -13,7 +13,12 @@ from extractscan.errors import UsageError
 def test_defaults_and_severity_mapping() -> None:
     cfg = Config()
     assert [cfg.severity_of(s) for s in (0.95, 0.8, 0.79, 0.6, 0.4, 0.39)] == [
-        "critical", "critical", "high", "high", "medium", "low",
+        "critical",
+        "critical",
+        "high",
+        "high",
+        "medium",
+        "low",
     ]
 
 

@@ -20,13 +20,21 @@ def _files(tmp_path: Path) -> tuple[Path, Path]:
         "o1,ordinary,benign\no2,ordinary,benign\no3,ordinary,benign\n"
     )
     report = tmp_path / "report.json"
-    report.write_text(json.dumps({
-        "flag_severity": "medium",
-        "incidents": [
-            {"rank": 1, "severity": "critical", "member_accounts": ["c1", "c2", "c3", "o1"]},
-            {"rank": 2, "severity": "low", "member_accounts": ["n1", "n2", "c4"]},
-        ],
-    }))
+    report.write_text(
+        json.dumps(
+            {
+                "flag_severity": "medium",
+                "incidents": [
+                    {
+                        "rank": 1,
+                        "severity": "critical",
+                        "member_accounts": ["c1", "c2", "c3", "o1"],
+                    },
+                    {"rank": 2, "severity": "low", "member_accounts": ["n1", "n2", "c4"]},
+                ],
+            }
+        )
+    )
     return truth, report
 
 

@@ -29,11 +29,19 @@ def _rows(data: dict[str, list[object]]) -> pl.LazyFrame:
 def test_account_features_exact() -> None:
     rows = _rows(
         {
-            "timestamp": ["2026-04-22T00:00:00Z", "2026-04-22T00:10:00Z", "2026-04-22T00:30:00Z",
-                          "2026-04-23T05:00:00Z"],
+            "timestamp": [
+                "2026-04-22T00:00:00Z",
+                "2026-04-22T00:10:00Z",
+                "2026-04-22T00:30:00Z",
+                "2026-04-23T05:00:00Z",
+            ],
             "account": ["a", "a", "a", "b"],
-            "prompt": ["Explain step by step: 1+1", "Explain step by step: 2+2",
-                       "Write a Python function to sort", None],
+            "prompt": [
+                "Explain step by step: 1+1",
+                "Explain step by step: 2+2",
+                "Write a Python function to sort",
+                None,
+            ],
             "input_tokens": [10, 10, 20, 5],
             "output_tokens": [40, 40, 80, None],
             "ip": ["198.51.100.7", "198.51.100.8", "2001:db8:1:2::1", None],
@@ -63,18 +71,26 @@ def test_account_features_exact() -> None:
 
 def test_ip_prefix_and_minute_bin() -> None:
     out = _rows(
-        {"timestamp": ["2026-04-22T00:07:59Z"] * 3, "account": ["a"] * 3,
-         "ip": ["198.51.100.7", "2001:DB8:1:2::1", "garbage"]}
+        {
+            "timestamp": ["2026-04-22T00:07:59Z"] * 3,
+            "account": ["a"] * 3,
+            "ip": ["198.51.100.7", "2001:DB8:1:2::1", "garbage"],
+        }
     ).collect()
     assert out["ip_prefix"].to_list() == ["198.51.100.0/24", "2001:db8:1::/48", None]
     assert out["minute_bin"][0] == datetime(2026, 4, 22, 0, 5, tzinfo=UTC)
 
 
 def test_wrapper_masks_variables() -> None:
-    df = pl.DataFrame({"p": [
-        'Rate this response 1 to 10: "great answer" see https://x.example/a?b=1 mail a@b.example',
-        "Rate this response 7 to 9: 'other' see http://y.example mail z@q.example",
-    ]})
+    df = pl.DataFrame(
+        {
+            "p": [
+                'Rate this response 1 to 10: "great answer" see https://x.example/a?b=1 '
+                "mail a@b.example",
+                "Rate this response 7 to 9: 'other' see http://y.example mail z@q.example",
+            ]
+        }
+    )
     w = df.select(wrapper(pl.col("p"))).to_series().to_list()
     assert w[0] == w[1] == "rate this response # to #: <q> see <url> mail"  # first 10 words
 

@@ -12,8 +12,9 @@ import pytest
 from extractscan.errors import InputError
 from extractscan.ingest import classify, discover, open_lazy, parquet_rows
 
-FRAME = pl.DataFrame({"timestamp": ["2026-04-22T00:00:00Z", "2026-04-22T00:01:00Z"],
-                      "account": ["a", "b"]})
+FRAME = pl.DataFrame(
+    {"timestamp": ["2026-04-22T00:00:00Z", "2026-04-22T00:01:00Z"], "account": ["a", "b"]}
+)
 
 
 def _write_all(d: Path) -> None:
@@ -29,9 +30,15 @@ def _write_all(d: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "fmt", "comp"),
-    [("a.parquet", "parquet", None), ("a.CSV.GZ", "csv", "gzip"), ("a.tsv", "tsv", None),
-     ("a.ndjson.zst", "jsonl", "zstd"), ("a.jsonl", "jsonl", None), ("a.txt", None, None),
-     ("a.gz", None, None)],
+    [
+        ("a.parquet", "parquet", None),
+        ("a.CSV.GZ", "csv", "gzip"),
+        ("a.tsv", "tsv", None),
+        ("a.ndjson.zst", "jsonl", "zstd"),
+        ("a.jsonl", "jsonl", None),
+        ("a.txt", None, None),
+        ("a.gz", None, None),
+    ],
 )
 def test_classify(name: str, fmt: str | None, comp: str | None) -> None:
     info = classify(Path(name))
@@ -44,7 +51,12 @@ def test_every_format_reads_the_same_rows(tmp_path: Path) -> None:
     _write_all(tmp_path)
     files = discover([tmp_path])
     assert [f.path.name for f in files] == [
-        "c.csv", "c.csv.zst", "j.jsonl", "j.ndjson.gz", "p.parquet", "t.tsv",
+        "c.csv",
+        "c.csv.zst",
+        "j.jsonl",
+        "j.ndjson.gz",
+        "p.parquet",
+        "t.tsv",
     ]
     for f in files:
         df = open_lazy(f, tmp_path).collect()
@@ -82,8 +94,11 @@ def test_empty_csv_and_bad_gzip_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "e.csv").write_text("")
     (tmp_path / "bad.csv.gz").write_bytes(b"not gzip at all")
     (tmp_path / "bad.parquet").write_bytes(b"nope")
-    for name, msg in [("e.csv", "file is empty"), ("bad.csv.gz", "cannot decompress"),
-                      ("bad.parquet", "cannot read as parquet")]:
+    for name, msg in [
+        ("e.csv", "file is empty"),
+        ("bad.csv.gz", "cannot decompress"),
+        ("bad.parquet", "cannot read as parquet"),
+    ]:
         f = discover([tmp_path / name])[0]
         with pytest.raises(InputError, match=msg) as info:
             open_lazy(f, tmp_path).collect()

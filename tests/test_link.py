@@ -26,13 +26,25 @@ def test_email_pattern() -> None:
     df = pl.DataFrame({"e": ["Ops1042@Mail.Example", "jane.doe@uni.example", None, "x"]})
     df = pl.concat([df, pl.DataFrame({"e": ["jane.doe@gmail.com"]})])
     assert df.select(email_pattern(pl.col("e"))).to_series().to_list() == [
-        "a9@mail.example", "a.a@uni.example", None, None, None,
+        "a9@mail.example",
+        "a.a@uni.example",
+        None,
+        None,
+        None,
     ]
 
 
 def test_idf_weight_and_cap() -> None:
-    ids = _ids([("a", "payment", "card1"), ("b", "payment", "card1"), ("c", "ip", "1.1.1.1"),
-                ("d", "ip", "1.1.1.1"), ("e", "ip", "1.1.1.1"), ("a", "ip", "9.9.9.9")])
+    ids = _ids(
+        [
+            ("a", "payment", "card1"),
+            ("b", "payment", "card1"),
+            ("c", "ip", "1.1.1.1"),
+            ("d", "ip", "1.1.1.1"),
+            ("e", "ip", "1.1.1.1"),
+            ("a", "ip", "9.9.9.9"),
+        ]
+    )
     cfg = LinkConfig(max_accounts_per_value={"payment": 5, "network": 2})
     w = weigh_values(ids, 10, cfg).sort("family", "value")
     rows = {(r["family"], r["value"]): r for r in w.iter_rows(named=True)}
@@ -42,27 +54,41 @@ def test_idf_weight_and_cap() -> None:
 
 
 def test_links_need_two_families_or_a_strong_card_and_skip_same_org() -> None:
-    ids = _ids([
-        # a-b: card + ip -> linked
-        ("a", "payment", "card1"), ("b", "payment", "card1"),
-        ("a", "ip", "1.1.1.1"), ("b", "ip", "1.1.1.1"),
-        # c-d: ip and its /24 only -> one merged family -> not linked
-        ("c", "ip", "2.2.2.2"), ("d", "ip", "2.2.2.2"),
-        ("c", "ip_prefix", "2.2.2.0/24"), ("d", "ip_prefix", "2.2.2.0/24"),
-        # e-f: same org, card + ip -> expected, not linked
-        ("e", "payment", "card9"), ("f", "payment", "card9"),
-        ("e", "ip", "3.3.3.3"), ("f", "ip", "3.3.3.3"),
-    ])
-    accounts = pl.DataFrame({"account": list("abcdef"),
-                             "org": [None, None, None, None, "acme", "acme"]})
+    ids = _ids(
+        [
+            # a-b: card + ip -> linked
+            ("a", "payment", "card1"),
+            ("b", "payment", "card1"),
+            ("a", "ip", "1.1.1.1"),
+            ("b", "ip", "1.1.1.1"),
+            # c-d: ip and its /24 only -> one merged family -> not linked
+            ("c", "ip", "2.2.2.2"),
+            ("d", "ip", "2.2.2.2"),
+            ("c", "ip_prefix", "2.2.2.0/24"),
+            ("d", "ip_prefix", "2.2.2.0/24"),
+            # e-f: same org, card + ip -> expected, not linked
+            ("e", "payment", "card9"),
+            ("f", "payment", "card9"),
+            ("e", "ip", "3.3.3.3"),
+            ("f", "ip", "3.3.3.3"),
+        ]
+    )
+    accounts = pl.DataFrame(
+        {"account": list("abcdef"), "org": [None, None, None, None, "acme", "acme"]}
+    )
     cfg = LinkConfig(min_weight=1.0, min_family_weight=0.5, strong_weight=100.0)
     w = weigh_values(ids, 6, cfg)
     ev = candidate_pairs(ids, w)
     links = decide_links(ev, accounts, cfg).sort("a", "b")
-    got = {(r["a"], r["b"]): (r["linked"], r["families"], r["same_org"])
-           for r in links.iter_rows(named=True)}
-    assert got == {("a", "b"): (True, 2, False), ("c", "d"): (False, 1, False),
-                   ("e", "f"): (False, 2, True)}
+    got = {
+        (r["a"], r["b"]): (r["linked"], r["families"], r["same_org"])
+        for r in links.iter_rows(named=True)
+    }
+    assert got == {
+        ("a", "b"): (True, 2, False),
+        ("c", "d"): (False, 1, False),
+        ("e", "f"): (False, 2, True),
+    }
     ab = ev.filter((pl.col("a") == "a") & (pl.col("b") == "b")).sort("family")
     assert ab["family"].to_list() == ["ip", "payment"]
     assert ab["weight"].to_list() == pytest.approx([0.8 * math.log(3), math.log(3)])
@@ -70,12 +96,22 @@ def test_links_need_two_families_or_a_strong_card_and_skip_same_org() -> None:
 
 
 def test_co_activity_needs_repeats() -> None:
-    ids = _ids([("a", "co_activity", "t @ 1"), ("b", "co_activity", "t @ 1"),
-                ("c", "co_activity", "t @ 2"), ("d", "co_activity", "t @ 2"),
-                ("c", "co_activity", "t @ 3"), ("d", "co_activity", "t @ 3"),
-                ("c", "co_activity", "t @ 4"), ("d", "co_activity", "t @ 4"),
-                ("e", "co_activity", "t @ 5"), ("f", "co_activity", "t @ 5"),
-                ("e", "co_activity", "t @ 6"), ("f", "co_activity", "t @ 6")])
+    ids = _ids(
+        [
+            ("a", "co_activity", "t @ 1"),
+            ("b", "co_activity", "t @ 1"),
+            ("c", "co_activity", "t @ 2"),
+            ("d", "co_activity", "t @ 2"),
+            ("c", "co_activity", "t @ 3"),
+            ("d", "co_activity", "t @ 3"),
+            ("c", "co_activity", "t @ 4"),
+            ("d", "co_activity", "t @ 4"),
+            ("e", "co_activity", "t @ 5"),
+            ("f", "co_activity", "t @ 5"),
+            ("e", "co_activity", "t @ 6"),
+            ("f", "co_activity", "t @ 6"),
+        ]
+    )
     ev = candidate_pairs(ids, weigh_values(ids, 100, LinkConfig())).sort("a")
     full = 0.8 * math.log(50)
     # a-b met once: coincidence, no evidence; e-f twice: 2/3; c-d three times: full
@@ -85,11 +121,20 @@ def test_co_activity_needs_repeats() -> None:
 
 
 def test_supporting_families_never_link_alone() -> None:
-    ids = _ids([("a", "user_agent", "sdk/1"), ("b", "user_agent", "sdk/1"),
-                ("a", "template", "t"), ("b", "template", "t"),
-                ("a", "ip", "1.1.1.1"), ("b", "ip", "1.1.1.1")])
-    accounts = pl.DataFrame({"account": ["a", "b"], "org": [None, None]},
-                            schema={"account": pl.String, "org": pl.String})
+    ids = _ids(
+        [
+            ("a", "user_agent", "sdk/1"),
+            ("b", "user_agent", "sdk/1"),
+            ("a", "template", "t"),
+            ("b", "template", "t"),
+            ("a", "ip", "1.1.1.1"),
+            ("b", "ip", "1.1.1.1"),
+        ]
+    )
+    accounts = pl.DataFrame(
+        {"account": ["a", "b"], "org": [None, None]},
+        schema={"account": pl.String, "org": pl.String},
+    )
     cfg = LinkConfig(min_weight=0.1, min_family_weight=0.0)
     links = decide_links(candidate_pairs(ids, weigh_values(ids, 1000, cfg)), accounts, cfg)
     assert links.select("families", "linked").row(0) == (1, False)

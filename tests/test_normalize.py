@@ -31,8 +31,15 @@ def test_timestamp_formats_all_utc() -> None:
     out = pl.DataFrame({"t": values}).select(parse_timestamp(pl.col("t"), pl.String)).to_series()
     ten = datetime(2026, 4, 22, 10, tzinfo=UTC)
     assert out.to_list() == [
-        ten, ten, ten, datetime(2026, 4, 22, 10, 0, 0, 250_000, tzinfo=UTC), ten, ten,
-        datetime(2026, 4, 22, tzinfo=UTC), None, None,
+        ten,
+        ten,
+        ten,
+        datetime(2026, 4, 22, 10, 0, 0, 250_000, tzinfo=UTC),
+        ten,
+        ten,
+        datetime(2026, 4, 22, tzinfo=UTC),
+        None,
+        None,
     ]
 
 
@@ -50,15 +57,26 @@ def test_numeric_and_native_timestamps() -> None:
 def test_reject_reasons_and_row_numbers() -> None:
     raw = pl.DataFrame(
         {
-            "ts": ["2026-04-22T00:00:00Z", "x", "2026-04-22T00:00:00Z", "2026-04-22T00:00:00Z",
-                   "2026-04-22T00:00:00Z", "2026-04-22T00:00:00Z"],
+            "ts": [
+                "2026-04-22T00:00:00Z",
+                "x",
+                "2026-04-22T00:00:00Z",
+                "2026-04-22T00:00:00Z",
+                "2026-04-22T00:00:00Z",
+                "2026-04-22T00:00:00Z",
+            ],
             "user": ["a", "b", "  ", "d", "e", "f"],
             "tin": ["10", "10", "10", "-1", "ten", "7.0"],
         }
     )
     out = _norm(raw, {"timestamp": "ts", "account": "user", "input_tokens": "tin"})
     assert out["_reject"].to_list() == [
-        None, "bad_timestamp", "missing_account", "bad_tokens", "bad_tokens", None,
+        None,
+        "bad_timestamp",
+        "missing_account",
+        "bad_tokens",
+        "bad_tokens",
+        None,
     ]
     assert out["_row"].to_list() == [0, 1, 2, 3, 4, 5]
     assert out["input_tokens"].to_list() == [10, 10, 10, -1, None, 7]
@@ -70,20 +88,24 @@ def test_nested_prompt_messages_are_joined() -> None:
         {
             "ts": ["2026-04-22T00:00:00Z"],
             "user": ["a"],
-            "messages": [[{"role": "system", "content": "Be brief."},
-                          {"role": "user", "content": "Hi"}]],
+            "messages": [
+                [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]
+            ],
             "meta": [{"k": 1}],
         }
     )
-    out = _norm(raw, {"timestamp": "ts", "account": "user", "prompt": "messages",
-                      "user_agent": "meta"})
+    out = _norm(
+        raw, {"timestamp": "ts", "account": "user", "prompt": "messages", "user_agent": "meta"}
+    )
     assert out["prompt"].item() == "Be brief.\nHi"
     assert out["user_agent"].item() == '{"k":1}'
 
 
 def test_missing_optional_columns_are_null_with_canonical_dtypes() -> None:
-    out = _norm(pl.DataFrame({"ts": ["2026-04-22T00:00:00Z"], "u": ["a"]}),
-                {"timestamp": "ts", "account": "u"})
+    out = _norm(
+        pl.DataFrame({"ts": ["2026-04-22T00:00:00Z"], "u": ["a"]}),
+        {"timestamp": "ts", "account": "u"},
+    )
     assert out["ip"].dtype == pl.String and out["ip"].item() is None
     assert out["output_tokens"].dtype == pl.Int64
 

@@ -37,8 +37,11 @@ def test_scan_finds_the_campaign_and_only_it(campaign_logs: tuple[Path, Path]) -
 def test_rows_reconcile_with_bad_rows(tmp_path: Path) -> None:
     req, acc = campaign_frames(4, 3)
     bad = pl.DataFrame(
-        {"timestamp": ["yesterday", "2026-04-22T00:00:00Z", "2026-04-22T00:00:00Z"],
-         "account": ["x", None, "y"], "output_tokens": [1, 1, -5]},
+        {
+            "timestamp": ["yesterday", "2026-04-22T00:00:00Z", "2026-04-22T00:00:00Z"],
+            "account": ["x", None, "y"],
+            "output_tokens": [1, 1, -5],
+        },
     )
     pl.concat([req, bad], how="diagonal_relaxed").write_csv(tmp_path / "r.csv")
     f = extractscan.scan(tmp_path / "r.csv")
@@ -46,8 +49,7 @@ def test_rows_reconcile_with_bad_rows(tmp_path: Path) -> None:
     assert s.rows_read == 4 * 48 + 3 * 6 + 3
     assert s.rows_rejected == 3
     assert s.rows_read == s.rows_analysed + s.rows_rejected
-    assert dict(s.rejected_by_reason) == {"bad_timestamp": 1, "missing_account": 1,
-                                          "bad_tokens": 1}
+    assert dict(s.rejected_by_reason) == {"bad_timestamp": 1, "missing_account": 1, "bad_tokens": 1}
     assert s.files[0].rows_rejected == 3
     assert "payment_link" in dict(s.signals_off)
 

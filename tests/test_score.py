@@ -30,9 +30,13 @@ def test_account_score_weighted_over_measured_components() -> None:
 
 def test_account_age_steps() -> None:
     df = pl.DataFrame(
-        {"extraction_share": [0.0] * 3, "template_concentration": [0.0] * 3,
-         "hour_entropy": [0.0] * 3, "token_ratio": [0.0] * 3,
-         "account_age_days": [3.0, 20.0, 90.0]}
+        {
+            "extraction_share": [0.0] * 3,
+            "template_concentration": [0.0] * 3,
+            "hour_entropy": [0.0] * 3,
+            "token_ratio": [0.0] * 3,
+            "account_age_days": [3.0, 20.0, 90.0],
+        }
     )
     assert account_scores(df)["score"].to_list() == [0.15, 0.075, 0.0]
 

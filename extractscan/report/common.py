@@ -25,7 +25,7 @@ def signal_value(s: Signal, value: float) -> str:
 
 def severity_counts(f: Findings) -> str:
     """E.g. ``1 critical, 0 high, 2 medium, 5 low``."""
-    counts = {s: 0 for s in SEVERITIES}
+    counts = dict.fromkeys(SEVERITIES, 0)
     for inc in f.incidents:
         counts[inc.severity] += 1
     return ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES))

@@ -25,8 +25,7 @@ def _headline(f: Findings) -> list[str]:
         f"- **Time range:** {when(s.first_seen)} to {when(s.last_seen)}",
         f"- **Accounts:** {s.accounts_seen:,} seen, {s.accounts_flagged:,} flagged "
         f"(in incidents at {f.flag_severity} or above)",
-        "- **Columns:** "
-        + ", ".join(f"{c} ← {for_html(src, 40)}" for c, src in s.column_mapping),
+        "- **Columns:** " + ", ".join(f"{c} ← {for_html(src, 40)}" for c, src in s.column_mapping),
         "- **Signals off:** "
         + (for_html("; ".join(f"{k} ({v})" for k, v in s.signals_off)) or "none"),
         f"- **Incidents:** {severity_counts(f) if f.incidents else 'No incidents found'}",
@@ -58,8 +57,15 @@ def _incident(inc: Incident) -> list[str]:
         )
     days = ", ".join(f"{d.day} ({d.exchanges:,})" for d in inc.busiest_days)
     accts = ", ".join(f"{for_html(a.account, 40)} ({a.exchanges:,})" for a in inc.top_accounts)
-    out += ["", f"**Busiest days:** {days}", "", f"**Top accounts:** {accts}", "",
-            "**Sample prompts:**", ""]
+    out += [
+        "",
+        f"**Busiest days:** {days}",
+        "",
+        f"**Top accounts:** {accts}",
+        "",
+        "**Sample prompts:**",
+        "",
+    ]
     for p in inc.sample_prompts:
         out += [f"> {for_html(p, 300)}", ""]
     return out

@@ -56,39 +56,55 @@ def _incident(inc: Incident) -> Panel:
     head = Text.assemble(
         (f"#{inc.rank} ", "bold"),
         (inc.severity.upper(), style),
-        f"  score {inc.score:.2f}  ·  {inc.accounts:,} accounts  ·  "
-        f"{inc.exchanges:,} exchanges",
+        f"  score {inc.score:.2f}  ·  {inc.accounts:,} accounts  ·  {inc.exchanges:,} exchanges",
         f"  ·  {inc.output_tokens:,} output tokens" if inc.output_tokens is not None else "",
         f"\n{when(inc.first_seen)} → {when(inc.last_seen)}",
     )
-    links = Table(title="Linking evidence", title_justify="left", box=box.SIMPLE_HEAD,
-                  expand=False)
-    for col, just in (("evidence", "left"), ("accounts", "right"), ("pairs", "right"),
-                      ("weight", "right"), ("sample values (accounts sharing)", "left")):
+    links = Table(title="Linking evidence", title_justify="left", box=box.SIMPLE_HEAD, expand=False)
+    for col, just in (
+        ("evidence", "left"),
+        ("accounts", "right"),
+        ("pairs", "right"),
+        ("weight", "right"),
+        ("sample values (accounts sharing)", "left"),
+    ):
         links.add_column(col, justify=just)  # type: ignore[arg-type]
     for ln in inc.links:
         values = "; ".join(f"{for_terminal(v, 60)} ({n:,})" for v, n in ln.values[:3])
         links.add_row(ln.label, f"{ln.accounts:,}", f"{ln.pairs:,}", f"{ln.weight:.1f}", values)
-    sig = Table(title="Signals (incident median vs benign median)", title_justify="left",
-                box=box.SIMPLE_HEAD)
+    sig = Table(
+        title="Signals (incident median vs benign median)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
     for col in ("signal", "value", "benign", "fired"):
         sig.add_column(col, justify="left" if col == "signal" else "right")
     for s in inc.signals:
-        sig.add_row(s.label, signal_value(s, s.value), signal_value(s, s.baseline),
-                    "[bold]✓[/]" if s.fired else "–")
+        sig.add_row(
+            s.label,
+            signal_value(s, s.value),
+            signal_value(s, s.baseline),
+            "[bold]✓[/]" if s.fired else "–",
+        )
     tail = Table.grid(padding=(0, 2))
     tail.add_column(style="bold")
     tail.add_column()
     tail.add_row("busiest days", ", ".join(f"{d.day} ({d.exchanges:,})" for d in inc.busiest_days))
     tail.add_row(
         "top accounts",
-        ", ".join(f"{for_terminal(a.account, 40)} ({a.exchanges:,}, score {a.score:.2f})"
-                  for a in inc.top_accounts),
+        ", ".join(
+            f"{for_terminal(a.account, 40)} ({a.exchanges:,}, score {a.score:.2f})"
+            for a in inc.top_accounts
+        ),
     )
     for i, p in enumerate(inc.sample_prompts, start=1):
         tail.add_row(f"sample prompt {i}", f"“{for_terminal(p, 160)}”")
-    return Panel(Group(head, links, sig, tail),
-                 title=f"incident {clean(inc.id)}", title_align="left", border_style=style)
+    return Panel(
+        Group(head, links, sig, tail),
+        title=f"incident {clean(inc.id)}",
+        title_align="left",
+        border_style=style,
+    )
 
 
 class TerminalReport:

@@ -1,0 +1,63 @@
+"""The escaping module: every sink, exact outputs, and a property test."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.console import Console
+from rich.text import Text
+
+from extractscan.escape import clean, for_csv, for_html, for_terminal
+
+HOSTILE = "[bold red]x\x1b]0;pwned\x07\x1b[2J\u202eevil\u2066\x00\x9b31m\r\nend"
+
+
+def test_clean_removes_sequences_and_controls() -> None:
+    assert clean(HOSTILE) == "[bold red]xevil end"
+    assert clean("a\tb\nc") == "a b c"
+    assert clean("x" * 10, 5) == "xxxx…"
+    assert clean(None) == ""
+
+
+def test_terminal_markup_is_literal() -> None:
+    console = Console(width=80, force_terminal=True, color_system="standard", highlight=False)
+    with console.capture() as cap:
+        console.print(for_terminal(HOSTILE))
+    out = cap.get()
+    assert "[bold red]x" in out
+    assert "\x1b]" not in out and "\x07" not in out and "\u202e" not in out
+    assert "\x1b[1m" not in out  # no bold was applied by attacker markup
+
+
+def test_html_and_markdown() -> None:
+    assert for_html("<script>alert(1)</script>") == "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"
+    assert for_html("a | b `c` [x](javascript:y)") == "a \\| b \\`c\\` \\[x\\]\\(javascript:y\\)"
+
+
+def test_csv_formula_injection() -> None:
+    assert [for_csv(v) for v in ("=cmd|' /C calc'!A0", "+1", "-1", "@SUM(A1)", "\t=x", "ok")] == [
+        "'=cmd|' /C calc'!A0",
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "' =x",
+        "ok",
+    ]
+
+
+@given(st.text())
+def test_clean_leaves_no_control_or_format_characters(text: str) -> None:
+    out = clean(text)
+    assert not any(unicodedata.category(ch) in ("Cc",) for ch in out)
+    assert not any(ch in out for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@given(st.text())
+def test_terminal_render_has_no_escape_from_text(text: str) -> None:
+    console = Console(width=60, force_terminal=False, color_system=None)
+    with console.capture() as cap:
+        console.print(for_terminal(text))
+    assert "\x1b" not in cap.get()
+    assert Text.from_markup(for_terminal(text)).plain.rstrip(" ") == clean(text).rstrip(" ")

@@ -1,0 +1,134 @@
+"""Report formats on hand-made findings: content, escaping in every sink, determinism."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import polars as pl
+import pytest
+
+from extractscan import report
+from extractscan.accounts_out import write_accounts
+from extractscan.errors import UsageError
+from extractscan.findings import (
+    AccountSummary,
+    DayCount,
+    FileSummary,
+    Findings,
+    Incident,
+    InputSummary,
+    LinkEvidence,
+    Signal,
+)
+
+EVIL = "[bold red]x\x1b]0;pwned\x07\x1b[2J\u202e<script>alert(1)</script>|=cmd"
+T0 = datetime(2026, 4, 22, tzinfo=UTC)
+
+
+def _incident(rank: int, severity: str, account: str = EVIL) -> Incident:
+    return Incident(
+        id=f"INC-{rank:08d}",
+        rank=rank,
+        score=0.9 - rank / 10,
+        severity=severity,
+        accounts=2,
+        exchanges=1234,
+        output_tokens=5678,
+        first_seen=T0,
+        last_seen=T0,
+        links=(LinkEvidence("payment", "shared payment card", 2, 1, 3.21, ((EVIL, 2),)),),
+        signals=(Signal("extraction_share", "share of extraction prompts", 0.8, 0.05, "%", True),),
+        busiest_days=(DayCount(date(2026, 4, 22), 1234),),
+        top_accounts=(AccountSummary(account, 1000, 0.91),),
+        sample_prompts=(EVIL,),
+        member_accounts=(account, "b"),
+    )
+
+
+def findings(n: int = 3) -> Findings:
+    summary = InputSummary(
+        files=(FileSummary(f"logs/{EVIL}.csv", "csv", 10, 9, 1),),
+        rows_read=10,
+        rows_analysed=9,
+        rows_rejected=1,
+        rejected_by_reason=(("bad_timestamp", 1),),
+        first_seen=T0,
+        last_seen=T0,
+        accounts_seen=5,
+        accounts_flagged=2,
+        column_mapping=(("account", "user_id"),),
+        accounts_file=None,
+        signals_off=(("model_mix", "missing column(s): model"),),
+    )
+    incs = tuple(_incident(i + 1, s) for i, s in enumerate(["critical", "high", "low"][:n]))
+    return Findings(summary, incs, T0, "medium", pl.DataFrame({"account": [EVIL]}))
+
+
+def _render(fmt: str, **kw: object) -> str:
+    buf = io.StringIO()
+    report.render(findings(), fmt, buf, width=120, **kw)  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def test_registry_is_complete() -> None:
+    pkg = Path(report.__file__).parent
+    modules = {p.stem for p in pkg.glob("*.py")} - {"__init__", "interface", "common"}
+    assert {cls.__module__.rsplit(".", 1)[1] for cls in report.FORMATS.values()} == modules
+    with pytest.raises(UsageError):
+        report.render(findings(), "xml", io.StringIO())
+
+
+@pytest.mark.parametrize("color", [True, False])
+def test_terminal_escapes_attacker_text(color: bool) -> None:
+    out = _render("terminal", color=color)
+    assert "\x1b]" not in out and "\x07" not in out and "\u202e" not in out
+    assert "\x1b[2J" not in out
+    assert "[bold red]x" in re.sub(r"\x1b\[[0-9;]*m", "", out)
+    assert "shared payment card" in out and "1,234" in out
+
+
+def test_terminal_top_and_quiet() -> None:
+    out = _render("terminal", top=1)
+    assert "INC-00000001" in out and "INC-00000002" not in out
+    assert "2 more incident(s) not shown (use --top)" in out
+    quiet = _render("terminal", quiet=True)
+    assert "INC-00000001" not in quiet and "1 critical, 1 high, 0 medium, 1 low" in quiet
+
+
+def test_markdown_is_inert() -> None:
+    out = _render("markdown")
+    assert "<script>" not in out and "\x1b" not in out and "\u202e" not in out
+    assert "&lt;script&gt;" in out
+    assert "```" not in out
+    assert out.startswith("# extractscan incident report")
+
+
+def test_json_is_valid_deterministic_and_clean() -> None:
+    a, b = _render("json"), _render("json")
+    assert a == b
+    data = json.loads(a)
+    schema = json.loads(resources.files("extractscan.report").joinpath("schema.json").read_text())
+    jsonschema.validate(data, schema)
+    assert len(data["incidents"]) == 3  # --top does not apply to JSON
+    assert data["generated_at"] == "2026-04-22T00:00:00Z"
+    assert "\x1b" not in a and "\\u001b" not in a and "\u202e" not in a
+    assert data["incidents"][0]["member_accounts"][0] == "[bold red]x<script>alert(1)</script>|=cmd"
+
+
+def test_accounts_out_csv_is_formula_safe(tmp_path: Path) -> None:
+    df = pl.DataFrame(
+        {"account": ['=HYPERLINK("x")', "ok", " +1", "a\x1b[31mb"], "n": [1, 2, 3, 4]}
+    )
+    write_accounts(df, tmp_path / "a.csv")
+    back = pl.read_csv(tmp_path / "a.csv")
+    assert back["account"].to_list() == ['\'=HYPERLINK("x")', "ok", "' +1", "ab"]
+    write_accounts(df, tmp_path / "a.parquet")
+    assert pl.read_parquet(tmp_path / "a.parquet").equals(df)
+    with pytest.raises(UsageError):
+        write_accounts(df, tmp_path / "a.xlsx")
