@@ -1,8 +1,9 @@
 """Ingest: find input files and open each as a lazy polars frame of its own columns.
 
-Formats by extension: ``.parquet``, ``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``, each
-optionally ``.gz`` or ``.zst``. Compressed text is decompressed once into a scratch
-directory as a stream (pyarrow's codecs), so polars can still scan it lazily.
+Formats by extension: ``.parquet``, ``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``/``.log``
+(JSON lines), ``.json`` (one document), each optionally ``.gz`` or ``.zst``. Compressed
+text is decompressed once into a scratch directory as a stream (pyarrow's codecs), so
+polars can still scan it lazily.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ FORMATS: dict[str, str] = {
     ".tsv": "tsv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".json": "json",
+    ".log": "jsonl",  # gateway and cloud exports (Azure, CloudWatch) are JSON lines in .log
 }
 COMPRESSIONS: dict[str, str] = {".gz": "gzip", ".zst": "zstd"}
 
@@ -143,6 +146,8 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
             )
         if path.stat().st_size == 0:
             raise InputError(f"{f.path}: file is empty")
+        if f.format == "json":  # one document: an array of records or one record
+            return pl.read_json(path).lazy()
         return pl.scan_ndjson(path, infer_schema_length=1000)
     except InputError:
         raise

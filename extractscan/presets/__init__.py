@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from extractscan.errors import UsageError
+from extractscan.presets.bedrock import BedrockPreset
 from extractscan.presets.interface import PRESET_REJECT, Preset
+from extractscan.presets.litellm import LiteLLMPreset
+from extractscan.presets.openai_chat import OpenAIChatPreset
 
-PRESETS: dict[str, Preset] = {}
+PRESETS: dict[str, Preset] = {
+    p.name: p for p in (LiteLLMPreset(), BedrockPreset(), OpenAIChatPreset())
+}
 
 
 def get(name: str) -> Preset:

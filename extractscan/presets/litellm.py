@@ -1,0 +1,101 @@
+"""LiteLLM proxy logs: ``LiteLLM_SpendLogs`` rows and ``StandardLoggingPayload`` records.
+
+Formats: https://docs.litellm.ai/docs/proxy/logging_spec (StandardLoggingPayload) and
+https://docs.litellm.ai/docs/proxy/cost_tracking (``LiteLLM_SpendLogs`` table).
+
+SpendLogs rows (a Postgres export as CSV or Parquet):
+
+| canonical | source column |
+|---|---|
+| timestamp | ``startTime`` |
+| account | ``end_user``, else ``user``, else ``api_key`` (the hashed key): the most specific identity LiteLLM recorded |
+| org | ``organization_id``, else ``team_id`` |
+| api_key | ``api_key`` |
+| ip | ``requester_ip_address`` |
+| user_agent | ``metadata.user_agent`` (``metadata`` is a JSON string), else ``metadata.headers.user-agent`` |
+| model | ``model`` |
+| prompt | ``messages`` (a JSON string: ``[{role, content}]``) |
+| input_tokens / output_tokens | ``prompt_tokens`` / ``completion_tokens`` |
+| status | ``status`` |
+
+StandardLoggingPayload records (JSON lines, or one ``.json`` document): ``startTime``
+(epoch seconds or a naive UTC string), account ``end_user`` /
+``metadata.user_api_key_end_user_id`` / ``metadata.user_api_key_user_id`` /
+``metadata.user_api_key_hash``, org ``metadata.user_api_key_org_id`` /
+``metadata.user_api_key_team_id``, ``requester_ip_address``, ``model``, prompt
+``messages[].content``, ``prompt_tokens``, ``completion_tokens``, ``status``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from extractscan.ingest import InputFile, open_lazy
+from extractscan.presets.jsontext import field, first, invalid_json, join_texts, records, texts
+from extractscan.schema import PRESET_REJECT
+
+
+def _text(name: str, schema: pl.Schema) -> pl.Expr:
+    if name not in schema:
+        return pl.lit(None, dtype=pl.String)
+    col = pl.col(name).cast(pl.String).str.strip_chars()
+    return pl.when(col != "").then(col)
+
+
+class LiteLLMPreset:
+    """Reader for LiteLLM spend-log rows and standard logging payloads."""
+
+    name = "litellm"
+    summary = "LiteLLM proxy SpendLogs (CSV/Parquet) and StandardLoggingPayload (JSON)"
+    docs_url = "https://docs.litellm.ai/docs/proxy/logging_spec"
+
+    def read(self, f: InputFile, path: Path) -> pl.LazyFrame:
+        """One canonical row per spend-log row or payload record."""
+        if f.format in ("csv", "tsv", "parquet"):
+            return self._spend_logs(f, path)
+        return self._payloads(f, path)
+
+    def _spend_logs(self, f: InputFile, path: Path) -> pl.LazyFrame:
+        plain = InputFile(path, f.format, None)
+        raw = open_lazy(plain, path.parent)
+        s = raw.collect_schema()
+        meta = _text("metadata", s)
+        return raw.select(
+            _text("startTime", s).alias("timestamp"),
+            pl.coalesce(_text("end_user", s), _text("user", s), _text("api_key", s)).alias(
+                "account"
+            ),
+            pl.coalesce(_text("organization_id", s), _text("team_id", s)).alias("org"),
+            _text("api_key", s).alias("api_key"),
+            _text("requester_ip_address", s).alias("ip"),
+            first("$.user_agent", "$.headers.user-agent", source=meta).alias("user_agent"),
+            _text("model", s).alias("model"),
+            join_texts(texts(_text("messages", s))).alias("prompt"),
+            _text("prompt_tokens", s).alias("input_tokens"),
+            _text("completion_tokens", s).alias("output_tokens"),
+            _text("status", s).alias("status"),
+            pl.lit(None, dtype=pl.String).alias(PRESET_REJECT),
+        )
+
+    def _payloads(self, f: InputFile, path: Path) -> pl.LazyFrame:
+        return records(f, path).select(
+            field("$.startTime").alias("timestamp"),
+            first(
+                "$.end_user",
+                "$.metadata.user_api_key_end_user_id",
+                "$.metadata.user_api_key_user_id",
+                "$.metadata.user_api_key_hash",
+            ).alias("account"),
+            first("$.metadata.user_api_key_org_id", "$.metadata.user_api_key_team_id").alias("org"),
+            first("$.metadata.user_api_key_hash").alias("api_key"),
+            first("$.requester_ip_address", "$.metadata.requester_ip_address").alias("ip"),
+            first("$.metadata.requester_metadata.user_agent").alias("user_agent"),
+            field("$.model").alias("model"),
+            join_texts(texts(field("$.messages"))).alias("prompt"),
+            field("$.prompt_tokens").alias("input_tokens"),
+            field("$.completion_tokens").alias("output_tokens"),
+            field("$.status").alias("status"),
+            invalid_json(),
+        )
