@@ -1,4 +1,4 @@
-"""Write the per-account table (``--accounts-out``) as Parquet or CSV.
+"""Write result tables (``--accounts-out``, ``--rejects-out``) as Parquet or CSV.
 
 CSV string cells are cleaned and defused against spreadsheet formulas (OWASP CSV
 injection) with polars expressions, the same rules as :func:`extractscan.escape.for_csv`.
@@ -26,8 +26,8 @@ def csv_safe(col: pl.Expr) -> pl.Expr:
     return pl.when(s.str.contains(r"^ *[=+\-@\t\r]")).then("'" + s).otherwise(s)
 
 
-def write_accounts(df: pl.DataFrame, path: str | Path) -> None:
-    """Write ``df`` to ``path`` (``.parquet`` or ``.csv``).
+def write_table(df: pl.DataFrame, path: str | Path) -> None:
+    """Write a result table (accounts, rejected rows) to ``path`` (``.parquet`` or ``.csv``).
 
     Raises:
         UsageError: any other extension.

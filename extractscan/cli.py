@@ -1,7 +1,8 @@
 """Command-line interface: parses options, calls one library function, maps errors.
 
 Exit codes: 0 success (and nothing at or above ``--fail-on``); 1 incidents at or above
-``--fail-on``; 2 usage or configuration error; 3 input error; 4 internal error.
+``--fail-on``; 2 usage or configuration error; 3 input error (or any rejected row with
+``--strict``); 4 internal error; 5 finished, but ``--skip-errors`` passed over a file.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from extractscan.findings import SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL, EXIT_SKIPPED = 0, 1, 2, 3, 4, 5
 
 
 class _UsageFailure(click.ClickException):
@@ -108,6 +109,18 @@ def main() -> None:
     type=click.Choice(SEVERITIES),
     help="Exit 1 if any incident is at or above this severity.",
 )
+@click.option(
+    "--rejects-out",
+    type=click.Path(dir_okay=False),
+    help="Write rejected rows with reason, file and row (.parquet or .csv).",
+)
+@click.option("--strict", is_flag=True, help="Any rejected row is an input error (exit 3).")
+@click.option(
+    "--skip-errors", is_flag=True, help="Continue past unreadable files, list them, exit 5."
+)
+@click.option(
+    "--redact", is_flag=True, help="Mask e-mails, IPs and payment fingerprints in all outputs."
+)
 def scan(
     paths: tuple[str, ...],
     accounts: str | None,
@@ -121,6 +134,10 @@ def scan(
     quiet: bool,
     no_color: bool,
     fail_on: str | None,
+    rejects_out: str | None,
+    strict: bool,
+    skip_errors: bool,
+    redact: bool,
 ) -> None:
     """Scan request logs and print ranked incidents with their evidence.
 
@@ -133,9 +150,10 @@ def scan(
       extractscan scan logs/ --column account=customer_ref --format json -o report.json
       extractscan scan 'exports/*.parquet' --fail-on high --quiet
       extractscan scan --preset bedrock bedrock-logs/
+      extractscan scan logs/ --strict --rejects-out rejects.csv --redact --format markdown
     """
     from extractscan import report
-    from extractscan.accounts_out import write_accounts
+    from extractscan.accounts_out import write_table
     from extractscan.config import load_config
     from extractscan.pipeline import scan as run_scan
     from extractscan.progress import StageProgress
@@ -143,14 +161,26 @@ def scan(
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     try:
         cfg = load_config(config_path, _parse_columns(columns))
-        if accounts_out and Path(accounts_out).suffix.lower() not in (".csv", ".parquet"):
-            raise UsageError("--accounts-out must end in .csv or .parquet")
+        for opt, value in (("--accounts-out", accounts_out), ("--rejects-out", rejects_out)):
+            if value and Path(value).suffix.lower() not in (".csv", ".parquet"):
+                raise UsageError(f"{opt} must end in .csv or .parquet")
         with StageProgress(enabled=not quiet) as progress:
             findings = run_scan(
-                list(paths), accounts=accounts, config=cfg, progress=progress, preset=preset
+                list(paths),
+                accounts=accounts,
+                config=cfg,
+                progress=progress,
+                preset=preset,
+                skip_errors=skip_errors,
             )
+        if redact:
+            from extractscan.redact import redact as mask
+
+            findings = mask(findings)
         if accounts_out:
-            write_accounts(findings.accounts, accounts_out)
+            write_table(findings.accounts, accounts_out)
+        if rejects_out:
+            write_table(findings.rejects, rejects_out)
         if output:
             with Path(output).open("w", encoding="utf-8", newline="\n") as fh:
                 report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
@@ -160,8 +190,17 @@ def scan(
         raise _ScanError(exc) from exc
     except OSError as exc:
         raise click.ClickException(f"cannot write output: {exc}") from exc
+    if strict and findings.input.rows_rejected:
+        raise _InputFailure(
+            f"--strict: {findings.input.rows_rejected:,} row(s) rejected "
+            "(counted by reason in the report; --rejects-out writes them)"
+        )
     if fail_on and findings.at_or_above(fail_on):
         sys.exit(EXIT_FAIL_ON)
+    if findings.input.files_skipped:
+        n = len(findings.input.files_skipped)
+        click.echo(f"warning: {n} unreadable file(s) skipped (listed in the report)", err=True)
+        sys.exit(EXIT_SKIPPED)
 
 
 @main.command("presets")

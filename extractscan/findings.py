@@ -47,6 +47,10 @@ class InputSummary:
     column_mapping: tuple[tuple[str, str], ...]
     accounts_file: str | None
     signals_off: tuple[tuple[str, str], ...]
+    #: Files passed over with ``skip_errors``: (path, why).
+    files_skipped: tuple[tuple[str, str], ...] = ()
+    #: Rows in which invalid UTF-8 was replaced by U+FFFD (kept, and counted).
+    rows_with_replaced_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,8 @@ class Findings:
     generated_at: datetime
     flag_severity: str
     accounts: pl.DataFrame = field(compare=False, repr=False)
+    #: Rejected rows: file, row (1-based data row), reason and the row's values.
+    rejects: pl.DataFrame = field(default_factory=pl.DataFrame, compare=False, repr=False)
 
     def at_or_above(self, level: str) -> tuple[Incident, ...]:
         """Incidents whose severity is ``level`` or higher."""

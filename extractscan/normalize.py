@@ -111,11 +111,15 @@ def normalize(
         target = DTYPES[name]
         if name not in mapping:
             exprs.append(pl.lit(None, dtype=target).alias(name))
+            if name == "timestamp":
+                exprs.append(pl.lit(None, dtype=pl.String).alias("_src_timestamp"))
             continue
         src = mapping[name]
         col, dtype = pl.col(src), schema[src]
         if name in ("timestamp", "signup_at"):
             exprs.append(parse_timestamp(col, dtype).alias(name))
+            if name == "timestamp":  # kept for --rejects-out: what the file really said
+                exprs.append(_text(col, dtype).alias("_src_timestamp"))
         elif name in ("input_tokens", "output_tokens"):
             parsed = _tokens(col, dtype)
             exprs.append(parsed.alias(name))

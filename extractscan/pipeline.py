@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from extractscan import features, ingest, link, mapping, presets
+from extractscan import diagnose, features, ingest, link, mapping, presets
 from extractscan.config import Config, load_config
 from extractscan.errors import InputError
 from extractscan.findings import FileSummary, Findings, InputSummary, severity_rank
@@ -36,6 +36,7 @@ def scan(
     config: Config | str | Path | None = None,
     progress: Progress | None = None,
     preset: str | None = None,
+    skip_errors: bool = False,
 ) -> Findings:
     """Scan request logs for extraction campaigns.
 
@@ -47,6 +48,8 @@ def scan(
         progress: optional callback told about each stage.
         preset: name of an input preset (see ``extractscan presets``) that maps a
             gateway or cloud export format onto the canonical schema.
+        skip_errors: continue past unreadable files; they are listed in
+            ``findings.input.files_skipped`` instead of raising.
 
     Returns:
         The findings, ready for any report format.
@@ -67,7 +70,7 @@ def scan(
     reader = presets.get(preset) if preset else None
     files = ingest.discover(paths)
     with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp:
-        return _scan(files, accounts, cfg, Path(tmp), tell, reader)
+        return _scan(files, accounts, cfg, Path(tmp), tell, reader, skip_errors)
 
 
 def _scan(
@@ -77,42 +80,33 @@ def _scan(
     scratch: Path,
     tell: Progress,
     reader: presets.Preset | None = None,
+    skip_errors: bool = False,
 ) -> Findings:
     tell(f"reading {len(files)} file(s)", ingest.parquet_rows(files))
-    frames: list[pl.LazyFrame] = []
-    mappings: list[dict[str, str]] = []
-    for i, f in enumerate(files):
-        if reader is not None:
-            raw = reader.read(f, ingest.plain_path(f, scratch))
-            explicit: dict[str, str] = {}
-        else:
-            raw = ingest.open_lazy(f, scratch)
-            explicit = cfg.columns
-        schema = _schema(raw, f)
-        m = mapping.resolve(schema.names(), REQUEST_COLUMNS, REQUIRED, explicit, str(f.path))
-        mappings.append(m)
-        frames.append(normalize(raw, m, schema, i))
-    rows = pl.concat(frames, how="vertical")
+    opened: list[tuple[ingest.InputFile, pl.LazyFrame, dict[str, str]]] = []
+    skipped: list[tuple[str, str]] = []
+    for f in files:
+        try:
+            opened.append(_open(f, len(opened), cfg, scratch, reader))
+        except InputError as exc:
+            if not skip_errors:
+                raise
+            skipped.append((str(f.path), str(exc)))
     acc_table, acc_mapping = _accounts_table(accounts_path, cfg, scratch)
-
-    good = features.with_row_features(
-        rows.filter(pl.col("_reject").is_null()), cfg.link.co_activity_minutes
-    )
-    queries = [
-        rows.group_by("_file", "_reject").agg(pl.len().alias("n")),
-        features.account_behaviour(good),
-        features.account_hours(good),
-        features.account_templates(good),
-        features.account_days(good),
-        link.row_identifiers(good),
-    ]
-    tell("aggregating rows", None)
-    try:
-        counts, behaviour, hours, templates, days, row_ids = pl.collect_all(
-            queries, engine="streaming"
-        )
-    except pl.exceptions.PolarsError as exc:
-        raise InputError(f"cannot read input: {str(exc).strip().splitlines()[0]}") from exc
+    while True:
+        try:
+            results = _aggregate([lf for _, lf, _ in opened], cfg, tell)
+            break
+        except pl.exceptions.PolarsError as exc:
+            bad = _culprits(opened, scratch, exc)
+            if not skip_errors:
+                raise InputError(bad[0][1]) from exc
+            skipped += [(str(f.path), why) for f, why in bad]
+            keep = [o[0] for o in opened if str(o[0].path) not in {str(f.path) for f, _ in bad}]
+            opened = [_open(f, i, cfg, scratch, reader) for i, f in enumerate(keep)]
+    if not opened and skipped:
+        raise InputError("no input file could be read: " + "; ".join(w for _, w in skipped))
+    counts, behaviour, hours, templates, days, row_ids, rejects = results
     total = int(counts["n"].sum())
     tell("linking accounts", total)
 
@@ -139,14 +133,105 @@ def _scan(
     floor = severity_rank(cfg.flag_severity)
     flagged = sum(i.accounts for i in incidents if severity_rank(i.severity) >= floor)
 
-    summary = _summary(files, counts, accounts, mappings, acc_mapping, accounts_path, flagged)
+    used_files = [f for f, _, _ in opened]
+    summary = _summary(
+        used_files,
+        counts,
+        accounts,
+        [m for _, _, m in opened],
+        acc_mapping,
+        accounts_path,
+        flagged,
+        tuple(skipped),
+    )
+    paths = pl.DataFrame(
+        {"_file": list(range(len(used_files))), "file": [str(f.path) for f in used_files]},
+        schema={"_file": pl.Int32, "file": pl.String},
+    )
     return Findings(
         input=summary,
         incidents=tuple(incidents),
         generated_at=datetime.now(UTC).replace(microsecond=0),
         flag_severity=cfg.flag_severity,
         accounts=accounts,
+        rejects=rejects.join(paths, on="_file", how="left").select(
+            "file",
+            (pl.col("_row") + 1).alias("row"),
+            pl.col("_reject").alias("reason"),
+            pl.exclude("file", "_row", "_reject", "_file"),
+        ),
     )
+
+
+def _open(
+    f: ingest.InputFile,
+    index: int,
+    cfg: Config,
+    scratch: Path,
+    reader: presets.Preset | None,
+) -> tuple[ingest.InputFile, pl.LazyFrame, dict[str, str]]:
+    """Open, map and normalize one file (lazily)."""
+    if reader is not None:
+        raw = reader.read(f, ingest.plain_path(f, scratch))
+        explicit: dict[str, str] = {}
+    else:
+        raw = ingest.open_lazy(f, scratch)
+        explicit = cfg.columns
+    schema = _schema(raw, f)
+    m = mapping.resolve(schema.names(), REQUEST_COLUMNS, REQUIRED, explicit, str(f.path))
+    return f, normalize(raw, m, schema, index), m
+
+
+def _aggregate(frames: list[pl.LazyFrame], cfg: Config, tell: Progress) -> list[pl.DataFrame]:
+    """Every row-level query, collected together in one streaming run."""
+    rows = pl.concat(frames, how="vertical")
+    good = features.with_row_features(
+        rows.filter(pl.col("_reject").is_null()), cfg.link.co_activity_minutes
+    )
+    text = [
+        pl.col(c).str.contains("\ufffd", literal=True) for c in ("account", "prompt", "user_agent")
+    ]
+    queries = [
+        rows.group_by("_file", "_reject").agg(
+            pl.len().alias("n"), pl.any_horizontal(text).fill_null(False).sum().alias("replaced")
+        ),
+        features.account_behaviour(good),
+        features.account_hours(good),
+        features.account_templates(good),
+        features.account_days(good),
+        link.row_identifiers(good),
+        rows.filter(pl.col("_reject").is_not_null()).select(
+            "_file",
+            "_row",
+            "_reject",
+            "account",
+            pl.col("_src_timestamp").alias("timestamp"),
+            "input_tokens",
+            "output_tokens",
+            pl.col("prompt").str.slice(0, 200),
+        ),
+    ]
+    tell("aggregating rows", None)
+    return pl.collect_all(queries, engine="streaming")
+
+
+def _culprits(
+    opened: list[tuple[ingest.InputFile, pl.LazyFrame, dict[str, str]]],
+    scratch: Path,
+    exc: pl.exceptions.PolarsError,
+) -> list[tuple[ingest.InputFile, str]]:
+    """Which files make the query fail, each with a sentence naming file and line."""
+    bad: list[tuple[ingest.InputFile, str]] = []
+    for f, lf, _ in opened:
+        try:
+            lf.collect(engine="streaming")
+        except pl.exceptions.PolarsError as file_exc:
+            where = diagnose.first_problem(f, ingest.plain_path(f, scratch))
+            first = str(file_exc).strip().splitlines()[0] if str(file_exc).strip() else ""
+            bad.append((f, f"{f.path}: cannot read as {f.label}: {where or first}"))
+    if not bad:  # not attributable to one file: report the engine's own message
+        raise InputError(f"cannot read input: {str(exc).strip().splitlines()[0]}") from exc
+    return bad
 
 
 def _schema(raw: pl.LazyFrame, f: ingest.InputFile) -> pl.Schema:
@@ -217,6 +302,7 @@ def _summary(
     acc_mapping: dict[str, str],
     accounts_path: str | Path | None,
     flagged: int,
+    skipped: tuple[tuple[str, str], ...] = (),
 ) -> InputSummary:
     per_file = []
     for i, f in enumerate(files):
@@ -257,4 +343,6 @@ def _summary(
         column_mapping=tuple((c, " | ".join(s)) for c, s in sorted(used.items())),
         accounts_file=str(accounts_path) if accounts_path is not None else None,
         signals_off=off,
+        files_skipped=skipped,
+        rows_with_replaced_bytes=int(counts["replaced"].sum()),
     )

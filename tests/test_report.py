@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from extractscan import report
-from extractscan.accounts_out import write_accounts
+from extractscan.accounts_out import write_table
 from extractscan.errors import UsageError
 from extractscan.findings import (
     AccountSummary,
@@ -125,10 +125,10 @@ def test_accounts_out_csv_is_formula_safe(tmp_path: Path) -> None:
     df = pl.DataFrame(
         {"account": ['=HYPERLINK("x")', "ok", " +1", "a\x1b[31mb"], "n": [1, 2, 3, 4]}
     )
-    write_accounts(df, tmp_path / "a.csv")
+    write_table(df, tmp_path / "a.csv")
     back = pl.read_csv(tmp_path / "a.csv")
     assert back["account"].to_list() == ['\'=HYPERLINK("x")', "ok", "' +1", "ab"]
-    write_accounts(df, tmp_path / "a.parquet")
+    write_table(df, tmp_path / "a.parquet")
     assert pl.read_parquet(tmp_path / "a.parquet").equals(df)
     with pytest.raises(UsageError):
-        write_accounts(df, tmp_path / "a.xlsx")
+        write_table(df, tmp_path / "a.xlsx")

@@ -111,6 +111,8 @@ def findings_dict(f: Findings) -> dict[str, Any]:
             "column_mapping": {k: clean(v) for k, v in s.column_mapping},
             "accounts_file": clean(s.accounts_file) if s.accounts_file else None,
             "signals_off": dict(s.signals_off),
+            "files_skipped": [{"path": clean(p), "error": clean(e)} for p, e in s.files_skipped],
+            "rows_with_replaced_bytes": s.rows_with_replaced_bytes,
         },
         "incidents": [incident_dict(i) for i in f.incidents],
     }

@@ -22,6 +22,8 @@ def _headline(f: Findings) -> list[str]:
         f"- **Files:** {len(s.files)} ({files}{' …' if len(s.files) > 5 else ''})",
         f"- **Rows:** {s.rows_read:,} read, {s.rows_analysed:,} analysed, "
         f"{for_html(rejected_text(f))} rejected",
+        *(f"- **Skipped file:** {for_html(p + ': ' + w, 200)}" for p, w in s.files_skipped),
+        f"- **Rows with invalid UTF-8 replaced:** {s.rows_with_replaced_bytes:,}",
         f"- **Time range:** {when(s.first_seen)} to {when(s.last_seen)}",
         f"- **Accounts:** {s.accounts_seen:,} seen, {s.accounts_flagged:,} flagged "
         f"(in incidents at {f.flag_severity} or above)",

@@ -33,6 +33,12 @@ def _headline(f: Findings) -> Panel:
         f"{s.rows_read:,} read · {s.rows_analysed:,} analysed · "
         f"{for_terminal(rejected_text(f))} rejected",
     )
+    if s.rows_with_replaced_bytes:
+        t.add_row(
+            "invalid UTF-8", f"{s.rows_with_replaced_bytes:,} rows kept with bytes replaced by �"
+        )
+    for path, why in s.files_skipped:
+        t.add_row("[bold red]skipped[/]", for_terminal(f"{path}: {why}", 200))
     t.add_row("time range", f"{when(s.first_seen)} → {when(s.last_seen)}")
     t.add_row(
         "accounts",

@@ -1,0 +1,97 @@
+"""Redact: mask e-mails, IP addresses and payment fingerprints for briefings.
+
+The same value always gets the same token within one report (``email-3``, ``ip-12``,
+``card-2``), so an investigator can still see that two incidents share a card, while
+the briefing's readers cannot recover the value. Tokens are numbered in sorted order of
+the values, so the same input gives the same redacted report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import polars as pl
+
+from extractscan.findings import Findings, Incident, InputSummary, LinkEvidence
+
+EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+IPV4 = r"\b(?:\d{1,3}\.){3}\d{1,3}\b"
+IPV6 = r"\b(?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{0,4}\b"
+_PATTERN = re.compile(f"({EMAIL})|({IPV4})|({IPV6})")
+_KIND_OF_FAMILY = {"payment": "card", "ip": "ip", "email_pattern": "email", "ip_prefix": "net"}
+
+
+class Redactor:
+    """Consistent value -> token maps, one per kind of value."""
+
+    def __init__(self, values: dict[str, set[str]]) -> None:
+        self.tokens: dict[str, dict[str, str]] = {
+            kind: {v: f"{kind}-{i}" for i, v in enumerate(sorted(vals), start=1)}
+            for kind, vals in values.items()
+        }
+
+    def token(self, kind: str, value: str) -> str:
+        """The token of ``value``; values not seen before get the next number."""
+        table = self.tokens.setdefault(kind, {})
+        if value not in table:
+            table[value] = f"{kind}-{len(table) + 1}"
+        return table[value]
+
+    def text(self, s: str) -> str:
+        """Free text with every e-mail and IP address replaced by its token."""
+
+        def swap(m: re.Match[str]) -> str:
+            kind = "email" if m.group(1) else "ip"
+            return "<" + self.token(kind, m.group(0)) + ">"
+
+        return _PATTERN.sub(swap, s)
+
+
+def redact(f: Findings) -> Findings:
+    """A copy of ``f`` with e-mails, IPs and payment fingerprints masked everywhere."""
+    values: dict[str, set[str]] = {"card": set(), "email": set(), "ip": set(), "net": set()}
+    acc = f.accounts
+    if "payment" in acc.columns:
+        values["card"] |= set(acc["payment"].drop_nulls().to_list())
+    if "email" in acc.columns:
+        values["email"] |= set(acc["email"].drop_nulls().to_list())
+    for inc in f.incidents:
+        for ln in inc.links:
+            kind = _KIND_OF_FAMILY.get(ln.family)
+            if kind:
+                values[kind] |= {v for v, _ in ln.values}
+    r = Redactor(values)
+    incidents = tuple(_incident(inc, r) for inc in f.incidents)
+    accounts = acc
+    for col, kind in (("payment", "card"), ("email", "email")):
+        if col in acc.columns:
+            mapping = r.tokens[kind]
+            accounts = accounts.with_columns(
+                pl.col(col).replace_strict(mapping, default=None, return_dtype=pl.String)
+            )
+    rejects = f.rejects
+    if "prompt" in rejects.columns:
+        rejects = rejects.with_columns(
+            pl.col("prompt").str.replace_all(EMAIL, "<email>").str.replace_all(IPV4, "<ip>")
+        )
+    summary: InputSummary = f.input
+    return replace(f, incidents=incidents, accounts=accounts, rejects=rejects, input=summary)
+
+
+def _incident(inc: Incident, r: Redactor) -> Incident:
+    links = []
+    for ln in inc.links:
+        kind = _KIND_OF_FAMILY.get(ln.family)
+        if kind:
+            vals = tuple((r.token(kind, v), n) for v, n in ln.values)
+        else:
+            vals = tuple((r.text(v), n) for v, n in ln.values)
+        links.append(LinkEvidence(ln.family, ln.label, ln.accounts, ln.pairs, ln.weight, vals))
+    return replace(
+        inc,
+        links=tuple(links),
+        sample_prompts=tuple(r.text(p) for p in inc.sample_prompts),
+        top_accounts=tuple(replace(a, account=r.text(a.account)) for a in inc.top_accounts),
+        member_accounts=tuple(r.text(a) for a in inc.member_accounts),
+    )
