@@ -94,6 +94,9 @@ def _scan(
             skipped.append((str(f.path), str(exc)))
     acc_table, acc_mapping = _accounts_table(accounts_path, cfg, scratch)
     while True:
+        if not opened:
+            reasons = "; ".join(why for _, why in skipped)
+            raise InputError(f"no input file could be read: {reasons}")
         try:
             results = _aggregate([lf for _, lf, _ in opened], cfg, tell)
             break
@@ -104,8 +107,6 @@ def _scan(
             skipped += [(str(f.path), why) for f, why in bad]
             keep = [o[0] for o in opened if str(o[0].path) not in {str(f.path) for f, _ in bad}]
             opened = [_open(f, i, cfg, scratch, reader) for i, f in enumerate(keep)]
-    if not opened and skipped:
-        raise InputError("no input file could be read: " + "; ".join(w for _, w in skipped))
     counts, behaviour, hours, templates, days, row_ids, rejects = results
     total = int(counts["n"].sum())
     tell("linking accounts", total)
@@ -177,7 +178,7 @@ def _open(
     else:
         raw = ingest.open_lazy(f, scratch)
         explicit = cfg.columns
-    schema = _schema(raw, f)
+    schema = _schema(raw, f, scratch)
     m = mapping.resolve(schema.names(), REQUEST_COLUMNS, REQUIRED, explicit, str(f.path))
     return f, normalize(raw, m, schema, index), m
 
@@ -234,11 +235,13 @@ def _culprits(
     return bad
 
 
-def _schema(raw: pl.LazyFrame, f: ingest.InputFile) -> pl.Schema:
+def _schema(raw: pl.LazyFrame, f: ingest.InputFile, scratch: Path) -> pl.Schema:
     try:
         return raw.collect_schema()
     except pl.exceptions.PolarsError as exc:
-        raise InputError(f"{f.path}: cannot read as {f.label}: {exc}") from exc
+        where = diagnose.first_problem(f, ingest.plain_path(f, scratch))
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(f"{f.path}: cannot read as {f.label}: {where or first}") from exc
 
 
 def _accounts_table(
@@ -252,7 +255,7 @@ def _accounts_table(
         raise InputError(f"{path}: --accounts must be one file, found {len(files)}")
     f = files[0]
     raw = ingest.open_lazy(f, scratch)
-    schema = _schema(raw, f)
+    schema = _schema(raw, f, scratch)
     wanted = ("account", *ACCOUNT_ATTRS)
     m = mapping.resolve(schema.names(), wanted, ("account",), cfg.columns, str(f.path))
     exprs = [pl.col(m["account"]).cast(pl.String).str.strip_chars().alias("account")]

@@ -139,4 +139,4 @@ SIGNAL_REQUIREMENTS: dict[str, tuple[str, ...]] = {
 
 def normalise_name(name: str) -> str:
     """Fold a column name for alias matching (case, separators)."""
-    return "".join(ch for ch in name.lower() if ch not in "-_. ")
+    return "".join(ch for ch in name.lower() if ch not in "-_. \ufeff")

@@ -1,0 +1,337 @@
+"""A corpus of hostile and messy inputs: never a traceback, nothing lost, nothing injected.
+
+Every case must end as a clear error naming the file (exit 3, or 5 with --skip-errors)
+or as a scan whose rows reconcile (read = analysed + rejected, per file), and no output
+(terminal at a real width, JSON, Markdown, CSV) may carry a control character, an
+escape sequence other than colour, a bidi override or unescaped markup.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from extractscan.cli import main
+
+EVIL = (
+    "[bold]x[/bold]\x1b]8;;http://evil.example\x07link\x1b]8;;\x07\x1b[2J\x1b]0;title\x07\u202e\x07"
+)
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+GOOD = {
+    "timestamp": "2026-04-22T10:00:00Z",
+    "account": "acct_1",
+    "ip": "198.51.100.1",
+    "user_agent": "sdk/1",
+    "prompt": "hello",
+    "input_tokens": 5,
+    "output_tokens": 7,
+}
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _csv(path: Path, text: str | bytes) -> Path:
+    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
+    return path
+
+
+def _jsonl(path: Path, records: list[object], extra: str = "") -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records) + extra, encoding="utf-8")
+    return path
+
+
+def _rows(n: int, **over: object) -> list[dict[str, object]]:
+    return [{**GOOD, "account": f"acct_{i}", **over} for i in range(n)]
+
+
+HEADER = "timestamp,account,ip,user_agent,prompt,input_tokens,output_tokens\n"
+LINE = "2026-04-22T10:00:00Z,acct_{i},198.51.100.1,sdk/1,hello,5,7\n"
+
+
+def corpus(d: Path) -> dict[str, Callable[[], Path]]:
+    """Case name -> a function writing the case's file (or folder)."""
+    big = "A" * 5_000_000
+
+    def parquet(name: str, frame: pl.DataFrame) -> Path:
+        frame.write_parquet(d / name)
+        return d / name
+
+    def truncated_gz(name: str, raw: bytes) -> Path:
+        blob = gzip.compress(raw)
+        (d / name).write_bytes(blob[: len(blob) // 2])
+        return d / name
+
+    def mixed_parts() -> Path:
+        folder = d / "parts"
+        folder.mkdir()
+        pl.DataFrame(_rows(3)).write_parquet(folder / "part-0.parquet")
+        pl.DataFrame(_rows(2)).rename({"account": "user_id"}).with_columns(
+            pl.lit("x").alias("extra")
+        ).write_parquet(folder / "part-1.parquet")
+        return folder
+
+    def bad_part() -> Path:
+        folder = d / "badparts"
+        folder.mkdir()
+        pl.DataFrame(_rows(3)).write_parquet(folder / "part-0.parquet")
+        pl.DataFrame({"foo": [1]}).write_parquet(folder / "part-1.parquet")
+        return folder
+
+    lines = "".join(LINE.format(i=i) for i in range(3))
+    return {
+        "csv_invalid_utf8": lambda: _csv(
+            d / "a.csv",
+            HEADER.encode() + b"2026-04-22T10:00:00Z,acct_\xff\xfe,1.2.3.4,ua,hi\xc3,1,2\n",
+        ),
+        "jsonl_invalid_utf8": lambda: _csv(
+            d / "a.jsonl", b'{"timestamp":"2026-04-22T10:00:00Z","account":"a\xff","prompt":"x"}\n'
+        ),
+        "csv_nul_bytes": lambda: _csv(
+            d / "n.csv", HEADER + "2026-04-22T10:00:00Z,ac\x00ct,1.2.3.4,u\x00a,h\x00i,1,2\n"
+        ),
+        "jsonl_nul_bytes": lambda: _jsonl(
+            d / "n.jsonl", _rows(2, prompt="a\u0000b", account="x\u0000y")
+        ),
+        "parquet_nul_bytes": lambda: parquet("n.parquet", pl.DataFrame(_rows(2, prompt="a\x00b"))),
+        "csv_ragged": lambda: _csv(
+            d / "r.csv", HEADER + lines + "2026-04-22T10:00:00Z,x,1,2,3,4,5,6,7\n"
+        ),
+        "csv_short_rows": lambda: _csv(
+            d / "s.csv", HEADER + lines + "2026-04-22T10:00:00Z,short\n"
+        ),
+        "csv_unterminated_quote": lambda: _csv(
+            d / "u.csv", HEADER + lines + '2026-04-22T10:00:00Z,x,1,u,"open,1,2\n'
+        ),
+        "csv_duplicate_headers": lambda: _csv(
+            d / "dup.csv", "timestamp,account,account,prompt\n2026-04-22T10:00:00Z,a,b,hi\n"
+        ),
+        "csv_header_only": lambda: _csv(d / "h.csv", HEADER),
+        "csv_empty": lambda: _csv(d / "e.csv", ""),
+        "jsonl_empty": lambda: _csv(d / "e.jsonl", ""),
+        "parquet_empty": lambda: parquet("e.parquet", pl.DataFrame(_rows(1)).clear()),
+        "csv_5mb_prompt": lambda: _csv(
+            d / "big.csv", HEADER + f"2026-04-22T10:00:00Z,a,1.2.3.4,u,{big},1,2\n"
+        ),
+        "jsonl_5mb_prompt": lambda: _jsonl(d / "big.jsonl", _rows(1, prompt=big)),
+        "parquet_5mb_prompt": lambda: parquet("big.parquet", pl.DataFrame(_rows(1, prompt=big))),
+        "csv_mixed_timestamps": lambda: _csv(
+            d / "t.csv",
+            HEADER + "2026-04-22T10:00:00Z,a,1,u,p,1,2\n1776852000,b,1,u,p,1,2\n"
+            "1776852000000,c,1,u,p,1,2\n22/04/2026,d,1,u,p,1,2\n2026-04-22 10:00,e,1,u,p,1,2\n",
+        ),
+        "jsonl_mixed_timestamps": lambda: _jsonl(
+            d / "t.jsonl",
+            [{**GOOD, "timestamp": t} for t in ("2026-04-22T10:00:00+02:00", "yesterday")],
+        ),
+        "jsonl_numbers_as_strings": lambda: _jsonl(
+            d / "num.jsonl", _rows(2, input_tokens="12", output_tokens="x7")
+        ),
+        "parquet_numbers_as_strings": lambda: parquet(
+            "num.parquet", pl.DataFrame(_rows(2, input_tokens="12", output_tokens="-3"))
+        ),
+        "jsonl_nested_where_string": lambda: _jsonl(
+            d / "nest.jsonl",
+            [GOOD, {**GOOD, "account": {"id": 1}, "prompt": [{"role": "user", "content": "hi"}]}],
+        ),
+        "jsonl_bad_line": lambda: _jsonl(d / "bad.jsonl", [GOOD], extra="{broken\n"),
+        "csv_gz_truncated": lambda: truncated_gz("t.csv.gz", (HEADER + lines * 2000).encode()),
+        "jsonl_gz_truncated": lambda: truncated_gz(
+            "t.jsonl.gz", (json.dumps(GOOD) + "\n").encode() * 3000
+        ),
+        "parquet_parts_different_schemas": mixed_parts,
+        "parquet_part_without_account": bad_part,
+        "csv_attacker_text": lambda: _csv(
+            d / "evil.csv",
+            HEADER
+            + f'2026-04-22T10:00:00Z,"{EVIL}",1.2.3.4,"{EVIL}","{EVIL} {FORMULA}",1,2\n'
+            + f'2026-04-22T10:00:00Z,"{FORMULA}",1.2.3.4,ua,p,1,2\n',
+        ),
+        "jsonl_attacker_text": lambda: _jsonl(
+            d / "evil.jsonl", _rows(2, account=EVIL, user_agent=EVIL, prompt=EVIL)
+        ),
+        "parquet_attacker_text": lambda: parquet(
+            "evil.parquet", pl.DataFrame(_rows(2, account=EVIL, prompt=FORMULA))
+        ),
+        "csv_bom_crlf": lambda: _csv(
+            d / "bom.csv", ("\ufeff" + HEADER + lines).replace("\n", "\r\n")
+        ),
+        "csv_rejected_rows": lambda: _csv(
+            d / "rej.csv",
+            HEADER + ",a,1,u,p,1,2\n2026-04-22T10:00:00Z,,1,u,p,1,2\n"
+            "2026-04-22T10:00:00Z,b,1,u,p,-1,2\n" + lines,
+        ),
+    }
+
+
+CASES = sorted(corpus(Path("/nonexistent")))
+
+
+def _check_output(text: str, *, colored: bool = False) -> None:
+    body = re.sub(r"\x1b\[[0-9;]*m", "", text) if colored else text
+    assert not CONTROL.search(body), repr(CONTROL.search(body))
+    assert "\x1b" not in body
+    assert "<script" not in body.lower()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_hostile_case(case: str, tmp_path: Path) -> None:
+    target = corpus(tmp_path)[case]()
+    out = tmp_path / "out"
+    out.mkdir()
+    runner = CliRunner()
+    res = runner.invoke(
+        main,
+        [
+            "scan",
+            str(target),
+            "--format",
+            "json",
+            "-o",
+            str(out / "r.json"),
+            "--accounts-out",
+            str(out / "a.csv"),
+            "--rejects-out",
+            str(out / "rej.csv"),
+        ],
+    )
+    assert not (res.exception and not isinstance(res.exception, SystemExit)), res.exception
+    assert "Traceback" not in res.output
+    assert res.exit_code in (0, 3), res.output
+    if res.exit_code == 3:
+        assert target.name in res.stderr, res.stderr  # the error names the file
+        _check_output(res.stderr)
+        skip = runner.invoke(main, ["scan", str(target), "--skip-errors", "--format", "json"])
+        assert skip.exit_code in (3, 5) and "Traceback" not in skip.output
+        return
+    data = json.loads((out / "r.json").read_text())
+    s = data["input"]
+    assert s["rows_read"] == s["rows_analysed"] + s["rows_rejected"]
+    assert s["rows_rejected"] == sum(s["rejected_by_reason"].values())
+    for f in s["files"]:
+        assert f["rows_read"] == f["rows_analysed"] + f["rows_rejected"]
+    raw = (out / "r.json").read_text()
+    assert "\\u001b" not in raw and "\\u0000" not in raw and "\u202e" not in raw
+    rejects = pl.read_csv(out / "rej.csv", infer_schema=False) if s["rows_rejected"] else None
+    if rejects is not None:
+        assert rejects.height == s["rows_rejected"]
+    for sink in (out / "a.csv", out / "rej.csv"):
+        if sink.exists():
+            text = sink.read_text()
+            _check_output(text.replace("\n", " ").replace("\r", " "))
+    for fmt in ("terminal", "markdown"):
+        r = runner.invoke(
+            main, ["scan", str(target), "--format", fmt], color=True, env={"COLUMNS": "100"}
+        )
+        assert r.exit_code == 0
+        _check_output(r.stdout, colored=True)
+
+
+def test_formula_cells_are_defused(tmp_path: Path) -> None:
+    target = corpus(tmp_path)["csv_attacker_text"]()
+    res = CliRunner().invoke(main, ["scan", str(target), "--accounts-out", str(tmp_path / "a.csv")])
+    assert res.exit_code == 0
+    accounts = pl.read_csv(tmp_path / "a.csv")["account"].to_list()
+    assert any(a.startswith("'=HYPERLINK(") for a in accounts)
+    assert all(not a.startswith(("=", "+", "-", "@")) for a in accounts)
+
+
+def test_strict_and_rejects_out(tmp_path: Path) -> None:
+    target = corpus(tmp_path)["csv_rejected_rows"]()
+    res = CliRunner().invoke(
+        main, ["scan", str(target), "--strict", "--rejects-out", str(tmp_path / "rej.csv")]
+    )
+    assert res.exit_code == 3 and "--strict: 3 row(s) rejected" in res.stderr
+    rej = pl.read_csv(tmp_path / "rej.csv", infer_schema=False)
+    assert rej.select("row", "reason").rows() == [
+        ("1", "bad_timestamp"),
+        ("2", "missing_account"),
+        ("3", "bad_tokens"),
+    ]
+    assert rej["file"].to_list() == [str(target)] * 3
+
+
+def test_skip_errors_lists_the_file_and_exits_5(tmp_path: Path) -> None:
+    good = _csv(tmp_path / "good.csv", HEADER + LINE.format(i=1))
+    bad = _csv(tmp_path / "ragged.csv", HEADER + "2026-04-22T10:00:00Z,x,1,2,3,4,5,6,7\n")
+    res = CliRunner().invoke(main, ["scan", str(good), str(bad)])
+    assert res.exit_code == 3 and "ragged.csv" in res.stderr and "line 2" in res.stderr
+    res = CliRunner().invoke(
+        main, ["scan", str(good), str(bad), "--skip-errors", "--format", "json"]
+    )
+    assert res.exit_code == 5
+    data = json.loads(res.stdout)
+    assert [f["path"] for f in data["input"]["files_skipped"]] == [str(bad)]
+    assert data["input"]["rows_read"] == 1
+
+
+def test_invalid_utf8_is_replaced_and_counted(tmp_path: Path) -> None:
+    target = corpus(tmp_path)["csv_invalid_utf8"]()
+    res = CliRunner().invoke(main, ["scan", str(target), "--format", "json"])
+    assert json.loads(res.stdout)["input"]["rows_with_replaced_bytes"] == 1
+
+
+def test_redact_masks_consistently(tmp_path: Path) -> None:
+    from tests.conftest import campaign_frames
+
+    req, acc = campaign_frames()
+    req = req.with_columns(pl.lit("mail me at boss@corp.example from 10.1.2.3").alias("prompt"))
+    req.write_csv(tmp_path / "r.csv")
+    acc.write_csv(tmp_path / "a.csv")
+    args = ["scan", str(tmp_path / "r.csv"), "--accounts", str(tmp_path / "a.csv")]
+    for fmt in ("json", "markdown", "terminal"):
+        res = CliRunner().invoke(main, [*args, "--format", fmt, "--redact"])
+        out = res.stdout
+        assert "card_0" not in out and "198.51.100" not in out and "boss@corp.example" not in out
+        assert "10.1.2.3" not in out and "ops1000@mail.example" not in out
+    data = json.loads(CliRunner().invoke(main, [*args, "--format", "json", "--redact"]).stdout)
+    pay = next(ln for ln in data["incidents"][0]["links"] if ln["family"] == "payment")
+    assert [v["value"] for v in pay["values"]] == ["card-1", "card-2", "card-3"]
+    assert "<email-" in data["incidents"][0]["sample_prompts"][0]
+    res = CliRunner().invoke(main, [*args, "--redact", "--accounts-out", str(tmp_path / "o.csv")])
+    assert "card_0" not in (tmp_path / "o.csv").read_text()
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "timestamp": st.one_of(st.text(max_size=25), st.integers(0, 2**42).map(str)),
+                "account": st.text(max_size=12),
+                "prompt": st.text(max_size=60),
+                "input_tokens": st.one_of(st.integers(-5, 10**6).map(str), st.text(max_size=4)),
+            }
+        ),
+        min_size=1,
+        max_size=15,
+    ),
+    st.sampled_from(["csv", "jsonl", "parquet"]),
+)
+def test_fuzz_ingest_and_render(tmp_path: Path, records: list[dict[str, str]], fmt: str) -> None:
+    frame = pl.DataFrame(records, schema=dict.fromkeys(records[0], pl.String))
+    path = tmp_path / f"fuzz.{fmt}"
+    if fmt == "csv":
+        frame.write_csv(path)
+    elif fmt == "jsonl":
+        frame.write_ndjson(path)
+    else:
+        frame.write_parquet(path)
+    runner = CliRunner()
+    res = runner.invoke(main, ["scan", str(path), "--format", "json"])
+    assert not (res.exception and not isinstance(res.exception, SystemExit)), res.exception
+    assert res.exit_code in (0, 3)
+    if res.exit_code == 0:
+        s = json.loads(res.stdout)["input"]
+        assert s["rows_read"] == len(records) == s["rows_analysed"] + s["rows_rejected"]
+        term = runner.invoke(main, ["scan", str(path)], color=True)
+        _check_output(term.stdout, colored=True)
