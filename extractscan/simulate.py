@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from extractscan import simulate_text as tx
+from extractscan.schema import OPTIONAL, REQUIRED
 
 EPOCH_US = 1_776_816_000_000_000  # 2026-04-22 00:00:00 UTC
 DAY_US = 86_400_000_000
@@ -295,19 +296,7 @@ def _chunk(acc: _Accounts, rows: int, days: int, rng: np.random.Generator) -> pl
         )
         .drop("_ratio")
         .sort("timestamp", "account")
-        .select(
-            "timestamp",
-            "account",
-            "org",
-            "api_key",
-            "ip",
-            "user_agent",
-            "model",
-            "prompt",
-            "input_tokens",
-            "output_tokens",
-            "status",
-        )
+        .select(*REQUIRED, *OPTIONAL)  # the canonical request columns, in order
     )
 
 
