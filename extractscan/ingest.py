@@ -8,6 +8,7 @@ polars can still scan it lazily.
 
 from __future__ import annotations
 
+import codecs
 import glob
 import hashlib
 import shutil
@@ -158,6 +159,24 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
+
+
+def utf8_repaired(f: InputFile, scratch: Path) -> InputFile:
+    """A copy of ``f`` (decompressed) with invalid UTF-8 replaced by U+FFFD.
+
+    Streams the file in 8 MiB chunks through an incremental decoder; used only after a
+    reader has refused the file for its encoding. The rows keep their U+FFFD characters
+    and are counted as ``rows_with_replaced_bytes``.
+    """
+    src = plain_path(f, scratch)
+    digest = hashlib.sha1(str(f.path.resolve()).encode()).hexdigest()[:12]
+    target = scratch / f"{digest}_utf8_{src.name}"
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    with src.open("rb") as raw, target.open("w", encoding="utf-8") as out:
+        for chunk in iter(lambda: raw.read(8 << 20), b""):
+            out.write(decoder.decode(chunk))
+        out.write(decoder.decode(b"", final=True))
+    return InputFile(target, f.format, None)
 
 
 def parquet_rows(files: Iterable[InputFile]) -> int | None:

@@ -89,6 +89,9 @@ def _scan(
         try:
             opened.append(_open(f, len(opened), cfg, scratch, reader))
         except InputError as exc:
+            if _encoding_problem(f, str(exc)):
+                opened.append(_open(f, len(opened), cfg, scratch, reader, repair=True))
+                continue
             if not skip_errors:
                 raise
             skipped.append((str(f.path), str(exc)))
@@ -102,11 +105,17 @@ def _scan(
             break
         except pl.exceptions.PolarsError as exc:
             bad = _culprits(opened, scratch, exc)
-            if not skip_errors:
-                raise InputError(bad[0][1]) from exc
-            skipped += [(str(f.path), why) for f, why in bad]
-            keep = [o[0] for o in opened if str(o[0].path) not in {str(f.path) for f, _ in bad}]
-            opened = [_open(f, i, cfg, scratch, reader) for i, f in enumerate(keep)]
+            repair = {str(f.path) for f, why in bad if _encoding_problem(f, why)}
+            fatal = [(f, why) for f, why in bad if str(f.path) not in repair]
+            if fatal and not skip_errors:
+                raise InputError(fatal[0][1]) from exc
+            skipped += [(str(f.path), why) for f, why in fatal]
+            drop = {str(f.path) for f, _ in fatal}
+            keep = [o[0] for o in opened if str(o[0].path) not in drop]
+            opened = [
+                _open(f, i, cfg, scratch, reader, repair=str(f.path) in repair)
+                for i, f in enumerate(keep)
+            ]
     counts, behaviour, hours, templates, days, row_ids, rejects = results
     total = int(counts["n"].sum())
     tell("linking accounts", total)
@@ -170,17 +179,24 @@ def _open(
     cfg: Config,
     scratch: Path,
     reader: presets.Preset | None,
+    repair: bool = False,
 ) -> tuple[ingest.InputFile, pl.LazyFrame, dict[str, str]]:
-    """Open, map and normalize one file (lazily)."""
+    """Open, map and normalize one file (lazily); ``repair`` replaces invalid UTF-8."""
+    src = ingest.utf8_repaired(f, scratch) if repair else f
     if reader is not None:
-        raw = reader.read(f, ingest.plain_path(f, scratch))
+        raw = reader.read(src, ingest.plain_path(src, scratch))
         explicit: dict[str, str] = {}
     else:
-        raw = ingest.open_lazy(f, scratch)
+        raw = ingest.open_lazy(src, scratch)
         explicit = cfg.columns
     schema = _schema(raw, f, scratch)
     m = mapping.resolve(schema.names(), REQUEST_COLUMNS, REQUIRED, explicit, str(f.path))
     return f, normalize(raw, m, schema, index), m
+
+
+def _encoding_problem(f: ingest.InputFile, message: str) -> bool:
+    """Whether a JSON file was refused only for invalid UTF-8 (repairable)."""
+    return f.format in ("jsonl", "json") and "utf-8" in message.lower()
 
 
 def _aggregate(frames: list[pl.LazyFrame], cfg: Config, tell: Progress) -> list[pl.DataFrame]:

@@ -272,10 +272,14 @@ def test_skip_errors_lists_the_file_and_exits_5(tmp_path: Path) -> None:
     assert data["input"]["rows_read"] == 1
 
 
-def test_invalid_utf8_is_replaced_and_counted(tmp_path: Path) -> None:
-    target = corpus(tmp_path)["csv_invalid_utf8"]()
+@pytest.mark.parametrize("case", ["csv_invalid_utf8", "jsonl_invalid_utf8"])
+def test_invalid_utf8_is_replaced_and_counted(tmp_path: Path, case: str) -> None:
+    target = corpus(tmp_path)[case]()
     res = CliRunner().invoke(main, ["scan", str(target), "--format", "json"])
-    assert json.loads(res.stdout)["input"]["rows_with_replaced_bytes"] == 1
+    assert res.exit_code == 0
+    s = json.loads(res.stdout)["input"]
+    assert s["rows_with_replaced_bytes"] == 1 and s["rows_read"] == 1
+    assert s["files"][0]["path"] == str(target)
 
 
 def test_redact_masks_consistently(tmp_path: Path) -> None:
