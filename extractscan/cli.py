@@ -275,18 +275,27 @@ def simulate(rows: int, seed: int, out_dir: str, fmt: str) -> None:
     default=None,
     help="Count accounts flagged at this severity or above (default: the report's).",
 )
-def evaluate(truth_path: str, report_path: str, min_severity: str | None) -> None:
+@click.option(
+    "--accounts",
+    "accounts_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The --accounts-out table of the same scan, for the ROC AUC of account scores.",
+)
+def evaluate(
+    truth_path: str, report_path: str, min_severity: str | None, accounts_path: str | None
+) -> None:
     """Measure a JSON report against ground truth: precision, recall, false positives.
 
     \b
     Example:
       extractscan evaluate --truth sim/truth.csv sim/report.json
+      extractscan evaluate --truth sim/truth.csv sim/report.json --accounts sim/accounts-out.csv
     """
     from extractscan.evaluate import evaluate as run
     from extractscan.evaluate import format_table
 
     try:
-        result = run(truth_path, report_path, min_severity)
+        result = run(truth_path, report_path, min_severity, accounts_path)
     except ExtractscanError as exc:
         raise _ScanError(exc) from exc
     click.echo(format_table(result))

@@ -46,10 +46,39 @@ class Evaluation:
     false_positives: int
     min_severity: str
     top_incident_kind: str | None
+    #: Mean share of each incident's members that belong to its largest truth group.
+    mean_purity: float | None = None
+    #: Best (lowest) rank of an incident whose members are mostly benign.
+    best_benign_rank: int | None = None
+    #: ROC AUC of the per-account score, campaign vs benign (needs an accounts table).
+    score_auc: float | None = None
 
 
-def evaluate(truth: str | Path, report: str | Path, min_severity: str | None = None) -> Evaluation:
-    """Compare a report's incidents with ``truth.csv`` (account, group, kind)."""
+def roc_auc(scores: list[float], positive: list[bool]) -> float | None:
+    """Area under the ROC curve (Mann-Whitney U with tie correction).
+
+    Reference: Hanley & McNeil, "The meaning and use of the area under a ROC curve",
+    Radiology 1982: AUC equals P(score of a positive > score of a negative).
+    """
+    n_pos = sum(positive)
+    n_neg = len(positive) - n_pos
+    if not n_pos or not n_neg:
+        return None
+    ranks = pl.Series(scores, dtype=pl.Float64).rank("average")
+    pos_rank_sum = float(ranks.filter(pl.Series(positive)).sum())
+    return (pos_rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def evaluate(
+    truth: str | Path,
+    report: str | Path,
+    min_severity: str | None = None,
+    accounts: str | Path | None = None,
+) -> Evaluation:
+    """Compare a report's incidents with ``truth.csv`` (account, group, kind).
+
+    ``accounts`` (the ``--accounts-out`` table) adds the ROC AUC of the account score.
+    """
     try:
         data = json.loads(Path(report).read_text(encoding="utf-8"))
         incidents = data["incidents"]
@@ -95,7 +124,25 @@ def evaluate(truth: str | Path, report: str | Path, min_severity: str | None = N
     if first:
         kinds = t.filter(pl.col("account").is_in(first[0]["member_accounts"]))["kind"]
         top_kind = kinds.mode().sort()[0] if len(kinds) else None
+    purities: list[float] = []
+    best_benign: int | None = None
+    kind_of = dict(zip(t["account"].to_list(), t["kind"].to_list(), strict=True))
+    group_of = dict(zip(t["account"].to_list(), t["group"].to_list(), strict=True))
+    for inc in incidents:
+        members = inc["member_accounts"]
+        groups_in = [group_of.get(a, "unknown") for a in members]
+        purities.append(max(groups_in.count(g) for g in set(groups_in)) / len(groups_in))
+        benign = sum(kind_of.get(a) == "benign" for a in members)
+        if benign * 2 > len(members) and (best_benign is None or inc["rank"] < best_benign):
+            best_benign = inc["rank"]
+    auc = None
+    if accounts is not None:
+        a = _read_table(accounts).join(t, on="account", how="inner")
+        auc = roc_auc(a["score"].fill_null(0.0).to_list(), (a["kind"] == "campaign").to_list())
     return Evaluation(
+        mean_purity=sum(purities) / len(purities) if purities else None,
+        best_benign_rank=best_benign,
+        score_auc=auc,
         groups=groups,
         precision=tp / flagged.height if flagged.height else 1.0,
         recall=tp / camp if camp else 1.0,
@@ -104,6 +151,17 @@ def evaluate(truth: str | Path, report: str | Path, min_severity: str | None = N
         min_severity=level,
         top_incident_kind=top_kind,
     )
+
+
+def _read_table(path: str | Path) -> pl.DataFrame:
+    try:
+        if str(path).endswith(".parquet"):
+            return pl.read_parquet(path, columns=["account", "score"])
+        return pl.read_csv(
+            path, columns=["account", "score"], schema_overrides={"account": pl.String}
+        )
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise InputError(f"{path}: cannot read accounts table: {exc}") from exc
 
 
 def format_table(ev: Evaluation) -> str:
@@ -123,6 +181,12 @@ def format_table(ev: Evaluation) -> str:
     lines.append(
         f"precision {ev.precision:.4f}  recall {ev.recall:.4f}  flagged {ev.flagged:,}  "
         f"false positives {ev.false_positives:,}  rank-1 incident: {ev.top_incident_kind or '-'}"
+    )
+    purity = "-" if ev.mean_purity is None else f"{ev.mean_purity:.4f}"
+    auc = "-" if ev.score_auc is None else f"{ev.score_auc:.4f}"
+    lines.append(
+        f"mean incident purity {purity}  best benign-majority incident rank "
+        f"{ev.best_benign_rank or '-'}  account-score ROC AUC {auc}"
     )
     lines.append("(rate = recall for campaign groups, false-positive rate for benign groups)")
     return "\n".join(lines)

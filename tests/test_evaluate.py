@@ -62,3 +62,24 @@ def test_bad_report_is_input_error(tmp_path: Path) -> None:
     report.write_text("{not json")
     with pytest.raises(InputError, match="cannot read report or truth"):
         evaluate(truth, report)
+
+
+def test_purity_benign_rank_and_auc(tmp_path: Path) -> None:
+    truth, report = _files(tmp_path)
+    scores = tmp_path / "accounts.csv"
+    scores.write_text(
+        "account,score\nc1,0.9\nc2,0.8\nc3,0.7\nc4,0.2\nn1,0.3\nn2,0.1\no1,0.75\no2,0.0\no3,0.05\n"
+    )
+    ev = evaluate(truth, report, accounts=scores)
+    # incident 1: 3 hydra + 1 ordinary -> 0.75; incident 2: 2 university + 1 hydra -> 2/3
+    assert ev.mean_purity == pytest.approx((0.75 + 2 / 3) / 2)
+    assert ev.best_benign_rank == 2
+    # positives c1..c4 vs 5 negatives: pairs won = 5 + 5 + 4 + 3 = 17 of 20
+    assert ev.score_auc == pytest.approx(17 / 20)
+
+
+def test_roc_auc_ties_and_degenerate() -> None:
+    from extractscan.evaluate import roc_auc
+
+    assert roc_auc([0.5, 0.5], [True, False]) == 0.5
+    assert roc_auc([1.0], [True]) is None
