@@ -78,6 +78,16 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class BenignCheck:
+    """One innocent explanation that was tested against an incident."""
+
+    name: str
+    label: str
+    fits: bool
+    reason: str
+
+
+@dataclass(frozen=True)
 class DayCount:
     """Exchanges on one UTC day."""
 
@@ -113,6 +123,13 @@ class Incident:
     top_accounts: tuple[AccountSummary, ...]
     sample_prompts: tuple[str, ...]
     member_accounts: tuple[str, ...]
+    #: Benign explanations considered; any that fits ranked the incident down.
+    benign_checks: tuple[BenignCheck, ...] = ()
+
+    @property
+    def explained_by(self) -> tuple[str, ...]:
+        """Labels of the benign explanations that fit."""
+        return tuple(c.label for c in self.benign_checks if c.fits)
 
 
 @dataclass(frozen=True)

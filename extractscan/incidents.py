@@ -10,6 +10,7 @@ import statistics
 
 import polars as pl
 
+from extractscan import benign
 from extractscan.config import Config
 from extractscan.features import BEHAVIOUR_FEATURES
 from extractscan.findings import (
@@ -127,7 +128,11 @@ def _incident(
         coordination=coordination_part(volume_cv, co_share),
         scale=scale_part(exchanges),
     )
+    links = _links(pair_ev, ids)
+    tested = benign.checks(a, links, baselines)
     score = parts.score
+    if any(c.fits for c in tested):
+        score = round(score * benign.EXPLAINED_FACTOR, 4)
     signals = _signals(a, baselines, volume_cv, co_share)
     return Incident(
         id=incident_id(members),
@@ -139,12 +144,13 @@ def _incident(
         output_tokens=int(out_tok.sum()) if len(out_tok) else None,
         first_seen=a["first_seen"].min(),  # type: ignore[arg-type]
         last_seen=a["last_seen"].max(),  # type: ignore[arg-type]
-        links=_links(pair_ev, ids),
+        links=links,
         signals=signals,
         busiest_days=_days(days),
         top_accounts=_top_accounts(a),
         sample_prompts=_samples(templates, cfg.sample_prompts),
         member_accounts=tuple(members),
+        benign_checks=tested,
     )
 
 

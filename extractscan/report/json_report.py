@@ -78,6 +78,10 @@ def incident_dict(inc: Incident) -> dict[str, Any]:
         ],
         "sample_prompts": [clean(p, 2000) for p in inc.sample_prompts],
         "member_accounts": [clean(a) for a in inc.member_accounts],
+        "benign_checks": [
+            {"name": c.name, "label": c.label, "fits": c.fits, "reason": clean(c.reason)}
+            for c in inc.benign_checks
+        ],
     }
 
 

@@ -57,6 +57,14 @@ def _incident(inc: Incident) -> list[str]:
             f"| {s.label} | {signal_value(s, s.value)} | {signal_value(s, s.baseline)} | "
             f"{'yes' if s.fired else 'no'} |"
         )
+    if inc.benign_checks:
+        out += ["", "| Benign explanation considered | Fits | Why |", "|---|:-:|---|"]
+        out += [
+            f"| {c.label} | {'yes' if c.fits else 'no'} | {for_html(c.reason, 200)} |"
+            for c in inc.benign_checks
+        ]
+    if inc.explained_by:
+        out += ["", f"**Ranked down:** {for_html('; '.join(inc.explained_by))} fits."]
     days = ", ".join(f"{d.day} ({d.exchanges:,})" for d in inc.busiest_days)
     accts = ", ".join(f"{for_html(a.account, 40)} ({a.exchanges:,})" for a in inc.top_accounts)
     out += [

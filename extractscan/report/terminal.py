@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from rich import box
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -65,6 +65,7 @@ def _incident(inc: Incident) -> Panel:
         f"  score {inc.score:.2f}  ·  {inc.accounts:,} accounts  ·  {inc.exchanges:,} exchanges",
         f"  ·  {inc.output_tokens:,} output tokens" if inc.output_tokens is not None else "",
         f"\n{when(inc.first_seen)} → {when(inc.last_seen)}",
+        ("\nranked down: " + "; ".join(inc.explained_by) + " fits") if inc.explained_by else "",
     )
     links = Table(title="Linking evidence", title_justify="left", box=box.SIMPLE_HEAD, expand=False)
     for col, just in (
@@ -92,6 +93,13 @@ def _incident(inc: Incident) -> Panel:
             signal_value(s, s.baseline),
             "[bold]✓[/]" if s.fired else "–",
         )
+    benign = Table(
+        title="Benign explanations considered", title_justify="left", box=box.SIMPLE_HEAD
+    )
+    for col in ("explanation", "fits", "why"):
+        benign.add_column(col)
+    for c in inc.benign_checks:
+        benign.add_row(c.label, "[bold]yes[/]" if c.fits else "no", for_terminal(c.reason, 160))
     tail = Table.grid(padding=(0, 2))
     tail.add_column(style="bold")
     tail.add_column()
@@ -105,8 +113,10 @@ def _incident(inc: Incident) -> Panel:
     )
     for i, p in enumerate(inc.sample_prompts, start=1):
         tail.add_row(f"sample prompt {i}", f"“{for_terminal(p, 160)}”")
+    parts: list[RenderableType] = [head, links, sig]
+    parts += [benign, tail] if inc.benign_checks else [tail]
     return Panel(
-        Group(head, links, sig, tail),
+        Group(*parts),
         title=f"incident {clean(inc.id)}",
         title_align="left",
         border_style=style,
