@@ -203,6 +203,51 @@ def scan(
         sys.exit(EXIT_SKIPPED)
 
 
+@main.command("explain")
+@click.argument("account")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--accounts", type=click.Path(dir_okay=False), help="Accounts table.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config.")
+@_column_option
+@click.option("--preset", help="Input format preset (see 'extractscan presets').")
+@click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
+def explain_account(
+    account: str,
+    paths: tuple[str, ...],
+    accounts: str | None,
+    config_path: str | None,
+    columns: tuple[str, ...],
+    preset: str | None,
+    no_color: bool,
+) -> None:
+    """Explain why ACCOUNT scored what it did and what links it to its incident.
+
+    Runs the same scan as 'extractscan scan' on PATHS, then shows the account's score
+    components, its behaviour against the benign median and the accounts it shares
+    identifiers with, strongest evidence first.
+
+    \b
+    Example:
+      extractscan explain acct_3f2a9c01de sample_logs/requests.csv.gz \\
+          --accounts sample_logs/accounts.csv
+    """
+    from extractscan.config import load_config
+    from extractscan.explain import explain, render_explanation
+    from extractscan.pipeline import scan as run_scan
+    from extractscan.progress import StageProgress
+
+    color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    try:
+        cfg = load_config(config_path, _parse_columns(columns))
+        with StageProgress() as progress:
+            findings = run_scan(
+                list(paths), accounts=accounts, config=cfg, progress=progress, preset=preset
+            )
+        render_explanation(explain(findings, account), sys.stdout, color=color)
+    except ExtractscanError as exc:
+        raise _ScanError(exc) from exc
+
+
 @main.command("presets")
 def list_presets() -> None:
     """List the input presets, one line each.

@@ -143,6 +143,8 @@ class Findings:
     accounts: pl.DataFrame = field(compare=False, repr=False)
     #: Rejected rows: file, row (1-based data row), reason and the row's values.
     rejects: pl.DataFrame = field(default_factory=pl.DataFrame, compare=False, repr=False)
+    #: Pair evidence: a, b, family, weight, shared_values, example, total, linked.
+    pairs: pl.DataFrame = field(default_factory=pl.DataFrame, compare=False, repr=False)
 
     def at_or_above(self, level: str) -> tuple[Incident, ...]:
         """Incidents whose severity is ``level`` or higher."""

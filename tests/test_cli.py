@@ -99,7 +99,7 @@ def test_usage_errors_exit_2(campaign_logs: tuple[Path, Path], tmp_path: Path) -
     assert _run("scan", str(req), "--config", str(bad))[0] == 2
 
 
-@pytest.mark.parametrize("command", ["scan", "simulate", "evaluate"])
+@pytest.mark.parametrize("command", sorted(main.commands))  # type: ignore[attr-defined]
 def test_every_command_help_has_an_example(command: str) -> None:
     code, out, _ = _run(command, "--help")
     assert code == 0
@@ -109,3 +109,16 @@ def test_every_command_help_has_an_example(command: str) -> None:
 def test_main_help_has_example() -> None:
     code, out, _ = _run("--help")
     assert code == 0 and "Example" in out and "extractscan scan" in out
+
+
+def test_explain_account(campaign_logs: tuple[Path, Path]) -> None:
+    req, acc = campaign_logs
+    code, out, _ = _run("explain", "c00", str(req), "--accounts", str(acc), "--no-color")
+    assert code == 0
+    assert "account c00: score" in out and "member of incident INC-" in out
+    assert "c01" in out and "shared payment card" in out and "card_0" in out
+    assert "Behaviour vs benign median" in out
+    code, out, _ = _run("explain", "b000", str(req), "--accounts", str(acc))
+    assert code == 0 and "not in any incident" in out
+    code, _, err = _run("explain", "nobody", str(req))
+    assert code == 2 and "account 'nobody' has no analysed rows" in err
