@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -122,3 +123,11 @@ def test_explain_account(campaign_logs: tuple[Path, Path]) -> None:
     assert code == 0 and "not in any incident" in out
     code, _, err = _run("explain", "nobody", str(req))
     assert code == 2 and "account 'nobody' has no analysed rows" in err
+
+
+def test_json_byte_identical_apart_from_generation_time(campaign_logs: tuple[Path, Path]) -> None:
+    req, acc = campaign_logs
+    runs = [_run("scan", str(req), "--accounts", str(acc), "--format", "json")[1] for _ in range(2)]
+    strip = [re.sub(r'"generated_at": "[^"]*"', "", r) for r in runs]
+    assert strip[0] == strip[1]
+    assert len(runs[0]) > 1000
