@@ -206,6 +206,9 @@ def _aggregate(frames: list[pl.LazyFrame], cfg: Config, tell: Progress) -> list[
     good = features.with_row_features(
         rows.filter(pl.col("_reject").is_null()), cfg.link.co_activity_minutes
     )
+    # The regex-heavy row features are computed once and shared by the queries that do
+    # not need the prompt text itself (only per-template examples do).
+    slim = good.drop("prompt").cache()
     text = [
         pl.col(c).str.contains("\ufffd", literal=True) for c in ("account", "prompt", "user_agent")
     ]
@@ -213,11 +216,11 @@ def _aggregate(frames: list[pl.LazyFrame], cfg: Config, tell: Progress) -> list[
         rows.group_by("_file", "_reject").agg(
             pl.len().alias("n"), pl.any_horizontal(text).fill_null(False).sum().alias("replaced")
         ),
-        features.account_behaviour(good),
-        features.account_hours(good),
+        features.account_behaviour(slim),
+        features.account_hours(slim),
         features.account_templates(good),
-        features.account_days(good),
-        link.row_identifiers(good),
+        features.account_days(slim),
+        link.row_identifiers(slim),
         rows.filter(pl.col("_reject").is_not_null()).select(
             "_file",
             "_row",
