@@ -29,16 +29,16 @@ def checks(
     content_normal = extraction <= max(2 * base_extraction, 0.2)
     out: list[BenignCheck] = []
 
-    # A campus or company NAT also shares its institutional e-mail domain.
-    network_only = families <= {"ip", "ip_prefix", "user_agent", "template", "email_pattern"}
-    operator = sorted(families & {"payment", "co_activity"})
+    # A campus or company NAT also shares its institutional e-mail domain, and its users
+    # may do the same homework at the same time; a shared card is what NAT cannot explain.
+    network_only = "payment" not in families
+    operator = sorted(families & {"payment"})
     out.append(
         BenignCheck(
             "shared_nat",
             "shared NAT or carrier-grade NAT",
             network_only and content_normal,
-            "only a shared network (and e-mail domain) links these accounts and their prompts "
-            "look ordinary"
+            "no shared card links these accounts and their prompts look ordinary"
             if network_only and content_normal
             else ("accounts are also tied by " + ", ".join(operator) + "; " if operator else "")
             + f"extraction-style prompts {extraction:.0%} vs benign {base_extraction:.0%}",

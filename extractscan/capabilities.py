@@ -7,6 +7,9 @@ matches a capability when any pattern of the set matches.
 
 Reference: Anthropic, "Detecting and preventing distillation attacks" (February 2026),
 for the capability list; the phrasings are the common public prompt idioms for each.
+Probing follows the query types of model-inversion and membership-inference attacks
+(Fredrikson et al., CCS 2015; Shokri et al., IEEE S&P 2017) and prompt-extraction
+attempts.
 """
 
 from __future__ import annotations
@@ -55,6 +58,19 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
         r"\b(?:score|grade) (?:the|this) (?:following )?(?:response|answer|completion)",
         r"\bwhich (?:response|answer|completion) is better\b",
         r"\bfrom 1 to 10\b",
+        r"\brewrite (?:the following|this) (?:\w+ ){0,3}so (?:that )?it is (?:safer|more harmless)",
+    ),
+    # Probing the model itself: architecture, training data, system prompt, safety
+    # thresholds (the "unusual prompts" of model-inversion and membership-inference work).
+    "probing": (
+        r"\b(?:print|reveal|repeat|show) (?:me )?your (?:system prompt|instructions|hidden prompt)",
+        r"\bsystem prompt verbatim\b",
+        r"\bwhat (?:data|datasets) were you trained on\b",
+        r"\b(?:training data|training set) (?:sources|contain|include)",
+        r"\bhow many (?:parameters|layers)\b",
+        r"\byour (?:model )?architecture\b",
+        r"\b(?:threshold|score) (?:does|at which) your (?:safety|content) (?:filter|classifier)",
+        r"\bat what threshold\b",
     ),
 }
 

@@ -26,6 +26,8 @@ from extractscan.score import IncidentParts, coordination_part, links_part, scal
 
 SIGNAL_FEATURES = (
     "extraction_share",
+    "probing_share",
+    "rate_limited_share",
     "template_concentration",
     "hour_entropy",
     "token_ratio",

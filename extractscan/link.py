@@ -5,8 +5,9 @@ accounts weighs ``reliability * ln(N / df)``; values shared by more accounts tha
 family's cap (NAT, carrier NAT, a framework's system prompt) are dropped. Correlated
 families are merged before adding (ip with its /24 into ``network``). Two accounts are
 linked when their evidence reaches ``min_weight`` from at least ``min_families`` merged
-families, or when a shared payment alone reaches ``strong_weight``. Pairs inside one
-declared org are expected, not evidence.
+families, or when a shared payment alone reaches ``strong_weight`` or is shared by no more
+than ``strong_card_accounts`` accounts (a card of two or three accounts is rare however
+small the log). Pairs inside one declared org are expected, not evidence.
 
 Reference: Fellegi & Sunter, "A theory for record linkage", JASA 1969, and the
 term-frequency adjustment of Splink (``tf_adjustment``): agreement on a rare value is
@@ -41,7 +42,7 @@ FAMILIES: dict[str, Family] = {
     "ip": Family("network", 0.8, "shared egress IP"),
     "ip_prefix": Family("network", 0.5, "shared IP subnet (/24, /48)"),
     "user_agent": Family("user_agent", 0.3, "same user agent", counts=False),
-    "template": Family("template", 0.5, "same prompt template", counts=False),
+    "template": Family("template", 0.5, "same prompt template (near-duplicate)", counts=False),
     "co_activity": Family("co_activity", 0.8, "same template in the same minutes"),
 }
 
@@ -92,24 +93,41 @@ def email_pattern(email: pl.Expr) -> pl.Expr:
 
 
 def row_identifiers(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """Distinct (account, family, value) pairs from the request rows."""
+    """Distinct (account, family, value) pairs of the network and client families."""
     parts = [
         rows.select("account", pl.lit(fam).alias("family"), pl.col(col).alias("value"))
-        for fam, col in (
-            ("ip", "ip"),
-            ("ip_prefix", "ip_prefix"),
-            ("user_agent", "user_agent"),
-            ("template", "template"),
-        )
+        for fam, col in (("ip", "ip"), ("ip_prefix", "ip_prefix"), ("user_agent", "user_agent"))
     ]
-    co = rows.filter(pl.col("template").is_not_null()).select(
+    return pl.concat(parts).drop_nulls("value").unique()
+
+
+def template_bins(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Distinct (account, template, minute_bin): the raw material of the content families."""
+    return (
+        rows.filter(pl.col("template").is_not_null())
+        .select("account", "template", "minute_bin")
+        .unique()
+    )
+
+
+def content_identifiers(bins: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
+    """Template and co-activity values keyed by near-duplicate cluster, not exact text.
+
+    Paraphrased wrappers of one campaign share a cluster (MinHash/LSH, see
+    :mod:`extractscan.fingerprint`), so both families survive paraphrase.
+    """
+    b = bins.join(clusters, on="template", how="left").with_columns(
+        pl.coalesce("cluster", "template").alias("cluster")
+    )
+    tpl = b.select("account", pl.lit("template").alias("family"), pl.col("cluster").alias("value"))
+    co = b.select(
         "account",
         pl.lit("co_activity").alias("family"),
-        (pl.col("template") + " @ " + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M")).alias(
+        (pl.col("cluster") + " @ " + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M")).alias(
             "value"
         ),
     )
-    return pl.concat([*parts, co]).drop_nulls("value").unique()
+    return pl.concat([tpl, co]).unique()
 
 
 def account_identifiers(accounts: pl.DataFrame) -> pl.DataFrame:
@@ -162,6 +180,7 @@ def candidate_pairs(ids: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
         pl.col("weight").max().alias("max_weight"),
         pl.col("weight").mean().alias("mean_weight"),
         pl.col("value").sort_by("df", "value").first().alias("example"),
+        pl.col("df").min().alias("min_df"),
     )
     return (
         per_family.with_columns(
@@ -194,12 +213,13 @@ def decide_links(evidence: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig
     merged = (
         evidence.join(groups, on="family")
         .group_by("a", "b", "group")
-        .agg(pl.col("weight").max(), pl.col("counts").any())
+        .agg(pl.col("weight").max(), pl.col("counts").any(), pl.col("min_df").min())
     )
     per_pair = merged.group_by("a", "b").agg(
         pl.col("weight").sum().alias("total"),
         ((pl.col("weight") >= cfg.min_family_weight) & pl.col("counts")).sum().alias("families"),
         pl.col("weight").filter(pl.col("group") == "payment").max().fill_null(0.0).alias("pay"),
+        pl.col("min_df").filter(pl.col("group") == "payment").min().alias("pay_df"),
     )
     orgs = accounts.select("account", "org")
     per_pair = (
@@ -214,6 +234,7 @@ def decide_links(evidence: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig
     linked = ~pl.col("same_org") & (
         ((pl.col("total") >= cfg.min_weight) & (pl.col("families") >= cfg.min_families))
         | (pl.col("pay") >= cfg.strong_weight)
+        | (pl.col("pay_df") <= cfg.strong_card_accounts).fill_null(False)
     )
     return per_pair.with_columns(linked.alias("linked")).drop("org_a", "org_b")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from extractscan import diagnose, features, ingest, link, mapping, presets
+from extractscan import diagnose, features, fingerprint, ingest, link, mapping, presets
 from extractscan.config import Config, load_config
 from extractscan.errors import InputError
 from extractscan.findings import FileSummary, Findings, InputSummary, severity_rank
@@ -116,14 +116,18 @@ def _scan(
                 _open(f, i, cfg, scratch, reader, repair=str(f.path) in repair)
                 for i, f in enumerate(keep)
             ]
-    counts, behaviour, hours, templates, days, row_ids, rejects = results
+    counts, behaviour, hours, templates, days, row_ids, bins, rejects = results
     total = int(counts["n"].sum())
     tell("linking accounts", total)
 
     accounts = features.finish_accounts(behaviour, hours, templates)
     accounts = _join_attributes(accounts, acc_table)
     accounts = account_scores(accounts)
-    ids = pl.concat([row_ids, link.account_identifiers(accounts)])
+    distinct = templates.group_by("template").agg(pl.col("n").sum()).sort("template")
+    near = fingerprint.clusters(distinct["template"].to_list(), distinct["n"].to_list())
+    ids = pl.concat(
+        [row_ids, link.content_identifiers(bins, near), link.account_identifiers(accounts)]
+    )
     weights = link.weigh_values(ids, accounts.height, cfg.link)
     evidence = link.candidate_pairs(ids, weights)
     links = link.decide_links(evidence, accounts, cfg.link)
@@ -221,6 +225,7 @@ def _aggregate(frames: list[pl.LazyFrame], cfg: Config, tell: Progress) -> list[
         features.account_templates(good),
         features.account_days(slim),
         link.row_identifiers(slim),
+        link.template_bins(slim),
         rows.filter(pl.col("_reject").is_not_null()).select(
             "_file",
             "_row",

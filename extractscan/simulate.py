@@ -31,14 +31,17 @@ K_IPS = 6  # IP slots per account
 
 #: group -> (kind, share of rows, accounts per million rows, minimum accounts)
 GROUPS: dict[str, tuple[str, float, int, int]] = {
-    "hydra": ("campaign", 0.32, 800, 40),
+    "hydra": ("campaign", 0.30, 800, 40),
+    "low_and_slow": ("campaign", 0.012, 40, 12),
+    "reward_harvest": ("campaign", 0.03, 300, 20),
+    "pivot": ("campaign", 0.04, 200, 15),
     "university_nat": ("benign", 0.06, 250, 15),
     "carrier_nat": ("benign", 0.05, 600, 20),
     "enterprise_eval": ("benign", 0.06, 30, 6),
     "reseller": ("benign", 0.03, 2, 1),
     "framework_users": ("benign", 0.05, 150, 10),
     "family_card": ("benign", 0.03, 110, 10),
-    "ordinary": ("benign", 0.40, 4000, 100),
+    "ordinary": ("benign", 0.338, 4000, 100),
 }
 
 _SLOTS: dict[str, Sequence[str]] = {
@@ -140,6 +143,43 @@ def _accounts(rng: np.random.Generator, rows: int, days: int) -> _Accounts:
     local = np.char.add(_pick(rng, tx.WORDS, h.size), rng.integers(1000, 9999, h.size).astype(str))
     email[h] = np.char.add(np.char.add(local, "@"), _pick(rng, tx.THROWAWAY, h.size))
     country[h] = _pick(rng, ("SG", "HK", "US", "MY", None), h.size)
+    # Low and slow: own residential IPs and browsers, cards in pairs or triples, older
+    # accounts, no e-mail pattern: only the cards and the paraphrased content tie them.
+    ls = sel("low_and_slow")
+    card_of = np.repeat(np.arange(ls.size), rng.integers(2, 4, ls.size))[: ls.size]
+    if ls.size > 1 and card_of[-1] != card_of[-2]:  # no card of one: join the last group
+        card_of[-1] = card_of[-2]
+    card[ls] = np.char.add("card_l", _hex(rng, ls.size, 11))[card_of]
+    signup[ls] = EPOCH_US - rng.integers(20, 90, ls.size) * DAY_US
+    weight[ls] = rng.uniform(0.8, 1.2, ls.size)
+    # Reward-model harvesting: a few hundred accounts on a small IP pool.
+    rh = sel("reward_harvest")
+    rbases = [ip.rsplit(".", 1)[0] for ip in _ipv4(rng, 2, 23, 200)]
+    rpool = np.array([f"{b}.{host}" for b in rbases for host in range(40, 44)])
+    ips[rh] = rpool[rng.integers(0, rpool.size, (rh.size, K_IPS))]
+    uas[rh] = "python-requests/2.32.3"
+    n_rc = max(2, rh.size // 12)
+    card[rh] = np.char.add("card_r", _hex(rng, n_rc, 11))[rng.integers(0, n_rc, rh.size)]
+    signup[rh] = EPOCH_US - rng.integers(0, 5, rh.size) * DAY_US
+    weight[rh] = rng.uniform(0.8, 1.2, rh.size)
+    # Pivot: its own proxy pool and cards; moves to the new model the day after release.
+    pv = sel("pivot")
+    pbases = [ip.rsplit(".", 1)[0] for ip in _ipv4(rng, max(2, math.ceil(3 * scale)), 23, 200)]
+    ppool = np.array([f"{b}.{host}" for b in pbases for host in range(100, 110)])
+    ips[pv] = ppool[rng.integers(0, ppool.size, (pv.size, K_IPS))]
+    uas[pv] = "node-fetch/1.0 openai-node/4.52.0"
+    n_pc = max(2, pv.size // 20)
+    card[pv] = np.char.add("card_v", _hex(rng, n_pc, 11))[rng.integers(0, n_pc, pv.size)]
+    signup[pv] = EPOCH_US - rng.integers(0, 3, pv.size) * DAY_US
+    weight[pv] = rng.uniform(0.8, 1.2, pv.size)
+    for idx in (rh, pv):
+        loc = np.char.add(
+            _pick(rng, tx.WORDS, idx.size), rng.integers(1000, 9999, idx.size).astype(str)
+        )
+        email[idx] = np.char.add(np.char.add(loc, "@"), _pick(rng, tx.THROWAWAY, idx.size))
+        own_org = np.char.add("org-", _hex(rng, idx.size, 6)).astype(object)
+        own_org[rng.random(idx.size) < 0.5] = None
+        org[idx] = own_org
     # A few proxy IPs also serve ordinary customers.
     o = sel("ordinary")
     shared = o[rng.random(o.size) < 0.01]
@@ -233,7 +273,10 @@ def _chunk(acc: _Accounts, rows: int, days: int, rng: np.random.Generator) -> pl
             "family_card",
             "framework_users",
         )
-        hour_parts.append(_hours(rng, n_rows, daytime, {"university_nat": 8}.get(g, -2)))
+        if g == "low_and_slow":  # working hours of one time zone (UTC+3)
+            hour_parts.append((rng.integers(9, 18, n_rows) - 3) % 24)
+        else:
+            hour_parts.append(_hours(rng, n_rows, daytime, {"university_nat": 8}.get(g, -2)))
     a = np.concatenate(idx_parts)
     hours = np.concatenate(hour_parts)
     span = acc.last_day[a] - acc.first_day[a] + 1
@@ -244,10 +287,20 @@ def _chunk(acc: _Accounts, rows: int, days: int, rng: np.random.Generator) -> pl
     campaign = hydra & (rng.random(a.size) < 0.7)
     homework = (group == "university_nat") & (rng.random(a.size) < 0.15)
     evals = group == "enterprise_eval"
-    ordinary = ~(campaign | homework | evals)
+    u = rng.random(a.size)
+    paraphrase = (group == "low_and_slow") & (u < 0.85)
+    reward = (group == "reward_harvest") & (u < 0.8)
+    pivot = (group == "pivot") & (u < 0.7)
+    probing = (group == "reward_harvest") & (u >= 0.8) & (u < 0.85)
+    extraction = campaign | paraphrase | reward | pivot | probing
+    ordinary = ~(extraction | homework | evals)
     prompt = np.empty(a.size, dtype=object)
     for mask, templates in (
         (campaign, tx.CAMPAIGN_TEMPLATES),
+        (paraphrase, tx.PARAPHRASE_TEMPLATES),
+        (reward, tx.REWARD_TEMPLATES),
+        (pivot, tx.PIVOT_TEMPLATES),
+        (probing, tx.PROBING_TEMPLATES),
         (homework, tx.HOMEWORK_TEMPLATES),
         (evals, (tx.EVAL_TEMPLATE,)),
         (ordinary, tx.ORDINARY_TEMPLATES),
@@ -266,14 +319,10 @@ def _chunk(acc: _Accounts, rows: int, days: int, rng: np.random.Generator) -> pl
             "api_key": np.char.add("key_", acc.ids[a]),
             "ip": acc.ips[a, rng.integers(0, K_IPS, a.size)],
             "user_agent": acc.uas[a, rng.integers(0, 2, a.size)],
-            "model": np.where(
-                rng.random(a.size) < np.where(hydra, 0.85, 0.4),
-                "model-x-2026-04",
-                "model-x-2025-10",
-            ),
+            "model": _models(rng, group, day, days),
             "prompt": prompt.tolist(),
             "_ratio": np.where(
-                campaign,
+                campaign | paraphrase | pivot,
                 rng.uniform(4, 8, a.size),
                 np.where(evals, rng.uniform(0.02, 0.1, a.size), rng.uniform(0.5, 3, a.size)),
             ),
@@ -298,6 +347,22 @@ def _chunk(acc: _Accounts, rows: int, days: int, rng: np.random.Generator) -> pl
         .sort("timestamp", "account")
         .select(*REQUIRED, *OPTIONAL)  # the canonical request columns, in order
     )
+
+
+def _models(rng: np.random.Generator, group: np.ndarray, day: np.ndarray, days: int) -> np.ndarray:
+    """Model per row: a new model is released mid-window; the pivot campaign moves to it
+    the day after, everyone else adopts it slowly."""
+    release = days // 2
+    old = np.where(
+        rng.random(group.size) < np.where(group == "hydra", 0.85, 0.4),
+        "model-x-2026-04",
+        "model-x-2025-10",
+    )
+    p_new = np.where(day < release, 0.0, 0.15)
+    pivot = group == "pivot"
+    p_new = np.where(pivot & (day == release), 0.5, p_new)
+    p_new = np.where(pivot & (day > release), 0.92, p_new)
+    return np.where(rng.random(group.size) < p_new, "model-z-2026-06", old)
 
 
 def _write(df: pl.DataFrame, path: Path, fmt: str) -> None:

@@ -36,12 +36,12 @@ def test_campaign_fits_nothing() -> None:
     assert _fits(r) == []
     nat = next(c for c in r if c.name == "shared_nat")
     assert nat.reason == (
-        "accounts are also tied by co_activity, payment; extraction-style prompts 70% vs benign 5%"
+        "accounts are also tied by payment; extraction-style prompts 70% vs benign 5%"
     )
 
 
 def test_campus_nat_fits_shared_nat() -> None:
-    r = checks(_accounts(15, 0.1), _links("ip", "ip_prefix", "email_pattern"), BASE)
+    r = checks(_accounts(15, 0.1), _links("ip", "ip_prefix", "email_pattern", "co_activity"), BASE)
     assert _fits(r) == ["shared_nat"]
 
 

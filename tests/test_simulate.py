@@ -40,7 +40,26 @@ def test_rows_truth_and_accounts_complete(sim: Path) -> None:
     assert req.height == 40_000
     assert set(req["account"]) == set(truth["account"]) == set(accounts["account"])
     assert set(truth["group"]) == set(GROUPS)
-    assert truth.filter(pl.col("kind") == "campaign")["group"].unique().to_list() == ["hydra"]
+    campaigns = truth.filter(pl.col("kind") == "campaign")["group"].unique().sort().to_list()
+    assert campaigns == ["hydra", "low_and_slow", "pivot", "reward_harvest"]
+
+
+def test_evasive_campaign_shapes(sim: Path) -> None:
+    req = pl.read_csv(sim / "requests.csv.gz", infer_schema=False)
+    truth = pl.read_csv(sim / "truth.csv")
+    acc = pl.read_csv(sim / "accounts.csv").join(truth, on="account")
+    rows = req.join(truth, on="account")
+    slow = rows.filter(pl.col("group") == "low_and_slow")
+    # no shared IPs: every IP of the low-and-slow campaign is used by one account only
+    assert slow.group_by("ip").agg(pl.col("account").n_unique())["account"].max() == 1
+    cards = acc.filter(pl.col("group") == "low_and_slow").group_by("payment").len()["len"]
+    assert cards.min() >= 2 and cards.max() <= 4  # type: ignore[operator]
+    pivot = rows.filter(pl.col("group") == "pivot")
+    new = pivot.filter(pl.col("model") == "model-z-2026-06")
+    release = new["timestamp"].min()
+    assert release is not None and release >= "2026-04-29"  # released mid-window
+    reward = rows.filter(pl.col("group") == "reward_harvest")
+    assert reward["ip"].n_unique() <= 8
 
 
 def test_group_shapes(sim: Path) -> None:
