@@ -27,6 +27,7 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/detection.py
 
 sample: install
 	$(BIN)/extractscan simulate --rows 40000 --seed 7 --out sample_logs --format csv.gz

@@ -144,8 +144,31 @@ def main() -> None:
     write(Path(args.out), rows_out)
 
 
+def replace_section(path: Path, title: str, body: str) -> None:
+    """Replace (or append) the ``## title`` section of RESULTS.md, keeping the others."""
+    head = "# Benchmark results\n\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else head
+    if not text.startswith(head):
+        text = head
+    sections: dict[str, str] = {}
+    order: list[str] = []
+    for part in text[len(head) :].split("\n## ")[0:]:
+        part = part.removeprefix("## ")
+        if not part.strip():
+            continue
+        name, _, rest = part.partition("\n")
+        if name.strip() not in sections:
+            order.append(name.strip())
+        sections[name.strip()] = rest.strip("\n")
+    if title not in sections:
+        order.append(title)
+    sections[title] = body.strip("\n")
+    out = head + "\n\n".join(f"## {n}\n\n{sections[n]}" for n in order) + "\n"
+    path.write_text(out, encoding="utf-8")
+
+
 def write(path: Path, rows: list[tuple[object, ...]]) -> None:
-    """Write the results table with the machine stated."""
+    """Write the speed and memory table, with the machine stated."""
     head = (
         "| rows | seed | floor s | floor MiB | scan s | scan MiB | scan/floor | rows/s | "
         "precision | recall | FP accounts | min campaign recall | benign groups ≥ high | "
@@ -158,8 +181,7 @@ def write(path: Path, rows: list[tuple[object, ...]]) -> None:
             f"{r / ss:,.0f} | {p:.4f} | {rc:.4f} | {fp} | {mr:.4f} | {bh} | {kind} | {sev} |"
         )
     stamp = time.strftime("%Y-%m-%d", time.gmtime())
-    text = (
-        "# Benchmark results\n\n"
+    body = (
         f"Measured {stamp} on: {machine()}.\n\n"
         "`floor` = a bare polars lazy scan of the same Parquet files reading the columns the "
         "scan uses and grouping by account; `scan` = `extractscan.scan` plus the JSON report. "
@@ -167,7 +189,7 @@ def write(path: Path, rows: list[tuple[object, ...]]) -> None:
         "(flagged = member of an incident at severity >= medium). Regenerate with "
         "`make bench`.\n\n" + head + "\n" + "\n".join(lines) + "\n"
     )
-    path.write_text(text, encoding="utf-8")
+    replace_section(path, "Speed and memory", body)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ BANDS = 16
 #: Estimated Jaccard similarity a template needs with its cluster's leader.
 MIN_SIMILARITY = 0.6
 _PRIME = np.uint64(4_294_967_311)  # smallest prime above 2**32
-_WORD = re.compile(r"[a-z#<>]+")
+_WORD = re.compile(r"[a-z0-9#<>]+")
 
 
 def _shingles(text: str) -> list[int]:

@@ -1,0 +1,38 @@
+"""Near-duplicate fingerprints: MinHash estimates, leader clusters, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from extractscan.fingerprint import NUM_PERM, clusters, signatures
+
+
+def test_signatures_deterministic_and_estimate_jaccard() -> None:
+    a = "think through this carefully step by step and write out every"
+    b = "step by step think this through carefully and spell out every"  # reordered, 1 synonym
+    c = "what is a good lasagna recipe for four people tonight please"
+    s1, s2 = signatures([a, b, c]), signatures([a, b, c])
+    assert s1.shape == (3, NUM_PERM) and np.array_equal(s1, s2)
+    # true Jaccard(a, b) = 9 / 11 ~ 0.82; (a, c) = 0
+    assert (s1[0] == s1[1]).mean() > 0.6
+    assert (s1[0] == s1[2]).mean() < 0.1
+
+
+def test_paraphrases_share_a_cluster_and_chains_do_not_snowball() -> None:
+    t = [
+        "think through this carefully step by step and write out every",
+        "step by step think this through carefully and spell out every",
+        "write a short email to my landlord about the heating",
+        "what is a good lasagna recipe for four people tonight please",
+    ]
+    got = dict(clusters(t, [5, 1, 3, 2]).iter_rows())
+    assert got[t[1]] == t[0]  # paraphrase joins the more used leader
+    assert got[t[2]] == t[2] and got[t[3]] == t[3]
+    # a chain a~b, b~c with a !~ c: c must not join a's cluster through b
+    chain = ["w1 w2 w3 w4 w5 w6 w7 w8", "w3 w4 w5 w6 w7 w8 w9 w10", "w5 w6 w7 w8 w9 w10 w11 w12"]
+    got = dict(clusters(chain, [3, 2, 1]).iter_rows())
+    assert got[chain[2]] != chain[0]
+
+
+def test_empty() -> None:
+    assert clusters([]).height == 0
