@@ -111,10 +111,13 @@ def template_bins(rows: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def content_identifiers(bins: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
-    """Template and co-activity values keyed by near-duplicate cluster, not exact text.
+    """Template values keyed by near-duplicate cluster; co-activity by exact wrapper.
 
     Paraphrased wrappers of one campaign share a cluster (MinHash/LSH, see
-    :mod:`extractscan.fingerprint`), so both families survive paraphrase.
+    :mod:`extractscan.fingerprint`), so the template family survives paraphrase.
+    Co-activity keeps the exact wrapper: keyed by cluster, ordinary users of popular
+    templates met in the same minutes too often (measured: benign false positives on
+    every seed at 200k rows).
     """
     b = bins.join(clusters, on="template", how="left").with_columns(
         pl.coalesce("cluster", "template").alias("cluster")
@@ -123,7 +126,7 @@ def content_identifiers(bins: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFr
     co = b.select(
         "account",
         pl.lit("co_activity").alias("family"),
-        (pl.col("cluster") + " @ " + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M")).alias(
+        (pl.col("template") + " @ " + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M")).alias(
             "value"
         ),
     )
