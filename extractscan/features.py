@@ -30,6 +30,7 @@ BEHAVIOUR_FEATURES: dict[str, tuple[str, str]] = {
     "account_age_days": ("account age at first request", "days"),
     "req_per_active_hour": ("requests per active hour", "req"),
     "interarrival_cv": ("inter-arrival irregularity (CV)", ""),
+    "peak_rpm": ("peak requests in one minute", "req"),
 }
 
 
@@ -93,7 +94,11 @@ def account_templates(rows: pl.LazyFrame) -> pl.LazyFrame:
     return (
         rows.filter(pl.col("template").is_not_null())
         .group_by("account", "template")
-        .agg(pl.len().alias("n"), pl.col("prompt").min().alias("example"))
+        .agg(
+            pl.len().alias("n"),
+            pl.col("prompt").n_unique().alias("distinct"),
+            pl.col("prompt").min().alias("example"),
+        )
     )
 
 
@@ -104,13 +109,37 @@ def account_days(rows: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def account_models(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Requests per (account, model, UTC day), for model-pivot detection."""
+    return (
+        rows.filter(pl.col("model").is_not_null())
+        .group_by("account", "model", "day")
+        .agg(pl.len().alias("n"))
+    )
+
+
+def account_peaks(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Peak requests in any one minute per account (rate-limit hugging)."""
+    return (
+        rows.group_by("account", pl.col("timestamp").dt.truncate("1m").alias("minute"))
+        .agg(pl.len().alias("n"))
+        .group_by("account")
+        .agg(pl.col("n").max().alias("peak_rpm"))
+    )
+
+
 def finish_accounts(
-    behaviour: pl.DataFrame, hours: pl.DataFrame, templates: pl.DataFrame
+    behaviour: pl.DataFrame,
+    hours: pl.DataFrame,
+    templates: pl.DataFrame,
+    peaks: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Join the per-account parts and derive ratio features (small frames, one row each)."""
     conc = templates.group_by("account").agg(
         (pl.col("n").max() / pl.col("n").sum()).alias("template_concentration")
     )
+    if peaks is not None:
+        behaviour = behaviour.join(peaks, on="account", how="left")
     out = (
         behaviour.join(hours, on="account", how="left")
         .join(conc, on="account", how="left")

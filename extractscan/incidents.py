@@ -10,7 +10,7 @@ import statistics
 
 import polars as pl
 
-from extractscan import benign
+from extractscan import benign, coordination
 from extractscan.config import Config
 from extractscan.features import BEHAVIOUR_FEATURES
 from extractscan.findings import (
@@ -53,10 +53,14 @@ def build_incidents(
     days: pl.DataFrame,
     templates: pl.DataFrame,
     cfg: Config,
+    models: pl.DataFrame | None = None,
 ) -> list[Incident]:
     """Assemble one :class:`Incident` per component, ranked."""
     if comps.is_empty():
         return []
+    models = models if models is not None else pl.DataFrame()
+    newest = coordination.newest_model(models)
+    pivots = coordination.pivoted(models, newest)
     members_of = comps.group_by("component").agg(pl.col("account").sort()).sort("component")
     in_comp = set(comps["account"].to_list())
     baseline_rows = accounts.filter(~pl.col("account").is_in(list(in_comp)))
@@ -65,6 +69,12 @@ def build_incidents(
     baselines = {
         f: _median(baseline_rows[f]) for f in SIGNAL_FEATURES if f in baseline_rows.columns
     }
+    outside = baseline_rows["account"].to_list()
+    baselines["pivot_share"] = coordination.pivot_share(outside, pivots)
+    baselines["payload_diversity"] = (
+        coordination.payload_diversity(templates.filter(pl.col("account").is_in(outside))) or 0.0
+    )
+    extra: dict[str, object] = {"pivots": pivots, "newest": newest}
     linked = links.filter(pl.col("linked")).join(
         comps.rename({"account": "a"}), on="a", how="inner"
     )
@@ -89,6 +99,7 @@ def build_incidents(
                 tpl_in.filter(pl.col("component") == comp),
                 baselines,
                 cfg,
+                extra,
             )
         )
     out.sort(key=lambda i: (-severity_rank(i.severity), -i.score, i.id))
@@ -116,6 +127,7 @@ def _incident(
     templates: pl.DataFrame,
     baselines: dict[str, float],
     cfg: Config,
+    extra: dict[str, object],
 ) -> Incident:
     exchanges = int(a["exchanges"].sum())
     out_tok = a["output_tokens"].drop_nulls()
@@ -135,7 +147,9 @@ def _incident(
     score = parts.score
     if any(c.fits for c in tested):
         score = round(score * benign.EXPLAINED_FACTOR, 4)
-    signals = _signals(a, baselines, volume_cv, co_share)
+    signals = _signals(a, baselines, volume_cv, co_share) + _coordination_signals(
+        members, a, templates, baselines, extra
+    )
     return Incident(
         id=incident_id(members),
         rank=0,
@@ -205,7 +219,7 @@ def _signals(
             continue
         base = baselines.get(feat, 0.0)
         worse = value > base if _HIGHER_IS_WORSE.get(feat, True) else value < base
-        margin = abs(value - base) > max(0.1 * abs(base), 0.05)
+        margin = abs(value - base) > max(0.1 * abs(base), 0.02)
         label, unit = BEHAVIOUR_FEATURES[feat]
         out.append(Signal(feat, label, round(value, 4), round(base, 4), unit, worse and margin))
     if volume_cv is not None:
@@ -227,6 +241,67 @@ def _signals(
             0.0,
             "%",
             co_share > 0.2,
+        )
+    )
+    return tuple(out)
+
+
+def _coordination_signals(
+    members: list[str],
+    a: pl.DataFrame,
+    templates: pl.DataFrame,
+    baselines: dict[str, float],
+    extra: dict[str, object],
+) -> tuple[Signal, ...]:
+    out = []
+    diversity = coordination.payload_diversity(templates)
+    if diversity is not None:
+        base = baselines.get("payload_diversity", 0.0)
+        out.append(
+            Signal(
+                "payload_diversity",
+                "distinct payloads per request on shared templates (support bots repeat)",
+                round(diversity, 4),
+                round(base, 4),
+                "%",
+                diversity > 0.9 and a.height > 2,
+            )
+        )
+    grow = coordination.regrowth(a)
+    out.append(
+        Signal(
+            "regrowth",
+            "accounts joining after others went quiet",
+            round(grow, 4),
+            0.0,
+            "%",
+            grow > 0.2,
+        )
+    )
+    newest = extra.get("newest")
+    pivots = extra.get("pivots")
+    if isinstance(newest, coordination.NewestModel) and isinstance(pivots, pl.DataFrame):
+        share = coordination.pivot_share(members, pivots)
+        base = baselines.get("pivot_share", 0.0)
+        out.append(
+            Signal(
+                "model_pivot",
+                f"moved to newest model {newest.name} within a day of its release",
+                round(share, 4),
+                round(base, 4),
+                "%",
+                share > max(0.5, 3 * base),
+            )
+        )
+    hug = coordination.limit_hugging(a)
+    out.append(
+        Signal(
+            "limit_hugging",
+            "peak rate held just under a shared per-minute ceiling",
+            round(hug, 4),
+            0.0,
+            "%",
+            hug > 0.8,
         )
     )
     return tuple(out)

@@ -116,11 +116,11 @@ def _scan(
                 _open(f, i, cfg, scratch, reader, repair=str(f.path) in repair)
                 for i, f in enumerate(keep)
             ]
-    counts, behaviour, hours, templates, days, row_ids, bins, rejects = results
+    counts, behaviour, hours, templates, days, row_ids, bins, models, peaks, rejects = results
     total = int(counts["n"].sum())
     tell("linking accounts", total)
 
-    accounts = features.finish_accounts(behaviour, hours, templates)
+    accounts = features.finish_accounts(behaviour, hours, templates, peaks)
     accounts = _join_attributes(accounts, acc_table)
     accounts = account_scores(accounts)
     distinct = templates.group_by("template").agg(pl.col("n").sum()).sort("template")
@@ -133,7 +133,9 @@ def _scan(
     links = link.decide_links(evidence, accounts, cfg.link)
     comps = link.components(links, cfg.min_incident_accounts)
     tell("scoring incidents", total)
-    incidents = build_incidents(accounts, comps, evidence, links, ids, days, templates, cfg)
+    incidents = build_incidents(
+        accounts, comps, evidence, links, ids, days, templates, cfg, models=models
+    )
 
     inc_of = pl.DataFrame(
         {
@@ -226,6 +228,8 @@ def _aggregate(frames: list[pl.LazyFrame], cfg: Config, tell: Progress) -> list[
         features.account_days(slim),
         link.row_identifiers(slim),
         link.template_bins(slim),
+        features.account_models(slim),
+        features.account_peaks(slim),
         rows.filter(pl.col("_reject").is_not_null()).select(
             "_file",
             "_row",

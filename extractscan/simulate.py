@@ -130,6 +130,10 @@ def _accounts(rng: np.random.Generator, rows: int, days: int) -> _Accounts:
     weight[h] = rng.uniform(0.9, 1.1, h.size)
     waves = rng.integers(0, max(1, days // 3), h.size) * 3
     first[h] = np.minimum(waves + rng.integers(0, 2, h.size), days - 1)
+    # Heads go quiet after a few days (banned or rotated) and later waves replace them;
+    # the last wave runs to the end.
+    quits = first[h] + rng.integers(4, 10, h.size)
+    last[h] = np.where(waves == waves.max(), days - 1, np.minimum(quits, days - 1))
     signup[h] = EPOCH_US + first[h] * DAY_US - rng.integers(0, 3 * 86_400, h.size) * 1_000_000
     bases = [ip.rsplit(".", 1)[0] for ip in _ipv4(rng, max(3, math.ceil(6 * scale)), 23, 200)]
     pool = np.array([f"{b}.{host}" for b in bases for host in range(2, 12)])

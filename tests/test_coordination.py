@@ -1,0 +1,60 @@
+"""Coordination signals on tiny groups, exact values."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import polars as pl
+
+from extractscan import coordination as co
+
+
+def _t(day: int) -> datetime:
+    return datetime(2026, 4, day, tzinfo=UTC)
+
+
+def test_payload_diversity() -> None:
+    t = pl.DataFrame({"n": [10, 10], "distinct": [10, 2]})
+    assert co.payload_diversity(t) == 0.6
+    assert co.payload_diversity(pl.DataFrame({"n": []})) is None
+
+
+def test_regrowth_counts_joiners_after_first_quit() -> None:
+    a = pl.DataFrame(
+        {
+            "first_seen": [_t(1), _t(1), _t(6), _t(8)],
+            "last_seen": [_t(4), _t(10), _t(10), _t(10)],
+        }
+    )
+    assert co.regrowth(a) == 0.5  # two of four joined after the first went quiet on day 4
+    assert co.regrowth(a.head(2).with_columns(pl.lit(_t(10)).alias("last_seen"))) == 0.0
+
+
+def test_newest_model_and_pivots() -> None:
+    m = pl.DataFrame(
+        {
+            "account": ["p", "p", "p", "q", "q", "q"],
+            "model": ["old", "new", "new", "old", "old", "new"],
+            "day": [
+                date(2026, 4, 1),
+                date(2026, 4, 5),
+                date(2026, 4, 6),
+                date(2026, 4, 1),
+                date(2026, 4, 6),
+                date(2026, 4, 9),
+            ],
+            "n": [10, 5, 20, 10, 30, 1],
+        }
+    )
+    newest = co.newest_model(m)
+    assert newest == co.NewestModel("new", date(2026, 4, 5))
+    piv = co.pivoted(m, newest).sort("account")
+    assert piv.rows() == [("p", True), ("q", False)]
+    assert co.pivot_share(["p", "q"], piv) == 0.5
+    assert co.newest_model(m.filter(pl.col("model") == "old")) is None
+
+
+def test_limit_hugging() -> None:
+    a = pl.DataFrame({"peak_rpm": [59, 60, 58, 12]})
+    assert co.limit_hugging(a) == 0.75
+    assert co.limit_hugging(pl.DataFrame({"peak_rpm": [2, 3]})) == 0.0
