@@ -43,14 +43,34 @@ def _ScanError(exc: ExtractscanError) -> click.ClickException:  # noqa: N802 - r
     return cls(clean(str(exc)))
 
 
-def _column_option(f: F) -> F:
-    return click.option(
-        "--column",
-        "columns",
-        multiple=True,
-        metavar="CANONICAL=SOURCE",
-        help="Map a canonical column to a source column (repeatable), e.g. account=user_id.",
-    )(f)
+def _input_options(f: F) -> F:
+    """--accounts, --config, --column and --preset: how the input is read (shared)."""
+    for option in reversed(
+        (
+            click.option(
+                "--accounts",
+                type=click.Path(dir_okay=False),
+                help="Accounts table (billing export).",
+            ),
+            click.option(
+                "--config",
+                "config_path",
+                type=click.Path(dir_okay=False),
+                help="TOML config (default: ./extractscan.toml if present).",
+            ),
+            click.option(
+                "--column",
+                "columns",
+                multiple=True,
+                metavar="CANONICAL=SOURCE",
+                help="Map a canonical column to a source column (repeatable), e.g. "
+                "account=user_id.",
+            ),
+            click.option("--preset", help="Input format preset (see 'extractscan presets')."),
+        )
+    ):
+        f = option(f)
+    return f
 
 
 def _parse_columns(values: tuple[str, ...]) -> dict[str, str]:
@@ -76,17 +96,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option(
-    "--accounts", type=click.Path(dir_okay=False), help="Accounts table (billing export)."
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="TOML config (default: ./extractscan.toml if present).",
-)
-@_column_option
-@click.option("--preset", help="Input format preset (see 'extractscan presets').")
+@_input_options
 @click.option(
     "--format",
     "fmt",
@@ -142,7 +152,7 @@ def scan(
     """Scan request logs and print ranked incidents with their evidence.
 
     PATHS are files, folders (searched recursively) or globs of .parquet, .csv, .tsv,
-    .jsonl or .ndjson files, each optionally .gz or .zst.
+    .jsonl, .ndjson or .log (JSON lines) and .json files, each optionally .gz or .zst.
 
     \b
     Examples:
@@ -206,10 +216,7 @@ def scan(
 @main.command("explain")
 @click.argument("account")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--accounts", type=click.Path(dir_okay=False), help="Accounts table.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config.")
-@_column_option
-@click.option("--preset", help="Input format preset (see 'extractscan presets').")
+@_input_options
 @click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
 def explain_account(
     account: str,

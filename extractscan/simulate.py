@@ -158,24 +158,21 @@ def _accounts(rng: np.random.Generator, rows: int, days: int) -> _Accounts:
     weight[ls] = rng.uniform(0.8, 1.2, ls.size)
     # Reward-model harvesting: a few hundred accounts on a small IP pool.
     rh = sel("reward_harvest")
-    rbases = [ip.rsplit(".", 1)[0] for ip in _ipv4(rng, 2, 23, 200)]
-    rpool = np.array([f"{b}.{host}" for b in rbases for host in range(40, 44)])
-    ips[rh] = rpool[rng.integers(0, rpool.size, (rh.size, K_IPS))]
-    uas[rh] = "python-requests/2.32.3"
-    n_rc = max(2, rh.size // 12)
-    card[rh] = np.char.add("card_r", _hex(rng, n_rc, 11))[rng.integers(0, n_rc, rh.size)]
-    signup[rh] = EPOCH_US - rng.integers(0, 5, rh.size) * DAY_US
-    weight[rh] = rng.uniform(0.8, 1.2, rh.size)
+    operated = (ips, uas, card, signup, weight)
+    _operated(rng, rh, 2, range(40, 44), "python-requests/2.32.3", 12, "card_r", 5, *operated)
     # Pivot: its own proxy pool and cards; moves to the new model the day after release.
     pv = sel("pivot")
-    pbases = [ip.rsplit(".", 1)[0] for ip in _ipv4(rng, max(2, math.ceil(3 * scale)), 23, 200)]
-    ppool = np.array([f"{b}.{host}" for b in pbases for host in range(100, 110)])
-    ips[pv] = ppool[rng.integers(0, ppool.size, (pv.size, K_IPS))]
-    uas[pv] = "node-fetch/1.0 openai-node/4.52.0"
-    n_pc = max(2, pv.size // 20)
-    card[pv] = np.char.add("card_v", _hex(rng, n_pc, 11))[rng.integers(0, n_pc, pv.size)]
-    signup[pv] = EPOCH_US - rng.integers(0, 3, pv.size) * DAY_US
-    weight[pv] = rng.uniform(0.8, 1.2, pv.size)
+    _operated(
+        rng,
+        pv,
+        max(2, math.ceil(3 * scale)),
+        range(100, 110),
+        "node-fetch/1.0 openai-node/4.52.0",
+        20,
+        "card_v",
+        3,
+        *operated,
+    )
     for idx in (rh, pv):
         loc = np.char.add(
             _pick(rng, tx.WORDS, idx.size), rng.integers(1000, 9999, idx.size).astype(str)
@@ -228,6 +225,33 @@ def _accounts(rng: np.random.Generator, rows: int, days: int) -> _Accounts:
         idx = sel(g)
         weight[idx] = weight[idx] / weight[idx].sum()
     return _Accounts(ids, group, weight, first, last, ips, uas, org, card, email, signup, country)
+
+
+def _operated(
+    rng: np.random.Generator,
+    idx: np.ndarray,
+    subnets: int,
+    hosts: range,
+    ua: str,
+    per_card: int,
+    tag: str,
+    max_age_days: int,
+    ips: np.ndarray,
+    uas: np.ndarray,
+    card: np.ndarray,
+    signup: np.ndarray,
+    weight: np.ndarray,
+) -> None:
+    """Accounts run by one operator: its own proxy pool, one SDK, prepaid cards shared
+    by about ``per_card`` accounts, fresh signups, load-balanced volume."""
+    bases = [ip.rsplit(".", 1)[0] for ip in _ipv4(rng, subnets, 23, 200)]
+    pool = np.array([f"{b}.{host}" for b in bases for host in hosts])
+    ips[idx] = pool[rng.integers(0, pool.size, (idx.size, K_IPS))]
+    uas[idx] = ua
+    n_cards = max(2, idx.size // per_card)
+    card[idx] = np.char.add(tag, _hex(rng, n_cards, 11))[rng.integers(0, n_cards, idx.size)]
+    signup[idx] = EPOCH_US - rng.integers(0, max_age_days, idx.size) * DAY_US
+    weight[idx] = rng.uniform(0.8, 1.2, idx.size)
 
 
 def _fill(templates: tuple[str, ...], which: np.ndarray, rng: np.random.Generator) -> pl.Series:
