@@ -96,6 +96,7 @@ def _scan(
                 raise
             skipped.append((str(f.path), str(exc)))
     acc_table, acc_mapping = _accounts_table(accounts_path, cfg, scratch)
+    repaired: set[str] = set()  # each file is repaired at most once: no endless retry
     while True:
         if not opened:
             reasons = "; ".join(why for _, why in skipped)
@@ -105,7 +106,12 @@ def _scan(
             break
         except pl.exceptions.PolarsError as exc:
             bad = _culprits(opened, scratch, exc)
-            repair = {str(f.path) for f, why in bad if _encoding_problem(f, why)}
+            repair = {
+                str(f.path)
+                for f, why in bad
+                if _encoding_problem(f, why) and str(f.path) not in repaired
+            }
+            repaired |= repair
             fatal = [(f, why) for f, why in bad if str(f.path) not in repair]
             if fatal and not skip_errors:
                 raise InputError(fatal[0][1]) from exc
@@ -113,7 +119,7 @@ def _scan(
             drop = {str(f.path) for f, _ in fatal}
             keep = [o[0] for o in opened if str(o[0].path) not in drop]
             opened = [
-                _open(f, i, cfg, scratch, reader, repair=str(f.path) in repair)
+                _open(f, i, cfg, scratch, reader, repair=str(f.path) in repaired)
                 for i, f in enumerate(keep)
             ]
     counts, behaviour, hours, templates, days, row_ids, bins, models, peaks, rejects = results
