@@ -50,6 +50,12 @@ FAMILIES: dict[str, Family] = {
 #: bins (one coincidence is noise) and in full from ``CO_ACTIVITY_FULL`` bins.
 CO_ACTIVITY_MIN = 2
 CO_ACTIVITY_FULL = 3
+#: ... and counts in full only when the shared bins are at least this share of the
+#: smaller of the two accounts' (template, bin) sets (overlap coefficient), so heavy
+#: users of popular templates, who meet everyone now and then, do not link.
+#: Reference: SynchroTrap (Cao et al., CCS 2014) compares users' action sets by set
+#: similarity over time windows rather than by raw coincidence counts.
+CO_ACTIVITY_OVERLAP = 0.05
 
 
 #: Large public mail providers: a name-shaped address there says nothing about who
@@ -185,6 +191,18 @@ def candidate_pairs(ids: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
         pl.col("value").sort_by("df", "value").first().alias("example"),
         pl.col("df").min().alias("min_df"),
     )
+    activity = ids.filter(pl.col("family") == "co_activity").group_by("account").len()
+    per_family = (
+        per_family.join(activity.rename({"account": "a", "len": "n_a"}), on="a", how="left")
+        .join(activity.rename({"account": "b", "len": "n_b"}), on="b", how="left")
+        .with_columns(
+            (pl.col("shared_values") / pl.min_horizontal("n_a", "n_b") / CO_ACTIVITY_OVERLAP)
+            .clip(upper_bound=1.0)
+            .fill_null(1.0)
+            .alias("overlap")
+        )
+        .drop("n_a", "n_b")
+    )
     return (
         per_family.with_columns(
             pl.when(
@@ -195,11 +213,12 @@ def candidate_pairs(ids: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
             .then(
                 pl.col("mean_weight")
                 * (pl.col("shared_values").clip(upper_bound=CO_ACTIVITY_FULL) / CO_ACTIVITY_FULL)
+                * pl.col("overlap")
             )
             .otherwise(pl.col("max_weight"))
             .alias("weight")
         )
-        .drop("max_weight", "mean_weight")
+        .drop("max_weight", "mean_weight", "overlap")
         .filter(pl.col("weight") > 0)
     )
 

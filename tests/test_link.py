@@ -175,3 +175,14 @@ def test_components_match_brute_force_on_random_graphs(seed: int) -> None:
     assert comps == want
     sizes = got.group_by("component").len().sort("component")["len"].to_list()
     assert sizes == sorted(sizes, reverse=True)
+
+
+def test_co_activity_discounted_for_heavy_users() -> None:
+    # x and y share 3 bins, but each has 200 bins of activity: 3 / 200 = 1.5 % overlap,
+    # 0.3 of the 5 % needed for full weight
+    rows = [(acct, "co_activity", f"t @ {i}") for acct in ("x", "y") for i in range(3)]
+    rows += [("x", "co_activity", f"t @ x{i}") for i in range(197)]
+    rows += [("y", "co_activity", f"t @ y{i}") for i in range(197)]
+    ids = _ids(rows)
+    ev = candidate_pairs(ids, weigh_values(ids, 100, LinkConfig()))
+    assert ev["weight"].to_list() == pytest.approx([0.8 * math.log(50) * 0.3])
