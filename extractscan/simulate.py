@@ -151,8 +151,11 @@ def _accounts(rng: np.random.Generator, rows: int, days: int) -> _Accounts:
     # accounts, no e-mail pattern: only the cards and the paraphrased content tie them.
     ls = sel("low_and_slow")
     card_of = np.repeat(np.arange(ls.size), rng.integers(2, 4, ls.size))[: ls.size]
-    if ls.size > 1 and card_of[-1] != card_of[-2]:  # no card of one: join the last group
-        card_of[-1] = card_of[-2]
+    if ls.size > 1 and card_of[-1] != card_of[-2]:  # no card of one: pairs or triples only
+        if (card_of == card_of[-2]).sum() == 3:
+            card_of[-2] = card_of[-1]  # a triple gives one account to the last: two pairs
+        else:
+            card_of[-1] = card_of[-2]  # a pair takes the last: a triple
     card[ls] = np.char.add("card_l", _hex(rng, ls.size, 11))[card_of]
     signup[ls] = EPOCH_US - rng.integers(20, 90, ls.size) * DAY_US
     weight[ls] = rng.uniform(0.8, 1.2, ls.size)
