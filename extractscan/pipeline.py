@@ -7,6 +7,7 @@ query is collected together, once; later stages work on per-account aggregates.
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,7 +103,8 @@ def _scan(
             reasons = "; ".join(why for _, why in skipped)
             raise InputError(f"no input file could be read: {reasons}")
         try:
-            results = _aggregate([lf for _, lf, _ in opened], cfg, tell)
+            names = [f.path.name for f, _, _ in opened]
+            results = _aggregate([lf for _, lf, _ in opened], cfg, tell, names)
             break
         except pl.exceptions.PolarsError as exc:
             bad = _culprits(opened, scratch, exc)
@@ -212,9 +214,28 @@ def _encoding_problem(f: ingest.InputFile, message: str) -> bool:
     return f.format in ("jsonl", "json") and "utf-8" in message.lower()
 
 
-def _aggregate(frames: list[pl.LazyFrame], cfg: Config, tell: Progress) -> list[pl.DataFrame]:
+class _RowCounter:
+    """Counts rows as the streaming engine reads them and reports them with the file."""
+
+    def __init__(self, tell: Progress, names: list[str]) -> None:
+        self.tell, self.names, self.rows = tell, names, 0
+        self.lock = threading.Lock()
+
+    def __call__(self, batch: pl.DataFrame) -> pl.DataFrame:
+        if batch.height:
+            with self.lock:
+                self.rows += batch.height
+                rows = self.rows
+            self.tell(f"reading rows: {self.names[int(batch['_file'][-1])]}", rows)
+        return batch
+
+
+def _aggregate(
+    frames: list[pl.LazyFrame], cfg: Config, tell: Progress, names: list[str] | None = None
+) -> list[pl.DataFrame]:
     """Every row-level query, collected together in one streaming run."""
     rows = pl.concat(frames, how="vertical")
+    counted = rows.map_batches(_RowCounter(tell, names or []), streamable=True) if names else rows
     good = features.with_row_features(
         rows.filter(pl.col("_reject").is_null()), cfg.link.co_activity_minutes
     )
@@ -225,7 +246,7 @@ def _aggregate(frames: list[pl.LazyFrame], cfg: Config, tell: Progress) -> list[
         pl.col(c).str.contains("\ufffd", literal=True) for c in ("account", "prompt", "user_agent")
     ]
     queries = [
-        rows.group_by("_file", "_reject").agg(
+        counted.group_by("_file", "_reject").agg(
             pl.len().alias("n"), pl.any_horizontal(text).fill_null(False).sum().alias("replaced")
         ),
         features.account_behaviour(slim),

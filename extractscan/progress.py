@@ -1,4 +1,9 @@
-"""Progress on stderr: the stage being run, elapsed time and rows counted so far."""
+"""Progress on stderr: the stage being run, rows read so far against the total, rows/s.
+
+The pipeline reports rows as the streaming engine reads them (one call per batch, with
+the file being read); Parquet footers give the total up front, so the bar is a real
+percentage there; for text formats the count runs without a total.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,15 @@ import time
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 
 class StageProgress:
@@ -24,12 +37,16 @@ class StageProgress:
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._start = time.monotonic()
+        self._total: int | None = None
+        self._last_stage = ""
 
     def __enter__(self) -> StageProgress:
         if self._live:
             self._progress = Progress(
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
                 TimeElapsedColumn(),
                 console=self.console,
                 transient=True,
@@ -39,15 +56,29 @@ class StageProgress:
         return self
 
     def __call__(self, stage: str, rows: int | None) -> None:
-        """Report a new stage and, when known, the rows counted so far."""
+        """Report a stage and, when known, the rows read so far.
+
+        The first stage (``reading ...``) may carry the total rows known up front.
+        Stages of the form ``reading rows: FILE`` are per-batch updates.
+        """
         if not self.enabled:
             return
-        text = stage if rows is None else f"{stage} ({rows:,} rows)"
+        elapsed = max(time.monotonic() - self._start, 1e-9)
+        if self._last_stage == "" and rows is not None:
+            self._total = rows
+        head = stage.split(":", 1)[0]
+        text = stage
+        if rows is not None:
+            of = f" / {self._total:,}" if self._total else ""
+            text = f"{stage} ({rows:,}{of} rows, {rows / elapsed:,.0f} rows/s)"
         if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, description=text)
-        else:
-            elapsed = time.monotonic() - self._start
+            done = rows if head == "reading rows" else None
+            self._progress.update(
+                self._task, description=text, total=self._total if done else None, completed=done
+            )
+        elif head != self._last_stage.split(":", 1)[0]:
             self.console.print(f"[{elapsed:6.1f}s] {text}", markup=False)
+        self._last_stage = stage
 
     def __exit__(
         self,
