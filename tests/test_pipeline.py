@@ -86,3 +86,13 @@ def test_column_override_via_config(tmp_path: Path) -> None:
     f = extractscan.scan(tmp_path / "r.parquet", config=cfg)
     assert f.input.accounts_seen == 5
     assert ("account", "customer_ref") in f.input.column_mapping
+
+
+def test_progress_counts_every_row_once(campaign_logs: tuple[Path, Path]) -> None:
+    req, acc = campaign_logs
+    calls: list[tuple[str, int | None]] = []
+    f = extractscan.scan(req, accounts=acc, progress=lambda s, n: calls.append((s, n)))
+    reading = [n for s, n in calls if s.startswith("reading rows: requests.csv")]
+    assert reading and reading[-1] == f.input.rows_read  # reaches 100 %
+    assert reading == sorted(reading)
+    assert calls[-1] == ("scoring incidents", f.input.rows_read)
