@@ -223,10 +223,10 @@ class _RowCounter:
 
     def __call__(self, batch: pl.DataFrame) -> pl.DataFrame:
         if batch.height:
-            with self.lock:
+            name = self.names[int(batch["_file"][-1])]
+            with self.lock:  # reports stay in order when batches arrive on several threads
                 self.rows += batch.height
-                rows = self.rows
-            self.tell(f"reading rows: {self.names[int(batch['_file'][-1])]}", rows)
+                self.tell(f"reading rows: {name}", self.rows)
         return batch
 
 
