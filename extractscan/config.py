@@ -51,7 +51,7 @@ class LinkConfig:
     min_families: int = 2
     #: A family counts towards ``min_families`` only with at least this weight.
     min_family_weight: float = 1.5
-    strong_weight: float = 6.0
+    strong_weight: float = 5.5
     #: A payment card shared by at most this many accounts links them on its own.
     strong_card_accounts: int = 3
     #: Minute bin for co-activity (same template, same bin).
