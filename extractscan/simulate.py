@@ -28,6 +28,7 @@ from extractscan.schema import OPTIONAL, REQUIRED
 EPOCH_US = 1_776_816_000_000_000  # 2026-04-22 00:00:00 UTC
 DAY_US = 86_400_000_000
 K_IPS = 6  # IP slots per account
+RESELLER_IPS = 48  # egress IPs per reseller account
 
 #: group -> (kind, share of rows, accounts per million rows, minimum accounts)
 GROUPS: dict[str, tuple[str, float, int, int]] = {
@@ -85,6 +86,9 @@ class _Accounts:
     email: np.ndarray
     signup_us: np.ndarray
     country: np.ndarray
+    #: Row of ``wide_ips`` per account (-1: the account uses its ``ips`` slots only).
+    wide_row: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    wide_ips: np.ndarray = field(default_factory=lambda: np.zeros((0, 1), dtype=object))
 
 
 def _hex(rng: np.random.Generator, n: int, digits: int) -> np.ndarray:
@@ -218,6 +222,11 @@ def _accounts(rng: np.random.Generator, rows: int, days: int) -> _Accounts:
 
     fam = sel("family_card")
     fam_of = np.repeat(np.arange(fam.size), rng.integers(2, 5, fam.size))[: fam.size]
+    if fam.size > 1 and fam_of[-1] != fam_of[-2]:  # the cut left a family of one
+        if (fam_of == fam_of[-2]).sum() >= 3:
+            fam_of[-2] = fam_of[-1]  # the family before gives it a member
+        else:
+            fam_of[-1] = fam_of[-2]  # it joins the family before (a pair becomes three)
     fam_cards = np.char.add("card_f", _hex(rng, fam.size, 11))
     card[fam] = fam_cards[fam_of]
     fam_ips = _ipv4(rng, fam.size)
@@ -257,6 +266,73 @@ def _operated(
     weight[idx] = rng.uniform(0.8, 1.2, idx.size)
 
 
+def _polish(acc: _Accounts, rng: np.random.Generator) -> None:
+    """Realism fixes drawn from their own stream, so every other column stays as drawn.
+
+    Card fingerprints become uniform ``card_<12 hex>`` (no group-revealing prefix),
+    e-mail addresses unique per account, a few ordinary accounts use IPv6 and resellers
+    egress through many IPs.
+    """
+    cards, inv = np.unique(acc.card.astype(str), return_inverse=True)
+    acc.card = np.char.add("card_", _hex(rng, cards.size, 12))[inv].astype(object)
+    acc.ips = acc.ips.astype(object)
+    pool = np.unique(acc.ips[acc.group == "hydra"].astype(str))
+    o = np.flatnonzero(acc.group == "ordinary")
+    on_pool = np.isin(acc.ips[o, 0].astype(str), pool)
+    if on_pool.sum() < 2 and o.size > 2:  # small sets: still a few proxy customers
+        extra = rng.choice(np.flatnonzero(~on_pool), 2 - int(on_pool.sum()), replace=False)
+        acc.ips[o[extra]] = _pick(rng, pool, extra.size)[:, None]
+        on_pool[extra] = True
+    o = o[~on_pool]  # IPv6 for a few others
+    v6 = o[rng.random(o.size) < 0.03]
+    if v6.size == 0 and o.size:
+        v6 = o[:1]
+    nets = rng.integers(0, 0x10000, (v6.size, 3))
+    hosts = rng.integers(1, 0x10000, (v6.size, K_IPS))
+    for i, (net, host) in enumerate(zip(nets, hosts, strict=True)):
+        prefix = f"2a0{2 + i % 6}:{net[0]:x}:{net[1]:x}:{net[2]:x}::"
+        acc.ips[v6[i]] = [f"{prefix}{h:x}" for h in host]
+    r = np.flatnonzero(acc.group == "reseller")
+    acc.wide_row = np.full(acc.ids.size, -1, dtype=np.int64)
+    acc.wide_row[r] = np.arange(r.size)
+    acc.wide_ips = _ipv4(rng, r.size * RESELLER_IPS).reshape(r.size, RESELLER_IPS)
+    acc.email = _unique_emails(acc.email, rng)
+
+
+def _unique_emails(email: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Redraw every address already taken by an earlier account, keeping its kind:
+    ``<word><4 digits>`` at throwaway domains, name plus digits at free mail, names
+    with a middle initial (never digits) at university and company domains."""
+    email = email.astype(str).astype(object)
+    for _ in range(100):
+        first_seen = np.unique(email.astype(str), return_index=True)[1]
+        dup = np.setdiff1d(np.arange(email.size), first_seen)
+        if dup.size == 0:
+            return email
+        domain = np.array([e.rsplit("@", 1)[1] for e in email[dup]])
+        n = dup.size
+        word = _cat(_pick(rng, tx.WORDS, n), rng.integers(1000, 9999, n).astype(str))
+        sep = _pick(rng, (".", "_", ""), n)
+        free = _cat(
+            _pick(rng, tx.MORE_FIRST, n), sep, _pick(rng, tx.MORE_LAST, n), rng.integers(1, 999, n)
+        )
+        middle = _pick(rng, ("", "", *(f"{c}." for c in tx.INITIALS)), n)
+        named = _cat(_pick(rng, tx.MORE_FIRST, n), ".", middle, _pick(rng, tx.MORE_LAST, n))
+        local = np.where(
+            np.isin(domain, tx.THROWAWAY), word, np.where(np.isin(domain, tx.FREEMAIL), free, named)
+        )
+        email[dup] = _cat(local, "@", domain)
+    raise RuntimeError("could not make e-mail addresses unique")
+
+
+def _cat(*parts: np.ndarray | str) -> np.ndarray:
+    """Element-wise string concatenation of arrays (and constants), as an object array."""
+    out = np.asarray(parts[0]).astype(str)
+    for part in parts[1:]:
+        out = np.char.add(out, np.asarray(part).astype(str))
+    return out.astype(object)
+
+
 def _fill(templates: tuple[str, ...], which: np.ndarray, rng: np.random.Generator) -> pl.Series:
     """Prompts for ``which`` (template index per row), built per template with polars."""
     parts: list[pl.DataFrame] = []
@@ -288,8 +364,23 @@ def _hours(rng: np.random.Generator, n: int, daytime: bool, offset: int) -> np.n
     return (local - offset) % 24
 
 
-def _chunk(acc: _Accounts, rows: int, days: int, rng: np.random.Generator) -> pl.DataFrame:
-    """``rows`` request rows drawn from the accounts (one part of the data set)."""
+def _ip_column(
+    acc: _Accounts, a: np.ndarray, slot: np.ndarray, rng: np.random.Generator
+) -> pl.Series:
+    """Egress IP per row: one of the account's slots, a wide pool for resellers."""
+    table = pl.Series(acc.ips.ravel().tolist(), dtype=pl.String)
+    ip = table.gather(a * K_IPS + slot).to_numpy().astype(object)
+    wide = np.flatnonzero(acc.wide_row[a] >= 0)
+    pick = rng.integers(0, RESELLER_IPS, wide.size)
+    ip[wide] = acc.wide_ips[acc.wide_row[a[wide]], pick]
+    return pl.Series(ip.tolist(), dtype=pl.String)
+
+
+def _chunk(
+    acc: _Accounts, rows: int, days: int, rng: np.random.Generator, rng2: np.random.Generator
+) -> pl.DataFrame:
+    """``rows`` request rows drawn from the accounts (one part of the data set); ``rng2``
+    draws what :func:`_polish` added, leaving the main stream as it was."""
     order = list(GROUPS)
     shares = np.array([GROUPS[g][1] for g in order])
     per_group = rng.multinomial(rows, shares / shares.sum())
@@ -348,7 +439,7 @@ def _chunk(acc: _Accounts, rows: int, days: int, rng: np.random.Generator) -> pl
             "account": acc.ids[a],
             "org": acc.org[a].tolist(),
             "api_key": np.char.add("key_", acc.ids[a]),
-            "ip": acc.ips[a, rng.integers(0, K_IPS, a.size)],
+            "ip": _ip_column(acc, a, rng.integers(0, K_IPS, a.size), rng2),
             "user_agent": acc.uas[a, rng.integers(0, 2, a.size)],
             "model": _models(rng, group, day, days),
             "prompt": prompt.tolist(),
@@ -426,13 +517,16 @@ def simulate(
     out.mkdir(parents=True, exist_ok=True)
     days = 14 if rows <= 2_000_000 else (28 if rows < 10_000_000 else 42)
     acc = _accounts(np.random.default_rng([seed, 0]), rows, days)
+    _polish(acc, np.random.default_rng([seed, 0, 1]))
     n_parts = max(1, math.ceil(rows / part_rows)) if fmt == "parquet" else 1
     files: list[str] = []
     seen = np.zeros(acc.ids.size, dtype=bool)
     for part in range(n_parts):
         n = rows // n_parts + (1 if part < rows % n_parts else 0)
-        df = _chunk(acc, n, days, np.random.default_rng([seed, part + 1]))
-        seen |= np.isin(acc.ids, df["account"].unique().to_numpy())
+        rngs = (np.random.default_rng([seed, part + 1]), np.random.default_rng([seed, part + 1, 1]))
+        df = _chunk(acc, n, days, *rngs)
+        used = df["account"].unique().implode()
+        seen |= pl.Series(acc.ids).is_in(used).to_numpy()  # np.isin on strings is quadratic
         if n_parts == 1:
             path = out / f"requests.{fmt}"
         else:
