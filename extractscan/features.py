@@ -13,6 +13,9 @@ import polars as pl
 from extractscan.capabilities import CAPABILITIES, flags
 from extractscan.templates import wrapper
 
+#: Seed of the template and prompt hashes (fixed: same input, same keys, same report).
+TKEY_SEED = 20260422
+
 CAP_COLUMNS: tuple[str, ...] = tuple(f"cap_{c}" for c in CAPABILITIES)
 
 #: Per-account feature columns that have a benign baseline in the report.
@@ -37,19 +40,18 @@ BEHAVIOUR_FEATURES: dict[str, tuple[str, str]] = {
 def with_row_features(rows: pl.LazyFrame, co_minutes: int) -> pl.LazyFrame:
     """Add the derived per-row columns later stages need.
 
-    Adds ``template`` (masked wrapper), ``cap_*`` capability flags, ``day``, ``hour``,
-    ``minute_bin`` (for co-activity) and ``ip_prefix`` (/24 for IPv4, /48 for IPv6).
+    Adds ``template`` (masked wrapper), ``tkey`` (its 64-bit hash: later stages group on
+    it instead of the text), ``cap_*`` capability flags, ``day``, ``hour`` and
+    ``minute_bin`` (for co-activity).
     """
-    ip = pl.col("ip").str.strip_chars()
-    v4 = ip.str.extract(r"^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$", 1)
-    v6 = ip.str.to_lowercase().str.extract(r"^([0-9a-f]{0,4}:[0-9a-f]{0,4}:[0-9a-f]{0,4}):", 1)
+    template = wrapper(pl.col("prompt"))
     return rows.with_columns(
-        wrapper(pl.col("prompt")).alias("template"),
+        template.alias("template"),
+        pl.when(template.is_not_null()).then(template.hash(seed=TKEY_SEED)).alias("tkey"),
         *flags(pl.col("prompt")),
         pl.col("timestamp").dt.date().alias("day"),
         pl.col("timestamp").dt.hour().alias("hour"),
         pl.col("timestamp").dt.truncate(f"{co_minutes}m").alias("minute_bin"),
-        pl.coalesce(v4 + ".0/24", v6 + "::/48").alias("ip_prefix"),
     )
 
 
@@ -90,15 +92,34 @@ def account_hours(rows: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def account_templates(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """Requests per (account, template), with one example prompt (the smallest)."""
+    """Requests per (account, tkey): count, distinct prompts, one example prompt's hash.
+
+    Prompts are kept as 64-bit hashes (distinct count, example = the smallest hash) so
+    the table stays small at any scale; :func:`prompt_hash` on the same rows finds the
+    example text again.
+    """
     return (
-        rows.filter(pl.col("template").is_not_null())
-        .group_by("account", "template")
+        rows.filter(pl.col("tkey").is_not_null())
+        .group_by("account", "tkey")
         .agg(
             pl.len().alias("n"),
-            pl.col("prompt").n_unique().alias("distinct"),
-            pl.col("prompt").min().alias("example"),
+            prompt_hash(pl.col("prompt")).n_unique().alias("distinct"),
+            prompt_hash(pl.col("prompt")).min().alias("example"),
         )
+    )
+
+
+def prompt_hash(prompt: pl.Expr) -> pl.Expr:
+    """The 64-bit key of a prompt's text (for examples and distinct counts)."""
+    return prompt.hash(seed=TKEY_SEED)
+
+
+def template_texts(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per distinct template: ``tkey``, its text and how many requests used it."""
+    return (
+        rows.filter(pl.col("tkey").is_not_null())
+        .group_by("tkey")
+        .agg(pl.col("template").first(), pl.len().alias("n"))
     )
 
 

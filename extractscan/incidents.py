@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import statistics
+from collections.abc import Callable
 
 import polars as pl
 
@@ -21,7 +22,7 @@ from extractscan.findings import (
     Signal,
     severity_rank,
 )
-from extractscan.link import FAMILIES
+from extractscan.link import FAMILIES, CoActivity
 from extractscan.score import IncidentParts, coordination_part, links_part, scale_part
 
 SIGNAL_FEATURES = (
@@ -44,6 +45,10 @@ def incident_id(members: list[str]) -> str:
     return f"INC-{digest[:8].upper()}"
 
 
+#: Looks up prompt texts by their 64-bit hash (see :func:`features.prompt_hash`).
+PromptLookup = Callable[[list[int]], dict[int, str]]
+
+
 def build_incidents(
     accounts: pl.DataFrame,
     comps: pl.DataFrame,
@@ -54,16 +59,23 @@ def build_incidents(
     templates: pl.DataFrame,
     cfg: Config,
     models: pl.DataFrame | None = None,
+    co: CoActivity | None = None,
+    prompts: PromptLookup | None = None,
 ) -> list[Incident]:
-    """Assemble one :class:`Incident` per component, ranked."""
+    """Assemble one :class:`Incident` per component, ranked.
+
+    ``templates`` has one row per (account, tkey) with ``n``, ``distinct`` and the
+    ``example`` prompt hash; ``co`` gives the co-activity bins and template texts;
+    ``prompts`` turns example hashes into text (one call for all incidents).
+    """
     if comps.is_empty():
         return []
     models = models if models is not None else pl.DataFrame()
     newest = coordination.newest_model(models)
     pivots = coordination.pivoted(models, newest)
     members_of = comps.group_by("component").agg(pl.col("account").sort()).sort("component")
-    in_comp = set(comps["account"].to_list())
-    baseline_rows = accounts.filter(~pl.col("account").is_in(list(in_comp)))
+    in_comp = comps.select("account")
+    baseline_rows = accounts.join(in_comp, on="account", how="anti")
     if baseline_rows.is_empty():
         baseline_rows = accounts
     baselines = {
@@ -72,31 +84,48 @@ def build_incidents(
     outside = baseline_rows["account"].to_list()
     baselines["pivot_share"] = coordination.pivot_share(outside, pivots)
     baselines["payload_diversity"] = (
-        coordination.payload_diversity(templates.filter(pl.col("account").is_in(outside))) or 0.0
+        coordination.payload_diversity(templates.join(in_comp, on="account", how="anti")) or 0.0
     )
     extra: dict[str, object] = {"pivots": pivots, "newest": newest}
     linked = links.filter(pl.col("linked")).join(
         comps.rename({"account": "a"}), on="a", how="inner"
     )
     ev = evidence.join(linked.select("a", "b", "component"), on=["a", "b"], how="inner")
-    acc = accounts.join(comps, on="account", how="inner")
-    id_in = ids.join(comps, on="account", how="inner")
-    day_in = days.join(comps, on="account", how="inner")
-    tpl_in = templates.join(comps, on="account", how="inner")
+    texts = (
+        co.texts
+        if co is not None
+        else pl.DataFrame(schema={"tkey": pl.UInt64, "template": pl.String})
+    )
+    tpl = templates.join(comps, on="account", how="inner").join(
+        texts.select("tkey", "template"), on="tkey", how="left"
+    )
+    parts = {
+        "acc": accounts.join(comps, on="account", how="inner"),
+        "ev": ev,
+        "tot": linked,
+        "vals": _top_values(ids, comps, co),
+        "days": days.join(comps, on="account", how="inner"),
+        "tpl": tpl,
+    }
+    by = {k: _by_component(f) for k, f in parts.items()}
+    samples = {
+        comp: _sample_keys(by["tpl"].get(comp, tpl[:0]), cfg.sample_prompts)
+        for comp in members_of["component"].to_list()
+    }
+    wanted = sorted({h for keys in samples.values() for h in keys})
+    found = prompts(wanted) if prompts is not None and wanted else {}
     out: list[Incident] = []
     for comp, members in members_of.iter_rows():
-        a = acc.filter(pl.col("component") == comp)
-        pair_ev = ev.filter(pl.col("component") == comp)
-        pair_tot = linked.filter(pl.col("component") == comp)
         out.append(
             _incident(
                 members,
-                a,
-                pair_ev,
-                pair_tot,
-                id_in.filter(pl.col("component") == comp),
-                day_in.filter(pl.col("component") == comp),
-                tpl_in.filter(pl.col("component") == comp),
+                by["acc"].get(comp, parts["acc"][:0]),
+                by["ev"].get(comp, ev[:0]),
+                by["tot"].get(comp, linked[:0]),
+                by["vals"].get(comp, parts["vals"][:0]),
+                by["days"].get(comp, parts["days"][:0]),
+                by["tpl"].get(comp, tpl[:0]),
+                tuple(found[h] for h in samples[comp] if h in found),
                 baselines,
                 cfg,
                 extra,
@@ -104,6 +133,73 @@ def build_incidents(
         )
     out.sort(key=lambda i: (-severity_rank(i.severity), -i.score, i.id))
     return [_with_rank(inc, r) for r, inc in enumerate(out, start=1)]
+
+
+def _by_component(frame: pl.DataFrame) -> dict[int, pl.DataFrame]:
+    """Split a frame with a ``component`` column into one frame per component."""
+    if frame.is_empty():
+        return {}
+    return {
+        int(key[0]): part  # type: ignore[call-overload]
+        for key, part in frame.partition_by("component", as_dict=True).items()
+    }
+
+
+def _top_values(ids: pl.DataFrame, comps: pl.DataFrame, co: CoActivity | None) -> pl.DataFrame:
+    """Per (component, family): the values shared by most members (top 5)."""
+    vals = (
+        ids.join(comps, on="account", how="inner")
+        .group_by("component", "family", "value")
+        .agg(pl.len().alias("n"))
+        .filter(pl.col("n") >= 2)
+    )
+    if co is not None and not co.bins.is_empty():
+        shared = (
+            co.bins.join(comps, on="account", how="inner")
+            .group_by("component", "tkey", "minute_bin")
+            .agg(pl.len().alias("n"))
+            .filter(pl.col("n") >= 2)
+            .join(co.texts.select("tkey", "template"), on="tkey", how="left")
+            .sort(
+                ["component", "n", "template", "minute_bin"], descending=[False, True, False, False]
+            )
+            .group_by("component", maintain_order=True)
+            .head(5)
+        )
+        vals = pl.concat(
+            [
+                vals,
+                shared.select(
+                    "component",
+                    pl.lit("co_activity").alias("family"),
+                    (
+                        pl.col("template").fill_null("?")
+                        + " @ "
+                        + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M")
+                    ).alias("value"),
+                    "n",
+                ),
+            ],
+            how="vertical_relaxed",
+        )
+    return (
+        vals.sort(["component", "family", "n", "value"], descending=[False, False, True, False])
+        .group_by("component", "family", maintain_order=True)
+        .head(5)
+    )
+
+
+def _sample_keys(templates: pl.DataFrame, k: int) -> tuple[int, ...]:
+    """Example prompt hashes of the incident's most used templates (one per template)."""
+    if templates.is_empty():
+        return ()
+    top = (
+        templates.group_by("tkey")
+        .agg(pl.col("n").sum(), pl.col("example").min(), pl.col("template").first())
+        .sort(["n", "template", "tkey"], descending=[True, False, False])
+        .head(k)
+    )
+    return tuple(int(h) for h in top["example"].to_list())
 
 
 def _with_rank(inc: Incident, rank: int) -> Incident:
@@ -122,9 +218,10 @@ def _incident(
     a: pl.DataFrame,
     pair_ev: pl.DataFrame,
     pair_tot: pl.DataFrame,
-    ids: pl.DataFrame,
+    vals: pl.DataFrame,
     days: pl.DataFrame,
     templates: pl.DataFrame,
+    samples: tuple[str, ...],
     baselines: dict[str, float],
     cfg: Config,
     extra: dict[str, object],
@@ -142,7 +239,7 @@ def _incident(
         coordination=coordination_part(volume_cv, co_share),
         scale=scale_part(exchanges),
     )
-    links = _links(pair_ev, ids)
+    links = _links(pair_ev, vals)
     tested = benign.checks(a, links, baselines)
     score = parts.score
     if any(c.fits for c in tested):
@@ -164,13 +261,13 @@ def _incident(
         signals=signals,
         busiest_days=_days(days),
         top_accounts=_top_accounts(a),
-        sample_prompts=_samples(templates, cfg.sample_prompts),
+        sample_prompts=samples,
         member_accounts=tuple(members),
         benign_checks=tested,
     )
 
 
-def _links(pair_ev: pl.DataFrame, ids: pl.DataFrame) -> tuple[LinkEvidence, ...]:
+def _links(pair_ev: pl.DataFrame, vals: pl.DataFrame) -> tuple[LinkEvidence, ...]:
     if pair_ev.is_empty():
         return ()
     per_fam = (
@@ -185,15 +282,9 @@ def _links(pair_ev: pl.DataFrame, ids: pl.DataFrame) -> tuple[LinkEvidence, ...]
         )
         .sort("weight", "family", descending=[True, False])
     )
-    vals = (
-        ids.group_by("family", "value")
-        .agg(pl.len().alias("n"))
-        .filter(pl.col("n") >= 2)
-        .sort("family", "n", "value", descending=[False, True, False])
-    )
     out = []
     for fam, pairs, weight, n_acc in per_fam.iter_rows():
-        top = vals.filter(pl.col("family") == fam).head(5)
+        top = vals.filter(pl.col("family") == fam).select("value", "n").head(5)
         out.append(
             LinkEvidence(
                 family=fam,
@@ -201,7 +292,7 @@ def _links(pair_ev: pl.DataFrame, ids: pl.DataFrame) -> tuple[LinkEvidence, ...]
                 accounts=int(n_acc),
                 pairs=int(pairs),
                 weight=round(float(weight), 4),
-                values=tuple((str(v), int(n)) for _, v, n in top.iter_rows()),
+                values=tuple((str(v), int(n)) for v, n in top.iter_rows()),
             )
         )
     return tuple(out)
@@ -323,14 +414,3 @@ def _top_accounts(a: pl.DataFrame) -> tuple[AccountSummary, ...]:
         AccountSummary(r["account"], int(r["exchanges"]), float(r["score"]))
         for r in top.iter_rows(named=True)
     )
-
-
-def _samples(templates: pl.DataFrame, k: int) -> tuple[str, ...]:
-    """Example prompts of the incident's most used templates (one per template)."""
-    top = (
-        templates.group_by("template")
-        .agg(pl.col("n").sum(), pl.col("example").min())
-        .sort(["n", "template"], descending=[True, False])
-        .head(k)
-    )
-    return tuple(top["example"].to_list())

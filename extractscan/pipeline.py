@@ -124,25 +124,44 @@ def _scan(
                 _open(f, i, cfg, scratch, reader, repair=str(f.path) in repaired)
                 for i, f in enumerate(keep)
             ]
-    counts, behaviour, hours, templates, days, row_ids, bins, models, peaks, rejects = results
+    (counts, behaviour, hours, templates, texts, days, row_ids, bins, models, peaks, rejects) = (
+        results
+    )
     total = int(counts["n"].sum())
     tell("linking accounts", total)
 
     accounts = features.finish_accounts(behaviour, hours, templates, peaks)
     accounts = _join_attributes(accounts, acc_table)
     accounts = account_scores(accounts)
-    distinct = templates.group_by("template").agg(pl.col("n").sum()).sort("template")
-    near = fingerprint.clusters(distinct["template"].to_list(), distinct["n"].to_list())
+    texts = texts.sort("template")
+    near = fingerprint.clusters(texts["template"].to_list(), texts["n"].to_list())
+    clusters = texts.select("tkey", "template").join(near, on="template").select("tkey", "cluster")
     ids = pl.concat(
-        [row_ids, link.content_identifiers(bins, near), link.account_identifiers(accounts)]
+        [
+            row_ids,
+            link.template_identifiers(templates, clusters),
+            link.account_identifiers(accounts),
+        ]
     )
     weights = link.weigh_values(ids, accounts.height, cfg.link)
-    evidence = link.candidate_pairs(ids, weights)
+    co = link.CoActivity(bins, texts.select("tkey", "template"), accounts.height)
+    evidence = link.candidate_pairs(ids, weights, co, cfg.link)
     links = link.decide_links(evidence, accounts, cfg.link)
     comps = link.components(links, cfg.min_incident_accounts)
     tell("scoring incidents", total)
+    frames = [lf for _, lf, _ in opened]
     incidents = build_incidents(
-        accounts, comps, evidence, links, ids, days, templates, cfg, models=models
+        accounts,
+        comps,
+        evidence,
+        links,
+        ids,
+        days,
+        templates,
+        cfg,
+        models=models,
+        co=co,
+        prompts=lambda keys: _prompt_texts(frames, keys),
     )
 
     inc_of = pl.DataFrame(
@@ -252,6 +271,7 @@ def _aggregate(
         features.account_behaviour(slim),
         features.account_hours(slim),
         features.account_templates(good),
+        features.template_texts(slim),
         features.account_days(slim),
         link.row_identifiers(slim),
         link.template_bins(slim),
@@ -270,6 +290,27 @@ def _aggregate(
     ]
     tell("aggregating rows", None)
     return pl.collect_all(queries, engine="streaming")
+
+
+def _prompt_texts(frames: list[pl.LazyFrame], keys: list[int]) -> dict[int, str]:
+    """The text of the prompts with these hashes (a second, narrow read of the input).
+
+    Only the few example prompts a report shows are looked up, so no prompt text is
+    held per account or per template during the scan.
+    """
+    if not keys:
+        return {}
+    h = features.prompt_hash(pl.col("prompt"))
+    found = (
+        pl.concat(frames, how="vertical")
+        .filter(pl.col("_reject").is_null())
+        .select("prompt")
+        .filter(h.is_in(pl.Series(keys, dtype=pl.UInt64).implode()))
+        .group_by(h.alias("key"))
+        .agg(pl.col("prompt").first())
+        .collect(engine="streaming")
+    )
+    return {int(k): str(p) for k, p in found.iter_rows()}
 
 
 def _culprits(

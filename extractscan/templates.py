@@ -27,13 +27,17 @@ def wrapper(prompt: pl.Expr) -> pl.Expr:
     head = (
         prompt.str.slice(0, 400)
         .str.replace_all(r"\"[^\"]{0,200}\"|'[^']{0,200}'", "<q>")
-        .str.extract(r"^\s*((?:\S+\s+){0," + str(WRAPPER_WORDS - 1) + r"}\S+)", 1)
+        .str.strip_chars_start()
+        # Group 0 of a capture-free pattern: several times faster than a capture group.
+        .str.extract(r"^(?:\S+\s+){0," + str(WRAPPER_WORDS - 1) + r"}\S+", 0)
     )
     masked = (
         head.str.to_lowercase()
         .str.replace_all(r"https?://\S+", "<url>")
         .str.replace_all(r"[\w.+-]+@[\w-]+\.[\w.-]+", "<email>")
         .str.replace_all(r"\d+(?:[.,:]\d+)*", "#")
-        .str.replace_all(r"\s+", " ")
+        # Same result as collapsing every whitespace run to one space, but single
+        # spaces (most gaps) are left alone instead of being rewritten.
+        .str.replace_all(r"\s{2,}|[^\S ]", " ")
     )
     return pl.when(masked.str.len_chars() > 0).then(masked.str.slice(0, WRAPPER_CHARS))

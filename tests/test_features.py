@@ -16,6 +16,7 @@ from extractscan.features import (
     finish_accounts,
     with_row_features,
 )
+from extractscan.link import ip_prefix
 from extractscan.normalize import normalize
 from extractscan.templates import wrapper
 
@@ -77,7 +78,9 @@ def test_ip_prefix_and_minute_bin() -> None:
             "ip": ["198.51.100.7", "2001:DB8:1:2::1", "garbage"],
         }
     ).collect()
-    assert out["ip_prefix"].to_list() == ["198.51.100.0/24", "2001:db8:1::/48", None]
+    prefix = out.select(ip_prefix(pl.col("ip")))["ip"].to_list()
+    assert prefix == ["198.51.100.0/24", "2001:db8:1::/48", None]
+    assert out["tkey"].to_list() == [None] * 3  # no prompt, no template
     assert out["minute_bin"][0] == datetime(2026, 4, 22, 0, 5, tzinfo=UTC)
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from extractscan.config import LinkConfig
 from extractscan.link import (
+    CoActivity,
     candidate_pairs,
     components,
     decide_links,
@@ -112,7 +113,7 @@ def test_co_activity_needs_repeats() -> None:
             ("f", "co_activity", "t @ 6"),
         ]
     )
-    ev = candidate_pairs(ids, weigh_values(ids, 100, LinkConfig())).sort("a")
+    ev = candidate_pairs(ids, weigh_values(ids, 100, LinkConfig()), restrict=False).sort("a")
     full = 0.8 * math.log(50)
     # a-b met once: coincidence, no evidence; e-f twice: 2/3; c-d three times: full
     assert ev["a"].to_list() == ["c", "e"]
@@ -184,5 +185,94 @@ def test_co_activity_discounted_for_heavy_users() -> None:
     rows += [("x", "co_activity", f"t @ x{i}") for i in range(197)]
     rows += [("y", "co_activity", f"t @ y{i}") for i in range(197)]
     ids = _ids(rows)
-    ev = candidate_pairs(ids, weigh_values(ids, 100, LinkConfig()))
+    ev = candidate_pairs(ids, weigh_values(ids, 100, LinkConfig()), restrict=False)
     assert ev["weight"].to_list() == pytest.approx([0.8 * math.log(50) * 0.3])
+
+
+def test_content_evidence_only_for_pairs_sharing_an_identifier() -> None:
+    # c-d meet three times on a template but share nothing else: a content-only pair can
+    # never link, so it is not enumerated; a-b share an IP too and get both families.
+    rows = [(x, "co_activity", f"t @ {i}") for x in "abcd" for i in range(3)]
+    rows += [("a", "ip", "1.1.1.1"), ("b", "ip", "1.1.1.1")]
+    ids = _ids(rows)
+    ev = candidate_pairs(ids, weigh_values(ids, 100, LinkConfig()))
+    got = sorted(ev.select("a", "b", "family").iter_rows())
+    assert got == [("a", "b", "co_activity"), ("a", "b", "ip")]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_restricted_pairs_decide_exactly_like_full_enumeration(seed: int) -> None:
+    rng = random.Random(seed)
+    accts = [f"u{i:02d}" for i in range(rng.randint(3, 30))]
+    fams = {
+        "payment": ["card1", "card2", "card3"],
+        "email_pattern": ["a9@x.io", "a9@y.io"],
+        "ip": ["1.1.1.1", "2.2.2.2", "3.3.3.3", "4.4.4.4"],
+        "ip_prefix": ["1.1.1.0/24", "2.2.2.0/24"],
+        "user_agent": ["sdk/1", "sdk/2"],
+        "template": ["t1", "t2", "t3"],
+        "co_activity": [f"t @ {i}" for i in range(8)],
+    }
+    rows = {
+        (a, fam, rng.choice(vals))
+        for a in accts
+        for fam, vals in fams.items()
+        for _ in range(rng.randint(0, 3 if fam == "co_activity" else 1))
+    }
+    ids = _ids(sorted(rows))
+    orgs = [rng.choice([None, None, "acme"]) for _ in accts]
+    accounts = pl.DataFrame(
+        {"account": accts, "org": orgs}, schema={"account": pl.String, "org": pl.String}
+    )
+    cfg = LinkConfig(min_weight=2.0, min_family_weight=0.8, strong_weight=3.0)
+    w = weigh_values(ids, len(accts) * 3, cfg)
+    full = candidate_pairs(ids, w, cfg=cfg, restrict=False)
+    fast = candidate_pairs(ids, w, cfg=cfg)
+
+    def linked(ev: pl.DataFrame) -> pl.DataFrame:
+        out = decide_links(ev, accounts, cfg).filter(pl.col("linked")).sort("a", "b")
+        return out.with_columns(pl.col("total").round(9))
+
+    want = linked(full)
+    assert linked(fast).rows() == want.rows()
+    # ... and the evidence of every linked pair is complete
+    keys = want.select("a", "b")
+
+    def of_linked(ev: pl.DataFrame) -> list[tuple[object, ...]]:
+        return ev.join(keys, on=["a", "b"]).with_columns(pl.col("weight").round(9)).rows()
+
+    assert of_linked(fast) == of_linked(full)
+
+
+def test_integer_co_activity_matches_text_values() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    t0 = datetime(2026, 5, 1, tzinfo=UTC)
+    bins = pl.DataFrame(
+        {
+            "account": ["a", "b", "a", "b", "a", "b", "c", "c"],
+            "tkey": [7, 7, 7, 7, 9, 9, 7, 9],
+            "minute_bin": [t0, t0, t0 + timedelta(minutes=5)] * 2 + [t0, t0],
+        },
+        schema={"account": pl.String, "tkey": pl.UInt64, "minute_bin": pl.Datetime("us", "UTC")},
+    ).unique()
+    texts = pl.DataFrame(
+        {"tkey": [7, 9], "template": ["solve #", "grade #"]},
+        schema={"tkey": pl.UInt64, "template": pl.String},
+    )
+    anchor = _ids([("a", "ip", "1.1.1.1"), ("b", "ip", "1.1.1.1"), ("c", "ip", "1.1.1.1")])
+    as_text = bins.join(texts, on="tkey").select(
+        "account",
+        pl.lit("co_activity").alias("family"),
+        (pl.col("template") + " @ " + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M")).alias(
+            "value"
+        ),
+    )
+    cfg = LinkConfig()
+    ids_text = pl.concat([anchor, as_text])
+    want = candidate_pairs(ids_text, weigh_values(ids_text, 50, cfg), cfg=cfg)
+    co = CoActivity(bins, texts, 50)
+    got = candidate_pairs(anchor, weigh_values(anchor, 50, cfg), co, cfg)
+    assert got.rows() == want.rows()
+    # a and c meet twice (7 and 9 at t0); b meets each of them once
+    assert [r[:3] for r in got.rows() if r[2] == "co_activity"] == [("a", "c", "co_activity")]
