@@ -41,13 +41,14 @@ def with_row_features(rows: pl.LazyFrame, co_minutes: int) -> pl.LazyFrame:
     """Add the derived per-row columns later stages need.
 
     Adds ``template`` (masked wrapper), ``tkey`` (its 64-bit hash: later stages group on
-    it instead of the text), ``cap_*`` capability flags, ``day``, ``hour`` and
-    ``minute_bin`` (for co-activity).
+    it instead of the text), ``phash`` (the prompt's hash), ``cap_*`` capability flags,
+    ``day``, ``hour`` and ``minute_bin`` (for co-activity).
     """
     template = wrapper(pl.col("prompt"))
     return rows.with_columns(
         template.alias("template"),
         pl.when(template.is_not_null()).then(template.hash(seed=TKEY_SEED)).alias("tkey"),
+        prompt_hash(pl.col("prompt")).alias("phash"),
         *flags(pl.col("prompt")),
         pl.col("timestamp").dt.date().alias("day"),
         pl.col("timestamp").dt.hour().alias("hour"),
@@ -57,14 +58,18 @@ def with_row_features(rows: pl.LazyFrame, co_minutes: int) -> pl.LazyFrame:
 
 def account_behaviour(rows: pl.LazyFrame) -> pl.LazyFrame:
     """One row per account: volume, timing, tokens, content shares, attributes."""
-    secs = pl.col("timestamp").sort().diff().dt.total_seconds().drop_nulls()
+    # One sort of each account's timestamps serves the inter-arrival spread, the active
+    # hours and the peak minute (runs of equal minutes in sorted order).
+    ts = pl.col("timestamp").sort()
+    secs = ts.diff().dt.total_seconds().drop_nulls()
     first_text = {c: pl.col(c).drop_nulls().first() for c in ("org", "payment", "email", "country")}
     return rows.group_by("account").agg(
         pl.len().alias("exchanges"),
         pl.col("timestamp").min().alias("first_seen"),
         pl.col("timestamp").max().alias("last_seen"),
         pl.col("day").n_unique().alias("active_days"),
-        pl.col("timestamp").dt.truncate("1h").n_unique().alias("active_hours"),
+        ts.dt.truncate("1h").n_unique().alias("active_hours"),
+        ts.dt.truncate("1m").rle().struct.field("len").max().alias("peak_rpm"),
         (secs.std() / secs.mean()).alias("interarrival_cv"),
         pl.col("input_tokens").sum().alias("input_tokens"),
         pl.col("output_tokens").sum().alias("output_tokens"),
@@ -94,17 +99,17 @@ def account_hours(rows: pl.LazyFrame) -> pl.LazyFrame:
 def account_templates(rows: pl.LazyFrame) -> pl.LazyFrame:
     """Requests per (account, tkey): count, distinct prompts, one example prompt's hash.
 
-    Prompts are kept as 64-bit hashes (distinct count, example = the smallest hash) so
-    the table stays small at any scale; :func:`prompt_hash` on the same rows finds the
-    example text again.
+    Prompts are kept as 64-bit hashes (``phash``; distinct count, example = the smallest
+    hash) so the table stays small at any scale; :func:`prompt_hash` on the same rows
+    finds the example text again.
     """
     return (
         rows.filter(pl.col("tkey").is_not_null())
         .group_by("account", "tkey")
         .agg(
             pl.len().alias("n"),
-            prompt_hash(pl.col("prompt")).n_unique().alias("distinct"),
-            prompt_hash(pl.col("prompt")).min().alias("example"),
+            pl.col("phash").n_unique().alias("distinct"),
+            pl.col("phash").min().alias("example"),
         )
     )
 
@@ -139,28 +144,13 @@ def account_models(rows: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def account_peaks(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """Peak requests in any one minute per account (rate-limit hugging)."""
-    return (
-        rows.group_by("account", pl.col("timestamp").dt.truncate("1m").alias("minute"))
-        .agg(pl.len().alias("n"))
-        .group_by("account")
-        .agg(pl.col("n").max().alias("peak_rpm"))
-    )
-
-
 def finish_accounts(
-    behaviour: pl.DataFrame,
-    hours: pl.DataFrame,
-    templates: pl.DataFrame,
-    peaks: pl.DataFrame | None = None,
+    behaviour: pl.DataFrame, hours: pl.DataFrame, templates: pl.DataFrame
 ) -> pl.DataFrame:
     """Join the per-account parts and derive ratio features (small frames, one row each)."""
     conc = templates.group_by("account").agg(
         (pl.col("n").max() / pl.col("n").sum()).alias("template_concentration")
     )
-    if peaks is not None:
-        behaviour = behaviour.join(peaks, on="account", how="left")
     out = (
         behaviour.join(hours, on="account", how="left")
         .join(conc, on="account", how="left")

@@ -187,3 +187,21 @@ def parquet_rows(files: Iterable[InputFile]) -> int | None:
             return None
         total += pq.ParquetFile(f.path).metadata.num_rows
     return total
+
+
+#: Rough bytes per row of a text log (for planning only: JSON lines with prompts).
+TEXT_BYTES_PER_ROW = 400
+#: Rough compression ratio of gzip/zstd logs (for planning only).
+COMPRESSION_RATIO = 5
+
+
+def estimated_rows(files: Iterable[InputFile]) -> int:
+    """Rows a set of files probably holds: Parquet footers, else sizes (an estimate)."""
+    total = 0
+    for f in files:
+        if f.format == "parquet" and not f.compression:
+            total += pq.ParquetFile(f.path).metadata.num_rows
+            continue
+        size = f.path.stat().st_size * (COMPRESSION_RATIO if f.compression else 1)
+        total += size // TEXT_BYTES_PER_ROW
+    return total

@@ -16,7 +16,7 @@ import polars as pl
 
 from extractscan import diagnose, features, fingerprint, ingest, link, mapping, presets
 from extractscan.config import Config, load_config
-from extractscan.errors import InputError
+from extractscan.errors import InputError, UsageError
 from extractscan.findings import FileSummary, Findings, InputSummary, severity_rank
 from extractscan.incidents import build_incidents
 from extractscan.normalize import normalize, parse_timestamp
@@ -38,6 +38,7 @@ def scan(
     progress: Progress | None = None,
     preset: str | None = None,
     skip_errors: bool = False,
+    memory_limit: int | None = None,
 ) -> Findings:
     """Scan request logs for extraction campaigns.
 
@@ -51,6 +52,9 @@ def scan(
             gateway or cloud export format onto the canonical schema.
         skip_errors: continue past unreadable files; they are listed in
             ``findings.input.files_skipped`` instead of raising.
+        memory_limit: bytes the scan should stay within; above what one pass needs
+            (estimated from the row count), the rows are aggregated in several passes,
+            each holding a slice of the accounts (see :func:`plan_passes`).
 
     Returns:
         The findings, ready for any report format.
@@ -71,7 +75,7 @@ def scan(
     reader = presets.get(preset) if preset else None
     files = ingest.discover(paths)
     with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp:
-        return _scan(files, accounts, cfg, Path(tmp), tell, reader, skip_errors)
+        return _scan(files, accounts, cfg, Path(tmp), tell, reader, skip_errors, memory_limit)
 
 
 def _scan(
@@ -82,8 +86,12 @@ def _scan(
     tell: Progress,
     reader: presets.Preset | None = None,
     skip_errors: bool = False,
+    memory_limit: int | None = None,
 ) -> Findings:
-    tell(f"reading {len(files)} file(s)", ingest.parquet_rows(files))
+    known = ingest.parquet_rows(files)
+    passes = plan_passes(known or ingest.estimated_rows(files), memory_limit)
+    how = f" in {passes} passes (memory limit)" if passes > 1 else ""
+    tell(f"reading {len(files)} file(s){how}", known * passes if known else None)
     opened: list[tuple[ingest.InputFile, pl.LazyFrame, dict[str, str]]] = []
     skipped: list[tuple[str, str]] = []
     for f in files:
@@ -104,7 +112,7 @@ def _scan(
             raise InputError(f"no input file could be read: {reasons}")
         try:
             names = [f.path.name for f, _, _ in opened]
-            results = _aggregate([lf for _, lf, _ in opened], cfg, tell, names)
+            results = _aggregate([lf for _, lf, _ in opened], cfg, tell, names, passes)
             break
         except pl.exceptions.PolarsError as exc:
             bad = _culprits(opened, scratch, exc)
@@ -124,13 +132,13 @@ def _scan(
                 _open(f, i, cfg, scratch, reader, repair=str(f.path) in repaired)
                 for i, f in enumerate(keep)
             ]
-    (counts, behaviour, hours, templates, texts, days, row_ids, bins, models, peaks, rejects) = (
-        results
-    )
+    counts, rejects = results["counts"], results["rejects"]
+    templates, texts, bins = results["templates"], results["texts"], results["bins"]
+    days, models = results["days"], results["models"]
     total = int(counts["n"].sum())
     tell("linking accounts", total)
 
-    accounts = features.finish_accounts(behaviour, hours, templates, peaks)
+    accounts = features.finish_accounts(results["behaviour"], results["hours"], templates)
     accounts = _join_attributes(accounts, acc_table)
     accounts = account_scores(accounts)
     texts = texts.sort("template")
@@ -138,7 +146,7 @@ def _scan(
     clusters = texts.select("tkey", "template").join(near, on="template").select("tkey", "cluster")
     ids = pl.concat(
         [
-            row_ids,
+            results["row_ids"],
             link.template_identifiers(templates, clusters),
             link.account_identifiers(accounts),
         ]
@@ -207,6 +215,38 @@ def _scan(
     )
 
 
+#: Peak memory of a one-pass scan, measured on simulated logs (benchmarks/scale.py):
+#: about ``BASE_BYTES`` plus ``BYTES_PER_ROW`` per input row, of which the row
+#: aggregation (what extra passes divide) is ``AGGREGATION_SHARE``.
+BASE_BYTES = 400 * 2**20
+BYTES_PER_ROW = 450
+AGGREGATION_SHARE = 0.6
+MAX_PASSES = 16
+
+
+def plan_passes(rows: int, memory_limit: int | None) -> int:
+    """How many account-slice passes keep the estimated peak within ``memory_limit``.
+
+    Raises:
+        UsageError: the limit is below what the scan needs however many passes
+            (the part that passes do not divide: linking, scoring, the report).
+    """
+    if memory_limit is None:
+        return 1
+    need = BASE_BYTES + BYTES_PER_ROW * rows
+    fixed = BASE_BYTES + (1 - AGGREGATION_SHARE) * BYTES_PER_ROW * rows
+    divided = need - fixed
+    for passes in range(1, MAX_PASSES + 1):
+        if fixed + divided / passes <= memory_limit:
+            return passes
+    floor = fixed + divided / MAX_PASSES
+    raise UsageError(
+        f"--memory-limit {memory_limit / 2**30:.1f} GiB is below the estimated "
+        f"{floor / 2**30:.1f} GiB this scan needs for {rows:,} rows even in "
+        f"{MAX_PASSES} passes; raise the limit or scan fewer files at a time"
+    )
+
+
 def _open(
     f: ingest.InputFile,
     index: int,
@@ -238,6 +278,7 @@ class _RowCounter:
 
     def __init__(self, tell: Progress, names: list[str]) -> None:
         self.tell, self.names, self.rows = tell, names, 0
+        self.label = "reading rows"
         self.lock = threading.Lock()
 
     def __call__(self, batch: pl.DataFrame) -> pl.DataFrame:
@@ -245,39 +286,89 @@ class _RowCounter:
             name = self.names[int(batch["_file"][-1])]
             with self.lock:  # reports stay in order when batches arrive on several threads
                 self.rows += batch.height
-                self.tell(f"reading rows: {name}", self.rows)
+                self.tell(f"{self.label}: {name}", self.rows)
         return batch
 
 
+#: Names of the tables :func:`_aggregate` returns, in order.
+TABLES = (
+    "counts",
+    "behaviour",
+    "hours",
+    "templates",
+    "texts",
+    "days",
+    "row_ids",
+    "bins",
+    "models",
+    "rejects",
+)
+
+
 def _aggregate(
-    frames: list[pl.LazyFrame], cfg: Config, tell: Progress, names: list[str] | None = None
-) -> list[pl.DataFrame]:
-    """Every row-level query, collected together in one streaming run."""
+    frames: list[pl.LazyFrame],
+    cfg: Config,
+    tell: Progress,
+    names: list[str] | None = None,
+    passes: int = 1,
+) -> dict[str, pl.DataFrame]:
+    """Every row-level query, collected together in one streaming run per pass.
+
+    With ``passes`` > 1 each pass keeps the accounts whose hash falls in its slice, so
+    the per-account state held at once is about 1/passes of the whole (every table is
+    keyed by account, so the slices simply concatenate); the input is read once per pass.
+    """
     rows = pl.concat(frames, how="vertical")
-    counted = rows.map_batches(_RowCounter(tell, names or []), streamable=True) if names else rows
-    good = features.with_row_features(
-        rows.filter(pl.col("_reject").is_null()), cfg.link.co_activity_minutes
-    )
-    # The regex-heavy row features are computed once and shared by the queries that do
-    # not need the prompt text itself (only per-template examples do).
-    slim = good.drop("prompt").cache()
+    counter = _RowCounter(tell, names or [])
+    counted = (rows.map_batches(counter, streamable=True) if names else rows).cache()
+    good_rows = counted.filter(pl.col("_reject").is_null())
+    tell("aggregating rows", None)
+    out: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
+    for k in range(passes):
+        if passes > 1:
+            counter.label = f"reading rows (pass {k + 1} of {passes})"
+        mine = good_rows
+        if passes > 1:
+            mine = mine.filter(pl.col("account").hash(seed=features.TKEY_SEED) % passes == k)
+        good = features.with_row_features(mine, cfg.link.co_activity_minutes)
+        # The regex-heavy row features are computed once and shared by every query;
+        # the prompt itself is dropped (its hash stays for examples and distinct counts).
+        slim = good.drop("prompt").cache()
+        per_pass = [
+            features.account_behaviour(slim),
+            features.account_hours(slim),
+            features.account_templates(slim),
+            features.template_texts(slim),
+            features.account_days(slim),
+            link.row_identifiers(slim),
+            link.template_bins(slim),
+            features.account_models(slim),
+        ]
+        once = _row_accounting(counted) if k == 0 else []
+        got = pl.collect_all(per_pass + once, engine="streaming")
+        for name, frame in zip(TABLES[1:-1], got[: len(per_pass)], strict=True):
+            out[name].append(frame)
+        if k == 0:
+            out["counts"].append(got[len(per_pass)])
+            out["rejects"].append(got[len(per_pass) + 1])
+    merged = {name: pl.concat(parts) for name, parts in out.items()}
+    if passes > 1:
+        merged["texts"] = (
+            merged["texts"].group_by("tkey").agg(pl.col("template").first(), pl.col("n").sum())
+        )
+    return merged
+
+
+def _row_accounting(counted: pl.LazyFrame) -> list[pl.LazyFrame]:
+    """Rows per (file, reject reason) and the rejected rows themselves."""
     text = [
         pl.col(c).str.contains("\ufffd", literal=True) for c in ("account", "prompt", "user_agent")
     ]
-    queries = [
+    return [
         counted.group_by("_file", "_reject").agg(
             pl.len().alias("n"), pl.any_horizontal(text).fill_null(False).sum().alias("replaced")
         ),
-        features.account_behaviour(slim),
-        features.account_hours(slim),
-        features.account_templates(good),
-        features.template_texts(slim),
-        features.account_days(slim),
-        link.row_identifiers(slim),
-        link.template_bins(slim),
-        features.account_models(slim),
-        features.account_peaks(slim),
-        rows.filter(pl.col("_reject").is_not_null()).select(
+        counted.filter(pl.col("_reject").is_not_null()).select(
             "_file",
             "_row",
             "_reject",
@@ -288,8 +379,6 @@ def _aggregate(
             pl.col("prompt").str.slice(0, 200),
         ),
     ]
-    tell("aggregating rows", None)
-    return pl.collect_all(queries, engine="streaming")
 
 
 def _prompt_texts(frames: list[pl.LazyFrame], keys: list[int]) -> dict[int, str]:

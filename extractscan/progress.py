@@ -39,6 +39,7 @@ class StageProgress:
         self._start = time.monotonic()
         self._total: int | None = None
         self._last_stage = ""
+        self._last_log = 0.0
 
     def __enter__(self) -> StageProgress:
         if self._live:
@@ -55,29 +56,42 @@ class StageProgress:
             self._task = self._progress.add_task("starting", total=None)
         return self
 
+    #: Seconds between "reading rows" lines when stderr is not a terminal (CI logs).
+    LOG_EVERY = 10.0
+
     def __call__(self, stage: str, rows: int | None) -> None:
         """Report a stage and, when known, the rows read so far.
 
         The first stage (``reading ...``) may carry the total rows known up front.
-        Stages of the form ``reading rows: FILE`` are per-batch updates.
+        Stages of the form ``reading rows...: FILE`` are per-batch updates.
         """
         if not self.enabled:
             return
-        elapsed = max(time.monotonic() - self._start, 1e-9)
-        if self._last_stage == "" and rows is not None:
+        now = time.monotonic()
+        elapsed = max(now - self._start, 1e-9)
+        first = self._last_stage == ""
+        if first and rows is not None:
             self._total = rows
         head = stage.split(":", 1)[0]
+        reading = head.startswith("reading rows")
         text = stage
-        if rows is not None:
+        if first and rows is not None:
+            text = f"{stage}: {rows:,} rows to read"
+        elif rows is not None:
             of = f" / {self._total:,}" if self._total else ""
-            text = f"{stage} ({rows:,}{of} rows, {rows / elapsed:,.0f} rows/s)"
+            pct = f", {100 * rows / self._total:.0f}%" if self._total and reading else ""
+            text = f"{stage} ({rows:,}{of} rows{pct}, {rows / elapsed:,.0f} rows/s)"
         if self._progress is not None and self._task is not None:
-            done = rows if head == "reading rows" else None
+            done = rows if reading else None
             self._progress.update(
                 self._task, description=text, total=self._total if done else None, completed=done
             )
-        elif head != self._last_stage.split(":", 1)[0]:
+        elif head != self._last_stage.split(":", 1)[0] or (
+            reading
+            and (now - self._last_log >= self.LOG_EVERY or (self._total and rows == self._total))
+        ):
             self.console.print(f"[{elapsed:6.1f}s] {text}", markup=False)
+            self._last_log = now
         self._last_stage = stage
 
     def __exit__(

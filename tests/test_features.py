@@ -55,6 +55,7 @@ def test_account_features_exact() -> None:
     a = acc.filter(pl.col("account") == "a").row(0, named=True)
     assert a["exchanges"] == 3
     assert a["active_days"] == 1 and a["active_hours"] == 1
+    assert a["peak_rpm"] == 1
     assert a["req_per_active_hour"] == 3.0
     assert a["token_ratio"] == 4.0
     assert a["cot_share"] == pytest.approx(2 / 3)
@@ -68,6 +69,15 @@ def test_account_features_exact() -> None:
     b = acc.filter(pl.col("account") == "b").row(0, named=True)
     assert b["token_ratio"] is None  # no output tokens: unknown, not zero
     assert b["template_concentration"] is None
+
+
+def test_peak_rpm_counts_the_busiest_minute() -> None:
+    stamps = ["2026-04-22T00:00:59Z", "2026-04-22T00:01:00Z", "2026-04-22T00:01:30Z"]
+    stamps += ["2026-04-22T00:00:01Z", "2026-04-22T00:01:59Z", "2026-04-22T00:03:00Z"]
+    rows = _rows({"timestamp": stamps, "account": ["a"] * 6, "prompt": ["x"] * 6})
+    beh = account_behaviour(rows).collect()
+    assert beh["peak_rpm"].to_list() == [3]  # 00:01:00, 00:01:30, 00:01:59
+    assert beh["active_hours"].to_list() == [1]
 
 
 def test_ip_prefix_and_minute_bin() -> None:

@@ -1,0 +1,163 @@
+"""Scale benchmark: the seed-scale case (28.8 million exchanges) against a bare-scan floor.
+
+For each size, in the same run and each in its own child process (peak RSS is that
+process's own, the figure ``/usr/bin/time -v`` prints as "Maximum resident set size"):
+
+  (a) the floor: a bare polars lazy scan of the same Parquet files that reads the
+      columns the scan uses and groups by account;
+  (b) ``extractscan scan`` (the CLI, JSON report), optionally with ``--memory-limit``;
+
+then ``extractscan evaluate`` on (b)'s report. Prints wall time, rows/s, peak RSS, the
+ratio b/a and detection quality, and writes the "Scale" section of
+``benchmarks/RESULTS.md`` (other sections are kept).
+
+Usage::
+
+    python benchmarks/scale.py                              # 1M, 4M, 8M, 28.8M rows
+    python benchmarks/scale.py --sizes 1000000,4000000 --seed 2
+    python benchmarks/scale.py --sizes 28800000 --memory-limit 4G
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # the package, not a namespace
+
+from run import CHILD, DATA, FLOOR, machine, replace_section  # noqa: E402
+
+from extractscan.evaluate import evaluate  # noqa: E402
+from extractscan.simulate import simulate  # noqa: E402
+
+SCAN = """
+import sys
+from extractscan.cli import main
+sys.exit(main(sys.argv[1:], standalone_mode=False) or 0)
+"""
+
+SEED_SCALE = 28_800_000
+
+
+def measure(code: str, *args: str) -> tuple[float, float]:
+    """Run ``code`` in a child process: (wall seconds, peak RSS in MiB)."""
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, code, *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("BENCH "))
+    _, wall, rss_kib = line.split()
+    return float(wall), int(rss_kib) / 1024
+
+
+def dataset(rows: int, seed: int) -> Path:
+    """Simulated Parquet parts for (rows, seed), generated once under bench-data/."""
+    out = DATA / f"scale-r{rows}-s{seed}"
+    if not (out / "truth.csv").exists():
+        t = time.perf_counter()
+        simulate(rows, seed, out, fmt="parquet")
+        print(f"simulated {rows:,} rows in {time.perf_counter() - t:.0f} s", flush=True)
+    return out
+
+
+def run_one(rows: int, seed: int, memory_limit: str | None) -> dict[str, object]:
+    """Floor, scan and detection for one data set."""
+    d = dataset(rows, seed)
+    src = str(d / "requests" / "*.parquet") if (d / "requests").is_dir() else str(
+        d / "requests.parquet"
+    )
+    floor_s, floor_mb = measure(FLOOR, src)
+    rep = d / "report.json"
+    args = [src, "--accounts", str(d / "accounts.csv"), "--format", "json", "-o", str(rep)]
+    args += ["--quiet", "--no-progress"]
+    if memory_limit:
+        args += ["--memory-limit", memory_limit]
+    scan_s, scan_mb = measure(SCAN, "scan", *args)
+    ev = evaluate(d / "truth.csv", rep)
+    camp = [g for g in ev.groups if g.kind == "campaign"]
+    benign = [g for g in ev.groups if g.kind == "benign"]
+    out = {
+        "rows": rows,
+        "limit": memory_limit or "-",
+        "floor_s": floor_s,
+        "floor_mb": floor_mb,
+        "scan_s": scan_s,
+        "scan_mb": scan_mb,
+        "precision": ev.precision,
+        "recall": ev.recall,
+        "min_recall": min((g.rate for g in camp), default=0.0),
+        "benign_flagged": sum(g.flagged for g in benign),
+        "campaign_accounts": sum(g.accounts for g in camp),
+    }
+    print(out, flush=True)
+    return out
+
+
+def write(path: Path, results: list[dict[str, object]], seed: int) -> None:
+    """Write the "Scale" section with the machine stated."""
+    head = (
+        "| rows | memory limit | floor s | floor MiB | scan s | scan MiB | scan/floor | "
+        "scan rows/s | time vs previous size | precision | recall | min campaign recall | "
+        "benign accounts flagged |\n|" + "---|" * 13
+    )
+    lines = []
+    prev: dict[str, object] | None = None
+    for r in results:
+        rows, scan_s, floor_s = int(r["rows"]), float(r["scan_s"]), float(r["floor_s"])  # type: ignore[call-overload]
+        growth = "-"
+        if prev is not None and prev["limit"] == r["limit"]:
+            p_rows, p_s = int(prev["rows"]), float(prev["scan_s"])  # type: ignore[call-overload]
+            growth = f"{scan_s / p_s:.2f}x for {rows / p_rows:.1f}x rows"
+        lines.append(
+            f"| {rows:,} | {r['limit']} | {floor_s:.2f} | {r['floor_mb']:.0f} | {scan_s:.1f} | "
+            f"{r['scan_mb']:.0f} | {scan_s / floor_s:.1f}x | {rows / scan_s:,.0f} | {growth} | "
+            f"{r['precision']:.4f} | {r['recall']:.4f} | {r['min_recall']:.4f} | "
+            f"{r['benign_flagged']} |"
+        )
+        prev = r
+    stamp = time.strftime("%Y-%m-%d", time.gmtime())
+    body = (
+        f"Measured {stamp} on: {machine()}. Simulated logs, seed {seed}, Parquet parts of "
+        "2M rows; 28.8M rows is the seed case's exchange count. `floor` = a bare polars lazy "
+        "scan of the same files reading the columns the scan uses and grouping by account; "
+        "`scan` = `extractscan scan --format json` (CLI, report written). Each in its own "
+        "process; MiB = peak RSS (getrusage, the figure `/usr/bin/time -v` prints). "
+        "Detection from `extractscan evaluate` on that report (flagged = member of an "
+        "incident at severity >= medium). Regenerate with `make scale`.\n\n"
+        + head
+        + "\n"
+        + "\n".join(lines)
+        + "\n"
+    )
+    replace_section(path, "Scale", body)
+
+
+def main() -> None:
+    """Run the scale matrix and write RESULTS.md."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", default=f"1000000,4000000,8000000,{SEED_SCALE}")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--memory-limit",
+        action="append",
+        default=[],
+        help="also scan the largest size with this --memory-limit (repeatable)",
+    )
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = [run_one(rows, args.seed, None) for rows in sizes]
+    for limit in args.memory_limit:
+        results.append(run_one(max(sizes), args.seed, limit))
+    write(Path(args.out), results, args.seed)
+
+
+if __name__ == "__main__":
+    main()
