@@ -2,7 +2,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench sample clean
+.PHONY: install demo test lint bench scale sample clean
 
 $(BIN)/extractscan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -28,6 +28,9 @@ lint: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/detection.py
+
+scale: install
+	$(BIN)/python benchmarks/scale.py
 
 sample: install
 	$(BIN)/extractscan simulate --rows 40000 --seed 7 --out sample_logs --format csv.gz

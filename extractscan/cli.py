@@ -131,6 +131,12 @@ def main() -> None:
 @click.option(
     "--redact", is_flag=True, help="Mask e-mails, IPs and payment fingerprints in all outputs."
 )
+@click.option(
+    "--memory-limit",
+    metavar="SIZE",
+    help="Stay within this much memory (e.g. 8G, 512M): rows are aggregated in several "
+    "passes over account slices when one pass would not fit. Default: one pass.",
+)
 def scan(
     paths: tuple[str, ...],
     accounts: str | None,
@@ -148,6 +154,7 @@ def scan(
     strict: bool,
     skip_errors: bool,
     redact: bool,
+    memory_limit: str | None,
 ) -> None:
     """Scan request logs and print ranked incidents with their evidence.
 
@@ -161,6 +168,7 @@ def scan(
       extractscan scan 'exports/*.parquet' --fail-on high --quiet
       extractscan scan --preset bedrock bedrock-logs/
       extractscan scan logs/ --strict --rejects-out rejects.csv --redact --format markdown
+      extractscan scan seed-scale/ --memory-limit 6G --format json -o report.json
     """
     from extractscan import report
     from extractscan.accounts_out import write_table
@@ -182,6 +190,7 @@ def scan(
                 progress=progress,
                 preset=preset,
                 skip_errors=skip_errors,
+                memory_limit=parse_size(memory_limit) if memory_limit else None,
             )
         if redact:
             from extractscan.redact import redact as mask
@@ -351,6 +360,23 @@ def evaluate(
     except ExtractscanError as exc:
         raise _ScanError(exc) from exc
     click.echo(format_table(result))
+
+
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def parse_size(text: str) -> int:
+    """``8G``, ``8GiB``, ``512M``, ``1.5g`` or plain bytes -> bytes (binary units).
+
+    Raises:
+        UsageError: not a positive size.
+    """
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgtKMGT]?)(?:i?[bB])?\s*", text)
+    if m is None or float(m.group(1)) <= 0:
+        raise UsageError(f"--memory-limit: {text!r} is not a size such as 8G or 512M")
+    return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 
 def run() -> None:

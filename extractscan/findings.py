@@ -51,6 +51,10 @@ class InputSummary:
     files_skipped: tuple[tuple[str, str], ...] = ()
     #: Rows in which invalid UTF-8 was replaced by U+FFFD (kept, and counted).
     rows_with_replaced_bytes: int = 0
+    #: Signals measured on a sample, not in full: (signal, how).
+    signals_sampled: tuple[tuple[str, str], ...] = ()
+    #: Passes over the input (more than one under a memory limit).
+    passes: int = 1
 
 
 @dataclass(frozen=True)

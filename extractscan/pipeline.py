@@ -9,6 +9,7 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -184,6 +185,18 @@ def _scan(
     floor = severity_rank(cfg.flag_severity)
     flagged = sum(i.accounts for i in incidents if severity_rank(i.severity) >= floor)
 
+    rate = co.sample_rate(cfg.link)
+    sampled = (
+        (
+            (
+                "co_activity",
+                f"{rate:.1%} of time bins with more than {link.CROWDED_BIN_ACCOUNTS} accounts, "
+                "each counted 1/rate times",
+            ),
+        )
+        if rate < 1.0
+        else ()
+    )
     used_files = [f for f, _, _ in opened]
     summary = _summary(
         used_files,
@@ -195,6 +208,7 @@ def _scan(
         flagged,
         tuple(skipped),
     )
+    summary = replace(summary, signals_sampled=sampled, passes=passes)
     paths = pl.DataFrame(
         {"_file": list(range(len(used_files))), "file": [str(f.path) for f in used_files]},
         schema={"_file": pl.Int32, "file": pl.String},
@@ -320,55 +334,65 @@ def _aggregate(
     """
     rows = pl.concat(frames, how="vertical")
     counter = _RowCounter(tell, names or [])
-    counted = (rows.map_batches(counter, streamable=True) if names else rows).cache()
-    good_rows = counted.filter(pl.col("_reject").is_null())
+    # The counter sits on the one chain every query reads, so each row is counted
+    # once per pass (a second branch would read the input again).
+    counted = rows.map_batches(counter, streamable=True) if names else rows
+    replaced = pl.any_horizontal(
+        pl.col(c).str.contains("\ufffd", literal=True) for c in ("account", "prompt", "user_agent")
+    ).fill_null(False)
+    rejected = pl.col("_reject").is_not_null()
     tell("aggregating rows", None)
     out: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
     for k in range(passes):
+        mine = counted
         if passes > 1:
             counter.label = f"reading rows (pass {k + 1} of {passes})"
-        mine = good_rows
-        if passes > 1:
-            mine = mine.filter(pl.col("account").hash(seed=features.TKEY_SEED) % passes == k)
-        good = features.with_row_features(mine, cfg.link.co_activity_minutes)
+            slice_k = pl.col("account").hash(seed=features.TKEY_SEED) % passes == k
+            mine = counted.filter((rejected & (k == 0)) | (~rejected & slice_k))
+        rows_k = features.with_row_features(mine, cfg.link.co_activity_minutes).with_columns(
+            replaced.alias("_replaced"),
+            pl.when(rejected).then(pl.col("prompt").str.slice(0, 200)).alias("_prompt_head"),
+        )
         # The regex-heavy row features are computed once and shared by every query;
         # the prompt itself is dropped (its hash stays for examples and distinct counts).
-        slim = good.drop("prompt").cache()
+        slim = rows_k.drop("prompt").cache()
+        good = slim.filter(~rejected)
         per_pass = [
-            features.account_behaviour(slim),
-            features.account_hours(slim),
-            features.account_templates(slim),
-            features.template_texts(slim),
-            features.account_days(slim),
-            link.row_identifiers(slim),
-            link.template_bins(slim),
-            features.account_models(slim),
+            features.account_behaviour(good),
+            features.account_hours(good),
+            features.account_templates(good),
+            features.template_texts(good),
+            features.account_days(good),
+            link.row_identifiers(good),
+            link.template_bins(good),
+            features.account_models(good),
         ]
-        once = _row_accounting(counted) if k == 0 else []
-        got = pl.collect_all(per_pass + once, engine="streaming")
+        # Each pass counts its own rows (its account slice; the rejects in pass 1).
+        counts, rejects = _row_accounting(slim)
+        got = pl.collect_all(
+            [*per_pass, counts, *([rejects] if k == 0 else [])], engine="streaming"
+        )
         for name, frame in zip(TABLES[1:-1], got[: len(per_pass)], strict=True):
             out[name].append(frame)
+        out["counts"].append(got[len(per_pass)])
         if k == 0:
-            out["counts"].append(got[len(per_pass)])
             out["rejects"].append(got[len(per_pass) + 1])
     merged = {name: pl.concat(parts) for name, parts in out.items()}
     if passes > 1:
         merged["texts"] = (
             merged["texts"].group_by("tkey").agg(pl.col("template").first(), pl.col("n").sum())
         )
+        merged["counts"] = merged["counts"].group_by("_file", "_reject").agg(pl.all().sum())
     return merged
 
 
-def _row_accounting(counted: pl.LazyFrame) -> list[pl.LazyFrame]:
+def _row_accounting(rows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """Rows per (file, reject reason) and the rejected rows themselves."""
-    text = [
-        pl.col(c).str.contains("\ufffd", literal=True) for c in ("account", "prompt", "user_agent")
-    ]
-    return [
-        counted.group_by("_file", "_reject").agg(
-            pl.len().alias("n"), pl.any_horizontal(text).fill_null(False).sum().alias("replaced")
+    return (
+        rows.group_by("_file", "_reject").agg(
+            pl.len().alias("n"), pl.col("_replaced").sum().alias("replaced")
         ),
-        counted.filter(pl.col("_reject").is_not_null()).select(
+        rows.filter(pl.col("_reject").is_not_null()).select(
             "_file",
             "_row",
             "_reject",
@@ -376,9 +400,9 @@ def _row_accounting(counted: pl.LazyFrame) -> list[pl.LazyFrame]:
             pl.col("_src_timestamp").alias("timestamp"),
             "input_tokens",
             "output_tokens",
-            pl.col("prompt").str.slice(0, 200),
+            pl.col("_prompt_head").alias("prompt"),
         ),
-    ]
+    )
 
 
 def _prompt_texts(frames: list[pl.LazyFrame], keys: list[int]) -> dict[int, str]:

@@ -117,6 +117,8 @@ def findings_dict(f: Findings) -> dict[str, Any]:
             "signals_off": dict(s.signals_off),
             "files_skipped": [{"path": clean(p), "error": clean(e)} for p, e in s.files_skipped],
             "rows_with_replaced_bytes": s.rows_with_replaced_bytes,
+            "signals_sampled": dict(s.signals_sampled),
+            "passes": s.passes,
         },
         "incidents": [incident_dict(i) for i in f.incidents],
     }

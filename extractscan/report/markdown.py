@@ -30,6 +30,9 @@ def _headline(f: Findings) -> list[str]:
         "- **Columns:** " + ", ".join(f"{c} ← {for_html(src, 40)}" for c, src in s.column_mapping),
         "- **Signals off:** "
         + (for_html("; ".join(f"{k} ({v})" for k, v in s.signals_off)) or "none"),
+        "- **Signals sampled:** "
+        + (for_html("; ".join(f"{k} ({v})" for k, v in s.signals_sampled)) or "none"),
+        f"- **Passes over the input:** {s.passes}",
         f"- **Incidents:** {severity_counts(f) if f.incidents else 'No incidents found'}",
         f"- **Generated:** {when(f.generated_at)}",
         "",

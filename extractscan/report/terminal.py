@@ -53,6 +53,11 @@ def _headline(f: Findings) -> Panel:
         t.add_row("accounts table", for_terminal(s.accounts_file, 100))
     off = "; ".join(f"{sig} ({why})" for sig, why in s.signals_off) or "none"
     t.add_row("signals off", for_terminal(off))
+    if s.signals_sampled:
+        sampled = "; ".join(f"{sig} ({how})" for sig, how in s.signals_sampled)
+        t.add_row("signals sampled", for_terminal(sampled))
+    if s.passes > 1:
+        t.add_row("passes", f"{s.passes} over account slices (memory limit)")
     t.add_row("incidents", severity_counts(f) if f.incidents else "No incidents found")
     return Panel(t, title="extractscan", title_align="left", box=box.ROUNDED)
 

@@ -1,0 +1,120 @@
+"""Scale features: memory-limited passes, co-activity sampling, sizes on the command line."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import extractscan
+from extractscan import link, pipeline
+from extractscan.cli import parse_size
+from extractscan.config import LinkConfig
+from extractscan.errors import UsageError
+
+
+def test_parse_size() -> None:
+    assert parse_size("8G") == 8 * 2**30
+    assert parse_size("8GiB") == 8 * 2**30
+    assert parse_size("512m") == 512 * 2**20
+    assert parse_size("1.5G") == int(1.5 * 2**30)
+    assert parse_size("1000") == 1000
+    for bad in ("", "G", "-1G", "0", "8 parsecs", "8GG"):
+        with pytest.raises(UsageError):
+            parse_size(bad)
+
+
+def test_plan_passes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "BASE_BYTES", 0)
+    monkeypatch.setattr(pipeline, "BYTES_PER_ROW", 100)
+    monkeypatch.setattr(pipeline, "AGGREGATION_SHARE", 0.5)
+    # 1,000 rows: 100,000 bytes in one pass, 50,000 of them divided by passes
+    assert pipeline.plan_passes(1_000, None) == 1
+    assert pipeline.plan_passes(1_000, 100_000) == 1
+    assert pipeline.plan_passes(1_000, 75_000) == 2
+    assert pipeline.plan_passes(1_000, 60_000) == 5
+    with pytest.raises(UsageError, match="below the estimated"):
+        pipeline.plan_passes(1_000, 50_000)
+
+
+def _summary(f: extractscan.Findings) -> list[tuple[object, ...]]:
+    return [(i.id, i.severity, i.score, i.accounts, i.exchanges, i.links) for i in f.incidents]
+
+
+def test_passes_give_the_same_findings(
+    campaign_logs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    csv, acc = campaign_logs
+    req = tmp_path / "requests.parquet"  # Parquet: the row count is known up front
+    pl.read_csv(csv, infer_schema=False).write_parquet(req)
+    one = extractscan.scan(req, accounts=acc)
+    monkeypatch.setattr(pipeline, "BASE_BYTES", 0)
+    monkeypatch.setattr(pipeline, "BYTES_PER_ROW", 1_000)
+    monkeypatch.setattr(pipeline, "AGGREGATION_SHARE", 0.9)
+    rows = one.input.rows_read
+    calls: list[tuple[str, int | None]] = []
+    three = extractscan.scan(
+        req,
+        accounts=acc,
+        memory_limit=int(rows * 1_000 * (0.1 + 0.9 / 3)) + 1,
+        progress=lambda s, n: calls.append((s, n)),
+    )
+    assert three.input.passes == 3 and one.input.passes == 1
+    assert _summary(three) == _summary(one) and one.incidents
+    assert three.accounts.equals(one.accounts)
+    assert three.input.rows_read == one.input.rows_read
+    assert three.input.rows_rejected == one.input.rows_rejected
+    reading = [n for s, n in calls if s.startswith("reading rows (pass")]
+    assert reading[-1] == 3 * rows  # every pass reads every row; the count reaches 100 %
+    assert any("pass 3 of 3" in s for s, _ in calls)
+
+
+def _crowd(bins: int, per_bin: int) -> pl.DataFrame:
+    """``a`` and ``b`` active together in ``bins`` bins, each crowded by others."""
+    t0 = datetime(2026, 5, 1, tzinfo=UTC)
+    rows = []
+    for i in range(bins):
+        at = t0 + timedelta(minutes=5 * i)
+        rows += [("a", 1, at), ("b", 1, at)]
+        rows += [(f"x{i}-{j}", 1, at) for j in range(per_bin - 2)]
+    return pl.DataFrame(
+        rows,
+        schema={"account": pl.String, "tkey": pl.UInt64, "minute_bin": pl.Datetime("us", "UTC")},
+        orient="row",
+    )
+
+
+def test_crowded_bins_are_sampled_above_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    bins = _crowd(400, 40)  # 400 bins x 40^2 = 640,000 pair rows
+    texts = pl.DataFrame(
+        {"tkey": [1], "template": ["solve #"]}, schema={"tkey": pl.UInt64, "template": pl.String}
+    )
+    anchor = pl.DataFrame({"account": ["a", "b"], "family": ["ip", "ip"], "value": ["1.1.1.1"] * 2})
+    cfg = LinkConfig()
+    n = 100_000
+    full = link.candidate_pairs(
+        anchor, link.weigh_values(anchor, n, cfg), link.CoActivity(bins, texts, n), cfg
+    )
+    monkeypatch.setattr(link, "CO_ACTIVITY_PAIR_BUDGET", 160_000)
+    co = link.CoActivity(bins, texts, n)
+    assert co.sample_rate(cfg) == pytest.approx(0.25)
+    w = co.weights(cfg)
+    assert w["scale"].unique().to_list() == [4.0]
+    assert 70 <= w.height <= 130  # about a quarter of the 400 bins
+    sampled = link.candidate_pairs(anchor, link.weigh_values(anchor, n, cfg), co, cfg)
+
+    def shared(ev: pl.DataFrame) -> int:
+        return int(ev.filter(pl.col("family") == "co_activity")["shared_values"][0])
+
+    assert shared(full) == 400
+    assert 280 <= shared(sampled) <= 520  # unbiased estimate of the 400 shared bins
+
+
+def test_quiet_bins_are_never_sampled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(link, "CO_ACTIVITY_PAIR_BUDGET", 10)
+    texts = pl.DataFrame(schema={"tkey": pl.UInt64, "template": pl.String})
+    co = link.CoActivity(_crowd(50, 5), texts, 1000)
+    assert co.sample_rate(LinkConfig()) == 1.0  # no bin above 32 accounts
+    assert co.weights(LinkConfig()).height == 50
