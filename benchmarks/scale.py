@@ -70,8 +70,10 @@ def dataset(rows: int, seed: int) -> Path:
 def run_one(rows: int, seed: int, memory_limit: str | None) -> dict[str, object]:
     """Floor, scan and detection for one data set."""
     d = dataset(rows, seed)
-    src = str(d / "requests" / "*.parquet") if (d / "requests").is_dir() else str(
-        d / "requests.parquet"
+    src = (
+        str(d / "requests" / "*.parquet")
+        if (d / "requests").is_dir()
+        else str(d / "requests.parquet")
     )
     floor_s, floor_mb = measure(FLOOR, src)
     rep = d / "report.json"
@@ -154,8 +156,7 @@ def main() -> None:
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     results = [run_one(rows, args.seed, None) for rows in sizes]
-    for limit in args.memory_limit:
-        results.append(run_one(max(sizes), args.seed, limit))
+    results.extend(run_one(max(sizes), args.seed, limit) for limit in args.memory_limit)
     write(Path(args.out), results, args.seed)
 
 
