@@ -78,7 +78,7 @@ def run_one(rows: int, seed: int, memory_limit: str | None) -> dict[str, object]
     floor_s, floor_mb = measure(FLOOR, src)
     rep = d / "report.json"
     args = [src, "--accounts", str(d / "accounts.csv"), "--format", "json", "-o", str(rep)]
-    args += ["--quiet", "--no-progress"]
+    args += ["--quiet"]
     if memory_limit:
         args += ["--memory-limit", memory_limit]
     scan_s, scan_mb = measure(SCAN, "scan", *args)

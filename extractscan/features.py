@@ -11,7 +11,7 @@ import math
 import polars as pl
 
 from extractscan.capabilities import CAPABILITIES, flags
-from extractscan.templates import wrapper
+from extractscan.templates import head, mask
 
 #: Seed of the template and prompt hashes (fixed: same input, same keys, same report).
 TKEY_SEED = 20260422
@@ -40,14 +40,17 @@ BEHAVIOUR_FEATURES: dict[str, tuple[str, str]] = {
 def with_row_features(rows: pl.LazyFrame, co_minutes: int) -> pl.LazyFrame:
     """Add the derived per-row columns later stages need.
 
-    Adds ``template`` (masked wrapper), ``tkey`` (its 64-bit hash: later stages group on
-    it instead of the text), ``phash`` (the prompt's hash), ``cap_*`` capability flags,
-    ``day``, ``hour`` and ``minute_bin`` (for co-activity).
+    Adds ``aid`` (the account's 64-bit hash: row-level queries group on it instead of
+    the text, see :func:`account_names`), ``head`` (the prompt's leading words, quotes
+    masked) and ``hkey`` (its hash; the rest of the template masking runs once per
+    distinct head, see :func:`head_templates`), ``phash`` (the prompt's hash), ``cap_*``
+    capability flags, ``day``, ``hour`` and ``minute_bin`` (for co-activity).
     """
-    template = wrapper(pl.col("prompt"))
+    lead = head(pl.col("prompt"))
     return rows.with_columns(
-        template.alias("template"),
-        pl.when(template.is_not_null()).then(template.hash(seed=TKEY_SEED)).alias("tkey"),
+        account_key(pl.col("account")).alias("aid"),
+        lead.alias("head"),
+        pl.when(lead.is_not_null()).then(lead.hash(seed=TKEY_SEED)).alias("hkey"),
         prompt_hash(pl.col("prompt")).alias("phash"),
         *flags(pl.col("prompt")),
         pl.col("timestamp").dt.date().alias("day"),
@@ -63,7 +66,10 @@ def account_behaviour(rows: pl.LazyFrame) -> pl.LazyFrame:
     ts = pl.col("timestamp").sort()
     secs = ts.diff().dt.total_seconds().drop_nulls()
     first_text = {c: pl.col(c).drop_nulls().first() for c in ("org", "payment", "email", "country")}
-    return rows.group_by("account").agg(
+    return rows.group_by("aid").agg(
+        # min and max: two accounts with one 64-bit key would differ (checked on collect).
+        pl.col("account").min(),
+        pl.col("account").max().alias("_account_max"),
         pl.len().alias("exchanges"),
         pl.col("timestamp").min().alias("first_seen"),
         pl.col("timestamp").max().alias("last_seen"),
@@ -89,23 +95,26 @@ def account_hours(rows: pl.LazyFrame) -> pl.LazyFrame:
     Reference: Shannon entropy of the hour histogram, a standard bot-activity feature
     (e.g. Chu et al., "Detecting automation of Twitter accounts", IEEE TDSC 2012).
     """
-    counts = rows.group_by("account", "hour").agg(pl.len().alias("n"))
+    counts = rows.group_by("aid", "hour").agg(pl.len().alias("n"))
     p = pl.col("n") / pl.col("n").sum()
-    return counts.group_by("account").agg(
-        (-(p * p.log()).sum() / math.log(24)).alias("hour_entropy")
-    )
+    return counts.group_by("aid").agg((-(p * p.log()).sum() / math.log(24)).alias("hour_entropy"))
 
 
-def account_templates(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """Requests per (account, tkey): count, distinct prompts, one example prompt's hash.
+def account_key(account: pl.Expr) -> pl.Expr:
+    """The 64-bit key row-level queries group accounts by (hashing text once per row)."""
+    return account.hash(seed=TKEY_SEED)
+
+
+def account_heads(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """Requests per (aid, hkey): count, distinct prompts, one example prompt's hash.
 
     Prompts are kept as 64-bit hashes (``phash``; distinct count, example = the smallest
     hash) so the table stays small at any scale; :func:`prompt_hash` on the same rows
-    finds the example text again.
+    finds the example text again. :func:`per_template` turns heads into templates.
     """
     return (
-        rows.filter(pl.col("tkey").is_not_null())
-        .group_by("account", "tkey")
+        rows.filter(pl.col("hkey").is_not_null())
+        .group_by("aid", "hkey")
         .agg(
             pl.len().alias("n"),
             pl.col("phash").n_unique().alias("distinct"),
@@ -119,18 +128,53 @@ def prompt_hash(prompt: pl.Expr) -> pl.Expr:
     return prompt.hash(seed=TKEY_SEED)
 
 
-def template_texts(rows: pl.LazyFrame) -> pl.LazyFrame:
+def head_texts(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per distinct head: ``hkey``, its text and how many requests used it."""
+    return (
+        rows.filter(pl.col("hkey").is_not_null())
+        .group_by("hkey")
+        .agg(pl.col("head").first(), pl.len().alias("n"))
+    )
+
+
+def head_templates(heads: pl.DataFrame) -> pl.DataFrame:
+    """Map each distinct head to its template: ``hkey``, ``tkey`` and ``template``.
+
+    The masking regexes run here, once per distinct head (thousands), not per row.
+    """
+    template = mask(pl.col("head"))
+    return heads.select(
+        "hkey",
+        template.hash(seed=TKEY_SEED).alias("tkey"),
+        template.alias("template"),
+    ).filter(pl.col("template").is_not_null())
+
+
+def template_texts(heads: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
     """One row per distinct template: ``tkey``, its text and how many requests used it."""
     return (
-        rows.filter(pl.col("tkey").is_not_null())
+        heads.join(mapping, on="hkey")
         .group_by("tkey")
-        .agg(pl.col("template").first(), pl.len().alias("n"))
+        .agg(pl.col("template").first(), pl.col("n").sum())
+    )
+
+
+def per_template(heads: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
+    """(account, hkey) rows of :func:`account_heads` merged into (account, tkey) rows.
+
+    Exact: a prompt has one head, so distinct prompts of one template are the sum over
+    its heads, and the example (smallest hash) is the smallest of theirs.
+    """
+    return (
+        heads.join(mapping.select("hkey", "tkey"), on="hkey")
+        .group_by("account", "tkey")
+        .agg(pl.col("n").sum(), pl.col("distinct").sum(), pl.col("example").min())
     )
 
 
 def account_days(rows: pl.LazyFrame) -> pl.LazyFrame:
     """Exchanges and output tokens per (account, UTC day)."""
-    return rows.group_by("account", "day").agg(
+    return rows.group_by("aid", "day").agg(
         pl.len().alias("n"), pl.col("output_tokens").sum().alias("output_tokens")
     )
 
@@ -139,7 +183,7 @@ def account_models(rows: pl.LazyFrame) -> pl.LazyFrame:
     """Requests per (account, model, UTC day), for model-pivot detection."""
     return (
         rows.filter(pl.col("model").is_not_null())
-        .group_by("account", "model", "day")
+        .group_by("aid", "model", "day")
         .agg(pl.len().alias("n"))
     )
 

@@ -99,18 +99,19 @@ def email_pattern(email: pl.Expr) -> pl.Expr:
 
 
 def row_identifiers(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """Distinct (account, family, value) pairs of the network and client families.
+    """Distinct (aid, family, value) pairs of the network and client families.
 
-    The /24 (/48) prefix is derived from the distinct (account, ip) pairs, not per row.
+    ``aid`` is the account's row-level key (:func:`features.account_key`). The /24
+    (/48) prefix is derived from the distinct (aid, ip) pairs, not per row.
     """
-    ips = rows.select("account", "ip").drop_nulls("ip").unique()
+    ips = rows.select("aid", "ip").drop_nulls("ip").unique()
     parts = [
-        ips.select("account", pl.lit("ip").alias("family"), pl.col("ip").alias("value")),
+        ips.select("aid", pl.lit("ip").alias("family"), pl.col("ip").alias("value")),
         ips.select(
-            "account", pl.lit("ip_prefix").alias("family"), ip_prefix(pl.col("ip")).alias("value")
+            "aid", pl.lit("ip_prefix").alias("family"), ip_prefix(pl.col("ip")).alias("value")
         ),
         rows.select(
-            "account", pl.lit("user_agent").alias("family"), pl.col("user_agent").alias("value")
+            "aid", pl.lit("user_agent").alias("family"), pl.col("user_agent").alias("value")
         ),
     ]
     return pl.concat(parts).drop_nulls("value").unique()
@@ -125,14 +126,13 @@ def ip_prefix(ip: pl.Expr) -> pl.Expr:
 
 
 def template_bins(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """Distinct (account, tkey, minute_bin): the raw material of co-activity.
+    """Distinct (aid, hkey, minute_bin): the raw material of co-activity.
 
-    ``tkey`` is the template's 64-bit hash (see :func:`features.with_row_features`), so
-    the table holds no text however many rows it has.
+    Keys are 64-bit hashes of the account and the prompt head (see
+    :func:`features.with_row_features`), so the table holds no text however many rows
+    it has; heads become templates once collected (:func:`features.head_templates`).
     """
-    return (
-        rows.filter(pl.col("tkey").is_not_null()).select("account", "tkey", "minute_bin").unique()
-    )
+    return rows.filter(pl.col("hkey").is_not_null()).select("aid", "hkey", "minute_bin").unique()
 
 
 def template_identifiers(templates: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:

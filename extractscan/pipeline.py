@@ -7,15 +7,14 @@ query is collected together, once; later stages work on per-account aggregates.
 from __future__ import annotations
 
 import tempfile
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
-from extractscan import diagnose, features, fingerprint, ingest, link, mapping, presets
+from extractscan import aggregate, diagnose, features, fingerprint, ingest, link, mapping, presets
 from extractscan.config import Config, load_config
 from extractscan.errors import InputError, UsageError
 from extractscan.findings import FileSummary, Findings, InputSummary, severity_rank
@@ -24,8 +23,7 @@ from extractscan.normalize import normalize, parse_timestamp
 from extractscan.schema import ACCOUNT_ATTRS, REQUEST_COLUMNS, REQUIRED, SIGNAL_REQUIREMENTS
 from extractscan.score import account_scores
 
-#: Progress callback: (stage description, rows known so far or None).
-Progress = Callable[[str, int | None], None]
+Progress = aggregate.Progress
 
 
 def _noop(stage: str, rows: int | None) -> None:
@@ -113,7 +111,7 @@ def _scan(
             raise InputError(f"no input file could be read: {reasons}")
         try:
             names = [f.path.name for f, _, _ in opened]
-            results = _aggregate([lf for _, lf, _ in opened], cfg, tell, names, passes)
+            results = aggregate.aggregate([lf for _, lf, _ in opened], cfg, tell, names, passes)
             break
         except pl.exceptions.PolarsError as exc:
             bad = _culprits(opened, scratch, exc)
@@ -285,124 +283,6 @@ def _open(
 def _encoding_problem(f: ingest.InputFile, message: str) -> bool:
     """Whether a JSON file was refused only for invalid UTF-8 (repairable)."""
     return f.format in ("jsonl", "json") and "utf-8" in message.lower()
-
-
-class _RowCounter:
-    """Counts rows as the streaming engine reads them and reports them with the file."""
-
-    def __init__(self, tell: Progress, names: list[str]) -> None:
-        self.tell, self.names, self.rows = tell, names, 0
-        self.label = "reading rows"
-        self.lock = threading.Lock()
-
-    def __call__(self, batch: pl.DataFrame) -> pl.DataFrame:
-        if batch.height:
-            name = self.names[int(batch["_file"][-1])]
-            with self.lock:  # reports stay in order when batches arrive on several threads
-                self.rows += batch.height
-                self.tell(f"{self.label}: {name}", self.rows)
-        return batch
-
-
-#: Names of the tables :func:`_aggregate` returns, in order.
-TABLES = (
-    "counts",
-    "behaviour",
-    "hours",
-    "templates",
-    "texts",
-    "days",
-    "row_ids",
-    "bins",
-    "models",
-    "rejects",
-)
-
-
-def _aggregate(
-    frames: list[pl.LazyFrame],
-    cfg: Config,
-    tell: Progress,
-    names: list[str] | None = None,
-    passes: int = 1,
-) -> dict[str, pl.DataFrame]:
-    """Every row-level query, collected together in one streaming run per pass.
-
-    With ``passes`` > 1 each pass keeps the accounts whose hash falls in its slice, so
-    the per-account state held at once is about 1/passes of the whole (every table is
-    keyed by account, so the slices simply concatenate); the input is read once per pass.
-    """
-    rows = pl.concat(frames, how="vertical")
-    counter = _RowCounter(tell, names or [])
-    # The counter sits on the one chain every query reads, so each row is counted
-    # once per pass (a second branch would read the input again).
-    counted = rows.map_batches(counter, streamable=True) if names else rows
-    replaced = pl.any_horizontal(
-        pl.col(c).str.contains("\ufffd", literal=True) for c in ("account", "prompt", "user_agent")
-    ).fill_null(False)
-    rejected = pl.col("_reject").is_not_null()
-    tell("aggregating rows", None)
-    out: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
-    for k in range(passes):
-        mine = counted
-        if passes > 1:
-            counter.label = f"reading rows (pass {k + 1} of {passes})"
-            slice_k = pl.col("account").hash(seed=features.TKEY_SEED) % passes == k
-            mine = counted.filter((rejected & (k == 0)) | (~rejected & slice_k))
-        rows_k = features.with_row_features(mine, cfg.link.co_activity_minutes).with_columns(
-            replaced.alias("_replaced"),
-            pl.when(rejected).then(pl.col("prompt").str.slice(0, 200)).alias("_prompt_head"),
-        )
-        # The regex-heavy row features are computed once and shared by every query;
-        # the prompt itself is dropped (its hash stays for examples and distinct counts).
-        slim = rows_k.drop("prompt").cache()
-        good = slim.filter(~rejected)
-        per_pass = [
-            features.account_behaviour(good),
-            features.account_hours(good),
-            features.account_templates(good),
-            features.template_texts(good),
-            features.account_days(good),
-            link.row_identifiers(good),
-            link.template_bins(good),
-            features.account_models(good),
-        ]
-        # Each pass counts its own rows (its account slice; the rejects in pass 1).
-        counts, rejects = _row_accounting(slim)
-        got = pl.collect_all(
-            [*per_pass, counts, *([rejects] if k == 0 else [])], engine="streaming"
-        )
-        for name, frame in zip(TABLES[1:-1], got[: len(per_pass)], strict=True):
-            out[name].append(frame)
-        out["counts"].append(got[len(per_pass)])
-        if k == 0:
-            out["rejects"].append(got[len(per_pass) + 1])
-    merged = {name: pl.concat(parts) for name, parts in out.items()}
-    if passes > 1:
-        merged["texts"] = (
-            merged["texts"].group_by("tkey").agg(pl.col("template").first(), pl.col("n").sum())
-        )
-        merged["counts"] = merged["counts"].group_by("_file", "_reject").agg(pl.all().sum())
-    return merged
-
-
-def _row_accounting(rows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """Rows per (file, reject reason) and the rejected rows themselves."""
-    return (
-        rows.group_by("_file", "_reject").agg(
-            pl.len().alias("n"), pl.col("_replaced").sum().alias("replaced")
-        ),
-        rows.filter(pl.col("_reject").is_not_null()).select(
-            "_file",
-            "_row",
-            "_reject",
-            "account",
-            pl.col("_src_timestamp").alias("timestamp"),
-            "input_tokens",
-            "output_tokens",
-            pl.col("_prompt_head").alias("prompt"),
-        ),
-    )
 
 
 def _prompt_texts(frames: list[pl.LazyFrame], keys: list[int]) -> dict[int, str]:

@@ -7,13 +7,17 @@ from datetime import UTC, datetime
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from extractscan.aggregate import aggregate
 from extractscan.capabilities import matches
+from extractscan.config import Config
 from extractscan.features import (
+    TKEY_SEED,
     account_behaviour,
-    account_hours,
-    account_templates,
     finish_accounts,
+    head_templates,
     with_row_features,
 )
 from extractscan.link import ip_prefix
@@ -21,37 +25,45 @@ from extractscan.normalize import normalize
 from extractscan.templates import wrapper
 
 
-def _rows(data: dict[str, list[object]]) -> pl.LazyFrame:
+def _normalized(data: dict[str, list[object]]) -> pl.LazyFrame:
     lf = pl.DataFrame(data).lazy()
-    m = {c: c for c in data}
-    return with_row_features(normalize(lf, m, lf.collect_schema(), 0), 5)
+    return normalize(lf, {c: c for c in data}, lf.collect_schema(), 0)
+
+
+def _rows(data: dict[str, list[object]]) -> pl.LazyFrame:
+    return with_row_features(_normalized(data), 5)
 
 
 def test_account_features_exact() -> None:
-    rows = _rows(
-        {
-            "timestamp": [
-                "2026-04-22T00:00:00Z",
-                "2026-04-22T00:10:00Z",
-                "2026-04-22T00:30:00Z",
-                "2026-04-23T05:00:00Z",
-            ],
-            "account": ["a", "a", "a", "b"],
-            "prompt": [
-                "Explain step by step: 1+1",
-                "Explain step by step: 2+2",
-                "Write a Python function to sort",
-                None,
-            ],
-            "input_tokens": [10, 10, 20, 5],
-            "output_tokens": [40, 40, 80, None],
-            "ip": ["198.51.100.7", "198.51.100.8", "2001:db8:1:2::1", None],
-        }
+    tables = aggregate(
+        [
+            _normalized(
+                {
+                    "timestamp": [
+                        "2026-04-22T00:00:00Z",
+                        "2026-04-22T00:10:00Z",
+                        "2026-04-22T00:30:00Z",
+                        "2026-04-23T05:00:00Z",
+                    ],
+                    "account": ["a", "a", "a", "b"],
+                    "prompt": [
+                        "Explain step by step: 1+1",
+                        "Explain step by step: 2+2",
+                        "Write a Python function to sort",
+                        None,
+                    ],
+                    "input_tokens": [10, 10, 20, 5],
+                    "output_tokens": [40, 40, 80, None],
+                    "ip": ["198.51.100.7", "198.51.100.8", "2001:db8:1:2::1", None],
+                }
+            )
+        ],
+        Config(),
+        lambda stage, rows: None,
     )
-    beh, hours, tpl = pl.collect_all(
-        [account_behaviour(rows), account_hours(rows), account_templates(rows)]
-    )
-    acc = finish_accounts(beh, hours, tpl)
+    acc = finish_accounts(tables["behaviour"], tables["hours"], tables["templates"])
+    assert tables["templates"].height == 2  # two wrappers of "a" (digits masked)
+    assert sorted(tables["texts"]["n"].to_list()) == [1, 2]
     a = acc.filter(pl.col("account") == "a").row(0, named=True)
     assert a["exchanges"] == 3
     assert a["active_days"] == 1 and a["active_hours"] == 1
@@ -90,7 +102,7 @@ def test_ip_prefix_and_minute_bin() -> None:
     ).collect()
     prefix = out.select(ip_prefix(pl.col("ip")))["ip"].to_list()
     assert prefix == ["198.51.100.0/24", "2001:db8:1::/48", None]
-    assert out["tkey"].to_list() == [None] * 3  # no prompt, no template
+    assert out["hkey"].to_list() == [None] * 3  # no prompt, no template
     assert out["minute_bin"][0] == datetime(2026, 4, 22, 0, 5, tzinfo=UTC)
 
 
@@ -125,3 +137,50 @@ def test_wrapper_masks_variables() -> None:
 )
 def test_capability_pattern_sets(text: str, caps: set[str]) -> None:
     assert matches(text) == caps
+
+
+_WORDS = st.sampled_from(["Rate", "this", "step", "by", "7", "12.5", '"a b"', "'c'", "x@y.io", " "])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "c"]), st.lists(_WORDS, max_size=14)),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_heads_merge_into_the_same_templates_as_per_row_masking(
+    rows: list[tuple[str, list[str]]],
+) -> None:
+    """Masking distinct heads, then merging, equals masking every row (the old way)."""
+    prompts = [" ".join(words) for _, words in rows]
+    data = {
+        "timestamp": ["2026-04-22T00:00:00Z"] * len(rows),
+        "account": [a for a, _ in rows],
+        "prompt": prompts,
+    }
+    got = aggregate([_normalized(data)], Config(), lambda stage, n: None)["templates"]
+    per_row = (
+        pl.DataFrame({"account": data["account"], "prompt": prompts})
+        .with_columns(wrapper(pl.col("prompt")).alias("template"))
+        .filter(pl.col("template").is_not_null())
+        .group_by("account", "template")
+        .agg(pl.len().alias("n"), pl.col("prompt").n_unique().alias("distinct"))
+        .with_columns(pl.col("template").hash(seed=TKEY_SEED).alias("tkey"))
+    )
+    key = ["account", "tkey"]
+    assert got.select(*key, "n", "distinct").sort(key).to_dicts() == (
+        per_row.select(
+            *key, pl.col("n").cast(got["n"].dtype), pl.col("distinct").cast(got["distinct"].dtype)
+        )
+        .sort(key)
+        .to_dicts()
+    )
+
+
+def test_head_templates_mask_once_per_head() -> None:
+    heads = pl.DataFrame({"hkey": [1, 2], "head": ["Rate 1 to 10:", "Rate 7 to 9:"]})
+    out = head_templates(heads.with_columns(pl.col("hkey").cast(pl.UInt64)))
+    assert out["template"].to_list() == ["rate # to #:", "rate # to #:"]
+    assert out["tkey"].n_unique() == 1

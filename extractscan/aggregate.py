@@ -1,0 +1,176 @@
+"""Aggregate: every row-level query, collected together, then keyed by account text.
+
+Row-level queries group on 64-bit keys (the account's hash ``aid`` and the prompt
+head's hash ``hkey``) because hashing text once per row is several times cheaper than
+grouping on it in every query. Once collected, the small per-account tables get their
+account text back and the distinct heads are masked into templates
+(:func:`resolve`), so later stages see the same tables as before: keyed by
+``account`` and ``tkey``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import polars as pl
+
+from extractscan import features, link
+from extractscan.config import Config
+
+#: Progress callback: (stage description, rows known so far or None).
+Progress = Callable[[str, int | None], None]
+
+#: Names of the tables :func:`aggregate` returns, in order.
+TABLES = (
+    "counts",
+    "behaviour",
+    "hours",
+    "templates",
+    "texts",
+    "days",
+    "row_ids",
+    "bins",
+    "models",
+    "rejects",
+)
+
+
+class RowCounter:
+    """Counts rows as the streaming engine reads them and reports them with the file."""
+
+    def __init__(self, tell: Progress, names: list[str]) -> None:
+        self.tell, self.names, self.rows = tell, names, 0
+        self.label = "reading rows"
+        self.lock = threading.Lock()
+
+    def __call__(self, batch: pl.DataFrame) -> pl.DataFrame:
+        if batch.height:
+            name = self.names[int(batch["_file"][-1])]
+            with self.lock:  # reports stay in order when batches arrive on several threads
+                self.rows += batch.height
+                self.tell(f"{self.label}: {name}", self.rows)
+        return batch
+
+
+def aggregate(
+    frames: list[pl.LazyFrame],
+    cfg: Config,
+    tell: Progress,
+    names: list[str] | None = None,
+    passes: int = 1,
+) -> dict[str, pl.DataFrame]:
+    """Every row-level query, collected together in one streaming run per pass.
+
+    With ``passes`` > 1 each pass keeps the accounts whose hash falls in its slice, so
+    the per-account state held at once is about 1/passes of the whole (every table is
+    keyed by account, so the slices simply concatenate); the input is read once per pass.
+    Returns the :data:`TABLES`, keyed by ``account`` (see :func:`resolve`).
+    """
+    rows = pl.concat(frames, how="vertical")
+    counter = RowCounter(tell, names or [])
+    # The counter sits on the one chain every query reads, so each row is counted
+    # once per pass (a second branch would read the input again).
+    counted = rows.map_batches(counter, streamable=True) if names else rows
+    replaced = pl.any_horizontal(
+        pl.col(c).str.contains("\ufffd", literal=True) for c in ("account", "prompt", "user_agent")
+    ).fill_null(False)
+    rejected = pl.col("_reject").is_not_null()
+    tell("aggregating rows", None)
+    out: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
+    for k in range(passes):
+        mine = counted
+        if passes > 1:
+            counter.label = f"reading rows (pass {k + 1} of {passes})"
+            slice_k = features.account_key(pl.col("account")) % passes == k
+            mine = counted.filter((rejected & (k == 0)) | (~rejected & slice_k))
+        rows_k = features.with_row_features(mine, cfg.link.co_activity_minutes).with_columns(
+            replaced.alias("_replaced"),
+            pl.when(rejected).then(pl.col("prompt").str.slice(0, 200)).alias("_prompt_head"),
+        )
+        # The regex-heavy row features are computed once and shared by every query;
+        # the prompt itself is dropped (its hash stays for examples and distinct counts).
+        slim = rows_k.drop("prompt").cache()
+        good = slim.filter(~rejected)
+        per_pass = [
+            features.account_behaviour(good),
+            features.account_hours(good),
+            features.account_heads(good),
+            features.head_texts(good),
+            features.account_days(good),
+            link.row_identifiers(good),
+            link.template_bins(good),
+            features.account_models(good),
+        ]
+        # Each pass counts its own rows (its account slice; the rejects in pass 1).
+        counts, rejects = row_accounting(slim)
+        got = pl.collect_all(
+            [*per_pass, counts, *([rejects] if k == 0 else [])], engine="streaming"
+        )
+        for name, frame in zip(TABLES[1:-1], got[: len(per_pass)], strict=True):
+            out[name].append(frame)
+        out["counts"].append(got[len(per_pass)])
+        if k == 0:
+            out["rejects"].append(got[len(per_pass) + 1])
+    merged = {name: pl.concat(parts) for name, parts in out.items()}
+    if passes > 1:
+        merged["texts"] = (
+            merged["texts"].group_by("hkey").agg(pl.col("head").first(), pl.col("n").sum())
+        )
+        merged["counts"] = merged["counts"].group_by("_file", "_reject").agg(pl.all().sum())
+    return resolve(merged)
+
+
+def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Account text for ``aid`` keys and templates for head keys, on collected tables.
+
+    Raises:
+        RuntimeError: two accounts share a 64-bit key (about one chance in 10^9
+            for a million accounts), which would merge them silently otherwise.
+    """
+    behaviour = tables["behaviour"]
+    clash = behaviour.filter(pl.col("account") != pl.col("_account_max"))
+    if clash.height:
+        a, b = clash.row(0, named=True)["account"], clash.row(0, named=True)["_account_max"]
+        raise RuntimeError(f"internal: accounts {a!r} and {b!r} share a 64-bit key")
+    names = behaviour.select("aid", "account")
+    out = dict(tables)
+    out["behaviour"] = behaviour.drop("aid", "_account_max")
+    for name in ("hours", "days", "row_ids", "models"):
+        out[name] = _named(tables[name], names)
+    mapping = features.head_templates(tables["texts"])
+    out["texts"] = features.template_texts(tables["texts"], mapping)
+    out["templates"] = features.per_template(_named(tables["templates"], names), mapping)
+    out["bins"] = _named(
+        tables["bins"]
+        .join(mapping.select("hkey", "tkey"), on="hkey")
+        .select("aid", "tkey", "minute_bin")
+        .unique(),
+        names,
+    )
+    return out
+
+
+def _named(frame: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its ``aid`` key replaced by the account text (first column)."""
+    rest = [c for c in frame.columns if c != "aid"]
+    return frame.join(names, on="aid").select("account", *rest)
+
+
+def row_accounting(rows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """Rows per (file, reject reason) and the rejected rows themselves."""
+    return (
+        rows.group_by("_file", "_reject").agg(
+            pl.len().alias("n"), pl.col("_replaced").sum().alias("replaced")
+        ),
+        rows.filter(pl.col("_reject").is_not_null()).select(
+            "_file",
+            "_row",
+            "_reject",
+            "account",
+            pl.col("_src_timestamp").alias("timestamp"),
+            "input_tokens",
+            "output_tokens",
+            pl.col("_prompt_head").alias("prompt"),
+        ),
+    )
