@@ -25,6 +25,7 @@ Progress = Callable[[str, int | None], None]
 TABLES = (
     "counts",
     "behaviour",
+    "timing",
     "hours",
     "templates",
     "texts",
@@ -94,6 +95,7 @@ def aggregate(
         good = slim.filter(~rejected)
         per_pass = [
             features.account_behaviour(good),
+            features.account_timing(good),
             features.account_hours(good),
             features.account_heads(good),
             features.head_texts(good),
@@ -135,7 +137,9 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         raise RuntimeError(f"internal: accounts {a!r} and {b!r} share a 64-bit key")
     names = behaviour.select("aid", "account")
     out = dict(tables)
-    out["behaviour"] = behaviour.drop("aid", "_account_max")
+    out["behaviour"] = behaviour.join(out.pop("timing"), on="aid", how="left").drop(
+        "aid", "_account_max"
+    )
     for name in ("hours", "days", "row_ids", "models"):
         out[name] = _named(tables[name], names)
     mapping = features.head_templates(tables["texts"])

@@ -60,12 +60,15 @@ def with_row_features(rows: pl.LazyFrame, co_minutes: int) -> pl.LazyFrame:
 
 
 def account_behaviour(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per account: volume, timing, tokens, content shares, attributes."""
-    # One sort of each account's timestamps serves the inter-arrival spread, the active
-    # hours and the peak minute (runs of equal minutes in sorted order).
-    ts = pl.col("timestamp").sort()
-    secs = ts.diff().dt.total_seconds().drop_nulls()
-    first_text = {c: pl.col(c).drop_nulls().first() for c in ("org", "payment", "email", "country")}
+    """One row per account: volume, tokens, content shares, attributes.
+
+    Only aggregations the streaming engine folds row by row (counts, sums, means, first
+    values), so its memory stays per account, not per row; the timing features that
+    need each account's timestamps in order are in :func:`account_timing`.
+    """
+    first_text = {
+        c: pl.col(c).first(ignore_nulls=True) for c in ("org", "payment", "email", "country")
+    }
     return rows.group_by("aid").agg(
         # min and max: two accounts with one 64-bit key would differ (checked on collect).
         pl.col("account").min(),
@@ -73,19 +76,35 @@ def account_behaviour(rows: pl.LazyFrame) -> pl.LazyFrame:
         pl.len().alias("exchanges"),
         pl.col("timestamp").min().alias("first_seen"),
         pl.col("timestamp").max().alias("last_seen"),
-        pl.col("day").n_unique().alias("active_days"),
-        ts.dt.truncate("1h").n_unique().alias("active_hours"),
-        ts.dt.truncate("1m").rle().struct.field("len").max().alias("peak_rpm"),
-        (secs.std() / secs.mean()).alias("interarrival_cv"),
         pl.col("input_tokens").sum().alias("input_tokens"),
         pl.col("output_tokens").sum().alias("output_tokens"),
         pl.col("output_tokens").is_not_null().any().alias("_has_out"),
         *(pl.col(c).mean().alias(c.removeprefix("cap_") + "_share") for c in CAP_COLUMNS),
         pl.any_horizontal(*CAP_COLUMNS).mean().alias("extraction_share"),
-        pl.col("ip").n_unique().alias("distinct_ips"),
         (pl.col("status") == "429").mean().alias("rate_limited_share"),
         pl.col("signup_at").min().alias("signup_at"),
         *(e.alias(c) for c, e in first_text.items()),
+    )
+
+
+def account_timing(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per account: active days and hours, peak minute, inter-arrival spread,
+    distinct IPs.
+
+    These need all of an account's values at once, so the query reads two 8-byte
+    columns only (the timestamp and the IP's hash; a null IP counts as one value, as
+    ``n_unique`` counts it).
+    """
+    # One sort of each account's timestamps serves the inter-arrival spread, the active
+    # hours and the peak minute (runs of equal minutes in sorted order).
+    ts = pl.col("timestamp").sort()
+    secs = ts.diff().dt.total_seconds().drop_nulls()
+    return rows.group_by("aid").agg(
+        ts.dt.truncate("1d").n_unique().alias("active_days"),
+        ts.dt.truncate("1h").n_unique().alias("active_hours"),
+        ts.dt.truncate("1m").rle().struct.field("len").max().alias("peak_rpm"),
+        (secs.std() / secs.mean()).alias("interarrival_cv"),
+        pl.col("ip").hash(seed=TKEY_SEED).n_unique().alias("distinct_ips"),
     )
 
 

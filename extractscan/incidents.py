@@ -99,8 +99,11 @@ def build_incidents(
     tpl = templates.join(comps, on="account", how="inner").join(
         texts.select("tkey", "template"), on="tkey", how="left"
     )
+    acc = accounts.join(comps, on="account", how="inner")
+    if not pivots.is_empty():  # joined once, not looked up per incident
+        acc = acc.join(pivots.select("account", "pivoted"), on="account", how="left")
     parts = {
-        "acc": accounts.join(comps, on="account", how="inner"),
+        "acc": acc,
         "ev": ev,
         "tot": linked,
         "vals": _top_values(ids, comps, co),
@@ -372,7 +375,11 @@ def _coordination_signals(
     newest = extra.get("newest")
     pivots = extra.get("pivots")
     if isinstance(newest, coordination.NewestModel) and isinstance(pivots, pl.DataFrame):
-        share = coordination.pivot_share(members, pivots)
+        share = (
+            float(a["pivoted"].fill_null(False).sum()) / len(members)
+            if "pivoted" in a.columns and members
+            else 0.0
+        )
         base = baselines.get("pivot_share", 0.0)
         out.append(
             Signal(

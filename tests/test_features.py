@@ -15,7 +15,7 @@ from extractscan.capabilities import matches
 from extractscan.config import Config
 from extractscan.features import (
     TKEY_SEED,
-    account_behaviour,
+    account_timing,
     finish_accounts,
     head_templates,
     with_row_features,
@@ -87,7 +87,7 @@ def test_peak_rpm_counts_the_busiest_minute() -> None:
     stamps = ["2026-04-22T00:00:59Z", "2026-04-22T00:01:00Z", "2026-04-22T00:01:30Z"]
     stamps += ["2026-04-22T00:00:01Z", "2026-04-22T00:01:59Z", "2026-04-22T00:03:00Z"]
     rows = _rows({"timestamp": stamps, "account": ["a"] * 6, "prompt": ["x"] * 6})
-    beh = account_behaviour(rows).collect()
+    beh = account_timing(rows).collect()
     assert beh["peak_rpm"].to_list() == [3]  # 00:01:00, 00:01:30, 00:01:59
     assert beh["active_hours"].to_list() == [1]
 
