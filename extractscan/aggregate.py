@@ -115,6 +115,7 @@ def aggregate(
         if k == 0:
             out["rejects"].append(got[len(per_pass) + 1])
     merged = {name: pl.concat(parts) for name, parts in out.items()}
+    del out, got  # the per-pass parts: only ``merged`` holds the tables now
     if passes > 1:
         merged["texts"] = (
             merged["texts"].group_by("hkey").agg(pl.col("head").first(), pl.col("n").sum())
@@ -126,6 +127,9 @@ def aggregate(
 def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Account text for ``aid`` keys and templates for head keys, on collected tables.
 
+    Works in place (``tables`` is returned, changed) so no second reference keeps the
+    big row-keyed tables alive while their replacements are built.
+
     Raises:
         RuntimeError: two accounts share a 64-bit key (about one chance in 10^9
             for a million accounts), which would merge them silently otherwise.
@@ -136,23 +140,28 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         a, b = clash.row(0, named=True)["account"], clash.row(0, named=True)["_account_max"]
         raise RuntimeError(f"internal: accounts {a!r} and {b!r} share a 64-bit key")
     names = behaviour.select("aid", "account")
-    out = dict(tables)
-    out["behaviour"] = behaviour.join(out.pop("timing"), on="aid", how="left").drop(
+    tables["behaviour"] = behaviour.join(tables.pop("timing"), on="aid", how="left").drop(
         "aid", "_account_max"
     )
     for name in ("hours", "days", "row_ids", "models"):
-        out[name] = _named(tables[name], names)
-    mapping = features.head_templates(tables["texts"])
-    out["texts"] = features.template_texts(tables["texts"], mapping)
-    out["templates"] = features.per_template(_named(tables["templates"], names), mapping)
-    out["bins"] = _named(
-        tables["bins"]
-        .join(mapping.select("hkey", "tkey"), on="hkey")
+        tables[name] = _named(tables[name], names)
+    heads = tables["texts"]
+    mapping = features.head_templates(heads)
+    tables["texts"] = features.template_texts(heads, mapping)
+    tables["templates"] = features.per_template(_named(tables["templates"], names), mapping)
+    # The largest table (about one row per request): mapped, deduplicated and named
+    # in one streaming query rather than through full intermediate copies.
+    tables["bins"] = (
+        tables.pop("bins")
+        .lazy()
+        .join(mapping.lazy().select("hkey", "tkey"), on="hkey")
         .select("aid", "tkey", "minute_bin")
-        .unique(),
-        names,
+        .unique()
+        .join(names.lazy(), on="aid")
+        .select("account", "tkey", "minute_bin")
+        .collect(engine="streaming")
     )
-    return out
+    return tables
 
 
 def _named(frame: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
