@@ -21,10 +21,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # the package, not a namespace
@@ -34,17 +36,41 @@ from run import CHILD, DATA, FLOOR, machine, replace_section  # noqa: E402
 from extractscan.evaluate import evaluate  # noqa: E402
 from extractscan.simulate import simulate  # noqa: E402
 
+#: The scan child: ``extractscan.scan`` with a progress callback that times each stage
+#: (the same stages the CLI shows), then the JSON report, as ``extractscan scan
+#: --format json -o`` writes it. Prints ``STAGES {json}``.
 SCAN = """
-import sys
-from extractscan.cli import main
-sys.exit(main(sys.argv[1:], standalone_mode=False) or 0)
+import io, json, sys, time
+import extractscan
+from extractscan import report
+from extractscan.cli import parse_size
+src, accounts, out, limit = sys.argv[1:5]
+spent, now = {}, [time.perf_counter(), "opening files"]
+def tell(stage, rows):
+    name = stage.split(":")[0].split(" (pass")[0]
+    if name.startswith("reading") and "file(s)" in name:
+        name = "opening files"
+    elif name.startswith("reading") or name == "aggregating rows":
+        name = "reading rows"
+    if name != now[1]:
+        t = time.perf_counter()
+        spent[now[1]] = spent.get(now[1], 0.0) + t - now[0]
+        now[:] = [t, name]
+f = extractscan.scan(src, accounts=accounts, progress=tell,
+                     memory_limit=parse_size(limit) if limit != "-" else None)
+tell("writing the report", None)
+buf = io.StringIO()
+report.render(f, "json", buf, top=None, quiet=False, color=False)
+open(out, "w", encoding="utf-8").write(buf.getvalue())
+tell("done", None)
+print("STAGES " + json.dumps(spent))
 """
 
 SEED_SCALE = 28_800_000
 
 
-def measure(code: str, *args: str) -> tuple[float, float]:
-    """Run ``code`` in a child process: (wall seconds, peak RSS in MiB)."""
+def measure(code: str, *args: str) -> tuple[float, float, dict[str, float]]:
+    """Run ``code`` in a child process: (wall seconds, peak RSS in MiB, stage seconds)."""
     out = subprocess.run(
         [sys.executable, "-c", CHILD, code, *args],
         check=True,
@@ -54,7 +80,8 @@ def measure(code: str, *args: str) -> tuple[float, float]:
     ).stdout
     line = next(x for x in out.splitlines() if x.startswith("BENCH "))
     _, wall, rss_kib = line.split()
-    return float(wall), int(rss_kib) / 1024
+    stages = next((x for x in out.splitlines() if x.startswith("STAGES ")), "STAGES {}")
+    return float(wall), int(rss_kib) / 1024, json.loads(stages.removeprefix("STAGES "))
 
 
 def dataset(rows: int, seed: int) -> Path:
@@ -67,7 +94,7 @@ def dataset(rows: int, seed: int) -> Path:
     return out
 
 
-def run_one(rows: int, seed: int, memory_limit: str | None) -> dict[str, object]:
+def run_one(rows: int, seed: int, memory_limit: str | None) -> dict[str, Any]:
     """Floor, scan and detection for one data set."""
     d = dataset(rows, seed)
     src = (
@@ -75,13 +102,10 @@ def run_one(rows: int, seed: int, memory_limit: str | None) -> dict[str, object]
         if (d / "requests").is_dir()
         else str(d / "requests.parquet")
     )
-    floor_s, floor_mb = measure(FLOOR, src)
+    floor_s, floor_mb, _ = measure(FLOOR, src)
     rep = d / "report.json"
-    args = [src, "--accounts", str(d / "accounts.csv"), "--format", "json", "-o", str(rep)]
-    args += ["--quiet"]
-    if memory_limit:
-        args += ["--memory-limit", memory_limit]
-    scan_s, scan_mb = measure(SCAN, "scan", *args)
+    accounts = str(d / "accounts.csv")
+    scan_s, scan_mb, stages = measure(SCAN, src, accounts, str(rep), memory_limit or "-")
     ev = evaluate(d / "truth.csv", rep)
     camp = [g for g in ev.groups if g.kind == "campaign"]
     benign = [g for g in ev.groups if g.kind == "benign"]
@@ -97,45 +121,65 @@ def run_one(rows: int, seed: int, memory_limit: str | None) -> dict[str, object]
         "min_recall": min((g.rate for g in camp), default=0.0),
         "benign_flagged": sum(g.flagged for g in benign),
         "campaign_accounts": sum(g.accounts for g in camp),
+        "passes": json.loads(rep.read_text())["input"].get("passes", 1),
+        "stages": stages,
     }
     print(out, flush=True)
     return out
 
 
-def write(path: Path, results: list[dict[str, object]], seed: int) -> None:
+def write(path: Path, results: list[dict[str, Any]], seed: int) -> None:
     """Write the "Scale" section with the machine stated."""
     head = (
-        "| rows | memory limit | floor s | floor MiB | scan s | scan MiB | scan/floor | "
+        "| rows | memory limit | passes | floor s | floor MiB | scan s | scan MiB | scan/floor | "
         "scan rows/s | time vs previous size | precision | recall | min campaign recall | "
-        "benign accounts flagged |\n|" + "---|" * 13
+        "benign accounts flagged |\n|" + "---|" * 14
     )
     lines = []
-    prev: dict[str, object] | None = None
+    prev: dict[str, Any] | None = None
     for r in results:
-        rows, scan_s, floor_s = int(r["rows"]), float(r["scan_s"]), float(r["floor_s"])  # type: ignore[call-overload]
+        rows, scan_s, floor_s = int(r["rows"]), float(r["scan_s"]), float(r["floor_s"])
         growth = "-"
         if prev is not None and prev["limit"] == r["limit"]:
-            p_rows, p_s = int(prev["rows"]), float(prev["scan_s"])  # type: ignore[call-overload]
+            p_rows, p_s = int(prev["rows"]), float(prev["scan_s"])
             growth = f"{scan_s / p_s:.2f}x for {rows / p_rows:.1f}x rows"
         lines.append(
-            f"| {rows:,} | {r['limit']} | {floor_s:.2f} | {r['floor_mb']:.0f} | {scan_s:.1f} | "
-            f"{r['scan_mb']:.0f} | {scan_s / floor_s:.1f}x | {rows / scan_s:,.0f} | {growth} | "
-            f"{r['precision']:.4f} | {r['recall']:.4f} | {r['min_recall']:.4f} | "
+            f"| {rows:,} | {r['limit']} | {r['passes']} | {floor_s:.2f} | {r['floor_mb']:.0f} | "
+            f"{scan_s:.1f} | {r['scan_mb']:.0f} | {scan_s / floor_s:.1f}x | {rows / scan_s:,.0f} | "
+            f"{growth} | {r['precision']:.4f} | {r['recall']:.4f} | {r['min_recall']:.4f} | "
             f"{r['benign_flagged']} |"
         )
         prev = r
+    names = list(dict.fromkeys(k for r in results for k in r["stages"]))
+    stage_head = (
+        "| rows | memory limit | " + " | ".join(names) + " |\n|" + "---|" * (2 + len(names))
+    )
+    stage_lines = []
+    for r in results:
+        total = sum(r["stages"].values()) or 1.0
+        cells = [
+            f"{r['stages'][n]:.1f} s ({r['stages'][n] / total:.0%})" if n in r["stages"] else "-"
+            for n in names
+        ]
+        stage_lines.append(f"| {int(r['rows']):,} | {r['limit']} | " + " | ".join(cells) + " |")
     stamp = time.strftime("%Y-%m-%d", time.gmtime())
     body = (
         f"Measured {stamp} on: {machine()}. Simulated logs, seed {seed}, Parquet parts of "
         "2M rows; 28.8M rows is the seed case's exchange count. `floor` = a bare polars lazy "
         "scan of the same files reading the columns the scan uses and grouping by account; "
-        "`scan` = `extractscan scan --format json` (CLI, report written). Each in its own "
+        "`scan` = `extractscan.scan` plus the JSON report, written to a file. Each in its own "
         "process; MiB = peak RSS (getrusage, the figure `/usr/bin/time -v` prints). "
         "Detection from `extractscan evaluate` on that report (flagged = member of an "
         "incident at severity >= medium). Regenerate with `make scale`.\n\n"
         + head
         + "\n"
         + "\n".join(lines)
+        + "\n\nWhere the scan's time goes (wall seconds per stage, as the progress "
+        "callback reports them; `reading rows` is the one streaming pass that computes "
+        "every row feature and per-account table):\n\n"
+        + stage_head
+        + "\n"
+        + "\n".join(stage_lines)
         + "\n"
     )
     replace_section(path, "Scale", body)
