@@ -1,0 +1,64 @@
+"""Aggregate: 64-bit keys back to account text, heads merged into templates."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from extractscan import aggregate
+from extractscan.config import Config
+from extractscan.features import TKEY_SEED, account_key
+from extractscan.normalize import normalize
+from extractscan.templates import wrapper
+
+
+def _tables(data: dict[str, list[object]]) -> dict[str, pl.DataFrame]:
+    lf = pl.DataFrame(data).lazy()
+    frame = normalize(lf, {c: c for c in data}, lf.collect_schema(), 0)
+    return aggregate.aggregate([frame], Config(), lambda stage, rows: None)
+
+
+def test_tables_are_keyed_by_account_text_and_template() -> None:
+    t = _tables(
+        {
+            "timestamp": ["2026-04-22T00:00:00Z", "2026-04-22T00:01:00Z", "2026-04-22T00:02:00Z"],
+            "account": ["acct_a", "acct_a", "acct_b"],
+            "prompt": ["Solve 12 now", "Solve 7 now", "Solve 3 now"],
+            "ip": ["198.51.100.7", "198.51.100.7", "198.51.100.9"],
+        }
+    )
+    assert sorted(t["behaviour"]["account"].to_list()) == ["acct_a", "acct_b"]
+    assert "aid" not in t["behaviour"].columns and "timing" not in t
+    # three heads ("Solve 12 now", ...) are one template: masked once per head, merged
+    assert t["texts"].select("template", "n").rows() == [("solve # now", 3)]
+    tkey = t["texts"]["tkey"][0]
+    assert tkey == pl.select(pl.lit("solve # now").hash(seed=TKEY_SEED)).item()
+    tpl = t["templates"].sort("account")
+    assert tpl.select("account", "n", "distinct").rows() == [("acct_a", 2, 2), ("acct_b", 1, 1)]
+    assert set(t["bins"]["account"]) == {"acct_a", "acct_b"}
+    assert t["bins"]["tkey"].unique().to_list() == [tkey]
+    ips = t["row_ids"].filter(pl.col("family") == "ip").sort("account")
+    assert ips.select("account", "value").rows() == [
+        ("acct_a", "198.51.100.7"),
+        ("acct_b", "198.51.100.9"),
+    ]
+    b = t["behaviour"].filter(pl.col("account") == "acct_a").row(0, named=True)
+    assert (b["distinct_ips"], b["active_days"], b["exchanges"]) == (1, 1, 2)
+    # the same template text the per-row wrapper gives
+    assert pl.select(wrapper(pl.lit("Solve 12 now"))).item() == "solve # now"
+
+
+def test_two_accounts_on_one_key_are_refused() -> None:
+    """A 64-bit key shared by two accounts would merge them silently: it must raise."""
+    raw = pl.DataFrame(
+        {"aid": [1], "account": ["a"], "_account_max": ["b"]},
+        schema={"aid": pl.UInt64, "account": pl.String, "_account_max": pl.String},
+    )
+    with pytest.raises(RuntimeError, match="share a 64-bit key"):
+        aggregate.resolve({"behaviour": raw})
+
+
+def test_account_key_is_the_account_hash() -> None:
+    df = pl.DataFrame({"account": ["a", "b", "a"]})
+    keys = df.select(account_key(pl.col("account")))["account"].to_list()
+    assert keys[0] == keys[2] != keys[1]
