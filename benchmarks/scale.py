@@ -168,7 +168,7 @@ def write(path: Path, results: list[dict[str, Any]], seed: int) -> None:
         "2M rows; 28.8M rows is the seed case's exchange count. `floor` = a bare polars lazy "
         "scan of the same files reading the columns the scan uses and grouping by account; "
         "`scan` = `extractscan.scan` plus the JSON report, written to a file. Each in its own "
-        "process; MiB = peak RSS (getrusage, the figure `/usr/bin/time -v` prints). "
+        "process; MiB = peak RSS (VmHWM of that process). "
         "Detection from `extractscan evaluate` on that report (flagged = member of an "
         "incident at severity >= medium). Regenerate with `make scale`.\n\n"
         + head

@@ -66,7 +66,8 @@ def aggregate(
     With ``passes`` > 1 each pass keeps the accounts whose hash falls in its slice, so
     the per-account state held at once is about 1/passes of the whole (every table is
     keyed by account, so the slices simply concatenate); the input is read once per pass.
-    Returns the :data:`TABLES`, keyed by ``account`` (see :func:`resolve`).
+    Returns the :data:`TABLES`, keyed by ``account`` (see :func:`resolve`), except
+    ``bins``, keyed by ``aid`` with ``names`` (aid -> account) beside it.
     """
     rows = pl.concat(frames, how="vertical")
     counter = RowCounter(tell, names or [])
@@ -149,18 +150,18 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     mapping = features.head_templates(heads)
     tables["texts"] = features.template_texts(heads, mapping)
     tables["templates"] = features.per_template(_named(tables["templates"], names), mapping)
-    # The largest table (about one row per request): mapped, deduplicated and named
-    # in one streaming query rather than through full intermediate copies.
+    # The largest table (about one row per request) keeps the integer account key
+    # (``names`` maps it, see :class:`link.CoActivity`); mapped and deduplicated in one
+    # streaming query rather than through full intermediate copies.
     tables["bins"] = (
         tables.pop("bins")
         .lazy()
         .join(mapping.lazy().select("hkey", "tkey"), on="hkey")
         .select("aid", "tkey", "minute_bin")
         .unique()
-        .join(names.lazy(), on="aid")
-        .select("account", "tkey", "minute_bin")
         .collect(engine="streaming")
     )
+    tables["names"] = names
     return tables
 
 

@@ -13,7 +13,8 @@ import polars as pl
 from extractscan.capabilities import CAPABILITIES, flags
 from extractscan.templates import head, mask
 
-#: Seed of the template and prompt hashes (fixed: same input, same keys, same report).
+#: Seed of the template, prompt and account hashes (fixed: same input, same keys, same
+#: report).
 TKEY_SEED = 20260422
 
 CAP_COLUMNS: tuple[str, ...] = tuple(f"cap_{c}" for c in CAPABILITIES)

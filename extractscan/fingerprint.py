@@ -67,11 +67,13 @@ def clusters(templates: list[str], counts: list[int] | None = None) -> pl.DataFr
     for i in order:
         keys = [(band, sig[i, band * rows : (band + 1) * rows].tobytes()) for band in range(BANDS)]
         candidates = sorted({j for k in keys for j in buckets.get(k, ())})
-        best, best_sim = i, MIN_SIMILARITY
-        for j in candidates:
-            sim = float((sig[i] == sig[j]).mean())
-            if sim >= best_sim and (best == i or sim > best_sim):
-                best, best_sim = j, sim
+        best = i
+        if candidates:
+            # All candidates at once; the first (smallest index) of the most similar wins.
+            sims = (sig[candidates] == sig[i]).mean(axis=1)
+            top = int(np.argmax(sims))
+            if sims[top] >= MIN_SIMILARITY:
+                best = candidates[top]
         leader_of[i] = best
         if best == i:
             for k in keys:

@@ -158,7 +158,11 @@ def _top_values(ids: pl.DataFrame, comps: pl.DataFrame, co: CoActivity | None) -
     )
     if co is not None and not co.bins.is_empty():
         shared = (
-            co.bins.join(comps, on="account", how="inner")
+            co.bins.join(
+                comps.join(co.account_names, on="account").select("aid", "component"),
+                on="aid",
+                how="inner",
+            )
             .group_by("component", "tkey", "minute_bin")
             .agg(pl.len().alias("n"))
             .filter(pl.col("n") >= 2)

@@ -22,6 +22,7 @@ import networkx as nx
 import polars as pl
 
 from extractscan.config import LinkConfig
+from extractscan.features import account_key
 
 
 @dataclass(frozen=True)
@@ -194,8 +195,11 @@ def weigh_values(ids: pl.DataFrame, n_accounts: int, cfg: LinkConfig) -> pl.Data
 
 @dataclass(frozen=True)
 class CoActivity:
-    """Co-activity material kept as integers: distinct (account, tkey, minute_bin) rows.
+    """Co-activity material kept as integers: distinct (aid, tkey, minute_bin) rows.
 
+    ``bins`` has about one row per request, so its account column is the 64-bit
+    ``aid`` key and ``names`` maps it to the account text (joins on it stay integer
+    joins); ``bins`` given with an ``account`` text column instead is keyed here.
     ``texts`` maps ``tkey`` to the template text (to label examples); ``n_accounts`` is
     the number of accounts in the log (the IDF base).
     """
@@ -203,7 +207,25 @@ class CoActivity:
     bins: pl.DataFrame
     texts: pl.DataFrame
     n_accounts: int
+    names: pl.DataFrame | None = None
     _cache: dict[int, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if "aid" in self.bins.columns:
+            if self.names is None:
+                raise ValueError("CoActivity: bins keyed by aid need names (aid -> account)")
+            return
+        keyed = self.bins.with_columns(account_key(pl.col("account")).alias("aid"))
+        names = keyed.select("aid", "account").unique().sort("account")
+        # frozen dataclass: normalised once, at construction
+        object.__setattr__(self, "bins", keyed.select("aid", "tkey", "minute_bin"))
+        object.__setattr__(self, "names", names)
+
+    @property
+    def account_names(self) -> pl.DataFrame:
+        """(aid, account) of the accounts in :attr:`bins` (and possibly others)."""
+        assert self.names is not None  # set in __post_init__
+        return self.names
 
     def weights(self, cfg: LinkConfig) -> pl.DataFrame:
         """Per usable (tkey, minute_bin): accounts active (``df``), IDF weight, and
@@ -293,7 +315,7 @@ def candidate_pairs(
     anchors = set(ANCHORS) if restrict and cfg.min_families >= 2 else set(FAMILIES)
     acc_parts = [ids.select("account")]
     if co is not None:
-        acc_parts.append(co.bins.select("account"))
+        acc_parts.append(co.account_names.select("account"))
     acc = pl.concat(acc_parts).unique().sort("account").with_row_index("aid")
     # Usable values, numbered in example order: rarest first, then by text.
     val_parts = [
@@ -340,6 +362,7 @@ def candidate_pairs(
                 v.filter(pl.col("tkey").is_not_null()).select("tkey", "minute_bin", "vid"),
                 on=["tkey", "minute_bin"],
             )
+            .join(co.account_names, on="aid")
             .select("account", "vid")
         )
     u = (
@@ -361,7 +384,12 @@ def candidate_pairs(
         .agg(pl.len().cast(pl.Int64).alias("n"))
     ]
     if co is not None:
-        act_parts.append(co.bins.group_by("account").agg(pl.len().cast(pl.Int64).alias("n")))
+        act_parts.append(
+            co.bins.group_by("aid")
+            .agg(pl.len().cast(pl.Int64).alias("n"))
+            .join(co.account_names, on="aid")
+            .select("account", "n")
+        )
     activity = (
         pl.concat(act_parts)
         .group_by("account")

@@ -151,7 +151,9 @@ def _scan(
         ]
     )
     weights = link.weigh_values(ids, accounts.height, cfg.link)
-    co = link.CoActivity(bins, texts.select("tkey", "template"), accounts.height)
+    co = link.CoActivity(
+        bins, texts.select("tkey", "template"), accounts.height, names=results["names"]
+    )
     evidence = link.candidate_pairs(ids, weights, co, cfg.link)
     links = link.decide_links(evidence, accounts, cfg.link)
     comps = link.components(links, cfg.min_incident_accounts)
