@@ -42,7 +42,7 @@ def with_row_features(rows: pl.LazyFrame, co_minutes: int) -> pl.LazyFrame:
     """Add the derived per-row columns later stages need.
 
     Adds ``aid`` (the account's 64-bit hash: row-level queries group on it instead of
-    the text, see :func:`account_names`), ``head`` (the prompt's leading words, quotes
+    the text; :func:`aggregate.resolve` maps it back), ``head`` (the prompt's leading words, quotes
     masked) and ``hkey`` (its hash; the rest of the template masking runs once per
     distinct head, see :func:`head_templates`), ``phash`` (the prompt's hash), ``cap_*``
     capability flags, ``day``, ``hour`` and ``minute_bin`` (for co-activity).
