@@ -1,7 +1,8 @@
 """The pipeline: ingest -> normalize -> features -> link -> score -> findings.
 
 This is the one place that decides when lazy queries are collected: every row-level
-query is collected together, once; later stages work on per-account aggregates.
+query is collected together, once per pass (:func:`aggregate.aggregate`); later stages
+work on per-account aggregates.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from extractscan.normalize import normalize, parse_timestamp
 from extractscan.schema import ACCOUNT_ATTRS, REQUEST_COLUMNS, REQUIRED, SIGNAL_REQUIREMENTS
 from extractscan.score import account_scores
 
+#: Progress callback: (stage description, rows known so far or None).
 Progress = aggregate.Progress
 
 
