@@ -111,6 +111,7 @@ def build_incidents(
         "tpl": tpl,
     }
     by = {k: _by_component(f) for k, f in parts.items()}
+    stats = _feature_stats(acc)
     samples = {
         comp: _sample_keys(by["tpl"].get(comp, tpl[:0]), cfg.sample_prompts)
         for comp in members_of["component"].to_list()
@@ -129,6 +130,7 @@ def build_incidents(
                 by["days"].get(comp, parts["days"][:0]),
                 by["tpl"].get(comp, tpl[:0]),
                 tuple(found[h] for h in samples[comp] if h in found),
+                stats.get(comp, {}),
                 baselines,
                 cfg,
                 extra,
@@ -215,6 +217,26 @@ def _with_rank(inc: Incident, rank: int) -> Incident:
     return replace(inc, rank=rank)
 
 
+def _feature_stats(acc: pl.DataFrame) -> dict[int, dict[str, float | None]]:
+    """Per component: each signal feature's median over its members, as :func:`_median`
+    computes it, or ``None`` where no member has a value (one group-by for all)."""
+    feats = [f for f in SIGNAL_FEATURES if f in acc.columns]
+    if acc.is_empty() or not feats:
+        return {}
+    exprs = []
+    for f in feats:
+        col = pl.col(f)
+        vals = col.filter(col.is_not_nan()) if acc.schema[f].is_float() else col
+        exprs += [vals.median().alias(f), col.is_not_null().any().alias(f"{f}\0has")]
+    out: dict[int, dict[str, float | None]] = {}
+    for row in acc.group_by("component").agg(exprs).iter_rows(named=True):
+        out[int(row["component"])] = {
+            f: (float(row[f]) if row[f] is not None else 0.0) if row[f"{f}\0has"] else None
+            for f in feats
+        }
+    return out
+
+
 def _median(s: pl.Series) -> float:
     v = s.drop_nulls().drop_nans() if s.dtype.is_float() else s.drop_nulls()
     return float(v.median()) if len(v) else 0.0  # type: ignore[arg-type]
@@ -229,6 +251,7 @@ def _incident(
     days: pl.DataFrame,
     templates: pl.DataFrame,
     samples: tuple[str, ...],
+    stats: dict[str, float | None],
     baselines: dict[str, float],
     cfg: Config,
     extra: dict[str, object],
@@ -251,7 +274,7 @@ def _incident(
     score = parts.score
     if any(c.fits for c in tested):
         score = round(score * benign.EXPLAINED_FACTOR, 4)
-    signals = _signals(a, baselines, volume_cv, co_share) + _coordination_signals(
+    signals = _signals(stats, baselines, volume_cv, co_share) + _coordination_signals(
         members, a, templates, baselines, extra
     )
     return Incident(
@@ -306,14 +329,16 @@ def _links(pair_ev: pl.DataFrame, vals: pl.DataFrame) -> tuple[LinkEvidence, ...
 
 
 def _signals(
-    a: pl.DataFrame, baselines: dict[str, float], volume_cv: float | None, co_share: float
+    stats: dict[str, float | None],
+    baselines: dict[str, float],
+    volume_cv: float | None,
+    co_share: float,
 ) -> tuple[Signal, ...]:
+    """Behaviour signals from the members' medians (``stats``, see :func:`_feature_stats`)."""
     out = []
     for feat in SIGNAL_FEATURES:
-        if feat not in a.columns:
-            continue
-        value = _median(a[feat])
-        if a[feat].drop_nulls().is_empty():
+        value = stats.get(feat)
+        if value is None:  # not a column, or no member has a value
             continue
         base = baselines.get(feat, 0.0)
         worse = value > base if _HIGHER_IS_WORSE.get(feat, True) else value < base

@@ -345,32 +345,32 @@ def candidate_pairs(
             )
         )
     v = (
-        pl.concat(val_parts)
-        .sort("family", "df", "text", "minute_bin", "value", nulls_last=True)
+        _in_example_order(val_parts)
         .with_row_index("vid")
         .with_columns(pl.col("family").is_in(sorted(anchors)).alias("anchor"))
     )
     u_parts = [
-        ids.join(v.select("family", "value", "vid"), on=["family", "value"]).select(
-            "account", "vid"
-        )
+        ids.join(v.select("family", "value", "vid"), on=["family", "value"])
+        .join(acc, on="account")
+        .select("aid", "vid")
     ]
     if co is not None:
+        # The bins' 64-bit account keys map to the pair numbering through the (small)
+        # names table, so the (large) bins never carry account text.
+        key_to_aid = (
+            co.account_names.rename({"aid": "key"}).join(acc, on="account").select("key", "aid")
+        )
         u_parts.append(
-            co.bins.with_columns(pl.col("minute_bin").cast(pl.Datetime("us", "UTC")))
+            co.bins.rename({"aid": "key"})
+            .with_columns(pl.col("minute_bin").cast(pl.Datetime("us", "UTC")))
             .join(
                 v.filter(pl.col("tkey").is_not_null()).select("tkey", "minute_bin", "vid"),
                 on=["tkey", "minute_bin"],
             )
-            .join(co.account_names, on="aid")
-            .select("account", "vid")
+            .join(key_to_aid, on="key")
+            .select("aid", "vid")
         )
-    u = (
-        pl.concat(u_parts)
-        .join(acc, on="account")
-        .join(v.select("vid", "anchor"), on="vid")
-        .select("aid", "vid", "anchor")
-    )
+    u = pl.concat(u_parts).join(v.select("vid", "anchor"), on="vid").select("aid", "vid", "anchor")
     attrs = v.select("vid", "family", "df", "weight", "scale")
     anchor_ev = _pair_evidence(u.filter(pl.col("anchor")), attrs, None)
     keys = anchor_ev.select("aid", "bid").unique()
@@ -430,6 +430,28 @@ def candidate_pairs(
     return out.select("a", "b", "family", "shared_values", "example", "min_df", "weight").sort(
         "a", "b", "family"
     )
+
+
+_VALUE_ORDER = ("family", "df", "text", "minute_bin", "value")
+
+
+def _in_example_order(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """The usable values sorted by family, rarity, text, bin (examples are the first).
+
+    Co-activity bins are most of the rows and share a few thousand template texts, so
+    they sort on the texts' rank (an integer) instead of the texts; "co_activity" sorts
+    before every other family name, so the two sorted parts concatenate in order.
+    """
+    values = pl.concat(parts)
+    is_co = pl.col("family") == "co_activity"
+    co = values.filter(is_co)
+    rest = values.filter(~is_co).sort(*_VALUE_ORDER, nulls_last=True)
+    if co.is_empty() or co["minute_bin"].null_count() or co["value"].null_count() < co.height:
+        # co-activity given as plain values: the general sort
+        return pl.concat([co.sort(*_VALUE_ORDER, nulls_last=True), rest])
+    rank = co.select("text").unique().with_columns(pl.col("text").rank("dense").alias("_rank"))
+    co = co.join(rank, on="text").sort("df", "_rank", "minute_bin").drop("_rank")
+    return pl.concat([co, rest])
 
 
 def _pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | None) -> pl.DataFrame:
