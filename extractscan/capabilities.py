@@ -80,15 +80,16 @@ def pattern(capability: str) -> str:
     return "(?i)(?:" + "|".join(CAPABILITIES[capability]) + ")"
 
 
-def flags(prompt: pl.Expr) -> list[pl.Expr]:
+def flags(lowercase_prompt: pl.Expr) -> list[pl.Expr]:
     """One boolean column per capability, named ``cap_<name>`` (null prompt -> false).
 
-    The prompt is lowercased once and matched case-sensitively (the patterns are
-    lowercase): measured 1.5x faster than five case-insensitive scans of the text.
+    Takes the prompt already lowercased (the patterns are lowercase and matched
+    case-sensitively: measured 1.5x faster than five case-insensitive scans). Give it a
+    column lowercased once: polars does not share ``str.to_lowercase()`` between the
+    five expressions, and lowercasing five times cost 40 % of the whole capability step.
     """
-    low = prompt.str.to_lowercase()
     return [
-        low.str.contains("(?:" + "|".join(CAPABILITIES[name]) + ")")
+        lowercase_prompt.str.contains("(?:" + "|".join(CAPABILITIES[name]) + ")")
         .fill_null(False)
         .alias(f"cap_{name}")
         for name in CAPABILITIES

@@ -47,16 +47,25 @@ def with_row_features(rows: pl.LazyFrame, co_minutes: int) -> pl.LazyFrame:
     distinct head, see :func:`head_templates`), ``phash`` (the prompt's hash), ``cap_*``
     capability flags, ``day``, ``hour`` and ``minute_bin`` (for co-activity).
     """
-    lead = head(pl.col("prompt"))
-    return rows.with_columns(
-        account_key(pl.col("account")).alias("aid"),
-        lead.alias("head"),
-        pl.when(lead.is_not_null()).then(lead.hash(seed=TKEY_SEED)).alias("hkey"),
-        prompt_hash(pl.col("prompt")).alias("phash"),
-        *flags(pl.col("prompt")),
-        pl.col("timestamp").dt.date().alias("day"),
-        pl.col("timestamp").dt.hour().alias("hour"),
-        pl.col("timestamp").dt.truncate(f"{co_minutes}m").alias("minute_bin"),
+    # Two steps: what several expressions read (the lowercased prompt, the head) is
+    # computed once as a column first; polars does not share it between expressions.
+    return (
+        rows.with_columns(
+            account_key(pl.col("account")).alias("aid"),
+            head(pl.col("prompt")).alias("head"),
+            pl.col("prompt").str.to_lowercase().alias("_lowercase"),
+            prompt_hash(pl.col("prompt")).alias("phash"),
+            pl.col("timestamp").dt.date().alias("day"),
+            pl.col("timestamp").dt.hour().alias("hour"),
+            pl.col("timestamp").dt.truncate(f"{co_minutes}m").alias("minute_bin"),
+        )
+        .with_columns(
+            pl.when(pl.col("head").is_not_null())
+            .then(pl.col("head").hash(seed=TKEY_SEED))
+            .alias("hkey"),
+            *flags(pl.col("_lowercase")),
+        )
+        .drop("_lowercase")
     )
 
 
