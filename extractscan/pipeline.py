@@ -234,8 +234,9 @@ def _scan(
 #: Peak memory of a one-pass scan, measured on simulated logs (benchmarks/scale.py):
 #: about ``BASE_BYTES`` plus ``BYTES_PER_ROW`` per input row, of which the row
 #: aggregation (what extra passes divide) is ``AGGREGATION_SHARE``. Measured at 28.8M
-#: rows: 11.4 GiB peak in one pass, 7.0 GiB in three (linking and scoring then set
-#: the peak), so about 410 bytes a row of which 40 % is divided by passes.
+#: rows: 11.4 to 13.8 GiB peak in one pass (it varies between runs), 7.0 GiB in three
+#: or six (linking and scoring then set the peak), so about 420 bytes a row of which
+#: 40 % is divided by passes; the part not divided is what a limit must leave room for.
 BASE_BYTES = 400 * 2**20
 BYTES_PER_ROW = 420
 AGGREGATION_SHARE = 0.4
