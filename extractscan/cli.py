@@ -168,7 +168,7 @@ def scan(
       extractscan scan 'exports/*.parquet' --fail-on high --quiet
       extractscan scan --preset bedrock bedrock-logs/
       extractscan scan logs/ --strict --rejects-out rejects.csv --redact --format markdown
-      extractscan scan seed-scale/ --memory-limit 6G --format json -o report.json
+      extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
     """
     from extractscan import report
     from extractscan.accounts_out import write_table
