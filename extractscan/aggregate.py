@@ -21,7 +21,8 @@ from extractscan.config import Config
 #: Progress callback: (stage description, rows known so far or None).
 Progress = Callable[[str, int | None], None]
 
-#: Names of the tables :func:`aggregate` returns, in order.
+#: The tables each pass collects, in order (:func:`resolve` folds ``timing`` into
+#: ``behaviour`` and adds ``names``).
 TABLES = (
     "counts",
     "behaviour",
@@ -182,7 +183,9 @@ def row_accounting(rows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
             "_row",
             "_reject",
             "account",
-            pl.col("_src_timestamp").alias("timestamp"),
+            # A datetime source column has no text per row (see normalize._source_text):
+            # its value is written out here, for the rejected rows only.
+            pl.coalesce("_src_timestamp", pl.col("timestamp").cast(pl.String)).alias("timestamp"),
             "input_tokens",
             "output_tokens",
             pl.col("_prompt_head").alias("prompt"),

@@ -79,11 +79,13 @@ def _text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 
 def _source_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """A timestamp's source text, for the rows a bad timestamp rejects.
+    """A timestamp's source text, kept for rejected rows (``--rejects-out``).
 
-    A datetime or date column parses wherever it is not null, so its rejected rows all
-    hold null: no per-row formatting is needed (measured: casting every datetime to text
-    cost more than reading the whole file).
+    A datetime or date column is not formatted per row (measured: casting every datetime
+    to text cost more than reading the whole file): it gets null here, and the rejected
+    rows alone get their parsed value as text when they are written out
+    (:func:`aggregate.row_accounting`). Such a column never fails to parse, so those
+    rows were rejected for another reason and their timestamp is the source's own.
     """
     if isinstance(dtype, pl.Datetime | pl.Date):
         return pl.lit(None, dtype=pl.String)

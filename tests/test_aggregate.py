@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import polars as pl
 import pytest
 
@@ -63,3 +66,22 @@ def test_account_key_is_the_account_hash() -> None:
     df = pl.DataFrame({"account": ["a", "b", "a"]})
     keys = df.select(account_key(pl.col("account")))["account"].to_list()
     assert keys[0] == keys[2] != keys[1]
+
+
+def test_rejected_rows_of_a_datetime_column_keep_their_timestamp(tmp_path: Path) -> None:
+    """--rejects-out shows when a rejected row happened, whatever the source dtype."""
+    import extractscan
+
+    req = tmp_path / "requests.parquet"
+    pl.DataFrame(
+        {
+            "timestamp": [datetime(2026, 4, 22, 10, 0, tzinfo=UTC)] * 2,
+            "account": ["acct_a", " "],
+            "prompt": ["hello there", "no account"],
+        }
+    ).write_parquet(req)
+    f = extractscan.scan(req)
+    assert f.input.rows_read == 2 and f.input.rows_rejected == 1
+    row = f.rejects.row(0, named=True)
+    assert row["reason"] == "missing_account"
+    assert row["timestamp"] is not None and row["timestamp"].startswith("2026-04-22 10:00:00")
