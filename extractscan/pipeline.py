@@ -92,7 +92,7 @@ def _scan(
     known = ingest.parquet_rows(files)
     passes = plan_passes(known or ingest.estimated_rows(files), memory_limit)
     how = f" in {passes} passes (memory limit)" if passes > 1 else ""
-    tell(f"reading {len(files)} file(s){how}", known * passes if known else None)
+    tell(f"reading {len(files)} file(s){how}", known or None)
     opened: list[tuple[ingest.InputFile, pl.LazyFrame, dict[str, str]]] = []
     skipped: list[tuple[str, str]] = []
     for f in files:

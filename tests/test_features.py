@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 from datetime import UTC, datetime
 
 import polars as pl
@@ -18,6 +19,7 @@ from extractscan.features import (
     account_timing,
     finish_accounts,
     head_templates,
+    timing_features,
     with_row_features,
 )
 from extractscan.link import ip_prefix
@@ -87,9 +89,16 @@ def test_peak_rpm_counts_the_busiest_minute() -> None:
     stamps = ["2026-04-22T00:00:59Z", "2026-04-22T00:01:00Z", "2026-04-22T00:01:30Z"]
     stamps += ["2026-04-22T00:00:01Z", "2026-04-22T00:01:59Z", "2026-04-22T00:03:00Z"]
     rows = _rows({"timestamp": stamps, "account": ["a"] * 6, "prompt": ["x"] * 6})
-    beh = account_timing(rows).collect()
+    beh = timing_features(account_timing(rows).collect())
     assert beh["peak_rpm"].to_list() == [3]  # 00:01:00, 00:01:30, 00:01:59
     assert beh["active_hours"].to_list() == [1]
+    assert beh["active_days"].to_list() == [1]
+    # gaps in time order (the rows are not): 58, 1, 30, 29, 61 seconds
+    gaps = [58, 1, 30, 29, 61]
+    assert beh["interarrival_cv"][0] == pytest.approx(
+        statistics.stdev(gaps) / statistics.mean(gaps)
+    )
+    assert beh["distinct_ips"].to_list() == [1]  # no IP column: one (null) value
 
 
 def test_ip_prefix_and_minute_bin() -> None:
