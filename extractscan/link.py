@@ -476,18 +476,27 @@ def _pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | No
     df = u.group_by("vid").len()
     work = int((df["len"].cast(pl.Int64) ** 2).sum())
     slices = max(1, -(-work // PAIR_ROWS_PER_SLICE))
+    # Pairs and families as single integers: the pair rows (tens of millions at seed
+    # scale) are joined and grouped on one 64-bit key instead of two keys and a text.
+    families = attrs.select("family").unique().sort("family").with_row_index("fam")
+    attrs = attrs.join(families, on="family").select(
+        "vid", pl.col("fam").cast(pl.UInt8), "df", "weight", "scale"
+    )
+    keep_keys = keep.select(_pair_key("aid", "bid")) if keep is not None else None
     u = u.select("aid", "vid")
     partial = []
     for k in range(slices):
         part = u.filter(pl.col("vid") % slices == k) if slices > 1 else u
-        pairs = part.join(part.rename({"aid": "bid"}), on="vid").filter(
-            pl.col("aid") < pl.col("bid")
+        pairs = (
+            part.join(part.rename({"aid": "bid"}), on="vid")
+            .filter(pl.col("aid") < pl.col("bid"))
+            .select("vid", _pair_key("aid", "bid"))
         )
-        if keep is not None:
-            pairs = pairs.join(keep, on=["aid", "bid"], how="semi")
+        if keep_keys is not None:
+            pairs = pairs.join(keep_keys, on="pk", how="semi")
         partial.append(
             pairs.join(attrs, on="vid")
-            .group_by("aid", "bid", "family")
+            .group_by("pk", "fam")
             .agg(
                 pl.col("scale").sum().alias("n"),
                 pl.col("weight").max().alias("wmax"),
@@ -498,7 +507,7 @@ def _pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | No
         )
     merged = (
         pl.concat(partial)
-        .group_by("aid", "bid", "family")
+        .group_by("pk", "fam")
         .agg(
             pl.col("n").sum().round().alias("shared_values"),
             pl.col("wmax").max().alias("max_weight"),
@@ -506,8 +515,19 @@ def _pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | No
             pl.col("example_vid").min(),
             pl.col("min_df").min(),
         )
+        .join(families, on="fam")
+        .select(
+            (pl.col("pk") // 2**32).alias("aid"),
+            (pl.col("pk") % 2**32).alias("bid"),
+            *empty.columns[2:],
+        )
     )
     return merged.cast(dict(empty.schema.items()))
+
+
+def _pair_key(a: str, b: str) -> pl.Expr:
+    """One 64-bit key for a pair of 32-bit account numbers (``a`` in the high half)."""
+    return (pl.col(a).cast(pl.UInt64) * 2**32 + pl.col(b).cast(pl.UInt64)).alias("pk")
 
 
 def decide_links(evidence: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
