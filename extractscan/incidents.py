@@ -102,11 +102,10 @@ def build_incidents(
     acc = accounts.join(comps, on="account", how="inner")
     if not pivots.is_empty():  # joined once, not looked up per incident
         acc = acc.join(pivots.select("account", "pivoted"), on="account", how="left")
+    links_of = _links(ev, _top_values(ids, comps, co))
     parts = {
         "acc": acc,
-        "ev": ev,
         "tot": linked,
-        "vals": _top_values(ids, comps, co),
         "days": days.join(comps, on="account", how="inner"),
         "tpl": tpl,
     }
@@ -124,9 +123,8 @@ def build_incidents(
             _incident(
                 members,
                 by["acc"].get(comp, parts["acc"][:0]),
-                by["ev"].get(comp, ev[:0]),
+                links_of.get(comp, ()),
                 by["tot"].get(comp, linked[:0]),
-                by["vals"].get(comp, parts["vals"][:0]),
                 by["days"].get(comp, parts["days"][:0]),
                 by["tpl"].get(comp, tpl[:0]),
                 tuple(found[h] for h in samples[comp] if h in found),
@@ -245,9 +243,8 @@ def _median(s: pl.Series) -> float:
 def _incident(
     members: list[str],
     a: pl.DataFrame,
-    pair_ev: pl.DataFrame,
+    links: tuple[LinkEvidence, ...],
     pair_tot: pl.DataFrame,
-    vals: pl.DataFrame,
     days: pl.DataFrame,
     templates: pl.DataFrame,
     samples: tuple[str, ...],
@@ -261,7 +258,7 @@ def _incident(
     n_pairs = pair_tot.height
     vol = a["exchanges"].cast(pl.Float64).to_list()
     volume_cv = statistics.pstdev(vol) / statistics.fmean(vol) if len(vol) > 1 else None
-    co_pairs = pair_ev.filter(pl.col("family") == "co_activity").height
+    co_pairs = sum(e.pairs for e in links if e.family == "co_activity")
     co_share = co_pairs / n_pairs if n_pairs else 0.0
     parts = IncidentParts(
         content=float(a["score"].mean() or 0.0),  # type: ignore[arg-type]
@@ -269,7 +266,6 @@ def _incident(
         coordination=coordination_part(volume_cv, co_share),
         scale=scale_part(exchanges),
     )
-    links = _links(pair_ev, vals)
     tested = benign.checks(a, links, baselines)
     score = parts.score
     if any(c.fits for c in tested):
@@ -297,11 +293,13 @@ def _incident(
     )
 
 
-def _links(pair_ev: pl.DataFrame, vals: pl.DataFrame) -> tuple[LinkEvidence, ...]:
-    if pair_ev.is_empty():
-        return ()
+def _links(ev: pl.DataFrame, vals: pl.DataFrame) -> dict[int, tuple[LinkEvidence, ...]]:
+    """Per component: the link evidence of each family, strongest first (one group-by
+    over every incident's pair evidence ``ev``; ``vals`` gives the top shared values)."""
+    if ev.is_empty():
+        return {}
     per_fam = (
-        pair_ev.group_by("family")
+        ev.group_by("component", "family")
         .agg(
             pl.len().alias("pairs"),
             pl.col("weight").mean().alias("weight"),
@@ -310,22 +308,24 @@ def _links(pair_ev: pl.DataFrame, vals: pl.DataFrame) -> tuple[LinkEvidence, ...
             .n_unique()
             .alias("accounts"),
         )
-        .sort("weight", "family", descending=[True, False])
+        .sort(["component", "weight", "family"], descending=[False, True, False])
     )
-    out = []
-    for fam, pairs, weight, n_acc in per_fam.iter_rows():
-        top = vals.filter(pl.col("family") == fam).select("value", "n").head(5)
-        out.append(
+    top: dict[tuple[int, str], list[tuple[str, int]]] = {}
+    for comp, fam, value, n in vals.select("component", "family", "value", "n").iter_rows():
+        top.setdefault((int(comp), str(fam)), []).append((str(value), int(n)))
+    out: dict[int, list[LinkEvidence]] = {}
+    for comp, fam, pairs, weight, n_acc in per_fam.iter_rows():
+        out.setdefault(int(comp), []).append(
             LinkEvidence(
                 family=fam,
                 label=FAMILIES[fam].label,
                 accounts=int(n_acc),
                 pairs=int(pairs),
                 weight=round(float(weight), 4),
-                values=tuple((str(v), int(n)) for v, n in top.iter_rows()),
+                values=tuple(top.get((int(comp), fam), [])[:5]),
             )
         )
-    return tuple(out)
+    return {comp: tuple(evidence) for comp, evidence in out.items()}
 
 
 def _signals(
