@@ -30,7 +30,7 @@ bench: install
 	$(BIN)/python benchmarks/detection.py
 
 scale: install
-	$(BIN)/python benchmarks/scale.py --memory-limit 8G
+	$(BIN)/python benchmarks/scale.py --memory-limit 8G --memory-limit none
 
 sample: install
 	$(BIN)/extractscan simulate --rows 40000 --seed 7 --out sample_logs --format csv.gz

@@ -34,6 +34,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # the package, not a names
 from run import CHILD, DATA, FLOOR, machine, replace_section  # noqa: E402
 
 from extractscan.evaluate import evaluate  # noqa: E402
+from extractscan.pipeline import auto_memory_limit  # noqa: E402
 from extractscan.simulate import simulate  # noqa: E402
 
 #: The scan child: ``extractscan.scan`` with a progress callback that times each stage
@@ -43,7 +44,7 @@ SCAN = """
 import io, json, sys, time
 import extractscan
 from extractscan import report
-from extractscan.cli import parse_size
+from extractscan.cli import _memory_limit
 src, accounts, out, limit = sys.argv[1:5]
 spent, now = {}, [time.perf_counter(), "opening files"]
 def tell(stage, rows):
@@ -57,7 +58,7 @@ def tell(stage, rows):
         spent[now[1]] = spent.get(now[1], 0.0) + t - now[0]
         now[:] = [t, name]
 f = extractscan.scan(src, accounts=accounts, progress=tell,
-                     memory_limit=parse_size(limit) if limit != "-" else None)
+                     memory_limit=_memory_limit(limit))
 tell("writing the report", None)
 buf = io.StringIO()
 report.render(f, "json", buf, top=None, quiet=False, color=False)
@@ -94,7 +95,7 @@ def dataset(rows: int, seed: int) -> Path:
     return out
 
 
-def run_one(rows: int, seed: int, memory_limit: str | None) -> dict[str, Any]:
+def run_one(rows: int, seed: int, memory_limit: str) -> dict[str, Any]:
     """Floor, scan and detection for one data set."""
     d = dataset(rows, seed)
     src = (
@@ -105,13 +106,13 @@ def run_one(rows: int, seed: int, memory_limit: str | None) -> dict[str, Any]:
     floor_s, floor_mb, _ = measure(FLOOR, src)
     rep = d / "report.json"
     accounts = str(d / "accounts.csv")
-    scan_s, scan_mb, stages = measure(SCAN, src, accounts, str(rep), memory_limit or "-")
+    scan_s, scan_mb, stages = measure(SCAN, src, accounts, str(rep), memory_limit)
     ev = evaluate(d / "truth.csv", rep)
     camp = [g for g in ev.groups if g.kind == "campaign"]
     benign = [g for g in ev.groups if g.kind == "benign"]
     out = {
         "rows": rows,
-        "limit": memory_limit or "-",
+        "limit": memory_limit,
         "floor_s": floor_s,
         "floor_mb": floor_mb,
         "scan_s": scan_s,
@@ -168,15 +169,17 @@ def write(path: Path, results: list[dict[str, Any]], seed: int) -> None:
         "2M rows; 28.8M rows is the seed case's exchange count. `floor` = a bare polars lazy "
         "scan of the same files reading the columns the scan uses and grouping by account; "
         "`scan` = `extractscan.scan` plus the JSON report, written to a file. Each in its own "
-        "process; MiB = peak RSS (VmHWM of that process). "
+        "process; MiB = peak RSS (VmHWM of that process). Memory limit `auto` is the "
+        f"default, half of this machine's memory ({auto_memory_limit() / 2**30:.1f} GiB); "
+        "`none` forces one pass. "
         "Detection from `extractscan evaluate` on that report (flagged = member of an "
         "incident at severity >= medium). Regenerate with `make scale`.\n\n"
         + head
         + "\n"
         + "\n".join(lines)
         + "\n\nWhere the scan's time goes (wall seconds per stage, as the progress "
-        "callback reports them; `reading rows` is the one streaming pass that computes "
-        "every row feature and per-account table):\n\n"
+        "callback reports them; `reading rows` is the streaming pass (or passes) that "
+        "computes every row feature and per-account table):\n\n"
         + stage_head
         + "\n"
         + "\n".join(stage_lines)
@@ -194,12 +197,13 @@ def main() -> None:
         "--memory-limit",
         action="append",
         default=[],
-        help="also scan the largest size with this --memory-limit (repeatable)",
+        help="also scan the largest size with this --memory-limit (8G, none; repeatable)",
     )
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    results = [run_one(rows, args.seed, None) for rows in sizes]
+    # The default limit ("auto": half of this machine's memory), as a user runs it.
+    results = [run_one(rows, args.seed, "auto") for rows in sizes]
     results.extend(run_one(max(sizes), args.seed, limit) for limit in args.memory_limit)
     write(Path(args.out), results, args.seed)
 

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 
@@ -134,8 +134,11 @@ def main() -> None:
 @click.option(
     "--memory-limit",
     metavar="SIZE",
+    default="auto",
+    show_default=True,
     help="Stay within this much memory (e.g. 8G, 512M): rows are aggregated in several "
-    "passes over account slices when one pass would not fit. Default: one pass.",
+    "passes over account slices when one pass would not fit. 'auto' is half of this "
+    "machine's memory; 'none' always makes one pass.",
 )
 def scan(
     paths: tuple[str, ...],
@@ -154,7 +157,7 @@ def scan(
     strict: bool,
     skip_errors: bool,
     redact: bool,
-    memory_limit: str | None,
+    memory_limit: str,
 ) -> None:
     """Scan request logs and print ranked incidents with their evidence.
 
@@ -190,7 +193,7 @@ def scan(
                 progress=progress,
                 preset=preset,
                 skip_errors=skip_errors,
-                memory_limit=parse_size(memory_limit) if memory_limit else None,
+                memory_limit=_memory_limit(memory_limit),
             )
         if redact:
             from extractscan.redact import redact as mask
@@ -362,6 +365,16 @@ def evaluate(
     click.echo(format_table(result))
 
 
+def _memory_limit(text: str) -> int | Literal["auto"] | None:
+    """``--memory-limit``: ``auto``, ``none`` or a size (see :func:`parse_size`)."""
+    word = text.strip().lower()
+    if word == "auto":
+        return "auto"
+    if word in ("none", "off"):
+        return None
+    return parse_size(text)
+
+
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 
@@ -375,7 +388,7 @@ def parse_size(text: str) -> int:
 
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgtKMGT]?)(?:i?[bB])?\s*", text)
     if m is None or float(m.group(1)) <= 0:
-        raise UsageError(f"--memory-limit: {text!r} is not a size such as 8G or 512M")
+        raise UsageError(f"--memory-limit: {text!r} is not a size such as 8G or 512M, auto or none")
     return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 

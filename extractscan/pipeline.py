@@ -7,11 +7,13 @@ work on per-account aggregates.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 
@@ -39,7 +41,7 @@ def scan(
     progress: Progress | None = None,
     preset: str | None = None,
     skip_errors: bool = False,
-    memory_limit: int | None = None,
+    memory_limit: int | Literal["auto"] | None = "auto",
 ) -> Findings:
     """Scan request logs for extraction campaigns.
 
@@ -56,6 +58,9 @@ def scan(
         memory_limit: bytes the scan should stay within; above what one pass needs
             (estimated from the row count), the rows are aggregated in several passes,
             each holding a slice of the accounts (see :func:`plan_passes`).
+            ``"auto"`` (the default): half of this machine's memory (see
+            :func:`auto_memory_limit`), using at most :data:`MAX_PASSES` passes rather
+            than refusing; ``None``: one pass whatever the size.
 
     Returns:
         The findings, ready for any report format.
@@ -87,11 +92,18 @@ def _scan(
     tell: Progress,
     reader: presets.Preset | None = None,
     skip_errors: bool = False,
-    memory_limit: int | None = None,
+    memory_limit: int | Literal["auto"] | None = "auto",
 ) -> Findings:
     known = ingest.parquet_rows(files)
-    passes = plan_passes(known or ingest.estimated_rows(files), memory_limit)
-    how = f" in {passes} passes (memory limit)" if passes > 1 else ""
+    rows = known or ingest.estimated_rows(files)
+    if memory_limit == "auto":
+        limit = auto_memory_limit()
+        passes = plan_passes(rows, limit, strict=False)
+        why = f"memory limit {limit / 2**30:.1f} GiB, half of this machine's"
+    else:
+        passes = plan_passes(rows, memory_limit)
+        why = f"memory limit {memory_limit / 2**30:.1f} GiB" if memory_limit else ""
+    how = f" in {passes} passes ({why})" if passes > 1 else ""
     tell(f"reading {len(files)} file(s){how}", known or None)
     opened: list[tuple[ingest.InputFile, pl.LazyFrame, dict[str, str]]] = []
     skipped: list[tuple[str, str]] = []
@@ -231,24 +243,47 @@ def _scan(
     )
 
 
-#: Peak memory of a one-pass scan, measured on simulated logs (benchmarks/scale.py):
-#: about ``BASE_BYTES`` plus ``BYTES_PER_ROW`` per input row, of which the row
-#: aggregation (what extra passes divide) is ``AGGREGATION_SHARE``. Measured at 28.8M
-#: rows: 11.4 to 13.8 GiB peak in one pass (it varies between runs), 7.0 GiB in three
-#: or six (linking and scoring then set the peak), so about 420 bytes a row of which
-#: 40 % is divided by passes; the part not divided is what a limit must leave room for.
+#: Peak memory of a scan, measured on simulated logs (benchmarks/scale.py): about
+#: ``BASE_BYTES`` plus ``BYTES_PER_ROW`` per input row, of which the row aggregation
+#: (what extra passes divide) is ``AGGREGATION_SHARE``. Fitted on the worst runs at
+#: 28.8M rows: 14.1 GiB peak in one pass (11.7 to 14.1 over runs), 7.2 GiB in six
+#: passes (linking and scoring, about 6.6 GiB, then set the peak): about 510 bytes a
+#: row, 60 % of it divided by passes.
 BASE_BYTES = 400 * 2**20
-BYTES_PER_ROW = 420
-AGGREGATION_SHARE = 0.4
+BYTES_PER_ROW = 510
+AGGREGATION_SHARE = 0.6
 MAX_PASSES = 16
+#: Share of the machine's memory the default (``"auto"``) limit allows.
+AUTO_SHARE = 0.5
 
 
-def plan_passes(rows: int, memory_limit: int | None) -> int:
+def auto_memory_limit() -> int:
+    """Half of this machine's physical memory, or of the container's limit if lower
+    (cgroup v2 ``memory.max`` or v1 ``memory.limit_in_bytes``)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # not POSIX: assume a small laptop
+        total = 8 * 2**30
+    for cgroup in (
+        Path("/sys/fs/cgroup/memory.max"),
+        Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
+    ):
+        try:
+            text = cgroup.read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            total = min(total, int(text))
+    return int(total * AUTO_SHARE)
+
+
+def plan_passes(rows: int, memory_limit: int | None, strict: bool = True) -> int:
     """How many account-slice passes keep the estimated peak within ``memory_limit``.
 
     Raises:
         UsageError: the limit is below what the scan needs however many passes
-            (the part that passes do not divide: linking, scoring, the report).
+            (the part that passes do not divide: linking, scoring, the report);
+            with ``strict=False`` the most passes are used instead.
     """
     if memory_limit is None:
         return 1
@@ -258,6 +293,8 @@ def plan_passes(rows: int, memory_limit: int | None) -> int:
     for passes in range(1, MAX_PASSES + 1):
         if fixed + divided / passes <= memory_limit:
             return passes
+    if not strict:
+        return MAX_PASSES
     floor = fixed + divided / MAX_PASSES
     raise UsageError(
         f"--memory-limit {memory_limit / 2**30:.1f} GiB is below the estimated "

@@ -37,6 +37,54 @@ def test_plan_passes(monkeypatch: pytest.MonkeyPatch) -> None:
     assert pipeline.plan_passes(1_000, 60_000) == 5
     with pytest.raises(UsageError, match="below the estimated"):
         pipeline.plan_passes(1_000, 50_000)
+    # the default (auto) limit never refuses: it makes the most passes instead
+    assert pipeline.plan_passes(1_000, 50_000, strict=False) == pipeline.MAX_PASSES
+
+
+def test_auto_memory_limit_is_half_the_machine() -> None:
+    import os
+
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert 0 < pipeline.auto_memory_limit() <= total // 2
+
+
+def test_memory_limit_words() -> None:
+    from extractscan.cli import _memory_limit
+
+    assert _memory_limit("auto") == "auto"
+    assert _memory_limit("None") is None
+    assert _memory_limit("2G") == 2 * 2**30
+    with pytest.raises(UsageError, match="auto or none"):
+        _memory_limit("lots")
+
+
+def test_auto_limit_plans_passes_from_the_machine(
+    campaign_logs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The default limit comes from the machine's memory and is named in the progress."""
+    csv, acc = campaign_logs
+    req = tmp_path / "requests.parquet"
+    pl.read_csv(csv, infer_schema=False).write_parquet(req)
+    monkeypatch.setattr(pipeline, "BASE_BYTES", 0)
+    monkeypatch.setattr(pipeline, "BYTES_PER_ROW", 1_000)
+    monkeypatch.setattr(pipeline, "AGGREGATION_SHARE", 0.9)
+    rows = pl.scan_parquet(req).select(pl.len()).collect().item()
+    # far too little memory for the estimate: the most passes, not a refusal
+    monkeypatch.setattr(pipeline, "auto_memory_limit", lambda: 1)
+    calls: list[tuple[str, int | None]] = []
+    f = extractscan.scan(req, accounts=acc, progress=lambda s, n: calls.append((s, n)))
+    assert f.input.passes == pipeline.MAX_PASSES
+    assert calls[0][0] == (
+        f"reading 1 file(s) in {pipeline.MAX_PASSES} passes "
+        "(memory limit 0.0 GiB, half of this machine's)"
+    )
+    reading = [n for s, n in calls if s.startswith("reading rows (pass")]
+    assert reading[-1] == rows == f.input.rows_read
+    # enough memory: one pass; ``None`` is one pass whatever the estimate
+    monkeypatch.setattr(pipeline, "auto_memory_limit", lambda: 10 * rows * 1_000)
+    assert extractscan.scan(req, accounts=acc).input.passes == 1
+    monkeypatch.setattr(pipeline, "auto_memory_limit", lambda: 1)
+    assert extractscan.scan(req, accounts=acc, memory_limit=None).input.passes == 1
 
 
 def _summary(f: extractscan.Findings) -> list[tuple[object, ...]]:
