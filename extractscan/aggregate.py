@@ -154,7 +154,8 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     heads = tables["texts"]
     mapping = features.head_templates(heads)
     tables["texts"] = features.template_texts(heads, mapping)
-    tables["templates"] = features.per_template(_named(tables["templates"], names), mapping)
+    # merged on the integer key first: the account text is joined to the merged rows
+    tables["templates"] = _named(features.per_template(tables["templates"], mapping), names)
     # The largest table (about one row per request) keeps the integer account key
     # (``names`` maps it, see :class:`link.CoActivity`); mapped and deduplicated in one
     # streaming query rather than through full intermediate copies.

@@ -208,12 +208,13 @@ def template_texts(heads: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
 def per_template(heads: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
     """(account, hkey) rows of :func:`account_heads` merged into (account, tkey) rows.
 
-    Exact: a prompt has one head, so distinct prompts of one template are the sum over
-    its heads, and the example (smallest hash) is the smallest of theirs.
+    The account column is the first one (``aid`` or ``account``). Exact: a prompt has
+    one head, so distinct prompts of one template are the sum over its heads, and the
+    example (smallest hash) is the smallest of theirs.
     """
     return (
         heads.join(mapping.select("hkey", "tkey"), on="hkey")
-        .group_by("account", "tkey")
+        .group_by(heads.columns[0], "tkey")
         .agg(pl.col("n").sum(), pl.col("distinct").sum(), pl.col("example").min())
     )
 

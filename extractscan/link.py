@@ -143,11 +143,17 @@ def template_identifiers(templates: pl.DataFrame, clusters: pl.DataFrame) -> pl.
     :mod:`extractscan.fingerprint`), so the template family survives paraphrase.
     ``clusters`` maps ``tkey`` to the ``cluster`` text (its leader template).
     """
+    # Deduplicated on an integer cluster number (millions of rows), then labelled.
+    numbered = clusters.select(
+        "tkey", "cluster", pl.col("cluster").rank("dense").cast(pl.UInt32).alias("_cid")
+    )
     return (
         templates.select("account", "tkey")
-        .join(clusters.select("tkey", "cluster"), on="tkey", how="inner")
-        .select("account", pl.lit("template").alias("family"), pl.col("cluster").alias("value"))
+        .join(numbered.select("tkey", "_cid"), on="tkey", how="inner")
+        .select("account", "_cid")
         .unique()
+        .join(numbered.select("_cid", "cluster").unique(), on="_cid")
+        .select("account", pl.lit("template").alias("family"), pl.col("cluster").alias("value"))
     )
 
 
