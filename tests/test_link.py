@@ -8,9 +8,11 @@ import random
 import polars as pl
 import pytest
 
+from extractscan import link
 from extractscan.config import LinkConfig
 from extractscan.link import (
     CoActivity,
+    anchor_groups,
     candidate_pairs,
     components,
     decide_links,
@@ -242,6 +244,32 @@ def test_restricted_pairs_decide_exactly_like_full_enumeration(seed: int) -> Non
         return ev.join(keys, on=["a", "b"]).with_columns(pl.col("weight").round(9)).rows()
 
     assert of_linked(fast) == of_linked(full)
+    # pairing support values within anchored groups gives the same evidence as not
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(link, "anchor_groups", lambda pairs: None)
+        ungrouped = candidate_pairs(ids, w, cfg=cfg)
+    assert fast.equals(ungrouped)
+
+
+def _pairs(edges: list[tuple[int, int]]) -> pl.DataFrame:
+    return pl.DataFrame(edges, schema={"aid": pl.UInt32, "bid": pl.UInt32}, orient="row")
+
+
+def test_anchor_groups_number_each_group_by_its_smallest_account() -> None:
+    got = anchor_groups(_pairs([(4, 7), (2, 4), (9, 11), (7, 8)]))
+    assert got is not None
+    assert got.rows() == [(2, 2), (4, 2), (7, 2), (8, 2), (9, 9), (11, 9)]
+
+
+def test_anchor_groups_give_up_on_a_group_wider_than_the_rounds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    chain = _pairs([(i, i + 1) for i in range(6)])  # labels need 6 rounds to cross it
+    monkeypatch.setattr(link, "GROUP_ROUNDS", 3)
+    assert anchor_groups(chain) is None
+    monkeypatch.setattr(link, "GROUP_ROUNDS", 7)
+    got = anchor_groups(chain)
+    assert got is not None and set(got["group"].to_list()) == {0}
 
 
 def test_integer_co_activity_matches_text_values() -> None:
