@@ -246,9 +246,9 @@ def _scan(
 #: Peak memory of a scan, measured on simulated logs (benchmarks/scale.py): about
 #: ``BASE_BYTES`` plus ``BYTES_PER_ROW`` per input row, of which the row aggregation
 #: (what extra passes divide) is ``AGGREGATION_SHARE``. Fitted on the worst runs at
-#: 28.8M rows: 14.1 GiB peak in one pass (11.7 to 14.1 over runs), 7.2 GiB in six
-#: passes (linking and scoring, about 6.6 GiB, then set the peak): about 510 bytes a
-#: row, 60 % of it divided by passes.
+#: 28.8M rows: 13.8 GiB peak in one pass (11.5 to 13.8 over runs), 7.0 GiB in four or
+#: six passes (linking and scoring, about 6.5 GiB, then set the peak): about 510 bytes
+#: a row, 60 % of it divided by passes.
 BASE_BYTES = 400 * 2**20
 BYTES_PER_ROW = 510
 AGGREGATION_SHARE = 0.6
