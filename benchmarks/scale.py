@@ -44,7 +44,7 @@ SCAN = """
 import io, json, sys, time
 import extractscan
 from extractscan import report
-from extractscan.cli import _memory_limit
+from extractscan.cli import parse_memory_limit
 src, accounts, out, limit = sys.argv[1:5]
 spent, now = {}, [time.perf_counter(), "opening files"]
 def tell(stage, rows):
@@ -58,7 +58,7 @@ def tell(stage, rows):
         spent[now[1]] = spent.get(now[1], 0.0) + t - now[0]
         now[:] = [t, name]
 f = extractscan.scan(src, accounts=accounts, progress=tell,
-                     memory_limit=_memory_limit(limit))
+                     memory_limit=parse_memory_limit(limit))
 tell("writing the report", None)
 buf = io.StringIO()
 report.render(f, "json", buf, top=None, quiet=False, color=False)

@@ -193,7 +193,7 @@ def scan(
                 progress=progress,
                 preset=preset,
                 skip_errors=skip_errors,
-                memory_limit=_memory_limit(memory_limit),
+                memory_limit=parse_memory_limit(memory_limit),
             )
         if redact:
             from extractscan.redact import redact as mask
@@ -365,7 +365,7 @@ def evaluate(
     click.echo(format_table(result))
 
 
-def _memory_limit(text: str) -> int | Literal["auto"] | None:
+def parse_memory_limit(text: str) -> int | Literal["auto"] | None:
     """``--memory-limit``: ``auto``, ``none`` or a size (see :func:`parse_size`)."""
     word = text.strip().lower()
     if word == "auto":

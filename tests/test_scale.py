@@ -49,13 +49,13 @@ def test_auto_memory_limit_is_half_the_machine() -> None:
 
 
 def test_memory_limit_words() -> None:
-    from extractscan.cli import _memory_limit
+    from extractscan.cli import parse_memory_limit
 
-    assert _memory_limit("auto") == "auto"
-    assert _memory_limit("None") is None
-    assert _memory_limit("2G") == 2 * 2**30
+    assert parse_memory_limit("auto") == "auto"
+    assert parse_memory_limit("None") is None
+    assert parse_memory_limit("2G") == 2 * 2**30
     with pytest.raises(UsageError, match="auto or none"):
-        _memory_limit("lots")
+        parse_memory_limit("lots")
 
 
 def test_auto_limit_plans_passes_from_the_machine(
