@@ -125,7 +125,9 @@ def _scan(
             raise InputError(f"no input file could be read: {reasons}")
         try:
             names = [f.path.name for f, _, _ in opened]
-            results = aggregate.aggregate([lf for _, lf, _ in opened], cfg, tell, names, passes)
+            results = aggregate.aggregate(
+                [lf for _, lf, _ in opened], cfg, tell, names, passes, total=known or None
+            )
             break
         except pl.exceptions.PolarsError as exc:
             bad = _culprits(opened, scratch, exc)
