@@ -96,3 +96,9 @@ def test_progress_counts_every_row_once(campaign_logs: tuple[Path, Path]) -> Non
     assert reading and reading[-1] == f.input.rows_read  # reaches 100 %
     assert reading == sorted(reading)
     assert calls[-1] == ("scoring incidents", f.input.rows_read)
+    # after the last row, the wait for the per-account tables is named
+    stages = [s for s, _ in calls]
+    finishing = stages.index("finishing the per-account tables")
+    assert stages.count("finishing the per-account tables") == 1
+    last_read = max(i for i, s in enumerate(stages) if s.startswith("reading rows"))
+    assert last_read < finishing < stages.index("linking accounts")

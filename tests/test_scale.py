@@ -116,6 +116,12 @@ def test_passes_give_the_same_findings(
     assert three.input.rows_rejected == one.input.rows_rejected
     reading = [n for s, n in calls if s.startswith("reading rows (pass")]
     assert reading[-1] == rows  # each pass counts its slice: the count reaches 100 % once
+    # Parquet gives the total up front: the finishing stage follows the last row at once
+    stages = [s for s, _ in calls]
+    assert stages.count("finishing the per-account tables") == 1
+    assert stages[stages.index("finishing the per-account tables") - 1].startswith(
+        "reading rows (pass 3 of 3)"
+    )
     assert any("pass 3 of 3" in s for s, _ in calls)
 
 
