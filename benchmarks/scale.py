@@ -181,11 +181,7 @@ def write(path: Path, results: list[dict[str, Any]], seed: int) -> None:
         "callback reports them; `reading rows` is the streaming pass (or passes) that "
         "computes every row feature and per-account table, until its last row is read; "
         "`finishing the per-account tables` is the rest of that pass, while the tables "
-        "catch up with the rows read):\n\n"
-        + stage_head
-        + "\n"
-        + "\n".join(stage_lines)
-        + "\n"
+        "catch up with the rows read):\n\n" + stage_head + "\n" + "\n".join(stage_lines) + "\n"
     )
     replace_section(path, "Scale", body)
 
