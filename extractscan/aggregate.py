@@ -53,8 +53,8 @@ class RowCounter:
                 self.rows += batch.height
                 self.tell(f"{self.label}: {name}", self.rows)
                 if self.rows == self.total:
-                    # Every row is read; the per-account tables still take a while
-                    # (about a quarter of the stage at 28.8M rows), so say so.
+                    # Every row is read, but the per-account tables lag behind the
+                    # reading (at 28.8M rows: 20 s more in two passes, 80 s in one).
                     self.tell(FINISHING, None)
         return batch
 
