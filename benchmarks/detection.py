@@ -58,7 +58,7 @@ def run_one(rows: int, seed: int) -> tuple[list[str], dict[str, object]]:
             f"| {rows:,} | {seed} | {g.group} | {g.kind} | {g.accounts:,} | {g.flagged:,} | "
             f"{rate} | {g.best_rank or '-'} | {g.top_severity or '-'} |"
         )
-    summary = {
+    summary: dict[str, object] = {
         "rows": rows,
         "seed": seed,
         "precision": ev.precision,

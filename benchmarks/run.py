@@ -22,7 +22,9 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench-data"
@@ -177,7 +179,7 @@ def replace_section(path: Path, title: str, body: str) -> None:
     path.write_text(out, encoding="utf-8")
 
 
-def write(path: Path, rows: list[tuple[object, ...]]) -> None:
+def write(path: Path, rows: Sequence[tuple[Any, ...]]) -> None:
     """Write the speed and memory table, with the machine stated."""
     head = (
         "| rows | seed | floor s | floor MiB | scan s | scan MiB | scan/floor | rows/s | "
