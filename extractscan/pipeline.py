@@ -100,6 +100,11 @@ def _scan(
         limit = auto_memory_limit()
         passes = plan_passes(rows, limit, strict=False)
         why = f"memory limit {limit / 2**30:.1f} GiB, half of this machine's"
+        if estimated_peak(rows, passes) > limit:  # said, not refused: it may still fit
+            why += (
+                f"; about {estimated_peak(rows, passes) / 2**30:.1f} GiB estimated even so, "
+                "scan fewer files at a time if it runs out of memory"
+            )
     else:
         passes = plan_passes(rows, memory_limit)
         why = f"memory limit {memory_limit / 2**30:.1f} GiB" if memory_limit else ""
@@ -279,6 +284,12 @@ def auto_memory_limit() -> int:
     return int(total * AUTO_SHARE)
 
 
+def estimated_peak(rows: int, passes: int) -> float:
+    """Estimated peak memory in bytes of a scan of ``rows`` rows in ``passes`` passes."""
+    fixed = BASE_BYTES + (1 - AGGREGATION_SHARE) * BYTES_PER_ROW * rows
+    return fixed + AGGREGATION_SHARE * BYTES_PER_ROW * rows / passes
+
+
 def plan_passes(rows: int, memory_limit: int | None, strict: bool = True) -> int:
     """How many account-slice passes keep the estimated peak within ``memory_limit``.
 
@@ -289,15 +300,12 @@ def plan_passes(rows: int, memory_limit: int | None, strict: bool = True) -> int
     """
     if memory_limit is None:
         return 1
-    need = BASE_BYTES + BYTES_PER_ROW * rows
-    fixed = BASE_BYTES + (1 - AGGREGATION_SHARE) * BYTES_PER_ROW * rows
-    divided = need - fixed
     for passes in range(1, MAX_PASSES + 1):
-        if fixed + divided / passes <= memory_limit:
+        if estimated_peak(rows, passes) <= memory_limit:
             return passes
     if not strict:
         return MAX_PASSES
-    floor = fixed + divided / MAX_PASSES
+    floor = estimated_peak(rows, MAX_PASSES)
     raise UsageError(
         f"--memory-limit {memory_limit / 2**30:.1f} GiB is below the estimated "
         f"{floor / 2**30:.1f} GiB this scan needs for {rows:,} rows even in "

@@ -74,9 +74,12 @@ def test_auto_limit_plans_passes_from_the_machine(
     calls: list[tuple[str, int | None]] = []
     f = extractscan.scan(req, accounts=acc, progress=lambda s, n: calls.append((s, n)))
     assert f.input.passes == pipeline.MAX_PASSES
+    need = rows * 1_000 * (0.1 + 0.9 / pipeline.MAX_PASSES)  # the estimate, in bytes
+    assert pipeline.estimated_peak(rows, pipeline.MAX_PASSES) == pytest.approx(need)
     assert calls[0][0] == (
         f"reading 1 file(s) in {pipeline.MAX_PASSES} passes "
-        "(memory limit 0.0 GiB, half of this machine's)"
+        f"(memory limit 0.0 GiB, half of this machine's; about {need / 2**30:.1f} GiB "
+        "estimated even so, scan fewer files at a time if it runs out of memory)"
     )
     reading = [n for s, n in calls if s.startswith("reading rows (pass")]
     assert reading[-1] == rows == f.input.rows_read
