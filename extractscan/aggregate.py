@@ -55,7 +55,7 @@ class RowCounter:
                 if self.rows == self.total:
                     # Every row is read, but the per-account tables lag behind the
                     # reading (at 28.8M rows: 20 s more in two passes, 80 s in one).
-                    self.tell(FINISHING, None)
+                    self.tell(FINISHING, self.rows)
         return batch
 
 
@@ -130,7 +130,8 @@ def aggregate(
         if k == 0:
             out["rejects"].append(got[len(per_pass) + 1])
     if counter.rows != total:  # not said when the last row was counted
-        tell(FINISHING, None)
+        # with the rows read: a log without a known total showed only an early count
+        tell(FINISHING, counter.rows or None)
     merged = {name: pl.concat(parts) for name, parts in out.items()}
     del out, got  # the per-pass parts: only ``merged`` holds the tables now
     if passes > 1:

@@ -100,5 +100,6 @@ def test_progress_counts_every_row_once(campaign_logs: tuple[Path, Path]) -> Non
     stages = [s for s, _ in calls]
     finishing = stages.index("finishing the per-account tables")
     assert stages.count("finishing the per-account tables") == 1
+    assert calls[finishing][1] == f.input.rows_read  # says how many rows were read
     last_read = max(i for i, s in enumerate(stages) if s.startswith("reading rows"))
     assert last_read < finishing < stages.index("linking accounts")
