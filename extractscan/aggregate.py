@@ -77,7 +77,8 @@ def aggregate(
     the per-account state held at once is about 1/passes of the whole (every table is
     keyed by account, so the slices simply concatenate); the input is read once per pass.
     Returns the :data:`TABLES`, keyed by ``account`` (see :func:`resolve`), except
-    ``bins``, keyed by ``aid`` with ``names`` (aid -> account) beside it.
+    ``bins``, keyed by ``aid`` with ``names`` (aid -> account) beside it, and packed
+    (template, minute) keys with ``tids`` (template number -> tkey) beside it.
     """
     rows = pl.concat(frames, how="vertical")
     counter = RowCounter(tell, names or [], total)
@@ -171,14 +172,18 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     # The largest table (about one row per request) keeps the integer account key
     # (``names`` maps it, see :class:`link.CoActivity`); mapped and deduplicated in one
     # streaming query rather than through full intermediate copies.
+    # Each (template, minute bin) is packed into one 64-bit key (:func:`link.bin_key`).
+    tids = link.template_numbers(mapping["tkey"])
+    numbers = mapping.select("hkey", "tkey").join(tids, on="tkey").select("hkey", "tid")
     tables["bins"] = (
         tables.pop("bins")
         .lazy()
-        .join(mapping.lazy().select("hkey", "tkey"), on="hkey")
-        .select("aid", "tkey", "minute_bin")
+        .join(numbers.lazy(), on="hkey")
+        .select("aid", link.bin_key(pl.col("tid"), pl.col("minute_bin")).alias("bkey"))
         .unique()
         .collect(engine="streaming")
     )
+    tables["tids"] = tids
     tables["names"] = names
     return tables
 

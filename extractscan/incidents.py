@@ -158,14 +158,16 @@ def _top_values(ids: pl.DataFrame, comps: pl.DataFrame, co: CoActivity | None) -
     )
     if co is not None and not co.bins.is_empty():
         shared = (
-            co.bins.join(
-                comps.join(co.account_names, on="account").select("aid", "component"),
-                on="aid",
-                how="inner",
+            co.unpacked(
+                co.bins.join(
+                    comps.join(co.account_names, on="account").select("aid", "component"),
+                    on="aid",
+                    how="inner",
+                )
+                .group_by("component", "bkey")
+                .agg(pl.len().alias("n"))
+                .filter(pl.col("n") >= 2)
             )
-            .group_by("component", "tkey", "minute_bin")
-            .agg(pl.len().alias("n"))
-            .filter(pl.col("n") >= 2)
             .join(co.texts.select("tkey", "template"), on="tkey", how="left")
             .sort(
                 ["component", "n", "template", "minute_bin"], descending=[False, True, False, False]

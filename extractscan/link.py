@@ -202,13 +202,36 @@ def weigh_values(ids: pl.DataFrame, n_accounts: int, cfg: LinkConfig) -> pl.Data
     return _weighed(df.join(_caps(cfg), on="family", how="left"), n_accounts)
 
 
+#: A co-activity bin's key packs the template number (``tid``) in the high 32 bits and
+#: the bin's minute (since the epoch, offset by 2^31 so dates before 1970 stay positive)
+#: in the low 32: one 64-bit integer instead of (tkey, minute_bin), which the group-bys
+#: and joins over the bins (about one row per request) handle much faster.
+_BIN_SHIFT = 2**32
+_MINUTE_OFFSET = 2**31
+
+
+def template_numbers(tkeys: pl.Series) -> pl.DataFrame:
+    """(tid, tkey): the distinct template keys numbered in key order (for :func:`bin_key`)."""
+    return (
+        tkeys.rename("tkey").cast(pl.UInt64).to_frame().unique().sort("tkey").with_row_index("tid")
+    )
+
+
+def bin_key(tid: pl.Expr, minute_bin: pl.Expr) -> pl.Expr:
+    """The packed 64-bit key of a (template number, minute bin) pair."""
+    minutes = minute_bin.dt.epoch("s") // 60 + _MINUTE_OFFSET
+    return tid.cast(pl.UInt64) * _BIN_SHIFT + minutes.cast(pl.UInt64)
+
+
 @dataclass(frozen=True)
 class CoActivity:
-    """Co-activity material kept as integers: distinct (aid, tkey, minute_bin) rows.
+    """Co-activity material kept as integers: distinct (aid, bkey) rows.
 
-    ``bins`` has about one row per request, so its account column is the 64-bit
-    ``aid`` key and ``names`` maps it to the account text (joins on it stay integer
-    joins); ``bins`` given with an ``account`` text column instead is keyed here.
+    ``bkey`` packs the template and the minute bin (:func:`bin_key`); ``tids`` maps the
+    template number back to ``tkey``. ``bins`` has about one row per request, so its
+    account column is the 64-bit ``aid`` key and ``names`` maps it to the account text
+    (joins on it stay integer joins). ``bins`` may also be given as (``account`` or
+    ``aid``, ``tkey``, ``minute_bin``) rows; they are keyed and packed here.
     ``texts`` maps ``tkey`` to the template text (to label examples); ``n_accounts`` is
     the number of accounts in the log (the IDF base).
     """
@@ -217,18 +240,29 @@ class CoActivity:
     texts: pl.DataFrame
     n_accounts: int
     names: pl.DataFrame | None = None
+    tids: pl.DataFrame | None = None
     _cache: dict[int, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if "aid" in self.bins.columns:
+        bins = self.bins
+        if "aid" in bins.columns:
             if self.names is None:
                 raise ValueError("CoActivity: bins keyed by aid need names (aid -> account)")
-            return
-        keyed = self.bins.with_columns(account_key(pl.col("account")).alias("aid"))
-        names = keyed.select("aid", "account").unique().sort("account")
-        # frozen dataclass: normalised once, at construction
-        object.__setattr__(self, "bins", keyed.select("aid", "tkey", "minute_bin"))
-        object.__setattr__(self, "names", names)
+        else:
+            bins = bins.with_columns(account_key(pl.col("account")).alias("aid"))
+            # frozen dataclass: normalised once, at construction
+            names = bins.select("aid", "account").unique().sort("account")
+            object.__setattr__(self, "names", names)
+        if "bkey" in bins.columns:
+            if self.tids is None:
+                raise ValueError("CoActivity: packed bins need tids (tid -> tkey)")
+        else:
+            tids = template_numbers(bins["tkey"])
+            bins = bins.join(tids, on="tkey").select(
+                "aid", bin_key(pl.col("tid"), pl.col("minute_bin")).alias("bkey")
+            )
+            object.__setattr__(self, "tids", tids)
+        object.__setattr__(self, "bins", bins.select("aid", "bkey"))
 
     @property
     def account_names(self) -> pl.DataFrame:
@@ -236,15 +270,31 @@ class CoActivity:
         assert self.names is not None  # set in __post_init__
         return self.names
 
+    def unpacked(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` with ``tkey`` and ``minute_bin`` (UTC) added from its ``bkey``."""
+        assert self.tids is not None  # set in __post_init__
+        minutes = (pl.col("bkey") % _BIN_SHIFT).cast(pl.Int64) - _MINUTE_OFFSET
+        return (
+            frame.with_columns(
+                (pl.col("bkey") // _BIN_SHIFT).cast(pl.UInt32).alias("tid"),
+                (minutes * 60_000_000).cast(pl.Datetime("us", "UTC")).alias("minute_bin"),
+            )
+            .join(self.tids, on="tid", how="left")
+            .drop("tid")
+        )
+
     def weights(self, cfg: LinkConfig) -> pl.DataFrame:
-        """Per usable (tkey, minute_bin): accounts active (``df``), IDF weight, and
+        """Per usable bin (``bkey``, with its ``tkey`` and ``minute_bin``): accounts
+        active (``df``), IDF weight, and
         ``scale``: 1 for a bin counted in full, 1/rate for a sampled crowded bin (see
         :meth:`sample_rate`); crowded bins left out of the sample are not returned."""
         if id(cfg) not in self._cache:
-            df = self.bins.group_by("tkey", "minute_bin").agg(pl.len().cast(pl.UInt32).alias("df"))
+            df = self.bins.group_by("bkey").agg(pl.len().cast(pl.UInt32).alias("df"))
             caps = _caps(cfg).filter(pl.col("family") == "co_activity")
-            w = _weighed(df.join(caps, how="cross"), self.n_accounts).filter(
-                pl.col("shared") & ~pl.col("too_common")
+            w = self.unpacked(
+                _weighed(df.join(caps, how="cross"), self.n_accounts).filter(
+                    pl.col("shared") & ~pl.col("too_common")
+                )
             )
             rate = _rate(w)
             key = pl.struct("tkey", "minute_bin").hash(seed=SAMPLE_SEED)
@@ -334,7 +384,7 @@ def candidate_pairs(
             pl.col("df").cast(pl.UInt32),
             "weight",
             pl.col("value").alias("text"),
-            pl.lit(None, pl.UInt64).alias("tkey"),
+            pl.lit(None, pl.UInt64).alias("bkey"),
             pl.lit(None, pl.Datetime("us", "UTC")).alias("minute_bin"),
             pl.lit(1.0).alias("scale"),
         )
@@ -348,8 +398,8 @@ def candidate_pairs(
                 "df",
                 "weight",
                 pl.col("template").fill_null("?").alias("text"),
-                "tkey",
-                pl.col("minute_bin").cast(pl.Datetime("us", "UTC")),
+                "bkey",
+                "minute_bin",
                 "scale",
             )
         )
@@ -371,11 +421,7 @@ def candidate_pairs(
         )
         u_parts.append(
             co.bins.rename({"aid": "key"})
-            .with_columns(pl.col("minute_bin").cast(pl.Datetime("us", "UTC")))
-            .join(
-                v.filter(pl.col("tkey").is_not_null()).select("tkey", "minute_bin", "vid"),
-                on=["tkey", "minute_bin"],
-            )
+            .join(v.filter(pl.col("bkey").is_not_null()).select("bkey", "vid"), on="bkey")
             .join(key_to_aid, on="key")
             .select("aid", "vid")
         )
@@ -415,7 +461,7 @@ def candidate_pairs(
     )
     labels = v.select(
         pl.col("vid").alias("example_vid"),
-        pl.when(pl.col("tkey").is_null())
+        pl.when(pl.col("bkey").is_null())
         .then(pl.col("text"))
         .otherwise(pl.col("text") + " @ " + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M"))
         .alias("example"),

@@ -173,7 +173,11 @@ def _scan(
     )
     weights = link.weigh_values(ids, accounts.height, cfg.link)
     co = link.CoActivity(
-        bins, texts.select("tkey", "template"), accounts.height, names=results["names"]
+        bins,
+        texts.select("tkey", "template"),
+        accounts.height,
+        names=results["names"],
+        tids=results["tids"],
     )
     evidence = link.candidate_pairs(ids, weights, co, cfg.link)
     links = link.decide_links(evidence, accounts, cfg.link)

@@ -11,6 +11,7 @@ import pytest
 from extractscan import aggregate
 from extractscan.config import Config
 from extractscan.features import TKEY_SEED, account_key
+from extractscan.link import CoActivity
 from extractscan.normalize import normalize
 from extractscan.templates import wrapper
 
@@ -40,7 +41,15 @@ def test_tables_are_keyed_by_account_text_and_template() -> None:
     assert tpl.select("account", "n", "distinct").rows() == [("acct_a", 2, 2), ("acct_b", 1, 1)]
     bins = t["bins"].join(t["names"], on="aid")  # bins keep the integer key
     assert set(bins["account"]) == {"acct_a", "acct_b"}
-    assert t["bins"]["tkey"].unique().to_list() == [tkey]
+    # (template, 5-minute bin) packed into one key, distinct per account: acct_a's two
+    # requests in one bin are one row
+    co = CoActivity(t["bins"], t["texts"], 2, names=t["names"], tids=t["tids"])
+    unpacked = co.unpacked(t["bins"]).join(t["names"], on="aid").sort("account")
+    t0 = datetime(2026, 4, 22, tzinfo=UTC)
+    assert unpacked.select("account", "tkey", "minute_bin").rows() == [
+        ("acct_a", tkey, t0),
+        ("acct_b", tkey, t0),
+    ]
     ips = t["row_ids"].filter(pl.col("family") == "ip").sort("account")
     assert ips.select("account", "value").rows() == [
         ("acct_a", "198.51.100.7"),

@@ -304,3 +304,21 @@ def test_integer_co_activity_matches_text_values() -> None:
     assert got.rows() == want.rows()
     # a and c meet twice (7 and 9 at t0); b meets each of them once
     assert [r[:3] for r in got.rows() if r[2] == "co_activity"] == [("a", "c", "co_activity")]
+
+
+def test_bin_keys_round_trip_templates_and_minutes() -> None:
+    from datetime import UTC, datetime
+
+    t = [datetime(1969, 7, 20, 20, 17, tzinfo=UTC), datetime(2026, 4, 22, 23, 55, tzinfo=UTC)]
+    bins = pl.DataFrame(
+        {"account": ["a", "b", "a"], "tkey": [2**64 - 1, 5, 5], "minute_bin": [t[0], t[1], t[1]]},
+        schema={"account": pl.String, "tkey": pl.UInt64, "minute_bin": pl.Datetime("us", "UTC")},
+    )
+    co = CoActivity(bins, pl.DataFrame(schema={"tkey": pl.UInt64, "template": pl.String}), 2)
+    assert co.bins.columns == ["aid", "bkey"] and co.bins["bkey"].n_unique() == 2
+    back = co.unpacked(co.bins).join(co.account_names, on="aid").sort("account", "tkey")
+    assert back.select("account", "tkey", "minute_bin").rows() == [
+        ("a", 5, t[1]),
+        ("a", 2**64 - 1, t[0]),
+        ("b", 5, t[1]),
+    ]
