@@ -111,10 +111,7 @@ def build_incidents(
     }
     by = {k: _by_component(f) for k, f in parts.items()}
     stats = _feature_stats(acc)
-    samples = {
-        comp: _sample_keys(by["tpl"].get(comp, tpl[:0]), cfg.sample_prompts)
-        for comp in members_of["component"].to_list()
-    }
+    samples = _sample_keys(tpl, cfg.sample_prompts)
     wanted = sorted({h for keys in samples.values() for h in keys})
     found = prompts(wanted) if prompts is not None and wanted else {}
     out: list[Incident] = []
@@ -127,7 +124,7 @@ def build_incidents(
                 by["tot"].get(comp, linked[:0]),
                 by["days"].get(comp, parts["days"][:0]),
                 by["tpl"].get(comp, tpl[:0]),
-                tuple(found[h] for h in samples[comp] if h in found),
+                tuple(found[h] for h in samples.get(comp, ()) if h in found),
                 stats.get(comp, {}),
                 baselines,
                 cfg,
@@ -198,17 +195,21 @@ def _top_values(ids: pl.DataFrame, comps: pl.DataFrame, co: CoActivity | None) -
     )
 
 
-def _sample_keys(templates: pl.DataFrame, k: int) -> tuple[int, ...]:
-    """Example prompt hashes of the incident's most used templates (one per template)."""
+def _sample_keys(templates: pl.DataFrame, k: int) -> dict[int, tuple[int, ...]]:
+    """Per component: example prompt hashes of its ``k`` most used templates (one per
+    template), from (component, tkey, template, n, example) rows (one group-by for all)."""
     if templates.is_empty():
-        return ()
+        return {}
     top = (
-        templates.group_by("tkey")
+        templates.group_by("component", "tkey")
         .agg(pl.col("n").sum(), pl.col("example").min(), pl.col("template").first())
-        .sort(["n", "template", "tkey"], descending=[True, False, False])
-        .head(k)
+        .sort(["component", "n", "template", "tkey"], descending=[False, True, False, False])
+        .group_by("component", maintain_order=True)
+        .agg(pl.col("example").head(k))
     )
-    return tuple(int(h) for h in top["example"].to_list())
+    return {
+        int(comp): tuple(int(h) for h in examples) for comp, examples in top.iter_rows()
+    }
 
 
 def _with_rank(inc: Incident, rank: int) -> Incident:

@@ -459,7 +459,8 @@ def candidate_pairs(
         .join(acc, on="account")
         .select("aid", "n")
     )
-    labels = v.select(
+    # Labelled only for the values that are some pair's example (a few of the millions).
+    labels = v.join(ev.select(pl.col("example_vid").alias("vid")).unique(), on="vid").select(
         pl.col("vid").alias("example_vid"),
         pl.when(pl.col("bkey").is_null())
         .then(pl.col("text"))
@@ -485,13 +486,19 @@ def candidate_pairs(
         .join(activity.rename({"aid": "bid", "n": "n_b"}), on="bid", how="left")
         .with_columns(weight.alias("weight"))
         .filter(pl.col("weight") > 0)
-        .join(names.rename({"account": "a"}), on="aid")
-        .join(names.rename({"aid": "bid", "account": "b"}), on="bid")
-        .join(labels, on="example_vid", how="left")
+        # Numbers follow account order (``acc`` is sorted), so sorting on them is sorting
+        # on the account texts; joins below keep the left order.
+        .sort("aid", "bid", "family")
+        .join(names.rename({"account": "a"}), on="aid", how="left", maintain_order="left")
+        .join(
+            names.rename({"aid": "bid", "account": "b"}),
+            on="bid",
+            how="left",
+            maintain_order="left",
+        )
+        .join(labels, on="example_vid", how="left", maintain_order="left")
     )
-    return out.select("a", "b", "family", "shared_values", "example", "min_df", "weight").sort(
-        "a", "b", "family"
-    )
+    return out.select("a", "b", "family", "shared_values", "example", "min_df", "weight")
 
 
 _VALUE_ORDER = ("family", "df", "text", "minute_bin", "value")
