@@ -9,6 +9,9 @@ down (its score is multiplied by :data:`EXPLAINED_FACTOR`) and labelled so.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from typing import Any
+
 import polars as pl
 
 from extractscan.findings import BenignCheck, LinkEvidence
@@ -17,14 +20,45 @@ from extractscan.findings import BenignCheck, LinkEvidence
 EXPLAINED_FACTOR = 0.5
 
 
+def member_stats(columns: Collection[str]) -> list[pl.Expr]:
+    """What :func:`checks` needs of the member accounts, as aggregations (over one
+    incident's frame, or per component in one group-by for all incidents): ``n``,
+    ``exchanges``, ``extraction`` (median share), ``top_org_share``, ``top_share``."""
+    org = pl.col("org").drop_nulls()
+    exchanges = pl.col("exchanges").sum()
+    return [
+        pl.len().alias("n"),
+        exchanges.alias("exchanges"),
+        (pl.col("extraction_share").median() if "extraction_share" in columns else pl.lit(None))
+        .fill_null(0.0)
+        .cast(pl.Float64)
+        .alias("extraction"),
+        ((org.unique_counts().max() / pl.len()) if "org" in columns else pl.lit(None))
+        .fill_null(0.0)
+        .cast(pl.Float64)
+        .alias("top_org_share"),
+        pl.when(exchanges > 0)
+        .then(pl.col("exchanges").max() / exchanges)
+        .otherwise(0.0)
+        .cast(pl.Float64)
+        .alias("top_share"),
+    ]
+
+
 def checks(
-    a: pl.DataFrame, links: tuple[LinkEvidence, ...], baselines: dict[str, float]
+    a: pl.DataFrame | Mapping[str, Any],
+    links: tuple[LinkEvidence, ...],
+    baselines: dict[str, float],
 ) -> tuple[BenignCheck, ...]:
-    """Test the incident's member accounts ``a`` and link evidence against each look-alike."""
+    """Test the incident's member accounts and link evidence against each look-alike.
+
+    ``a`` is the members' frame, or its :func:`member_stats` already computed.
+    """
+    m = a.select(member_stats(a.columns)).row(0, named=True) if isinstance(a, pl.DataFrame) else a
     families = {ln.family for ln in links}
-    n = a.height
-    exchanges = int(a["exchanges"].sum())
-    extraction = _median(a, "extraction_share")
+    n = int(m["n"])
+    exchanges = int(m["exchanges"] or 0)
+    extraction = float(m["extraction"])
     base_extraction = baselines.get("extraction_share", 0.0)
     content_normal = extraction <= max(2 * base_extraction, 0.2)
     out: list[BenignCheck] = []
@@ -45,8 +79,7 @@ def checks(
         )
     )
 
-    orgs = a["org"].drop_nulls() if "org" in a.columns else pl.Series([], dtype=pl.String)
-    top_org_share = (orgs.value_counts(sort=True)["count"][0] / n) if len(orgs) else 0.0
+    top_org_share = float(m["top_org_share"])
     out.append(
         BenignCheck(
             "enterprise_batch",
@@ -57,7 +90,7 @@ def checks(
         )
     )
 
-    top_share = float(a["exchanges"].max() or 0) / exchanges if exchanges else 0.0  # type: ignore[arg-type]
+    top_share = float(m["top_share"])
     reseller = n <= 3 and top_share >= 0.6
     out.append(
         BenignCheck(
@@ -98,10 +131,3 @@ def checks(
         )
     )
     return tuple(out)
-
-
-def _median(a: pl.DataFrame, col: str) -> float:
-    if col not in a.columns:
-        return 0.0
-    v = a[col].drop_nulls()
-    return float(v.median()) if len(v) else 0.0  # type: ignore[arg-type]

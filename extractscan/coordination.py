@@ -53,14 +53,19 @@ def payload_diversity(templates: pl.DataFrame) -> float | None:
 
 def regrowth(a: pl.DataFrame) -> float:
     """Share of accounts that first appeared after another account of the group went quiet."""
-    if a.height < 2:
-        return 0.0
-    end = a["last_seen"].max()
-    quiet = a.filter(pl.col("last_seen") < end - DAY)  # type: ignore[operator]
-    if quiet.is_empty():
-        return 0.0
-    first_quiet = quiet["last_seen"].min()
-    return float((a["first_seen"] > first_quiet).mean())  # type: ignore[operator, arg-type]
+    return float(a.select(regrowth_share()).item()) if a.height else 0.0
+
+
+def regrowth_share() -> pl.Expr:
+    """:func:`regrowth` as an aggregation (per group in a group-by, or over a frame)."""
+    last = pl.col("last_seen")
+    first_quiet = last.filter(last < last.max() - DAY).min()
+    share = (pl.col("first_seen") > first_quiet).mean()
+    return (
+        pl.when((pl.len() >= 2) & first_quiet.is_not_null())
+        .then(share.cast(pl.Float64))
+        .otherwise(0.0)
+    )
 
 
 def pivoted(models: pl.DataFrame, newest: NewestModel | None) -> pl.DataFrame:
@@ -91,12 +96,17 @@ def pivot_share(accounts: list[str], pivots: pl.DataFrame) -> float:
 def limit_hugging(a: pl.DataFrame) -> float:
     """Share of accounts whose peak requests per minute is within 10 % of the group's
     common ceiling (the largest peak), when that ceiling is at least 5 per minute."""
-    if "peak_rpm" not in a.columns or a.height < 2:
+    if "peak_rpm" not in a.columns or not a.height:
         return 0.0
-    peaks = a["peak_rpm"].drop_nulls()
-    if peaks.is_empty():
-        return 0.0
-    ceiling = float(peaks.max())  # type: ignore[arg-type]
-    if ceiling < 5:
-        return 0.0
-    return float((peaks >= 0.9 * ceiling).mean())  # type: ignore[arg-type]
+    return float(a.select(limit_hugging_share()).item())
+
+
+def limit_hugging_share() -> pl.Expr:
+    """:func:`limit_hugging` as an aggregation (needs a ``peak_rpm`` column)."""
+    peaks = pl.col("peak_rpm").drop_nulls()
+    ceiling = peaks.max().cast(pl.Float64)
+    return (
+        pl.when((pl.len() >= 2) & (ceiling >= 5))
+        .then((peaks >= 0.9 * ceiling).mean().cast(pl.Float64))
+        .otherwise(0.0)
+    )

@@ -6,8 +6,8 @@ Works on small per-account and per-pair frames only; the rows were aggregated be
 from __future__ import annotations
 
 import hashlib
-import statistics
 from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 
@@ -103,13 +103,7 @@ def build_incidents(
     if not pivots.is_empty():  # joined once, not looked up per incident
         acc = acc.join(pivots.select("account", "pivoted"), on="account", how="left")
     links_of = _links(ev, _top_values(ids, comps, co))
-    parts = {
-        "acc": acc,
-        "tot": linked,
-        "days": days.join(comps, on="account", how="inner"),
-        "tpl": tpl,
-    }
-    by = {k: _by_component(f) for k, f in parts.items()}
+    summary = _summaries(acc, linked, days.join(comps, on="account", how="inner"), tpl)
     stats = _feature_stats(acc)
     samples = _sample_keys(tpl, cfg.sample_prompts)
     wanted = sorted({h for keys in samples.values() for h in keys})
@@ -119,11 +113,8 @@ def build_incidents(
         out.append(
             _incident(
                 members,
-                by["acc"].get(comp, parts["acc"][:0]),
+                summary[comp],
                 links_of.get(comp, ()),
-                by["tot"].get(comp, linked[:0]),
-                by["days"].get(comp, parts["days"][:0]),
-                by["tpl"].get(comp, tpl[:0]),
                 tuple(found[h] for h in samples.get(comp, ()) if h in found),
                 stats.get(comp, {}),
                 baselines,
@@ -135,14 +126,59 @@ def build_incidents(
     return [_with_rank(inc, r) for r, inc in enumerate(out, start=1)]
 
 
-def _by_component(frame: pl.DataFrame) -> dict[int, pl.DataFrame]:
-    """Split a frame with a ``component`` column into one frame per component."""
-    if frame.is_empty():
-        return {}
-    return {
-        int(key[0]): part  # type: ignore[call-overload]
-        for key, part in frame.partition_by("component", as_dict=True).items()
+def _summaries(
+    acc: pl.DataFrame, linked: pl.DataFrame, days: pl.DataFrame, tpl: pl.DataFrame
+) -> dict[int, dict[str, Any]]:
+    """Per component, everything an incident states about its members, in one group-by
+    per table for all incidents: volume, tokens, span, content score, coordination
+    signals, :func:`benign.member_stats`, the top accounts; pair totals (``pairs``,
+    ``link_total``); the busiest days; payload diversity."""
+    exchanges = pl.col("exchanges").cast(pl.Float64)
+    exprs = [
+        *benign.member_stats(acc.columns),
+        pl.col("output_tokens").sum().alias("output_tokens"),
+        pl.col("output_tokens").is_not_null().any().alias("_has_out"),
+        pl.when(pl.len() > 1).then(exchanges.std(ddof=0) / exchanges.mean()).alias("volume_cv"),
+        pl.col("score").mean().fill_null(0.0).alias("content"),
+        pl.col("first_seen").min(),
+        pl.col("last_seen").max(),
+        coordination.regrowth_share().alias("regrowth"),
+        (coordination.limit_hugging_share() if "peak_rpm" in acc.columns else pl.lit(0.0)).alias(
+            "limit_hugging"
+        ),
+        pl.struct("account", "exchanges", "score")
+        .sort_by(["exchanges", "account"], descending=[True, False])
+        .head(5)
+        .alias("top_accounts"),
+    ]
+    if "pivoted" in acc.columns:
+        exprs.append(pl.col("pivoted").fill_null(False).sum().alias("pivoted"))
+    out: dict[int, dict[str, Any]] = {
+        int(r["component"]): r for r in acc.group_by("component").agg(exprs).iter_rows(named=True)
     }
+    pairs = linked.group_by("component").agg(
+        pl.len().alias("pairs"), pl.col("total").mean().alias("link_total")
+    )
+    busiest = (
+        days.group_by("component", "day")
+        .agg(pl.col("n").sum())
+        .sort(["component", "n", "day"], descending=[False, True, False])
+        .group_by("component", maintain_order=True)
+        .agg(pl.struct("day", "n").head(3).alias("busiest_days"))
+    )
+    frames = [pairs, busiest]
+    if "distinct" in tpl.columns:
+        frames.append(
+            tpl.group_by("component").agg(
+                pl.when(pl.col("n").sum() > 0)
+                .then(pl.col("distinct").sum() / pl.col("n").sum())
+                .alias("payload_diversity")
+            )
+        )
+    for frame in frames:
+        for r in frame.iter_rows(named=True):
+            out[int(r.pop("component"))].update(r)
+    return out
 
 
 def _top_values(ids: pl.DataFrame, comps: pl.DataFrame, co: CoActivity | None) -> pl.DataFrame:
@@ -207,9 +243,7 @@ def _sample_keys(templates: pl.DataFrame, k: int) -> dict[int, tuple[int, ...]]:
         .group_by("component", maintain_order=True)
         .agg(pl.col("example").head(k))
     )
-    return {
-        int(comp): tuple(int(h) for h in examples) for comp, examples in top.iter_rows()
-    }
+    return {int(comp): tuple(int(h) for h in examples) for comp, examples in top.iter_rows()}
 
 
 def _with_rank(inc: Incident, rank: int) -> Incident:
@@ -245,36 +279,32 @@ def _median(s: pl.Series) -> float:
 
 def _incident(
     members: list[str],
-    a: pl.DataFrame,
+    m: dict[str, Any],
     links: tuple[LinkEvidence, ...],
-    pair_tot: pl.DataFrame,
-    days: pl.DataFrame,
-    templates: pl.DataFrame,
     samples: tuple[str, ...],
     stats: dict[str, float | None],
     baselines: dict[str, float],
     cfg: Config,
     extra: dict[str, object],
 ) -> Incident:
-    exchanges = int(a["exchanges"].sum())
-    out_tok = a["output_tokens"].drop_nulls()
-    n_pairs = pair_tot.height
-    vol = a["exchanges"].cast(pl.Float64).to_list()
-    volume_cv = statistics.pstdev(vol) / statistics.fmean(vol) if len(vol) > 1 else None
+    """One incident from its component's :func:`_summaries` row ``m``."""
+    exchanges = int(m["exchanges"])
+    n_pairs = int(m.get("pairs") or 0)
+    volume_cv = m["volume_cv"]
     co_pairs = sum(e.pairs for e in links if e.family == "co_activity")
     co_share = co_pairs / n_pairs if n_pairs else 0.0
     parts = IncidentParts(
-        content=float(a["score"].mean() or 0.0),  # type: ignore[arg-type]
-        links=links_part(float(pair_tot["total"].mean() or 0.0)),  # type: ignore[arg-type]
+        content=float(m["content"]),
+        links=links_part(float(m.get("link_total") or 0.0)),
         coordination=coordination_part(volume_cv, co_share),
         scale=scale_part(exchanges),
     )
-    tested = benign.checks(a, links, baselines)
+    tested = benign.checks(m, links, baselines)
     score = parts.score
     if any(c.fits for c in tested):
         score = round(score * benign.EXPLAINED_FACTOR, 4)
     signals = _signals(stats, baselines, volume_cv, co_share) + _coordination_signals(
-        members, a, templates, baselines, extra
+        members, m, baselines, extra
     )
     return Incident(
         id=incident_id(members),
@@ -283,13 +313,16 @@ def _incident(
         severity=cfg.severity_of(score),
         accounts=len(members),
         exchanges=exchanges,
-        output_tokens=int(out_tok.sum()) if len(out_tok) else None,
-        first_seen=a["first_seen"].min(),  # type: ignore[arg-type]
-        last_seen=a["last_seen"].max(),  # type: ignore[arg-type]
+        output_tokens=int(m["output_tokens"]) if m["_has_out"] else None,
+        first_seen=m["first_seen"],
+        last_seen=m["last_seen"],
         links=links,
         signals=signals,
-        busiest_days=_days(days),
-        top_accounts=_top_accounts(a),
+        busiest_days=tuple(DayCount(d["day"], int(d["n"])) for d in m.get("busiest_days") or ()),
+        top_accounts=tuple(
+            AccountSummary(r["account"], int(r["exchanges"]), float(r["score"]))
+            for r in m["top_accounts"]
+        ),
         sample_prompts=samples,
         member_accounts=tuple(members),
         benign_checks=tested,
@@ -374,13 +407,12 @@ def _signals(
 
 def _coordination_signals(
     members: list[str],
-    a: pl.DataFrame,
-    templates: pl.DataFrame,
+    m: dict[str, Any],
     baselines: dict[str, float],
     extra: dict[str, object],
 ) -> tuple[Signal, ...]:
     out = []
-    diversity = coordination.payload_diversity(templates)
+    diversity = m.get("payload_diversity")
     if diversity is not None:
         base = baselines.get("payload_diversity", 0.0)
         out.append(
@@ -390,10 +422,10 @@ def _coordination_signals(
                 round(diversity, 4),
                 round(base, 4),
                 "%",
-                diversity > 0.9 and a.height > 2,
+                diversity > 0.9 and int(m["n"]) > 2,
             )
         )
-    grow = coordination.regrowth(a)
+    grow = float(m["regrowth"])
     out.append(
         Signal(
             "regrowth",
@@ -407,11 +439,7 @@ def _coordination_signals(
     newest = extra.get("newest")
     pivots = extra.get("pivots")
     if isinstance(newest, coordination.NewestModel) and isinstance(pivots, pl.DataFrame):
-        share = (
-            float(a["pivoted"].fill_null(False).sum()) / len(members)
-            if "pivoted" in a.columns and members
-            else 0.0
-        )
+        share = float(m["pivoted"]) / len(members) if "pivoted" in m and members else 0.0
         base = baselines.get("pivot_share", 0.0)
         out.append(
             Signal(
@@ -423,7 +451,7 @@ def _coordination_signals(
                 share > max(0.5, 3 * base),
             )
         )
-    hug = coordination.limit_hugging(a)
+    hug = float(m["limit_hugging"])
     out.append(
         Signal(
             "limit_hugging",
@@ -435,21 +463,3 @@ def _coordination_signals(
         )
     )
     return tuple(out)
-
-
-def _days(days: pl.DataFrame) -> tuple[DayCount, ...]:
-    top = (
-        days.group_by("day")
-        .agg(pl.col("n").sum())
-        .sort(["n", "day"], descending=[True, False])
-        .head(3)
-    )
-    return tuple(DayCount(d, int(n)) for d, n in top.iter_rows())
-
-
-def _top_accounts(a: pl.DataFrame) -> tuple[AccountSummary, ...]:
-    top = a.sort(["exchanges", "account"], descending=[True, False]).head(5)
-    return tuple(
-        AccountSummary(r["account"], int(r["exchanges"]), float(r["score"]))
-        for r in top.iter_rows(named=True)
-    )
