@@ -21,7 +21,7 @@ from extractscan.config import Config
 #: Progress callback: (stage description, rows known so far or None).
 Progress = Callable[[str, int | None], None]
 
-#: The tables each pass collects, in order (:func:`resolve` folds ``timing`` into
+#: The tables each pass yields, in order (:func:`resolve` folds ``timing`` into
 #: ``behaviour`` and adds ``names``).
 TABLES = (
     "counts",
@@ -102,17 +102,15 @@ def aggregate(
         # the prompt itself is dropped (its hash stays for examples and distinct counts).
         slim = rows_k.drop("prompt").cache()
         good = slim.filter(~rejected)
-        per_pass = [
-            features.account_behaviour(good),
-            features.account_timing(good),
-            features.account_hours(good),
-            features.account_heads(good),
-            features.head_texts(good),
-            features.account_days(good),
-            link.row_identifiers(good),
-            link.template_bins(good),
-            features.account_models(good),
-        ]
+        per_pass = {
+            "behaviour": features.account_behaviour(good),  # with the timing gathers
+            "hours": features.account_hours(good),
+            "templates": features.account_heads(good),
+            "texts": features.head_texts(good),
+            "day_models": features.account_day_models(good),
+            "row_ids": link.row_identifiers(good),
+            "bins": link.template_bins(good),
+        }
         # Each pass counts its own rows (its account slice; the rejects in pass 1).
         counts, rejects = row_accounting(slim)
         # The row counter reads one narrow branch of the shared rows: on the main chain
@@ -120,12 +118,18 @@ def aggregate(
         # Each pass counts the rows of its slice, so the count reaches the total once.
         ticks = [slim.select("_file").map_batches(counter, streamable=True).select(pl.len())]
         got = pl.collect_all(
-            [*per_pass, counts, *([rejects] if k == 0 else []), *(ticks if names else [])],
+            [*per_pass.values(), counts, *([rejects] if k == 0 else []), *(ticks if names else [])],
             engine="streaming",
         )
-        for name, frame in zip(TABLES[1:-1], got[: len(per_pass)], strict=True):
-            if name == "timing":
-                frame = features.timing_features(frame)
+        tables = dict(zip(per_pass, got[: len(per_pass)], strict=True))
+        gathered = tables.pop("behaviour")
+        tables["behaviour"] = gathered.drop("_times", "distinct_ips")
+        tables["timing"] = features.timing_features(
+            gathered.select("aid", "_times", "distinct_ips")
+        )
+        del gathered
+        tables["days"], tables["models"] = features.days_and_models(tables.pop("day_models"))
+        for name, frame in tables.items():
             out[name].append(frame)
         out["counts"].append(got[len(per_pass)])
         if k == 0:

@@ -193,3 +193,31 @@ def test_head_templates_mask_once_per_head() -> None:
     out = head_templates(heads.with_columns(pl.col("hkey").cast(pl.UInt64)))
     assert out["template"].to_list() == ["rate # to #:", "rate # to #:"]
     assert out["tkey"].n_unique() == 1
+
+
+def test_days_and_models_from_one_table() -> None:
+    t = aggregate(
+        [
+            _normalized(
+                {
+                    "timestamp": [
+                        "2026-04-22T01:00:00Z",
+                        "2026-04-22T02:00:00Z",
+                        "2026-04-22T03:00:00Z",
+                        "2026-04-23T01:00:00Z",
+                    ],
+                    "account": ["a", "a", "a", "a"],
+                    "prompt": ["x"] * 4,
+                    "model": ["m1", None, "m2", "m1"],
+                    "output_tokens": [10, 20, None, 5],
+                }
+            )
+        ],
+        Config(),
+        lambda stage, rows: None,
+    )
+    days = t["days"].sort("day").select("account", pl.col("day").dt.day(), "n", "output_tokens")
+    # the request without a model counts towards its day; a null token count adds nothing
+    assert days.rows() == [("a", 22, 3, 30), ("a", 23, 1, 5)]
+    models = t["models"].sort("day", "model").select("model", pl.col("day").dt.day(), "n")
+    assert models.rows() == [("m1", 22, 1), ("m2", 22, 1), ("m1", 23, 1)]
