@@ -103,7 +103,8 @@ def aggregate(
         slim = rows_k.drop("prompt").cache()
         good = slim.filter(~rejected)
         per_pass = {
-            "behaviour": features.account_behaviour(good),  # with the timing gathers
+            "behaviour": features.account_behaviour(good),
+            "timing": features.account_timing(good),
             "hours": features.account_hours(good),
             "templates": features.account_heads(good),
             "texts": features.head_texts(good),
@@ -122,12 +123,7 @@ def aggregate(
             engine="streaming",
         )
         tables = dict(zip(per_pass, got[: len(per_pass)], strict=True))
-        gathered = tables.pop("behaviour")
-        tables["behaviour"] = gathered.drop("_times", "distinct_ips")
-        tables["timing"] = features.timing_features(
-            gathered.select("aid", "_times", "distinct_ips")
-        )
-        del gathered
+        tables["timing"] = features.timing_features(tables["timing"])
         tables["days"], tables["models"] = features.days_and_models(tables.pop("day_models"))
         for name, frame in tables.items():
             out[name].append(frame)
