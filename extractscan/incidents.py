@@ -90,7 +90,8 @@ def build_incidents(
     linked = links.filter(pl.col("linked")).join(
         comps.rename({"account": "a"}), on="a", how="inner"
     )
-    ev = evidence.join(linked.select("a", "b", "component"), on=["a", "b"], how="inner")
+    on = "pk" if "pk" in evidence.columns and "pk" in linked.columns else ["a", "b"]
+    ev = evidence.join(linked.select(on, "component"), on=on, how="inner")
     texts = (
         co.texts
         if co is not None

@@ -244,7 +244,9 @@ def _scan(
         generated_at=datetime.now(UTC).replace(microsecond=0),
         flag_severity=cfg.flag_severity,
         accounts=accounts,
-        pairs=evidence.join(links.select("a", "b", "total", "linked", "same_org"), on=["a", "b"]),
+        pairs=evidence.join(
+            links.select("pk", "total", "linked", "same_org"), on="pk", maintain_order="left"
+        ).drop("pk"),
         rejects=rejects.join(paths, on="_file", how="left").select(
             "file",
             (pl.col("_row") + 1).alias("row"),
