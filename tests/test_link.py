@@ -322,3 +322,13 @@ def test_bin_keys_round_trip_templates_and_minutes() -> None:
         ("a", 2**64 - 1, t[0]),
         ("b", 5, t[1]),
     ]
+
+
+def test_sorted_bins_are_distinct_and_sorted_by_bin_then_account() -> None:
+    bins = pl.DataFrame(
+        {"aid": [3, 1, 3, 2, 1, 3], "bkey": [9, 9, 9, 4, 4, 9]},
+        schema={"aid": pl.UInt64, "bkey": pl.UInt64},
+    )
+    out = link.sorted_bins(bins)
+    assert out.rows() == [(1, 4), (2, 4), (1, 9), (3, 9)]
+    assert out["bkey"].flags["SORTED_ASC"]  # what lets polars group and join in one sweep
