@@ -494,37 +494,35 @@ def candidate_pairs(
         .otherwise(pl.col("text") + " @ " + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M"))
         .alias("example"),
     )
-    names = acc.select("aid", "account")
-    weight = (
-        pl.when((pl.col("family") == "co_activity") & (pl.col("shared_values") < CO_ACTIVITY_MIN))
+    shared = pl.col("shared_values")
+    co_weight = (
+        pl.when(shared < CO_ACTIVITY_MIN)
         .then(0.0)
-        .when(pl.col("family") == "co_activity")
-        .then(
+        .otherwise(
             pl.col("mean_weight")
-            * (pl.col("shared_values").clip(upper_bound=CO_ACTIVITY_FULL) / CO_ACTIVITY_FULL)
-            * (pl.col("shared_values") / pl.min_horizontal("n_a", "n_b") / CO_ACTIVITY_OVERLAP)
+            * (shared.clip(upper_bound=CO_ACTIVITY_FULL) / CO_ACTIVITY_FULL)
+            * (shared / pl.min_horizontal("n_a", "n_b") / CO_ACTIVITY_OVERLAP)
             .clip(upper_bound=1.0)
             .fill_null(1.0)
         )
-        .otherwise(pl.col("max_weight"))
     )
-    out = (
-        ev.join(activity.rename({"aid": "aid", "n": "n_a"}), on="aid", how="left")
+    # Activity is looked up for the co-activity rows only (thousands of the millions).
+    is_co = pl.col("family") == "co_activity"
+    co_rows = (
+        ev.filter(is_co)
+        .join(activity.rename({"n": "n_a"}), on="aid", how="left")
         .join(activity.rename({"aid": "bid", "n": "n_b"}), on="bid", how="left")
-        .with_columns(weight.alias("weight"))
-        .filter(pl.col("weight") > 0)
-        # Numbers follow account order (``acc`` is sorted), so sorting on them is sorting
-        # on the account texts; joins below keep the left order.
-        .sort("aid", "bid", "family")
-        .join(names.rename({"account": "a"}), on="aid", how="left", maintain_order="left")
-        .join(
-            names.rename({"aid": "bid", "account": "b"}),
-            on="bid",
-            how="left",
-            maintain_order="left",
-        )
-        .join(labels, on="example_vid", how="left", maintain_order="left")
+        .with_columns(co_weight.alias("weight"))
+        .drop("n_a", "n_b")
     )
+    rest = ev.filter(~is_co).with_columns(pl.col("max_weight").alias("weight"))
+    # Numbers follow account order (``acc`` is sorted), so sorting on them is sorting on
+    # the account texts; the texts are then picked by number (no join).
+    out = pl.concat([co_rows, rest]).filter(pl.col("weight") > 0).sort("aid", "bid", "family")
+    account = acc["account"]
+    out = out.with_columns(
+        account.gather(out["aid"]).alias("a"), account.gather(out["bid"]).alias("b")
+    ).join(labels, on="example_vid", how="left", maintain_order="left")
     return out.select(
         "a", "b", "family", "shared_values", "example", "min_df", "weight", _pair_key("aid", "bid")
     )
@@ -604,15 +602,25 @@ def _pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | No
                 pl.col("df").min().alias("min_df"),
             )
         )
-    merged = (
-        pl.concat(partial)
+    # One slice (the usual case) has one row per (pk, fam) already: no second group-by.
+    combined = (
+        partial[0]
+        if len(partial) == 1
+        else pl.concat(partial)
         .group_by("pk", "fam")
         .agg(
-            pl.col("n").sum().round().alias("shared_values"),
-            pl.col("wmax").max().alias("max_weight"),
-            (pl.col("wsum").sum() / pl.col("n").sum()).alias("mean_weight"),
+            pl.col("n").sum(),
+            pl.col("wmax").max(),
+            pl.col("wsum").sum(),
             pl.col("example_vid").min(),
             pl.col("min_df").min(),
+        )
+    )
+    merged = (
+        combined.with_columns(
+            pl.col("n").round().alias("shared_values"),
+            pl.col("wmax").alias("max_weight"),
+            (pl.col("wsum") / pl.col("n")).alias("mean_weight"),
         )
         .join(families, on="fam")
         .select(
