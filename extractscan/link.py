@@ -667,6 +667,37 @@ def anchor_groups(pairs: pl.DataFrame) -> pl.DataFrame | None:
     return None
 
 
+def _numbered_components(linked: pl.DataFrame, min_size: int) -> pl.DataFrame | None:
+    """:func:`components` of pairs with a pair key, found by :func:`anchor_groups`
+    (measured 0.5 s against 2.5 s through networkx for 430k links); ``None`` if a group
+    is too wide for it."""
+    nums = linked.select(
+        (pl.col("pk") // 2**32).alias("aid"), (pl.col("pk") % 2**32).alias("bid"), "a", "b"
+    )
+    groups = anchor_groups(nums)
+    if groups is None:
+        return None
+    names = pl.concat(
+        [
+            nums.select("aid", pl.col("a").alias("account")),
+            nums.select(pl.col("bid").alias("aid"), pl.col("b").alias("account")),
+        ]
+    ).unique("aid")
+    members = groups.join(names, on="aid").select("account", "group")
+    # numbered by size (largest first), ties by smallest account, as networkx's are
+    order = (
+        members.group_by("group")
+        .agg(pl.len().alias("size"), pl.col("account").min().alias("first"))
+        .filter(pl.col("size") >= min_size)
+        .sort(["size", "first"], descending=[True, False])
+        .with_row_index("component")
+        .select("group", pl.col("component").cast(pl.Int64))
+    )
+    return (
+        members.join(order, on="group").sort("component", "account").select("account", "component")
+    )
+
+
 def _pair_key(a: str, b: str) -> pl.Expr:
     """One 64-bit key for a pair of 32-bit account numbers (``a`` in the high half)."""
     return (pl.col(a).cast(pl.UInt64) * 2**32 + pl.col(b).cast(pl.UInt64)).alias("pk")
@@ -761,9 +792,13 @@ def components(pairs: pl.DataFrame, min_size: int) -> pl.DataFrame:
     Components are numbered by size (largest first), ties by smallest account id, so
     numbering is deterministic.
     """
+    linked = pairs.filter(pl.col("linked"))
+    if "pk" in linked.columns:  # numbered pairs: label spreading in polars
+        found = _numbered_components(linked, min_size)
+        if found is not None:
+            return found
     graph: nx.Graph = nx.Graph()
-    linked = pairs.filter(pl.col("linked")).select("a", "b")
-    graph.add_edges_from(linked.iter_rows())
+    graph.add_edges_from(linked.select("a", "b").iter_rows())
     comps = [sorted(c) for c in nx.connected_components(graph) if len(c) >= min_size]
     comps.sort(key=lambda c: (-len(c), c[0]))
     rows_a: list[str] = []

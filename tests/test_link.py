@@ -178,6 +178,22 @@ def test_components_match_brute_force_on_random_graphs(seed: int) -> None:
     assert comps == want
     sizes = got.group_by("component").len().sort("component")["len"].to_list()
     assert sizes == sorted(sizes, reverse=True)
+    # numbered pairs (label spreading in polars) give the same table, numbering included
+    assert components(link.pair_keys(df), 2).rows() == got.rows()
+
+
+def test_numbered_components_fall_back_when_a_group_is_too_wide() -> None:
+    chain = [(f"n{i:03d}", f"n{i + 1:03d}", True) for i in range(3 * link.GROUP_ROUNDS)]
+    df = pl.DataFrame(
+        chain + [("x1", "x2", True)],
+        schema={"a": pl.String, "b": pl.String, "linked": pl.Boolean},
+        orient="row",
+    )
+    numbered = link.pair_keys(df)
+    assert link._numbered_components(numbered, 2) is None  # too wide for 32 rounds
+    got = components(numbered, 2)
+    assert got.group_by("component").len().sort("component")["len"].to_list() == [97, 2]
+    assert got.rows() == components(df, 2).rows()
 
 
 def test_co_activity_discounted_for_heavy_users() -> None:
