@@ -354,9 +354,10 @@ def _prompt_texts(frames: list[pl.LazyFrame], keys: list[int]) -> dict[int, str]
     if not keys:
         return {}
     h = features.prompt_hash(pl.col("prompt"))
+    # Rejected rows are not filtered out: a prompt with the same hash has the same text
+    # wherever it is, and reading the prompt column alone skips the row checks.
     found = (
         pl.concat(frames, how="vertical")
-        .filter(pl.col("_reject").is_null())
         .select("prompt")
         .filter(h.is_in(pl.Series(keys, dtype=pl.UInt64).implode()))
         .group_by(h.alias("key"))
