@@ -21,8 +21,9 @@ from extractscan.config import Config
 #: Progress callback: (stage description, rows known so far or None).
 Progress = Callable[[str, int | None], None]
 
-#: The tables each pass yields, in order (:func:`resolve` folds ``timing`` into
-#: ``behaviour`` and adds ``names``).
+#: The tables each pass yields, in order (``days`` and ``models`` come from one
+#: group-by; :func:`resolve` folds ``timing`` into ``behaviour`` and adds ``names``,
+#: ``tids`` and ``bin_origin``, see :class:`link.CoActivity`).
 TABLES = (
     "counts",
     "behaviour",
@@ -80,7 +81,8 @@ def aggregate(
     keyed by account, so the slices simply concatenate); the input is read once per pass.
     Returns the :data:`TABLES`, keyed by ``account`` (see :func:`resolve`), except
     ``bins``, keyed by ``aid`` with ``names`` (aid -> account) beside it, and packed
-    (template, minute) keys with ``tids`` (template number -> tkey) beside it.
+    (template, minute) keys with ``tids`` (template number -> tkey) and ``bin_origin``
+    (the minute they count from) beside it.
     """
     rows = pl.concat(frames, how="vertical")
     counter = RowCounter(tell, names or [], total)
@@ -177,14 +179,17 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     # Each (template, minute bin) is packed into one 64-bit key (:func:`link.bin_key`).
     tids = link.template_numbers(mapping["tkey"])
     numbers = mapping.select("hkey", "tkey").join(tids, on="tkey").select("hkey", "tid")
+    bins = tables.pop("bins")
+    origin = link.bin_origin(bins["minute_bin"])
     tables["bins"] = link.sorted_bins(
-        tables.pop("bins")
-        .lazy()
+        bins.lazy()
         .join(numbers.lazy(), on="hkey")
-        .select("aid", link.bin_key(pl.col("tid"), pl.col("minute_bin")).alias("bkey"))
+        .select("aid", link.bin_key(pl.col("tid"), pl.col("minute_bin"), origin).alias("bkey"))
         .collect(engine="streaming")
     )
+    del bins
     tables["tids"] = tids
+    tables["bin_origin"] = pl.DataFrame({"origin": [origin]}, schema={"origin": pl.Int64})
     tables["names"] = names
     return tables
 

@@ -114,7 +114,7 @@ def build_incidents(
         out.append(
             _incident(
                 members,
-                summary[comp],
+                summary.get(comp, _NO_MEMBERS),
                 links_of.get(comp, ()),
                 tuple(found[h] for h in samples.get(comp, ()) if h in found),
                 stats.get(comp, {}),
@@ -125,6 +125,26 @@ def build_incidents(
         )
     out.sort(key=lambda i: (-severity_rank(i.severity), -i.score, i.id))
     return [_with_rank(inc, r) for r, inc in enumerate(out, start=1)]
+
+
+#: The summary of a component none of whose members is in the accounts table (not made
+#: by the pipeline, where every linked account comes from the log).
+_NO_MEMBERS: dict[str, Any] = {
+    "n": 0,
+    "exchanges": 0,
+    "extraction": 0.0,
+    "top_org_share": 0.0,
+    "top_share": 0.0,
+    "output_tokens": 0,
+    "_has_out": False,
+    "volume_cv": None,
+    "content": 0.0,
+    "first_seen": None,
+    "last_seen": None,
+    "regrowth": 0.0,
+    "limit_hugging": 0.0,
+    "top_accounts": [],
+}
 
 
 def _summaries(
@@ -178,7 +198,7 @@ def _summaries(
         )
     for frame in frames:
         for r in frame.iter_rows(named=True):
-            out[int(r.pop("component"))].update(r)
+            out.setdefault(int(r.pop("component")), dict(_NO_MEMBERS)).update(r)
     return out
 
 

@@ -22,6 +22,7 @@ import networkx as nx
 import polars as pl
 
 from extractscan.config import LinkConfig
+from extractscan.errors import InputError
 from extractscan.features import account_key
 
 
@@ -209,11 +210,29 @@ def weigh_values(ids: pl.DataFrame, n_accounts: int, cfg: LinkConfig) -> pl.Data
 
 
 #: A co-activity bin's key packs the template number (``tid``) in the high 32 bits and
-#: the bin's minute (since the epoch, offset by 2^31 so dates before 1970 stay positive)
-#: in the low 32: one 64-bit integer instead of (tkey, minute_bin), which the group-bys
-#: and joins over the bins (about one row per request) handle much faster.
+#: the bin's minute, counted from the log's earliest bin (:func:`bin_origin`), in the low
+#: 32: one 64-bit integer instead of (tkey, minute_bin), which the group-bys and joins
+#: over the bins (about one row per request) handle much faster.
 _BIN_SHIFT = 2**32
-_MINUTE_OFFSET = 2**31
+
+
+def bin_origin(minute_bin: pl.Series) -> int:
+    """The epoch minute of the earliest bin, from which :func:`bin_key` counts minutes.
+
+    Raises:
+        InputError: the timestamps span 2^32 minutes (8,000 years) or more, which only
+            placeholder dates at both ends of the calendar produce.
+    """
+    minutes = minute_bin.dt.epoch("s") // 60
+    if minutes.is_null().all():
+        return 0
+    lo, hi = int(minutes.min()), int(minutes.max())  # type: ignore[arg-type]
+    if hi - lo >= _BIN_SHIFT:
+        raise InputError(
+            f"timestamps span more than 8,000 years ({str(minute_bin.min())} to "
+            f"{str(minute_bin.max())}): check the timestamp column for placeholder dates"
+        )
+    return lo
 
 
 def template_numbers(tkeys: pl.Series) -> pl.DataFrame:
@@ -223,9 +242,10 @@ def template_numbers(tkeys: pl.Series) -> pl.DataFrame:
     )
 
 
-def bin_key(tid: pl.Expr, minute_bin: pl.Expr) -> pl.Expr:
-    """The packed 64-bit key of a (template number, minute bin) pair."""
-    minutes = minute_bin.dt.epoch("s") // 60 + _MINUTE_OFFSET
+def bin_key(tid: pl.Expr, minute_bin: pl.Expr, origin: int) -> pl.Expr:
+    """The packed 64-bit key of a (template number, minute bin) pair; ``origin`` from
+    :func:`bin_origin` of the same bins."""
+    minutes = minute_bin.dt.epoch("s") // 60 - origin
     return tid.cast(pl.UInt64) * _BIN_SHIFT + minutes.cast(pl.UInt64)
 
 
@@ -247,7 +267,9 @@ class CoActivity:
     (see :func:`sorted_bins`; sorted here if they are not).
 
     ``bkey`` packs the template and the minute bin (:func:`bin_key`); ``tids`` maps the
-    template number back to ``tkey``. ``bins`` has about one row per request, so its
+    template number back to ``tkey`` and ``origin`` is the minute the bins count from.
+    Packed bins are taken as they are (distinct; sorted, as :func:`sorted_bins` gives
+    them, for speed; sorted here if not). ``bins`` has about one row per request, so its
     account column is the 64-bit ``aid`` key and ``names`` maps it to the account text
     (joins on it stay integer joins). ``bins`` may also be given as (``account`` or
     ``aid``, ``tkey``, ``minute_bin``) rows; they are keyed and packed here.
@@ -260,6 +282,7 @@ class CoActivity:
     n_accounts: int
     names: pl.DataFrame | None = None
     tids: pl.DataFrame | None = None
+    origin: int = 0
     _cache: dict[int, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -277,10 +300,12 @@ class CoActivity:
                 raise ValueError("CoActivity: packed bins need tids (tid -> tkey)")
         else:
             tids = template_numbers(bins["tkey"])
+            origin = bin_origin(bins["minute_bin"])
             bins = bins.join(tids, on="tkey").select(
-                "aid", bin_key(pl.col("tid"), pl.col("minute_bin")).alias("bkey")
+                "aid", bin_key(pl.col("tid"), pl.col("minute_bin"), origin).alias("bkey")
             )
             object.__setattr__(self, "tids", tids)
+            object.__setattr__(self, "origin", origin)
         if not bins["bkey"].flags["SORTED_ASC"]:  # given here, not by :func:`sorted_bins`
             bins = sorted_bins(bins)
         object.__setattr__(self, "bins", bins.select("aid", "bkey"))
@@ -294,7 +319,7 @@ class CoActivity:
     def unpacked(self, frame: pl.DataFrame) -> pl.DataFrame:
         """``frame`` with ``tkey`` and ``minute_bin`` (UTC) added from its ``bkey``."""
         assert self.tids is not None  # set in __post_init__
-        minutes = (pl.col("bkey") % _BIN_SHIFT).cast(pl.Int64) - _MINUTE_OFFSET
+        minutes = (pl.col("bkey") % _BIN_SHIFT).cast(pl.Int64) + self.origin
         return (
             frame.with_columns(
                 (pl.col("bkey") // _BIN_SHIFT).cast(pl.UInt32).alias("tid"),
@@ -704,8 +729,10 @@ def _pair_key(a: str, b: str) -> pl.Expr:
 
 
 def pair_keys(evidence: pl.DataFrame) -> pl.DataFrame:
-    """``evidence`` (``a``, ``b`` texts) with its pair key ``pk``, as :func:`candidate_pairs`
-    gives it: accounts numbered in text order, ``a``'s number in the high 32 bits."""
+    """``evidence`` (``a``, ``b`` texts) with a pair key ``pk`` made the way
+    :func:`candidate_pairs` makes it (accounts numbered in text order, ``a``'s number in
+    the high 32 bits), but numbering only the accounts in ``evidence``: the keys match
+    those of other frames only if they were numbered by the same call."""
     numbers = (
         pl.concat([evidence["a"], evidence["b"]]).unique().sort().to_frame("a").with_row_index("n")
     )

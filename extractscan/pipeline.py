@@ -178,6 +178,7 @@ def _scan(
         accounts.height,
         names=results["names"],
         tids=results["tids"],
+        origin=int(results["bin_origin"]["origin"][0]),
     )
     evidence = link.candidate_pairs(ids, weights, co, cfg.link)
     links = link.decide_links(evidence, accounts, cfg.link)

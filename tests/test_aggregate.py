@@ -43,7 +43,8 @@ def test_tables_are_keyed_by_account_text_and_template() -> None:
     assert set(bins["account"]) == {"acct_a", "acct_b"}
     # (template, 5-minute bin) packed into one key, distinct per account: acct_a's two
     # requests in one bin are one row
-    co = CoActivity(t["bins"], t["texts"], 2, names=t["names"], tids=t["tids"])
+    origin = int(t["bin_origin"]["origin"][0])
+    co = CoActivity(t["bins"], t["texts"], 2, names=t["names"], tids=t["tids"], origin=origin)
     unpacked = co.unpacked(t["bins"]).join(t["names"], on="aid").sort("account")
     t0 = datetime(2026, 4, 22, tzinfo=UTC)
     assert unpacked.select("account", "tkey", "minute_bin").rows() == [

@@ -327,7 +327,7 @@ def test_integer_co_activity_matches_text_values() -> None:
 def test_bin_keys_round_trip_templates_and_minutes() -> None:
     from datetime import UTC, datetime
 
-    t = [datetime(1969, 7, 20, 20, 17, tzinfo=UTC), datetime(2026, 4, 22, 23, 55, tzinfo=UTC)]
+    t = [datetime(1969, 7, 20, 20, 17, tzinfo=UTC), datetime(9999, 12, 31, 23, 55, tzinfo=UTC)]
     bins = pl.DataFrame(
         {"account": ["a", "b", "a"], "tkey": [2**64 - 1, 5, 5], "minute_bin": [t[0], t[1], t[1]]},
         schema={"account": pl.String, "tkey": pl.UInt64, "minute_bin": pl.Datetime("us", "UTC")},
@@ -350,3 +350,18 @@ def test_sorted_bins_are_distinct_and_sorted_by_bin_then_account() -> None:
     out = link.sorted_bins(bins)
     assert out.rows() == [(1, 4), (2, 4), (1, 9), (3, 9)]
     assert out["bkey"].flags["SORTED_ASC"]  # what lets polars group and join in one sweep
+
+
+def test_bin_keys_refuse_a_span_they_cannot_count() -> None:
+    from datetime import UTC, datetime
+
+    from extractscan.errors import InputError
+
+    t = [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 55, tzinfo=UTC)]
+    bins = pl.DataFrame(
+        {"account": ["a", "b"], "tkey": [5, 5], "minute_bin": t},
+        schema={"account": pl.String, "tkey": pl.UInt64, "minute_bin": pl.Datetime("us", "UTC")},
+    )
+    texts = pl.DataFrame(schema={"tkey": pl.UInt64, "template": pl.String})
+    with pytest.raises(InputError, match="8,000 years"):
+        CoActivity(bins, texts, 2)
