@@ -263,13 +263,13 @@ def sorted_bins(bins: pl.DataFrame) -> pl.DataFrame:
 
 @dataclass(frozen=True)
 class CoActivity:
-    """Co-activity material kept as integers: distinct (aid, bkey) rows, sorted by bkey
-    (see :func:`sorted_bins`; sorted here if they are not).
+    """Co-activity material kept as integers: distinct (aid, bkey) rows, sorted by bkey.
 
     ``bkey`` packs the template and the minute bin (:func:`bin_key`); ``tids`` maps the
     template number back to ``tkey`` and ``origin`` is the minute the bins count from.
-    Packed bins are taken as they are (distinct; sorted, as :func:`sorted_bins` gives
-    them, for speed; sorted here if not). ``bins`` has about one row per request, so its
+    Packed bins flagged sorted (as :func:`sorted_bins` gives them) are taken as they are,
+    so they must be distinct; any others go through :func:`sorted_bins` here, which
+    sorts and deduplicates them. ``bins`` has about one row per request, so its
     account column is the 64-bit ``aid`` key and ``names`` maps it to the account text
     (joins on it stay integer joins). ``bins`` may also be given as (``account`` or
     ``aid``, ``tkey``, ``minute_bin``) rows; they are keyed and packed here.
