@@ -171,8 +171,12 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     heads = tables["texts"]
     mapping = features.head_templates(heads)
     tables["texts"] = features.template_texts(heads, mapping)
-    # merged on the integer key first: the account text is joined to the merged rows
-    tables["templates"] = _named(features.per_template(tables["templates"], mapping), names)
+    # merged on the integer key first: the account text is joined to the merged rows;
+    # the key stays beside it (integer joins and deduplication over its ~1 row per
+    # (account, template), see :func:`link.template_identifiers`)
+    tables["templates"] = _named(
+        features.per_template(tables["templates"], mapping), names, keep_key=True
+    )
     # The largest table (about one row per request) keeps the integer account key
     # (``names`` maps it, see :class:`link.CoActivity`); mapped and deduplicated in one
     # streaming query rather than through full intermediate copies.
@@ -194,9 +198,10 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return tables
 
 
-def _named(frame: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with its ``aid`` key replaced by the account text (first column)."""
-    rest = [c for c in frame.columns if c != "aid"]
+def _named(frame: pl.DataFrame, names: pl.DataFrame, keep_key: bool = False) -> pl.DataFrame:
+    """``frame`` with its ``aid`` key replaced by the account text (first column), or
+    with the text added in front of it (``keep_key``)."""
+    rest = [c for c in frame.columns if c != "aid" or keep_key]
     return frame.join(names, on="aid").select("account", *rest)
 
 

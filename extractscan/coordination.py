@@ -19,6 +19,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
+from extractscan.streamed import streamed
+
 DAY = timedelta(days=1)
 
 
@@ -75,13 +77,17 @@ def pivoted(models: pl.DataFrame, newest: NewestModel | None) -> pl.DataFrame:
         return pl.DataFrame(schema={"account": pl.String, "pivoted": pl.Boolean})
     after = models.filter(pl.col("day") >= pl.lit(newest.first_day))
     on_new = pl.col("model") == newest.name
-    return after.group_by("account").agg(
-        (
-            (pl.col("n").filter(on_new).sum() / pl.col("n").sum() >= 0.5)
-            & (pl.col("day").filter(on_new).min() <= newest.first_day + DAY)  # type: ignore[operator]
+    return streamed(
+        after.lazy()
+        .group_by("account")
+        .agg(
+            (
+                (pl.col("n").filter(on_new).sum() / pl.col("n").sum() >= 0.5)
+                & (pl.col("day").filter(on_new).min() <= newest.first_day + DAY)  # type: ignore[operator]
+            )
+            .fill_null(False)
+            .alias("pivoted")
         )
-        .fill_null(False)
-        .alias("pivoted")
     )
 
 

@@ -11,6 +11,7 @@ import math
 import polars as pl
 
 from extractscan.capabilities import CAPABILITIES, flags
+from extractscan.streamed import streamed
 from extractscan.templates import head, mask
 
 #: Seed of the template, prompt and account hashes (fixed: same input, same keys, same
@@ -249,8 +250,10 @@ def finish_accounts(
     behaviour: pl.DataFrame, hours: pl.DataFrame, templates: pl.DataFrame
 ) -> pl.DataFrame:
     """Join the per-account parts and derive ratio features (small frames, one row each)."""
-    conc = templates.group_by("account").agg(
-        (pl.col("n").max() / pl.col("n").sum()).alias("template_concentration")
+    conc = streamed(
+        templates.lazy()
+        .group_by("account")
+        .agg((pl.col("n").max() / pl.col("n").sum()).alias("template_concentration"))
     )
     out = (
         behaviour.join(hours, on="account", how="left")

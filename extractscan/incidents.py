@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from extractscan import benign, coordination
 from extractscan.config import Config
-from extractscan.features import BEHAVIOUR_FEATURES
+from extractscan.features import BEHAVIOUR_FEATURES, account_key
 from extractscan.findings import (
     AccountSummary,
     DayCount,
@@ -24,6 +24,10 @@ from extractscan.findings import (
 )
 from extractscan.link import FAMILIES, CoActivity
 from extractscan.score import IncidentParts, coordination_part, links_part, scale_part
+from extractscan.streamed import streamed
+
+if TYPE_CHECKING:
+    from polars._typing import JoinStrategy
 
 SIGNAL_FEATURES = (
     "extraction_share",
@@ -84,7 +88,7 @@ def build_incidents(
     outside = baseline_rows["account"].to_list()
     baselines["pivot_share"] = coordination.pivot_share(outside, pivots)
     baselines["payload_diversity"] = (
-        coordination.payload_diversity(templates.join(in_comp, on="account", how="anti")) or 0.0
+        coordination.payload_diversity(_member_rows(templates, comps, "anti")) or 0.0
     )
     extra: dict[str, object] = {"pivots": pivots, "newest": newest}
     linked = links.filter(pl.col("linked")).join(
@@ -97,7 +101,7 @@ def build_incidents(
         if co is not None
         else pl.DataFrame(schema={"tkey": pl.UInt64, "template": pl.String})
     )
-    tpl = templates.join(comps, on="account", how="inner").join(
+    tpl = _member_rows(templates, comps, "inner").join(
         texts.select("tkey", "template"), on="tkey", how="left"
     )
     acc = accounts.join(comps, on="account", how="inner")
@@ -202,10 +206,22 @@ def _summaries(
     return out
 
 
+def _member_rows(templates: pl.DataFrame, comps: pl.DataFrame, how: JoinStrategy) -> pl.DataFrame:
+    """``templates`` rows of component members with their ``component`` (``inner``), or
+    the rows of accounts in no component (``anti``); on the integer ``aid`` key
+    (:func:`features.account_key`) when the rows carry it (millions of rows at seed
+    scale), else on the account text."""
+    if "aid" not in templates.columns:
+        return templates.join(comps, on="account", how=how)
+    keys = comps.select(account_key(pl.col("account")).alias("aid"), "component")
+    return templates.join(keys, on="aid", how=how)
+
+
 def _top_values(ids: pl.DataFrame, comps: pl.DataFrame, co: CoActivity | None) -> pl.DataFrame:
     """Per (component, family): the values shared by most members (top 5)."""
-    vals = (
-        ids.join(comps, on="account", how="inner")
+    vals = streamed(
+        ids.lazy()
+        .join(comps.lazy(), on="account", how="inner")
         .group_by("component", "family", "value")
         .agg(pl.len().alias("n"))
         .filter(pl.col("n") >= 2)
@@ -213,14 +229,19 @@ def _top_values(ids: pl.DataFrame, comps: pl.DataFrame, co: CoActivity | None) -
     if co is not None and not co.bins.is_empty():
         shared = (
             co.unpacked(
-                co.bins.join(
-                    comps.join(co.account_names, on="account").select("aid", "component"),
-                    on="aid",
-                    how="inner",
+                streamed(
+                    co.bins.lazy()
+                    .join(
+                        comps.lazy()
+                        .join(co.account_names.lazy(), on="account")
+                        .select("aid", "component"),
+                        on="aid",
+                        how="inner",
+                    )
+                    .group_by("component", "bkey")
+                    .agg(pl.len().alias("n"))
+                    .filter(pl.col("n") >= 2)
                 )
-                .group_by("component", "bkey")
-                .agg(pl.len().alias("n"))
-                .filter(pl.col("n") >= 2)
             )
             .join(co.texts.select("tkey", "template"), on="tkey", how="left")
             .sort(
@@ -258,8 +279,11 @@ def _sample_keys(templates: pl.DataFrame, k: int) -> dict[int, tuple[int, ...]]:
     if templates.is_empty():
         return {}
     top = (
-        templates.group_by("component", "tkey")
-        .agg(pl.col("n").sum(), pl.col("example").min(), pl.col("template").first())
+        streamed(
+            templates.lazy()
+            .group_by("component", "tkey")
+            .agg(pl.col("n").sum(), pl.col("example").min(), pl.col("template").first())
+        )
         .sort(["component", "n", "template", "tkey"], descending=[False, True, False, False])
         .group_by("component", maintain_order=True)
         .agg(pl.col("example").head(k))

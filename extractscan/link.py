@@ -24,6 +24,7 @@ import polars as pl
 from extractscan.config import LinkConfig
 from extractscan.errors import InputError
 from extractscan.features import account_key
+from extractscan.streamed import streamed
 
 
 @dataclass(frozen=True)
@@ -146,24 +147,38 @@ def template_bins(rows: pl.LazyFrame) -> pl.LazyFrame:
     return rows.filter(pl.col("hkey").is_not_null()).select("aid", "hkey", "minute_bin")
 
 
-def template_identifiers(templates: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame:
+def template_identifiers(
+    templates: pl.DataFrame, clusters: pl.DataFrame, names: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """(account, "template", cluster) from per-account templates and their clusters.
 
     Paraphrased wrappers of one campaign share a cluster (MinHash/LSH, see
     :mod:`extractscan.fingerprint`), so the template family survives paraphrase.
-    ``clusters`` maps ``tkey`` to the ``cluster`` text (its leader template).
+    ``clusters`` maps ``tkey`` to the ``cluster`` text (its leader template). With
+    ``names`` (aid -> account) and an ``aid`` column in ``templates`` (as
+    :func:`aggregate.resolve` gives them), rows are deduplicated on that integer key
+    and named afterwards (measured at 28.8M rows: 1.6 s instead of 4.4 s).
     """
     # Deduplicated on an integer cluster number (millions of rows), then labelled.
     numbered = clusters.select(
         "tkey", "cluster", pl.col("cluster").rank("dense").cast(pl.UInt32).alias("_cid")
     )
-    return (
-        templates.select("account", "tkey")
-        .join(numbered.select("tkey", "_cid"), on="tkey", how="inner")
-        .select("account", "_cid")
+    key = "aid" if names is not None and "aid" in templates.columns else "account"
+    pairs = (
+        templates.lazy()
+        .select(key, "tkey")
+        .join(numbered.lazy().select("tkey", "_cid"), on="tkey", how="inner")
+        .select(key, "_cid")
         .unique()
-        .join(numbered.select("_cid", "cluster").unique(), on="_cid")
-        .select("account", pl.lit("template").alias("family"), pl.col("cluster").alias("value"))
+    )
+    if names is not None and key == "aid":
+        pairs = pairs.join(names.lazy().select("aid", "account"), on="aid").select(
+            "account", "_cid"
+        )
+    return streamed(
+        pairs.join(numbered.lazy().select("_cid", "cluster").unique(), on="_cid").select(
+            "account", pl.lit("template").alias("family"), pl.col("cluster").alias("value")
+        )
     )
 
 
@@ -205,7 +220,7 @@ def _weighed(df: pl.DataFrame, n_accounts: int) -> pl.DataFrame:
 
 def weigh_values(ids: pl.DataFrame, n_accounts: int, cfg: LinkConfig) -> pl.DataFrame:
     """Per (family, value): accounts sharing it, IDF weight; too-common values dropped."""
-    df = ids.group_by("family", "value").agg(pl.len().alias("df"))
+    df = streamed(ids.lazy().group_by("family", "value").agg(pl.len().alias("df")))
     return _weighed(df.join(_caps(cfg), on="family", how="left"), n_accounts)
 
 
@@ -423,7 +438,7 @@ def candidate_pairs(
     acc_parts = [ids.select("account")]
     if co is not None:
         acc_parts.append(co.account_names.select("account"))
-    acc = pl.concat(acc_parts).unique().sort("account").with_row_index("aid")
+    acc = streamed(pl.concat(acc_parts).lazy().unique()).sort("account").with_row_index("aid")
     # Usable values, numbered in example order: rarest first, then by text.
     val_parts = [
         weights.filter(pl.col("shared") & ~pl.col("too_common")).select(
@@ -457,8 +472,9 @@ def candidate_pairs(
         .with_columns(pl.col("family").is_in(sorted(anchors)).alias("anchor"))
     )
     u_parts = [
-        ids.join(v.select("family", "value", "vid"), on=["family", "value"])
-        .join(acc, on="account")
+        ids.lazy()
+        .join(v.lazy().select("family", "value", "vid"), on=["family", "value"])
+        .join(acc.lazy(), on="account")
         .select("aid", "vid")
     ]
     if co is not None:
@@ -468,19 +484,20 @@ def candidate_pairs(
             co.account_names.rename({"aid": "key"}).join(acc, on="account").select("key", "aid")
         )
         u_parts.append(
-            co.bins.rename({"aid": "key"})
-            # both sides sorted on the key: one sweep instead of a hash join
-            .join(
-                v.filter(pl.col("bkey").is_not_null()).select("bkey", "vid").sort("bkey"),
-                on="bkey",
-            )
-            .join(key_to_aid, on="key")
+            co.bins.lazy()
+            .rename({"aid": "key"})
+            .join(v.lazy().filter(pl.col("bkey").is_not_null()).select("bkey", "vid"), on="bkey")
+            .join(key_to_aid.lazy(), on="key")
             .select("aid", "vid")
         )
-    u = pl.concat(u_parts).join(v.select("vid", "anchor"), on="vid").select("aid", "vid", "anchor")
+    u = streamed(
+        pl.concat(u_parts)
+        .join(v.lazy().select("vid", "anchor"), on="vid")
+        .select("aid", "vid", "anchor")
+    )
     attrs = v.select("vid", "family", "df", "weight", "scale")
     anchor_ev = _pair_evidence(u.filter(pl.col("anchor")), attrs, None)
-    keys = anchor_ev.select("aid", "bid").unique()
+    keys = streamed(anchor_ev.lazy().select("aid", "bid").unique())
     support = u.filter(~pl.col("anchor"))
     groups = anchor_groups(keys)
     if groups is not None:
@@ -595,7 +612,7 @@ def _pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | No
     if u.is_empty() or (keep is not None and keep.is_empty()):
         return empty
     on = ["vid", "group"] if "group" in u.columns else ["vid"]
-    df = u.group_by(on).len()
+    df = streamed(u.lazy().group_by(on).len())
     work = int((df["len"].cast(pl.Int64) ** 2).sum())
     slices = max(1, -(-work // PAIR_ROWS_PER_SLICE))
     # Pairs and families as single integers: the pair rows (tens of millions at seed
@@ -608,23 +625,25 @@ def _pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | No
     u = u.select("aid", *on)
     partial = []
     for k in range(slices):
-        part = u.filter(pl.col("vid") % slices == k) if slices > 1 else u
+        part = (u.filter(pl.col("vid") % slices == k) if slices > 1 else u).lazy()
         pairs = (
             part.join(part.rename({"aid": "bid"}), on=on)
             .filter(pl.col("aid") < pl.col("bid"))
             .select("vid", _pair_key("aid", "bid"))
         )
         if keep_keys is not None:
-            pairs = pairs.join(keep_keys, on="pk", how="semi")
+            pairs = pairs.join(keep_keys.lazy(), on="pk", how="semi")
         partial.append(
-            pairs.join(attrs, on="vid")
-            .group_by("pk", "fam")
-            .agg(
-                pl.col("scale").sum().alias("n"),
-                pl.col("weight").max().alias("wmax"),
-                (pl.col("weight") * pl.col("scale")).sum().alias("wsum"),
-                pl.col("vid").min().alias("example_vid"),
-                pl.col("df").min().alias("min_df"),
+            streamed(
+                pairs.join(attrs.lazy(), on="vid")
+                .group_by("pk", "fam")
+                .agg(
+                    _fixed(pl.col("scale")).sum().alias("n"),
+                    pl.col("weight").max().alias("wmax"),
+                    _fixed(pl.col("weight") * pl.col("scale")).sum().alias("wsum"),
+                    pl.col("vid").min().alias("example_vid"),
+                    pl.col("df").min().alias("min_df"),
+                )
             )
         )
     # One slice (the usual case) has one row per (pk, fam) already: no second group-by.
@@ -643,7 +662,7 @@ def _pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | No
     )
     merged = (
         combined.with_columns(
-            pl.col("n").round().alias("shared_values"),
+            (pl.col("n") / _FIXED_UNIT).round().alias("shared_values"),
             pl.col("wmax").alias("max_weight"),
             (pl.col("wsum") / pl.col("n")).alias("mean_weight"),
         )
@@ -655,6 +674,18 @@ def _pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | No
         )
     )
     return merged.cast(dict(empty.schema.items()))
+
+
+#: Sums over pair rows (sample scales, weights) are added in fixed point, in units of
+#: 1/2^24: integer sums do not depend on the order rows are added in, which the
+#: streaming engine does not fix, so the evidence is the same every run. The rounding
+#: (6e-8 of a unit per row) is far below any threshold, and an int64 holds 2.7e7 rows of
+#: the largest possible term (weight 20 at sample scale 1000) per pair and family.
+_FIXED_UNIT = 2**24
+
+
+def _fixed(x: pl.Expr) -> pl.Expr:
+    return (x * _FIXED_UNIT).round().cast(pl.Int64)
 
 
 #: Rounds of label spreading :func:`anchor_groups` tries before giving up (a label
@@ -678,8 +709,9 @@ def anchor_groups(pairs: pl.DataFrame) -> pl.DataFrame | None:
     )
     labels = edges.select(pl.col("aid").unique().sort()).with_columns(pl.col("aid").alias("group"))
     for _ in range(GROUP_ROUNDS):
-        spread = (
-            edges.join(labels.rename({"aid": "bid", "group": "theirs"}), on="bid")
+        spread = streamed(
+            edges.lazy()
+            .join(labels.lazy().rename({"aid": "bid", "group": "theirs"}), on="bid")
             .group_by("aid")
             .agg(pl.col("theirs").min())
         )

@@ -167,7 +167,7 @@ def _scan(
     ids = pl.concat(
         [
             results["row_ids"],
-            link.template_identifiers(templates, clusters),
+            link.template_identifiers(templates, clusters, results["names"]),
             link.account_identifiers(accounts),
         ]
     )

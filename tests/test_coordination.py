@@ -58,3 +58,21 @@ def test_limit_hugging() -> None:
     a = pl.DataFrame({"peak_rpm": [59, 60, 58, 12]})
     assert co.limit_hugging(a) == 0.75
     assert co.limit_hugging(pl.DataFrame({"peak_rpm": [2, 3]})) == 0.0
+
+
+def test_member_rows_on_integer_keys_match_account_texts() -> None:
+    from extractscan.features import account_key
+    from extractscan.incidents import _member_rows
+
+    templates = pl.DataFrame(
+        {"account": ["u1", "u2", "u3", "u3"], "tkey": [1, 1, 2, 3], "n": [5, 4, 3, 2]},
+        schema={"account": pl.String, "tkey": pl.UInt64, "n": pl.Int64},
+    )
+    keyed = templates.with_columns(account_key(pl.col("account")).alias("aid"))
+    comps = pl.DataFrame({"account": ["u1", "u3", "u9"], "component": [0, 0, 1]})
+    for how, want in (("inner", [("u1", 1, 0), ("u3", 2, 0), ("u3", 3, 0)]), ("anti", [("u2", 1)])):
+        cols = ["account", "tkey", "component"] if how == "inner" else ["account", "tkey"]
+        by_text = _member_rows(templates, comps, how).select(cols).sort(cols)
+        by_key = _member_rows(keyed, comps, how).select(cols).sort(cols)
+        assert by_text.rows() == want
+        assert by_key.rows() == want

@@ -365,3 +365,77 @@ def test_bin_keys_refuse_a_span_they_cannot_count() -> None:
     texts = pl.DataFrame(schema={"tkey": pl.UInt64, "template": pl.String})
     with pytest.raises(InputError, match="8,000 years"):
         CoActivity(bins, texts, 2)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pair_evidence_is_exact_and_independent_of_row_order(seed: int) -> None:
+    """Sums over pair rows are fixed point: the streaming engine adds rows in no fixed
+    order, and the evidence must come out the same every run (and match brute force)."""
+    rng = random.Random(seed)
+    n_vals = 40
+    attrs = pl.DataFrame(
+        {
+            "vid": list(range(n_vals)),
+            "family": [rng.choice(["co_activity", "ip", "template"]) for _ in range(n_vals)],
+            "df": [rng.randint(2, 9) for _ in range(n_vals)],
+            "weight": [rng.uniform(0.1, 5.0) for _ in range(n_vals)],
+            "scale": [rng.choice([1.0, 1.0, 1 / 0.3]) for _ in range(n_vals)],
+        },
+        schema={
+            "vid": pl.UInt32,
+            "family": pl.String,
+            "df": pl.UInt32,
+            "weight": pl.Float64,
+            "scale": pl.Float64,
+        },
+    )
+    rows = sorted({(rng.randrange(12), rng.randrange(n_vals)) for _ in range(300)})
+    u = pl.DataFrame(rows, schema={"aid": pl.UInt32, "vid": pl.UInt32}, orient="row")
+    key = ["aid", "bid", "family"]
+    want = link._pair_evidence(u, attrs, None).sort(key)
+    for k in range(3):
+        got = link._pair_evidence(u.sample(fraction=1.0, shuffle=True, seed=k), attrs, None)
+        assert got.sort(key).equals(want)
+    # brute force: every pair of accounts sharing a value, per family
+    at = {r["vid"]: r for r in attrs.iter_rows(named=True)}
+    by_vid: dict[int, list[int]] = {}
+    for a, v in rows:
+        by_vid.setdefault(v, []).append(a)
+    sums: dict[tuple[int, int, str], list[float]] = {}
+    for v, accs in by_vid.items():
+        for a in accs:
+            for b in accs:
+                if a < b:
+                    s = sums.setdefault((a, b, at[v]["family"]), [0.0, 0.0])
+                    s[0] += at[v]["scale"]
+                    s[1] += at[v]["weight"] * at[v]["scale"]
+    assert want.height == len(sums)
+    for r in want.iter_rows(named=True):
+        n, wsum = sums[(r["aid"], r["bid"], r["family"])]
+        assert r["shared_values"] == round(n)
+        assert r["mean_weight"] == pytest.approx(wsum / n, abs=1e-6)
+
+
+def test_template_identifiers_on_integer_keys_match_account_texts() -> None:
+    templates = pl.DataFrame(
+        {
+            "account": ["u1", "u1", "u2", "u3", "u3"],
+            "tkey": [1, 2, 1, 3, 4],
+        },
+        schema={"account": pl.String, "tkey": pl.UInt64},
+    ).with_columns(link.account_key(pl.col("account")).alias("aid"))
+    clusters = pl.DataFrame(
+        {"tkey": [1, 2, 3, 4], "cluster": ["solve #", "solve #", "grade #", "rate #"]},
+        schema={"tkey": pl.UInt64, "cluster": pl.String},
+    )
+    names = templates.select("aid", "account").unique()
+    want = [
+        ("u1", "template", "solve #"),
+        ("u2", "template", "solve #"),
+        ("u3", "template", "grade #"),
+        ("u3", "template", "rate #"),
+    ]
+    by_text = link.template_identifiers(templates.drop("aid"), clusters)
+    by_key = link.template_identifiers(templates, clusters, names)
+    assert sorted(by_text.rows()) == want  # u1's two templates of one cluster: one row
+    assert sorted(by_key.rows()) == want
