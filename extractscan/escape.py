@@ -13,8 +13,6 @@ from __future__ import annotations
 import html
 import re
 
-from rich.markup import escape as rich_escape
-
 # ESC-initiated sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other ESC x.
 _ANSI = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
@@ -48,12 +46,27 @@ def clean(text: object, max_len: int | None = None) -> str:
     return s
 
 
+#: An opening bracket with the backslashes before it, and the rest of a tag if it starts
+#: one (rich's tag pattern: a lowercase letter, ``#``, ``/`` or ``@``, up to ``]``).
+_BRACKET = re.compile(r"(\\*)(\[(?:[a-z#/@][^\[]*?\])?)")
+
+
+def _escape_bracket(m: re.Match[str]) -> str:
+    backslashes, bracket = m.group(1), m.group(2)
+    if len(bracket) > 1:  # a tag: rich.markup.escape's rule (n backslashes -> 2n + 1)
+        return backslashes * 2 + "\\" + bracket
+    # Not a tag: rich reads "\\[" in plain text as an escaped bracket and drops the
+    # backslash, so one more keeps the backslashes as written (rich.markup.escape
+    # leaves these alone, and "\\[" lost its backslash on screen).
+    return backslashes + ("\\" if backslashes else "") + bracket
+
+
 def for_terminal(text: object, max_len: int | None = None) -> str:
     """Clean text and escape rich markup, for rich renderables printed with markup."""
-    s = clean(text, max_len)
-    # rich doubles a trailing backslash (so it cannot escape a closing tag); a space
-    # keeps the text as written.
-    return rich_escape(s + " " if s.endswith("\\") else s)
+    s = _BRACKET.sub(_escape_bracket, clean(text, max_len))
+    # A trailing backslash could escape a closing tag after the text; a space keeps
+    # the text as written.
+    return s + " " if s.endswith("\\") else s
 
 
 def for_html(text: object, max_len: int | None = None) -> str:

@@ -32,7 +32,7 @@ class StageProgress:
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
-        self.console = Console(stderr=True, highlight=False)
+        self.console = Console(stderr=True, highlight=False, emoji=False)
         self._live = enabled and sys.stderr.isatty()
         self._progress: Progress | None = None
         self._task: TaskID | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 from rich.text import Text
@@ -61,3 +61,12 @@ def test_terminal_render_has_no_escape_from_text(text: str) -> None:
         console.print(for_terminal(text))
     assert "\x1b" not in cap.get()
     assert Text.from_markup(for_terminal(text)).plain.rstrip(" ") == clean(text).rstrip(" ")
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="\\[]ab/#@= :"))
+def test_terminal_text_keeps_brackets_and_backslashes_as_written(text: str) -> None:
+    # the characters of rich markup and its escapes, densely: "\[" once lost its "\"
+    shown = Text.from_markup(for_terminal(text), emoji=False).plain  # as our consoles
+    assert shown.rstrip(" ") == text.rstrip(" ")
+    assert for_terminal("\\[") != "\\[" and Text.from_markup(for_terminal("a\\[b")).plain == "a\\[b"
