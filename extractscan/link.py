@@ -779,69 +779,68 @@ def pair_keys(evidence: pl.DataFrame) -> pl.DataFrame:
 def decide_links(evidence: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
     """Per pair: merged-family weights, total, and whether the pair is linked.
 
-    Grouped on the pair key ``pk`` (added by :func:`pair_keys` if ``evidence`` lacks it);
-    the orgs are matched on the accounts' numbers in it: millions of pairs at seed scale,
-    where joins on the two texts cost three times as much.
+    One row per pair, in pair-key order: ``pk`` (added by :func:`pair_keys` if
+    ``evidence`` lacks it), which :func:`candidate_pairs` gives sorted. A family group's
+    weight is the largest of its families' (ip and its /24 count once, as
+    ``network``); the total adds the groups in a fixed order. One group-by on the
+    sorted key, with the texts taken from each pair's first row and the orgs compared
+    only for pairs whose two accounts both have one (millions of pairs at seed scale:
+    measured 1.9 s instead of 4.8 s with two group-bys carrying the texts).
     """
     ev = evidence if "pk" in evidence.columns else pair_keys(evidence)
+    if not ev["pk"].is_sorted():
+        ev = ev.sort("pk", maintain_order=True)
+    ev = ev.with_columns(pl.col("pk").set_sorted())
     group_names = sorted({f.group for f in FAMILIES.values()})
-    groups = pl.DataFrame(
-        {
-            "family": list(FAMILIES),
-            "g": [group_names.index(f.group) for f in FAMILIES.values()],
-            "counts": [f.counts for f in FAMILIES.values()],
-        },
-        schema={"family": pl.String, "g": pl.UInt8, "counts": pl.Boolean},
+    counts = {g: any(f.counts for f in FAMILIES.values() if f.group == g) for g in group_names}
+    family = pl.col("family")
+
+    def best(group: str) -> pl.Expr:
+        members = [k for k, f in FAMILIES.items() if f.group == group]
+        return pl.when(family.is_in(members)).then(pl.col("weight")).max().alias(f"_{group}")
+
+    per_pair = ev.group_by("pk", maintain_order=True).agg(
+        *(best(g) for g in group_names),
+        pl.when(family == "payment").then(pl.col("min_df")).min().alias("pay_df"),
     )
-    payment = pl.col("g") == group_names.index("payment")
-    merged = (
-        ev.join(groups, on="family")
-        .group_by("pk", "g")
-        .agg(
-            pl.col("a").first(),
-            pl.col("b").first(),
-            pl.col("weight").max(),
-            pl.col("counts").any(),
-            pl.col("min_df").min(),
+    first = ev.filter((pl.col("pk") != pl.col("pk").shift()).fill_null(True)).select("a", "b")
+    weights = {g: pl.col(f"_{g}") for g in group_names}
+    per_pair = per_pair.hstack(first).select(
+        "a",
+        "b",
+        pl.sum_horizontal(*(w.fill_null(0.0) for w in weights.values())).alias("total"),
+        pl.sum_horizontal(
+            *(
+                (w >= cfg.min_family_weight).fill_null(False)
+                for g, w in weights.items()
+                if counts[g]
+            )
         )
+        .cast(pl.UInt32)
+        .alias("families"),
+        weights["payment"].fill_null(0.0).alias("pay"),
+        "pay_df",
+        "pk",
     )
-    per_pair = merged.group_by("pk").agg(
-        pl.col("a").first(),
-        pl.col("b").first(),
-        pl.col("weight").sum().alias("total"),
-        ((pl.col("weight") >= cfg.min_family_weight) & pl.col("counts")).sum().alias("families"),
-        pl.col("weight").filter(payment).max().fill_null(0.0).alias("pay"),
-        pl.col("min_df").filter(payment).min().alias("pay_df"),
+    orgs = accounts.select("account", "org").drop_nulls("org")
+    with_org = orgs["account"].implode()
+    same = (
+        per_pair.filter(pl.col("a").is_in(with_org) & pl.col("b").is_in(with_org))
+        .select("pk", "a", "b")
+        .join(orgs.rename({"account": "a", "org": "org_a"}), on="a")
+        .join(orgs.rename({"account": "b", "org": "org_b"}), on="b")
+        .filter(pl.col("org_a") == pl.col("org_b"))
     )
-    hi, lo = (pl.col("pk") // 2**32).alias("n"), (pl.col("pk") % 2**32).alias("n")
-    ends = pl.concat(
-        [
-            per_pair.select(hi, pl.col("a").alias("account")),
-            per_pair.select(lo, pl.col("b").alias("account")),
-        ]
-    )
-    org_of = (
-        ends.unique("n")
-        .join(accounts.select("account", "org").drop_nulls("org"), on="account")
-        .select("n", "org")
-    )
-    per_pair = (
-        per_pair.with_columns(hi.alias("_na"), lo.alias("_nb"))
-        .join(org_of.rename({"n": "_na", "org": "org_a"}), on="_na", how="left")
-        .join(org_of.rename({"n": "_nb", "org": "org_b"}), on="_nb", how="left")
-        .with_columns(
-            (pl.col("org_a").is_not_null() & (pl.col("org_a") == pl.col("org_b")))
-            .fill_null(False)
-            .alias("same_org")
-        )
-    )
+    same_org = pl.col("pk").is_in(same["pk"].implode())
     linked = ~pl.col("same_org") & (
         ((pl.col("total") >= cfg.min_weight) & (pl.col("families") >= cfg.min_families))
         | (pl.col("pay") >= cfg.strong_weight)
         | (pl.col("pay_df") <= cfg.strong_card_accounts).fill_null(False)
     )
-    return per_pair.with_columns(linked.alias("linked")).select(
-        "a", "b", "total", "families", "pay", "pay_df", "same_org", "linked", "pk"
+    return (
+        per_pair.with_columns(same_org.alias("same_org"))
+        .with_columns(linked.alias("linked"))
+        .select("a", "b", "total", "families", "pay", "pay_df", "same_org", "linked", "pk")
     )
 
 

@@ -439,3 +439,38 @@ def test_template_identifiers_on_integer_keys_match_account_texts() -> None:
     by_key = link.template_identifiers(templates, clusters, names)
     assert sorted(by_text.rows()) == want  # u1's two templates of one cluster: one row
     assert sorted(by_key.rows()) == want
+
+
+def test_decide_links_merges_groups_and_takes_evidence_in_any_order() -> None:
+    ev = pl.DataFrame(
+        [
+            ("a", "b", "ip", 1, "1.1.1.1", 2, 0.9),
+            ("a", "b", "ip_prefix", 1, "1.1.1.0/24", 3, 0.7),  # same group: max, not sum
+            ("a", "b", "user_agent", 1, "sdk/1", 2, 0.4),  # adds weight, not a family
+            ("c", "d", "payment", 1, "card1", 2, 2.5),
+            ("c", "d", "ip", 1, "2.2.2.2", 4, 0.6),
+            ("e", "f", "payment", 1, "card2", 9, 0.2),
+        ],
+        schema={
+            "a": pl.String,
+            "b": pl.String,
+            "family": pl.String,
+            "shared_values": pl.UInt32,
+            "example": pl.String,
+            "min_df": pl.UInt32,
+            "weight": pl.Float64,
+        },
+        orient="row",
+    )
+    accounts = pl.DataFrame({"account": list("abcdef"), "org": ["x", "y", "o", "o", None, "o"]})
+    cfg = LinkConfig(min_weight=1.5, min_family_weight=0.5, strong_weight=10.0)
+    want = [
+        ("a", "b", 1.3, 1, 0.0, None, False, False),
+        ("c", "d", 3.1, 2, 2.5, 2, True, False),  # one org: expected, not linked
+        ("e", "f", 0.2, 0, 0.2, 9, False, False),
+    ]
+    for seed in range(3):
+        got = decide_links(ev.sample(fraction=1.0, shuffle=True, seed=seed), accounts, cfg)
+        assert [r[:8] for r in got.with_columns(pl.col("total").round(9)).rows()] == want
+    cfg_card = LinkConfig(min_weight=1.5, min_family_weight=0.5, strong_card_accounts=9)
+    assert decide_links(ev, accounts, cfg_card)["linked"].to_list() == [False, False, True]
