@@ -516,10 +516,13 @@ def candidate_pairs(
     ]
     if co is not None:
         act_parts.append(
-            co.bins.group_by("aid")
-            .agg(pl.len().cast(pl.Int64).alias("n"))
-            .join(co.account_names, on="aid")
-            .select("account", "n")
+            streamed(
+                co.bins.lazy()
+                .group_by("aid")
+                .agg(pl.len().cast(pl.Int64).alias("n"))
+                .join(co.account_names.lazy(), on="aid")
+                .select("account", "n")
+            )
         )
     activity = (
         pl.concat(act_parts)
@@ -661,19 +664,20 @@ def _pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | No
         )
     )
     merged = (
-        combined.with_columns(
+        combined.lazy()
+        .with_columns(
             (pl.col("n") / _FIXED_UNIT).round().alias("shared_values"),
             pl.col("wmax").alias("max_weight"),
             (pl.col("wsum") / pl.col("n")).alias("mean_weight"),
         )
-        .join(families, on="fam")
+        .join(families.lazy(), on="fam")
         .select(
             (pl.col("pk") // 2**32).alias("aid"),
             (pl.col("pk") % 2**32).alias("bid"),
             *empty.columns[2:],
         )
     )
-    return merged.cast(dict(empty.schema.items()))
+    return streamed(merged.cast(dict(empty.schema.items())))
 
 
 #: Sums over pair rows (sample scales, weights) are added in fixed point, in units of
