@@ -77,13 +77,18 @@ def pivoted(models: pl.DataFrame, newest: NewestModel | None) -> pl.DataFrame:
         return pl.DataFrame(schema={"account": pl.String, "pivoted": pl.Boolean})
     after = models.filter(pl.col("day") >= pl.lit(newest.first_day))
     on_new = pl.col("model") == newest.name
+    # The newest model's rows as columns first: no filter inside the aggregation.
     return streamed(
         after.lazy()
+        .with_columns(
+            pl.when(on_new).then(pl.col("n")).otherwise(0).alias("_n_new"),
+            pl.when(on_new).then(pl.col("day")).alias("_day_new"),
+        )
         .group_by("account")
         .agg(
             (
-                (pl.col("n").filter(on_new).sum() / pl.col("n").sum() >= 0.5)
-                & (pl.col("day").filter(on_new).min() <= newest.first_day + DAY)  # type: ignore[operator]
+                (pl.col("_n_new").sum() / pl.col("n").sum() >= 0.5)
+                & (pl.col("_day_new").min() <= newest.first_day + DAY)  # type: ignore[operator]
             )
             .fill_null(False)
             .alias("pivoted")

@@ -250,11 +250,19 @@ def finish_accounts(
     behaviour: pl.DataFrame, hours: pl.DataFrame, templates: pl.DataFrame
 ) -> pl.DataFrame:
     """Join the per-account parts and derive ratio features (small frames, one row each)."""
+    # On the integer key when the rows carry it (about one row per account and template).
+    key = "aid" if "aid" in templates.columns else "account"
     conc = streamed(
         templates.lazy()
-        .group_by("account")
+        .group_by(key)
         .agg((pl.col("n").max() / pl.col("n").sum()).alias("template_concentration"))
     )
+    if key == "aid":
+        conc = (
+            behaviour.select("account", account_key(pl.col("account")).alias("aid"))
+            .join(conc, on="aid")
+            .select("account", "template_concentration")
+        )
     out = (
         behaviour.join(hours, on="account", how="left")
         .join(conc, on="account", how="left")
