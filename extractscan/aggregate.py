@@ -128,6 +128,7 @@ def aggregate(
         )
         tables = dict(zip(per_pass, got[: len(per_pass)], strict=True))
         tables["timing"] = features.timing_features(tables["timing"])
+        tables["hours"] = features.hour_entropy(tables["hours"])
         tables["days"], tables["models"] = features.days_and_models(tables.pop("day_models"))
         for name, frame in tables.items():
             out[name].append(frame)

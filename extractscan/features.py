@@ -138,14 +138,28 @@ def timing_features(gathered: pl.DataFrame) -> pl.DataFrame:
 
 
 def account_hours(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """Normalised hour-of-day entropy per account (0 = one hour, 1 = uniform over 24).
+    """Requests per (account, hour of day), for :func:`hour_entropy`."""
+    return rows.group_by("aid", "hour").agg(pl.len().alias("n"))
+
+
+def hour_entropy(counts: pl.DataFrame) -> pl.DataFrame:
+    """Normalised hour-of-day entropy per account (0 = one hour, 1 = uniform over 24),
+    from :func:`account_hours`.
+
+    Added up in hour order, after the streaming pass (at most 24 rows per account): a
+    float sum in the streaming group-by would take the hours in no fixed order, and the
+    last bits could differ from run to run.
 
     Reference: Shannon entropy of the hour histogram, a standard bot-activity feature
     (e.g. Chu et al., "Detecting automation of Twitter accounts", IEEE TDSC 2012).
     """
-    counts = rows.group_by("aid", "hour").agg(pl.len().alias("n"))
+    key = counts.columns[0]
     p = pl.col("n") / pl.col("n").sum()
-    return counts.group_by("aid").agg((-(p * p.log()).sum() / math.log(24)).alias("hour_entropy"))
+    return (
+        counts.sort(key, "hour")
+        .group_by(key, maintain_order=True)
+        .agg((-(p * p.log()).sum() / math.log(24)).alias("hour_entropy"))
+    )
 
 
 def account_key(account: pl.Expr) -> pl.Expr:

@@ -19,6 +19,7 @@ from extractscan.features import (
     account_timing,
     finish_accounts,
     head_templates,
+    hour_entropy,
     timing_features,
     with_row_features,
 )
@@ -221,3 +222,23 @@ def test_days_and_models_from_one_table() -> None:
     assert days.rows() == [("a", 22, 3, 30), ("a", 23, 1, 5)]
     models = t["models"].sort("day", "model").select("model", pl.col("day").dt.day(), "n")
     assert models.rows() == [("m1", 22, 1), ("m2", 22, 1), ("m1", 23, 1)]
+
+
+def test_hour_entropy_is_exact_and_the_same_in_any_row_order() -> None:
+    counts = pl.DataFrame(
+        {
+            "aid": [7, 7, 9, 9, 9, 9, 5],
+            "hour": [3, 4, 0, 1, 2, 23, 12],
+            "n": [5, 5, 1, 2, 3, 4, 9],
+        },
+        schema={"aid": pl.UInt64, "hour": pl.Int8, "n": pl.UInt32},
+    )
+    want = hour_entropy(counts).sort("aid")
+    assert want["aid"].to_list() == [5, 7, 9]
+    p = [x / 10 for x in (1, 2, 3, 4)]
+    assert want["hour_entropy"].to_list() == pytest.approx(
+        [0.0, math.log(2) / math.log(24), -sum(q * math.log(q) for q in p) / math.log(24)]
+    )
+    for seed in range(5):
+        shuffled = counts.sample(fraction=1.0, shuffle=True, seed=seed)
+        assert hour_entropy(shuffled).sort("aid").equals(want)  # bit for bit
