@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from extractscan.errors import UsageError
-from extractscan.escape import for_terminal
+from extractscan.escape import clean, for_terminal
 from extractscan.features import BEHAVIOUR_FEATURES
 from extractscan.findings import Findings
 from extractscan.link import FAMILIES
@@ -131,13 +131,12 @@ def render_explanation(
         emoji=False,
     )
     where = (
-        f"member of incident {for_terminal(e.incident)} ({e.severity})"
-        if e.incident
-        else "not in any incident"
+        f"member of incident {e.incident} ({e.severity})" if e.incident else "not in any incident"
     )
+    # one escaped piece: two pieces escaped one by one could make a tag between them
     con.print(
-        f"[bold]account[/] {for_terminal(e.account)}: score {e.score:.2f}, "
-        f"{e.exchanges:,} exchanges, {where}"
+        "[bold]account[/] "
+        + for_terminal(f"{e.account}: score {e.score:.2f}, {e.exchanges:,} exchanges, {where}")
     )
     comp = Table(
         title="Score components (weighted mean of those measured)",
@@ -164,8 +163,8 @@ def render_explanation(
         links.add_column(col)
     for p in e.partners:
         status = "yes" if p.linked else ("same org" if p.same_org else "no")
-        ev = "; ".join(f"{lab} {w:.1f} ({for_terminal(x, 50)})" for lab, w, x in p.evidence)
-        links.add_row(for_terminal(p.account, 40), status, f"{p.total:.1f}", ev)
+        ev = "; ".join(f"{lab} {w:.1f} ({clean(x, 50)})" for lab, w, x in p.evidence)
+        links.add_row(for_terminal(p.account, 40), status, f"{p.total:.1f}", for_terminal(ev))
     if not e.partners:
         con.print("No other account shares a usable identifier with this one.")
     else:

@@ -807,7 +807,9 @@ def decide_links(evidence: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig
         *(best(g) for g in group_names),
         pl.when(family == "payment").then(pl.col("min_df")).min().alias("pay_df"),
     )
-    first = ev.filter((pl.col("pk") != pl.col("pk").shift()).fill_null(True)).select("a", "b")
+    # one row per pair key, as the group-by makes them (a null key is one group)
+    new_key = pl.col("pk").ne_missing(pl.col("pk").shift()) | (pl.int_range(pl.len()) == 0)
+    first = ev.filter(new_key).select("a", "b")
     weights = {g: pl.col(f"_{g}") for g in group_names}
     per_pair = per_pair.hstack(first).select(
         "a",

@@ -132,3 +132,33 @@ def test_accounts_out_csv_is_formula_safe(tmp_path: Path) -> None:
     assert pl.read_parquet(tmp_path / "a.parquet").equals(df)
     with pytest.raises(UsageError):
         write_table(df, tmp_path / "a.xlsx")
+
+
+def test_terminal_cells_of_several_log_texts_cannot_make_a_tag_between_them() -> None:
+    # an unclosed "[" in one value and a "]" in the next: escaped one by one, the two
+    # made a live tag across the "; " (MarkupError, or a link that hid the text)
+    from dataclasses import replace
+
+    inc = replace(
+        _incident(1, "high"),
+        links=(
+            LinkEvidence(
+                "ip",
+                "shared egress IP",
+                2,
+                1,
+                1.0,
+                (("[link=https://evil.example/", 3), ("]click here", 2)),
+            ),
+            LinkEvidence("user_agent", "same user agent", 2, 1, 1.0, (("[/x", 3), ("y]", 2))),
+        ),
+        top_accounts=(AccountSummary("[/u1", 5, 0.5), AccountSummary("u2]", 4, 0.4)),
+    )
+    f = findings(1)
+    f = replace(f, incidents=(inc,))
+    buf = io.StringIO()
+    report.render(f, "terminal", buf, width=200, color=False)
+    out = buf.getvalue()
+    assert "[link=https://evil.example/ (3); ]click here (2)" in out
+    assert "[/x (3); y] (2)" in out
+    assert "[/u1 (5, score 0.50), u2] (4, score 0.40)" in out

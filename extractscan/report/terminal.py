@@ -25,9 +25,11 @@ def _headline(f: Findings) -> Panel:
     t = Table.grid(padding=(0, 2))
     t.add_column(style="bold")
     t.add_column()
-    names = ", ".join(for_terminal(x.path, 80) for x in s.files[:5])
+    # A cell made of several pieces of log text is escaped once, as a whole: escaped one
+    # by one, an unclosed "[" in one piece and a "]" in the next would make a tag.
+    names = ", ".join(clean(x.path, 80) for x in s.files[:5])
     more = f" … and {len(s.files) - 5} more" if len(s.files) > 5 else ""
-    t.add_row("files", f"{len(s.files)}: {names}{more}")
+    t.add_row("files", for_terminal(f"{len(s.files)}: {names}{more}"))
     t.add_row(
         "rows",
         f"{s.rows_read:,} read · {s.rows_analysed:,} analysed · "
@@ -45,10 +47,8 @@ def _headline(f: Findings) -> Panel:
         f"{s.accounts_seen:,} seen · {s.accounts_flagged:,} flagged "
         f"(in incidents at {f.flag_severity} or above)",
     )
-    mapping = ", ".join(
-        f"{c} ← {for_terminal(src, 40)}" if c != src else c for c, src in s.column_mapping
-    )
-    t.add_row("columns", mapping)
+    mapping = ", ".join(f"{c} ← {clean(src, 40)}" if c != src else c for c, src in s.column_mapping)
+    t.add_row("columns", for_terminal(mapping))
     if s.accounts_file:
         t.add_row("accounts table", for_terminal(s.accounts_file, 100))
     off = "; ".join(f"{sig} ({why})" for sig, why in s.signals_off) or "none"
@@ -82,8 +82,10 @@ def _incident(inc: Incident) -> Panel:
     ):
         links.add_column(col, justify=just)  # type: ignore[arg-type]
     for ln in inc.links:
-        values = "; ".join(f"{for_terminal(v, 60)} ({n:,})" for v, n in ln.values[:3])
-        links.add_row(ln.label, f"{ln.accounts:,}", f"{ln.pairs:,}", f"{ln.weight:.1f}", values)
+        values = "; ".join(f"{clean(v, 60)} ({n:,})" for v, n in ln.values[:3])
+        links.add_row(
+            ln.label, f"{ln.accounts:,}", f"{ln.pairs:,}", f"{ln.weight:.1f}", for_terminal(values)
+        )
     sig = Table(
         title="Signals (incident median vs benign median)",
         title_justify="left",
@@ -111,9 +113,11 @@ def _incident(inc: Incident) -> Panel:
     tail.add_row("busiest days", ", ".join(f"{d.day} ({d.exchanges:,})" for d in inc.busiest_days))
     tail.add_row(
         "top accounts",
-        ", ".join(
-            f"{for_terminal(a.account, 40)} ({a.exchanges:,}, score {a.score:.2f})"
-            for a in inc.top_accounts
+        for_terminal(
+            ", ".join(
+                f"{clean(a.account, 40)} ({a.exchanges:,}, score {a.score:.2f})"
+                for a in inc.top_accounts
+            )
         ),
     )
     for i, p in enumerate(inc.sample_prompts, start=1):
