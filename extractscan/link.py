@@ -157,7 +157,9 @@ def template_identifiers(
     ``clusters`` maps ``tkey`` to the ``cluster`` text (its leader template). With
     ``names`` (aid -> account) and an ``aid`` column in ``templates`` (as
     :func:`aggregate.resolve` gives them), rows are deduplicated on that integer key
-    and named afterwards (measured at 28.8M rows: 1.6 s instead of 4.4 s).
+    and named afterwards. Collected on the streaming engine: 2.6 s instead of 5.8 s at
+    28.8M rows (15.5M template rows, 7.7M identifiers), where the eager ``unique()``
+    alone took 3.4 s.
     """
     # Deduplicated on an integer cluster number (millions of rows), then labelled.
     numbered = clusters.select(
