@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -95,18 +96,32 @@ def dataset(rows: int, seed: int) -> Path:
     return out
 
 
-def run_one(rows: int, seed: int, memory_limit: str) -> dict[str, Any]:
-    """Floor, scan and detection for one data set."""
+#: Sizes below this are timed ``--repeat`` times (floor and scan interleaved) and
+#: reported as medians; larger ones once (each 28.8M scan takes minutes).
+REPEAT_BELOW = 10_000_000
+
+
+def run_one(rows: int, seed: int, memory_limit: str, repeat: int = 1) -> dict[str, Any]:
+    """Floor, scan and detection for one data set; times are medians of ``repeat`` runs
+    (floor and scan interleaved), memory the largest peak."""
     d = dataset(rows, seed)
     src = (
         str(d / "requests" / "*.parquet")
         if (d / "requests").is_dir()
         else str(d / "requests.parquet")
     )
-    floor_s, floor_mb, _ = measure(FLOOR, src)
     rep = d / "report.json"
     accounts = str(d / "accounts.csv")
-    scan_s, scan_mb, stages = measure(SCAN, src, accounts, str(rep), memory_limit)
+    floors, scans = [], []
+    for _ in range(repeat):
+        floors.append(measure(FLOOR, src))
+        scans.append(measure(SCAN, src, accounts, str(rep), memory_limit))
+    floor_s = statistics.median(f[0] for f in floors)
+    floor_mb = max(f[1] for f in floors)
+    scan_s = statistics.median(x[0] for x in scans)
+    scan_mb = max(x[1] for x in scans)
+    # the stage split of the median run (the lower middle one for an even count)
+    stages = sorted(scans, key=lambda x: x[0])[(len(scans) - 1) // 2][2]
     ev = evaluate(d / "truth.csv", rep)
     camp = [g for g in ev.groups if g.kind == "campaign"]
     benign = [g for g in ev.groups if g.kind == "benign"]
@@ -117,6 +132,9 @@ def run_one(rows: int, seed: int, memory_limit: str) -> dict[str, Any]:
         "floor_mb": floor_mb,
         "scan_s": scan_s,
         "scan_mb": scan_mb,
+        "runs": repeat,
+        "scan_min": min(x[0] for x in scans),
+        "scan_max": max(x[0] for x in scans),
         "precision": ev.precision,
         "recall": ev.recall,
         "min_recall": min((g.rate for g in camp), default=0.0),
@@ -132,9 +150,9 @@ def run_one(rows: int, seed: int, memory_limit: str) -> dict[str, Any]:
 def write(path: Path, results: list[dict[str, Any]], seed: int) -> None:
     """Write the "Scale" section with the machine stated."""
     head = (
-        "| rows | memory limit | passes | floor s | floor MiB | scan s | scan MiB | scan/floor | "
-        "scan rows/s | time vs previous size | precision | recall | min campaign recall | "
-        "benign accounts flagged |\n|" + "---|" * 14
+        "| rows | memory limit | passes | runs | floor s | floor MiB | scan s | scan s range | "
+        "scan MiB | scan/floor | scan rows/s | time vs previous size | precision | recall | "
+        "min campaign recall | benign accounts flagged |\n|" + "---|" * 16
     )
     lines = []
     prev: dict[str, Any] | None = None
@@ -144,9 +162,12 @@ def write(path: Path, results: list[dict[str, Any]], seed: int) -> None:
         if prev is not None and prev["limit"] == r["limit"]:
             p_rows, p_s = int(prev["rows"]), float(prev["scan_s"])
             growth = f"{scan_s / p_s:.2f}x for {rows / p_rows:.1f}x rows"
+        runs = int(r.get("runs", 1))
+        spread = f"{r['scan_min']:.1f}-{r['scan_max']:.1f}" if runs > 1 else "-"
         lines.append(
-            f"| {rows:,} | {r['limit']} | {r['passes']} | {floor_s:.2f} | {r['floor_mb']:.0f} | "
-            f"{scan_s:.1f} | {r['scan_mb']:.0f} | {scan_s / floor_s:.1f}x | {rows / scan_s:,.0f} | "
+            f"| {rows:,} | {r['limit']} | {r['passes']} | {runs} | {floor_s:.2f} | "
+            f"{r['floor_mb']:.0f} | {scan_s:.1f} | {spread} | {r['scan_mb']:.0f} | "
+            f"{scan_s / floor_s:.1f}x | {rows / scan_s:,.0f} | "
             f"{growth} | {r['precision']:.4f} | {r['recall']:.4f} | {r['min_recall']:.4f} | "
             f"{r['benign_flagged']} |"
         )
@@ -169,7 +190,11 @@ def write(path: Path, results: list[dict[str, Any]], seed: int) -> None:
         "2M rows; 28.8M rows is the seed case's exchange count. `floor` = a bare polars lazy "
         "scan of the same files reading the columns the scan uses and grouping by account; "
         "`scan` = `extractscan.scan` plus the JSON report, written to a file. Each in its own "
-        "process; MiB = peak RSS (VmHWM of that process). Memory limit `auto` is the "
+        "process; MiB = peak RSS (VmHWM of that process). Sizes below "
+        f"{REPEAT_BELOW / 1e6:.0f}M rows run `runs` times, floor and scan interleaved: "
+        "seconds are medians (the scan's range beside), MiB the largest peak, the stage "
+        "split that of the median run; wall times on this machine vary by 10-40 % between "
+        "runs and days. Memory limit `auto` is the "
         f"default, half of this machine's memory ({auto_memory_limit() / 2**30:.1f} GiB); "
         "`none` forces one pass. "
         "Detection from `extractscan evaluate` on that report (flagged = member of an "
@@ -198,10 +223,16 @@ def main() -> None:
         help="also scan the largest size with this --memory-limit (8G, none; repeatable)",
     )
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
+    ap.add_argument(
+        "--repeat", type=int, default=3, help=f"runs per size below {REPEAT_BELOW:,} rows"
+    )
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     # The default limit ("auto": half of this machine's memory), as a user runs it.
-    results = [run_one(rows, args.seed, "auto") for rows in sizes]
+    results = [
+        run_one(rows, args.seed, "auto", args.repeat if rows < REPEAT_BELOW else 1)
+        for rows in sizes
+    ]
     results.extend(run_one(max(sizes), args.seed, limit) for limit in args.memory_limit)
     write(Path(args.out), results, args.seed)
 
