@@ -62,7 +62,12 @@ def _escape_bracket(m: re.Match[str]) -> str:
 
 
 def for_terminal(text: object, max_len: int | None = None) -> str:
-    """Clean text and escape rich markup, for rich renderables printed with markup."""
+    """Clean text and escape rich markup, for rich renderables printed with markup.
+
+    Escape a whole cell (or line) once: pieces escaped one by one and then joined can
+    make a tag between them (an unclosed "[" in one, a "]" in the next). Join the
+    :func:`clean` pieces first, as the terminal report does.
+    """
     s = _BRACKET.sub(_escape_bracket, clean(text, max_len))
     # A trailing backslash could escape a closing tag after the text; a space keeps
     # the text as written.

@@ -1,6 +1,7 @@
 """Terminal report (rich): headline, then incidents by rank with their evidence.
 
-Every piece of log text goes through :func:`extractscan.escape.for_terminal`.
+Every cell holding log text goes through :func:`extractscan.escape.for_terminal`, once
+for the whole cell (pieces joined after escaping could form a tag between them).
 """
 
 from __future__ import annotations
