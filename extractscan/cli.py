@@ -211,7 +211,9 @@ def scan(
     except ExtractscanError as exc:
         raise _ScanError(exc) from exc
     except OSError as exc:
-        raise click.ClickException(f"cannot write output: {exc}") from exc
+        from extractscan.escape import clean
+
+        raise click.ClickException(clean(f"cannot write output: {exc}")) from exc
     if strict and findings.input.rows_rejected:
         raise _InputFailure(
             f"--strict: {findings.input.rows_rejected:,} row(s) rejected "
@@ -399,6 +401,9 @@ def run() -> None:
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - last line of defence, reported not hidden
-        click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
+        from extractscan.escape import clean
+
+        # the message may quote log content (a value, a file name)
+        click.echo(clean(f"internal error: {type(exc).__name__}: {exc}"), err=True)
         click.echo("please report this with the command you ran", err=True)
         sys.exit(EXIT_INTERNAL)

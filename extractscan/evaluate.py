@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.errors import InputError
+from extractscan.escape import clean
 from extractscan.findings import SEVERITIES, severity_rank
 
 
@@ -175,12 +176,13 @@ def format_table(ev: Evaluation) -> str:
         rate = f"{g.rate:.3f}"
         rank = "-" if g.best_rank is None else str(g.best_rank)
         lines.append(
-            f"{g.group:<22} {g.kind:<9} {g.accounts:>9,} {g.flagged:>8,} {rate:>7} "
+            f"{clean(g.group):<22} {clean(g.kind):<9} {g.accounts:>9,} {g.flagged:>8,} {rate:>7} "
             f"{rank:>9} {g.top_severity or '-':>12}"
         )
     lines.append(
         f"precision {ev.precision:.4f}  recall {ev.recall:.4f}  flagged {ev.flagged:,}  "
-        f"false positives {ev.false_positives:,}  rank-1 incident: {ev.top_incident_kind or '-'}"
+        f"false positives {ev.false_positives:,}  "
+        f"rank-1 incident: {clean(ev.top_incident_kind or '-')}"
     )
     purity = "-" if ev.mean_purity is None else f"{ev.mean_purity:.4f}"
     auc = "-" if ev.score_auc is None else f"{ev.score_auc:.4f}"

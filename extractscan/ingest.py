@@ -135,7 +135,9 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
     try:
         if f.format == "parquet":
             pq.read_schema(path)  # fail early, naming the file, on a non-Parquet file
-            return pl.scan_parquet(path)
+            # ``glob=False``: discover() expanded the globs; a name with '[' or '*' is
+            # one file (globbed, 'x*.csv' also read 'xy.csv' under its own name)
+            return pl.scan_parquet(path, glob=False)
         if f.format in ("csv", "tsv"):
             if path.stat().st_size == 0:
                 raise InputError(f"{f.path}: file is empty (no header row)")
@@ -144,12 +146,14 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
                 separator="\t" if f.format == "tsv" else ",",
                 infer_schema=False,
                 encoding="utf8-lossy",
+                glob=False,
             )
         if path.stat().st_size == 0:
             raise InputError(f"{f.path}: file is empty")
         if f.format == "json":  # one document: an array of records or one record
             return pl.read_json(path).lazy()
-        return pl.scan_ndjson(path, infer_schema_length=1000)
+        # scan_ndjson always expands globs: the name is escaped instead
+        return pl.scan_ndjson(glob.escape(str(path)), infer_schema_length=1000)
     except InputError:
         raise
     except (OSError, pl.exceptions.PolarsError, pa.ArrowException) as exc:

@@ -22,6 +22,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from extractscan.escape import clean
+
 
 class StageProgress:
     """A callable progress sink for :func:`extractscan.scan`, drawn on stderr.
@@ -45,7 +47,8 @@ class StageProgress:
         if self._live:
             self._progress = Progress(
                 SpinnerColumn(),
-                TextColumn("{task.description}"),
+                # plain text: the description names the file being read (attacker-chosen)
+                TextColumn("{task.description}", markup=False),
                 BarColumn(),
                 TaskProgressColumn(),
                 TimeElapsedColumn(),
@@ -67,6 +70,7 @@ class StageProgress:
         """
         if not self.enabled:
             return
+        stage = clean(stage, 200)  # names the file being read: no escapes, no controls
         now = time.monotonic()
         elapsed = max(now - self._start, 1e-9)
         first = self._last_stage == ""

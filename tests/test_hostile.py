@@ -339,3 +339,68 @@ def test_fuzz_ingest_and_render(tmp_path: Path, records: list[dict[str, str]], f
         assert s["rows_read"] == len(records) == s["rows_analysed"] + s["rows_rejected"]
         term = runner.invoke(main, ["scan", str(path)], color=True)
         _check_output(term.stdout, colored=True)
+
+
+def test_hostile_model_name_in_the_pivot_signal(tmp_path: Path) -> None:
+    """The newest model's name (one request is enough to choose it) reaches a signal
+    label: every format escapes it, and the text stays visible."""
+    from tests.conftest import campaign_frames
+
+    req, acc = campaign_frames()
+    evil = EVIL + "</td><img src=x>|x|"
+    req = req.with_columns(pl.lit("model-a").alias("model"))
+    last = req.sort("timestamp").tail(1).with_columns(pl.lit(evil).alias("model"))
+    pl.concat([req, last]).write_csv(tmp_path / "r.csv")
+    acc.write_csv(tmp_path / "a.csv")
+    args = ["scan", str(tmp_path / "r.csv"), "--accounts", str(tmp_path / "a.csv")]
+    for fmt in ("terminal", "markdown", "json"):
+        res = CliRunner().invoke(main, [*args, "--format", fmt], color=True, env={"COLUMNS": "400"})
+        assert res.exit_code == 0, res.output
+        line = next(x for x in res.stdout.splitlines() if "moved to newest model" in x)
+        _check_output(line, colored=fmt == "terminal")
+        if fmt == "markdown":
+            assert "<img" not in line and "&lt;img" in line
+        elif fmt == "json":
+            assert "[bold]x[/bold]link" in line and "\\u001b" not in line
+        elif fmt == "terminal":  # the markup is shown as text, not applied
+            assert "[bold]x[/bold]link" in re.sub(r"\x1b\[[0-9;]*m", "", line)
+
+
+def test_file_names_are_not_patterns(tmp_path: Path) -> None:
+    """A file named like a glob is that one file: 'x*.csv' does not also read 'xy.csv'."""
+    for name, n in (("x*.csv", 2), ("xy.csv", 3), ("req[1].csv", 4)):
+        _csv(tmp_path / name, HEADER + "".join(LINE.format(i=i) for i in range(n)))
+    for name, n in (("x*.jsonl", 2), ("xy.jsonl", 3), ("req[1].jsonl", 4)):
+        _jsonl(tmp_path / name, _rows(n))
+    for name, n in (("x*.parquet", 2), ("xy.parquet", 3), ("req[1].parquet", 4)):
+        pl.DataFrame(_rows(n)).write_parquet(tmp_path / name)
+    res = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    files = {Path(f["path"]).name: f["rows_read"] for f in json.loads(res.stdout)["input"]["files"]}
+    assert files == {
+        f"{stem}.{ext}": n
+        for stem, n in (("x*", 2), ("xy", 3), ("req[1]", 4))
+        for ext in ("csv", "jsonl", "parquet")
+    }
+
+
+def test_progress_lines_show_file_names_as_text(capsys: pytest.CaptureFixture[str]) -> None:
+    from extractscan.progress import StageProgress
+
+    with StageProgress() as progress:  # stderr is not a terminal here: plain lines
+        progress("reading 1 file(s)", 10)
+        progress(f"reading rows: {EVIL}.csv", 10)
+    err = capsys.readouterr().err
+    _check_output(err)
+    assert "[bold]x[/bold]link" in err and "10 / 10 rows, 100%" in err
+
+
+def test_evaluate_table_cleans_truth_labels() -> None:
+    from extractscan.evaluate import Evaluation, GroupResult, format_table
+
+    group = GroupResult(EVIL, "campaign\x1b[2J", 3, 3, 1, "high")
+    table = format_table(
+        Evaluation((group,), 1.0, 1.0, 3, 0, "medium", "campaign\x1b]0;t\x07", 1.0, None, 1.0)
+    )
+    _check_output(table.replace("\n", " "))
+    assert "[bold]x[/bold]link" in table

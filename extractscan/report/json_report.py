@@ -52,7 +52,7 @@ def incident_dict(inc: Incident) -> dict[str, Any]:
         "links": [
             {
                 "family": ln.family,
-                "label": ln.label,
+                "label": clean(ln.label),
                 "accounts": ln.accounts,
                 "pairs": ln.pairs,
                 "weight": _num(ln.weight),
@@ -63,7 +63,7 @@ def incident_dict(inc: Incident) -> dict[str, Any]:
         "signals": [
             {
                 "name": s.name,
-                "label": s.label,
+                "label": clean(s.label),  # may name a logged value (the newest model)
                 "value": _num(s.value),
                 "baseline": _num(s.baseline),
                 "unit": s.unit,
@@ -79,7 +79,7 @@ def incident_dict(inc: Incident) -> dict[str, Any]:
         "sample_prompts": [clean(p, 2000) for p in inc.sample_prompts],
         "member_accounts": [clean(a) for a in inc.member_accounts],
         "benign_checks": [
-            {"name": c.name, "label": c.label, "fits": c.fits, "reason": clean(c.reason)}
+            {"name": c.name, "label": clean(c.label), "fits": c.fits, "reason": clean(c.reason)}
             for c in inc.benign_checks
         ],
     }

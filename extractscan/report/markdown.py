@@ -53,17 +53,19 @@ def _incident(inc: Incident) -> list[str]:
     ]
     for ln in inc.links:
         vals = "; ".join(f"{for_html(v, 60)} ({n:,})" for v, n in ln.values[:3])
-        out.append(f"| {ln.label} | {ln.accounts:,} | {ln.pairs:,} | {ln.weight:.1f} | {vals} |")
+        out.append(
+            f"| {for_html(ln.label)} | {ln.accounts:,} | {ln.pairs:,} | {ln.weight:.1f} | {vals} |"
+        )
     out += ["", "| Signal | Value | Benign median | Fired |", "|---|---:|---:|:-:|"]
     for s in inc.signals:
         out.append(
-            f"| {s.label} | {signal_value(s, s.value)} | {signal_value(s, s.baseline)} | "
+            f"| {for_html(s.label)} | {signal_value(s, s.value)} | {signal_value(s, s.baseline)} | "
             f"{'yes' if s.fired else 'no'} |"
         )
     if inc.benign_checks:
         out += ["", "| Benign explanation considered | Fits | Why |", "|---|:-:|---|"]
         out += [
-            f"| {c.label} | {'yes' if c.fits else 'no'} | {for_html(c.reason, 200)} |"
+            f"| {for_html(c.label)} | {'yes' if c.fits else 'no'} | {for_html(c.reason, 200)} |"
             for c in inc.benign_checks
         ]
     if inc.explained_by:

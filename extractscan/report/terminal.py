@@ -85,7 +85,11 @@ def _incident(inc: Incident) -> Panel:
     for ln in inc.links:
         values = "; ".join(f"{clean(v, 60)} ({n:,})" for v, n in ln.values[:3])
         links.add_row(
-            ln.label, f"{ln.accounts:,}", f"{ln.pairs:,}", f"{ln.weight:.1f}", for_terminal(values)
+            for_terminal(ln.label),
+            f"{ln.accounts:,}",
+            f"{ln.pairs:,}",
+            f"{ln.weight:.1f}",
+            for_terminal(values),
         )
     sig = Table(
         title="Signals (incident median vs benign median)",
@@ -96,7 +100,7 @@ def _incident(inc: Incident) -> Panel:
         sig.add_column(col, justify="left" if col == "signal" else "right")
     for s in inc.signals:
         sig.add_row(
-            s.label,
+            for_terminal(s.label),  # may name a logged value (the newest model)
             signal_value(s, s.value),
             signal_value(s, s.baseline),
             "[bold]✓[/]" if s.fired else "–",
@@ -107,7 +111,9 @@ def _incident(inc: Incident) -> Panel:
     for col in ("explanation", "fits", "why"):
         benign.add_column(col)
     for c in inc.benign_checks:
-        benign.add_row(c.label, "[bold]yes[/]" if c.fits else "no", for_terminal(c.reason, 160))
+        benign.add_row(
+            for_terminal(c.label), "[bold]yes[/]" if c.fits else "no", for_terminal(c.reason, 160)
+        )
     tail = Table.grid(padding=(0, 2))
     tail.add_column(style="bold")
     tail.add_column()
