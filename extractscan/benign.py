@@ -23,14 +23,14 @@ EXPLAINED_FACTOR = 0.5
 def member_stats(columns: Collection[str]) -> list[pl.Expr]:
     """What :func:`checks` needs of the member accounts, as aggregations (over one
     incident's frame, or per component in one group-by for all incidents): ``n``,
-    ``exchanges``, ``extraction`` (median share), ``top_org_share``, ``top_share``."""
+    ``exchanges``, ``extraction`` (median share; null when no member's prompts were
+    measured), ``top_org_share``, ``top_share``."""
     org = pl.col("org").drop_nulls()
     exchanges = pl.col("exchanges").sum()
     return [
         pl.len().alias("n"),
         exchanges.alias("exchanges"),
         (pl.col("extraction_share").median() if "extraction_share" in columns else pl.lit(None))
-        .fill_null(0.0)
         .cast(pl.Float64)
         .alias("extraction"),
         ((org.unique_counts().max() / pl.len()) if "org" in columns else pl.lit(None))
@@ -58,9 +58,17 @@ def checks(
     families = {ln.family for ln in links}
     n = int(m["n"])
     exchanges = int(m["exchanges"] or 0)
-    extraction = float(m["extraction"])
+    # None: no member's prompts were measured (no prompt column or no prompt text).
+    # Content then cannot rule a look-alike out, and the reason says it was not checked.
+    extraction = None if m["extraction"] is None else float(m["extraction"])
     base_extraction = baselines.get("extraction_share", 0.0)
-    content_normal = extraction <= max(2 * base_extraction, 0.2)
+    measured = extraction is not None
+    content_normal = extraction is None or extraction <= max(2 * base_extraction, 0.2)
+    content = (
+        f"extraction-style prompts {extraction:.0%} vs benign {base_extraction:.0%}"
+        if extraction is not None
+        else "prompts not measured (no prompt text)"
+    )
     out: list[BenignCheck] = []
 
     # A campus or company NAT also shares its institutional e-mail domain, and its users
@@ -72,10 +80,14 @@ def checks(
             "shared_nat",
             "shared NAT or carrier-grade NAT",
             network_only and content_normal,
-            "no shared card links these accounts and their prompts look ordinary"
+            (
+                "no shared card links these accounts and their prompts look ordinary"
+                if measured
+                else "no shared card links these accounts; " + content
+            )
             if network_only and content_normal
             else ("accounts are also tied by " + ", ".join(operator) + "; " if operator else "")
-            + f"extraction-style prompts {extraction:.0%} vs benign {base_extraction:.0%}",
+            + content,
         )
     )
 
@@ -124,9 +136,14 @@ def checks(
             "family_card",
             "a family or small team sharing a card",
             family,
-            f"{n:,} accounts share a card with ordinary prompts"
+            (
+                f"{n:,} accounts share a card with ordinary prompts"
+                if measured
+                else f"{n:,} accounts share a card; {content}"
+            )
             if family
-            else f"{n:,} accounts; extraction-style prompts {extraction:.0%}"
+            else f"{n:,} accounts; "
+            + (f"extraction-style prompts {extraction:.0%}" if measured else content)
             + ("" if "payment" in families else "; no shared card"),
         )
     )

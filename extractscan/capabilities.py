@@ -81,7 +81,10 @@ def pattern(capability: str) -> str:
 
 
 def flags(lowercase_prompt: pl.Expr) -> list[pl.Expr]:
-    """One boolean column per capability, named ``cap_<name>`` (null prompt -> false).
+    """One boolean column per capability, named ``cap_<name>``.
+
+    A null prompt gives null (not measured), so a share counts the rows that have a
+    prompt, and a log without a prompt column has no share at all rather than 0 %.
 
     Takes the prompt already lowercased (the patterns are lowercase and matched
     case-sensitively: measured 1.5x faster than five case-insensitive scans). Give it a
@@ -89,9 +92,9 @@ def flags(lowercase_prompt: pl.Expr) -> list[pl.Expr]:
     five expressions, and lowercasing five times cost 40 % of the whole capability step.
     """
     return [
-        lowercase_prompt.str.contains("(?:" + "|".join(CAPABILITIES[name]) + ")")
-        .fill_null(False)
-        .alias(f"cap_{name}")
+        lowercase_prompt.str.contains("(?:" + "|".join(CAPABILITIES[name]) + ")").alias(
+            f"cap_{name}"
+        )
         for name in CAPABILITIES
     ]
 

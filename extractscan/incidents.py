@@ -90,7 +90,9 @@ def build_incidents(
     baselines["payload_diversity"] = (
         coordination.payload_diversity(_member_rows(templates, comps, "anti")) or 0.0
     )
-    extra: dict[str, object] = {"pivots": pivots, "newest": newest}
+    # No template bins: no prompt text anywhere, so co-activity was not measured.
+    co_measured = co is not None and co.bins.height > 0
+    extra: dict[str, object] = {"pivots": pivots, "newest": newest, "co_measured": co_measured}
     linked = links.filter(pl.col("linked")).join(
         comps.rename({"account": "a"}), on="a", how="inner"
     )
@@ -136,7 +138,7 @@ def build_incidents(
 _NO_MEMBERS: dict[str, Any] = {
     "n": 0,
     "exchanges": 0,
-    "extraction": 0.0,
+    "extraction": None,
     "top_org_share": 0.0,
     "top_share": 0.0,
     "output_tokens": 0,
@@ -348,9 +350,10 @@ def _incident(
     score = parts.score
     if any(c.fits for c in tested):
         score = round(score * benign.EXPLAINED_FACTOR, 4)
-    signals = _signals(stats, baselines, volume_cv, co_share) + _coordination_signals(
-        members, m, baselines, extra
-    )
+    measured = extra.get("co_measured", True)
+    signals = _signals(
+        stats, baselines, volume_cv, co_share if measured else None
+    ) + _coordination_signals(members, m, baselines, extra)
     return Incident(
         id=incident_id(members),
         rank=0,
@@ -413,9 +416,10 @@ def _signals(
     stats: dict[str, float | None],
     baselines: dict[str, float],
     volume_cv: float | None,
-    co_share: float,
+    co_share: float | None,
 ) -> tuple[Signal, ...]:
-    """Behaviour signals from the members' medians (``stats``, see :func:`_feature_stats`)."""
+    """Behaviour signals from the members' medians (``stats``, see :func:`_feature_stats`);
+    ``co_share`` None: co-activity was not measured (no prompt text), no signal."""
     out = []
     for feat in SIGNAL_FEATURES:
         value = stats.get(feat)
@@ -437,16 +441,17 @@ def _signals(
                 volume_cv < 0.5,
             )
         )
-    out.append(
-        Signal(
-            "co_activity_share",
-            "linked pairs active on the same template in the same minutes",
-            round(co_share, 4),
-            0.0,
-            "%",
-            co_share > 0.2,
+    if co_share is not None:
+        out.append(
+            Signal(
+                "co_activity_share",
+                "linked pairs active on the same template in the same minutes",
+                round(co_share, 4),
+                0.0,
+                "%",
+                co_share > 0.2,
+            )
         )
-    )
     return tuple(out)
 
 

@@ -103,3 +103,29 @@ def test_progress_counts_every_row_once(campaign_logs: tuple[Path, Path]) -> Non
     assert calls[finishing][1] == f.input.rows_read  # says how many rows were read
     last_read = max(i for i, s in enumerate(stages) if s.startswith("reading rows"))
     assert last_read < finishing < stages.index("linking accounts")
+
+
+def test_without_prompts_content_is_not_measured_rather_than_ordinary(tmp_path: Path) -> None:
+    """No prompt column: the content shares are null (not 0 %), the content signals and
+    co-activity are absent, and the benign reasons say prompts were not measured."""
+    req, acc = campaign_frames()
+    req.drop("prompt").write_csv(tmp_path / "r.csv")
+    acc.write_csv(tmp_path / "a.csv")
+    f = extractscan.scan([tmp_path / "r.csv"], accounts=tmp_path / "a.csv")
+    assert "content" in dict(f.input.signals_off)
+    shares = ["extraction_share", "cot_share", "coding_share", "template_concentration"]
+    assert f.accounts.select(pl.col(shares).null_count()).row(0) == (212,) * 4
+    inc = f.incidents[0]
+    names = {s.name for s in inc.signals}
+    assert not names & {"extraction_share", "probing_share", "co_activity_share"}
+    reasons = {c.name: c.reason for c in inc.benign_checks}
+    assert reasons["shared_nat"].endswith("prompts not measured (no prompt text)")
+    assert "ordinary" not in " ".join(reasons.values())
+    # Some rows without a prompt: the shares count the rows that have one.
+    part = campaign_frames(2, 1)[0].with_columns(
+        pl.when(pl.int_range(pl.len()) % 2 == 0).then(pl.col("prompt")).alias("prompt")
+    )
+    part.write_csv(tmp_path / "p.csv")
+    g = extractscan.scan([tmp_path / "p.csv"])
+    cot = dict(zip(g.accounts["account"], g.accounts["cot_share"], strict=True))
+    assert cot["c00"] == 1.0 and cot["b000"] == 0.0
