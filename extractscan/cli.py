@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 
 import click
 
-from extractscan.errors import ExtractscanError, UsageError
+from extractscan.errors import ExtractscanError, InputError, UsageError
 from extractscan.findings import SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -185,6 +185,13 @@ def scan(
         for opt, value in (("--accounts-out", accounts_out), ("--rejects-out", rejects_out)):
             if value and Path(value).suffix.lower() not in (".csv", ".parquet"):
                 raise UsageError(f"{opt} must end in .csv or .parquet")
+        for opt, value in (
+            ("-o", output),
+            ("--accounts-out", accounts_out),
+            ("--rejects-out", rejects_out),
+        ):
+            if value and not Path(value).parent.is_dir():  # said before a long scan, not after
+                raise UsageError(f"{opt} {value}: folder {Path(value).parent} does not exist")
         with StageProgress(enabled=not quiet) as progress:
             findings = run_scan(
                 list(paths),
@@ -199,21 +206,22 @@ def scan(
             from extractscan.redact import redact as mask
 
             findings = mask(findings)
-        if accounts_out:
-            write_table(findings.accounts, accounts_out)
-        if rejects_out:
-            write_table(findings.rejects, rejects_out)
-        if output:
-            with Path(output).open("w", encoding="utf-8", newline="\n") as fh:
-                report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
-        else:
-            report.render(findings, fmt, sys.stdout, top=top, quiet=quiet, color=color)
+        try:
+            if accounts_out:
+                write_table(findings.accounts, accounts_out)
+            if rejects_out:
+                write_table(findings.rejects, rejects_out)
+            if output:
+                with Path(output).open("w", encoding="utf-8", newline="\n") as fh:
+                    report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
+            else:
+                report.render(findings, fmt, sys.stdout, top=top, quiet=quiet, color=color)
+        except OSError as exc:  # a path the user gave: exit 2, not 1 (that is --fail-on)
+            raise UsageError(f"cannot write output: {exc}") from exc
     except ExtractscanError as exc:
         raise _ScanError(exc) from exc
     except OSError as exc:
-        from extractscan.escape import clean
-
-        raise click.ClickException(clean(f"cannot write output: {exc}")) from exc
+        raise _ScanError(InputError(f"cannot read input: {exc}")) from exc
     if strict and findings.input.rows_rejected:
         raise _InputFailure(
             f"--strict: {findings.input.rows_rejected:,} row(s) rejected "

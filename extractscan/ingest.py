@@ -144,6 +144,8 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
             return pl.scan_csv(
                 path,
                 separator="\t" if f.format == "tsv" else ",",
+                # plain TSV has no quoting: a prompt may start with a quote
+                quote_char=None if f.format == "tsv" else '"',
                 infer_schema=False,
                 encoding="utf8-lossy",
                 glob=False,
@@ -152,8 +154,10 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
             raise InputError(f"{f.path}: file is empty")
         if f.format == "json":  # one document: an array of records or one record
             return pl.read_json(path).lazy()
-        # scan_ndjson always expands globs: the name is escaped instead
-        return pl.scan_ndjson(glob.escape(str(path)), infer_schema_length=1000)
+        # scan_ndjson always expands globs: the name is escaped instead. Types from every
+        # line: from the first 1,000 only, a later "6" in a number column failed the file
+        # and a key first seen later was dropped (one more read of the file)
+        return pl.scan_ndjson(glob.escape(str(path)), infer_schema_length=None)
     except InputError:
         raise
     except (OSError, pl.exceptions.PolarsError, pa.ArrowException) as exc:
@@ -166,7 +170,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def utf8_repaired(f: InputFile, scratch: Path) -> InputFile:
-    """A copy of ``f`` (decompressed) with invalid UTF-8 replaced by U+FFFD.
+    """A copy of ``f`` (decompressed) with invalid UTF-8 replaced by U+FFFD and a leading
+    byte-order mark removed (the JSON reader refuses one).
 
     Streams the file in 8 MiB chunks through an incremental decoder; used only after a
     reader has refused the file for its encoding. The rows keep their U+FFFD characters
@@ -175,7 +180,7 @@ def utf8_repaired(f: InputFile, scratch: Path) -> InputFile:
     src = plain_path(f, scratch)
     digest = hashlib.sha1(str(f.path.resolve()).encode()).hexdigest()[:12]
     target = scratch / f"{digest}_utf8_{src.name}"
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
     with src.open("rb") as raw, target.open("w", encoding="utf-8") as out:
         for chunk in iter(lambda: raw.read(8 << 20), b""):
             out.write(decoder.decode(chunk))
@@ -183,13 +188,24 @@ def utf8_repaired(f: InputFile, scratch: Path) -> InputFile:
     return InputFile(target, f.format, None)
 
 
+def _footer_rows(f: InputFile) -> int | None:
+    """Rows a Parquet footer declares; ``None`` for an unreadable file (opening it
+    raises the :class:`InputError` that names it, or ``--skip-errors`` skips it)."""
+    try:
+        return int(pq.ParquetFile(f.path).metadata.num_rows)
+    except (OSError, pa.ArrowException):
+        return None
+
+
 def parquet_rows(files: Iterable[InputFile]) -> int | None:
-    """Total rows declared by Parquet footers, or ``None`` if any file is not Parquet."""
+    """Total rows declared by Parquet footers, or ``None`` if any file is not Parquet
+    (or its footer cannot be read)."""
     total = 0
     for f in files:
-        if f.format != "parquet" or f.compression:
+        n = _footer_rows(f) if f.format == "parquet" and not f.compression else None
+        if n is None:
             return None
-        total += pq.ParquetFile(f.path).metadata.num_rows
+        total += n
     return total
 
 
@@ -203,8 +219,9 @@ def estimated_rows(files: Iterable[InputFile]) -> int:
     """Rows a set of files probably holds: Parquet footers, else sizes (an estimate)."""
     total = 0
     for f in files:
-        if f.format == "parquet" and not f.compression:
-            total += pq.ParquetFile(f.path).metadata.num_rows
+        n = _footer_rows(f) if f.format == "parquet" and not f.compression else None
+        if n is not None:
+            total += n
             continue
         size = f.path.stat().st_size * (COMPRESSION_RATIO if f.compression else 1)
         total += size // TEXT_BYTES_PER_ROW

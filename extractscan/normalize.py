@@ -7,6 +7,8 @@ here: the pipeline counts them by reason so rows read = analysed + rejected.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import polars as pl
 
 from extractscan.schema import DTYPES, PRESET_REJECT, REQUEST_COLUMNS
@@ -15,18 +17,29 @@ from extractscan.schema import DTYPES, PRESET_REJECT, REQUEST_COLUMNS
 REJECT_REASONS: dict[str, str] = {
     "missing_account": "no account id",
     "bad_timestamp": "timestamp missing or unparsable",
-    "bad_tokens": "token count negative or not a number",
+    "bad_tokens": "token count negative, above 10^9 or not a number",
 }
+
+#: Timestamps outside [1990, 2100) are not a request time: an epoch in the wrong unit,
+#: a bare year or ``YYYYMMDD`` read as epoch seconds (1970), a sentinel such as
+#: 9999-12-31. They count as unparsable (``bad_timestamp``; a signup time becomes null).
+PLAUSIBLE_FROM = datetime(1990, 1, 1, tzinfo=UTC)
+PLAUSIBLE_TO = datetime(2100, 1, 1, tzinfo=UTC)
+#: Most tokens one request can count (a 64-bit sum over an account must not overflow).
+MAX_TOKENS = 10**9
 
 _ZONED = ("%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%d %H:%M%#z")
 _NAIVE = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S%.f")
 
 
 def epoch_to_datetime(num: pl.Expr) -> pl.Expr:
-    """Epoch seconds, milliseconds or microseconds (told apart by magnitude) -> UTC."""
+    """Epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude)
+    -> UTC."""
     mag = num.abs()
     micros = (
-        pl.when(mag >= 1e14)
+        pl.when(mag >= 1e17)
+        .then(num / 1_000)
+        .when(mag >= 1e14)
         .then(num)
         .when(mag >= 1e11)
         .then(num * 1_000)
@@ -38,8 +51,14 @@ def epoch_to_datetime(num: pl.Expr) -> pl.Expr:
 def parse_timestamp(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """Parse ISO-8601 (with or without zone) or epoch values into UTC datetimes.
 
-    Naive times are taken as UTC. Unparsable values become null.
+    Naive times are taken as UTC. Unparsable values, and times outside
+    [:data:`PLAUSIBLE_FROM`, :data:`PLAUSIBLE_TO`), become null.
     """
+    ts = _parsed(col, dtype)
+    return pl.when(ts.is_between(PLAUSIBLE_FROM, PLAUSIBLE_TO, closed="left")).then(ts)
+
+
+def _parsed(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if isinstance(dtype, pl.Datetime):
         if dtype.time_zone is None:
             return col.dt.replace_time_zone("UTC").dt.cast_time_unit("us")
@@ -73,8 +92,8 @@ def _text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     elif isinstance(dtype, pl.List | pl.Array | pl.Struct):
         # {"v":<json>} -> <json>
         out = pl.struct(col.alias("v")).struct.json_encode().str.slice(5).str.head(-1)
-    else:
-        out = col.cast(pl.String)
+    else:  # binary that is not UTF-8 becomes null (the row is counted, not the file lost)
+        out = col.cast(pl.String, strict=False)
     return pl.when(out.str.strip_chars() == "").then(None).otherwise(out)
 
 
@@ -100,8 +119,10 @@ def _has_content(dtype: pl.DataType) -> bool:
 
 
 def _tokens(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Token count as Int64; null where it is not a number or does not fit (a u64 above
+    2^63 rejects the row, not the file)."""
     if dtype.is_integer():
-        return col.cast(pl.Int64)
+        return col.cast(pl.Int64, strict=False)
     if dtype.is_float():
         return col.round(0).cast(pl.Int64, strict=False)
     s = col.cast(pl.String).str.strip_chars()
@@ -140,7 +161,7 @@ def normalize(
             present = col.is_not_null()
             if not dtype.is_numeric():  # text: a blank cell is missing, not a bad number
                 present = present & (col.cast(pl.String).str.strip_chars() != "")
-            token_bad.append((present & parsed.is_null()) | (parsed < 0))
+            token_bad.append((present & parsed.is_null()) | (parsed < 0) | (parsed > MAX_TOKENS))
         elif name == "account":
             exprs.append(_text(col, dtype).str.strip_chars().alias(name))
         else:

@@ -8,6 +8,7 @@ work on per-account aggregates.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
@@ -79,6 +80,11 @@ def scan(
     if isinstance(paths, str | Path):
         paths = [paths]
     reader = presets.get(preset) if preset else None
+    if reader is not None and cfg.columns:
+        raise UsageError(
+            f"--column (or [columns] in the config) cannot be combined with --preset {preset}: "
+            "the preset maps the columns itself"
+        )
     files = ingest.discover(paths)
     with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp:
         return _scan(files, accounts, cfg, Path(tmp), tell, reader, skip_errors, memory_limit)
@@ -117,10 +123,13 @@ def _scan(
             opened.append(_open(f, len(opened), cfg, scratch, reader))
         except InputError as exc:
             if _encoding_problem(f, str(exc)):
-                opened.append(_open(f, len(opened), cfg, scratch, reader, repair=True))
-                continue
+                try:
+                    opened.append(_open(f, len(opened), cfg, scratch, reader, repair=True))
+                    continue
+                except InputError as again:  # repaired, and still not readable
+                    exc = again
             if not skip_errors:
-                raise
+                raise exc from None
             skipped.append((str(f.path), str(exc)))
     acc_table, acc_mapping = _accounts_table(accounts_path, cfg, scratch)
     repaired: set[str] = set()  # each file is repaired at most once: no endless retry
@@ -342,8 +351,9 @@ def _open(
 
 
 def _encoding_problem(f: ingest.InputFile, message: str) -> bool:
-    """Whether a JSON file was refused only for invalid UTF-8 (repairable)."""
-    return f.format in ("jsonl", "json") and "utf-8" in message.lower()
+    """Whether a JSON file was refused only for invalid UTF-8 (repairable); polars says
+    "utf-8", "InvalidUtf8" or "invalid utf8" depending on where it found the byte."""
+    return f.format in ("jsonl", "json") and re.search(r"utf-?8", message, re.I) is not None
 
 
 def _prompt_texts(frames: list[pl.LazyFrame], keys: list[int]) -> dict[int, str]:

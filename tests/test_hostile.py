@@ -404,3 +404,77 @@ def test_evaluate_table_cleans_truth_labels() -> None:
     )
     _check_output(table.replace("\n", " "))
     assert "[bold]x[/bold]link" in table
+
+
+def _scan_json(*args: str) -> tuple[int, dict[str, object] | None, str]:
+    res = CliRunner().invoke(main, ["scan", *args, "--format", "json", "-q"])
+    assert not (res.exception and not isinstance(res.exception, SystemExit)), res.exception
+    try:
+        return res.exit_code, json.loads(res.stdout), res.stderr
+    except json.JSONDecodeError:
+        return res.exit_code, None, res.stderr
+
+
+def test_a_file_that_is_not_parquet_is_an_input_error(tmp_path: Path) -> None:
+    bad = _csv(tmp_path / "x.parquet", b"PAR1 not really" * 7)
+    good = tmp_path / "ok.parquet"
+    pl.DataFrame(_rows(3)).write_parquet(good)
+    code, _, err = _scan_json(str(bad), str(good))
+    assert code == 3 and "x.parquet" in err and "internal error" not in err
+    code, data, _ = _scan_json(str(bad), str(good), "--skip-errors")
+    assert code == 5 and data is not None
+    assert data["input"]["rows_read"] == 3  # type: ignore[index]
+
+
+def test_json_lines_types_come_from_every_line(tmp_path: Path) -> None:
+    """A number written as text after line 1,000, a key first seen after it, a byte-order
+    mark, and an invalid byte after line 1,000: all read, all counted."""
+    rows = _rows(1500)
+    late = {**GOOD, "account": "late", "input_tokens": "6", "model": "m-1"}
+    path = _jsonl(tmp_path / "late.jsonl", [*rows, late])
+    code, data, err = _scan_json(str(path))
+    assert code == 0, err
+    s = data["input"]  # type: ignore[index]
+    assert s["rows_read"] == 1501 == s["rows_analysed"]
+    assert "model_mix" not in dict(s["signals_off"])
+    bom = _csv(tmp_path / "bom.jsonl", "\ufeff" + json.dumps(GOOD) + "\n" + json.dumps(GOOD) + "\n")
+    code, data, err = _scan_json(str(bom))
+    assert code == 0 and data["input"]["rows_analysed"] == 2, err  # type: ignore[index]
+    lines = "".join(json.dumps(r) + "\n" for r in _rows(1001)).encode()
+    late_byte = _csv(
+        tmp_path / "b.jsonl",
+        lines + b'{"timestamp":"2026-04-22T10:00:00Z","account":"x","prompt":"p\xff"}\n',
+    )
+    code, data, err = _scan_json(str(late_byte))
+    assert code == 0, err
+    s = data["input"]  # type: ignore[index]
+    assert s["rows_read"] == 1002 and s["rows_with_replaced_bytes"] == 1
+
+
+def test_output_paths_and_preset_columns_are_usage_errors(tmp_path: Path) -> None:
+    log = _csv(tmp_path / "a.csv", HEADER + LINE.format(i=1))
+    for opt in ("-o", "--accounts-out", "--rejects-out"):
+        res = CliRunner().invoke(main, ["scan", str(log), opt, str(tmp_path / "no" / "r.csv")])
+        assert res.exit_code == 2 and "does not exist" in res.stderr, (opt, res.output)
+    res = CliRunner().invoke(main, ["scan", str(log), "--preset", "litellm", "--column", "ip=x"])
+    assert res.exit_code == 2 and "cannot be combined with --preset" in res.stderr
+    res = CliRunner().invoke(main, ["scan", str(log), "--preset", "litellm"])
+    assert res.exit_code == 3 and "not a LiteLLM SpendLogs export" in res.stderr
+
+
+def test_tsv_has_no_quoting(tmp_path: Path) -> None:
+    tsv = _csv(
+        tmp_path / "q.tsv",
+        'timestamp\taccount\tprompt\n2026-04-22T10:00:00Z\ta\t"Hello" she said\n'
+        "2026-04-22T10:00:00Z\tb\tplain\n",
+    )
+    code, data, err = _scan_json(str(tsv))
+    assert code == 0 and data["input"]["rows_analysed"] == 2, err  # type: ignore[index]
+
+
+def test_skip_errors_skips_a_repaired_file_that_still_fails(tmp_path: Path) -> None:
+    good = _csv(tmp_path / "ok.csv", HEADER + LINE.format(i=1))
+    bad = _csv(tmp_path / "bad.jsonl", b'{"timestamp":"2026-04-22T10:00:00Z","who":"a\xff"}\n')
+    code, data, err = _scan_json(str(good), str(bad), "--skip-errors")
+    assert code == 5 and data is not None, err
+    assert [f["path"] for f in data["input"]["files_skipped"]] == [str(bad)]  # type: ignore[index]

@@ -116,3 +116,30 @@ def test_any_text_timestamp_never_raises_and_rows_kept(values: list[str]) -> Non
     out = _norm(raw, {"timestamp": "ts", "account": "u"})
     assert out.height == len(values)
     assert set(out["_reject"].drop_nulls().to_list()) <= {"bad_timestamp"}
+
+
+def test_implausible_times_and_token_counts_are_rejected_not_crashes() -> None:
+    """Epoch nanoseconds are read; times outside [1990, 2100) (a bare year or YYYYMMDD
+    read as epoch seconds, an out-of-range epoch) and token counts above 10^9 reject the
+    row; a u64 count above 2^63 rejects the row, not the file."""
+    ts = ["1776852000000000000", "2026", "20260422", "-99999999999", "9999-12-31", "99999999999"]
+    out = pl.DataFrame({"t": ts}).select(parse_timestamp(pl.col("t"), pl.String)).to_series()
+    assert out.to_list() == [datetime(2026, 4, 22, 10, tzinfo=UTC), None, None, None, None, None]
+    native = pl.DataFrame(
+        {"d": [datetime(3000, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)]}
+    )
+    assert native.select(
+        parse_timestamp(pl.col("d"), native.schema["d"])
+    ).to_series().to_list() == [
+        None,
+        datetime(2026, 1, 1, tzinfo=UTC),
+    ]
+    raw = pl.DataFrame(
+        {
+            "ts": ["2026-04-22T00:00:00Z"] * 3,
+            "u": ["a", "b", "c"],
+            "tin": pl.Series([10, 2**63 + 5, 9 * 10**18], dtype=pl.UInt64),
+        }
+    )
+    out = _norm(raw, {"timestamp": "ts", "account": "u", "input_tokens": "tin"})
+    assert out["_reject"].to_list() == [None, "bad_tokens", "bad_tokens"]

@@ -27,7 +27,9 @@ def records(f: InputFile, path: Path) -> pl.LazyFrame:
     ``.json`` files hold one (possibly pretty-printed) record; JSON-lines files hold one
     record per non-blank line (a blank line is not a record).
     """
-    lines = pl.scan_lines(path, glob=False)  # one file: its name is not a pattern
+    lines = pl.scan_lines(path, glob=False).with_columns(  # one file: not a pattern
+        pl.col("line").str.strip_prefix("\ufeff")  # a byte-order mark is not JSON
+    )
     if f.format == "json":
         return lines.select(pl.col("line").str.join("\n").alias(RECORD))
     return lines.filter(pl.col("line").str.strip_chars() != "").select(pl.col("line").alias(RECORD))

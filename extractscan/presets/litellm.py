@@ -32,6 +32,7 @@ from pathlib import Path
 
 import polars as pl
 
+from extractscan.errors import InputError
 from extractscan.ingest import InputFile, open_lazy
 from extractscan.presets.jsontext import field, first, invalid_json, join_texts, records, texts
 from extractscan.schema import PRESET_REJECT
@@ -61,6 +62,12 @@ class LiteLLMPreset:
         plain = InputFile(path, f.format, None)
         raw = open_lazy(plain, path.parent)
         s = raw.collect_schema()
+        if "startTime" not in s:  # (with no column of the export, every row was one)
+            cols = ", ".join(s.names()[:8]) + (", ..." if len(s) > 8 else "")
+            raise InputError(
+                f"{f.path}: not a LiteLLM SpendLogs export: no startTime column "
+                f"(columns: {cols}); without --preset the columns are mapped by name"
+            )
         meta = _text("metadata", s)
         return raw.select(
             _text("startTime", s).alias("timestamp"),
