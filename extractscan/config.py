@@ -117,21 +117,52 @@ def load_config(path: str | Path | None, overrides: dict[str, str] | None = None
     return cfg
 
 
+def _table(value: object, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise UsageError(f"{where} must be a table of key = value lines")
+    return value
+
+
+def _number(value: object, where: str, integer: bool, minimum: float) -> Any:
+    """``value`` if it is a number (an integer if ``integer``) >= ``minimum``."""
+    kind = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kind) or value < minimum:
+        what = "an integer" if integer else "a number"
+        raise UsageError(f"{where} must be {what} >= {minimum:g}, got {value!r}")
+    return value if integer else float(value)
+
+
+#: Smallest value each numeric setting takes (an integer setting where the default is).
+_LINK_MINIMUM = {
+    "min_weight": 0.0,
+    "min_families": 1,
+    "min_family_weight": 0.0,
+    "strong_weight": 0.0,
+    "strong_card_accounts": 0,
+    "co_activity_minutes": 1,
+}
+_SCAN_MINIMUM = {"min_incident_accounts": 2, "sample_prompts": 0}
+
+
 def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
+    """``cfg`` with the file's settings; every key and value checked (a wrong type or
+    range is a usage error naming it, not a failure deep in the scan)."""
     allowed = {"columns", "severity", "scan", "link"}
     unknown = set(data) - allowed
     if unknown:
         raise UsageError(
             f"{where}: unknown section(s) {sorted(unknown)}; allowed {sorted(allowed)}"
         )
+    for section in allowed & set(data):
+        _table(data[section], f"{where} [{section}]")
     if "columns" in data:
         cfg = replace(cfg, columns=_check_columns(data["columns"], f"{where} [columns]"))
     if "severity" in data:
         sev = dict(cfg.severity)
         for k, v in data["severity"].items():
-            if k not in sev or not isinstance(v, int | float):
-                raise UsageError(f"{where} [severity]: {k!r} must be one of {sorted(sev)} = number")
-            sev[k] = float(v)
+            if k not in sev:
+                raise UsageError(f"{where} [severity]: {k!r} must be one of {sorted(sev)}")
+            sev[k] = _number(v, f"{where} [severity] {k}", integer=False, minimum=0.0)
         if not sev["critical"] >= sev["high"] >= sev["medium"]:
             raise UsageError(f"{where} [severity]: need critical >= high >= medium")
         cfg = replace(cfg, severity=sev)
@@ -143,6 +174,12 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
             raise UsageError(f"{where} [scan]: unknown key(s) {sorted(bad)}")
         if "flag_severity" in scan and scan["flag_severity"] not in SEVERITIES:
             raise UsageError(f"{where} [scan]: flag_severity must be one of {SEVERITIES}")
+        scan = {
+            k: v
+            if k == "flag_severity"
+            else _number(v, f"{where} [scan] {k}", True, _SCAN_MINIMUM[k])
+            for k, v in scan.items()
+        }
         cfg = replace(cfg, **scan)
     if "link" in data:
         link = dict(data["link"])
@@ -150,10 +187,20 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
         bad = set(link) - names
         if bad:
             raise UsageError(f"{where} [link]: unknown key(s) {sorted(bad)}")
+        for k, v in link.items():
+            if k != "max_accounts_per_value":
+                integer = isinstance(getattr(cfg.link, k), int)
+                link[k] = _number(v, f"{where} [link] {k}", integer, _LINK_MINIMUM[k])
         if "max_accounts_per_value" in link:
-            link["max_accounts_per_value"] = {
-                **cfg.link.max_accounts_per_value,
-                **link["max_accounts_per_value"],
-            }
+            caps = _table(link["max_accounts_per_value"], f"{where} [link.max_accounts_per_value]")
+            known = cfg.link.max_accounts_per_value
+            for fam, v in caps.items():
+                if fam not in known:
+                    raise UsageError(
+                        f"{where} [link.max_accounts_per_value]: unknown family {fam!r}; "
+                        f"known: {', '.join(sorted(known))}"
+                    )
+                _number(v, f"{where} [link.max_accounts_per_value] {fam}", True, 1)
+            link["max_accounts_per_value"] = {**known, **caps}
         cfg = replace(cfg, link=replace(cfg.link, **link))
     return cfg

@@ -54,6 +54,17 @@ def test_default_file_in_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         ("[nope]\n", "unknown section"),
         ("[link]\nbogus = 1\n", r"unknown key\(s\) \['bogus'\]"),
         ("this is not toml", "not valid TOML"),
+        ("severity = 3\n", r"\[severity\] must be a table"),
+        ('columns = "x"\n', r"\[columns\] must be a table"),
+        ("[severity]\nhigh = true\n", "high must be a number >= 0, got True"),
+        ("[scan]\nmin_incident_accounts = 'two'\n", "min_incident_accounts must be an integer"),
+        ("[scan]\nmin_incident_accounts = -5\n", "must be an integer >= 2, got -5"),
+        ("[scan]\nsample_prompts = 'many'\n", "sample_prompts must be an integer >= 0"),
+        ("[link]\nmin_weight = 'heavy'\n", "min_weight must be a number >= 0"),
+        ("[link]\nco_activity_minutes = 0\n", "co_activity_minutes must be an integer >= 1"),
+        ("[link]\nmax_accounts_per_value = 5\n", "max_accounts_per_value\\] must be a table"),
+        ("[link.max_accounts_per_value]\nnetwork = 'lots'\n", "network must be an integer >= 1"),
+        ("[link.max_accounts_per_value]\nnetwrok = 3\n", "unknown family 'netwrok'"),
     ],
 )
 def test_bad_config_is_a_usage_error(tmp_path: Path, text: str, message: str) -> None:
@@ -66,3 +77,11 @@ def test_bad_config_is_a_usage_error(tmp_path: Path, text: str, message: str) ->
 def test_missing_config_file() -> None:
     with pytest.raises(UsageError, match="config file not found"):
         load_config("/nonexistent/x.toml")
+
+
+def test_numeric_settings_are_typed(tmp_path: Path) -> None:
+    p = tmp_path / "c.toml"
+    p.write_text("[link]\nmin_weight = 5\nmin_families = 3\n[severity]\ncritical = 1\n")
+    cfg = load_config(p)
+    assert cfg.link.min_weight == 5.0 and isinstance(cfg.link.min_weight, float)
+    assert cfg.link.min_families == 3 and cfg.severity["critical"] == 1.0
