@@ -78,9 +78,9 @@ def account_behaviour(rows: pl.LazyFrame) -> pl.LazyFrame:
     need each account's timestamps in order are in :func:`account_timing` (measured
     inside the streaming pass: gathering them here too made it about 15 % slower).
     """
-    first_text = {
-        c: pl.col(c).first(ignore_nulls=True) for c in ("org", "payment", "email", "country")
-    }
+    # The smallest value an account's rows carry, not the first one read: the same
+    # whatever the row order (a per-request org header may vary within one account).
+    first_text = {c: pl.col(c).min() for c in ("org", "payment", "email", "country")}
     return rows.group_by("aid").agg(
         # min and max: two accounts with one 64-bit key would differ (checked on collect).
         pl.col("account").min(),

@@ -55,6 +55,18 @@ class InputSummary:
     signals_sampled: tuple[tuple[str, str], ...] = ()
     #: Passes over the input (more than one under a memory limit).
     passes: int = 1
+    #: The ``--accounts`` table: rows read, rows without an account id (not used), and
+    #: accounts on several rows with different values (the smallest value is used).
+    accounts_table: AccountsTable | None = None
+
+
+@dataclass(frozen=True)
+class AccountsTable:
+    """What the ``--accounts`` table held and what of it was used."""
+
+    rows: int
+    without_account: int
+    conflicting_accounts: int
 
 
 @dataclass(frozen=True)

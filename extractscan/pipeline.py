@@ -21,7 +21,7 @@ import polars as pl
 from extractscan import aggregate, diagnose, features, fingerprint, ingest, link, mapping, presets
 from extractscan.config import Config, load_config
 from extractscan.errors import InputError, UsageError
-from extractscan.findings import FileSummary, Findings, InputSummary, severity_rank
+from extractscan.findings import AccountsTable, FileSummary, Findings, InputSummary, severity_rank
 from extractscan.incidents import build_incidents
 from extractscan.normalize import normalize, parse_timestamp
 from extractscan.schema import ACCOUNT_ATTRS, REQUEST_COLUMNS, REQUIRED, SIGNAL_REQUIREMENTS
@@ -131,7 +131,7 @@ def _scan(
             if not skip_errors:
                 raise exc from None
             skipped.append((str(f.path), str(exc)))
-    acc_table, acc_mapping = _accounts_table(accounts_path, cfg, scratch)
+    acc_table, acc_mapping, acc_summary = _accounts_table(accounts_path, cfg, scratch)
     repaired: set[str] = set()  # each file is repaired at most once: no endless retry
     while True:
         if not opened:
@@ -243,7 +243,7 @@ def _scan(
         flagged,
         tuple(skipped),
     )
-    summary = replace(summary, signals_sampled=sampled, passes=passes)
+    summary = replace(summary, signals_sampled=sampled, passes=passes, accounts_table=acc_summary)
     paths = pl.DataFrame(
         {"_file": list(range(len(used_files))), "file": [str(f.path) for f in used_files]},
         schema={"_file": pl.Int32, "file": pl.String},
@@ -408,10 +408,15 @@ def _schema(raw: pl.LazyFrame, f: ingest.InputFile, scratch: Path) -> pl.Schema:
 
 def _accounts_table(
     path: str | Path | None, cfg: Config, scratch: Path
-) -> tuple[pl.DataFrame | None, dict[str, str]]:
-    """Read the accounts table: one row per account with canonical attribute columns."""
+) -> tuple[pl.DataFrame | None, dict[str, str], AccountsTable | None]:
+    """Read the accounts table: one row per account with canonical attribute columns,
+    and what it held (:class:`AccountsTable`).
+
+    An account on several rows gets, per column, the smallest of its values (whatever
+    the row order) and is counted as conflicting where those values differ.
+    """
     if path is None:
-        return None, {}
+        return None, {}, None
     files = ingest.discover([path])
     if len(files) != 1:
         raise InputError(f"{path}: --accounts must be one file, found {len(files)}")
@@ -428,17 +433,31 @@ def _accounts_table(
             exprs.append(parse_timestamp(pl.col(m[c]), schema[m[c]]).alias(c))
         else:
             exprs.append(pl.col(m[c]).cast(pl.String).str.strip_chars().alias(c))
+    attrs = [c for c in ACCOUNT_ATTRS if c in m]
+    rows = raw.select(exprs)
+    has_id = pl.col("account").is_not_null() & (pl.col("account") != "")
+    differ = [pl.col(c).drop_nulls().n_unique() > 1 for c in attrs]
     try:
-        table = (
-            raw.select(exprs)
-            .filter(pl.col("account").is_not_null() & (pl.col("account") != ""))
-            .group_by("account")
-            .agg(pl.all().drop_nulls().first())
-            .collect()
+        table, n = pl.collect_all(
+            [
+                rows.filter(has_id)
+                .group_by("account")
+                .agg(
+                    *(pl.col(c).drop_nulls().min() for c in attrs),
+                    (pl.any_horizontal(differ) if differ else pl.lit(False)).alias("_conflict"),
+                ),
+                rows.select(pl.len().alias("rows"), (~has_id).sum().alias("without")),
+            ]
         )
     except pl.exceptions.PolarsError as exc:
-        raise InputError(f"{f.path}: cannot read accounts table: {exc}") from exc
-    return table, m
+        where = diagnose.first_problem(f, ingest.plain_path(f, scratch))
+        raise InputError(f"{f.path}: cannot read accounts table: {where or exc}") from exc
+    summary = AccountsTable(
+        rows=int(n["rows"][0]),
+        without_account=int(n["without"][0]),
+        conflicting_accounts=int(table["_conflict"].sum()),
+    )
+    return table.drop("_conflict"), m, summary
 
 
 def _join_attributes(accounts: pl.DataFrame, table: pl.DataFrame | None) -> pl.DataFrame:

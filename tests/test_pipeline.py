@@ -129,3 +129,41 @@ def test_without_prompts_content_is_not_measured_rather_than_ordinary(tmp_path: 
     g = extractscan.scan([tmp_path / "p.csv"])
     cot = dict(zip(g.accounts["account"], g.accounts["cot_share"], strict=True))
     assert cot["c00"] == 1.0 and cot["b000"] == 0.0
+
+
+def _report_core(f: extractscan.Findings) -> tuple[object, ...]:
+    return (
+        [(i.id, i.score, i.member_accounts, i.links, i.signals) for i in f.incidents],
+        f.accounts.drop("incident_id", "incident_severity").rows(),
+    )
+
+
+def test_attribute_values_do_not_depend_on_row_order(tmp_path: Path) -> None:
+    """An account whose rows carry several org values, and an accounts table with an
+    account on several rows: the smallest value is used, whatever the order, and the
+    table's conflicts and rows without an id are counted."""
+    req, acc = campaign_frames()
+    req = req.with_columns(
+        pl.when(pl.int_range(pl.len()) % 2 == 0)
+        .then(pl.lit("org-shared"))
+        .otherwise(pl.format("org-own-{}", pl.col("account")))
+        .alias("org")
+    )
+    twice = acc.filter(pl.col("account").str.starts_with("c")).with_columns(
+        pl.format("card_x{}", pl.col("account")).alias("payment")
+    )
+    blank = acc.head(2).with_columns(pl.lit(" ").alias("account"))
+    table = pl.concat([acc.drop("org"), twice.drop("org"), blank.drop("org")])
+    runs = []
+    for k, order in enumerate((False, True)):
+        rows = req.reverse() if order else req
+        rows.write_csv(tmp_path / f"r{k}.csv")
+        (table.reverse() if order else table).write_csv(tmp_path / f"a{k}.csv")
+        runs.append(extractscan.scan([tmp_path / f"r{k}.csv"], accounts=tmp_path / f"a{k}.csv"))
+    assert _report_core(runs[0]) == _report_core(runs[1])
+    orgs = dict(zip(runs[0].accounts["account"], runs[0].accounts["org"], strict=True))
+    assert orgs["c00"] == "org-own-c00" and orgs["b000"] == "org-own-b000"
+    pay = dict(zip(runs[0].accounts["account"], runs[0].accounts["payment"], strict=True))
+    assert pay["c00"] == "card_0" and pay["c05"] == "card_1"  # "card_0" < "card_xc00"
+    t = runs[0].input.accounts_table
+    assert t is not None and (t.rows, t.without_account, t.conflicting_accounts) == (226, 2, 12)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from extractscan.findings import SEVERITIES, Findings, Signal
+from extractscan.findings import SEVERITIES, Findings, InputSummary, Signal
 
 
 def when(value: datetime | None) -> str:
@@ -38,3 +38,20 @@ def rejected_text(f: Findings) -> str:
         return "0"
     reasons = ", ".join(f"{r}: {n:,}" for r, n in s.rejected_by_reason)
     return f"{s.rows_rejected:,} ({reasons})"
+
+
+def accounts_table_text(s: InputSummary) -> str:
+    """E.g. ``: 212 rows; 3 rows without an account id not used; 2 accounts on rows
+    with different values (the smallest value used)`` (empty without a table)."""
+    t = s.accounts_table
+    if t is None:
+        return ""
+    out = f": {t.rows:,} rows"
+    if t.without_account:
+        out += f"; {t.without_account:,} rows without an account id not used"
+    if t.conflicting_accounts:
+        out += (
+            f"; {t.conflicting_accounts:,} accounts on several rows with different values "
+            "(the smallest value used)"
+        )
+    return out

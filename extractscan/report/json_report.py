@@ -119,6 +119,15 @@ def findings_dict(f: Findings) -> dict[str, Any]:
             "rows_with_replaced_bytes": s.rows_with_replaced_bytes,
             "signals_sampled": dict(s.signals_sampled),
             "passes": s.passes,
+            "accounts_table": (
+                {
+                    "rows": s.accounts_table.rows,
+                    "without_account": s.accounts_table.without_account,
+                    "conflicting_accounts": s.accounts_table.conflicting_accounts,
+                }
+                if s.accounts_table
+                else None
+            ),
         },
         "incidents": [incident_dict(i) for i in f.incidents],
     }

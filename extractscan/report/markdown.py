@@ -10,7 +10,13 @@ from typing import TextIO
 
 from extractscan.escape import for_html
 from extractscan.findings import Findings, Incident
-from extractscan.report.common import rejected_text, severity_counts, signal_value, when
+from extractscan.report.common import (
+    accounts_table_text,
+    rejected_text,
+    severity_counts,
+    signal_value,
+    when,
+)
 
 
 def _headline(f: Findings) -> list[str]:
@@ -27,6 +33,11 @@ def _headline(f: Findings) -> list[str]:
         f"- **Time range:** {when(s.first_seen)} to {when(s.last_seen)}",
         f"- **Accounts:** {s.accounts_seen:,} seen, {s.accounts_flagged:,} flagged "
         f"(in incidents at {f.flag_severity} or above)",
+        *(
+            [f"- **Accounts table:** {for_html(s.accounts_file, 80)}{accounts_table_text(s)}"]
+            if s.accounts_file
+            else []
+        ),
         "- **Columns:** " + ", ".join(f"{c} ← {for_html(src, 40)}" for c, src in s.column_mapping),
         "- **Signals off:** "
         + (for_html("; ".join(f"{k} ({v})" for k, v in s.signals_off)) or "none"),

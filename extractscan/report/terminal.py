@@ -16,7 +16,13 @@ from rich.text import Text
 
 from extractscan.escape import clean, for_terminal
 from extractscan.findings import Findings, Incident
-from extractscan.report.common import rejected_text, severity_counts, signal_value, when
+from extractscan.report.common import (
+    accounts_table_text,
+    rejected_text,
+    severity_counts,
+    signal_value,
+    when,
+)
 
 STYLE = {"critical": "bold bright_red", "high": "red", "medium": "yellow", "low": "dim"}
 
@@ -51,7 +57,7 @@ def _headline(f: Findings) -> Panel:
     mapping = ", ".join(f"{c} ← {clean(src, 40)}" if c != src else c for c, src in s.column_mapping)
     t.add_row("columns", for_terminal(mapping))
     if s.accounts_file:
-        t.add_row("accounts table", for_terminal(s.accounts_file, 100))
+        t.add_row("accounts table", for_terminal(s.accounts_file, 100) + accounts_table_text(s))
     off = "; ".join(f"{sig} ({why})" for sig, why in s.signals_off) or "none"
     t.add_row("signals off", for_terminal(off))
     if s.signals_sampled:
