@@ -1,7 +1,8 @@
 """Write result tables (``--accounts-out``, ``--rejects-out``) as Parquet or CSV.
 
 CSV string cells are cleaned and defused against spreadsheet formulas (OWASP CSV
-injection) with polars expressions, the same rules as :func:`extractscan.escape.for_csv`.
+injection) with polars expressions, the same rules as :func:`extractscan.escape.for_csv`
+(invisible characters shown as markers, not deleted).
 """
 
 from __future__ import annotations
@@ -11,18 +12,22 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.errors import UsageError
+from extractscan.escape import INVISIBLE_CHARS, visible
 
-# Same character classes as extractscan.escape: escape sequences, then controls.
-_ANSI = r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?"
-_CONTROL = (
-    r"[\x00-\x1f\x7f-\x9f\x{061c}\x{200b}-\x{200f}\x{2028}-\x{202e}\x{2060}-\x{2069}\x{feff}]"
-)
+# The same rules as extractscan.escape.clean: line breaks and tabs to one space, then
+# every invisible character shown as its marker (one literal pass over the column).
+_WHITESPACE = r"[\t\n\x0B\x0C\r\x{85}\x{2028}\x{2029}]+"
+_MARKERS = [visible(ch) for ch in INVISIBLE_CHARS]
+
+
+def shown(col: pl.Expr) -> pl.Expr:
+    """Polars twin of :func:`extractscan.escape.clean` (without truncation)."""
+    return col.str.replace_all(_WHITESPACE, " ").str.replace_many(list(INVISIBLE_CHARS), _MARKERS)
 
 
 def csv_safe(col: pl.Expr) -> pl.Expr:
     """Polars twin of :func:`extractscan.escape.for_csv` for a whole column."""
-    s = col.str.replace_all(_ANSI, "").str.replace_all(r"[\t\n\r\v\f]+", " ")
-    s = s.str.replace_all(_CONTROL, "")
+    s = shown(col)
     return pl.when(s.str.contains(r"^ *[=+\-@\t\r]")).then("'" + s).otherwise(s)
 
 

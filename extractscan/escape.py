@@ -2,7 +2,7 @@
 
 Prompts, account ids, e-mails and user agents are written by the people under
 investigation. Nothing they wrote may become markup, an escape sequence, a bidi trick or
-a spreadsheet formula in our output.
+a spreadsheet formula in our output, and nothing they hid may vanish from it either.
 
 Reference: OWASP, "CSV Injection" (formula prefixes ``= + - @``, tab and carriage
 return); Unicode TR9 for the bidi controls; ECMA-48 for CSI/OSC sequences.
@@ -13,34 +13,57 @@ from __future__ import annotations
 import html
 import re
 
-# ESC-initiated sequences: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other ESC x.
-_ANSI = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC, terminated or not
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC
-    r"|\x1b.?"  # any other escape
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-    r"|\x9d[^\x07\x9c]*[\x07\x9c]?"  # 8-bit OSC
+#: Characters that do not show as themselves: C0 and C1 controls (ESC, which starts
+#: every CSI/OSC sequence, among them), DEL, format characters (bidi embeddings,
+#: overrides, isolates and marks, zero-width characters, BOM, invisible operators, tag
+#: characters), and characters that render as nothing (Hangul fillers, variation
+#: selectors, the combining grapheme joiner). Unicode 14 categories Cc and Cf plus those.
+INVISIBLE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00, 0x08), (0x0E, 0x1F), (0x7F, 0x84), (0x86, 0x9F), (0xAD, 0xAD), (0x34F, 0x34F),
+    (0x600, 0x605), (0x61C, 0x61C), (0x6DD, 0x6DD), (0x70F, 0x70F), (0x890, 0x891),
+    (0x8E2, 0x8E2), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F),
+    (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
+    (0x13430, 0x13438), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F), (0xE0100, 0xE01EF),
+)  # fmt: skip
+#: Every invisible character, one by one (for polars' literal ``replace_many``).
+INVISIBLE_CHARS: tuple[str, ...] = tuple(
+    chr(c) for lo, hi in INVISIBLE_RANGES for c in range(lo, hi + 1)
 )
-# C0 and C1 controls, DEL, bidi embeddings/overrides/isolates/marks, zero-width chars,
-# line/paragraph separators, BOM.
-_CONTROL = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+_INVISIBLE = re.compile(
+    "[" + "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in INVISIBLE_RANGES) + "]"
 )
-_WHITESPACE_CONTROL = re.compile(r"[\t\n\r\v\f]+")
+#: Line breaks and tabs: one space, so one record stays on one line.
+WHITESPACE_CONTROL = "\t\n\v\f\r\x85\u2028\u2029"
+_WHITESPACE_CONTROL = re.compile(f"[{WHITESPACE_CONTROL}]+")
 _CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 
 
-def clean(text: object, max_len: int | None = None) -> str:
-    """Remove escape sequences and control/bidi/zero-width characters; truncate.
+def visible(ch: str) -> str:
+    """How an invisible character is shown: a control picture for a C0 control or DEL
+    (ESC as "␛"), else its code point, as ``<U+200B>``."""
+    o = ord(ch)
+    if o < 0x20:
+        return chr(0x2400 + o)
+    if o == 0x7F:
+        return "\u2421"
+    return f"<U+{o:04X}>"
 
-    Tabs and newlines become single spaces so one record stays on one line.
+
+def clean(text: object, max_len: int | None = None) -> str:
+    """Show invisible characters as visible markers (:func:`visible`); truncate.
+
+    Nothing is deleted: an escape sequence shows as "␛[2J", a zero-width space as
+    "<U+200B>", so no sequence reaches the terminal, and an account id with a hidden
+    character never looks like another account's (deleting them made
+    ``acct_1\u200b`` show as ``acct_1``). Tabs and line breaks become single spaces so
+    one record stays on one line.
     """
     s = "" if text is None else str(text)
-    s = _ANSI.sub("", s)
     s = _WHITESPACE_CONTROL.sub(" ", s)
-    s = _CONTROL.sub("", s)
+    s = _INVISIBLE.sub(lambda m: visible(m.group()), s)
     if max_len is not None and len(s) > max_len:
         s = s[: max(0, max_len - 1)] + "…"
     return s

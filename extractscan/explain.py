@@ -10,6 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from extractscan.accounts_out import shown
 from extractscan.errors import UsageError
 from extractscan.escape import clean, for_terminal
 from extractscan.features import BEHAVIOUR_FEATURES
@@ -44,19 +45,32 @@ class Explanation:
     incident: str | None
     severity: str | None
     partners: tuple[Partner, ...]
+    #: Benign explanations that ranked the account's incident down (score halved).
+    ranked_down_by: tuple[str, ...] = ()
 
 
 def explain(findings: Findings, account: str) -> Explanation:
     """Build the explanation of ``account`` from a scan's findings.
 
+    ``account`` is the id as logged, or as the reports show it (an id with a hidden
+    character is shown with a marker, e.g. ``acct_1<U+200B>``).
+
     Raises:
-        UsageError: the account has no analysed rows.
+        UsageError: the account has no analysed rows (or the shown form matches several).
     """
     acc = findings.accounts
     row = acc.filter(pl.col("account") == account)
     if row.is_empty():
-        raise UsageError(f"account {account!r} has no analysed rows in this input")
+        row = acc.filter(shown(pl.col("account")) == account)
+        if row.height > 1:
+            raise UsageError(
+                f"{clean(account)!r} is how {row.height} accounts are shown; "
+                "give the id exactly as logged"
+            )
+    if row.is_empty():
+        raise UsageError(f"account {clean(account)!r} has no analysed rows in this input")
     values = row.row(0, named=True)
+    account = str(values["account"])
     comps = row.select(
         *(e.fill_nan(None).alias(name) for name, (_, e) in ACCOUNT_COMPONENTS.items())
     ).row(0, named=True)
@@ -78,6 +92,9 @@ def explain(findings: Findings, account: str) -> Explanation:
         incident=values.get("incident_id"),
         severity=values.get("incident_severity"),
         partners=_partners(findings.pairs, account),
+        ranked_down_by=next(
+            (i.explained_by for i in findings.incidents if i.id == values.get("incident_id")), ()
+        ),
     )
 
 
@@ -133,6 +150,10 @@ def render_explanation(
     where = (
         f"member of incident {e.incident} ({e.severity})" if e.incident else "not in any incident"
     )
+    if e.ranked_down_by:
+        where += (
+            f"; the incident was ranked down (score halved): {'; '.join(e.ranked_down_by)} fits"
+        )
     # one escaped piece: two pieces escaped one by one could make a tag between them
     con.print(
         "[bold]account[/] "

@@ -94,7 +94,7 @@ class StageProgress:
             reading
             and (now - self._last_log >= self.LOG_EVERY or (self._total and rows == self._total))
         ):
-            self.console.print(f"[{elapsed:6.1f}s] {text}", markup=False)
+            self.console.print(f"[{elapsed:6.1f}s] {text}", markup=False, soft_wrap=True)
             self._last_log = now
         self._last_stage = stage
 

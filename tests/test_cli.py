@@ -131,3 +131,45 @@ def test_json_byte_identical_apart_from_generation_time(campaign_logs: tuple[Pat
     strip = [re.sub(r'"generated_at": "[^"]*"', "", r) for r in runs]
     assert strip[0] == strip[1]
     assert len(runs[0]) > 1000
+
+
+def test_an_id_with_a_hidden_character_is_shown_and_found_as_shown(tmp_path: Path) -> None:
+    """A campaign account renamed to an ordinary account's id plus a zero-width space is
+    shown with a marker (never as the ordinary id), and explain finds it by that form."""
+    from tests.conftest import campaign_frames
+
+    req, acc = campaign_frames()
+    twin = "b000\u200b"
+    req = req.with_columns(pl.col("account").replace("c00", twin))
+    acc = acc.with_columns(pl.col("account").replace("c00", twin))
+    req.write_csv(tmp_path / "r.csv")
+    acc.write_csv(tmp_path / "a.csv")
+    args = [str(tmp_path / "r.csv"), "--accounts", str(tmp_path / "a.csv")]
+    code, out, _ = _run("scan", *args, "--format", "json")
+    members = json.loads(out)["incidents"][0]["member_accounts"]
+    assert "b000<U+200B>" in members and "b000" not in members
+    code, out, _ = _run("explain", "b000<U+200B>", *args, "--no-color")
+    assert code == 0 and "account b000<U+200B>: score" in out and "member of incident" in out
+    code, out, _ = _run("explain", "b000", *args, "--no-color")
+    assert code == 0 and "not in any incident" in out
+
+
+def test_explain_says_when_the_incident_was_ranked_down(tmp_path: Path) -> None:
+    from tests.conftest import campaign_frames
+
+    req, acc = campaign_frames(n_campaign=3)  # three accounts on one card: a family?
+    req = req.with_columns(
+        pl.when(pl.col("account").str.starts_with("c"))
+        .then(pl.lit("Help me with a lasagna recipe please"))
+        .otherwise(pl.col("prompt"))
+        .alias("prompt")
+    )
+    req.write_csv(tmp_path / "r.csv")
+    acc.write_csv(tmp_path / "a.csv")
+    args = [str(tmp_path / "r.csv"), "--accounts", str(tmp_path / "a.csv")]
+    code, out, _ = _run("scan", *args, "--format", "json")
+    inc = json.loads(out)["incidents"][0]
+    fits = [c["label"] for c in inc["benign_checks"] if c["fits"]]
+    assert fits and "c00" in inc["member_accounts"]
+    code, out, _ = _run("explain", "c00", *args, "--no-color")
+    assert "ranked down (score halved): " + "; ".join(fits) + " fits" in " ".join(out.split())

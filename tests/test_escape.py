@@ -14,9 +14,12 @@ from extractscan.escape import clean, for_csv, for_html, for_terminal
 HOSTILE = "[bold red]x\x1b]0;pwned\x07\x1b[2J\u202eevil\u2066\x00\x9b31m\r\nend"
 
 
-def test_clean_removes_sequences_and_controls() -> None:
-    assert clean(HOSTILE) == "[bold red]xevil end"
-    assert clean("a\tb\nc") == "a b c"
+def test_clean_shows_sequences_and_invisible_characters() -> None:
+    assert clean(HOSTILE) == "[bold red]x␛]0;pwned␇␛[2J<U+202E>evil<U+2066>␀<U+009B>31m end"
+    assert clean("a\tb\nc\u2028d") == "a b c d"
+    # a hidden character never makes one account id look like another
+    assert clean("acct_1\u200b") == "acct_1<U+200B>" != clean("acct_1")
+    assert clean("x\u00ad\u3164\ufe0f\U000e0041\x7f") == "x<U+00AD><U+3164><U+FE0F><U+E0041>␡"
     assert clean("x" * 10, 5) == "xxxx…"
     assert clean(None) == ""
 
@@ -50,8 +53,21 @@ def test_csv_formula_injection() -> None:
 @given(st.text())
 def test_clean_leaves_no_control_or_format_characters(text: str) -> None:
     out = clean(text)
-    assert not any(unicodedata.category(ch) in ("Cc",) for ch in out)
-    assert not any(ch in out for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert not any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in out)
+    # every character is either kept or shown by a marker: none vanishes
+    kept = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp"))
+    assert len(out) >= len(kept.replace("\u3164", ""))
+
+
+@given(st.lists(st.one_of(st.none(), st.text()), min_size=1, max_size=20))
+def test_csv_column_twin_matches_for_csv(values: list[str | None]) -> None:
+    import polars as pl
+
+    from extractscan.accounts_out import csv_safe
+
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    out = frame.select(csv_safe(pl.col("v")).alias("v"))["v"].to_list()
+    assert out == [None if v is None else for_csv(v) for v in values]
 
 
 @given(st.text())

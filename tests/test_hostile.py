@@ -361,9 +361,10 @@ def test_hostile_model_name_in_the_pivot_signal(tmp_path: Path) -> None:
         if fmt == "markdown":
             assert "<img" not in line and "&lt;img" in line
         elif fmt == "json":
-            assert "[bold]x[/bold]link" in line and "\\u001b" not in line
-        elif fmt == "terminal":  # the markup is shown as text, not applied
-            assert "[bold]x[/bold]link" in re.sub(r"\x1b\[[0-9;]*m", "", line)
+            assert "[bold]x[/bold]␛]8;;" in line and "\\u001b" not in line
+        elif fmt == "terminal":  # the markup is shown as text, not applied (maybe wrapped)
+            flat = re.sub(r"\x1b\[[0-9;]*m|[\s│]", "", res.stdout)
+            assert "[bold]x[/bold]␛]8;;http://evil.example␇link" in flat
 
 
 def test_file_names_are_not_patterns(tmp_path: Path) -> None:
@@ -392,7 +393,7 @@ def test_progress_lines_show_file_names_as_text(capsys: pytest.CaptureFixture[st
         progress(f"reading rows: {EVIL}.csv", 10)
     err = capsys.readouterr().err
     _check_output(err)
-    assert "[bold]x[/bold]link" in err and "10 / 10 rows, 100%" in err
+    assert "[bold]x[/bold]␛]8;;" in err and "10 / 10 rows, 100%" in err
 
 
 def test_evaluate_table_cleans_truth_labels() -> None:
@@ -403,7 +404,7 @@ def test_evaluate_table_cleans_truth_labels() -> None:
         Evaluation((group,), 1.0, 1.0, 3, 0, "medium", "campaign\x1b]0;t\x07", 1.0, None, 1.0)
     )
     _check_output(table.replace("\n", " "))
-    assert "[bold]x[/bold]link" in table
+    assert "[bold]x[/bold]␛]8;;" in table
 
 
 def _scan_json(*args: str) -> tuple[int, dict[str, object] | None, str]:

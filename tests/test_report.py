@@ -118,7 +118,10 @@ def test_json_is_valid_deterministic_and_clean() -> None:
     assert len(data["incidents"]) == 3  # --top does not apply to JSON
     assert data["generated_at"] == "2026-04-22T00:00:00Z"
     assert "\x1b" not in a and "\\u001b" not in a and "\u202e" not in a
-    assert data["incidents"][0]["member_accounts"][0] == "[bold red]x<script>alert(1)</script>|=cmd"
+    assert (
+        data["incidents"][0]["member_accounts"][0]
+        == "[bold red]x␛]0;pwned␇␛[2J<U+202E><script>alert(1)</script>|=cmd"
+    )
 
 
 def test_accounts_out_csv_is_formula_safe(tmp_path: Path) -> None:
@@ -127,7 +130,7 @@ def test_accounts_out_csv_is_formula_safe(tmp_path: Path) -> None:
     )
     write_table(df, tmp_path / "a.csv")
     back = pl.read_csv(tmp_path / "a.csv")
-    assert back["account"].to_list() == ['\'=HYPERLINK("x")', "ok", "' +1", "ab"]
+    assert back["account"].to_list() == ['\'=HYPERLINK("x")', "ok", "' +1", "a␛[31mb"]
     write_table(df, tmp_path / "a.parquet")
     assert pl.read_parquet(tmp_path / "a.parquet").equals(df)
     with pytest.raises(UsageError):
