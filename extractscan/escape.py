@@ -97,9 +97,25 @@ def for_terminal(text: object, max_len: int | None = None) -> str:
     return s + " " if s.endswith("\\") else s
 
 
+#: What GitHub-flavoured Markdown turns into a link by itself ("http://", "www.").
+_AUTOLINK = re.compile(r"(?i):(?=//)|(?<=\bwww)\.")
+#: A line start that makes a list item or a rule ("- x", "---", "1. x"; ")" and "+"
+#: are escaped anyway).
+_BLOCK_START = re.compile(r"^(\s*(?:\d{1,9}(?=\.))?)([-.])")
+
+
 def for_html(text: object, max_len: int | None = None) -> str:
-    """Clean text and escape HTML and Markdown syntax, for Markdown and HTML output."""
-    return html.escape(_MARKDOWN.sub(r"\\\1", clean(text, max_len)), quote=True)
+    """Clean text and escape HTML and Markdown syntax, for Markdown and HTML output.
+
+    URLs stay as written on screen but are not links: the ":" of "://" and the "." of
+    "www." are written as character references, which GFM's autolinker does not read
+    (an e-mail address still becomes a mailto: link to what it shows). A leading "-"
+    or "1." is escaped so a sample prompt cannot become a list or a rule.
+    """
+    s = _MARKDOWN.sub(r"\\\1", clean(text, max_len))
+    s = _BLOCK_START.sub(r"\1\\\2", s)
+    s = html.escape(s, quote=True)
+    return _AUTOLINK.sub(lambda m: "&#58;" if m.group() == ":" else "&#46;", s)
 
 
 def for_csv(value: object) -> str:

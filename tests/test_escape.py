@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import unicodedata
 
 from hypothesis import given, settings
@@ -86,3 +87,36 @@ def test_terminal_text_keeps_brackets_and_backslashes_as_written(text: str) -> N
     shown = Text.from_markup(for_terminal(text), emoji=False).plain  # as our consoles
     assert shown.rstrip(" ") == text.rstrip(" ")
     assert for_terminal("\\[") != "\\[" and Text.from_markup(for_terminal("a\\[b")).plain == "a\\[b"
+
+
+def test_markdown_values_make_no_links_lists_or_rules() -> None:
+    """URLs keep their look but are not autolinked (GFM links "://" and "www."), and a
+    prompt cannot start a list or a rule in the blockquote it is shown in."""
+    from markdown_it import MarkdownIt
+
+    assert for_html("see http://evil.example/x and WWW.evil.example") == (
+        "see http&#58;//evil.example/x and WWW&#46;evil.example"
+    )
+    assert [for_html(t) for t in ("---", "- item", "1. x", "  -5", "a-b")] == [
+        "\\---",
+        "\\- item",
+        "1\\. x",
+        "  \\-5",
+        "a-b",
+    ]
+    md = MarkdownIt("commonmark")
+    for text in (
+        "---",
+        "- item",
+        "1. x",
+        "* x",
+        "+ x",
+        "# h",
+        "> q",
+        "[l](http://e.x)",
+        "<b>x</b>",
+    ):
+        html_out = md.render("> " + for_html(text) + "\n")
+        assert html_out.count("<") == html_out.count("<p>") * 2 + 2, (text, html_out)
+        shown = html_out.removeprefix("<blockquote>\n<p>").removesuffix("</p>\n</blockquote>\n")
+        assert html.unescape(shown) == text
