@@ -102,15 +102,19 @@ def checks(
         )
     )
 
+    # A reseller relays many end users' ordinary traffic (DOMAIN.md: one account, huge
+    # volume, many IPs, diverse prompts): one account carrying most of a small group's
+    # volume is not enough when that traffic is extraction-style.
     top_share = float(m["top_share"])
-    reseller = n <= 3 and top_share >= 0.6
+    reseller = n <= 3 and top_share >= 0.6 and content_normal
     out.append(
         BenignCheck(
             "reseller",
             "a reseller or aggregator (one big account)",
             reseller,
-            f"the busiest account carries {top_share:.0%} of {exchanges:,} exchanges "
-            f"across {n:,} accounts",
+            f"the busiest account carries {top_share:.1%} of {exchanges:,} exchanges "
+            f"across {n:,} accounts"
+            + ("" if content_normal or top_share < 0.6 else f"; but {content}"),
         )
     )
 

@@ -50,6 +50,13 @@ def test_enterprise_org_family_reseller_framework() -> None:
     assert _fits(checks(_accounts(3, 0.05), _links("payment", "ip"), BASE)) == ["family_card"]
     big = _accounts(2, 0.05, volumes=[900, 100])
     assert "reseller" in _fits(checks(big, _links("ip", "co_activity"), BASE))
+    # one account carrying most of two accounts' extraction traffic is not a reseller
+    pair = checks(_accounts(2, 0.86, volumes=[230, 153]), _links("ip", "co_activity"), BASE)
+    reseller = next(c for c in pair if c.name == "reseller")
+    assert not reseller.fits and reseller.reason == (
+        "the busiest account carries 60.1% of 383 exchanges across 2 accounts; "
+        "but extraction-style prompts 86% vs benign 5%"
+    )
     assert _fits(checks(_accounts(30, 0.05), _links("template", "user_agent"), BASE)) == [
         "shared_nat",
         "framework_template",
