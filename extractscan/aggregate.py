@@ -17,6 +17,7 @@ import polars as pl
 
 from extractscan import features, link
 from extractscan.config import Config
+from extractscan.schema import DTYPES, REQUEST_COLUMNS
 
 #: Progress callback: (stage description, rows known so far or None).
 Progress = Callable[[str, int | None], None]
@@ -62,6 +63,9 @@ class RowCounter:
         return batch
 
 
+#: The text columns checked for U+FFFD (invalid UTF-8 replaced): every text column.
+REPLACED_CHECKED = tuple(c for c in REQUEST_COLUMNS if DTYPES[c] == pl.String)
+
 #: The stage after the last row is read, until the per-account tables are complete.
 FINISHING = "finishing the per-account tables"
 
@@ -86,8 +90,9 @@ def aggregate(
     """
     rows = pl.concat(frames, how="vertical")
     counter = RowCounter(tell, names or [], total)
+    # Every text column of the log: a replaced byte in the model or the IP counts too.
     replaced = pl.any_horizontal(
-        pl.col(c).str.contains("\ufffd", literal=True) for c in ("account", "prompt", "user_agent")
+        pl.col(c).str.contains("\ufffd", literal=True) for c in REPLACED_CHECKED
     ).fill_null(False)
     rejected = pl.col("_reject").is_not_null()
     tell("aggregating rows", None)

@@ -227,11 +227,12 @@ def scan(
             f"--strict: {findings.input.rows_rejected:,} row(s) rejected "
             "(counted by reason in the report; --rejects-out writes them)"
         )
+    if findings.input.files_skipped:  # said even when --fail-on decides the exit code
+        n = len(findings.input.files_skipped)
+        click.echo(f"warning: {n} unreadable file(s) skipped (listed in the report)", err=True)
     if fail_on and findings.at_or_above(fail_on):
         sys.exit(EXIT_FAIL_ON)
     if findings.input.files_skipped:
-        n = len(findings.input.files_skipped)
-        click.echo(f"warning: {n} unreadable file(s) skipped (listed in the report)", err=True)
         sys.exit(EXIT_SKIPPED)
 
 

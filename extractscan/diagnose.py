@@ -52,6 +52,10 @@ def _csv(path: Path, sep: str) -> str | None:
         return None
 
 
+_JSON_KIND = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+_JSON_KIND[type(None)] = "null"
+
+
 def _jsonl(path: Path) -> str | None:
     with path.open(encoding="utf-8", errors="replace") as fh:
         for n, line in enumerate(fh, start=1):
@@ -64,5 +68,5 @@ def _jsonl(path: Path) -> str | None:
             except json.JSONDecodeError as exc:
                 return f"line {n}: not valid JSON ({exc.msg} at column {exc.colno})"
             if not isinstance(value, dict):
-                return f"line {n}: a JSON {type(value).__name__}, not an object"
+                return f"line {n}: a JSON {_JSON_KIND.get(type(value), 'value')}, not an object"
     return None

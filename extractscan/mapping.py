@@ -50,7 +50,8 @@ def resolve(
         if canonical in mapping:
             continue
         for name in (canonical, *ALIASES.get(canonical, ())):
-            found = by_norm.get(normalise_name(name))
+            # the exact name first: a file with "ACCOUNT" and "account" maps "account"
+            found = name if name in columns else by_norm.get(normalise_name(name))
             if found is not None and found not in used:
                 mapping[canonical] = found
                 used.add(found)

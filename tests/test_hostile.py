@@ -479,3 +479,27 @@ def test_skip_errors_skips_a_repaired_file_that_still_fails(tmp_path: Path) -> N
     code, data, err = _scan_json(str(good), str(bad), "--skip-errors")
     assert code == 5 and data is not None, err
     assert [f["path"] for f in data["input"]["files_skipped"]] == [str(bad)]  # type: ignore[index]
+
+
+def test_replaced_bytes_counted_in_any_text_column_and_skips_said_with_fail_on(
+    tmp_path: Path,
+) -> None:
+    log = _csv(
+        tmp_path / "m.csv",
+        b"timestamp,account,model,ip\n2026-04-22T10:00:00Z,a,gpt-\xff,1.2.3.4\n"
+        b"2026-04-22T10:00:00Z,b,gpt-4,1.2.3.\xfe\n2026-04-22T10:00:00Z,c,gpt-4,1.2.3.4\n",
+    )
+    code, data, err = _scan_json(str(log))
+    assert code == 0 and data["input"]["rows_with_replaced_bytes"] == 2, err  # type: ignore[index]
+    from tests.conftest import campaign_frames
+
+    req, acc = campaign_frames()
+    req.write_csv(tmp_path / "r.csv")
+    acc.write_csv(tmp_path / "a.csv")
+    bad = _csv(tmp_path / "bad.csv", HEADER + "2026-04-22T10:00:00Z,x,1,2,3,4,5,6,7\n")
+    res = CliRunner().invoke(
+        main,
+        ["scan", str(tmp_path / "r.csv"), str(bad), "--accounts", str(tmp_path / "a.csv")]
+        + ["--skip-errors", "--fail-on", "high", "-q"],
+    )
+    assert res.exit_code == 1 and "1 unreadable file(s) skipped" in res.stderr

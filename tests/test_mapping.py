@@ -42,3 +42,8 @@ def test_missing_required_names_file_columns_and_closest() -> None:
 def test_explicit_mapping_to_missing_column() -> None:
     with pytest.raises(InputError, match="column 'nope' mapped to 'ip' not found"):
         resolve(["timestamp", "account"], REQUEST_COLUMNS, REQUIRED, {"ip": "nope"}, "f.csv")
+
+
+def test_the_exact_name_wins_over_a_case_variant() -> None:
+    m = resolve(["ACCOUNT", "account", "Timestamp"], ["timestamp", "account"], ["account"], {}, "f")
+    assert m == {"timestamp": "Timestamp", "account": "account"}
