@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -171,3 +172,25 @@ def test_docs_presets_md_matches_module_docstrings() -> None:
         assert f"## {preset.name}" in doc
         assert (module.__doc__ or "").strip() in doc, f"docs/presets.md is stale for {preset.name}"
         assert preset.docs_url in doc
+
+
+def test_litellm_spend_log_row_written_as_json(tmp_path: Path) -> None:
+    """A SpendLogs row as JSON: top-level ids, metadata as JSON-encoded text."""
+    meta = {"requester_ip_address": "10.0.0.7", "user_agent": "curl/8", "user_api_key": None}
+    row = {
+        "startTime": "2026-04-22 10:00:00.5",
+        "end_user": "",
+        "user": "user-1",
+        "api_key": "",
+        "organization_id": "org-9",
+        "model": "gpt-4o",
+        "metadata": json.dumps(meta),
+        "messages": "{}",
+        "prompt_tokens": 10,
+        "completion_tokens": 20,
+        "status": "success",
+    }
+    (tmp_path / "sl.json").write_text(json.dumps(row))
+    r = canonical("litellm", tmp_path / "sl.json", tmp_path).row(0, named=True)
+    assert (r["account"], r["org"], r["api_key"]) == ("user-1", "org-9", None)
+    assert (r["ip"], r["user_agent"], r["_reject"]) == ("10.0.0.7", "curl/8", None)

@@ -23,7 +23,10 @@ StandardLoggingPayload records (JSON lines, or one ``.json`` document): ``startT
 ``metadata.user_api_key_end_user_id`` / ``metadata.user_api_key_user_id`` /
 ``metadata.user_api_key_hash``, org ``metadata.user_api_key_org_id`` /
 ``metadata.user_api_key_team_id``, ``requester_ip_address``, ``model``, prompt
-``messages[].content``, ``prompt_tokens``, ``completion_tokens``, ``status``.
+``messages[].content``, ``prompt_tokens``, ``completion_tokens``, ``status``. A
+SpendLogs row written as JSON is read the same way, then by its SpendLogs names: account
+``user`` / ``api_key``, org ``organization_id`` / ``team_id``, and ``metadata`` as
+JSON-encoded text (``user_api_key_user_id``, ``requester_ip_address``, ``user_agent``).
 """
 
 from __future__ import annotations
@@ -87,18 +90,41 @@ class LiteLLMPreset:
         )
 
     def _payloads(self, f: InputFile, path: Path) -> pl.LazyFrame:
+        # A SpendLogs row written as JSON keeps its ids at the top level (``user``,
+        # ``api_key``, ``organization_id``) and its metadata as JSON-encoded text: read
+        # after the StandardLoggingPayload paths, the metadata text as JSON.
+        meta = field("$.metadata")
         return records(f, path).select(
             field("$.startTime").alias("timestamp"),
-            first(
-                "$.end_user",
-                "$.metadata.user_api_key_end_user_id",
-                "$.metadata.user_api_key_user_id",
-                "$.metadata.user_api_key_hash",
+            pl.coalesce(
+                first(
+                    "$.end_user",
+                    "$.metadata.user_api_key_end_user_id",
+                    "$.metadata.user_api_key_user_id",
+                    "$.metadata.user_api_key_hash",
+                    "$.user",
+                    "$.api_key",
+                ),
+                first("$.user_api_key_user_id", "$.user_api_key", source=meta),
             ).alias("account"),
-            first("$.metadata.user_api_key_org_id", "$.metadata.user_api_key_team_id").alias("org"),
-            first("$.metadata.user_api_key_hash").alias("api_key"),
-            first("$.requester_ip_address", "$.metadata.requester_ip_address").alias("ip"),
-            first("$.metadata.requester_metadata.user_agent").alias("user_agent"),
+            pl.coalesce(
+                first(
+                    "$.metadata.user_api_key_org_id",
+                    "$.metadata.user_api_key_team_id",
+                    "$.organization_id",
+                    "$.team_id",
+                ),
+                first("$.user_api_key_org_id", "$.user_api_key_team_id", source=meta),
+            ).alias("org"),
+            first("$.metadata.user_api_key_hash", "$.api_key").alias("api_key"),
+            pl.coalesce(
+                first("$.requester_ip_address", "$.metadata.requester_ip_address"),
+                first("$.requester_ip_address", source=meta),
+            ).alias("ip"),
+            pl.coalesce(
+                first("$.metadata.requester_metadata.user_agent"),
+                first("$.user_agent", "$.headers.user-agent", source=meta),
+            ).alias("user_agent"),
             field("$.model").alias("model"),
             join_texts(texts(field("$.messages"))).alias("prompt"),
             field("$.prompt_tokens").alias("input_tokens"),
