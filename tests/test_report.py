@@ -165,3 +165,14 @@ def test_terminal_cells_of_several_log_texts_cannot_make_a_tag_between_them() ->
     assert "[link=https://evil.example/ (3); ]click here (2)" in out
     assert "[/x (3); y] (2)" in out
     assert "[/u1 (5, score 0.50), u2] (4, score 0.40)" in out
+
+
+def test_co_activity_values_keep_their_minute_when_cut() -> None:
+    from extractscan.report.common import short_value
+
+    long = "imagine and articulate the internal reasoning behind a completed response"
+    assert short_value("co_activity", f"{long} @ 2026-04-22 10:05", 60) == (
+        "imagine and articulate the internal reas… @ 2026-04-22 10:05"
+    )
+    assert short_value("ip", "1.2.3.4 @ x", 60) == "1.2.3.4 @ x"
+    assert short_value("user_agent", "a" * 70, 10) == "aaaaaaaaa…"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from extractscan.escape import clean
 from extractscan.findings import SEVERITIES, Findings, InputSummary, Signal
 
 
@@ -55,3 +56,14 @@ def accounts_table_text(s: InputSummary) -> str:
             "(the smallest value used)"
         )
     return out
+
+
+def short_value(family: str, value: str, width: int) -> str:
+    """A linking value cleaned and cut to ``width`` characters; a co-activity value
+    ("template @ minute") keeps its minute and cuts the template instead (cut from the
+    end, three bins of one template looked the same)."""
+    text = clean(value)
+    if family == "co_activity" and " @ " in text and len(text) > width:
+        template, _, minute = text.rpartition(" @ ")
+        return clean(template, max(8, width - len(minute) - 3)) + " @ " + minute
+    return clean(text, width)

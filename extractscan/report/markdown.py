@@ -14,6 +14,7 @@ from extractscan.report.common import (
     accounts_table_text,
     rejected_text,
     severity_counts,
+    short_value,
     signal_value,
     when,
 )
@@ -63,7 +64,9 @@ def _incident(inc: Incident) -> list[str]:
         "|---|---:|---:|---:|---|",
     ]
     for ln in inc.links:
-        vals = "; ".join(f"{for_html(v, 60)} ({n:,})" for v, n in ln.values[:3])
+        vals = "; ".join(
+            f"{for_html(short_value(ln.family, v, 60))} ({n:,})" for v, n in ln.values[:3]
+        )
         out.append(
             f"| {for_html(ln.label)} | {ln.accounts:,} | {ln.pairs:,} | {ln.weight:.1f} | {vals} |"
         )

@@ -20,6 +20,7 @@ from extractscan.report.common import (
     accounts_table_text,
     rejected_text,
     severity_counts,
+    short_value,
     signal_value,
     when,
 )
@@ -89,7 +90,7 @@ def _incident(inc: Incident) -> Panel:
     ):
         links.add_column(col, justify=just)  # type: ignore[arg-type]
     for ln in inc.links:
-        values = "; ".join(f"{clean(v, 60)} ({n:,})" for v, n in ln.values[:3])
+        values = "; ".join(f"{short_value(ln.family, v, 60)} ({n:,})" for v, n in ln.values[:3])
         links.add_row(
             for_terminal(ln.label),
             f"{ln.accounts:,}",
