@@ -114,7 +114,7 @@ def checks(
             reseller,
             f"the busiest account carries {top_share:.1%} of {exchanges:,} exchanges "
             f"across {n:,} accounts"
-            + ("" if content_normal or top_share < 0.6 else f"; but {content}"),
+            + ("" if content_normal or top_share < 0.6 or n > 3 else f"; but {content}"),
         )
     )
 

@@ -16,6 +16,7 @@ Example ``extractscan.toml``::
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -126,7 +127,12 @@ def _table(value: object, where: str) -> dict[str, Any]:
 def _number(value: object, where: str, integer: bool, minimum: float) -> Any:
     """``value`` if it is a number (an integer if ``integer``) >= ``minimum``."""
     kind = int if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kind) or value < minimum:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, kind)
+        or not math.isfinite(value)
+        or value < minimum
+    ):
         what = "an integer" if integer else "a number"
         raise UsageError(f"{where} must be {what} >= {minimum:g}, got {value!r}")
     return value if integer else float(value)
@@ -193,12 +199,15 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
                 link[k] = _number(v, f"{where} [link] {k}", integer, _LINK_MINIMUM[k])
         if "max_accounts_per_value" in link:
             caps = _table(link["max_accounts_per_value"], f"{where} [link.max_accounts_per_value]")
+            from extractscan.link import FAMILIES  # a family (ip) or its group (network)
+
             known = cfg.link.max_accounts_per_value
+            names = set(known) | set(FAMILIES) | {f.group for f in FAMILIES.values()}
             for fam, v in caps.items():
-                if fam not in known:
+                if fam not in names:
                     raise UsageError(
                         f"{where} [link.max_accounts_per_value]: unknown family {fam!r}; "
-                        f"known: {', '.join(sorted(known))}"
+                        f"known: {', '.join(sorted(names))}"
                     )
                 _number(v, f"{where} [link.max_accounts_per_value] {fam}", True, 1)
             link["max_accounts_per_value"] = {**known, **caps}

@@ -16,14 +16,15 @@ import re
 #: Characters that do not show as themselves: C0 and C1 controls (ESC, which starts
 #: every CSI/OSC sequence, among them), DEL, format characters (bidi embeddings,
 #: overrides, isolates and marks, zero-width characters, BOM, invisible operators, tag
-#: characters), and characters that render as nothing (Hangul fillers, variation
-#: selectors, the combining grapheme joiner). Unicode 14 categories Cc and Cf plus those.
+#: characters), and characters that render as nothing (Hangul fillers, the braille
+#: blank, variation selectors, the combining grapheme joiner). Unicode 14 categories
+#: Cc and Cf plus those.
 INVISIBLE_RANGES: tuple[tuple[int, int], ...] = (
     (0x00, 0x08), (0x0E, 0x1F), (0x7F, 0x84), (0x86, 0x9F), (0xAD, 0xAD), (0x34F, 0x34F),
     (0x600, 0x605), (0x61C, 0x61C), (0x6DD, 0x6DD), (0x70F, 0x70F), (0x890, 0x891),
     (0x8E2, 0x8E2), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F),
-    (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
-    (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
+    (0x202A, 0x202E), (0x2060, 0x206F), (0x2800, 0x2800), (0x3164, 0x3164), (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
     (0x13430, 0x13438), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001),
     (0xE0020, 0xE007F), (0xE0100, 0xE01EF),
 )  # fmt: skip
@@ -98,7 +99,7 @@ def for_terminal(text: object, max_len: int | None = None) -> str:
 
 
 #: What GitHub-flavoured Markdown turns into a link by itself ("http://", "www.").
-_AUTOLINK = re.compile(r"(?i):(?=//)|(?<=\bwww)\.")
+_AUTOLINK = re.compile(r"(?i):(?=//)|(?<=www)\.")  # any "www.": "_www.x" links too
 #: A line start that makes a list item or a rule ("- x", "---", "1. x"; ")" and "+"
 #: are escaped anyway).
 _BLOCK_START = re.compile(r"^(\s*(?:\d{1,9}(?=\.))?)([-.])")

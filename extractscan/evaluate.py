@@ -84,7 +84,7 @@ def evaluate(
         data = json.loads(Path(report).read_text(encoding="utf-8"))
         incidents = data["incidents"]
         level = min_severity or data.get("flag_severity", "medium")
-        t = pl.read_csv(truth, schema_overrides={"account": pl.String})
+        t = pl.read_csv(truth, schema_overrides={"account": pl.String}, glob=False)
     except (OSError, ValueError, KeyError, pl.exceptions.PolarsError) as exc:
         raise InputError(f"cannot read report or truth: {exc}") from exc
     if level not in SEVERITIES:
@@ -157,9 +157,9 @@ def evaluate(
 def _read_table(path: str | Path) -> pl.DataFrame:
     try:
         if str(path).endswith(".parquet"):
-            return pl.read_parquet(path, columns=["account", "score"])
+            return pl.read_parquet(path, columns=["account", "score"], glob=False)
         return pl.read_csv(
-            path, columns=["account", "score"], schema_overrides={"account": pl.String}
+            path, columns=["account", "score"], schema_overrides={"account": pl.String}, glob=False
         )
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise InputError(f"{path}: cannot read accounts table: {exc}") from exc

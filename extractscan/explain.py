@@ -41,7 +41,9 @@ class Explanation:
     score: float
     exchanges: int
     components: tuple[tuple[str, float, float | None], ...]  # (name, weight, value)
-    features: tuple[tuple[str, float | None, float, str], ...]  # (label, value, benign, unit)
+    features: tuple[
+        tuple[str, float | None, float | None, str], ...
+    ]  # (label, value, benign, unit)
     incident: str | None
     severity: str | None
     partners: tuple[Partner, ...]
@@ -79,7 +81,7 @@ def explain(findings: Findings, account: str) -> Explanation:
     for col, (label, unit) in BEHAVIOUR_FEATURES.items():
         if col in acc.columns:
             base = benign[col].drop_nulls()
-            median = float(base.median()) if len(base) else 0.0  # type: ignore[arg-type]
+            median = float(base.median()) if len(base) else None  # type: ignore[arg-type]
             feats.append((label, values.get(col), median, unit))
     return Explanation(
         account=account,

@@ -88,7 +88,8 @@ class Signal:
     name: str
     label: str
     value: float
-    baseline: float
+    #: Median of the accounts in no incident; None where none of them has a value.
+    baseline: float | None
     unit: str
     fired: bool
 

@@ -82,8 +82,12 @@ def build_incidents(
     baseline_rows = accounts.join(in_comp, on="account", how="anti")
     if baseline_rows.is_empty():
         baseline_rows = accounts
+    # Only what was measured on some account outside the incidents: an unmeasured
+    # baseline is shown as "-", not as 0 %.
     baselines = {
-        f: _median(baseline_rows[f]) for f in SIGNAL_FEATURES if f in baseline_rows.columns
+        f: _median(baseline_rows[f])
+        for f in SIGNAL_FEATURES
+        if f in baseline_rows.columns and baseline_rows[f].fill_nan(None).drop_nulls().len()
     }
     outside = baseline_rows["account"].to_list()
     baselines["pivot_share"] = coordination.pivot_share(outside, pivots)
@@ -425,10 +429,13 @@ def _signals(
         value = stats.get(feat)
         if value is None:  # not a column, or no member has a value
             continue
-        base = baselines.get(feat, 0.0)
+        label, unit = BEHAVIOUR_FEATURES[feat]
+        base = baselines.get(feat)
+        if base is None:  # no account outside the incidents has a value: nothing to compare
+            out.append(Signal(feat, label, round(value, 4), None, unit, False))
+            continue
         worse = value > base if _HIGHER_IS_WORSE.get(feat, True) else value < base
         margin = abs(value - base) > max(0.1 * abs(base), 0.02)
-        label, unit = BEHAVIOUR_FEATURES[feat]
         out.append(Signal(feat, label, round(value, 4), round(base, 4), unit, worse and margin))
     if volume_cv is not None:
         out.append(

@@ -144,8 +144,6 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
             return pl.scan_csv(
                 path,
                 separator="\t" if f.format == "tsv" else ",",
-                # plain TSV has no quoting: a prompt may start with a quote
-                quote_char=None if f.format == "tsv" else '"',
                 infer_schema=False,
                 encoding="utf8-lossy",
                 glob=False,

@@ -55,7 +55,12 @@ def parse_timestamp(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     [:data:`PLAUSIBLE_FROM`, :data:`PLAUSIBLE_TO`), become null.
     """
     ts = _parsed(col, dtype)
-    return pl.when(ts.is_between(PLAUSIBLE_FROM, PLAUSIBLE_TO, closed="left")).then(ts)
+    return pl.when(plausible(ts)).then(ts)
+
+
+def plausible(ts: pl.Expr) -> pl.Expr:
+    """Whether a parsed time lies in [:data:`PLAUSIBLE_FROM`, :data:`PLAUSIBLE_TO`)."""
+    return ts.is_between(PLAUSIBLE_FROM, PLAUSIBLE_TO, closed="left")
 
 
 def _parsed(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -103,8 +108,9 @@ def _source_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     A datetime or date column is not formatted per row (measured: casting every datetime
     to text cost more than reading the whole file): it gets null here, and the rejected
     rows alone get their parsed value as text when they are written out
-    (:func:`aggregate.row_accounting`). Such a column never fails to parse, so those
-    rows were rejected for another reason and their timestamp is the source's own.
+    (:func:`aggregate.row_accounting`). Such a column always parses (the request
+    timestamp is kept as parsed even outside the plausible window, which rejects the
+    row), so that value is the source's own.
     """
     if isinstance(dtype, pl.Datetime | pl.Date):
         return pl.lit(None, dtype=pl.String)
@@ -151,10 +157,14 @@ def normalize(
             continue
         src = mapping[name]
         col, dtype = pl.col(src), schema[src]
-        if name in ("timestamp", "signup_at"):
+        if name == "signup_at":
             exprs.append(parse_timestamp(col, dtype).alias(name))
-            if name == "timestamp":  # kept for --rejects-out: what the file really said
-                exprs.append(_source_text(col, dtype).alias("_src_timestamp"))
+        elif name == "timestamp":
+            # As parsed, even outside the plausible window: the window rejects the row
+            # (below), and --rejects-out still shows the value of a datetime column.
+            exprs.append(_parsed(col, dtype).alias(name))
+            # kept for --rejects-out: what the file really said
+            exprs.append(_source_text(col, dtype).alias("_src_timestamp"))
         elif name in ("input_tokens", "output_tokens"):
             parsed = _tokens(col, dtype)
             exprs.append(parsed.alias(name))
@@ -173,7 +183,7 @@ def normalize(
         .then(pl.col(PRESET_REJECT) if hint else pl.lit(None, dtype=pl.String))
         .when(pl.col("account").is_null())
         .then(pl.lit("missing_account"))
-        .when(pl.col("timestamp").is_null())
+        .when(pl.col("timestamp").is_null() | ~plausible(pl.col("timestamp")))
         .then(pl.lit("bad_timestamp"))
         .when(pl.col("_bad_tokens"))
         .then(pl.lit("bad_tokens"))

@@ -420,8 +420,20 @@ def _accounts_table(
     files = ingest.discover([path])
     if len(files) != 1:
         raise InputError(f"{path}: --accounts must be one file, found {len(files)}")
-    f = files[0]
-    raw = ingest.open_lazy(f, scratch)
+    try:
+        return _read_accounts(files[0], files[0], cfg, scratch)
+    except InputError as exc:
+        if not _encoding_problem(files[0], str(exc)):
+            raise
+        # a BOM or invalid UTF-8 in a JSON accounts table: repaired as a log file is
+        return _read_accounts(files[0], ingest.utf8_repaired(files[0], scratch), cfg, scratch)
+
+
+def _read_accounts(
+    f: ingest.InputFile, src: ingest.InputFile, cfg: Config, scratch: Path
+) -> tuple[pl.DataFrame, dict[str, str], AccountsTable]:
+    """:func:`_accounts_table` of ``src`` (``f`` or its repaired copy), named as ``f``."""
+    raw = ingest.open_lazy(src, scratch)
     schema = _schema(raw, f, scratch)
     wanted = ("account", *ACCOUNT_ATTRS)
     m = mapping.resolve(schema.names(), wanted, ("account",), cfg.columns, str(f.path))
@@ -450,7 +462,7 @@ def _accounts_table(
             ]
         )
     except pl.exceptions.PolarsError as exc:
-        where = diagnose.first_problem(f, ingest.plain_path(f, scratch))
+        where = diagnose.first_problem(src, ingest.plain_path(src, scratch))
         raise InputError(f"{f.path}: cannot read accounts table: {where or exc}") from exc
     summary = AccountsTable(
         rows=int(n["rows"][0]),

@@ -65,6 +65,7 @@ def test_default_file_in_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         ("[link]\nmax_accounts_per_value = 5\n", "max_accounts_per_value\\] must be a table"),
         ("[link.max_accounts_per_value]\nnetwork = 'lots'\n", "network must be an integer >= 1"),
         ("[link.max_accounts_per_value]\nnetwrok = 3\n", "unknown family 'netwrok'"),
+        ("[link]\nmin_weight = nan\n", "min_weight must be a number >= 0, got nan"),
     ],
 )
 def test_bad_config_is_a_usage_error(tmp_path: Path, text: str, message: str) -> None:
@@ -85,3 +86,10 @@ def test_numeric_settings_are_typed(tmp_path: Path) -> None:
     cfg = load_config(p)
     assert cfg.link.min_weight == 5.0 and isinstance(cfg.link.min_weight, float)
     assert cfg.link.min_families == 3 and cfg.severity["critical"] == 1.0
+
+
+def test_caps_by_family_or_by_group(tmp_path: Path) -> None:
+    p = tmp_path / "c.toml"
+    p.write_text("[link.max_accounts_per_value]\nip = 30\nnetwork = 90\n")
+    caps = load_config(p).link.max_accounts_per_value
+    assert caps["ip"] == 30 and caps["network"] == 90

@@ -97,6 +97,7 @@ def test_markdown_values_make_no_links_lists_or_rules() -> None:
     assert for_html("see http://evil.example/x and WWW.evil.example") == (
         "see http&#58;//evil.example/x and WWW&#46;evil.example"
     )
+    assert for_html("x_www.evil.example") == "x\\_www&#46;evil.example"  # "_" is no guard
     assert [for_html(t) for t in ("---", "- item", "1. x", "  -5", "a-b")] == [
         "\\---",
         "\\- item",

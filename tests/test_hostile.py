@@ -463,14 +463,19 @@ def test_output_paths_and_preset_columns_are_usage_errors(tmp_path: Path) -> Non
     assert res.exit_code == 3 and "not a LiteLLM SpendLogs export" in res.stderr
 
 
-def test_tsv_has_no_quoting(tmp_path: Path) -> None:
-    tsv = _csv(
-        tmp_path / "q.tsv",
-        'timestamp\taccount\tprompt\n2026-04-22T10:00:00Z\ta\t"Hello" she said\n'
-        "2026-04-22T10:00:00Z\tb\tplain\n",
+def test_tsv_as_pandas_and_polars_write_it(tmp_path: Path) -> None:
+    """Quoted fields with a tab, a line break or quotes inside are one field each."""
+    frame = pl.DataFrame(
+        {
+            "timestamp": ["2026-04-22T10:00:00Z"] * 3,
+            "account": ["a", "b", "c"],
+            "prompt": ["tab\there", "line\nbreak", 'she said "hi"'],
+        }
     )
-    code, data, err = _scan_json(str(tsv))
-    assert code == 0 and data["input"]["rows_analysed"] == 2, err  # type: ignore[index]
+    frame.write_csv(tmp_path / "q.tsv", separator="\t")
+    code, data, err = _scan_json(str(tmp_path / "q.tsv"))
+    assert code == 0 and data["input"]["rows_analysed"] == 3, err  # type: ignore[index]
+    assert data["input"]["rows_read"] == 3  # type: ignore[index]
 
 
 def test_skip_errors_skips_a_repaired_file_that_still_fails(tmp_path: Path) -> None:
@@ -503,3 +508,20 @@ def test_replaced_bytes_counted_in_any_text_column_and_skips_said_with_fail_on(
         + ["--skip-errors", "--fail-on", "high", "-q"],
     )
     assert res.exit_code == 1 and "1 unreadable file(s) skipped" in res.stderr
+
+
+def test_out_of_window_times_are_rejected_with_their_value(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    pl.DataFrame(
+        {
+            "timestamp": [datetime(9999, 12, 31, tzinfo=UTC), datetime(2026, 4, 22, tzinfo=UTC)],
+            "account": ["a", "b"],
+        }
+    ).write_parquet(tmp_path / "w.parquet")
+    code, data, err = _scan_json(
+        str(tmp_path / "w.parquet"), "--rejects-out", str(tmp_path / "r.csv")
+    )
+    assert code == 0 and data["input"]["rejected_by_reason"] == {"bad_timestamp": 1}, err  # type: ignore[index]
+    rej = pl.read_csv(tmp_path / "r.csv", infer_schema=False)
+    assert rej["timestamp"].to_list() == ["9999-12-31 00:00:00.000000+00:00"]

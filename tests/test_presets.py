@@ -194,3 +194,21 @@ def test_litellm_spend_log_row_written_as_json(tmp_path: Path) -> None:
     r = canonical("litellm", tmp_path / "sl.json", tmp_path).row(0, named=True)
     assert (r["account"], r["org"], r["api_key"]) == ("user-1", "org-9", None)
     assert (r["ip"], r["user_agent"], r["_reject"]) == ("10.0.0.7", "curl/8", None)
+
+
+def test_litellm_spend_logs_csv_reads_ids_from_metadata_as_the_json_path_does(
+    tmp_path: Path,
+) -> None:
+    meta = json.dumps({"user_api_key_user_id": "u-7", "requester_ip_address": "10.0.0.8"})
+    pl.DataFrame(
+        {
+            "startTime": ["2026-04-22 10:00:00"],
+            "end_user": [""],
+            "user": [""],
+            "api_key": [""],
+            "metadata": [meta],
+            "model": ["gpt-4o"],
+        }
+    ).write_csv(tmp_path / "sl.csv")
+    r = canonical("litellm", tmp_path / "sl.csv", tmp_path).row(0, named=True)
+    assert (r["account"], r["ip"], r["_reject"]) == ("u-7", "10.0.0.8", None)

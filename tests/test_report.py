@@ -176,3 +176,35 @@ def test_co_activity_values_keep_their_minute_when_cut() -> None:
     )
     assert short_value("ip", "1.2.3.4 @ x", 60) == "1.2.3.4 @ x"
     assert short_value("user_agent", "a" * 70, 10) == "aaaaaaaaa…"
+
+
+def test_an_unmeasured_baseline_is_shown_as_a_dash(tmp_path: Path) -> None:
+    """Campaign prompts, but no prompt on any account outside the incidents: the content
+    signals have no benign median (JSON null, "-" on screen), and do not fire on it."""
+    from click.testing import CliRunner
+
+    from extractscan.cli import main
+    from tests.conftest import campaign_frames
+
+    req, acc = campaign_frames()
+    req = req.with_columns(
+        pl.when(pl.col("account").str.starts_with("b"))
+        .then(None)
+        .otherwise("prompt")
+        .alias("prompt")
+    )
+    req.write_csv(tmp_path / "r.csv")
+    acc.write_csv(tmp_path / "a.csv")
+    args = ["scan", str(tmp_path / "r.csv"), "--accounts", str(tmp_path / "a.csv")]
+    res = CliRunner().invoke(main, [*args, "--format", "json"])
+    data = json.loads(res.stdout)
+    schema = json.loads(resources.files("extractscan.report").joinpath("schema.json").read_text())
+    jsonschema.validate(data, schema)
+    sig = {s["name"]: s for s in data["incidents"][0]["signals"]}
+    assert sig["extraction_share"]["baseline"] is None and not sig["extraction_share"]["fired"]
+    assert sig["extraction_share"]["value"] == 1.0
+    md = CliRunner().invoke(main, [*args, "--format", "markdown"]).stdout
+    assert "| share of prompts eliciting reasoning/tools/code/grading | 100% | - | no |" in md
+    res = CliRunner().invoke(main, ["explain", "b000", *args[1:], "--no-color"])
+    line = next(x for x in res.stdout.splitlines() if "share of prompts eliciting" in x)
+    assert line.split()[-2:] == ["-", "-"]

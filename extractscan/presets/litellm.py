@@ -8,10 +8,10 @@ SpendLogs rows (a Postgres export as CSV or Parquet):
 | canonical | source column |
 |---|---|
 | timestamp | ``startTime`` |
-| account | ``end_user``, else ``user``, else ``api_key`` (the hashed key): the most specific identity LiteLLM recorded |
-| org | ``organization_id``, else ``team_id`` |
+| account | ``end_user``, else ``user``, else ``api_key`` (the hashed key), else ``metadata.user_api_key_user_id`` / ``metadata.user_api_key``: the most specific identity LiteLLM recorded |
+| org | ``organization_id``, else ``team_id``, else ``metadata.user_api_key_org_id`` / ``metadata.user_api_key_team_id`` |
 | api_key | ``api_key`` |
-| ip | ``requester_ip_address`` |
+| ip | ``requester_ip_address``, else ``metadata.requester_ip_address`` |
 | user_agent | ``metadata.user_agent`` (``metadata`` is a JSON string), else ``metadata.headers.user-agent`` |
 | model | ``model`` |
 | prompt | ``messages`` (a JSON string: ``[{role, content}]``) |
@@ -74,12 +74,21 @@ class LiteLLMPreset:
         meta = _text("metadata", s)
         return raw.select(
             _text("startTime", s).alias("timestamp"),
-            pl.coalesce(_text("end_user", s), _text("user", s), _text("api_key", s)).alias(
-                "account"
-            ),
-            pl.coalesce(_text("organization_id", s), _text("team_id", s)).alias("org"),
+            pl.coalesce(
+                _text("end_user", s),
+                _text("user", s),
+                _text("api_key", s),
+                first("$.user_api_key_user_id", "$.user_api_key", source=meta),
+            ).alias("account"),
+            pl.coalesce(
+                _text("organization_id", s),
+                _text("team_id", s),
+                first("$.user_api_key_org_id", "$.user_api_key_team_id", source=meta),
+            ).alias("org"),
             _text("api_key", s).alias("api_key"),
-            _text("requester_ip_address", s).alias("ip"),
+            pl.coalesce(
+                _text("requester_ip_address", s), first("$.requester_ip_address", source=meta)
+            ).alias("ip"),
             first("$.user_agent", "$.headers.user-agent", source=meta).alias("user_agent"),
             _text("model", s).alias("model"),
             join_texts(texts(_text("messages", s))).alias("prompt"),

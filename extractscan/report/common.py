@@ -13,8 +13,10 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
 
 
-def signal_value(s: Signal, value: float) -> str:
-    """A signal value in its unit."""
+def signal_value(s: Signal, value: float | None) -> str:
+    """A signal value in its unit ("-" where it was not measured)."""
+    if value is None:
+        return "-"
     if s.unit == "%":
         return f"{value * 100:.0f}%"
     if s.unit == "x":
@@ -47,12 +49,12 @@ def accounts_table_text(s: InputSummary) -> str:
     t = s.accounts_table
     if t is None:
         return ""
-    out = f": {t.rows:,} rows"
+    out = f": {_n(t.rows, 'row')}"
     if t.without_account:
-        out += f"; {t.without_account:,} rows without an account id not used"
+        out += f"; {_n(t.without_account, 'row')} without an account id not used"
     if t.conflicting_accounts:
         out += (
-            f"; {t.conflicting_accounts:,} accounts on several rows with different values "
+            f"; {_n(t.conflicting_accounts, 'account')} on several rows with different values "
             "(the smallest value used)"
         )
     return out
@@ -67,3 +69,7 @@ def short_value(family: str, value: str, width: int) -> str:
         template, _, minute = text.rpartition(" @ ")
         return clean(template, max(8, width - len(minute) - 3)) + " @ " + minute
     return clean(text, width)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -65,7 +65,7 @@ def incident_dict(inc: Incident) -> dict[str, Any]:
                 "name": s.name,
                 "label": clean(s.label),  # may name a logged value (the newest model)
                 "value": _num(s.value),
-                "baseline": _num(s.baseline),
+                "baseline": None if s.baseline is None else _num(s.baseline),
                 "unit": s.unit,
                 "fired": s.fired,
             }
