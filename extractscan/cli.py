@@ -215,7 +215,12 @@ def scan(
                 with Path(output).open("w", encoding="utf-8", newline="\n") as fh:
                     report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
             else:
-                report.render(findings, fmt, sys.stdout, top=top, quiet=quiet, color=color)
+                try:
+                    report.render(findings, fmt, sys.stdout, top=top, quiet=quiet, color=color)
+                except BrokenPipeError:
+                    # the reader stopped early (| head): not an error of the scan, whose
+                    # exit code (--fail-on, skipped files) still follows
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except OSError as exc:  # a path the user gave: exit 2, not 1 (that is --fail-on)
             raise UsageError(f"cannot write output: {exc}") from exc
     except ExtractscanError as exc:
