@@ -21,6 +21,15 @@ from extractscan.findings import SEVERITIES
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL, EXIT_SKIPPED = 0, 1, 2, 3, 4, 5
+#: Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
+
+
+def pl_panic() -> type[BaseException]:
+    """polars' PanicException (a BaseException: ``except Exception`` misses it)."""
+    import polars as pl
+
+    return pl.exceptions.PanicException
 
 
 class _UsageFailure(click.ClickException):
@@ -263,7 +272,7 @@ def explain_account(
 
     \b
     Example:
-      extractscan explain acct_3f2a9c01de sample_logs/requests.csv.gz \\
+      extractscan explain acct_03f361ffcc sample_logs/requests.csv.gz \\
           --accounts sample_logs/accounts.csv
     """
     from extractscan.config import load_config
@@ -278,7 +287,10 @@ def explain_account(
             findings = run_scan(
                 list(paths), accounts=accounts, config=cfg, progress=progress, preset=preset
             )
-        render_explanation(explain(findings, account), sys.stdout, color=color)
+        try:
+            render_explanation(explain(findings, account), sys.stdout, color=color)
+        except BrokenPipeError:  # the reader stopped early (| head): not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except ExtractscanError as exc:
         raise _ScanError(exc) from exc
 
@@ -408,13 +420,29 @@ def parse_size(text: str) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 
+class _Interrupted(BaseException):
+    """Ctrl-C, raised past click (which turns KeyboardInterrupt into exit 1, the
+    ``--fail-on`` code)."""
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise _Interrupted
+
+
 def run() -> None:
-    """Entry point that turns unexpected failures into exit code 4, never 0."""
+    """Entry point that turns unexpected failures into exit code 4, never 0, and Ctrl-C
+    into 130 (128 + SIGINT), never 1."""
+    import signal
+
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         main(standalone_mode=True)
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - last line of defence, reported not hidden
+    except _Interrupted:
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except (Exception, pl_panic()) as exc:  # noqa: BLE001 - last line of defence
         from extractscan.escape import clean
 
         # the message may quote log content (a value, a file name)

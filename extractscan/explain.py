@@ -16,6 +16,7 @@ from extractscan.escape import clean, for_terminal
 from extractscan.features import BEHAVIOUR_FEATURES
 from extractscan.findings import Findings
 from extractscan.link import FAMILIES
+from extractscan.report.terminal import raise_broken_pipe
 from extractscan.score import ACCOUNT_COMPONENTS
 
 #: Linked or candidate partners shown at most.
@@ -149,6 +150,7 @@ def render_explanation(
         width=width or 120,
         emoji=False,
     )
+    con.on_broken_pipe = raise_broken_pipe  # type: ignore[method-assign]
     where = (
         f"member of incident {e.incident} ({e.severity})" if e.incident else "not in any incident"
     )

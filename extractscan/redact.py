@@ -8,6 +8,7 @@ the values, so the same input gives the same redacted report.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import replace
 
@@ -17,8 +18,12 @@ from extractscan.findings import Findings, Incident, InputSummary, LinkEvidence
 
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 IPV4 = r"\b(?:\d{1,3}\.){3}\d{1,3}\b"
-IPV6 = r"\b(?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{0,4}\b"
+#: A candidate IPv6 address, compressed ("2001:db8::1") or not; only candidates that
+#: parse as an address are masked (not a time such as 10:30:45 or a MAC address).
+IPV6 = r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])"
 _PATTERN = re.compile(f"({EMAIL})|({IPV4})|({IPV6})")
+#: Whether a text may hold something :meth:`Redactor.text` masks (a cheap pre-filter).
+MAYBE = r"@|\d\.\d|:"
 _KIND_OF_FAMILY = {"payment": "card", "ip": "ip", "email_pattern": "email", "ip_prefix": "net"}
 
 
@@ -42,8 +47,13 @@ class Redactor:
         """Free text with every e-mail and IP address replaced by its token."""
 
         def swap(m: re.Match[str]) -> str:
-            kind = "email" if m.group(1) else "ip"
-            return "<" + self.token(kind, m.group(0)) + ">"
+            if m.group(1):
+                return "<" + self.token("email", m.group(0)) + ">"
+            try:
+                ipaddress.ip_address(m.group(0))
+            except ValueError:  # 999.1.1.1, a time, a MAC address: not an IP
+                return m.group(0)
+            return "<" + self.token("ip", m.group(0)) + ">"
 
         return _PATTERN.sub(swap, s)
 
@@ -70,13 +80,26 @@ def redact(f: Findings) -> Findings:
             accounts = accounts.with_columns(
                 pl.col(col).replace_strict(mapping, default=None, return_dtype=pl.String)
             )
-    rejects = f.rejects
-    if "prompt" in rejects.columns:
-        rejects = rejects.with_columns(
-            pl.col("prompt").str.replace_all(EMAIL, "<email>").str.replace_all(IPV4, "<ip>")
-        )
+    # E-mail- or IP-shaped account ids get the report's tokens in the accounts table too;
+    # rejected rows have every text column masked the same way.
+    accounts = _masked_text(accounts, ["account"], r)
+    rejects = _masked_text(
+        f.rejects, [c for c in ("account", "prompt") if c in f.rejects.columns], r
+    )
     summary: InputSummary = f.input
     return replace(f, incidents=incidents, accounts=accounts, rejects=rejects, input=summary)
+
+
+def _masked_text(df: pl.DataFrame, cols: list[str], r: Redactor) -> pl.DataFrame:
+    """``df`` with :meth:`Redactor.text` applied to ``cols``; only the distinct values
+    that may hold an address go through Python (most ids and prompts do not)."""
+    for col in cols:
+        vals = df.get_column(col).drop_nulls().unique().sort()
+        candidates = vals.filter(vals.str.contains(MAYBE)).to_list()
+        mapping = {v: m for v in candidates if (m := r.text(v)) != v}
+        if mapping:
+            df = df.with_columns(pl.col(col).replace(mapping))
+    return df
 
 
 def _incident(inc: Incident, r: Redactor) -> Incident:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from pathlib import Path
@@ -173,3 +174,76 @@ def test_explain_says_when_the_incident_was_ranked_down(tmp_path: Path) -> None:
     assert fits and "c00" in inc["member_accounts"]
     code, out, _ = _run("explain", "c00", *args, "--no-color")
     assert "ranked down (score halved): " + "; ".join(fits) + " fits" in " ".join(out.split())
+
+
+def _run_entry(monkeypatch: pytest.MonkeyPatch, args: list[str], scan: object) -> int:
+    import extractscan.pipeline
+    from extractscan import cli
+
+    monkeypatch.setattr(extractscan.pipeline, "scan", scan)
+    monkeypatch.setattr("sys.argv", ["extractscan", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.run()
+    return int(exit_info.value.code or 0)
+
+
+def test_ctrl_c_exits_130_and_a_polars_panic_4(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Neither may look like 1, the --fail-on code (click turns Ctrl-C into 1, and a
+    polars panic is a BaseException that 'except Exception' misses)."""
+    import os
+    import signal
+    import time
+
+    log = tmp_path / "r.csv"
+    log.write_text("timestamp,account\n2026-04-22T10:00:00Z,a\n")
+
+    def interrupted(*a: object, **k: object) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+
+    def panic(*a: object, **k: object) -> None:
+        raise pl.exceptions.PanicException("boom")
+
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        assert _run_entry(monkeypatch, ["scan", str(log)], interrupted) == 130
+        assert "interrupted" in capsys.readouterr().err
+        assert _run_entry(monkeypatch, ["scan", str(log)], panic) == 4
+        assert "internal error: PanicException: boom" in capsys.readouterr().err
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_terminal_report_lets_the_cli_handle_a_closed_pipe(
+    campaign_logs: tuple[Path, Path],
+) -> None:
+    """rich exits 1 by itself on a broken pipe; our console raises instead."""
+    import extractscan
+    from extractscan import report
+
+    class Closed(io.StringIO):
+        def write(self, s: str) -> int:
+            raise BrokenPipeError
+
+    req, acc = campaign_logs
+    f = extractscan.scan([req], accounts=acc)
+    with pytest.raises(BrokenPipeError):
+        report.render(f, "terminal", Closed(), top=None, quiet=False, color=False)
+
+
+def test_the_explain_help_example_runs_on_the_bundled_sample() -> None:
+    root = Path(__file__).resolve().parents[1]
+    _, helptext, _ = _run("explain", "--help")
+    account = re.search(r"extractscan explain (\S+) sample_logs/", helptext)
+    assert account is not None
+    code, out, _ = _run(
+        "explain",
+        account.group(1),
+        str(root / "sample_logs" / "requests.csv.gz"),
+        "--accounts",
+        str(root / "sample_logs" / "accounts.csv"),
+        "--no-color",
+    )
+    assert code == 0 and "member of incident" in out

@@ -525,3 +525,30 @@ def test_out_of_window_times_are_rejected_with_their_value(tmp_path: Path) -> No
     assert code == 0 and data["input"]["rejected_by_reason"] == {"bad_timestamp": 1}, err  # type: ignore[index]
     rej = pl.read_csv(tmp_path / "r.csv", infer_schema=False)
     assert rej["timestamp"].to_list() == ["9999-12-31 00:00:00.000000+00:00"]
+
+
+def test_redact_masks_address_shaped_ids_and_ipv6_everywhere(tmp_path: Path) -> None:
+    from tests.conftest import campaign_frames
+
+    req, acc = campaign_frames()
+    req = req.with_columns(
+        pl.col("account").replace("c00", "boss@corp.example"),
+        pl.col("prompt") + " from 2001:db8::1 at 10:30:45",
+    )
+    acc = acc.with_columns(pl.col("account").replace("c00", "boss@corp.example"))
+    bad = pl.DataFrame({"timestamp": ["never"], "account": ["eve@evil.example"], "prompt": ["hi"]})
+    pl.concat([req, bad], how="diagonal").write_csv(tmp_path / "r.csv")
+    acc.write_csv(tmp_path / "a.csv")
+    args = ["scan", str(tmp_path / "r.csv"), "--accounts", str(tmp_path / "a.csv"), "--redact"]
+    res = CliRunner().invoke(
+        main,
+        [*args, "--format", "json"]
+        + ["--accounts-out", str(tmp_path / "o.csv"), "--rejects-out", str(tmp_path / "j.csv")],
+    )
+    data = json.loads(res.stdout)
+    token = next(a for a in data["incidents"][0]["member_accounts"] if a.startswith("<email-"))
+    out = (tmp_path / "o.csv").read_text()
+    assert "boss@corp.example" not in out and token in out
+    assert "eve@evil.example" not in (tmp_path / "j.csv").read_text()
+    prompt = data["incidents"][0]["sample_prompts"][0]
+    assert "2001:db8::1" not in prompt and "<ip-" in prompt and "10:30:45" in prompt

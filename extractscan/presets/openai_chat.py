@@ -1,9 +1,10 @@
 """OpenAI-compatible request/response records as gateways log them (JSON lines).
 
 Covers Helicone- and Langfuse-style request logs (``user``/``messages`` at the top level
-or under ``request``/``body``), OpenAI Batch request lines (``body.messages``) and Azure
-API Management ``GatewayLogs`` in front of Azure OpenAI, whose ``properties.requestBody``
-is a JSON-encoded string.
+or under ``request``/``body``) and Azure API Management ``GatewayLogs`` in front of
+Azure OpenAI, whose ``properties.requestBody`` is a JSON-encoded string. OpenAI Batch
+request lines (``body.messages``) are mapped too, but carry no time or account of their
+own: each is rejected and counted (``bad_timestamp``) unless a gateway added them.
 
 Formats: https://platform.openai.com/docs/api-reference/chat/create (request body),
 https://learn.microsoft.com/azure/api-management/gateway-log-schema-reference (GatewayLogs),

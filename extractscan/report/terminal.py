@@ -25,6 +25,13 @@ from extractscan.report.common import (
     when,
 )
 
+
+def raise_broken_pipe() -> None:
+    """For ``Console.on_broken_pipe``: rich's own exits 1 (the ``--fail-on`` code) when
+    the reader stops early; the CLI handles the error and keeps the real exit code."""
+    raise BrokenPipeError
+
+
 STYLE = {"critical": "bold bright_red", "high": "red", "medium": "yellow", "low": "dim"}
 
 
@@ -172,6 +179,7 @@ class TerminalReport:
             emoji=False,
             soft_wrap=False,
         )
+        console.on_broken_pipe = raise_broken_pipe  # type: ignore[method-assign]
         console.print(_headline(findings))
         if quiet:
             return
