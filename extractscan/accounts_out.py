@@ -12,22 +12,12 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.errors import UsageError
-from extractscan.escape import INVISIBLE_CHARS, visible
-
-# The same rules as extractscan.escape.clean: line breaks and tabs to one space, then
-# every invisible character shown as its marker (one literal pass over the column).
-_WHITESPACE = r"[\t\n\x0B\x0C\r\x{85}\x{2028}\x{2029}]+"
-_MARKERS = [visible(ch) for ch in INVISIBLE_CHARS]
-
-
-def shown(col: pl.Expr) -> pl.Expr:
-    """Polars twin of :func:`extractscan.escape.clean` (without truncation)."""
-    return col.str.replace_all(_WHITESPACE, " ").str.replace_many(list(INVISIBLE_CHARS), _MARKERS)
+from extractscan.escape import clean_column
 
 
 def csv_safe(col: pl.Expr) -> pl.Expr:
     """Polars twin of :func:`extractscan.escape.for_csv` for a whole column."""
-    s = shown(col)
+    s = clean_column(col)
     return pl.when(s.str.contains(r"^ *[=+\-@\t\r]")).then("'" + s).otherwise(s)
 
 

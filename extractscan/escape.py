@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 import re
 
+import polars as pl
+
 #: Characters that do not show as themselves: C0 and C1 controls (ESC, which starts
 #: every CSI/OSC sequence, among them), DEL, format characters (bidi embeddings,
 #: overrides, isolates and marks, zero-width characters, BOM, invisible operators, tag
@@ -68,6 +70,20 @@ def clean(text: object, max_len: int | None = None) -> str:
     if max_len is not None and len(s) > max_len:
         s = s[: max(0, max_len - 1)] + "…"
     return s
+
+
+#: :func:`clean_column`'s line breaks and tabs (polars' regex syntax) and markers.
+_WHITESPACE_COLUMN = r"[\t\n\x0B\x0C\r\x{85}\x{2028}\x{2029}]+"
+_MARKERS = [visible(ch) for ch in INVISIBLE_CHARS]
+
+
+def clean_column(col: pl.Expr) -> pl.Expr:
+    """Polars twin of :func:`clean` (without truncation) for a whole column: line breaks
+    and tabs to one space, then every invisible character as its marker (one literal
+    ``replace_many`` pass)."""
+    return col.str.replace_all(_WHITESPACE_COLUMN, " ").str.replace_many(
+        list(INVISIBLE_CHARS), _MARKERS
+    )
 
 
 #: An opening bracket with the backslashes before it, and the rest of a tag if it starts

@@ -10,9 +10,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from extractscan.accounts_out import shown
 from extractscan.errors import UsageError
-from extractscan.escape import clean, for_terminal
+from extractscan.escape import clean, clean_column, for_terminal
 from extractscan.features import BEHAVIOUR_FEATURES
 from extractscan.findings import Findings
 from extractscan.link import FAMILIES
@@ -64,7 +63,7 @@ def explain(findings: Findings, account: str) -> Explanation:
     acc = findings.accounts
     row = acc.filter(pl.col("account") == account)
     if row.is_empty():
-        row = acc.filter(shown(pl.col("account")) == account)
+        row = acc.filter(clean_column(pl.col("account")) == account)
         if row.height > 1:
             raise UsageError(
                 f"{clean(account)!r} is how {row.height} accounts are shown; "

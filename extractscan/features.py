@@ -80,7 +80,7 @@ def account_behaviour(rows: pl.LazyFrame) -> pl.LazyFrame:
     """
     # The smallest value an account's rows carry, not the first one read: the same
     # whatever the row order (a per-request org header may vary within one account).
-    first_text = {c: pl.col(c).min() for c in ("org", "payment", "email", "country")}
+    smallest_text = {c: pl.col(c).min() for c in ("org", "payment", "email", "country")}
     return rows.group_by("aid").agg(
         # min and max: two accounts with one 64-bit key would differ (checked on collect).
         pl.col("account").min(),
@@ -95,7 +95,7 @@ def account_behaviour(rows: pl.LazyFrame) -> pl.LazyFrame:
         pl.any_horizontal(*CAP_COLUMNS).mean().alias("extraction_share"),
         (pl.col("status") == "429").mean().alias("rate_limited_share"),
         pl.col("signup_at").min().alias("signup_at"),
-        *(e.alias(c) for c, e in first_text.items()),
+        *(e.alias(c) for c, e in smallest_text.items()),
     )
 
 
