@@ -23,10 +23,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # the package, not a names
 from run import DATA, machine, replace_section  # noqa: E402
 
 from extractscan import scan  # noqa: E402
-from extractscan.accounts_out import write_table  # noqa: E402
-from extractscan.evaluate import evaluate  # noqa: E402
+from extractscan.lab.evaluate import evaluate  # noqa: E402
+from extractscan.lab.simulate import simulate  # noqa: E402
 from extractscan.report import render  # noqa: E402
-from extractscan.simulate import simulate  # noqa: E402
+from extractscan.report.accounts_out import write_table  # noqa: E402
 
 
 def run_one(rows: int, seed: int) -> tuple[list[str], dict[str, object]]:

@@ -87,7 +87,7 @@ def measure(code: str, *args: str) -> tuple[float, float]:
 
 def dataset(rows: int, seed: int) -> Path:
     """Simulated logs for (rows, seed), generated once and kept under bench-data/."""
-    from extractscan.simulate import simulate
+    from extractscan.lab.simulate import simulate
 
     out = DATA / f"r{rows}-s{seed}"
     if not (out / "truth.csv").exists():
@@ -116,7 +116,7 @@ def main() -> None:
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     args = ap.parse_args()
-    from extractscan.evaluate import evaluate
+    from extractscan.lab.evaluate import evaluate
 
     rows_out = []
     for rows in (int(s) for s in args.sizes.split(",")):

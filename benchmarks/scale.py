@@ -34,9 +34,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # the package, not a names
 
 from run import CHILD, DATA, FLOOR, machine, replace_section  # noqa: E402
 
-from extractscan.evaluate import evaluate  # noqa: E402
-from extractscan.pipeline import auto_memory_limit  # noqa: E402
-from extractscan.simulate import simulate  # noqa: E402
+from extractscan.lab.evaluate import evaluate  # noqa: E402
+from extractscan.lab.simulate import simulate  # noqa: E402
+from extractscan.run.pipeline import auto_memory_limit  # noqa: E402
 
 #: The scan child: ``extractscan.scan`` with a progress callback that times each stage
 #: (the same stages the CLI shows), then the JSON report, as ``extractscan scan
@@ -45,7 +45,7 @@ SCAN = """
 import io, json, sys, time
 import extractscan
 from extractscan import report
-from extractscan.cli import parse_memory_limit
+from extractscan.cli.main import parse_memory_limit
 src, accounts, out, limit = sys.argv[1:5]
 spent, now = {}, [time.perf_counter(), "opening files"]
 def tell(stage, rows):

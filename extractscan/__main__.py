@@ -1,5 +1,5 @@
 """``python -m extractscan``."""
 
-from extractscan.cli import run
+from extractscan.cli.main import run
 
 run()

@@ -8,12 +8,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from extractscan import aggregate
-from extractscan.config import Config
-from extractscan.features import TKEY_SEED, account_key
-from extractscan.link import CoActivity
-from extractscan.normalize import normalize
-from extractscan.templates import wrapper
+from extractscan.config.settings import Config
+from extractscan.features import aggregate
+from extractscan.features.behaviour import TKEY_SEED, account_key
+from extractscan.features.templates import wrapper
+from extractscan.ingest.normalize import normalize
+from extractscan.link.linking import CoActivity
 
 
 def _tables(data: dict[str, list[object]]) -> dict[str, pl.DataFrame]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from extractscan.benign import checks
-from extractscan.findings import LinkEvidence
+from extractscan.assess.benign import checks
+from extractscan.model.findings import LinkEvidence
 
 
 def _links(*families: str) -> tuple[LinkEvidence, ...]:

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from extractscan.cli import main
+from extractscan.cli.main import main
 
 
 def _run(*args: str) -> tuple[int, str, str]:
@@ -177,10 +177,10 @@ def test_explain_says_when_the_incident_was_ranked_down(tmp_path: Path) -> None:
 
 
 def _run_entry(monkeypatch: pytest.MonkeyPatch, args: list[str], scan: object) -> int:
-    import extractscan.pipeline
-    from extractscan import cli
+    import extractscan.run.pipeline
+    from extractscan.cli import main as cli
 
-    monkeypatch.setattr(extractscan.pipeline, "scan", scan)
+    monkeypatch.setattr(extractscan.run.pipeline, "scan", scan)
     monkeypatch.setattr("sys.argv", ["extractscan", *args])
     with pytest.raises(SystemExit) as exit_info:
         cli.run()

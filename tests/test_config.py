@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from extractscan.config import Config, load_config
-from extractscan.errors import UsageError
+from extractscan.config.settings import Config, load_config
+from extractscan.model.errors import UsageError
 
 
 def test_defaults_and_severity_mapping() -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import polars as pl
 
-from extractscan import coordination as co
+from extractscan.assess import coordination as co
 
 
 def _t(day: int) -> datetime:
@@ -61,8 +61,8 @@ def test_limit_hugging() -> None:
 
 
 def test_member_rows_on_integer_keys_match_account_texts() -> None:
-    from extractscan.features import account_key
-    from extractscan.incidents import _member_rows
+    from extractscan.assess.incidents import _member_rows
+    from extractscan.features.behaviour import account_key
 
     templates = pl.DataFrame(
         {"account": ["u1", "u2", "u3", "u3"], "tkey": [1, 1, 2, 3], "n": [5, 4, 3, 2]},

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.text import Text
 
-from extractscan.escape import clean, for_csv, for_html, for_terminal
+from extractscan.report.escape import clean, for_csv, for_html, for_terminal
 
 HOSTILE = "[bold red]x\x1b]0;pwned\x07\x1b[2J\u202eevil\u2066\x00\x9b31m\r\nend"
 
@@ -64,7 +64,7 @@ def test_clean_leaves_no_control_or_format_characters(text: str) -> None:
 def test_csv_column_twin_matches_for_csv(values: list[str | None]) -> None:
     import polars as pl
 
-    from extractscan.accounts_out import csv_safe
+    from extractscan.report.accounts_out import csv_safe
 
     frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
     out = frame.select(csv_safe(pl.col("v")).alias("v"))["v"].to_list()

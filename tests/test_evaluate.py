@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extractscan.errors import InputError
-from extractscan.evaluate import evaluate, format_table
+from extractscan.lab.evaluate import evaluate, format_table
+from extractscan.model.errors import InputError
 
 
 def _files(tmp_path: Path) -> tuple[Path, Path]:
@@ -79,7 +79,7 @@ def test_purity_benign_rank_and_auc(tmp_path: Path) -> None:
 
 
 def test_roc_auc_ties_and_degenerate() -> None:
-    from extractscan.evaluate import roc_auc
+    from extractscan.lab.evaluate import roc_auc
 
     assert roc_auc([0.5, 0.5], [True, False]) == 0.5
     assert roc_auc([1.0], [True]) is None

@@ -11,10 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractscan.aggregate import aggregate
-from extractscan.capabilities import matches
-from extractscan.config import Config
-from extractscan.features import (
+from extractscan.config.settings import Config
+from extractscan.features.aggregate import aggregate
+from extractscan.features.behaviour import (
     TKEY_SEED,
     account_timing,
     finish_accounts,
@@ -23,9 +22,10 @@ from extractscan.features import (
     timing_features,
     with_row_features,
 )
-from extractscan.link import ip_prefix
-from extractscan.normalize import normalize
-from extractscan.templates import wrapper
+from extractscan.features.capabilities import matches
+from extractscan.features.templates import wrapper
+from extractscan.ingest.normalize import normalize
+from extractscan.link.linking import ip_prefix
 
 
 def _normalized(data: dict[str, list[object]]) -> pl.LazyFrame:

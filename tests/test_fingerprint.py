@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from extractscan.fingerprint import NUM_PERM, clusters, signatures
+from extractscan.link.fingerprint import NUM_PERM, clusters, signatures
 
 
 def test_signatures_deterministic_and_estimate_jaccard() -> None:

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractscan.cli import main
+from extractscan.cli.main import main
 
 EVIL = (
     "[bold]x[/bold]\x1b]8;;http://evil.example\x07link\x1b]8;;\x07\x1b[2J\x1b]0;title\x07\u202e\x07"
@@ -386,7 +386,7 @@ def test_file_names_are_not_patterns(tmp_path: Path) -> None:
 
 
 def test_progress_lines_show_file_names_as_text(capsys: pytest.CaptureFixture[str]) -> None:
-    from extractscan.progress import StageProgress
+    from extractscan.run.progress import StageProgress
 
     with StageProgress() as progress:  # stderr is not a terminal here: plain lines
         progress("reading 1 file(s)", 10)
@@ -397,7 +397,7 @@ def test_progress_lines_show_file_names_as_text(capsys: pytest.CaptureFixture[st
 
 
 def test_evaluate_table_cleans_truth_labels() -> None:
-    from extractscan.evaluate import Evaluation, GroupResult, format_table
+    from extractscan.lab.evaluate import Evaluation, GroupResult, format_table
 
     group = GroupResult(EVIL, "campaign\x1b[2J", 3, 3, 1, "high")
     table = format_table(

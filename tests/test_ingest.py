@@ -9,8 +9,8 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from extractscan.errors import InputError
-from extractscan.ingest import classify, discover, open_lazy, parquet_rows
+from extractscan.ingest.files import classify, discover, open_lazy, parquet_rows
+from extractscan.model.errors import InputError
 
 FRAME = pl.DataFrame(
     {"timestamp": ["2026-04-22T00:00:00Z", "2026-04-22T00:01:00Z"], "account": ["a", "b"]}

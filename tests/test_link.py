@@ -8,9 +8,9 @@ import random
 import polars as pl
 import pytest
 
-from extractscan import link
-from extractscan.config import LinkConfig
-from extractscan.link import (
+from extractscan.config.settings import LinkConfig
+from extractscan.link import linking as link
+from extractscan.link.linking import (
     CoActivity,
     anchor_groups,
     candidate_pairs,
@@ -355,7 +355,7 @@ def test_sorted_bins_are_distinct_and_sorted_by_bin_then_account() -> None:
 def test_bin_keys_refuse_a_span_they_cannot_count() -> None:
     from datetime import UTC, datetime
 
-    from extractscan.errors import InputError
+    from extractscan.model.errors import InputError
 
     t = [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 55, tzinfo=UTC)]
     bins = pl.DataFrame(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from extractscan.errors import InputError
-from extractscan.mapping import resolve
-from extractscan.schema import REQUEST_COLUMNS, REQUIRED
+from extractscan.ingest.mapping import resolve
+from extractscan.model.errors import InputError
+from extractscan.model.schema import REQUEST_COLUMNS, REQUIRED
 
 
 def test_aliases_are_detected() -> None:

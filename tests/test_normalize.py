@@ -8,7 +8,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractscan.normalize import normalize, parse_timestamp
+from extractscan.ingest.normalize import normalize, parse_timestamp
 
 
 def _norm(raw: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:

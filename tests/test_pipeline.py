@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 import extractscan
-from extractscan.errors import InputError
+from extractscan.model.errors import InputError
 from tests.conftest import campaign_frames
 
 

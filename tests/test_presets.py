@@ -11,11 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 import extractscan
-from extractscan import ingest, mapping
-from extractscan.cli import main
-from extractscan.normalize import normalize
-from extractscan.presets import PRESETS, get
-from extractscan.schema import REQUEST_COLUMNS, REQUIRED
+from extractscan.cli.main import main
+from extractscan.ingest import files as ingest
+from extractscan.ingest import mapping
+from extractscan.ingest.normalize import normalize
+from extractscan.ingest.presets import PRESETS, get
+from extractscan.model.schema import REQUEST_COLUMNS, REQUIRED
 
 FIX = Path(__file__).parent / "fixtures" / "presets"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real-logs"
@@ -30,7 +31,7 @@ def canonical(name: str, path: Path, tmp: Path) -> pl.DataFrame:
 
 
 def test_registry_complete() -> None:
-    pkg = Path(extractscan.presets.__file__).parent
+    pkg = Path(extractscan.ingest.presets.__file__).parent
     modules = {p.stem for p in pkg.glob("*.py")} - {"__init__", "interface", "jsontext"}
     assert {type(p).__module__.rsplit(".", 1)[1] for p in PRESETS.values()} == modules
     assert sorted(PRESETS) == ["bedrock", "litellm", "openai-chat"]

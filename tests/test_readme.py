@@ -10,7 +10,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from extractscan.cli import main
+from extractscan.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

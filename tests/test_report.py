@@ -14,9 +14,8 @@ import polars as pl
 import pytest
 
 from extractscan import report
-from extractscan.accounts_out import write_table
-from extractscan.errors import UsageError
-from extractscan.findings import (
+from extractscan.model.errors import UsageError
+from extractscan.model.findings import (
     AccountSummary,
     DayCount,
     FileSummary,
@@ -26,6 +25,7 @@ from extractscan.findings import (
     LinkEvidence,
     Signal,
 )
+from extractscan.report.accounts_out import write_table
 
 EVIL = "[bold red]x\x1b]0;pwned\x07\x1b[2J\u202e<script>alert(1)</script>|=cmd"
 T0 = datetime(2026, 4, 22, tzinfo=UTC)
@@ -77,7 +77,7 @@ def _render(fmt: str, **kw: object) -> str:
 
 
 def test_registry_is_complete() -> None:
-    pkg = Path(report.__file__).parent
+    pkg = Path(report.__file__).parent / "formats"
     modules = {p.stem for p in pkg.glob("*.py")} - {"__init__", "interface", "common"}
     assert {cls.__module__.rsplit(".", 1)[1] for cls in report.FORMATS.values()} == modules
     with pytest.raises(UsageError):
@@ -168,7 +168,7 @@ def test_terminal_cells_of_several_log_texts_cannot_make_a_tag_between_them() ->
 
 
 def test_co_activity_values_keep_their_minute_when_cut() -> None:
-    from extractscan.report.common import short_value
+    from extractscan.report.formats.common import short_value
 
     long = "imagine and articulate the internal reasoning behind a completed response"
     assert short_value("co_activity", f"{long} @ 2026-04-22 10:05", 60) == (
@@ -183,7 +183,7 @@ def test_an_unmeasured_baseline_is_shown_as_a_dash(tmp_path: Path) -> None:
     signals have no benign median (JSON null, "-" on screen), and do not fire on it."""
     from click.testing import CliRunner
 
-    from extractscan.cli import main
+    from extractscan.cli.main import main
     from tests.conftest import campaign_frames
 
     req, acc = campaign_frames()

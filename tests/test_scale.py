@@ -9,10 +9,11 @@ import polars as pl
 import pytest
 
 import extractscan
-from extractscan import link, pipeline
-from extractscan.cli import parse_size
-from extractscan.config import LinkConfig
-from extractscan.errors import UsageError
+from extractscan.cli.main import parse_size
+from extractscan.config.settings import LinkConfig
+from extractscan.link import linking as link
+from extractscan.model.errors import UsageError
+from extractscan.run import pipeline
 
 
 def test_parse_size() -> None:
@@ -49,7 +50,7 @@ def test_auto_memory_limit_is_half_the_machine() -> None:
 
 
 def test_memory_limit_words() -> None:
-    from extractscan.cli import parse_memory_limit
+    from extractscan.cli.main import parse_memory_limit
 
     assert parse_memory_limit("auto") == "auto"
     assert parse_memory_limit("None") is None

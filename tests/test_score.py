@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from extractscan.score import (
+from extractscan.assess.score import (
     IncidentParts,
     account_scores,
     coordination_part,

@@ -10,11 +10,11 @@ import polars as pl
 import pytest
 
 import extractscan
-from extractscan import simulate_text as tx
-from extractscan.evaluate import evaluate
+from extractscan.lab import simulate_text as tx
+from extractscan.lab.evaluate import evaluate
+from extractscan.lab.simulate import GROUPS, simulate
+from extractscan.model.schema import OPTIONAL, REQUIRED
 from extractscan.report import render
-from extractscan.schema import OPTIONAL, REQUIRED
-from extractscan.simulate import GROUPS, simulate
 
 
 def _digest(d: Path) -> dict[str, str]:

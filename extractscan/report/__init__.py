@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from extractscan.errors import UsageError
-from extractscan.findings import Findings
-from extractscan.report.interface import Report
-from extractscan.report.json_report import JsonReport
-from extractscan.report.markdown import MarkdownReport
-from extractscan.report.terminal import TerminalReport
+from extractscan.model.errors import UsageError
+from extractscan.model.findings import Findings
+from extractscan.report.formats.interface import Report
+from extractscan.report.formats.json_report import JsonReport
+from extractscan.report.formats.markdown import MarkdownReport
+from extractscan.report.formats.terminal import TerminalReport
 
 FORMATS: dict[str, type[Report]] = {
     "terminal": TerminalReport,

@@ -1,0 +1,215 @@
+"""Scan configuration: thresholds live here, once, and a TOML file may override them.
+
+Example ``extractscan.toml``::
+
+    [columns]
+    account = "customer_ref"
+
+    [severity]
+    critical = 0.80
+    high = 0.60
+    medium = 0.40
+
+    [scan]
+    flag_severity = "medium"
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from extractscan.model.errors import UsageError
+from extractscan.model.findings import SEVERITIES
+from extractscan.model.schema import ACCOUNT_ATTRS, OPTIONAL, REQUIRED
+
+DEFAULT_CONFIG_NAME = "extractscan.toml"
+
+
+@dataclass(frozen=True)
+class LinkConfig:
+    """How shared identifiers become links between accounts."""
+
+    #: A value shared by more accounts than this is too common to be evidence
+    #: (NAT, carrier NAT, a popular framework's system prompt), per family.
+    max_accounts_per_value: dict[str, int] = field(
+        default_factory=lambda: {
+            "payment": 60,
+            "email": 60,
+            "network": 120,
+            "user_agent": 60,
+            "template": 400,
+            "co_activity": 400,
+        }
+    )
+    #: A link needs at least this much rarity-weighted evidence ...
+    min_weight: float = 4.0
+    #: ... from at least this many independent families, unless one family alone
+    #: reaches ``strong_weight``.
+    min_families: int = 2
+    #: A family counts towards ``min_families`` only with at least this weight.
+    min_family_weight: float = 1.5
+    strong_weight: float = 5.5
+    #: A payment card shared by at most this many accounts links them on its own.
+    strong_card_accounts: int = 3
+    #: Minute bin for co-activity (same template, same bin).
+    co_activity_minutes: int = 5
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a scan can be tuned with. Defaults are the shipped, measured ones."""
+
+    columns: dict[str, str] = field(default_factory=dict)
+    severity: dict[str, float] = field(
+        default_factory=lambda: {"critical": 0.80, "high": 0.60, "medium": 0.40}
+    )
+    flag_severity: str = "medium"
+    min_incident_accounts: int = 2
+    link: LinkConfig = field(default_factory=LinkConfig)
+    sample_prompts: int = 3
+
+    def severity_of(self, score: float) -> str:
+        """Map an incident score in [0, 1] to a severity level."""
+        for level in ("critical", "high", "medium"):
+            if score >= self.severity[level]:
+                return level
+        return "low"
+
+
+def _check_columns(columns: dict[str, Any], where: str) -> dict[str, str]:
+    known = set(REQUIRED) | set(OPTIONAL) | set(ACCOUNT_ATTRS)
+    out: dict[str, str] = {}
+    for canonical, source in columns.items():
+        if canonical not in known:
+            raise UsageError(
+                f"{where}: unknown canonical column {canonical!r}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        if not isinstance(source, str) or not source:
+            raise UsageError(f"{where}: column {canonical!r} must map to a column name")
+        out[canonical] = source
+    return out
+
+
+def load_config(path: str | Path | None, overrides: dict[str, str] | None = None) -> Config:
+    """Load ``path`` (or ``./extractscan.toml`` if present) and apply column overrides.
+
+    Raises:
+        UsageError: the file is missing, is not valid TOML, or holds unknown keys.
+    """
+    cfg = Config()
+    if path is None and Path(DEFAULT_CONFIG_NAME).is_file():
+        path = DEFAULT_CONFIG_NAME
+    if path is not None:
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise UsageError(f"config file not found: {p}") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{p}: not valid TOML: {exc}") from exc
+        cfg = _apply(cfg, data, str(p))
+    if overrides:
+        cfg = replace(cfg, columns={**cfg.columns, **_check_columns(overrides, "--column")})
+    return cfg
+
+
+def _table(value: object, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise UsageError(f"{where} must be a table of key = value lines")
+    return value
+
+
+def _number(value: object, where: str, integer: bool, minimum: float) -> Any:
+    """``value`` if it is a number (an integer if ``integer``) >= ``minimum``."""
+    kind = int if integer else (int, float)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, kind)
+        or not math.isfinite(value)
+        or value < minimum
+    ):
+        what = "an integer" if integer else "a number"
+        raise UsageError(f"{where} must be {what} >= {minimum:g}, got {value!r}")
+    return value if integer else float(value)
+
+
+#: Smallest value each numeric setting takes (an integer setting where the default is).
+_LINK_MINIMUM = {
+    "min_weight": 0.0,
+    "min_families": 1,
+    "min_family_weight": 0.0,
+    "strong_weight": 0.0,
+    "strong_card_accounts": 0,
+    "co_activity_minutes": 1,
+}
+_SCAN_MINIMUM = {"min_incident_accounts": 2, "sample_prompts": 0}
+
+
+def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
+    """``cfg`` with the file's settings; every key and value checked (a wrong type or
+    range is a usage error naming it, not a failure deep in the scan)."""
+    allowed = {"columns", "severity", "scan", "link"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise UsageError(
+            f"{where}: unknown section(s) {sorted(unknown)}; allowed {sorted(allowed)}"
+        )
+    for section in allowed & set(data):
+        _table(data[section], f"{where} [{section}]")
+    if "columns" in data:
+        cfg = replace(cfg, columns=_check_columns(data["columns"], f"{where} [columns]"))
+    if "severity" in data:
+        sev = dict(cfg.severity)
+        for k, v in data["severity"].items():
+            if k not in sev:
+                raise UsageError(f"{where} [severity]: {k!r} must be one of {sorted(sev)}")
+            sev[k] = _number(v, f"{where} [severity] {k}", integer=False, minimum=0.0)
+        if not sev["critical"] >= sev["high"] >= sev["medium"]:
+            raise UsageError(f"{where} [severity]: need critical >= high >= medium")
+        cfg = replace(cfg, severity=sev)
+    if "scan" in data:
+        scan = data["scan"]
+        names = {"flag_severity", "min_incident_accounts", "sample_prompts"}
+        bad = set(scan) - names
+        if bad:
+            raise UsageError(f"{where} [scan]: unknown key(s) {sorted(bad)}")
+        if "flag_severity" in scan and scan["flag_severity"] not in SEVERITIES:
+            raise UsageError(f"{where} [scan]: flag_severity must be one of {SEVERITIES}")
+        scan = {
+            k: v
+            if k == "flag_severity"
+            else _number(v, f"{where} [scan] {k}", True, _SCAN_MINIMUM[k])
+            for k, v in scan.items()
+        }
+        cfg = replace(cfg, **scan)
+    if "link" in data:
+        link = dict(data["link"])
+        names = {f.name for f in fields(LinkConfig)}
+        bad = set(link) - names
+        if bad:
+            raise UsageError(f"{where} [link]: unknown key(s) {sorted(bad)}")
+        for k, v in link.items():
+            if k != "max_accounts_per_value":
+                integer = isinstance(getattr(cfg.link, k), int)
+                link[k] = _number(v, f"{where} [link] {k}", integer, _LINK_MINIMUM[k])
+        if "max_accounts_per_value" in link:
+            caps = _table(link["max_accounts_per_value"], f"{where} [link.max_accounts_per_value]")
+            from extractscan.link.linking import FAMILIES  # a family (ip) or its group (network)
+
+            known = cfg.link.max_accounts_per_value
+            names = set(known) | set(FAMILIES) | {f.group for f in FAMILIES.values()}
+            for fam, v in caps.items():
+                if fam not in names:
+                    raise UsageError(
+                        f"{where} [link.max_accounts_per_value]: unknown family {fam!r}; "
+                        f"known: {', '.join(sorted(names))}"
+                    )
+                _number(v, f"{where} [link.max_accounts_per_value] {fam}", True, 1)
+            link["max_accounts_per_value"] = {**known, **caps}
+        cfg = replace(cfg, link=replace(cfg.link, **link))
+    return cfg

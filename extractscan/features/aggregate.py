@@ -1,0 +1,233 @@
+"""Aggregate: every row-level query, collected together, then keyed by account text.
+
+Row-level queries group on 64-bit keys (the account's hash ``aid`` and the prompt
+head's hash ``hkey``) because hashing text once per row is several times cheaper than
+grouping on it in every query. Once collected, the small per-account tables get their
+account text back and the distinct heads are masked into templates
+(:func:`resolve`), so later stages see the same tables as before: keyed by
+``account`` and ``tkey``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import polars as pl
+
+from extractscan.config.settings import Config
+from extractscan.features import behaviour as features
+from extractscan.link import linking as link
+from extractscan.model.schema import DTYPES, REQUEST_COLUMNS
+
+#: Progress callback: (stage description, rows known so far or None).
+Progress = Callable[[str, int | None], None]
+
+#: The tables each pass yields, in order (``days`` and ``models`` come from one
+#: group-by; :func:`resolve` folds ``timing`` into ``behaviour`` and adds ``names``,
+#: ``tids`` and ``bin_origin``, see :class:`link.CoActivity`).
+TABLES = (
+    "counts",
+    "behaviour",
+    "timing",
+    "hours",
+    "templates",
+    "texts",
+    "days",
+    "row_ids",
+    "bins",
+    "models",
+    "rejects",
+)
+
+
+class RowCounter:
+    """Counts rows as the streaming engine reads them and reports them with the file."""
+
+    def __init__(self, tell: Progress, names: list[str], total: int | None = None) -> None:
+        self.tell, self.names, self.rows, self.total = tell, names, 0, total
+        self.label = "reading rows"
+        self.lock = threading.Lock()
+
+    def __call__(self, batch: pl.DataFrame) -> pl.DataFrame:
+        if batch.height:
+            name = self.names[int(batch["_file"][-1])]
+            with self.lock:  # reports stay in order when batches arrive on several threads
+                self.rows += batch.height
+                self.tell(f"{self.label}: {name}", self.rows)
+                if self.rows == self.total:
+                    # Every row is read, but the per-account tables lag behind: polars'
+                    # streaming engine feeds one group-by while it keeps the rows for
+                    # the others, then runs those one at a time (POLARS_VERBOSE shows
+                    # the phases; at 28.8M rows 15-30 s more in two passes, 100 s in one).
+                    self.tell(FINISHING, self.rows)
+        return batch
+
+
+#: The text columns checked for U+FFFD (invalid UTF-8 replaced): every text column.
+REPLACED_CHECKED = tuple(c for c in REQUEST_COLUMNS if DTYPES[c] == pl.String)
+
+#: The stage after the last row is read, until the per-account tables are complete.
+FINISHING = "finishing the per-account tables"
+
+
+def aggregate(
+    frames: list[pl.LazyFrame],
+    cfg: Config,
+    tell: Progress,
+    names: list[str] | None = None,
+    passes: int = 1,
+    total: int | None = None,
+) -> dict[str, pl.DataFrame]:
+    """Every row-level query, collected together in one streaming run per pass.
+
+    With ``passes`` > 1 each pass keeps the accounts whose hash falls in its slice, so
+    the per-account state held at once is about 1/passes of the whole (every table is
+    keyed by account, so the slices simply concatenate); the input is read once per pass.
+    Returns the :data:`TABLES`, keyed by ``account`` (see :func:`resolve`), except
+    ``bins``, keyed by ``aid`` with ``names`` (aid -> account) beside it, and packed
+    (template, minute) keys with ``tids`` (template number -> tkey) and ``bin_origin``
+    (the minute they count from) beside it.
+    """
+    rows = pl.concat(frames, how="vertical")
+    counter = RowCounter(tell, names or [], total)
+    # Every text column of the log: a replaced byte in the model or the IP counts too.
+    replaced = pl.any_horizontal(
+        pl.col(c).str.contains("\ufffd", literal=True) for c in REPLACED_CHECKED
+    ).fill_null(False)
+    rejected = pl.col("_reject").is_not_null()
+    tell("aggregating rows", None)
+    out: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
+    for k in range(passes):
+        mine = rows
+        if passes > 1:
+            counter.label = f"reading rows (pass {k + 1} of {passes})"
+            slice_k = features.account_key(pl.col("account")) % passes == k
+            mine = rows.filter((rejected & (k == 0)) | (~rejected & slice_k))
+        rows_k = features.with_row_features(mine, cfg.link.co_activity_minutes).with_columns(
+            replaced.alias("_replaced"),
+            pl.when(rejected).then(pl.col("prompt").str.slice(0, 200)).alias("_prompt_head"),
+        )
+        # The regex-heavy row features are computed once and shared by every query;
+        # the prompt itself is dropped (its hash stays for examples and distinct counts).
+        slim = rows_k.drop("prompt").cache()
+        good = slim.filter(~rejected)
+        per_pass = {
+            "behaviour": features.account_behaviour(good),
+            "timing": features.account_timing(good),
+            "hours": features.account_hours(good),
+            "templates": features.account_heads(good),
+            "texts": features.head_texts(good),
+            "day_models": features.account_day_models(good),
+            "row_ids": link.row_identifiers(good),
+            "bins": link.template_bins(good),
+        }
+        # Each pass counts its own rows (its account slice; the rejects in pass 1).
+        counts, rejects = row_accounting(slim)
+        # The row counter reads one narrow branch of the shared rows: on the main chain
+        # every column of every batch went through Python (measured 25 % of the pass).
+        # Each pass counts the rows of its slice, so the count reaches the total once.
+        ticks = [slim.select("_file").map_batches(counter, streamable=True).select(pl.len())]
+        got = pl.collect_all(
+            [*per_pass.values(), counts, *([rejects] if k == 0 else []), *(ticks if names else [])],
+            engine="streaming",
+        )
+        tables = dict(zip(per_pass, got[: len(per_pass)], strict=True))
+        tables["timing"] = features.timing_features(tables["timing"])
+        tables["hours"] = features.hour_entropy(tables["hours"])
+        tables["days"], tables["models"] = features.days_and_models(tables.pop("day_models"))
+        for name, frame in tables.items():
+            out[name].append(frame)
+        out["counts"].append(got[len(per_pass)])
+        if k == 0:
+            out["rejects"].append(got[len(per_pass) + 1])
+    if counter.rows != total:  # not said when the last row was counted
+        # with the rows read: a log without a known total showed only an early count
+        tell(FINISHING, counter.rows or None)
+    merged = {name: pl.concat(parts) for name, parts in out.items()}
+    del out, got  # the per-pass parts: only ``merged`` holds the tables now
+    if passes > 1:
+        merged["texts"] = (
+            merged["texts"].group_by("hkey").agg(pl.col("head").first(), pl.col("n").sum())
+        )
+        merged["counts"] = merged["counts"].group_by("_file", "_reject").agg(pl.all().sum())
+    return resolve(merged)
+
+
+def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Account text for ``aid`` keys and templates for head keys, on collected tables.
+
+    Works in place (``tables`` is returned, changed) so no second reference keeps the
+    big row-keyed tables alive while their replacements are built.
+
+    Raises:
+        RuntimeError: two accounts share a 64-bit key (about one chance in 10^9
+            for a million accounts), which would merge them silently otherwise.
+    """
+    behaviour = tables["behaviour"]
+    clash = behaviour.filter(pl.col("account") != pl.col("_account_max"))
+    if clash.height:
+        a, b = clash.row(0, named=True)["account"], clash.row(0, named=True)["_account_max"]
+        raise RuntimeError(f"internal: accounts {a!r} and {b!r} share a 64-bit key")
+    names = behaviour.select("aid", "account")
+    tables["behaviour"] = behaviour.join(tables.pop("timing"), on="aid", how="left").drop(
+        "aid", "_account_max"
+    )
+    for name in ("hours", "days", "row_ids", "models"):
+        tables[name] = _named(tables[name], names)
+    heads = tables["texts"]
+    mapping = features.head_templates(heads)
+    tables["texts"] = features.template_texts(heads, mapping)
+    # merged on the integer key first: the account text is joined to the merged rows;
+    # the key stays beside it (integer joins and deduplication over its ~1 row per
+    # (account, template), see :func:`link.template_identifiers`)
+    tables["templates"] = _named(
+        features.per_template(tables["templates"], mapping), names, keep_key=True
+    )
+    # The largest table (about one row per request) keeps the integer account key
+    # (``names`` maps it, see :class:`link.CoActivity`); mapped and deduplicated in one
+    # streaming query rather than through full intermediate copies.
+    # Each (template, minute bin) is packed into one 64-bit key (:func:`link.bin_key`).
+    tids = link.template_numbers(mapping["tkey"])
+    numbers = mapping.select("hkey", "tkey").join(tids, on="tkey").select("hkey", "tid")
+    bins = tables.pop("bins")
+    origin = link.bin_origin(bins["minute_bin"])
+    tables["bins"] = link.sorted_bins(
+        bins.lazy()
+        .join(numbers.lazy(), on="hkey")
+        .select("aid", link.bin_key(pl.col("tid"), pl.col("minute_bin"), origin).alias("bkey"))
+        .collect(engine="streaming")
+    )
+    del bins
+    tables["tids"] = tids
+    tables["bin_origin"] = pl.DataFrame({"origin": [origin]}, schema={"origin": pl.Int64})
+    tables["names"] = names
+    return tables
+
+
+def _named(frame: pl.DataFrame, names: pl.DataFrame, keep_key: bool = False) -> pl.DataFrame:
+    """``frame`` with its ``aid`` key replaced by the account text (first column), or
+    with the text added in front of it (``keep_key``)."""
+    rest = [c for c in frame.columns if c != "aid" or keep_key]
+    return frame.join(names, on="aid").select("account", *rest)
+
+
+def row_accounting(rows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """Rows per (file, reject reason) and the rejected rows themselves."""
+    return (
+        rows.group_by("_file", "_reject").agg(
+            pl.len().alias("n"), pl.col("_replaced").sum().alias("replaced")
+        ),
+        rows.filter(pl.col("_reject").is_not_null()).select(
+            "_file",
+            "_row",
+            "_reject",
+            "account",
+            # A datetime source column has no text per row (see normalize._source_text):
+            # its value is written out here, for the rejected rows only.
+            pl.coalesce("_src_timestamp", pl.col("timestamp").cast(pl.String)).alias("timestamp"),
+            "input_tokens",
+            "output_tokens",
+            pl.col("_prompt_head").alias("prompt"),
+        ),
+    )

@@ -1,0 +1,226 @@
+"""Ingest: find input files and open each as a lazy polars frame of its own columns.
+
+Formats by extension: ``.parquet``, ``.csv``, ``.tsv``, ``.jsonl``/``.ndjson``/``.log``
+(JSON lines), ``.json`` (one document), each optionally ``.gz`` or ``.zst``. Compressed
+text is decompressed once into a scratch directory as a stream (pyarrow's codecs), so
+polars can still scan it lazily.
+"""
+
+from __future__ import annotations
+
+import codecs
+import glob
+import hashlib
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from extractscan.model.errors import InputError
+
+FORMATS: dict[str, str] = {
+    ".parquet": "parquet",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".log": "jsonl",  # gateway and cloud exports (Azure, CloudWatch) are JSON lines in .log
+}
+COMPRESSIONS: dict[str, str] = {".gz": "gzip", ".zst": "zstd"}
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One input file and how to read it."""
+
+    path: Path
+    format: str
+    compression: str | None
+
+    @property
+    def label(self) -> str:
+        """Format as shown to the user, e.g. ``csv+gzip``."""
+        return f"{self.format}+{self.compression}" if self.compression else self.format
+
+
+def classify(path: Path) -> InputFile | None:
+    """Return how to read ``path``, or ``None`` if its extension is not supported."""
+    suffixes = [s.lower() for s in path.suffixes]
+    compression = None
+    if suffixes and suffixes[-1] in COMPRESSIONS:
+        compression = COMPRESSIONS[suffixes.pop()]
+    if not suffixes or suffixes[-1] not in FORMATS:
+        return None
+    return InputFile(path, FORMATS[suffixes[-1]], compression)
+
+
+def discover(paths: Sequence[str | Path]) -> list[InputFile]:
+    """Expand files, folders (recursively) and globs into a sorted, de-duplicated list.
+
+    Raises:
+        InputError: a path does not exist, has an unsupported extension, or a folder or
+            glob holds no supported file.
+    """
+    if not paths:
+        raise InputError("no input paths given")
+    found: dict[Path, InputFile] = {}
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files = [f for f in sorted(p.rglob("*")) if f.is_file() and classify(f)]
+            if not files:
+                raise InputError(f"{p}: folder holds no supported log file ({_supported()})")
+        elif p.is_file():
+            if classify(p) is None:
+                raise InputError(f"{p}: unsupported file type; supported: {_supported()}")
+            files = [p]
+        elif any(ch in str(raw) for ch in "*?["):
+            files = [
+                Path(f)
+                # Path.glob cannot take an absolute pattern; users give either.
+                for f in sorted(glob.glob(str(raw), recursive=True))  # noqa: PTH207
+                if Path(f).is_file() and classify(Path(f))
+            ]
+            if not files:
+                raise InputError(f"{raw}: pattern matches no supported log file")
+        else:
+            raise InputError(f"{p}: no such file or folder")
+        for f in files:
+            info = classify(f)
+            if info is not None:
+                found.setdefault(f.resolve(), InputFile(f, info.format, info.compression))
+    return [found[k] for k in sorted(found, key=str)]
+
+
+def _supported() -> str:
+    return ", ".join(sorted(FORMATS)) + " (optionally .gz or .zst)"
+
+
+def _decompressed(f: InputFile, scratch: Path) -> Path:
+    """Stream-decompress ``f`` into ``scratch`` and return the plain file's path."""
+    assert f.compression is not None
+    digest = hashlib.sha1(str(f.path.resolve()).encode()).hexdigest()[:12]
+    target = scratch / f"{digest}_{f.path.stem}"
+    if target.exists():
+        return target
+    try:
+        with (
+            pa.input_stream(str(f.path), compression=f.compression) as src,
+            target.open("wb") as dst,
+        ):
+            shutil.copyfileobj(src, dst, length=8 << 20)
+    except (OSError, pa.ArrowException) as exc:
+        target.unlink(missing_ok=True)
+        raise InputError(f"{f.path}: cannot decompress ({f.compression}): {exc}") from exc
+    return target
+
+
+def plain_path(f: InputFile, scratch: Path) -> Path:
+    """The uncompressed file behind ``f`` (decompressed into ``scratch`` if needed)."""
+    return _decompressed(f, scratch) if f.compression else f.path
+
+
+def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
+    """Open ``f`` lazily with every column; text formats read every column as text.
+
+    Raises:
+        InputError: the file is empty, unreadable or not of its declared format.
+    """
+    path = plain_path(f, scratch)
+    try:
+        if f.format == "parquet":
+            pq.read_schema(path)  # fail early, naming the file, on a non-Parquet file
+            # ``glob=False``: discover() expanded the globs; a name with '[' or '*' is
+            # one file (globbed, 'x*.csv' also read 'xy.csv' under its own name)
+            return pl.scan_parquet(path, glob=False)
+        if f.format in ("csv", "tsv"):
+            if path.stat().st_size == 0:
+                raise InputError(f"{f.path}: file is empty (no header row)")
+            return pl.scan_csv(
+                path,
+                separator="\t" if f.format == "tsv" else ",",
+                infer_schema=False,
+                encoding="utf8-lossy",
+                glob=False,
+            )
+        if path.stat().st_size == 0:
+            raise InputError(f"{f.path}: file is empty")
+        if f.format == "json":  # one document: an array of records or one record
+            return pl.read_json(path).lazy()
+        # scan_ndjson always expands globs: the name is escaped instead. Types from every
+        # line: from the first 1,000 only, a later "6" in a number column failed the file
+        # and a key first seen later was dropped (one more read of the file)
+        return pl.scan_ndjson(glob.escape(str(path)), infer_schema_length=None)
+    except InputError:
+        raise
+    except (OSError, pl.exceptions.PolarsError, pa.ArrowException) as exc:
+        raise InputError(f"{f.path}: cannot read as {f.label}: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def utf8_repaired(f: InputFile, scratch: Path) -> InputFile:
+    """A copy of ``f`` (decompressed) with invalid UTF-8 replaced by U+FFFD and a leading
+    byte-order mark removed (the JSON reader refuses one).
+
+    Streams the file in 8 MiB chunks through an incremental decoder; used only after a
+    reader has refused the file for its encoding. The rows keep their U+FFFD characters
+    and are counted as ``rows_with_replaced_bytes``.
+    """
+    src = plain_path(f, scratch)
+    digest = hashlib.sha1(str(f.path.resolve()).encode()).hexdigest()[:12]
+    target = scratch / f"{digest}_utf8_{src.name}"
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+    with src.open("rb") as raw, target.open("w", encoding="utf-8") as out:
+        for chunk in iter(lambda: raw.read(8 << 20), b""):
+            out.write(decoder.decode(chunk))
+        out.write(decoder.decode(b"", final=True))
+    return InputFile(target, f.format, None)
+
+
+def _footer_rows(f: InputFile) -> int | None:
+    """Rows a Parquet footer declares; ``None`` for an unreadable file (opening it
+    raises the :class:`InputError` that names it, or ``--skip-errors`` skips it)."""
+    try:
+        return int(pq.ParquetFile(f.path).metadata.num_rows)
+    except (OSError, pa.ArrowException):
+        return None
+
+
+def parquet_rows(files: Iterable[InputFile]) -> int | None:
+    """Total rows declared by Parquet footers, or ``None`` if any file is not Parquet
+    (or its footer cannot be read)."""
+    total = 0
+    for f in files:
+        n = _footer_rows(f) if f.format == "parquet" and not f.compression else None
+        if n is None:
+            return None
+        total += n
+    return total
+
+
+#: Rough bytes per row of a text log (for planning only: JSON lines with prompts).
+TEXT_BYTES_PER_ROW = 400
+#: Rough compression ratio of gzip/zstd logs (for planning only).
+COMPRESSION_RATIO = 5
+
+
+def estimated_rows(files: Iterable[InputFile]) -> int:
+    """Rows a set of files probably holds: Parquet footers, else sizes (an estimate)."""
+    total = 0
+    for f in files:
+        n = _footer_rows(f) if f.format == "parquet" and not f.compression else None
+        if n is not None:
+            total += n
+            continue
+        size = f.path.stat().st_size * (COMPRESSION_RATIO if f.compression else 1)
+        total += size // TEXT_BYTES_PER_ROW
+    return total

@@ -1,0 +1,83 @@
+"""Map a file's own column names onto the canonical schema.
+
+Order of precedence for each canonical column: an explicit mapping (``--column`` or the
+config's ``[columns]`` table), the canonical name itself, then the known aliases of
+:data:`extractscan.model.schema.ALIASES`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+from extractscan.model.errors import InputError
+from extractscan.model.schema import ALIASES, normalise_name
+
+
+def resolve(
+    columns: Sequence[str],
+    wanted: Sequence[str],
+    required: Sequence[str],
+    explicit: dict[str, str],
+    where: str,
+) -> dict[str, str]:
+    """Return ``{canonical: source}`` for every ``wanted`` column that can be found.
+
+    Args:
+        columns: the columns the file has.
+        wanted: canonical columns to look for.
+        required: canonical columns that must be found.
+        explicit: user mapping ``{canonical: source}``; only entries in ``wanted`` apply.
+        where: file name for error messages.
+
+    Raises:
+        InputError: an explicitly mapped or a required column is missing; the message
+            names the file, the columns found and the closest matches.
+    """
+    by_norm: dict[str, str] = {}
+    for c in columns:
+        by_norm.setdefault(normalise_name(c), c)
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for canonical in wanted:
+        if canonical in explicit:
+            source = explicit[canonical]
+            if source not in columns:
+                raise InputError(_missing(where, canonical, columns, source, explicit=True))
+            mapping[canonical] = source
+            used.add(source)
+    for canonical in wanted:
+        if canonical in mapping:
+            continue
+        for name in (canonical, *ALIASES.get(canonical, ())):
+            # the exact name first: a file with "ACCOUNT" and "account" maps "account"
+            found = name if name in columns else by_norm.get(normalise_name(name))
+            if found is not None and found not in used:
+                mapping[canonical] = found
+                used.add(found)
+                break
+    for canonical in required:
+        if canonical not in mapping:
+            raise InputError(_missing(where, canonical, columns, canonical, explicit=False))
+    return mapping
+
+
+def _missing(
+    where: str, canonical: str, columns: Sequence[str], asked: str, *, explicit: bool
+) -> str:
+    pool = {normalise_name(c): c for c in columns}
+    names = [asked, *ALIASES.get(canonical, ())]
+    close: list[str] = []
+    for n in names:
+        for m in difflib.get_close_matches(normalise_name(n), list(pool), n=3, cutoff=0.6):
+            if pool[m] not in close:
+                close.append(pool[m])
+    found = ", ".join(columns[:40]) + (" …" if len(columns) > 40 else "")
+    what = (
+        f"column {asked!r} mapped to {canonical!r} not found"
+        if explicit
+        else f"required column {canonical!r} not found"
+    )
+    hint = f"; closest: {', '.join(close[:3])}" if close else ""
+    fix = f"; map it with --column {canonical}=SOURCE"
+    return f"{where}: {what}; columns found: {found or '(none)'}{hint}{fix}"

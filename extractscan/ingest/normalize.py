@@ -1,0 +1,203 @@
+"""Normalize: cast a mapped source frame to the canonical schema and mark bad rows.
+
+Each row gets ``_file`` (input file index), ``_row`` (0-based data row within its file)
+and ``_reject`` (``None`` for a usable row, else the reason). Rows are never dropped
+here: the pipeline counts them by reason so rows read = analysed + rejected.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+
+from extractscan.model.schema import DTYPES, PRESET_REJECT, REQUEST_COLUMNS
+
+#: Reject reasons, in the order they are tested (a row gets the first that applies).
+REJECT_REASONS: dict[str, str] = {
+    "missing_account": "no account id",
+    "bad_timestamp": "timestamp missing or unparsable",
+    "bad_tokens": "token count negative, above 10^9 or not a number",
+}
+
+#: Timestamps outside [1990, 2100) are not a request time: an epoch in the wrong unit,
+#: a bare year or ``YYYYMMDD`` read as epoch seconds (1970), a sentinel such as
+#: 9999-12-31. They count as unparsable (``bad_timestamp``; a signup time becomes null).
+PLAUSIBLE_FROM = datetime(1990, 1, 1, tzinfo=UTC)
+PLAUSIBLE_TO = datetime(2100, 1, 1, tzinfo=UTC)
+#: Most tokens one request can count (a 64-bit sum over an account must not overflow).
+MAX_TOKENS = 10**9
+
+_ZONED = ("%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%d %H:%M%#z")
+_NAIVE = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S%.f")
+
+
+def epoch_to_datetime(num: pl.Expr) -> pl.Expr:
+    """Epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude)
+    -> UTC."""
+    mag = num.abs()
+    micros = (
+        pl.when(mag >= 1e17)
+        .then(num / 1_000)
+        .when(mag >= 1e14)
+        .then(num)
+        .when(mag >= 1e11)
+        .then(num * 1_000)
+        .otherwise(num * 1_000_000)
+    )
+    return micros.cast(pl.Int64, strict=False).cast(pl.Datetime("us", "UTC"))
+
+
+def parse_timestamp(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Parse ISO-8601 (with or without zone) or epoch values into UTC datetimes.
+
+    Naive times are taken as UTC. Unparsable values, and times outside
+    [:data:`PLAUSIBLE_FROM`, :data:`PLAUSIBLE_TO`), become null.
+    """
+    ts = _parsed(col, dtype)
+    return pl.when(plausible(ts)).then(ts)
+
+
+def plausible(ts: pl.Expr) -> pl.Expr:
+    """Whether a parsed time lies in [:data:`PLAUSIBLE_FROM`, :data:`PLAUSIBLE_TO`)."""
+    return ts.is_between(PLAUSIBLE_FROM, PLAUSIBLE_TO, closed="left")
+
+
+def _parsed(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is None:
+            return col.dt.replace_time_zone("UTC").dt.cast_time_unit("us")
+        return col.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+    if isinstance(dtype, pl.Date):
+        return col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    if dtype.is_numeric():
+        return epoch_to_datetime(col.cast(pl.Float64))
+    s = col.cast(pl.String).str.strip_chars()
+    iso = s.str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ").str.replace(r"[Zz]$", "+00:00")
+    candidates = [
+        iso.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us") for fmt in _ZONED
+    ]
+    candidates += [
+        iso.str.to_datetime(fmt, strict=False, time_unit="us").dt.replace_time_zone("UTC")
+        for fmt in _NAIVE
+    ]
+    numeric = pl.when(s.str.contains(r"^-?\d+(\.\d+)?$")).then(
+        epoch_to_datetime(s.cast(pl.Float64, strict=False))
+    )
+    return pl.coalesce(*candidates, numeric)
+
+
+def _text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Any source dtype -> trimmed text; nested values become JSON text."""
+    if dtype == pl.String:
+        out = col
+    elif isinstance(dtype, pl.List | pl.Array) and _has_content(dtype):
+        # Chat messages: [{role, content}, ...] -> contents joined by newlines.
+        out = col.list.eval(pl.element().struct.field("content").cast(pl.String)).list.join("\n")
+    elif isinstance(dtype, pl.List | pl.Array | pl.Struct):
+        # {"v":<json>} -> <json>
+        out = pl.struct(col.alias("v")).struct.json_encode().str.slice(5).str.head(-1)
+    else:  # binary that is not UTF-8 becomes null (the row is counted, not the file lost)
+        out = col.cast(pl.String, strict=False)
+    return pl.when(out.str.strip_chars() == "").then(None).otherwise(out)
+
+
+def _source_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A timestamp's source text, kept for rejected rows (``--rejects-out``).
+
+    A datetime or date column is not formatted per row (measured: casting every datetime
+    to text cost more than reading the whole file): it gets null here, and the rejected
+    rows alone get their parsed value as text when they are written out
+    (:func:`aggregate.row_accounting`). Such a column always parses (the request
+    timestamp is kept as parsed even outside the plausible window, which rejects the
+    row), so that value is the source's own.
+    """
+    if isinstance(dtype, pl.Datetime | pl.Date):
+        return pl.lit(None, dtype=pl.String)
+    return _text(col, dtype)
+
+
+def _has_content(dtype: pl.DataType) -> bool:
+    inner = getattr(dtype, "inner", None)
+    if not isinstance(inner, pl.Struct):
+        return False
+    return any(f.name == "content" and f.dtype == pl.String for f in inner.fields)
+
+
+def _tokens(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Token count as Int64; null where it is not a number or does not fit (a u64 above
+    2^63 rejects the row, not the file)."""
+    if dtype.is_integer():
+        return col.cast(pl.Int64, strict=False)
+    if dtype.is_float():
+        return col.round(0).cast(pl.Int64, strict=False)
+    s = col.cast(pl.String).str.strip_chars()
+    return s.cast(pl.Float64, strict=False).round(0).cast(pl.Int64, strict=False)
+
+
+def normalize(
+    raw: pl.LazyFrame, mapping: dict[str, str], schema: pl.Schema, file_index: int
+) -> pl.LazyFrame:
+    """Select and cast mapped columns to canonical names and dtypes; mark bad rows.
+
+    Args:
+        raw: the file's frame with its own column names.
+        mapping: ``{canonical: source}`` for this file.
+        schema: the file's schema (source names -> dtypes).
+        file_index: index of the file in the input list.
+    """
+    exprs: list[pl.Expr] = []
+    token_bad: list[pl.Expr] = []
+    for name in REQUEST_COLUMNS:
+        target = DTYPES[name]
+        if name not in mapping:
+            exprs.append(pl.lit(None, dtype=target).alias(name))
+            if name == "timestamp":
+                exprs.append(pl.lit(None, dtype=pl.String).alias("_src_timestamp"))
+            continue
+        src = mapping[name]
+        col, dtype = pl.col(src), schema[src]
+        if name == "signup_at":
+            exprs.append(parse_timestamp(col, dtype).alias(name))
+        elif name == "timestamp":
+            # As parsed, even outside the plausible window: the window rejects the row
+            # (below), and --rejects-out still shows the value of a datetime column.
+            exprs.append(_parsed(col, dtype).alias(name))
+            # kept for --rejects-out: what the file really said
+            exprs.append(_source_text(col, dtype).alias("_src_timestamp"))
+        elif name in ("input_tokens", "output_tokens"):
+            parsed = _tokens(col, dtype)
+            exprs.append(parsed.alias(name))
+            present = col.is_not_null()
+            if not dtype.is_numeric():  # text: a blank cell is missing, not a bad number
+                present = present & (col.cast(pl.String).str.strip_chars() != "")
+            token_bad.append((present & parsed.is_null()) | (parsed < 0) | (parsed > MAX_TOKENS))
+        elif name == "account":
+            exprs.append(_text(col, dtype).str.strip_chars().alias(name))
+        else:
+            exprs.append(_text(col, dtype).alias(name))
+    bad_tokens = pl.any_horizontal(token_bad) if token_bad else pl.lit(False)
+    hint = PRESET_REJECT in schema.names()
+    reject = (
+        pl.when(pl.col(PRESET_REJECT).is_not_null() if hint else pl.lit(False))
+        .then(pl.col(PRESET_REJECT) if hint else pl.lit(None, dtype=pl.String))
+        .when(pl.col("account").is_null())
+        .then(pl.lit("missing_account"))
+        .when(pl.col("timestamp").is_null() | ~plausible(pl.col("timestamp")))
+        .then(pl.lit("bad_timestamp"))
+        .when(pl.col("_bad_tokens"))
+        .then(pl.lit("bad_tokens"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    return (
+        raw.with_row_index("_row")
+        .select(
+            pl.lit(file_index, dtype=pl.Int32).alias("_file"),
+            pl.col("_row").cast(pl.Int64),
+            *exprs,
+            bad_tokens.fill_null(False).alias("_bad_tokens"),
+            *([pl.col(PRESET_REJECT).cast(pl.String)] if hint else []),
+        )
+        .with_columns(reject.alias("_reject"))
+        .drop("_bad_tokens", *([PRESET_REJECT] if hint else []))
+    )

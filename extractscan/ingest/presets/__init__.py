@@ -1,0 +1,29 @@
+"""Input presets: gateway and cloud export formats, registered in one place."""
+
+from __future__ import annotations
+
+from extractscan.ingest.presets.bedrock import BedrockPreset
+from extractscan.ingest.presets.interface import PRESET_REJECT, Preset
+from extractscan.ingest.presets.litellm import LiteLLMPreset
+from extractscan.ingest.presets.openai_chat import OpenAIChatPreset
+from extractscan.model.errors import UsageError
+
+PRESETS: dict[str, Preset] = {
+    p.name: p for p in (LiteLLMPreset(), BedrockPreset(), OpenAIChatPreset())
+}
+
+
+def get(name: str) -> Preset:
+    """The preset called ``name``.
+
+    Raises:
+        UsageError: no such preset.
+    """
+    try:
+        return PRESETS[name]
+    except KeyError:
+        known = ", ".join(sorted(PRESETS)) or "(none)"
+        raise UsageError(f"unknown preset {name!r}; known: {known}") from None
+
+
+__all__ = ["PRESETS", "PRESET_REJECT", "Preset", "get"]

@@ -1,0 +1,79 @@
+"""Polars helpers for presets that read JSON records as text.
+
+Real exports are heterogeneous (a key is an object on one line and an array on the
+next; a body is sometimes a JSON-encoded string), which breaks schema inference. Reading
+each record as one string and pulling fields with ``str.json_path_match`` is robust and
+stays vectorised: no ``json.loads`` per row.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from extractscan.ingest.files import InputFile
+from extractscan.model.schema import PRESET_REJECT
+
+RECORD = "_record"
+
+# A JSON string member named text/content/inputText/prompt: "key": "...escaped..."
+_TEXT_MEMBER = r'"(?:text|content|inputText|prompt)"\s*:\s*"(?:[^"\\]|\\.)*"'
+
+
+def records(f: InputFile, path: Path) -> pl.LazyFrame:
+    """One row per JSON record in column ``_record``.
+
+    ``.json`` files hold one (possibly pretty-printed) record; JSON-lines files hold one
+    record per non-blank line (a blank line is not a record).
+    """
+    lines = pl.scan_lines(path, glob=False).with_columns(  # one file: not a pattern
+        pl.col("line").str.strip_prefix("\ufeff")  # a byte-order mark is not JSON
+    )
+    if f.format == "json":
+        return lines.select(pl.col("line").str.join("\n").alias(RECORD))
+    return lines.filter(pl.col("line").str.strip_chars() != "").select(pl.col("line").alias(RECORD))
+
+
+def field(path: str, source: pl.Expr | None = None) -> pl.Expr:
+    """The value at JSONPath ``path`` as text (objects and arrays as compact JSON)."""
+    src = pl.col(RECORD) if source is None else source
+    return src.str.json_path_match(path)
+
+
+def first(*paths: str, source: pl.Expr | None = None) -> pl.Expr:
+    """The first non-empty value among several JSONPaths."""
+    vals = [field(p, source) for p in paths]
+    return pl.coalesce([pl.when(v.str.strip_chars() != "").then(v) for v in vals])
+
+
+def texts(json_text: pl.Expr) -> pl.Expr:
+    """Every text/content string inside a JSON fragment, decoded, joined by newlines.
+
+    Covers OpenAI ``messages[].content`` (string or list of parts), Anthropic content
+    blocks, Bedrock Converse ``content[].text`` and guardrail ``guardContent.text.text``.
+    A fragment that is itself a JSON string (not an object or array) is returned as is.
+    """
+    members = json_text.str.extract_all(_TEXT_MEMBER)
+    decoded = members.list.eval(
+        pl.element()
+        .str.replace(r'^"(?:text|content|inputText|prompt)"\s*:\s*', "")
+        .str.json_decode(pl.String)
+    ).list.join("\n")
+    plain = ~json_text.str.contains(r"^\s*[\[{]")
+    out = pl.when(plain).then(json_text).otherwise(decoded)
+    return pl.when(out.str.strip_chars() != "").then(out)
+
+
+def join_texts(*parts: pl.Expr) -> pl.Expr:
+    """Concatenate optional text parts with newlines, skipping nulls (null if none)."""
+    joined = pl.concat_str(list(parts), separator="\n", ignore_nulls=True)
+    return pl.when(joined.str.strip_chars() != "").then(joined)
+
+
+def invalid_json() -> pl.Expr:
+    """The reject reason for a record that is not a JSON object."""
+    ok = pl.col(RECORD).str.json_path_match("$").is_not_null() & pl.col(RECORD).str.contains(
+        r"^\s*\{"
+    )
+    return pl.when(~ok).then(pl.lit("invalid_json")).alias(PRESET_REJECT)

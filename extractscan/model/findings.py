@@ -1,0 +1,169 @@
+"""Results of a scan as frozen dataclasses: every report format reads these.
+
+All text fields that came from the logs (account ids, prompts, sample values) are raw
+here; renderers escape them through :mod:`extractscan.report.escape`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import polars as pl
+
+#: Severity levels, lowest first.
+SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
+
+
+def severity_rank(level: str) -> int:
+    """Order of a severity level (``low`` = 0 ... ``critical`` = 3)."""
+    return SEVERITIES.index(level)
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    """What was read from one input file."""
+
+    path: str
+    format: str
+    rows_read: int
+    rows_analysed: int
+    rows_rejected: int
+
+
+@dataclass(frozen=True)
+class InputSummary:
+    """The headline: what went in, what was used, what was switched off."""
+
+    files: tuple[FileSummary, ...]
+    rows_read: int
+    rows_analysed: int
+    rows_rejected: int
+    rejected_by_reason: tuple[tuple[str, int], ...]
+    first_seen: datetime | None
+    last_seen: datetime | None
+    accounts_seen: int
+    accounts_flagged: int
+    column_mapping: tuple[tuple[str, str], ...]
+    accounts_file: str | None
+    signals_off: tuple[tuple[str, str], ...]
+    #: Files passed over with ``skip_errors``: (path, why).
+    files_skipped: tuple[tuple[str, str], ...] = ()
+    #: Rows in which invalid UTF-8 was replaced by U+FFFD (kept, and counted).
+    rows_with_replaced_bytes: int = 0
+    #: Signals measured on a sample, not in full: (signal, how).
+    signals_sampled: tuple[tuple[str, str], ...] = ()
+    #: Passes over the input (more than one under a memory limit).
+    passes: int = 1
+    #: The ``--accounts`` table: rows read, rows without an account id (not used), and
+    #: accounts on several rows with different values (the smallest value is used).
+    accounts_table: AccountsTable | None = None
+
+
+@dataclass(frozen=True)
+class AccountsTable:
+    """What the ``--accounts`` table held and what of it was used."""
+
+    rows: int
+    without_account: int
+    conflicting_accounts: int
+
+
+@dataclass(frozen=True)
+class LinkEvidence:
+    """One identifier family that ties the accounts of an incident together."""
+
+    family: str
+    label: str
+    accounts: int
+    pairs: int
+    weight: float
+    values: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A behaviour or coordination signal measured on an incident."""
+
+    name: str
+    label: str
+    value: float
+    #: Median of the accounts in no incident; None where none of them has a value.
+    baseline: float | None
+    unit: str
+    fired: bool
+
+
+@dataclass(frozen=True)
+class BenignCheck:
+    """One innocent explanation that was tested against an incident."""
+
+    name: str
+    label: str
+    fits: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """Exchanges on one UTC day."""
+
+    day: date
+    exchanges: int
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """One of an incident's busiest accounts."""
+
+    account: str
+    exchanges: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A group of linked accounts that looks like one extraction campaign."""
+
+    id: str
+    rank: int
+    score: float
+    severity: str
+    accounts: int
+    exchanges: int
+    output_tokens: int | None
+    first_seen: datetime
+    last_seen: datetime
+    links: tuple[LinkEvidence, ...]
+    signals: tuple[Signal, ...]
+    busiest_days: tuple[DayCount, ...]
+    top_accounts: tuple[AccountSummary, ...]
+    sample_prompts: tuple[str, ...]
+    member_accounts: tuple[str, ...]
+    #: Benign explanations considered; any that fits ranked the incident down.
+    benign_checks: tuple[BenignCheck, ...] = ()
+
+    @property
+    def explained_by(self) -> tuple[str, ...]:
+        """Labels of the benign explanations that fit."""
+        return tuple(c.label for c in self.benign_checks if c.fits)
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Everything a scan found, ready for any report format."""
+
+    input: InputSummary
+    incidents: tuple[Incident, ...]
+    generated_at: datetime
+    flag_severity: str
+    accounts: pl.DataFrame = field(compare=False, repr=False)
+    #: Rejected rows: file, row (1-based data row), reason and the row's values.
+    rejects: pl.DataFrame = field(default_factory=pl.DataFrame, compare=False, repr=False)
+    #: Pair evidence: a, b, family, weight, shared_values, example, total, linked.
+    pairs: pl.DataFrame = field(default_factory=pl.DataFrame, compare=False, repr=False)
+
+    def at_or_above(self, level: str) -> tuple[Incident, ...]:
+        """Incidents whose severity is ``level`` or higher."""
+        floor = severity_rank(level)
+        return tuple(i for i in self.incidents if severity_rank(i.severity) >= floor)

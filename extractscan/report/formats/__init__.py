@@ -1,0 +1,1 @@
+"""Report formats: one module per format, registered in ``extractscan.report``."""

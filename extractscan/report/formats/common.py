@@ -1,0 +1,75 @@
+"""Wording shared by the human-readable formats (terminal and Markdown)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from extractscan.model.findings import SEVERITIES, Findings, InputSummary, Signal
+from extractscan.report.escape import clean
+
+
+def when(value: datetime | None) -> str:
+    """A UTC time to the minute."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+def signal_value(s: Signal, value: float | None) -> str:
+    """A signal value in its unit ("-" where it was not measured)."""
+    if value is None:
+        return "-"
+    if s.unit == "%":
+        return f"{value * 100:.0f}%"
+    if s.unit == "x":
+        return f"{value:.1f}x"
+    if s.unit:
+        return f"{value:,.1f} {s.unit}"
+    return f"{value:.2f}"
+
+
+def severity_counts(f: Findings) -> str:
+    """E.g. ``1 critical, 0 high, 2 medium, 5 low``."""
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for inc in f.incidents:
+        counts[inc.severity] += 1
+    return ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES))
+
+
+def rejected_text(f: Findings) -> str:
+    """Rejected rows with their reasons."""
+    s = f.input
+    if not s.rows_rejected:
+        return "0"
+    reasons = ", ".join(f"{r}: {n:,}" for r, n in s.rejected_by_reason)
+    return f"{s.rows_rejected:,} ({reasons})"
+
+
+def accounts_table_text(s: InputSummary) -> str:
+    """E.g. ``: 212 rows; 3 rows without an account id not used; 2 accounts on rows
+    with different values (the smallest value used)`` (empty without a table)."""
+    t = s.accounts_table
+    if t is None:
+        return ""
+    out = f": {_n(t.rows, 'row')}"
+    if t.without_account:
+        out += f"; {_n(t.without_account, 'row')} without an account id not used"
+    if t.conflicting_accounts:
+        out += (
+            f"; {_n(t.conflicting_accounts, 'account')} on several rows with different values "
+            "(the smallest value used)"
+        )
+    return out
+
+
+def short_value(family: str, value: str, width: int) -> str:
+    """A linking value cleaned and cut to ``width`` characters; a co-activity value
+    ("template @ minute") keeps its minute and cuts the template instead (cut from the
+    end, three bins of one template looked the same)."""
+    text = clean(value)
+    if family == "co_activity" and " @ " in text and len(text) > width:
+        template, _, minute = text.rpartition(" @ ")
+        return clean(template, max(8, width - len(minute) - 3)) + " @ " + minute
+    return clean(text, width)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"

@@ -1,0 +1,120 @@
+"""Redact: mask e-mails, IP addresses and payment fingerprints for briefings.
+
+The same value always gets the same token within one report (``email-3``, ``ip-12``,
+``card-2``), so an investigator can still see that two incidents share a card, while
+the briefing's readers cannot recover the value. Tokens are numbered in sorted order of
+the values, so the same input gives the same redacted report.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import replace
+
+import polars as pl
+
+from extractscan.model.findings import Findings, Incident, InputSummary, LinkEvidence
+
+EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+IPV4 = r"\b(?:\d{1,3}\.){3}\d{1,3}\b"
+#: A candidate IPv6 address, compressed ("2001:db8::1") or not; only candidates that
+#: parse as an address are masked (not a time such as 10:30:45 or a MAC address).
+IPV6 = r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])"
+_PATTERN = re.compile(f"({EMAIL})|({IPV4})|({IPV6})")
+#: Whether a text may hold something :meth:`Redactor.text` masks (a cheap pre-filter).
+MAYBE = r"@|\d\.\d|:"
+_KIND_OF_FAMILY = {"payment": "card", "ip": "ip", "email_pattern": "email", "ip_prefix": "net"}
+
+
+class Redactor:
+    """Consistent value -> token maps, one per kind of value."""
+
+    def __init__(self, values: dict[str, set[str]]) -> None:
+        self.tokens: dict[str, dict[str, str]] = {
+            kind: {v: f"{kind}-{i}" for i, v in enumerate(sorted(vals), start=1)}
+            for kind, vals in values.items()
+        }
+
+    def token(self, kind: str, value: str) -> str:
+        """The token of ``value``; values not seen before get the next number."""
+        table = self.tokens.setdefault(kind, {})
+        if value not in table:
+            table[value] = f"{kind}-{len(table) + 1}"
+        return table[value]
+
+    def text(self, s: str) -> str:
+        """Free text with every e-mail and IP address replaced by its token."""
+
+        def swap(m: re.Match[str]) -> str:
+            if m.group(1):
+                return "<" + self.token("email", m.group(0)) + ">"
+            try:
+                ipaddress.ip_address(m.group(0))
+            except ValueError:  # 999.1.1.1, a time, a MAC address: not an IP
+                return m.group(0)
+            return "<" + self.token("ip", m.group(0)) + ">"
+
+        return _PATTERN.sub(swap, s)
+
+
+def redact(f: Findings) -> Findings:
+    """A copy of ``f`` with e-mails, IPs and payment fingerprints masked everywhere."""
+    values: dict[str, set[str]] = {"card": set(), "email": set(), "ip": set(), "net": set()}
+    acc = f.accounts
+    if "payment" in acc.columns:
+        values["card"] |= set(acc["payment"].drop_nulls().to_list())
+    if "email" in acc.columns:
+        values["email"] |= set(acc["email"].drop_nulls().to_list())
+    for inc in f.incidents:
+        for ln in inc.links:
+            kind = _KIND_OF_FAMILY.get(ln.family)
+            if kind:
+                values[kind] |= {v for v, _ in ln.values}
+    r = Redactor(values)
+    incidents = tuple(_incident(inc, r) for inc in f.incidents)
+    accounts = acc
+    for col, kind in (("payment", "card"), ("email", "email")):
+        if col in acc.columns:
+            mapping = r.tokens[kind]
+            accounts = accounts.with_columns(
+                pl.col(col).replace_strict(mapping, default=None, return_dtype=pl.String)
+            )
+    # E-mail- or IP-shaped account ids get the report's tokens in the accounts table too;
+    # rejected rows have every text column masked the same way.
+    accounts = _masked_text(accounts, ["account"], r)
+    rejects = _masked_text(
+        f.rejects, [c for c in ("account", "prompt") if c in f.rejects.columns], r
+    )
+    summary: InputSummary = f.input
+    return replace(f, incidents=incidents, accounts=accounts, rejects=rejects, input=summary)
+
+
+def _masked_text(df: pl.DataFrame, cols: list[str], r: Redactor) -> pl.DataFrame:
+    """``df`` with :meth:`Redactor.text` applied to ``cols``; only the distinct values
+    that may hold an address go through Python (most ids and prompts do not)."""
+    for col in cols:
+        vals = df.get_column(col).drop_nulls().unique().sort()
+        candidates = vals.filter(vals.str.contains(MAYBE)).to_list()
+        mapping = {v: m for v in candidates if (m := r.text(v)) != v}
+        if mapping:
+            df = df.with_columns(pl.col(col).replace(mapping))
+    return df
+
+
+def _incident(inc: Incident, r: Redactor) -> Incident:
+    links = []
+    for ln in inc.links:
+        kind = _KIND_OF_FAMILY.get(ln.family)
+        if kind:
+            vals = tuple((r.token(kind, v), n) for v, n in ln.values)
+        else:
+            vals = tuple((r.text(v), n) for v, n in ln.values)
+        links.append(LinkEvidence(ln.family, ln.label, ln.accounts, ln.pairs, ln.weight, vals))
+    return replace(
+        inc,
+        links=tuple(links),
+        sample_prompts=tuple(r.text(p) for p in inc.sample_prompts),
+        top_accounts=tuple(replace(a, account=r.text(a.account)) for a in inc.top_accounts),
+        member_accounts=tuple(r.text(a) for a in inc.member_accounts),
+    )
