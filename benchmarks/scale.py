@@ -36,7 +36,7 @@ from run import CHILD, DATA, FLOOR, machine, replace_section  # noqa: E402
 
 from extractscan.lab.evaluate import evaluate  # noqa: E402
 from extractscan.lab.simulate import simulate  # noqa: E402
-from extractscan.run.pipeline import auto_memory_limit  # noqa: E402
+from extractscan.run.memory import auto_memory_limit  # noqa: E402
 
 #: The scan child: ``extractscan.scan`` with a progress callback that times each stage
 #: (the same stages the CLI shows), then the JSON report, as ``extractscan scan

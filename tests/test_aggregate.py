@@ -13,10 +13,10 @@ from extractscan.features import aggregate
 from extractscan.features.behaviour import TKEY_SEED, account_key
 from extractscan.features.templates import wrapper
 from extractscan.ingest.normalize import normalize
-from extractscan.link.linking import CoActivity
+from extractscan.link.coactivity import CoActivity
 
 
-def _tables(data: dict[str, list[object]]) -> dict[str, pl.DataFrame]:
+def _tables(data: dict[str, list[object]]) -> aggregate.Aggregates:
     lf = pl.DataFrame(data).lazy()
     frame = normalize(lf, {c: c for c in data}, lf.collect_schema(), 0)
     return aggregate.aggregate([frame], Config(), lambda stage, rows: None)
@@ -31,32 +31,32 @@ def test_tables_are_keyed_by_account_text_and_template() -> None:
             "ip": ["198.51.100.7", "198.51.100.7", "198.51.100.9"],
         }
     )
-    assert sorted(t["behaviour"]["account"].to_list()) == ["acct_a", "acct_b"]
-    assert "aid" not in t["behaviour"].columns and "timing" not in t
+    assert sorted(t.behaviour["account"].to_list()) == ["acct_a", "acct_b"]
+    assert "aid" not in t.behaviour.columns and not hasattr(t, "timing")
     # three heads ("Solve 12 now", ...) are one template: masked once per head, merged
-    assert t["texts"].select("template", "n").rows() == [("solve # now", 3)]
-    tkey = t["texts"]["tkey"][0]
+    assert t.texts.select("template", "n").rows() == [("solve # now", 3)]
+    tkey = t.texts["tkey"][0]
     assert tkey == pl.select(pl.lit("solve # now").hash(seed=TKEY_SEED)).item()
-    tpl = t["templates"].sort("account")
+    tpl = t.templates.sort("account")
     assert tpl.select("account", "n", "distinct").rows() == [("acct_a", 2, 2), ("acct_b", 1, 1)]
-    bins = t["bins"].join(t["names"], on="aid")  # bins keep the integer key
+    bins = t.bins.join(t.names, on="aid")  # bins keep the integer key
     assert set(bins["account"]) == {"acct_a", "acct_b"}
     # (template, 5-minute bin) packed into one key, distinct per account: acct_a's two
     # requests in one bin are one row
-    origin = int(t["bin_origin"]["origin"][0])
-    co = CoActivity(t["bins"], t["texts"], 2, names=t["names"], tids=t["tids"], origin=origin)
-    unpacked = co.unpacked(t["bins"]).join(t["names"], on="aid").sort("account")
+    origin = t.bin_origin
+    co = CoActivity(t.bins, t.texts, 2, names=t.names, tids=t.tids, origin=origin)
+    unpacked = co.unpacked(t.bins).join(t.names, on="aid").sort("account")
     t0 = datetime(2026, 4, 22, tzinfo=UTC)
     assert unpacked.select("account", "tkey", "minute_bin").rows() == [
         ("acct_a", tkey, t0),
         ("acct_b", tkey, t0),
     ]
-    ips = t["row_ids"].filter(pl.col("family") == "ip").sort("account")
+    ips = t.row_ids.filter(pl.col("family") == "ip").sort("account")
     assert ips.select("account", "value").rows() == [
         ("acct_a", "198.51.100.7"),
         ("acct_b", "198.51.100.9"),
     ]
-    b = t["behaviour"].filter(pl.col("account") == "acct_a").row(0, named=True)
+    b = t.behaviour.filter(pl.col("account") == "acct_a").row(0, named=True)
     assert (b["distinct_ips"], b["active_days"], b["exchanges"]) == (1, 1, 2)
     # the same template text the per-row wrapper gives
     assert pl.select(wrapper(pl.lit("Solve 12 now"))).item() == "solve # now"

@@ -23,9 +23,9 @@ from extractscan.features.behaviour import (
     with_row_features,
 )
 from extractscan.features.capabilities import matches
+from extractscan.features.identifiers import ip_prefix
 from extractscan.features.templates import wrapper
 from extractscan.ingest.normalize import normalize
-from extractscan.link.linking import ip_prefix
 
 
 def _normalized(data: dict[str, list[object]]) -> pl.LazyFrame:
@@ -64,9 +64,9 @@ def test_account_features_exact() -> None:
         Config(),
         lambda stage, rows: None,
     )
-    acc = finish_accounts(tables["behaviour"], tables["hours"], tables["templates"])
-    assert tables["templates"].height == 2  # two wrappers of "a" (digits masked)
-    assert sorted(tables["texts"]["n"].to_list()) == [1, 2]
+    acc = finish_accounts(tables.behaviour, tables.hours, tables.templates)
+    assert tables.templates.height == 2  # two wrappers of "a" (digits masked)
+    assert sorted(tables.texts["n"].to_list()) == [1, 2]
     a = acc.filter(pl.col("account") == "a").row(0, named=True)
     assert a["exchanges"] == 3
     assert a["active_days"] == 1 and a["active_hours"] == 1
@@ -170,7 +170,7 @@ def test_heads_merge_into_the_same_templates_as_per_row_masking(
         "account": [a for a, _ in rows],
         "prompt": prompts,
     }
-    got = aggregate([_normalized(data)], Config(), lambda stage, n: None)["templates"]
+    got = aggregate([_normalized(data)], Config(), lambda stage, n: None).templates
     per_row = (
         pl.DataFrame({"account": data["account"], "prompt": prompts})
         .with_columns(wrapper(pl.col("prompt")).alias("template"))
@@ -217,10 +217,10 @@ def test_days_and_models_from_one_table() -> None:
         Config(),
         lambda stage, rows: None,
     )
-    days = t["days"].sort("day").select("account", pl.col("day").dt.day(), "n", "output_tokens")
+    days = t.days.sort("day").select("account", pl.col("day").dt.day(), "n", "output_tokens")
     # the request without a model counts towards its day; a null token count adds nothing
     assert days.rows() == [("a", 22, 3, 30), ("a", 23, 1, 5)]
-    models = t["models"].sort("day", "model").select("model", pl.col("day").dt.day(), "n")
+    models = t.models.sort("day", "model").select("model", pl.col("day").dt.day(), "n")
     assert models.rows() == [("m1", 22, 1), ("m2", 22, 1), ("m1", 23, 1)]
 
 

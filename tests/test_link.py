@@ -9,16 +9,17 @@ import polars as pl
 import pytest
 
 from extractscan.config.settings import LinkConfig
-from extractscan.link import linking as link
-from extractscan.link.linking import (
-    CoActivity,
-    anchor_groups,
-    candidate_pairs,
-    components,
-    decide_links,
-    email_pattern,
-    weigh_values,
-)
+from extractscan.features.behaviour import account_key
+from extractscan.features.bins import sorted_bins
+from extractscan.features.identifiers import email_pattern
+from extractscan.link import grouping
+from extractscan.link import pairs as pairs_mod
+from extractscan.link.coactivity import CoActivity
+from extractscan.link.decide import decide_links
+from extractscan.link.grouping import anchor_groups, components, numbered_components
+from extractscan.link.identifiers import template_identifiers
+from extractscan.link.pairs import candidate_pairs, pair_evidence, pair_keys
+from extractscan.link.weights import weigh_values
 
 
 def _ids(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
@@ -179,18 +180,18 @@ def test_components_match_brute_force_on_random_graphs(seed: int) -> None:
     sizes = got.group_by("component").len().sort("component")["len"].to_list()
     assert sizes == sorted(sizes, reverse=True)
     # numbered pairs (label spreading in polars) give the same table, numbering included
-    assert components(link.pair_keys(df), 2).rows() == got.rows()
+    assert components(pair_keys(df), 2).rows() == got.rows()
 
 
 def test_numbered_components_fall_back_when_a_group_is_too_wide() -> None:
-    chain = [(f"n{i:03d}", f"n{i + 1:03d}", True) for i in range(3 * link.GROUP_ROUNDS)]
+    chain = [(f"n{i:03d}", f"n{i + 1:03d}", True) for i in range(3 * grouping.GROUP_ROUNDS)]
     df = pl.DataFrame(
         chain + [("x1", "x2", True)],
         schema={"a": pl.String, "b": pl.String, "linked": pl.Boolean},
         orient="row",
     )
-    numbered = link.pair_keys(df)
-    assert link._numbered_components(numbered, 2) is None  # too wide for 32 rounds
+    numbered = pair_keys(df)
+    assert numbered_components(numbered, 2) is None  # too wide for 32 rounds
     got = components(numbered, 2)
     assert got.group_by("component").len().sort("component")["len"].to_list() == [97, 2]
     assert got.rows() == components(df, 2).rows()
@@ -264,7 +265,7 @@ def test_restricted_pairs_decide_exactly_like_full_enumeration(seed: int) -> Non
     assert of_linked(fast) == of_linked(full)
     # pairing support values within anchored groups gives the same evidence as not
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(link, "anchor_groups", lambda pairs: None)
+        mp.setattr(pairs_mod, "anchor_groups", lambda pairs: None)
         ungrouped = candidate_pairs(ids, w, cfg=cfg)
     assert fast.equals(ungrouped)
 
@@ -283,9 +284,9 @@ def test_anchor_groups_give_up_on_a_group_wider_than_the_rounds(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     chain = _pairs([(i, i + 1) for i in range(6)])  # labels need 6 rounds to cross it
-    monkeypatch.setattr(link, "GROUP_ROUNDS", 3)
+    monkeypatch.setattr(grouping, "GROUP_ROUNDS", 3)
     assert anchor_groups(chain) is None
-    monkeypatch.setattr(link, "GROUP_ROUNDS", 7)
+    monkeypatch.setattr(grouping, "GROUP_ROUNDS", 7)
     got = anchor_groups(chain)
     assert got is not None and set(got["group"].to_list()) == {0}
 
@@ -347,7 +348,7 @@ def test_sorted_bins_are_distinct_and_sorted_by_bin_then_account() -> None:
         {"aid": [3, 1, 3, 2, 1, 3], "bkey": [9, 9, 9, 4, 4, 9]},
         schema={"aid": pl.UInt64, "bkey": pl.UInt64},
     )
-    out = link.sorted_bins(bins)
+    out = sorted_bins(bins)
     assert out.rows() == [(1, 4), (2, 4), (1, 9), (3, 9)]
     assert out["bkey"].flags["SORTED_ASC"]  # what lets polars group and join in one sweep
 
@@ -392,9 +393,9 @@ def test_pair_evidence_is_exact_and_independent_of_row_order(seed: int) -> None:
     rows = sorted({(rng.randrange(12), rng.randrange(n_vals)) for _ in range(300)})
     u = pl.DataFrame(rows, schema={"aid": pl.UInt32, "vid": pl.UInt32}, orient="row")
     key = ["aid", "bid", "family"]
-    want = link._pair_evidence(u, attrs, None).sort(key)
+    want = pair_evidence(u, attrs, None).sort(key)
     for k in range(3):
-        got = link._pair_evidence(u.sample(fraction=1.0, shuffle=True, seed=k), attrs, None)
+        got = pair_evidence(u.sample(fraction=1.0, shuffle=True, seed=k), attrs, None)
         assert got.sort(key).equals(want)
     # brute force: every pair of accounts sharing a value, per family
     at = {r["vid"]: r for r in attrs.iter_rows(named=True)}
@@ -423,7 +424,7 @@ def test_template_identifiers_on_integer_keys_match_account_texts() -> None:
             "tkey": [1, 2, 1, 3, 4],
         },
         schema={"account": pl.String, "tkey": pl.UInt64},
-    ).with_columns(link.account_key(pl.col("account")).alias("aid"))
+    ).with_columns(account_key(pl.col("account")).alias("aid"))
     clusters = pl.DataFrame(
         {"tkey": [1, 2, 3, 4], "cluster": ["solve #", "solve #", "grade #", "rate #"]},
         schema={"tkey": pl.UInt64, "cluster": pl.String},
@@ -435,8 +436,8 @@ def test_template_identifiers_on_integer_keys_match_account_texts() -> None:
         ("u3", "template", "grade #"),
         ("u3", "template", "rate #"),
     ]
-    by_text = link.template_identifiers(templates.drop("aid"), clusters)
-    by_key = link.template_identifiers(templates, clusters, names)
+    by_text = template_identifiers(templates.drop("aid"), clusters)
+    by_key = template_identifiers(templates, clusters, names)
     assert sorted(by_text.rows()) == want  # u1's two templates of one cluster: one row
     assert sorted(by_key.rows()) == want
 

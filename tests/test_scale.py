@@ -11,9 +11,12 @@ import pytest
 import extractscan
 from extractscan.cli.main import parse_size
 from extractscan.config.settings import LinkConfig
-from extractscan.link import linking as link
+from extractscan.link import coactivity
+from extractscan.link.coactivity import CoActivity
+from extractscan.link.pairs import candidate_pairs
+from extractscan.link.weights import weigh_values
 from extractscan.model.errors import UsageError
-from extractscan.run import pipeline
+from extractscan.run import memory as pipeline
 
 
 def test_parse_size() -> None:
@@ -152,16 +155,14 @@ def test_crowded_bins_are_sampled_above_the_budget(monkeypatch: pytest.MonkeyPat
     anchor = pl.DataFrame({"account": ["a", "b"], "family": ["ip", "ip"], "value": ["1.1.1.1"] * 2})
     cfg = LinkConfig()
     n = 100_000
-    full = link.candidate_pairs(
-        anchor, link.weigh_values(anchor, n, cfg), link.CoActivity(bins, texts, n), cfg
-    )
-    monkeypatch.setattr(link, "CO_ACTIVITY_PAIR_BUDGET", 160_000)
-    co = link.CoActivity(bins, texts, n)
+    full = candidate_pairs(anchor, weigh_values(anchor, n, cfg), CoActivity(bins, texts, n), cfg)
+    monkeypatch.setattr(coactivity, "CO_ACTIVITY_PAIR_BUDGET", 160_000)
+    co = CoActivity(bins, texts, n)
     assert co.sample_rate(cfg) == pytest.approx(0.25)
     w = co.weights(cfg)
     assert w["scale"].unique().to_list() == [4.0]
     assert 70 <= w.height <= 130  # about a quarter of the 400 bins
-    sampled = link.candidate_pairs(anchor, link.weigh_values(anchor, n, cfg), co, cfg)
+    sampled = candidate_pairs(anchor, weigh_values(anchor, n, cfg), co, cfg)
 
     def shared(ev: pl.DataFrame) -> int:
         return int(ev.filter(pl.col("family") == "co_activity")["shared_values"][0])
@@ -171,8 +172,8 @@ def test_crowded_bins_are_sampled_above_the_budget(monkeypatch: pytest.MonkeyPat
 
 
 def test_quiet_bins_are_never_sampled(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(link, "CO_ACTIVITY_PAIR_BUDGET", 10)
+    monkeypatch.setattr(coactivity, "CO_ACTIVITY_PAIR_BUDGET", 10)
     texts = pl.DataFrame(schema={"tkey": pl.UInt64, "template": pl.String})
-    co = link.CoActivity(_crowd(50, 5), texts, 1000)
+    co = CoActivity(_crowd(50, 5), texts, 1000)
     assert co.sample_rate(LinkConfig()) == 1.0  # no bin above 32 accounts
     assert co.weights(LinkConfig()).height == 50

@@ -15,7 +15,8 @@ from extractscan.assess import benign, coordination
 from extractscan.assess.score import IncidentParts, coordination_part, links_part, scale_part
 from extractscan.config.settings import Config
 from extractscan.features.behaviour import BEHAVIOUR_FEATURES, account_key
-from extractscan.link.linking import FAMILIES, CoActivity
+from extractscan.link.coactivity import CoActivity
+from extractscan.model.families import FAMILIES
 from extractscan.model.findings import (
     AccountSummary,
     DayCount,

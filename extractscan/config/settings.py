@@ -199,7 +199,7 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
                 link[k] = _number(v, f"{where} [link] {k}", integer, _LINK_MINIMUM[k])
         if "max_accounts_per_value" in link:
             caps = _table(link["max_accounts_per_value"], f"{where} [link.max_accounts_per_value]")
-            from extractscan.link.linking import FAMILIES  # a family (ip) or its group (network)
+            from extractscan.model.families import FAMILIES  # a family (ip) or its group (network)
 
             known = cfg.link.max_accounts_per_value
             names = set(known) | set(FAMILIES) | {f.group for f in FAMILIES.values()}

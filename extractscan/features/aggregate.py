@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import polars as pl
 
-from extractscan.config.settings import Config
+from extractscan.config import Config
 from extractscan.features import behaviour as features
-from extractscan.link import linking as link
+from extractscan.features import bins as packing
+from extractscan.features import identifiers
 from extractscan.model.schema import DTYPES, REQUEST_COLUMNS
 
 #: Progress callback: (stage description, rows known so far or None).
@@ -25,7 +27,7 @@ Progress = Callable[[str, int | None], None]
 
 #: The tables each pass yields, in order (``days`` and ``models`` come from one
 #: group-by; :func:`resolve` folds ``timing`` into ``behaviour`` and adds ``names``,
-#: ``tids`` and ``bin_origin``, see :class:`link.CoActivity`).
+#: ``tids`` and ``bin_origin``, see :class:`extractscan.link.coactivity.CoActivity`).
 TABLES = (
     "counts",
     "behaviour",
@@ -39,6 +41,59 @@ TABLES = (
     "models",
     "rejects",
 )
+
+
+@dataclass(frozen=True)
+class Aggregates:
+    """What the row stage hands the linking stage: per-account and per-value tables.
+
+    Every table is keyed by the ``account`` text except ``bins`` (about one row per
+    request), keyed by the 64-bit ``aid`` that ``names`` maps to the account.
+
+    Attributes:
+        counts: rows per (``_file``, ``_reject``) with ``n`` and ``replaced``.
+        rejects: the rejected rows (``_file``, ``_row``, ``_reject`` and their values).
+        behaviour: one row per account (:data:`behaviour.BEHAVIOUR_FEATURES` inputs).
+        hours: per account, hour-of-day entropy.
+        templates: one row per (account, ``tkey``) with ``n``, ``distinct``,
+            ``example`` (a prompt hash) and the integer ``aid``.
+        texts: one row per template (``tkey``, ``template``, ``n``).
+        days: requests per (account, day).
+        models: per (account, model): first use and requests.
+        row_ids: (account, family, value) of the network and client families.
+        bins: distinct (``aid``, ``bkey``) co-activity bins, sorted by ``bkey``.
+        tids: template number -> ``tkey`` for the packed bins.
+        bin_origin: the epoch minute the packed bins count from.
+        names: ``aid`` -> ``account``.
+    """
+
+    counts: pl.DataFrame
+    rejects: pl.DataFrame
+    behaviour: pl.DataFrame
+    hours: pl.DataFrame
+    templates: pl.DataFrame
+    texts: pl.DataFrame
+    days: pl.DataFrame
+    models: pl.DataFrame
+    row_ids: pl.DataFrame
+    bins: pl.DataFrame
+    tids: pl.DataFrame
+    bin_origin: int
+    names: pl.DataFrame
+
+    @property
+    def rows_read(self) -> int:
+        """Rows read in every file (analysed and rejected)."""
+        return int(self.counts["n"].sum())
+
+    @classmethod
+    def of(cls, tables: dict[str, pl.DataFrame]) -> Aggregates:
+        """The tables :func:`resolve` gives, typed."""
+        origin = int(tables["bin_origin"]["origin"][0])
+        return cls(
+            **{k: v for k, v in tables.items() if k != "bin_origin"},
+            bin_origin=origin,
+        )
 
 
 class RowCounter:
@@ -78,16 +133,13 @@ def aggregate(
     names: list[str] | None = None,
     passes: int = 1,
     total: int | None = None,
-) -> dict[str, pl.DataFrame]:
+) -> Aggregates:
     """Every row-level query, collected together in one streaming run per pass.
 
     With ``passes`` > 1 each pass keeps the accounts whose hash falls in its slice, so
     the per-account state held at once is about 1/passes of the whole (every table is
     keyed by account, so the slices simply concatenate); the input is read once per pass.
-    Returns the :data:`TABLES`, keyed by ``account`` (see :func:`resolve`), except
-    ``bins``, keyed by ``aid`` with ``names`` (aid -> account) beside it, and packed
-    (template, minute) keys with ``tids`` (template number -> tkey) and ``bin_origin``
-    (the minute they count from) beside it.
+    Returns the tables as :class:`Aggregates` (see :func:`resolve`).
     """
     rows = pl.concat(frames, how="vertical")
     counter = RowCounter(tell, names or [], total)
@@ -119,8 +171,8 @@ def aggregate(
             "templates": features.account_heads(good),
             "texts": features.head_texts(good),
             "day_models": features.account_day_models(good),
-            "row_ids": link.row_identifiers(good),
-            "bins": link.template_bins(good),
+            "row_ids": identifiers.row_identifiers(good),
+            "bins": identifiers.template_bins(good),
         }
         # Each pass counts its own rows (its account slice; the rejects in pass 1).
         counts, rejects = row_accounting(slim)
@@ -151,7 +203,7 @@ def aggregate(
             merged["texts"].group_by("hkey").agg(pl.col("head").first(), pl.col("n").sum())
         )
         merged["counts"] = merged["counts"].group_by("_file", "_reject").agg(pl.all().sum())
-    return resolve(merged)
+    return Aggregates.of(resolve(merged))
 
 
 def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
@@ -180,22 +232,23 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     tables["texts"] = features.template_texts(heads, mapping)
     # merged on the integer key first: the account text is joined to the merged rows;
     # the key stays beside it (integer joins and deduplication over its ~1 row per
-    # (account, template), see :func:`link.template_identifiers`)
+    # (account, template), see :func:`extractscan.link.identifiers.template_identifiers`)
     tables["templates"] = _named(
         features.per_template(tables["templates"], mapping), names, keep_key=True
     )
     # The largest table (about one row per request) keeps the integer account key
-    # (``names`` maps it, see :class:`link.CoActivity`); mapped and deduplicated in one
+    # (``names`` maps it, see :class:`extractscan.link.coactivity.CoActivity`); mapped
+    # and deduplicated in one
     # streaming query rather than through full intermediate copies.
-    # Each (template, minute bin) is packed into one 64-bit key (:func:`link.bin_key`).
-    tids = link.template_numbers(mapping["tkey"])
+    # Each (template, minute bin) is packed into one 64-bit key (:func:`bins.bin_key`).
+    tids = packing.template_numbers(mapping["tkey"])
     numbers = mapping.select("hkey", "tkey").join(tids, on="tkey").select("hkey", "tid")
     bins = tables.pop("bins")
-    origin = link.bin_origin(bins["minute_bin"])
-    tables["bins"] = link.sorted_bins(
+    origin = packing.bin_origin(bins["minute_bin"])
+    tables["bins"] = packing.sorted_bins(
         bins.lazy()
         .join(numbers.lazy(), on="hkey")
-        .select("aid", link.bin_key(pl.col("tid"), pl.col("minute_bin"), origin).alias("bkey"))
+        .select("aid", packing.bin_key(pl.col("tid"), pl.col("minute_bin"), origin).alias("bkey"))
         .collect(engine="streaming")
     )
     del bins

@@ -1,1 +1,93 @@
-"""link stage."""
+"""Link: tie accounts together through shared identifiers, weighted by rarity.
+
+One entry point, :func:`link`, from the row stage's :class:`Aggregates` and the
+per-account table to a :class:`LinkResult`. The steps, one module each:
+
+- :mod:`.fingerprint`: near-duplicate clusters of prompt templates (MinHash/LSH);
+- :mod:`.identifiers`: (account, family, value) rows of templates and attributes;
+- :mod:`.weights`: rarity weight of every shared value, caps for too-common ones;
+- :mod:`.coactivity`: accounts using one template in the same minutes;
+- :mod:`.pairs`: candidate pairs and their per-family evidence;
+- :mod:`.decide`: the link decision per pair;
+- :mod:`.grouping`: connected groups of linked accounts.
+
+Reference: Fellegi & Sunter, "A theory for record linkage", JASA 1969; splink's
+``blocking.py`` / ``predict.py`` / ``connected_components.py`` split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from extractscan.config import Config
+from extractscan.features.aggregate import Aggregates
+from extractscan.link import fingerprint
+from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
+from extractscan.link.decide import decide_links
+from extractscan.link.grouping import components
+from extractscan.link.identifiers import account_identifiers, template_identifiers
+from extractscan.link.pairs import candidate_pairs
+from extractscan.link.weights import weigh_values
+
+__all__ = ["CROWDED_BIN_ACCOUNTS", "LinkResult", "link"]
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """What the linking stage hands the assessment stage.
+
+    Attributes:
+        identifiers: (account, family, value) of every identifier family.
+        weights: per (family, value): accounts sharing it (``df``), rarity ``weight``,
+            ``shared`` and ``too_common``.
+        co: the co-activity bins and template texts.
+        evidence: per (pair, family): shared values, example, weight, pair key ``pk``.
+        links: per pair: family totals and the decision (``linked``, ``same_org``).
+        components: (account, component) of the linked groups, numbered by size.
+    """
+
+    identifiers: pl.DataFrame
+    weights: pl.DataFrame
+    co: CoActivity
+    evidence: pl.DataFrame
+    links: pl.DataFrame
+    components: pl.DataFrame
+
+    def sample_rate(self, cfg: Config) -> float:
+        """Share of crowded co-activity bins counted (1.0: every bin)."""
+        return self.co.sample_rate(cfg.link)
+
+    def pairs(self) -> pl.DataFrame:
+        """Evidence rows with their pair's decision, for the findings (no pair key)."""
+        return self.evidence.join(
+            self.links.select("pk", "total", "linked", "same_org"), on="pk", maintain_order="left"
+        ).drop("pk")
+
+
+def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
+    """Link the accounts of ``accounts`` (one row each, with attributes) from ``agg``."""
+    texts = agg.texts.sort("template")
+    near = fingerprint.clusters(texts["template"].to_list(), texts["n"].to_list())
+    clusters = texts.select("tkey", "template").join(near, on="template").select("tkey", "cluster")
+    ids = pl.concat(
+        [
+            agg.row_ids,
+            template_identifiers(agg.templates, clusters, agg.names),
+            account_identifiers(accounts),
+        ]
+    )
+    weights = weigh_values(ids, accounts.height, cfg.link)
+    co = CoActivity(
+        agg.bins,
+        texts.select("tkey", "template"),
+        accounts.height,
+        names=agg.names,
+        tids=agg.tids,
+        origin=agg.bin_origin,
+    )
+    evidence = candidate_pairs(ids, weights, co, cfg.link)
+    links = decide_links(evidence, accounts, cfg.link)
+    comps = components(links, cfg.min_incident_accounts)
+    return LinkResult(ids, weights, co, evidence, links, comps)

@@ -12,8 +12,8 @@ from rich.table import Table
 
 from extractscan.assess.score import ACCOUNT_COMPONENTS
 from extractscan.features.behaviour import BEHAVIOUR_FEATURES
-from extractscan.link.linking import FAMILIES
 from extractscan.model.errors import UsageError
+from extractscan.model.families import FAMILIES
 from extractscan.model.findings import Findings
 from extractscan.report.escape import clean, clean_column, for_terminal
 from extractscan.report.formats.terminal import raise_broken_pipe

@@ -1,0 +1,334 @@
+"""Candidate pairs: accounts sharing a usable value, with per-family evidence."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from extractscan.config import LinkConfig
+from extractscan.link.coactivity import CoActivity
+from extractscan.link.grouping import anchor_groups
+from extractscan.model.families import FAMILIES
+from extractscan.streamed import streamed
+
+#: Co-activity counts only when a pair co-occurs in at least ``CO_ACTIVITY_MIN`` time
+#: bins (one coincidence is noise) and in full from ``CO_ACTIVITY_FULL`` bins.
+CO_ACTIVITY_MIN = 2
+CO_ACTIVITY_FULL = 3
+#: ... and counts in full only when the shared bins are at least this share of the
+#: smaller of the two accounts' (template, bin) sets (overlap coefficient), so heavy
+#: users of popular templates, who meet everyone now and then, do not link.
+#: Reference: SynchroTrap (Cao et al., CCS 2014) compares users' action sets by set
+#: similarity over time windows rather than by raw coincidence counts.
+CO_ACTIVITY_OVERLAP = 0.05
+
+
+#: Families that can make a pair a candidate. A link needs two counting families of
+#: which co-activity can be only one, or a shared card (see :func:`decide_links`), so
+#: every linkable pair shares a payment, e-mail pattern or network value; the other
+#: families (co-activity, user agent, template) are computed for those pairs only.
+#: That changes no decision and keeps pair counting linear in the accounts, where
+#: co-activity alone grows with the square of the traffic density (measured: 11 M
+#: raw co-activity pairs at 4 M rows against 0.9 M candidate pairs).
+ANCHORS: tuple[str, ...] = ("payment", "email_pattern", "ip", "ip_prefix")
+
+#: Largest self-join (rows of account pairs sharing a value) built at once; bigger
+#: ones run in value-hash slices so memory stays bounded.
+PAIR_ROWS_PER_SLICE = 20_000_000
+
+
+def candidate_pairs(
+    ids: pl.DataFrame,
+    weights: pl.DataFrame,
+    co: CoActivity | None = None,
+    cfg: LinkConfig | None = None,
+    *,
+    restrict: bool = True,
+) -> pl.DataFrame:
+    """Pairs of accounts sharing a usable value, with per-family evidence.
+
+    Pairs come from the :data:`ANCHORS` families; the other families add evidence to
+    those pairs only (``restrict=False`` enumerates every family in full). ``co`` adds
+    co-activity from integer bins. Accounts and values are numbered first, so the pair
+    self-joins run on integers. Columns: ``a``, ``b`` (a < b), ``family``,
+    ``shared_values``, ``example``, ``min_df``, ``weight``, and ``pk``: the pair's
+    64-bit key (the two accounts' numbers in account order, see :func:`pair_keys`),
+    which later joins and group-bys over the pairs use instead of the two texts.
+    """
+    cfg = cfg or LinkConfig()
+    anchors = set(ANCHORS) if restrict and cfg.min_families >= 2 else set(FAMILIES)
+    acc_parts = [ids.select("account")]
+    if co is not None:
+        acc_parts.append(co.account_names.select("account"))
+    acc = streamed(pl.concat(acc_parts).lazy().unique()).sort("account").with_row_index("aid")
+    # Usable values, numbered in example order: rarest first, then by text.
+    val_parts = [
+        weights.filter(pl.col("shared") & ~pl.col("too_common")).select(
+            "family",
+            "value",
+            pl.col("df").cast(pl.UInt32),
+            "weight",
+            pl.col("value").alias("text"),
+            pl.lit(None, pl.UInt64).alias("bkey"),
+            pl.lit(None, pl.Datetime("us", "UTC")).alias("minute_bin"),
+            pl.lit(1.0).alias("scale"),
+        )
+    ]
+    if co is not None:
+        cw = co.weights(cfg)
+        val_parts.append(
+            cw.join(co.texts.select("tkey", "template"), on="tkey", how="left").select(
+                pl.lit("co_activity").alias("family"),
+                pl.lit(None, pl.String).alias("value"),
+                "df",
+                "weight",
+                pl.col("template").fill_null("?").alias("text"),
+                "bkey",
+                "minute_bin",
+                "scale",
+            )
+        )
+    v = (
+        _in_example_order(val_parts)
+        .with_row_index("vid")
+        .with_columns(pl.col("family").is_in(sorted(anchors)).alias("anchor"))
+    )
+    u_parts = [
+        ids.lazy()
+        .join(v.lazy().select("family", "value", "vid"), on=["family", "value"])
+        .join(acc.lazy(), on="account")
+        .select("aid", "vid")
+    ]
+    if co is not None:
+        # The bins' 64-bit account keys map to the pair numbering through the (small)
+        # names table, so the (large) bins never carry account text.
+        key_to_aid = (
+            co.account_names.rename({"aid": "key"}).join(acc, on="account").select("key", "aid")
+        )
+        u_parts.append(
+            co.bins.lazy()
+            .rename({"aid": "key"})
+            .join(v.lazy().filter(pl.col("bkey").is_not_null()).select("bkey", "vid"), on="bkey")
+            .join(key_to_aid.lazy(), on="key")
+            .select("aid", "vid")
+        )
+    u = streamed(
+        pl.concat(u_parts)
+        .join(v.lazy().select("vid", "anchor"), on="vid")
+        .select("aid", "vid", "anchor")
+    )
+    attrs = v.select("vid", "family", "df", "weight", "scale")
+    anchor_ev = pair_evidence(u.filter(pl.col("anchor")), attrs, None)
+    keys = streamed(anchor_ev.lazy().select("aid", "bid").unique())
+    support = u.filter(~pl.col("anchor"))
+    groups = anchor_groups(keys)
+    if groups is not None:
+        # Only pairs inside one anchored group can be kept: pairing each value's
+        # accounts within their group (an account in none has no pair to support)
+        # enumerates a fraction of the pairs (measured: 18M instead of 156M at 28.8M).
+        support = support.join(groups, on="aid")
+    support_ev = pair_evidence(support, attrs, keys)
+    ev = pl.concat([anchor_ev, support_ev])
+    # Co-activity counts in full only when the shared bins are a fair share of the
+    # smaller account's (template, bin) activity.
+    act_parts = [
+        ids.filter(pl.col("family") == "co_activity")
+        .group_by("account")
+        .agg(pl.len().cast(pl.Int64).alias("n"))
+    ]
+    if co is not None:
+        act_parts.append(
+            streamed(
+                co.bins.lazy()
+                .group_by("aid")
+                .agg(pl.len().cast(pl.Int64).alias("n"))
+                .join(co.account_names.lazy(), on="aid")
+                .select("account", "n")
+            )
+        )
+    activity = (
+        pl.concat(act_parts)
+        .group_by("account")
+        .agg(pl.col("n").sum())
+        .join(acc, on="account")
+        .select("aid", "n")
+    )
+    # Labelled only for the values that are some pair's example (a few of the millions).
+    labels = v.join(ev.select(pl.col("example_vid").alias("vid")).unique(), on="vid").select(
+        pl.col("vid").alias("example_vid"),
+        pl.when(pl.col("bkey").is_null())
+        .then(pl.col("text"))
+        .otherwise(pl.col("text") + " @ " + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M"))
+        .alias("example"),
+    )
+    shared = pl.col("shared_values")
+    co_weight = (
+        pl.when(shared < CO_ACTIVITY_MIN)
+        .then(0.0)
+        .otherwise(
+            pl.col("mean_weight")
+            * (shared.clip(upper_bound=CO_ACTIVITY_FULL) / CO_ACTIVITY_FULL)
+            * (shared / pl.min_horizontal("n_a", "n_b") / CO_ACTIVITY_OVERLAP)
+            .clip(upper_bound=1.0)
+            .fill_null(1.0)
+        )
+    )
+    # Activity is looked up for the co-activity rows only (thousands of the millions).
+    is_co = pl.col("family") == "co_activity"
+    co_rows = (
+        ev.filter(is_co)
+        .join(activity.rename({"n": "n_a"}), on="aid", how="left")
+        .join(activity.rename({"aid": "bid", "n": "n_b"}), on="bid", how="left")
+        .with_columns(co_weight.alias("weight"))
+        .drop("n_a", "n_b")
+    )
+    rest = ev.filter(~is_co).with_columns(pl.col("max_weight").alias("weight"))
+    # Numbers follow account order (``acc`` is sorted), so sorting on them is sorting on
+    # the account texts; the texts are then picked by number (no join).
+    out = pl.concat([co_rows, rest]).filter(pl.col("weight") > 0).sort("aid", "bid", "family")
+    account = acc["account"]
+    out = out.with_columns(
+        account.gather(out["aid"]).alias("a"), account.gather(out["bid"]).alias("b")
+    ).join(labels, on="example_vid", how="left", maintain_order="left")
+    return out.select(
+        "a", "b", "family", "shared_values", "example", "min_df", "weight", pair_key("aid", "bid")
+    )
+
+
+_VALUE_ORDER = ("family", "df", "text", "minute_bin", "value")
+
+
+def _in_example_order(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """The usable values sorted by family, rarity, text, bin (examples are the first).
+
+    Co-activity bins are most of the rows and share a few thousand template texts, so
+    they sort on the texts' rank (an integer) instead of the texts; "co_activity" sorts
+    before every other family name, so the two sorted parts concatenate in order.
+    """
+    values = pl.concat(parts)
+    is_co = pl.col("family") == "co_activity"
+    co = values.filter(is_co)
+    rest = values.filter(~is_co).sort(*_VALUE_ORDER, nulls_last=True)
+    if co.is_empty() or co["minute_bin"].null_count() or co["value"].null_count() < co.height:
+        # co-activity given as plain values: the general sort
+        return pl.concat([co.sort(*_VALUE_ORDER, nulls_last=True), rest])
+    rank = co.select("text").unique().with_columns(pl.col("text").rank("dense").alias("_rank"))
+    co = co.join(rank, on="text").sort("df", "_rank", "minute_bin").drop("_rank")
+    return pl.concat([co, rest])
+
+
+def pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | None) -> pl.DataFrame:
+    """Per (aid, bid, family) evidence from (aid, vid) rows, in bounded slices.
+
+    ``keep`` (aid, bid): only these pairs are kept (semi-join in each slice).
+    """
+    empty = pl.DataFrame(
+        schema={
+            "aid": pl.UInt32,
+            "bid": pl.UInt32,
+            "family": pl.String,
+            "shared_values": pl.UInt32,
+            "max_weight": pl.Float64,
+            "mean_weight": pl.Float64,
+            "example_vid": pl.UInt32,
+            "min_df": pl.UInt32,
+        }
+    )
+    if u.is_empty() or (keep is not None and keep.is_empty()):
+        return empty
+    on = ["vid", "group"] if "group" in u.columns else ["vid"]
+    df = streamed(u.lazy().group_by(on).len())
+    work = int((df["len"].cast(pl.Int64) ** 2).sum())
+    slices = max(1, -(-work // PAIR_ROWS_PER_SLICE))
+    # Pairs and families as single integers: the pair rows (tens of millions at seed
+    # scale) are joined and grouped on one 64-bit key instead of two keys and a text.
+    families = attrs.select("family").unique().sort("family").with_row_index("fam")
+    attrs = attrs.join(families, on="family").select(
+        "vid", pl.col("fam").cast(pl.UInt8), "df", "weight", "scale"
+    )
+    keep_keys = keep.select(pair_key("aid", "bid")) if keep is not None else None
+    u = u.select("aid", *on)
+    partial = []
+    for k in range(slices):
+        part = (u.filter(pl.col("vid") % slices == k) if slices > 1 else u).lazy()
+        pairs = (
+            part.join(part.rename({"aid": "bid"}), on=on)
+            .filter(pl.col("aid") < pl.col("bid"))
+            .select("vid", pair_key("aid", "bid"))
+        )
+        if keep_keys is not None:
+            pairs = pairs.join(keep_keys.lazy(), on="pk", how="semi")
+        partial.append(
+            streamed(
+                pairs.join(attrs.lazy(), on="vid")
+                .group_by("pk", "fam")
+                .agg(
+                    _fixed(pl.col("scale")).sum().alias("n"),
+                    pl.col("weight").max().alias("wmax"),
+                    _fixed(pl.col("weight") * pl.col("scale")).sum().alias("wsum"),
+                    pl.col("vid").min().alias("example_vid"),
+                    pl.col("df").min().alias("min_df"),
+                )
+            )
+        )
+    # One slice (the usual case) has one row per (pk, fam) already: no second group-by.
+    combined = (
+        partial[0]
+        if len(partial) == 1
+        else pl.concat(partial)
+        .group_by("pk", "fam")
+        .agg(
+            pl.col("n").sum(),
+            pl.col("wmax").max(),
+            pl.col("wsum").sum(),
+            pl.col("example_vid").min(),
+            pl.col("min_df").min(),
+        )
+    )
+    merged = (
+        combined.lazy()
+        .with_columns(
+            (pl.col("n") / _FIXED_UNIT).round().alias("shared_values"),
+            pl.col("wmax").alias("max_weight"),
+            (pl.col("wsum") / pl.col("n")).alias("mean_weight"),
+        )
+        .join(families.lazy(), on="fam")
+        .select(
+            (pl.col("pk") // 2**32).alias("aid"),
+            (pl.col("pk") % 2**32).alias("bid"),
+            *empty.columns[2:],
+        )
+    )
+    return streamed(merged.cast(dict(empty.schema.items())))
+
+
+#: Sums over pair rows (sample scales, weights) are added in fixed point, in units of
+#: 1/2^24: integer sums do not depend on the order rows are added in, which the
+#: streaming engine does not fix, so the evidence is the same every run. The rounding
+#: (6e-8 of a unit per row) is far below any threshold, and an int64 holds 2.7e7 rows of
+#: the largest possible term (weight 20 at sample scale 1000) per pair and family.
+_FIXED_UNIT = 2**24
+
+
+def _fixed(x: pl.Expr) -> pl.Expr:
+    return (x * _FIXED_UNIT).round().cast(pl.Int64)
+
+
+def pair_key(a: str, b: str) -> pl.Expr:
+    """One 64-bit key for a pair of 32-bit account numbers (``a`` in the high half)."""
+    return (pl.col(a).cast(pl.UInt64) * 2**32 + pl.col(b).cast(pl.UInt64)).alias("pk")
+
+
+def pair_keys(evidence: pl.DataFrame) -> pl.DataFrame:
+    """``evidence`` (``a``, ``b`` texts) with a pair key ``pk`` made the way
+    :func:`candidate_pairs` makes it (accounts numbered in text order, ``a``'s number in
+    the high 32 bits), but numbering only the accounts in ``evidence``: the keys match
+    those of other frames only if they were numbered by the same call."""
+    numbers = (
+        pl.concat([evidence["a"], evidence["b"]]).unique().sort().to_frame("a").with_row_index("n")
+    )
+    return (
+        evidence.join(numbers, on="a", how="left")
+        .join(numbers.rename({"a": "b", "n": "m"}), on="b", how="left")
+        .with_columns(pair_key("n", "m"))
+        .drop("n", "m")
+    )

@@ -1,0 +1,74 @@
+"""The input summary of a scan: rows read, analysed and rejected per file, the column
+mapping used and the signals switched off for want of a column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from extractscan.ingest.files import InputFile
+from extractscan.model.findings import AccountsTable, FileSummary, InputSummary
+from extractscan.model.schema import SIGNAL_REQUIREMENTS
+
+
+def input_summary(
+    files: list[InputFile],
+    counts: pl.DataFrame,
+    accounts: pl.DataFrame,
+    mappings: list[dict[str, str]],
+    acc_mapping: dict[str, str],
+    accounts_path: str | Path | None,
+    flagged: int,
+    skipped: tuple[tuple[str, str], ...] = (),
+    *,
+    signals_sampled: tuple[tuple[str, str], ...] = (),
+    passes: int = 1,
+    accounts_table: AccountsTable | None = None,
+) -> InputSummary:
+    """The :class:`InputSummary` of a scan from its row counts and accounts."""
+    per_file = []
+    for i, f in enumerate(files):
+        c = counts.filter(pl.col("_file") == i)
+        read = int(c["n"].sum())
+        rejected = int(c.filter(pl.col("_reject").is_not_null())["n"].sum())
+        per_file.append(FileSummary(str(f.path), f.label, read, read - rejected, rejected))
+    reasons = (
+        counts.filter(pl.col("_reject").is_not_null())
+        .group_by("_reject")
+        .agg(pl.col("n").sum())
+        .sort(["n", "_reject"], descending=[True, False])
+    )
+    used: dict[str, list[str]] = {}
+    for m in [*mappings, acc_mapping]:
+        for canonical, source in m.items():
+            used.setdefault(canonical, [])
+            if source not in used[canonical]:
+                used[canonical].append(source)
+    available = set(used)
+    off = tuple(
+        (signal, "missing column(s): " + ", ".join(c for c in need if c not in available))
+        for signal, need in SIGNAL_REQUIREMENTS.items()
+        if not all(c in available for c in need)
+    )
+    read = sum(f.rows_read for f in per_file)
+    rejected = sum(f.rows_rejected for f in per_file)
+    return InputSummary(
+        files=tuple(per_file),
+        rows_read=read,
+        rows_analysed=read - rejected,
+        rows_rejected=rejected,
+        rejected_by_reason=tuple((str(r), int(n)) for r, n in reasons.iter_rows()),
+        first_seen=accounts["first_seen"].min() if accounts.height else None,  # type: ignore[arg-type]
+        last_seen=accounts["last_seen"].max() if accounts.height else None,  # type: ignore[arg-type]
+        accounts_seen=accounts.height,
+        accounts_flagged=flagged,
+        column_mapping=tuple((c, " | ".join(s)) for c, s in sorted(used.items())),
+        accounts_file=str(accounts_path) if accounts_path is not None else None,
+        signals_off=off,
+        files_skipped=skipped,
+        rows_with_replaced_bytes=int(counts["replaced"].sum()),
+        signals_sampled=signals_sampled,
+        passes=passes,
+        accounts_table=accounts_table,
+    )
