@@ -13,8 +13,14 @@ import polars as pl
 
 from extractscan.assess import benign, coordination
 from extractscan.assess.score import IncidentParts, coordination_part, links_part, scale_part
+from extractscan.assess.signals import (
+    SIGNAL_FEATURES,
+    Context,
+    behaviour_signals,
+    coordination_signals,
+)
 from extractscan.config.settings import Config
-from extractscan.features.behaviour import BEHAVIOUR_FEATURES, account_key
+from extractscan.features.behaviour import account_key
 from extractscan.link.coactivity import CoActivity
 from extractscan.model.families import FAMILIES
 from extractscan.model.findings import (
@@ -22,26 +28,12 @@ from extractscan.model.findings import (
     DayCount,
     Incident,
     LinkEvidence,
-    Signal,
     severity_rank,
 )
 from extractscan.streamed import streamed
 
 if TYPE_CHECKING:
     from polars._typing import JoinStrategy
-
-SIGNAL_FEATURES = (
-    "extraction_share",
-    "probing_share",
-    "rate_limited_share",
-    "template_concentration",
-    "hour_entropy",
-    "token_ratio",
-    "account_age_days",
-    "req_per_active_hour",
-)
-#: Direction in which a feature is suspicious (True: higher is worse).
-_HIGHER_IS_WORSE = {"account_age_days": False}
 
 
 def incident_id(members: list[str]) -> str:
@@ -97,7 +89,7 @@ def build_incidents(
     )
     # No template bins: no prompt text anywhere, so co-activity was not measured.
     co_measured = co is not None and co.bins.height > 0
-    extra: dict[str, object] = {"pivots": pivots, "newest": newest, "co_measured": co_measured}
+    context = Context(pivots=pivots, newest=newest, co_measured=co_measured)
     linked = links.filter(pl.col("linked")).join(
         comps.rename({"account": "a"}), on="a", how="inner"
     )
@@ -131,7 +123,7 @@ def build_incidents(
                 stats.get(comp, {}),
                 baselines,
                 cfg,
-                extra,
+                context,
             )
         )
     out.sort(key=lambda i: (-severity_rank(i.severity), -i.score, i.id))
@@ -337,7 +329,7 @@ def _incident(
     stats: dict[str, float | None],
     baselines: dict[str, float],
     cfg: Config,
-    extra: dict[str, object],
+    context: Context,
 ) -> Incident:
     """One incident from its component's :func:`_summaries` row ``m``."""
     exchanges = int(m["exchanges"])
@@ -355,10 +347,9 @@ def _incident(
     score = parts.score
     if any(c.fits for c in tested):
         score = round(score * benign.EXPLAINED_FACTOR, 4)
-    measured = extra.get("co_measured", True)
-    signals = _signals(
-        stats, baselines, volume_cv, co_share if measured else None
-    ) + _coordination_signals(members, m, baselines, extra)
+    signals = behaviour_signals(
+        stats, baselines, volume_cv, co_share if context.co_measured else None
+    ) + coordination_signals(members, m, baselines, context)
     return Incident(
         id=incident_id(members),
         rank=0,
@@ -415,109 +406,3 @@ def _links(ev: pl.DataFrame, vals: pl.DataFrame) -> dict[int, tuple[LinkEvidence
             )
         )
     return {comp: tuple(evidence) for comp, evidence in out.items()}
-
-
-def _signals(
-    stats: dict[str, float | None],
-    baselines: dict[str, float],
-    volume_cv: float | None,
-    co_share: float | None,
-) -> tuple[Signal, ...]:
-    """Behaviour signals from the members' medians (``stats``, see :func:`_feature_stats`);
-    ``co_share`` None: co-activity was not measured (no prompt text), no signal."""
-    out = []
-    for feat in SIGNAL_FEATURES:
-        value = stats.get(feat)
-        if value is None:  # not a column, or no member has a value
-            continue
-        label, unit = BEHAVIOUR_FEATURES[feat]
-        base = baselines.get(feat)
-        if base is None:  # no account outside the incidents has a value: nothing to compare
-            out.append(Signal(feat, label, round(value, 4), None, unit, False))
-            continue
-        worse = value > base if _HIGHER_IS_WORSE.get(feat, True) else value < base
-        margin = abs(value - base) > max(0.1 * abs(base), 0.02)
-        out.append(Signal(feat, label, round(value, 4), round(base, 4), unit, worse and margin))
-    if volume_cv is not None:
-        out.append(
-            Signal(
-                "volume_cv",
-                "spread of per-account volume (low = load-balanced)",
-                round(volume_cv, 4),
-                1.0,
-                "",
-                volume_cv < 0.5,
-            )
-        )
-    if co_share is not None:
-        out.append(
-            Signal(
-                "co_activity_share",
-                "linked pairs active on the same template in the same minutes",
-                round(co_share, 4),
-                0.0,
-                "%",
-                co_share > 0.2,
-            )
-        )
-    return tuple(out)
-
-
-def _coordination_signals(
-    members: list[str],
-    m: dict[str, Any],
-    baselines: dict[str, float],
-    extra: dict[str, object],
-) -> tuple[Signal, ...]:
-    out = []
-    diversity = m.get("payload_diversity")
-    if diversity is not None:
-        base = baselines.get("payload_diversity", 0.0)
-        out.append(
-            Signal(
-                "payload_diversity",
-                "distinct payloads per request on shared templates (support bots repeat)",
-                round(diversity, 4),
-                round(base, 4),
-                "%",
-                diversity > 0.9 and int(m["n"]) > 2,
-            )
-        )
-    grow = float(m["regrowth"])
-    out.append(
-        Signal(
-            "regrowth",
-            "accounts joining after others went quiet",
-            round(grow, 4),
-            0.0,
-            "%",
-            grow > 0.2,
-        )
-    )
-    newest = extra.get("newest")
-    pivots = extra.get("pivots")
-    if isinstance(newest, coordination.NewestModel) and isinstance(pivots, pl.DataFrame):
-        share = float(m["pivoted"]) / len(members) if "pivoted" in m and members else 0.0
-        base = baselines.get("pivot_share", 0.0)
-        out.append(
-            Signal(
-                "model_pivot",
-                f"moved to newest model {newest.name} within a day of its release",
-                round(share, 4),
-                round(base, 4),
-                "%",
-                share > max(0.5, 3 * base),
-            )
-        )
-    hug = float(m["limit_hugging"])
-    out.append(
-        Signal(
-            "limit_hugging",
-            "peak rate held just under a shared per-minute ceiling",
-            round(hug, 4),
-            0.0,
-            "%",
-            hug > 0.8,
-        )
-    )
-    return tuple(out)

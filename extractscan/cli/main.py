@@ -16,7 +16,8 @@ from typing import Any, Literal, TypeVar
 import click
 
 from extractscan.model.errors import ExtractscanError, InputError, UsageError
-from extractscan.model.findings import SEVERITIES
+from extractscan.model.registry import FORMAT_CLASSES, PRESET_NAMES
+from extractscan.model.severity import SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,7 +76,11 @@ def _input_options(f: F) -> F:
                 help="Map a canonical column to a source column (repeatable), e.g. "
                 "account=user_id.",
             ),
-            click.option("--preset", help="Input format preset (see 'extractscan presets')."),
+            click.option(
+                "--preset",
+                type=click.Choice(PRESET_NAMES),
+                help="Input format preset (see 'extractscan presets').",
+            ),
         )
     ):
         f = option(f)
@@ -109,7 +114,7 @@ def main() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["terminal", "json", "markdown"]),
+    type=click.Choice(list(FORMAT_CLASSES)),
     default="terminal",
     show_default=True,
     help="Report format.",

@@ -11,13 +11,10 @@ from datetime import date, datetime
 
 import polars as pl
 
+from extractscan.model.severity import SEVERITIES, severity_rank
+
 #: Severity levels, lowest first.
-SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
-
-
-def severity_rank(level: str) -> int:
-    """Order of a severity level (``low`` = 0 ... ``critical`` = 3)."""
-    return SEVERITIES.index(level)
+__all__ = ["SEVERITIES", "severity_rank"]  # re-exported: declared in model/severity.py
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TextIO
 
 from extractscan.model.errors import UsageError
 from extractscan.model.findings import Findings
+from extractscan.model.registry import FORMAT_CLASSES
 from extractscan.report.formats.interface import Report
-from extractscan.report.formats.json_report import JsonReport
-from extractscan.report.formats.markdown import MarkdownReport
-from extractscan.report.formats.terminal import TerminalReport
 
-FORMATS: dict[str, type[Report]] = {
-    "terminal": TerminalReport,
-    "json": JsonReport,
-    "markdown": MarkdownReport,
-}
+
+def _load(spec: str) -> type[Report]:
+    module, _, name = spec.partition(":")
+    cls: type[Report] = getattr(import_module(module), name)
+    return cls
+
+
+FORMATS: dict[str, type[Report]] = {name: _load(spec) for name, spec in FORMAT_CLASSES.items()}
 
 
 def render(
