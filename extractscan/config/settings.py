@@ -57,6 +57,20 @@ class LinkConfig:
     strong_card_accounts: int = 3
     #: Minute bin for co-activity (same template, same bin).
     co_activity_minutes: int = 5
+    #: An account is extraction-heavy when at least this share of its measured prompts
+    #: elicit reasoning, tool traces, code or grading (benign accounts of every kind in
+    #: the randomized worlds sit below it; see benchmarks/RESULTS.md, "Generalization").
+    heavy_share: float = 0.35
+    #: Crowded-value test (extractscan.link.crowded): a shared value links the
+    #: extraction-heavy accounts behind it when at least this many of them share it ...
+    crowded_min_heavy: int = 3
+    #: ... and that many is unlikely by chance: the Chernoff bound on the binomial tail
+    #: (heavy accounts among the value's accounts at the population's heavy rate) is
+    #: below this family-wise error rate divided by the number of values tested.
+    crowded_alpha: float = 0.01
+    #: Linked groups whose extraction-heavy accounts share a prompt template (near-
+    #: duplicate cluster) are assembled into one incident.
+    assemble_by_template: bool = True
 
 
 @dataclass(frozen=True)
@@ -146,6 +160,9 @@ _LINK_MINIMUM = {
     "strong_weight": 0.0,
     "strong_card_accounts": 0,
     "co_activity_minutes": 1,
+    "heavy_share": 0.0,
+    "crowded_min_heavy": 2,
+    "crowded_alpha": 0.0,
 }
 _SCAN_MINIMUM = {"min_incident_accounts": 2, "sample_prompts": 0}
 
@@ -194,7 +211,10 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
         if bad:
             raise UsageError(f"{where} [link]: unknown key(s) {sorted(bad)}")
         for k, v in link.items():
-            if k != "max_accounts_per_value":
+            if isinstance(getattr(cfg.link, k), bool):
+                if not isinstance(v, bool):
+                    raise UsageError(f"{where} [link] {k} must be true or false, got {v!r}")
+            elif k != "max_accounts_per_value":
                 integer = isinstance(getattr(cfg.link, k), int)
                 link[k] = _number(v, f"{where} [link] {k}", integer, _LINK_MINIMUM[k])
         if "max_accounts_per_value" in link:

@@ -8,8 +8,10 @@ per-account table to a :class:`LinkResult`. The steps, one module each:
 - :mod:`.weights`: rarity weight of every shared value, caps for too-common ones;
 - :mod:`.coactivity`: accounts using one template in the same minutes;
 - :mod:`.pairs`: candidate pairs and their per-family evidence;
+- :mod:`.crowded`: crowded values tested as a whole (heavy accounts behind them);
 - :mod:`.decide`: the link decision per pair;
-- :mod:`.grouping`: connected groups of linked accounts.
+- :mod:`.grouping`: connected groups of linked accounts;
+- :mod:`.assemble`: pieces of one campaign joined into one group.
 
 Reference: Fellegi & Sunter, "A theory for record linkage", JASA 1969; splink's
 ``blocking.py`` / ``predict.py`` / ``connected_components.py`` split.
@@ -24,11 +26,13 @@ import polars as pl
 from extractscan.config import Config
 from extractscan.features.aggregate import Aggregates
 from extractscan.link import fingerprint
+from extractscan.link.assemble import assemble
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
+from extractscan.link.crowded import crowded, heavy_accounts
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import account_identifiers, template_identifiers
-from extractscan.link.pairs import candidate_pairs
+from extractscan.link.pairs import candidate_pairs, pair_keys
 from extractscan.link.weights import weigh_values
 
 __all__ = ["CROWDED_BIN_ACCOUNTS", "LinkResult", "link"]
@@ -46,6 +50,8 @@ class LinkResult:
         evidence: per (pair, family): shared values, example, weight, pair key ``pk``.
         links: per pair: family totals and the decision (``linked``, ``same_org``).
         components: (account, component) of the linked groups, numbered by size.
+        crowded: per crowded value tested: accounts, heavy accounts, significance.
+        heavy_rate: the population's share of extraction-heavy accounts.
     """
 
     identifiers: pl.DataFrame
@@ -54,6 +60,8 @@ class LinkResult:
     evidence: pl.DataFrame
     links: pl.DataFrame
     components: pl.DataFrame
+    crowded: pl.DataFrame | None = None
+    heavy_rate: float = 0.0
 
     def sample_rate(self, cfg: Config) -> float:
         """Share of crowded co-activity bins counted (1.0: every bin)."""
@@ -88,6 +96,25 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         origin=agg.bin_origin,
     )
     evidence = candidate_pairs(ids, weights, co, cfg.link)
+    crowd = crowded(ids, accounts, cfg.link)
+    if crowd.evidence.height:
+        evidence = _with_keys([evidence, crowd.evidence])
+        ids = pl.concat([ids, crowd.identifiers])
     links = decide_links(evidence, accounts, cfg.link)
+    if cfg.link.assemble_by_template:
+        pieces = components(links, 2)
+        heavy = heavy_accounts(accounts, cfg.link)
+        joins = assemble(pieces, ids, heavy, crowd.heavy_rate, cfg.link)
+        if joins.height:
+            evidence = _with_keys([evidence, joins])
+            links = decide_links(evidence, accounts, cfg.link)
     comps = components(links, cfg.min_incident_accounts)
-    return LinkResult(ids, weights, co, evidence, links, comps)
+    return LinkResult(ids, weights, co, evidence, links, comps, crowd.values, crowd.heavy_rate)
+
+
+def _with_keys(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Evidence parts concatenated, with pair keys made anew over all of them and in
+    pair-key order (as :func:`candidate_pairs` gives its own)."""
+    cols = ["a", "b", "family", "shared_values", "example", "min_df", "weight"]
+    ev = pl.concat([p.select(cols) for p in parts], how="vertical_relaxed")
+    return pair_keys(ev).sort("pk", "family")

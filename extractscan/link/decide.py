@@ -41,6 +41,7 @@ def decide_links(evidence: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig
     per_pair = ev.group_by("pk", maintain_order=True).agg(
         *(best(g) for g in group_names),
         pl.when(family == "payment").then(pl.col("min_df")).min().alias("pay_df"),
+        family.is_in([k for k, f in FAMILIES.items() if f.decisive]).any().alias("decisive"),
     )
     # one row per pair key, as the group-by makes them (a null key is one group)
     new_key = pl.col("pk").ne_missing(pl.col("pk").shift()) | (pl.int_range(pl.len()) == 0)
@@ -61,6 +62,7 @@ def decide_links(evidence: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig
         .alias("families"),
         weights["payment"].fill_null(0.0).alias("pay"),
         "pay_df",
+        "decisive",
         "pk",
     )
     orgs = accounts.select("account", "org").drop_nulls("org")
@@ -77,6 +79,7 @@ def decide_links(evidence: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig
         ((pl.col("total") >= cfg.min_weight) & (pl.col("families") >= cfg.min_families))
         | (pl.col("pay") >= cfg.strong_weight)
         | (pl.col("pay_df") <= cfg.strong_card_accounts).fill_null(False)
+        | pl.col("decisive")
     )
     return (
         per_pair.with_columns(same_org.alias("same_org"))

@@ -20,14 +20,51 @@ class Family:
     #: Whether agreement counts towards ``min_families``; supporting families (user
     #: agent, template) add weight but never make a link on their own.
     counts: bool = True
+    #: Whether this evidence links a pair on its own: it was tested as a whole (a value
+    #: shared by significantly many extraction-heavy accounts), not pair by pair.
+    decisive: bool = False
+    #: What a value of this family is, for redaction: card, ip, net, email or text.
+    kind: str = "text"
 
 
 FAMILIES: dict[str, Family] = {
-    "payment": Family("payment", 1.0, "shared payment card"),
-    "email_pattern": Family("email", 0.6, "same e-mail pattern and domain"),
-    "ip": Family("network", 0.8, "shared egress IP"),
-    "ip_prefix": Family("network", 0.5, "shared IP subnet (/24, /48)"),
+    "payment": Family("payment", 1.0, "shared payment card", kind="card"),
+    "email_pattern": Family("email", 0.6, "same e-mail pattern and domain", kind="email"),
+    "ip": Family("network", 0.8, "shared egress IP", kind="ip"),
+    "ip_prefix": Family("network", 0.5, "shared IP subnet (/24, /48)", kind="net"),
     "user_agent": Family("user_agent", 0.3, "same user agent", counts=False),
     "template": Family("template", 0.5, "same prompt template (near-duplicate)", counts=False),
     "co_activity": Family("co_activity", 0.8, "same template in the same minutes"),
+    # Crowded values, tested as a whole (extractscan.link.crowded): each links the
+    # extraction-heavy accounts behind it, however many share it.
+    "crowded_payment": Family(
+        "crowded", 1.0, "card shared by many extraction-heavy accounts", decisive=True, kind="card"
+    ),
+    "crowded_ip": Family(
+        "crowded",
+        1.0,
+        "egress IP crowded with extraction-heavy accounts (proxy exit)",
+        decisive=True,
+        kind="ip",
+    ),
+    "crowded_subnet": Family(
+        "crowded", 1.0, "subnet crowded with extraction-heavy accounts", decisive=True, kind="net"
+    ),
+    # Campaign assembly (extractscan.link.assemble): linked groups joined into one.
+    "campaign_template": Family(
+        "assembly",
+        1.0,
+        "linked groups of extraction-heavy accounts on one prompt template",
+        decisive=True,
+    ),
+}
+
+#: Source family -> the crowded family its significant values become. Not e-mail
+#: patterns: a name-and-digits shape at a disposable-mail domain is what unrelated
+#: operators' sign-up scripts all make (measured: one pattern bridged three simulated
+#: campaigns), so it links pairs (rarity-weighted) but never a crowd.
+CROWDED_FAMILIES: dict[str, str] = {
+    "payment": "crowded_payment",
+    "ip": "crowded_ip",
+    "ip_prefix": "crowded_subnet",
 }

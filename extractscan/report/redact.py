@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import polars as pl
 
+from extractscan.model.families import FAMILIES
 from extractscan.model.findings import Findings, Incident, InputSummary, LinkEvidence
 
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
@@ -24,7 +25,7 @@ IPV6 = r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])"
 _PATTERN = re.compile(f"({EMAIL})|({IPV4})|({IPV6})")
 #: Whether a text may hold something :meth:`Redactor.text` masks (a cheap pre-filter).
 MAYBE = r"@|\d\.\d|:"
-_KIND_OF_FAMILY = {"payment": "card", "ip": "ip", "email_pattern": "email", "ip_prefix": "net"}
+_KIND_OF_FAMILY = {k: f.kind for k, f in FAMILIES.items() if f.kind != "text"}
 
 
 class Redactor:

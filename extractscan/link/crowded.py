@@ -1,0 +1,180 @@
+"""Crowded values: a card, exit IP or subnet behind which significantly
+many extraction-heavy accounts sit.
+
+A proxy network that runs thousands of accounts puts hundreds of them behind every
+exit, exactly like a NAT; what separates the two is the content behind the value
+(DOMAIN.md). Rarity weights cannot see that (a crowded value weighs little) and
+enumerating the pairs inside it grows with the square of its accounts. So a crowded
+value is tested as a whole: of its ``n`` accounts, ``k`` are extraction-heavy (at least
+``heavy_share`` of their prompts elicit reasoning, tools, code or grading); at the
+population's heavy rate ``p``, the chance of ``k`` or more is at most
+``exp(-n * KL(k/n || p))`` (Chernoff-Hoeffding). A value whose bound is below the
+family-wise error rate divided by the number of values tested links its heavy accounts,
+as a star around the smallest of them: ``k - 1`` evidence rows, not ``k^2 / 2``.
+
+The test scales with the data: the same share of heavy accounts is more significant
+behind a value with more accounts, and a population where heavy accounts are common
+needs more of them behind one value. Ordinary users behind a NAT or a carrier pool are
+not heavy, so they are never linked through it; a family of heavy users on one card is
+(and the incident's benign checks then say so).
+
+Reference: W. Hoeffding, "Probability inequalities for sums of bounded random
+variables", JASA 1963 (the relative-entropy form of the Chernoff bound).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import polars as pl
+
+from extractscan.config import LinkConfig
+from extractscan.model.families import CROWDED_FAMILIES, FAMILIES
+from extractscan.streamed import streamed
+
+#: Evidence weights are -log10 of the bound, capped here (a weight this high already
+#: saturates the incident's link strength).
+MAX_WEIGHT = 20.0
+
+
+@dataclass(frozen=True)
+class Crowded:
+    """What the crowded-value test found.
+
+    Attributes:
+        values: per tested value: ``family`` (the source family), ``value``, ``n``
+            accounts, ``k`` heavy accounts, ``nats`` (minus the log of the bound) and
+            ``significant``.
+        evidence: star rows (``a``, ``b``, ``family``, ``shared_values``, ``example``,
+            ``min_df``, ``weight``) in the crowded families.
+        identifiers: (account, family, value) of the heavy accounts behind each
+            significant value, in the crowded families (for the report's top values).
+        heavy_rate: the population's share of heavy accounts.
+    """
+
+    values: pl.DataFrame
+    evidence: pl.DataFrame
+    identifiers: pl.DataFrame
+    heavy_rate: float
+
+
+EVIDENCE_SCHEMA = {
+    "a": pl.String,
+    "b": pl.String,
+    "family": pl.String,
+    "shared_values": pl.UInt32,
+    "example": pl.String,
+    "min_df": pl.UInt32,
+    "weight": pl.Float64,
+}
+
+
+def heavy_accounts(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
+    """(account, heavy): whether each account's measured prompts are extraction-heavy
+    (an account without measured prompts is not)."""
+    if "extraction_share" not in accounts.columns:
+        return accounts.select("account", pl.lit(False).alias("heavy"))
+    share = pl.col("extraction_share").fill_nan(None)
+    return accounts.select("account", (share >= cfg.heavy_share).fill_null(False).alias("heavy"))
+
+
+def surprise(n: pl.Expr, k: pl.Expr, p: float) -> pl.Expr:
+    """``n * KL(k/n || p)`` in nats where ``k/n > p`` (else 0): minus the log of the
+    Chernoff bound on P(X >= k) for X ~ Binomial(n, p)."""
+    q = k.cast(pl.Float64) / n.cast(pl.Float64)
+    first = q * (q / p).log()
+    # (1 - q) * ln((1 - q) / (1 - p)), which is 0 at q = 1
+    second = pl.when(q < 1.0).then((1.0 - q) * ((1.0 - q) / (1.0 - p)).log()).otherwise(0.0)
+    return pl.when(q > p).then(n.cast(pl.Float64) * (first + second)).otherwise(0.0)
+
+
+def tested_values(rows: pl.DataFrame, p: float, cfg: LinkConfig) -> pl.DataFrame:
+    """Per (family, value) of ``rows`` (account, family, value, heavy) shared by at
+    least ``crowded_min_heavy`` heavy accounts: ``n``, ``k``, ``nats`` and whether it is
+    ``significant`` at the family-wise rate ``crowded_alpha`` over the values tested."""
+    per_value = streamed(
+        rows.lazy()
+        .group_by("family", "value")
+        .agg(
+            pl.len().cast(pl.UInt32).alias("n"),
+            pl.col("heavy").fill_null(False).sum().cast(pl.UInt32).alias("k"),
+        )
+        .filter(pl.col("k") >= cfg.crowded_min_heavy)
+    )
+    tested = max(per_value.height, 1)
+    threshold = math.log(tested / cfg.crowded_alpha) if cfg.crowded_alpha > 0 else math.inf
+    values = per_value.with_columns(surprise(pl.col("n"), pl.col("k"), p).alias("nats"))
+    return values.with_columns((pl.col("nats") >= threshold).alias("significant")).sort(
+        "family", "value"
+    )
+
+
+def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowded:
+    """Test every value of the crowded families shared by ``crowded_min_heavy`` or more
+    accounts, and link the heavy accounts behind the significant ones."""
+    heavy = heavy_accounts(accounts, cfg)
+    n_acc = heavy.height
+    n_heavy = int(heavy["heavy"].sum())
+    empty_ev = pl.DataFrame(schema=EVIDENCE_SCHEMA)
+    empty_ids = pl.DataFrame(schema={"account": pl.String, "family": pl.String, "value": pl.String})
+    values_schema = {
+        "family": pl.String,
+        "value": pl.String,
+        "n": pl.UInt32,
+        "k": pl.UInt32,
+        "nats": pl.Float64,
+        "significant": pl.Boolean,
+    }
+    if n_acc == 0 or n_heavy == 0 or n_heavy == n_acc:
+        # nothing heavy, or everything: the test has no contrast to measure
+        rate = n_heavy / n_acc if n_acc else 0.0
+        return Crowded(pl.DataFrame(schema=values_schema), empty_ev, empty_ids, rate)
+    p = n_heavy / n_acc
+    rows = ids.filter(pl.col("family").is_in(list(CROWDED_FAMILIES))).join(
+        heavy, on="account", how="left"
+    )
+    values = tested_values(rows, p, cfg)
+    sig = values.filter("significant")
+    if sig.is_empty():
+        return Crowded(values, empty_ev, empty_ids, p)
+    members = (
+        rows.filter(pl.col("heavy"))
+        .join(sig.select("family", "value", "n", "nats"), on=["family", "value"])
+        .with_columns(
+            pl.col("family").replace_strict(CROWDED_FAMILIES, return_dtype=pl.String),
+            (pl.col("nats") / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight"),
+        )
+    )
+    hub = members.group_by("family", "value").agg(pl.col("account").min().alias("hub"))
+    star = (
+        members.join(hub, on=["family", "value"])
+        .filter(pl.col("account") != pl.col("hub"))
+        .select(
+            pl.col("hub").alias("a"),
+            pl.col("account").alias("b"),
+            "family",
+            "value",
+            "n",
+            "weight",
+        )
+    )
+    # One row per (pair, family); the example is the value with the most evidence (ties:
+    # the value text), as rarest-first is for pair evidence.
+    evidence = (
+        star.sort("weight", "value", descending=[True, False])
+        .group_by("a", "b", "family", maintain_order=True)
+        .agg(
+            pl.len().cast(pl.UInt32).alias("shared_values"),
+            pl.col("value").first().alias("example"),
+            pl.col("n").min().cast(pl.UInt32).alias("min_df"),
+            pl.col("weight").max().alias("weight"),
+        )
+        .sort("a", "b", "family")
+        .select(list(EVIDENCE_SCHEMA))
+    )
+    identifiers = (
+        members.select("account", "family", "value").unique().sort("family", "value", "account")
+    )
+    assert all(FAMILIES[f].decisive for f in CROWDED_FAMILIES.values())
+    return Crowded(values, evidence.cast(EVIDENCE_SCHEMA), identifiers, p)  # type: ignore[arg-type]
