@@ -337,10 +337,25 @@ def list_presets() -> None:
     show_default=True,
     help="Request log format.",
 )
-def simulate(rows: int, seed: int, out_dir: str, fmt: str) -> None:
+@click.option(
+    "--randomize",
+    is_flag=True,
+    help="Draw a random world (campaign kinds, sizes, sharing, look-alikes) from the seed; "
+    "its parameters are saved as world.toml.",
+)
+@click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Regenerate the world saved in this world.toml/.json (its seed and rows win).",
+)
+def simulate(
+    rows: int, seed: int, out_dir: str, fmt: str, randomize: bool, scenario_path: str | None
+) -> None:
     """Generate realistic logs with a planted campaign, look-alikes and ground truth.
 
-    Writes the request log, accounts.csv and truth.csv (account, group, kind).
+    Writes the request log, accounts.csv and truth.csv (account, group, kind); with
+    --randomize or --scenario also world.toml, the parameters of the world.
 
     \b
     Example:
@@ -348,10 +363,24 @@ def simulate(rows: int, seed: int, out_dir: str, fmt: str) -> None:
       extractscan scan /tmp/sim/requests.parquet --accounts /tmp/sim/accounts.csv \\
           --format json -o /tmp/sim/report.json
       extractscan evaluate --truth /tmp/sim/truth.csv /tmp/sim/report.json
+      extractscan simulate --randomize --rows 1000000 --seed 3 --out /tmp/world3
+      extractscan simulate --scenario /tmp/world3/world.toml --out /tmp/world3-again
     """
-    from extractscan.lab.simulate import simulate as run
+    if randomize and scenario_path:
+        raise _UsageFailure("--randomize and --scenario exclude each other")
+    if randomize or scenario_path:
+        from extractscan.lab.world_gen import generate_world
+        from extractscan.lab.worlds import draw_world, load
 
-    summary = run(rows, seed, out_dir, fmt=fmt)
+        try:
+            params = load(scenario_path) if scenario_path else draw_world(seed, rows)
+        except (OSError, ValueError) as exc:
+            raise _ScanError(UsageError(f"scenario {scenario_path}: {exc}")) from exc
+        summary = generate_world(params, out_dir, fmt=fmt)
+    else:
+        from extractscan.lab.simulate import simulate as run
+
+        summary = run(rows, seed, out_dir, fmt=fmt)
     click.echo(f"wrote {summary.rows:,} rows, {summary.accounts:,} accounts to {out_dir}", err=True)
     for name in summary.files:
         click.echo(name)

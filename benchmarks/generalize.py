@@ -1,0 +1,234 @@
+"""Generalization benchmark: the shipped detector on randomized worlds it was not tuned on.
+
+For each world: draw its parameters (:func:`extractscan.lab.worlds.draw_world`) with
+rows log-uniform between ``--min-rows`` and ``--max-rows``, generate it, scan it with
+``extractscan.scan`` and score the incidents (:mod:`extractscan.lab.generalize`):
+per-campaign recall at high/critical, completeness, incidents per campaign, benign FPR
+at >= medium, benign groups at >= high, P@3. Prints a table per campaign, per world and
+the worst / 5 % worst / median across worlds; writes everything to a JSON file.
+
+Fitting and reporting never share a world: ``--report`` (the default) uses seeds
+1..N, ``--fit`` seeds 1001..1000+N (both shifted by ``--seed-offset``).
+
+Usage::
+
+    python benchmarks/generalize.py                                 # 40 worlds, 200k-4M rows
+    python benchmarks/generalize.py --worlds 12 --max-rows 1000000  # a quicker run
+    python benchmarks/generalize.py --worlds 12 --max-rows 1000000 --rerun-4x 3
+    python benchmarks/generalize.py --fit --worlds 20               # worlds for fitting
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]  # the package, not a namespace
+
+from run import DATA, machine, replace_section  # noqa: E402
+
+from extractscan import scan  # noqa: E402
+from extractscan.lab.generalize import (  # noqa: E402
+    Summary,
+    WorldMetrics,
+    from_findings,
+    summarize,
+    world_metrics,
+)
+from extractscan.lab.world_gen import generate_world  # noqa: E402
+from extractscan.lab.worlds import WorldParams, draw_world  # noqa: E402
+
+FIT_BASE = 1000
+
+
+def world_rows(seed: int, low: int, high: int) -> int:
+    """Rows of the world with this seed: log-uniform in [low, high], fixed by the seed."""
+    u = np.random.default_rng([seed, 99]).random()
+    return round(math.exp(math.log(low) + u * (math.log(high) - math.log(low))))
+
+
+def run_world(params: WorldParams, data: Path, keep: bool) -> dict[str, Any]:
+    """Generate, scan and score one world."""
+    import polars as pl
+
+    d = data / f"w{params.seed}-r{params.rows}"
+    t0 = time.perf_counter()
+    generate_world(params, d)
+    t1 = time.perf_counter()
+    src = d / "requests" if (d / "requests").is_dir() else d / "requests.parquet"
+    findings = scan(src, accounts=d / "accounts.csv")
+    t2 = time.perf_counter()
+    truth = pl.read_csv(d / "truth.csv", schema_overrides={"account": pl.String})
+    m = world_metrics(from_findings(findings), truth)
+    if not keep:
+        shutil.rmtree(d)
+    return {
+        "seed": params.seed,
+        "rows": params.rows,
+        "accounts": truth.height,
+        "generate_s": round(t1 - t0, 2),
+        "scan_s": round(t2 - t1, 2),
+        "campaign_params": {
+            c.group: {
+                "accounts": c.accounts,
+                "row_share": c.row_share,
+                "accounts_per_card": f"{c.card_min}-{c.card_max}",
+                "ip_mode": c.ip_mode,
+                "accounts_per_exit": (
+                    round(c.exits_used / c.pool_ratio, 1) if c.ip_mode == "pool" else None
+                ),
+                "exits_used": c.exits_used,
+                "mixed_share": round(c.mixed_share, 3),
+                "paraphrase": round(c.paraphrase, 3),
+            }
+            for c in params.campaigns
+        },
+        "metrics": m.to_dict(),
+        "_metrics": m,
+    }
+
+
+def campaign_lines(r: dict[str, Any]) -> list[str]:
+    """Markdown rows, one per campaign of a world."""
+    m: WorldMetrics = r["_metrics"]
+    out = []
+    for c in m.campaigns:
+        p = r["campaign_params"][c.group]
+        per_exit = "-" if p["accounts_per_exit"] is None else f"{p['accounts_per_exit']:g}"
+        out.append(
+            f"| {r['seed']} | {r['rows']:,} | {c.group} | {c.accounts:,} | "
+            f"{p['row_share']:.3f} | {p['accounts_per_card']} | {per_exit} | "
+            f"{p['mixed_share']:.2f} | {c.recall_high:.3f} | {c.recall_medium:.3f} | "
+            f"{c.completeness:.3f} | {c.incidents} | {c.best_rank or '-'} |"
+        )
+    return out
+
+
+def world_line(r: dict[str, Any]) -> str:
+    """Markdown row for a world."""
+    m: WorldMetrics = r["_metrics"]
+    prec = "-" if m.precision_high is None else f"{m.precision_high:.3f}"
+    groups = ", ".join(m.benign_groups_high) or "-"
+    return (
+        f"| {r['seed']} | {r['rows']:,} | {r['accounts']:,} | {len(m.campaigns)} | "
+        f"{m.benign_fpr:.5f} | {groups} | {'yes' if m.p_at_3 else 'no'} | {prec} | "
+        f"{m.incidents} | {r['generate_s']:.1f} | {r['scan_s']:.1f} |"
+    )
+
+
+CAMPAIGN_HEAD = (
+    "| seed | rows | campaign | accounts | share of rows | accounts per card | "
+    "accounts per exit | mixed | recall >= high | recall >= medium | completeness | "
+    "incidents | best rank |\n|" + "---|" * 13
+)
+WORLD_HEAD = (
+    "| seed | rows | accounts | campaigns | benign FPR >= medium | benign groups >= high | "
+    "P@3 | precision >= high | incidents | generate s | scan s |\n|" + "---|" * 11
+)
+
+
+def summary_table(summary: tuple[Summary, ...]) -> str:
+    """Worst / 5 % worst / median per measure."""
+    lines = [
+        "| measure | values | worst | 5 % worst | median | mean |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {s.name} ({'higher' if s.higher_is_better else 'lower'} is better) | "
+        f"{s.values} | {s.worst:.4g} | {s.p5:.4g} | {s.median:.4g} | {s.mean:.4g} |"
+        for s in summary
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the worlds, print the tables, write the JSON (and optionally RESULTS.md)."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--worlds", type=int, default=40, help="number of worlds (default 40)")
+    ap.add_argument("--seed-offset", type=int, default=0, help="shift the seeds")
+    split = ap.add_mutually_exclusive_group()
+    split.add_argument("--report", action="store_true", help="seeds 1..N (default)")
+    split.add_argument("--fit", action="store_true", help=f"seeds {FIT_BASE + 1}..{FIT_BASE}+N")
+    ap.add_argument("--min-rows", type=int, default=200_000)
+    ap.add_argument("--max-rows", type=int, default=4_000_000)
+    ap.add_argument("--rerun-4x", type=int, default=0, metavar="K", help="re-run K worlds at 4x")
+    ap.add_argument("--json", default=str(DATA / "generalize.json"), help="JSON results")
+    ap.add_argument("--data", default=str(DATA / "generalize"), help="where worlds are written")
+    ap.add_argument("--keep", action="store_true", help="keep the generated worlds")
+    ap.add_argument("--results", help="write the tables into this RESULTS.md")
+    args = ap.parse_args()
+    base = (FIT_BASE if args.fit else 0) + args.seed_offset
+    data = Path(args.data)
+    results: list[dict[str, Any]] = []
+    print(WORLD_HEAD, flush=True)
+    for seed in range(base + 1, base + args.worlds + 1):
+        params = draw_world(seed, world_rows(seed, args.min_rows, args.max_rows))
+        results.append(run_world(params, data, args.keep))
+        print(world_line(results[-1]), flush=True)
+    rerun: list[dict[str, Any]] = []
+    for r in results[: args.rerun_4x]:
+        params = draw_world(r["seed"], r["rows"]).scaled(4)
+        big = run_world(params, data, args.keep)
+        deltas = {
+            c.group: round(b.recall_high - c.recall_high, 4)
+            for c, b in zip(r["_metrics"].campaigns, big["_metrics"].campaigns, strict=True)
+        }
+        big["recall_high_delta_vs_1x"] = deltas
+        rerun.append(big)
+        print(world_line(big), "4x recall deltas", deltas, flush=True)
+    summary = summarize(r["_metrics"] for r in results)
+    camp = "\n".join(line for r in results for line in campaign_lines(r))
+    text = "\n\n".join(
+        [
+            summary_table(summary),
+            "Per world:\n\n" + WORLD_HEAD + "\n" + "\n".join(world_line(r) for r in results),
+            "Per campaign:\n\n" + CAMPAIGN_HEAD + "\n" + camp,
+        ]
+    )
+    if rerun:
+        lines = [
+            f"| {b['seed']} | {b['rows']:,} | {g} | {d:+.4f} |"
+            for b in rerun
+            for g, d in b["recall_high_delta_vs_1x"].items()
+        ]
+        text += (
+            "\n\nThe same worlds at 4x the rows and accounts (recall at >= high, 4x minus 1x):"
+            "\n\n| seed | rows (4x) | campaign | recall delta |\n|---|---|---|---|\n"
+            + "\n".join(lines)
+            + "\n\nPer world at 4x:\n\n"
+            + WORLD_HEAD
+            + "\n"
+            + "\n".join(world_line(b) for b in rerun)
+        )
+    print("\n" + text)
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "command": " ".join(["python benchmarks/generalize.py", *sys.argv[1:]]),
+        "machine": machine(),
+        "split": "fit" if args.fit else "report",
+        "worlds": [{k: v for k, v in r.items() if k != "_metrics"} for r in results],
+        "rerun_4x": [{k: v for k, v in r.items() if k != "_metrics"} for r in rerun],
+        "summary": [s.__dict__ for s in summary],
+    }
+    out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    print(f"\nwrote {out}", file=sys.stderr)
+    if args.results:
+        head = (
+            f"Measured {time.strftime('%Y-%m-%d', time.gmtime())} on: {machine()}. "
+            f"Command: `{payload['command']}`.\n\n"
+        )
+        replace_section(Path(args.results), "Generalization (randomized worlds)", head + text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Randomized worlds: parameters within the issue's ranges, round-trips, deterministic
+files, complete ground truth and the campaign shapes that were asked for."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from extractscan.cli.main import main
+from extractscan.lab import paraphrase
+from extractscan.lab.world_gen import generate_world
+from extractscan.lab.worlds import (
+    CAMPAIGN_KINDS,
+    draw_world,
+    from_dict,
+    load,
+    save,
+    to_dict,
+)
+
+ROWS = 20_000
+
+
+def _digest(d: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(d.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny world with every campaign kind."""
+    out = tmp_path_factory.mktemp("world")
+    generate_world(draw_world(11, ROWS, kinds=CAMPAIGN_KINDS), out)
+    return out
+
+
+def test_ranges_over_many_draws() -> None:
+    kinds: set[str] = set()
+    for seed in range(150):
+        rows = int(np.exp(np.random.default_rng(seed).uniform(np.log(2e5), np.log(4e6))))
+        p = draw_world(seed, rows)
+        assert 1 <= len(p.campaigns) <= 3
+        assert len({c.kind for c in p.campaigns}) == len(p.campaigns)
+        assert 0.001 <= sum(c.row_share for c in p.campaigns) <= 0.9 + 1e-9
+        for c in p.campaigns:
+            kinds.add(c.kind)
+            assert 12 <= c.accounts <= 30_000
+            assert c.row_share * rows / c.accounts >= 20 - 1e-9  # requests per account
+            assert 1 <= c.card_min <= c.card_max <= 100
+            assert 0 <= c.mixed_share <= 0.8 and 0 <= c.paraphrase <= 1
+            if c.ip_mode == "pool":
+                assert 0.005 <= c.pool_ratio <= 2 and 1 <= c.exits_used <= 50
+                pool = max(1, round(c.pool_ratio * c.accounts))
+                assert c.accounts * c.exits_used / pool <= 1_000 + 1e-9
+        assert 2_000 <= p.population <= 300_000 + 1_000
+        nat = [g for g in p.lookalikes if g.kind == "nat"]
+        assert nat and all(10 <= g.accounts / g.addresses <= 5_000 for g in nat)
+        assert {g.kind for g in p.lookalikes} >= {"carrier", "family", "enterprise", "reseller"}
+    assert kinds == set(CAMPAIGN_KINDS)
+
+
+@pytest.mark.parametrize("suffix", [".toml", ".json"])
+def test_scenario_round_trip(tmp_path: Path, suffix: str) -> None:
+    p = draw_world(5, 1_000_000)
+    assert load(save(p, tmp_path / f"world{suffix}")) == p
+    assert from_dict(to_dict(p)) == p
+
+
+def test_bad_scenario_is_a_value_error(tmp_path: Path) -> None:
+    path = tmp_path / "w.toml"
+    path.write_text("seed = 1\nrows = 5000\nbogus = 2\n")
+    with pytest.raises(ValueError, match="bogus"):
+        load(path)
+    p = draw_world(5, 100_000)
+    bad = replace(p, campaigns=(replace(p.campaigns[0], kind="nope"),))
+    with pytest.raises(ValueError, match="unknown kind"):
+        save(bad, path) and load(path)
+
+
+def test_scaled_keeps_shapes() -> None:
+    p = draw_world(9, 500_000)
+    q = p.scaled(4)
+    assert q.rows == 2_000_000 and q.ordinary == 4 * p.ordinary
+    for a, b in zip(p.campaigns, q.campaigns, strict=True):
+        assert b.accounts == 4 * a.accounts
+        assert (a.row_share, a.pool_ratio, a.card_min) == (b.row_share, b.pool_ratio, b.card_min)
+
+
+def test_deterministic_files(world: Path, tmp_path: Path) -> None:
+    params = load(world / "world.toml")
+    generate_world(params, tmp_path / "again")
+    assert _digest(world) == _digest(tmp_path / "again")
+    generate_world(replace(params, seed=12), tmp_path / "other")
+    assert _digest(world)["requests.parquet"] != _digest(tmp_path / "other")["requests.parquet"]
+
+
+def test_cli_randomize_and_scenario(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    args = ["simulate", "--randomize", "--rows", "8000", "--seed", "3", "--out", str(a)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    again = ["simulate", "--scenario", str(a / "world.toml"), "--out", str(b)]
+    assert CliRunner().invoke(main, again).exit_code == 0
+    assert _digest(a) == _digest(b)
+    both = [*args, "--scenario", str(a / "world.toml")]
+    assert CliRunner().invoke(main, both).exit_code == 2
+
+
+def test_truth_covers_every_account(world: Path) -> None:
+    req = pl.read_parquet(world / "requests.parquet")
+    truth = pl.read_csv(world / "truth.csv")
+    accounts = pl.read_csv(world / "accounts.csv")
+    assert req.height == ROWS
+    assert set(req["account"]) == set(truth["account"]) == set(accounts["account"])
+    assert set(truth["kind"]) == {"campaign", "benign"}
+    groups = set(truth["group"])
+    assert {f"c{i + 1}_{k}" for i, k in enumerate(CAMPAIGN_KINDS)} <= groups
+    assert {"ordinary", "carrier_nat", "families", "framework_users", "nat_1"} <= groups
+    assert accounts["email"].is_unique().all()
+    assert accounts["payment"].str.contains(r"^card_[0-9a-f]{12}$").all()
+
+
+def test_campaign_shapes(world: Path) -> None:
+    req = pl.read_parquet(world / "requests.parquet")
+    truth = pl.read_csv(world / "truth.csv")
+    acc = pl.read_csv(world / "accounts.csv").join(truth, on="account")
+    rows = req.join(truth, on="account")
+
+    def cards(g: str) -> pl.Series:
+        return acc.filter(pl.col("group") == g).group_by("payment").len()["len"]
+
+    slow = cards("c3_low_and_slow")
+    assert slow.min() >= 2 and slow.max() <= 3  # type: ignore[operator]
+    assert cards("c4_identifier_free").max() == 1  # a virtual card per account
+    free = rows.filter(pl.col("group") == "c4_identifier_free")
+    per_ip = free.group_by("ip").agg(pl.col("account").n_unique())["account"]
+    assert per_ip.max() <= 2  # residential exits, seen once or twice
+    mail = acc.filter(pl.col("group") == "c4_identifier_free")["email"]
+    assert mail.str.contains(r"@(gmail|outlook|yahoo|proton|icloud)\.").all()
+    signup = acc.filter(pl.col("group") == "c4_identifier_free")["signup_at"].str.to_datetime()
+    assert (signup.max() - signup.min()).total_seconds() < 4 * 86_400  # type: ignore[operator, union-attr]
+    first = free.group_by("account").agg(pl.col("timestamp").min())["timestamp"]
+    assert (first.max() - first.min()).total_seconds() <= 13 * 3_600  # type: ignore[operator, union-attr]
+    new = free.filter(pl.col("model") == "model-z-2026-06")
+    assert new.height > 0
+    hydra = rows.filter(pl.col("group") == "c1_hydra")
+    assert hydra["ip"].n_unique() <= max(1, round(2 * hydra["account"].n_unique()))
+
+
+def test_paraphrase_variants_differ_and_keep_slots() -> None:
+    rng = np.random.default_rng(1)
+    for family in paraphrase.FAMILY_CAPABILITIES:
+        v = paraphrase.variants(family, 30, rng)
+        assert len(set(v)) == len(v) >= 20
+        assert all("[" not in t and "||" not in t and "{" in t for t in v)
