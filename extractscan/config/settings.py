@@ -39,7 +39,7 @@ class LinkConfig:
         default_factory=lambda: {
             "payment": 60,
             "email": 60,
-            "network": 120,
+            "network": 16,
             "user_agent": 60,
             "template": 400,
             "co_activity": 400,
@@ -68,6 +68,9 @@ class LinkConfig:
     #: (heavy accounts among the value's accounts at the population's heavy rate) is
     #: below this family-wise error rate divided by the number of values tested.
     crowded_alpha: float = 0.01
+    #: ... and an account is linked through crowds only when it sits behind at least this
+    #: many significant cards or exit IPs (a proxy exit also carries other customers).
+    crowded_min_values: int = 2
     #: Linked groups whose extraction-heavy accounts share a prompt template (near-
     #: duplicate cluster) are assembled into one incident.
     assemble_by_template: bool = True
@@ -163,6 +166,7 @@ _LINK_MINIMUM = {
     "heavy_share": 0.0,
     "crowded_min_heavy": 2,
     "crowded_alpha": 0.0,
+    "crowded_min_values": 1,
 }
 _SCAN_MINIMUM = {"min_incident_accounts": 2, "sample_prompts": 0}
 

@@ -93,6 +93,8 @@ def account_behaviour(rows: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("output_tokens").is_not_null().any().alias("_has_out"),
         *(pl.col(c).mean().alias(c.removeprefix("cap_") + "_share") for c in CAP_COLUMNS),
         pl.any_horizontal(*CAP_COLUMNS).mean().alias("extraction_share"),
+        # rows whose prompt was measured (the flags are null without prompt text)
+        pl.col(CAP_COLUMNS[0]).count().cast(pl.UInt32).alias("prompts_measured"),
         (pl.col("status") == "429").mean().alias("rate_limited_share"),
         pl.col("signup_at").min().alias("signup_at"),
         *(e.alias(c) for c, e in smallest_text.items()),

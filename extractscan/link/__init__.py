@@ -28,7 +28,7 @@ from extractscan.features.aggregate import Aggregates
 from extractscan.link import fingerprint
 from extractscan.link.assemble import assemble
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
-from extractscan.link.crowded import crowded, heavy_accounts
+from extractscan.link.crowded import crowded
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import account_identifiers, template_identifiers
@@ -103,8 +103,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     links = decide_links(evidence, accounts, cfg.link)
     if cfg.link.assemble_by_template:
         pieces = components(links, 2)
-        heavy = heavy_accounts(accounts, cfg.link)
-        joins = assemble(pieces, ids, heavy, crowd.heavy_rate, cfg.link)
+        joins = assemble(pieces, ids, accounts, cfg.link)
         if joins.height:
             evidence = _with_keys([evidence, joins])
             links = decide_links(evidence, accounts, cfg.link)

@@ -2,15 +2,18 @@
 
 An operator who buys cards in pairs and triples, or splits accounts across proxy pools,
 leaves many small linked groups; each would be its own incident with its own, lower
-severity. Groups whose members are mostly extraction-heavy and whose heavy members use
-the same prompt template (near-duplicate cluster, so paraphrased wrappers still match)
-are joined: one evidence row between each group's first account and the first account
-of the first group on that template, so the cost grows with the groups, not with their
-members.
+severity. Groups whose members use the same prompt template (near-duplicate cluster, so
+paraphrased wrappers still match) are joined when that template is specific to linked
+groups: of its ``n`` users, ``m`` are in some linked group, far more than the share of
+all accounts that are (the crowded-value test of :mod:`.crowded`, with "in a linked
+group" in place of "extraction-heavy"). Everyday templates (the ordinary requests a
+hydra resells, a popular coding idiom, a framework's system prompt) are used inside and
+outside groups alike and join nothing.
 
+One evidence row joins each group's first account to the first account of the first
+group on that template, so the cost grows with the groups, not with their members.
 Only groups already linked by infrastructure are assembled: a template alone never
-links two accounts (a popular framework's users share one), and ordinary groups (a
-family's card, a NAT) are never joined through one.
+links two accounts.
 """
 
 from __future__ import annotations
@@ -20,55 +23,70 @@ import math
 import polars as pl
 
 from extractscan.config import LinkConfig
-from extractscan.link.crowded import EVIDENCE_SCHEMA, tested_values
+from extractscan.link.crowded import EVIDENCE_SCHEMA, surprise, tested_values
+
+
+def leaning_groups(comps: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
+    """(component) of the groups whose pooled prompts are significantly more
+    extraction-style than those of the accounts in no group: ``k`` of their ``n``
+    measured prompts against that share, with the bound and family-wise rate of
+    :mod:`.crowded` (a family or a team with ordinary prompts is not; three low-and-slow
+    accounts mixing a fifth of extraction prompts into resold traffic are, over their
+    hundreds of requests)."""
+    if "prompts_measured" not in accounts.columns or comps.is_empty():
+        return comps.select("component").head(0)
+    k = pl.col("extraction_share").fill_nan(None).fill_null(0.0) * pl.col("prompts_measured")
+    n = pl.col("prompts_measured").cast(pl.Float64)
+    # the baseline is the accounts outside every group: a campaign that is half the log
+    # would otherwise set the baseline itself
+    outside = accounts.join(comps, on="account", how="anti")
+    total = outside.select(k.sum().alias("k"), n.sum().alias("n")).row(0)
+    if not total[1] or not 0.0 < total[0] / total[1] < 1.0:
+        return comps.select("component").head(0)
+    p = total[0] / total[1]
+    per = (
+        comps.join(accounts.select("account", k.alias("k"), n.alias("n")), on="account")
+        .group_by("component")
+        .agg(pl.col("k").sum(), pl.col("n").sum())
+        .filter(pl.col("n") > 0)
+    )
+    threshold = math.log(max(per.height, 1) / cfg.crowded_alpha) if cfg.crowded_alpha else math.inf
+    return per.filter(surprise(pl.col("n"), pl.col("k"), p) >= threshold).select("component")
 
 
 def assemble(
-    comps: pl.DataFrame,
-    ids: pl.DataFrame,
-    heavy: pl.DataFrame,
-    heavy_rate: float,
-    cfg: LinkConfig,
+    comps: pl.DataFrame, ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig
 ) -> pl.DataFrame:
-    """Evidence rows (family ``campaign_template``) joining the heavy groups of
-    ``comps`` (account, component) whose heavy members share a template cluster.
+    """Evidence rows (family ``campaign_template``) joining the extraction-leaning
+    groups of ``comps`` (account, component) that share a template specific to linked
+    groups (:func:`leaning_groups`).
 
-    A group is heavy when at least half of its members are (``heavy``: account, heavy).
-    Only templates used by significantly many heavy accounts count (the crowded-value
-    test of :mod:`.crowded`): ordinary requests resold through campaign accounts use the
-    same everyday templates as everyone else, and would join unrelated campaigns.
     The weight is the template's rarity, ln(N / accounts on it).
     """
-    n_accounts = heavy.height
     empty = pl.DataFrame(schema=EVIDENCE_SCHEMA)
-    if comps.is_empty():
-        return empty
-    members = comps.join(heavy, on="account", how="left").with_columns(
-        pl.col("heavy").fill_null(False)
-    )
-    groups = (
-        members.group_by("component")
-        .agg(pl.col("heavy").mean().alias("share"), pl.col("account").min().alias("first"))
-        .filter(pl.col("share") >= 0.5)
-    )
-    if groups.height < 2:
-        return empty
+    n_accounts = accounts.height
     templates = ids.filter(pl.col("family") == "template")
-    if templates.is_empty() or not 0.0 < heavy_rate < 1.0:
+    inside = comps.select("account").unique().height
+    if comps.is_empty() or templates.is_empty() or not 0 < inside < n_accounts:
         return empty
-    tested = tested_values(templates.join(heavy, on="account", how="left"), heavy_rate, cfg)
-    enriched = tested.filter("significant").select("value", pl.col("n").alias("df"))
-    templates = templates.join(enriched, on="value", how="semi")
-    df = enriched
+    in_group = comps.select("account", pl.lit(True).alias("heavy")).unique("account")
+    tested = tested_values(
+        templates.join(in_group, on="account", how="left"), inside / n_accounts, cfg
+    )
+    specific = tested.filter("significant").select("value", pl.col("n").alias("df"))
+    if specific.is_empty():
+        return empty
+    leaning = comps.join(leaning_groups(comps, accounts, cfg), on="component", how="semi")
+    firsts = leaning.group_by("component").agg(pl.col("account").min().alias("first"))
     uses = (
-        members.filter("heavy")
-        .join(groups.select("component", "first"), on="component")
-        .join(templates.select("account", "value"), on="account")
+        templates.join(specific, on="value", how="semi")
+        .join(leaning, on="account")
+        .join(firsts, on="component")
         .select("value", "component", "first")
         .unique()
     )
-    # Templates used by two or more heavy groups; the hub is the group with the smallest
-    # first account.
+    # Templates used by two or more groups; the hub is the group with the smallest first
+    # account.
     shared = uses.join(
         uses.group_by("value").agg(
             pl.col("first").min().alias("hub"), pl.col("component").n_unique().alias("groups")
@@ -78,7 +96,7 @@ def assemble(
     if shared.is_empty():
         return empty
     base = float(max(n_accounts, 2))
-    rows = shared.join(df, on="value").select(
+    rows = shared.join(specific, on="value").select(
         pl.col("hub").alias("a"),
         pl.col("first").alias("b"),
         pl.lit("campaign_template").alias("family"),

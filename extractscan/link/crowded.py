@@ -33,6 +33,10 @@ from extractscan.config import LinkConfig
 from extractscan.model.families import CROWDED_FAMILIES, FAMILIES
 from extractscan.streamed import streamed
 
+#: Families whose significant values an account must sit behind at least
+#: ``crowded_min_values`` of to be linked through crowds.
+CORROBORATING: tuple[str, ...] = ("payment", "ip")
+
 #: Evidence weights are -log10 of the bound, capped here (a weight this high already
 #: saturates the incident's link strength).
 MAX_WEIGHT = 20.0
@@ -70,13 +74,34 @@ EVIDENCE_SCHEMA = {
 }
 
 
+#: One-sided 95 % normal quantile of the Wilson bound in :func:`heavy_accounts`.
+Z_95 = 1.6449
+
+
+def wilson_lower(share: pl.Expr, n: pl.Expr, z: float = Z_95) -> pl.Expr:
+    """Lower Wilson score bound of a proportion ``share`` measured on ``n`` trials.
+
+    Reference: E. B. Wilson, "Probable inference, the law of succession, and
+    statistical inference", JASA 1927.
+    """
+    n = n.cast(pl.Float64)
+    z2 = z * z
+    centre = share + z2 / (2 * n)
+    spread = z * (share * (1 - share) / n + z2 / (4 * n * n)).sqrt()
+    return (centre - spread) / (1 + z2 / n)
+
+
 def heavy_accounts(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
-    """(account, heavy): whether each account's measured prompts are extraction-heavy
-    (an account without measured prompts is not)."""
+    """(account, heavy): whether each account's measured prompts are extraction-heavy:
+    the lower 95 % Wilson bound of its extraction share reaches ``heavy_share``, so a
+    handful of requests (two of four extraction-style) is not enough. An account
+    without measured prompts is not heavy."""
     if "extraction_share" not in accounts.columns:
         return accounts.select("account", pl.lit(False).alias("heavy"))
     share = pl.col("extraction_share").fill_nan(None)
-    return accounts.select("account", (share >= cfg.heavy_share).fill_null(False).alias("heavy"))
+    n = pl.col("prompts_measured") if "prompts_measured" in accounts.columns else pl.lit(1)
+    bound = pl.when(n > 0).then(wilson_lower(share, n))
+    return accounts.select("account", (bound >= cfg.heavy_share).fill_null(False).alias("heavy"))
 
 
 def surprise(n: pl.Expr, k: pl.Expr, p: float) -> pl.Expr:
@@ -138,14 +163,24 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
     sig = values.filter("significant")
     if sig.is_empty():
         return Crowded(values, empty_ev, empty_ids, p)
-    members = (
-        rows.filter(pl.col("heavy"))
-        .join(sig.select("family", "value", "n", "nats"), on=["family", "value"])
-        .with_columns(
-            pl.col("family").replace_strict(CROWDED_FAMILIES, return_dtype=pl.String),
-            (pl.col("nats") / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight"),
-        )
+    behind = rows.filter(pl.col("heavy")).join(
+        sig.select("family", "value", "n", "nats"), on=["family", "value"]
     )
+    # An account is linked through crowds only when it sits behind two or more of them
+    # (cards and exit IPs; a subnet repeats its IP): a proxy exit also carries the
+    # proxy service's other customers, and some of them write extraction-style prompts.
+    confirmed = (
+        behind.filter(pl.col("family").is_in(CORROBORATING))
+        .group_by("account")
+        .agg(pl.len().alias("crowds"))
+        .filter(pl.col("crowds") >= cfg.crowded_min_values)
+    )
+    members = behind.join(confirmed, on="account", how="semi").with_columns(
+        pl.col("family").replace_strict(CROWDED_FAMILIES, return_dtype=pl.String),
+        (pl.col("nats") / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight"),
+    )
+    if members.is_empty():
+        return Crowded(values, empty_ev, empty_ids, p)
     hub = members.group_by("family", "value").agg(pl.col("account").min().alias("hub"))
     star = (
         members.join(hub, on=["family", "value"])

@@ -54,7 +54,7 @@ FAMILIES: dict[str, Family] = {
     "campaign_template": Family(
         "assembly",
         1.0,
-        "linked groups of extraction-heavy accounts on one prompt template",
+        "linked groups on a prompt template used mostly inside linked groups",
         decisive=True,
     ),
 }
