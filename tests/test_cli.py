@@ -60,7 +60,7 @@ def test_terminal_report_and_quiet(campaign_logs: tuple[Path, Path]) -> None:
 
 def test_outputs_to_files(campaign_logs: tuple[Path, Path], tmp_path: Path) -> None:
     req, acc = campaign_logs
-    rep, accs = tmp_path / "r.md", tmp_path / "accounts.csv"
+    rep, accs = tmp_path / "r.md", tmp_path / "accounts-out.csv"  # not the input table
     code, out, _ = _run(
         "scan",
         str(req),

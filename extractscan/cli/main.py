@@ -183,8 +183,9 @@ def scan(
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
     """
     from extractscan import report
-    from extractscan.config.settings import load_config
+    from extractscan.config.settings import DEFAULT_CONFIG_NAME, load_config
     from extractscan.report.accounts_out import write_table
+    from extractscan.run.outputs import StagedOutputs, check_outputs
     from extractscan.run.pipeline import scan as run_scan
     from extractscan.run.progress import StageProgress
 
@@ -201,6 +202,11 @@ def scan(
         ):
             if value and not Path(value).parent.is_dir():  # said before a long scan, not after
                 raise UsageError(f"{opt} {value}: folder {Path(value).parent} does not exist")
+        outputs = {"-o": output, "--accounts-out": accounts_out, "--rejects-out": rejects_out}
+        implicit = DEFAULT_CONFIG_NAME if Path(DEFAULT_CONFIG_NAME).is_file() else None
+        check_outputs(
+            paths, outputs, [("--accounts", accounts), ("--config", config_path or implicit)]
+        )
         with StageProgress(enabled=not quiet) as progress:
             findings = run_scan(
                 list(paths),
@@ -216,20 +222,22 @@ def scan(
 
             findings = mask(findings)
         try:
-            if accounts_out:
-                write_table(findings.accounts, accounts_out)
-            if rejects_out:
-                write_table(findings.rejects, rejects_out)
-            if output:
-                with Path(output).open("w", encoding="utf-8", newline="\n") as fh:
-                    report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
-            else:
-                try:
-                    report.render(findings, fmt, sys.stdout, top=top, quiet=quiet, color=color)
-                except BrokenPipeError:
-                    # the reader stopped early (| head): not an error of the scan, whose
-                    # exit code (--fail-on, skipped files) still follows
-                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            # all outputs appear together, complete, or none does (see StagedOutputs)
+            with StagedOutputs() as staged:
+                if accounts_out:
+                    write_table(findings.accounts, staged.path(accounts_out), like=accounts_out)
+                if rejects_out:
+                    write_table(findings.rejects, staged.path(rejects_out), like=rejects_out)
+                if output:
+                    with staged.path(output).open("w", encoding="utf-8", newline="\n") as fh:
+                        report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
+                else:
+                    try:
+                        report.render(findings, fmt, sys.stdout, top=top, quiet=quiet, color=color)
+                    except BrokenPipeError:
+                        # the reader stopped early (| head): not an error of the scan, whose
+                        # exit code (--fail-on, skipped files) still follows
+                        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except OSError as exc:  # a path the user gave: exit 2, not 1 (that is --fail-on)
             raise UsageError(f"cannot write output: {exc}") from exc
     except ExtractscanError as exc:
