@@ -2,7 +2,8 @@
 
 Exit codes: 0 success (and nothing at or above ``--fail-on``); 1 incidents at or above
 ``--fail-on``; 2 usage or configuration error; 3 input error (or any rejected row with
-``--strict``); 4 internal error; 5 finished, but ``--skip-errors`` passed over a file.
+``--strict``); 4 internal error; 5 finished, but ``--skip-errors`` passed over a file;
+128 + the signal's number when stopped by Ctrl-C (130), SIGTERM (143) or SIGHUP (129).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from extractscan.model.findings import SEVERITIES
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL, EXIT_SKIPPED = 0, 1, 2, 3, 4, 5
-#: Ctrl-C (128 + SIGINT, as shells report it).
+#: Ctrl-C (128 + SIGINT, as shells report it); SIGTERM gives 143 and SIGHUP 129 likewise.
 EXIT_INTERRUPTED = 130
 
 
@@ -428,28 +429,50 @@ def parse_size(text: str) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 
+#: Signals that stop a scan cleanly: Ctrl-C, ``kill`` (and service managers, CI
+#: timeouts), a closed terminal.
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
 class _Interrupted(BaseException):
-    """Ctrl-C, raised past click (which turns KeyboardInterrupt into exit 1, the
-    ``--fail-on`` code)."""
+    """A stop signal, raised as an exception so that ``finally`` blocks and context
+    managers run: partial outputs (:class:`~extractscan.run.outputs.StagedOutputs`) and
+    the scratch folder of decompressed input are removed; the default action of SIGTERM
+    and SIGHUP ends the process with both left behind. A BaseException, raised past
+    click (which turns KeyboardInterrupt into exit 1, the ``--fail-on`` code)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    raise _Interrupted
+    import signal
+
+    for name in STOP_SIGNALS:  # one is enough: a second must not cut the clean-up short
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise _Interrupted(signum)
 
 
 def run() -> None:
-    """Entry point that turns unexpected failures into exit code 4, never 0, and Ctrl-C
-    into 130 (128 + SIGINT), never 1."""
+    """Entry point that turns unexpected failures into exit code 4, never 0, and a stop
+    signal into 128 + its number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), never 1."""
     import signal
 
-    signal.signal(signal.SIGINT, _interrupt)
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name):  # SIGHUP is POSIX only
+            signal.signal(getattr(signal, name), _interrupt)
     try:
         main(standalone_mode=True)
     except SystemExit:
         raise
-    except _Interrupted:
-        click.echo("interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except _Interrupted as stop:
+        if stop.signum == signal.SIGINT:
+            click.echo("interrupted", err=True)
+        else:
+            click.echo(f"terminated ({signal.Signals(stop.signum).name})", err=True)
+        sys.exit(128 + stop.signum)
     except (Exception, pl_panic()) as exc:  # noqa: BLE001 - last line of defence
         from extractscan.report.escape import clean
 
