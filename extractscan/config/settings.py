@@ -106,10 +106,15 @@ def load_config(path: str | Path | None, overrides: dict[str, str] | None = None
         path = DEFAULT_CONFIG_NAME
     if path is not None:
         p = Path(path)
+        if p.exists() and not p.is_dir() and not p.is_file():
+            # a FIFO or device: reading it waits for a writer that may never come
+            raise UsageError(f"--config {p}: not a regular file (a FIFO or device)")
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise UsageError(f"config file not found: {p}") from exc
+        except OSError as exc:  # a folder, no permission: the user's option, exit 2
+            raise UsageError(f"--config {p}: cannot read: {exc.strerror or exc}") from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UsageError(f"{p}: not valid TOML: {exc}") from exc
         cfg = _apply(cfg, data, str(p))

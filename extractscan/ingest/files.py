@@ -89,6 +89,8 @@ def discover(paths: Sequence[str | Path]) -> list[InputFile]:
             ]
             if not files:
                 raise InputError(f"{raw}: pattern matches no supported log file")
+        elif p.exists():  # a FIFO, socket or device: reading it could wait forever
+            raise InputError(f"{p}: not a regular file (a FIFO, socket or device)")
         else:
             raise InputError(f"{p}: no such file or folder")
         for f in files:
