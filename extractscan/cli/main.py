@@ -12,12 +12,15 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
 from extractscan.model.errors import ExtractscanError, InputError, UsageError
 from extractscan.model.findings import SEVERITIES
+
+if TYPE_CHECKING:
+    from extractscan.config.settings import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,7 +69,8 @@ def _input_options(f: F) -> F:
                 "--config",
                 "config_path",
                 type=click.Path(dir_okay=False),
-                help="TOML config (default: ./extractscan.toml if present).",
+                help="TOML config (default: ./extractscan.toml if present, announced on "
+                "stderr; 'none': the built-in defaults). The report names the one used.",
             ),
             click.option(
                 "--column",
@@ -81,6 +85,25 @@ def _input_options(f: F) -> F:
     ):
         f = option(f)
     return f
+
+
+def _load_config(config_path: str | None, columns: tuple[str, ...]) -> Config:
+    """``--config`` (``none``: defaults, not ``./extractscan.toml``) and ``--column``; a
+    config picked up from the working directory is announced: it may have come with
+    the evidence the investigator ``cd``-ed into, and it can hide every incident."""
+    from extractscan.config.settings import load_config
+    from extractscan.report.escape import clean
+
+    none = config_path is not None and config_path.strip().lower() == "none"
+    path = None if none else config_path
+    cfg = load_config(path, _parse_columns(columns), use_default=not none)
+    if cfg.source_implicit:
+        click.echo(
+            f"note: using the config {clean(cfg.source)} found in the working directory "
+            "(--config none ignores it)",
+            err=True,
+        )
+    return cfg
 
 
 def _parse_columns(values: tuple[str, ...]) -> dict[str, str]:
@@ -184,7 +207,6 @@ def scan(
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
     """
     from extractscan import report
-    from extractscan.config.settings import DEFAULT_CONFIG_NAME, load_config
     from extractscan.report.accounts_out import write_table
     from extractscan.run.outputs import StagedOutputs, check_outputs
     from extractscan.run.pipeline import scan as run_scan
@@ -192,7 +214,7 @@ def scan(
 
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     try:
-        cfg = load_config(config_path, _parse_columns(columns))
+        cfg = _load_config(config_path, columns)
         for opt, value in (("--accounts-out", accounts_out), ("--rejects-out", rejects_out)):
             if value and Path(value).suffix.lower() not in (".csv", ".parquet"):
                 raise UsageError(f"{opt} must end in .csv or .parquet")
@@ -204,10 +226,7 @@ def scan(
             if value and not Path(value).parent.is_dir():  # said before a long scan, not after
                 raise UsageError(f"{opt} {value}: folder {Path(value).parent} does not exist")
         outputs = {"-o": output, "--accounts-out": accounts_out, "--rejects-out": rejects_out}
-        implicit = DEFAULT_CONFIG_NAME if Path(DEFAULT_CONFIG_NAME).is_file() else None
-        check_outputs(
-            paths, outputs, [("--accounts", accounts), ("--config", config_path or implicit)]
-        )
+        check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
         with StageProgress(enabled=not quiet) as progress:
             findings = run_scan(
                 list(paths),
@@ -284,14 +303,13 @@ def explain_account(
       extractscan explain acct_03f361ffcc sample_logs/requests.csv.gz \\
           --accounts sample_logs/accounts.csv
     """
-    from extractscan.config.settings import load_config
     from extractscan.report.explain import explain, render_explanation
     from extractscan.run.pipeline import scan as run_scan
     from extractscan.run.progress import StageProgress
 
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     try:
-        cfg = load_config(config_path, _parse_columns(columns))
+        cfg = _load_config(config_path, columns)
         with StageProgress() as progress:
             findings = run_scan(
                 list(paths), accounts=accounts, config=cfg, progress=progress, preset=preset

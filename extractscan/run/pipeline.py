@@ -255,6 +255,7 @@ def _scan(
         tuple(skipped),
     )
     summary = replace(summary, signals_sampled=sampled, passes=passes, accounts_table=acc_summary)
+    summary = replace(summary, config_file=cfg.source, config_implicit=cfg.source_implicit)
     paths = pl.DataFrame(
         {"_file": list(range(len(used_files))), "file": [str(f.path) for f in used_files]},
         schema={"_file": pl.Int32, "file": pl.String},
