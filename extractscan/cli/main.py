@@ -12,15 +12,13 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 
+from extractscan.cli.options import load_config_options
 from extractscan.model.errors import ExtractscanError, InputError, UsageError
 from extractscan.model.findings import SEVERITIES
-
-if TYPE_CHECKING:
-    from extractscan.config.settings import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,35 +83,6 @@ def _input_options(f: F) -> F:
     ):
         f = option(f)
     return f
-
-
-def _load_config(config_path: str | None, columns: tuple[str, ...]) -> Config:
-    """``--config`` (``none``: defaults, not ``./extractscan.toml``) and ``--column``; a
-    config picked up from the working directory is announced: it may have come with
-    the evidence the investigator ``cd``-ed into, and it can hide every incident."""
-    from extractscan.config.settings import load_config
-    from extractscan.report.escape import clean
-
-    none = config_path is not None and config_path.strip().lower() == "none"
-    path = None if none else config_path
-    cfg = load_config(path, _parse_columns(columns), use_default=not none)
-    if cfg.source_implicit:
-        click.echo(
-            f"note: using the config {clean(cfg.source)} found in the working directory "
-            "(--config none ignores it)",
-            err=True,
-        )
-    return cfg
-
-
-def _parse_columns(values: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for v in values:
-        canonical, sep, source = v.partition("=")
-        if not sep or not canonical.strip() or not source.strip():
-            raise click.BadParameter(f"expected CANONICAL=SOURCE, got {v!r}", param_hint="--column")
-        out[canonical.strip()] = source.strip()
-    return out
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -214,7 +183,7 @@ def scan(
 
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     try:
-        cfg = _load_config(config_path, columns)
+        cfg = load_config_options(config_path, columns)
         for opt, value in (("--accounts-out", accounts_out), ("--rejects-out", rejects_out)):
             if value and Path(value).suffix.lower() not in (".csv", ".parquet"):
                 raise UsageError(f"{opt} must end in .csv or .parquet")
@@ -309,7 +278,7 @@ def explain_account(
 
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     try:
-        cfg = _load_config(config_path, columns)
+        cfg = load_config_options(config_path, columns)
         with StageProgress() as progress:
             findings = run_scan(
                 list(paths), accounts=accounts, config=cfg, progress=progress, preset=preset
@@ -447,50 +416,19 @@ def parse_size(text: str) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 
-#: Signals that stop a scan cleanly: Ctrl-C, ``kill`` (and service managers, CI
-#: timeouts), a closed terminal.
-STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
-
-
-class _Interrupted(BaseException):
-    """A stop signal, raised as an exception so that ``finally`` blocks and context
-    managers run: partial outputs (:class:`~extractscan.run.outputs.StagedOutputs`) and
-    the scratch folder of decompressed input are removed; the default action of SIGTERM
-    and SIGHUP ends the process with both left behind. A BaseException, raised past
-    click (which turns KeyboardInterrupt into exit 1, the ``--fail-on`` code)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    import signal
-
-    for name in STOP_SIGNALS:  # one is enough: a second must not cut the clean-up short
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
-    raise _Interrupted(signum)
-
-
 def run() -> None:
     """Entry point that turns unexpected failures into exit code 4, never 0, and a stop
     signal into 128 + its number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), never 1."""
-    import signal
+    from extractscan.cli.interrupt import Interrupted, install
 
-    for name in STOP_SIGNALS:
-        if hasattr(signal, name):  # SIGHUP is POSIX only
-            signal.signal(getattr(signal, name), _interrupt)
+    install()
     try:
         main(standalone_mode=True)
     except SystemExit:
         raise
-    except _Interrupted as stop:
-        if stop.signum == signal.SIGINT:
-            click.echo("interrupted", err=True)
-        else:
-            click.echo(f"terminated ({signal.Signals(stop.signum).name})", err=True)
-        sys.exit(128 + stop.signum)
+    except Interrupted as stop:  # after the clean-up of everything it unwound
+        click.echo(stop.message, err=True)
+        sys.exit(stop.exit_code)
     except (Exception, pl_panic()) as exc:  # noqa: BLE001 - last line of defence
         from extractscan.report.escape import clean
 
