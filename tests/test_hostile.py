@@ -246,10 +246,10 @@ def test_formula_cells_are_defused(tmp_path: Path) -> None:
 def test_strict_and_rejects_out(tmp_path: Path) -> None:
     target = corpus(tmp_path)["csv_rejected_rows"]()
     res = CliRunner().invoke(
-        main, ["scan", str(target), "--strict", "--rejects-out", str(tmp_path / "rej.csv")]
-    )
+        main, ["scan", str(target), "--strict", "--rejects-out", str(tmp_path / "rejects.csv")]
+    )  # the input is rej.csv: writing the rejects over it is refused (exit 2)
     assert res.exit_code == 3 and "--strict: 3 row(s) rejected" in res.stderr
-    rej = pl.read_csv(tmp_path / "rej.csv", infer_schema=False)
+    rej = pl.read_csv(tmp_path / "rejects.csv", infer_schema=False)
     assert rej.select("row", "reason").rows() == [
         ("1", "bad_timestamp"),
         ("2", "missing_account"),

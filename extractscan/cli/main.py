@@ -2,7 +2,8 @@
 
 Exit codes: 0 success (and nothing at or above ``--fail-on``); 1 incidents at or above
 ``--fail-on``; 2 usage or configuration error; 3 input error (or any rejected row with
-``--strict``); 4 internal error; 5 finished, but ``--skip-errors`` passed over a file.
+``--strict``); 4 internal error; 5 finished, but ``--skip-errors`` passed over a file;
+128 + the signal's number when stopped by Ctrl-C (130), SIGTERM (143) or SIGHUP (129).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Literal, TypeVar
 
 import click
 
+from extractscan.cli.options import load_config_options
 from extractscan.model.errors import ExtractscanError, InputError, UsageError
 from extractscan.model.registry import FORMAT_CLASSES, PRESET_NAMES
 from extractscan.model.severity import SEVERITIES
@@ -22,7 +24,7 @@ from extractscan.model.severity import SEVERITIES
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL, EXIT_SKIPPED = 0, 1, 2, 3, 4, 5
-#: Ctrl-C (128 + SIGINT, as shells report it).
+#: Ctrl-C (128 + SIGINT, as shells report it); SIGTERM gives 143 and SIGHUP 129 likewise.
 EXIT_INTERRUPTED = 130
 
 
@@ -66,7 +68,8 @@ def _input_options(f: F) -> F:
                 "--config",
                 "config_path",
                 type=click.Path(dir_okay=False),
-                help="TOML config (default: ./extractscan.toml if present).",
+                help="TOML config (default: ./extractscan.toml if present, announced on "
+                "stderr; 'none': the built-in defaults). The report names the one used.",
             ),
             click.option(
                 "--column",
@@ -85,16 +88,6 @@ def _input_options(f: F) -> F:
     ):
         f = option(f)
     return f
-
-
-def _parse_columns(values: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for v in values:
-        canonical, sep, source = v.partition("=")
-        if not sep or not canonical.strip() or not source.strip():
-            raise click.BadParameter(f"expected CANONICAL=SOURCE, got {v!r}", param_hint="--column")
-        out[canonical.strip()] = source.strip()
-    return out
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -188,14 +181,14 @@ def scan(
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
     """
     from extractscan import report
-    from extractscan.config.settings import load_config
     from extractscan.report.accounts_out import write_table
+    from extractscan.run.outputs import StagedOutputs, check_outputs
     from extractscan.run.pipeline import scan as run_scan
     from extractscan.run.progress import StageProgress
 
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     try:
-        cfg = load_config(config_path, _parse_columns(columns))
+        cfg = load_config_options(config_path, columns)
         for opt, value in (("--accounts-out", accounts_out), ("--rejects-out", rejects_out)):
             if value and Path(value).suffix.lower() not in (".csv", ".parquet"):
                 raise UsageError(f"{opt} must end in .csv or .parquet")
@@ -206,6 +199,8 @@ def scan(
         ):
             if value and not Path(value).parent.is_dir():  # said before a long scan, not after
                 raise UsageError(f"{opt} {value}: folder {Path(value).parent} does not exist")
+        outputs = {"-o": output, "--accounts-out": accounts_out, "--rejects-out": rejects_out}
+        check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
         with StageProgress(enabled=not quiet) as progress:
             findings = run_scan(
                 list(paths),
@@ -221,20 +216,22 @@ def scan(
 
             findings = mask(findings)
         try:
-            if accounts_out:
-                write_table(findings.accounts, accounts_out)
-            if rejects_out:
-                write_table(findings.rejects, rejects_out)
-            if output:
-                with Path(output).open("w", encoding="utf-8", newline="\n") as fh:
-                    report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
-            else:
-                try:
-                    report.render(findings, fmt, sys.stdout, top=top, quiet=quiet, color=color)
-                except BrokenPipeError:
-                    # the reader stopped early (| head): not an error of the scan, whose
-                    # exit code (--fail-on, skipped files) still follows
-                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            # all outputs appear together, complete, or none does (see StagedOutputs)
+            with StagedOutputs() as staged:
+                if accounts_out:
+                    write_table(findings.accounts, staged.path(accounts_out), like=accounts_out)
+                if rejects_out:
+                    write_table(findings.rejects, staged.path(rejects_out), like=rejects_out)
+                if output:
+                    with staged.path(output).open("w", encoding="utf-8", newline="\n") as fh:
+                        report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
+                else:
+                    try:
+                        report.render(findings, fmt, sys.stdout, top=top, quiet=quiet, color=color)
+                    except BrokenPipeError:
+                        # the reader stopped early (| head): not an error of the scan, whose
+                        # exit code (--fail-on, skipped files) still follows
+                        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except OSError as exc:  # a path the user gave: exit 2, not 1 (that is --fail-on)
             raise UsageError(f"cannot write output: {exc}") from exc
     except ExtractscanError as exc:
@@ -280,14 +277,13 @@ def explain_account(
       extractscan explain acct_03f361ffcc sample_logs/requests.csv.gz \\
           --accounts sample_logs/accounts.csv
     """
-    from extractscan.config.settings import load_config
     from extractscan.report.explain import explain, render_explanation
     from extractscan.run.pipeline import scan as run_scan
     from extractscan.run.progress import StageProgress
 
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     try:
-        cfg = load_config(config_path, _parse_columns(columns))
+        cfg = load_config_options(config_path, columns)
         with StageProgress() as progress:
             findings = run_scan(
                 list(paths), accounts=accounts, config=cfg, progress=progress, preset=preset
@@ -454,28 +450,19 @@ def parse_size(text: str) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 
-class _Interrupted(BaseException):
-    """Ctrl-C, raised past click (which turns KeyboardInterrupt into exit 1, the
-    ``--fail-on`` code)."""
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise _Interrupted
-
-
 def run() -> None:
-    """Entry point that turns unexpected failures into exit code 4, never 0, and Ctrl-C
-    into 130 (128 + SIGINT), never 1."""
-    import signal
+    """Entry point that turns unexpected failures into exit code 4, never 0, and a stop
+    signal into 128 + its number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), never 1."""
+    from extractscan.cli.interrupt import Interrupted, install
 
-    signal.signal(signal.SIGINT, _interrupt)
+    install()
     try:
         main(standalone_mode=True)
     except SystemExit:
         raise
-    except _Interrupted:
-        click.echo("interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except Interrupted as stop:  # after the clean-up of everything it unwound
+        click.echo(stop.message, err=True)
+        sys.exit(stop.exit_code)
     except (Exception, pl_panic()) as exc:  # noqa: BLE001 - last line of defence
         from extractscan.report.escape import clean
 

@@ -88,6 +88,11 @@ class Config:
     min_incident_accounts: int = 2
     link: LinkConfig = field(default_factory=LinkConfig)
     sample_prompts: int = 3
+    #: The TOML file these settings came from (as given; absolute when found in the
+    #: working directory), or ``None`` for the defaults. Named in every report.
+    source: str | None = None
+    #: Whether ``source`` was picked up from the working directory, not named by the user.
+    source_implicit: bool = False
 
     def severity_of(self, score: float) -> str:
         """Map an incident score in [0, 1] to a severity level."""
@@ -112,24 +117,40 @@ def _check_columns(columns: dict[str, Any], where: str) -> dict[str, str]:
     return out
 
 
-def load_config(path: str | Path | None, overrides: dict[str, str] | None = None) -> Config:
+def load_config(
+    path: str | Path | None,
+    overrides: dict[str, str] | None = None,
+    use_default: bool = True,
+) -> Config:
     """Load ``path`` (or ``./extractscan.toml`` if present) and apply column overrides.
+
+    Args:
+        path: the TOML file, or ``None``.
+        overrides: canonical column -> source column (``--column``).
+        use_default: with ``path`` ``None``, read ``./extractscan.toml`` if present
+            (``Config.source_implicit`` says so); ``False`` (``--config none``): defaults.
 
     Raises:
         UsageError: the file is missing, is not valid TOML, or holds unknown keys.
     """
     cfg = Config()
-    if path is None and Path(DEFAULT_CONFIG_NAME).is_file():
-        path = DEFAULT_CONFIG_NAME
+    implicit = path is None and use_default and Path(DEFAULT_CONFIG_NAME).is_file()
+    if implicit:  # named absolutely: the report must say which folder it came from
+        path = Path(DEFAULT_CONFIG_NAME).absolute()
     if path is not None:
         p = Path(path)
+        if p.exists() and not p.is_dir() and not p.is_file():
+            # a FIFO or device: reading it waits for a writer that may never come
+            raise UsageError(f"--config {p}: not a regular file (a FIFO or device)")
         try:
             data = tomllib.loads(p.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise UsageError(f"config file not found: {p}") from exc
+        except OSError as exc:  # a folder, no permission: the user's option, exit 2
+            raise UsageError(f"--config {p}: cannot read: {exc.strerror or exc}") from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UsageError(f"{p}: not valid TOML: {exc}") from exc
-        cfg = _apply(cfg, data, str(p))
+        cfg = replace(_apply(cfg, data, str(p)), source=str(p), source_implicit=implicit)
     if overrides:
         cfg = replace(cfg, columns={**cfg.columns, **_check_columns(overrides, "--column")})
     return cfg

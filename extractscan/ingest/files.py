@@ -20,6 +20,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from extractscan.ingest.lines import LINE_FORMATS, PROBE_BYTES, bare_cr, holds_data, lf_line_ends
 from extractscan.model.errors import InputError
 
 FORMATS: dict[str, str] = {
@@ -88,6 +89,8 @@ def discover(paths: Sequence[str | Path]) -> list[InputFile]:
             ]
             if not files:
                 raise InputError(f"{raw}: pattern matches no supported log file")
+        elif p.exists():  # a FIFO, socket or device: reading it could wait forever
+            raise InputError(f"{p}: not a regular file (a FIFO, socket or device)")
         else:
             raise InputError(f"{p}: no such file or folder")
         for f in files:
@@ -104,8 +107,7 @@ def _supported() -> str:
 def _decompressed(f: InputFile, scratch: Path) -> Path:
     """Stream-decompress ``f`` into ``scratch`` and return the plain file's path."""
     assert f.compression is not None
-    digest = hashlib.sha1(str(f.path.resolve()).encode()).hexdigest()[:12]
-    target = scratch / f"{digest}_{f.path.stem}"
+    target = scratch / f"{_digest(f)}_{f.path.stem}"
     if target.exists():
         return target
     try:
@@ -121,8 +123,45 @@ def _decompressed(f: InputFile, scratch: Path) -> Path:
 
 
 def plain_path(f: InputFile, scratch: Path) -> Path:
-    """The uncompressed file behind ``f`` (decompressed into ``scratch`` if needed)."""
-    return _decompressed(f, scratch) if f.compression else f.path
+    """The uncompressed file behind ``f`` (decompressed into ``scratch`` if needed), with
+    LF line ends (a copy in ``scratch``) if its first block ends lines with a bare CR."""
+    path = _decompressed(f, scratch) if f.compression else f.path
+    if f.format not in LINE_FORMATS:
+        return path
+    quoted = f.format != "jsonl"
+    target = scratch / f"{_digest(f)}_lf_{path.name}"
+    if target.exists():
+        return target
+    with path.open("rb") as fh:
+        head = fh.read(PROBE_BYTES + 1)
+    if not bare_cr(head[:PROBE_BYTES], quoted, whole=len(head) <= PROBE_BYTES):
+        return path
+    try:
+        lf_line_ends(path, target, quoted=quoted)
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        raise InputError(f"{f.path}: cannot convert its line ends: {exc}") from exc
+    return target
+
+
+def _digest(f: InputFile) -> str:
+    return hashlib.sha1(str(f.path.resolve()).encode()).hexdigest()[:12]
+
+
+def _require_rows(f: InputFile, path: Path, lf: pl.LazyFrame) -> pl.LazyFrame:
+    """``lf``, unless it reads no row from a text file that holds data rows: a silent
+    0 would look like a clean log (a reader error is left to the scan, which names the
+    line)."""
+    try:
+        empty = lf.head(1).collect().height == 0
+    except pl.exceptions.PolarsError:
+        return lf
+    if empty and holds_data(path, f.format):
+        raise InputError(
+            f"{f.path}: {f.path.stat().st_size:,} bytes of data but no row read as "
+            f"{f.label} (an unclosed quote in the header, or line ends not recognised)"
+        )
+    return lf
 
 
 def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
@@ -141,13 +180,14 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
         if f.format in ("csv", "tsv"):
             if path.stat().st_size == 0:
                 raise InputError(f"{f.path}: file is empty (no header row)")
-            return pl.scan_csv(
+            lf = pl.scan_csv(
                 path,
                 separator="\t" if f.format == "tsv" else ",",
                 infer_schema=False,
                 encoding="utf8-lossy",
                 glob=False,
             )
+            return _require_rows(f, path, lf)
         if path.stat().st_size == 0:
             raise InputError(f"{f.path}: file is empty")
         if f.format == "json":  # one document: an array of records or one record
@@ -155,7 +195,8 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
         # scan_ndjson always expands globs: the name is escaped instead. Types from every
         # line: from the first 1,000 only, a later "6" in a number column failed the file
         # and a key first seen later was dropped (one more read of the file)
-        return pl.scan_ndjson(glob.escape(str(path)), infer_schema_length=None)
+        lf = pl.scan_ndjson(glob.escape(str(path)), infer_schema_length=None)
+        return _require_rows(f, path, lf)
     except InputError:
         raise
     except (OSError, pl.exceptions.PolarsError, pa.ArrowException) as exc:

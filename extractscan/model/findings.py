@@ -55,6 +55,10 @@ class InputSummary:
     #: The ``--accounts`` table: rows read, rows without an account id (not used), and
     #: accounts on several rows with different values (the smallest value is used).
     accounts_table: AccountsTable | None = None
+    #: The config file the scan used (``None``: the defaults), and whether it was
+    #: picked up from the working directory rather than named with ``--config``.
+    config_file: str | None = None
+    config_implicit: bool = False
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,7 @@ def _scan(
         signals_sampled=sampled,
         passes=mem.passes,
         accounts_table=acc_in.summary,
+        config=cfg,
     )
     paths = pl.DataFrame(
         {"_file": list(range(len(used))), "file": [str(f.path) for f in used]},

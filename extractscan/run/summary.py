@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from extractscan.config import Config
 from extractscan.ingest.files import InputFile
 from extractscan.model.findings import AccountsTable, FileSummary, InputSummary
 from extractscan.model.schema import SIGNAL_REQUIREMENTS
@@ -25,6 +26,7 @@ def input_summary(
     signals_sampled: tuple[tuple[str, str], ...] = (),
     passes: int = 1,
     accounts_table: AccountsTable | None = None,
+    config: Config | None = None,
 ) -> InputSummary:
     """The :class:`InputSummary` of a scan from its row counts and accounts."""
     per_file = []
@@ -71,4 +73,6 @@ def input_summary(
         signals_sampled=signals_sampled,
         passes=passes,
         accounts_table=accounts_table,
+        config_file=config.source if config is not None else None,
+        config_implicit=config is not None and config.source_implicit,
     )

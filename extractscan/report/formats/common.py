@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from extractscan.model.findings import SEVERITIES, Findings, InputSummary, Signal
@@ -73,3 +74,12 @@ def short_value(family: str, value: str, width: int) -> str:
 
 def _n(count: int, noun: str) -> str:
     return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def config_text(s: InputSummary, escape: Callable[[str, int], str]) -> str:
+    """The config file the scan used, escaped for the medium by ``escape(text, max_len)``,
+    with where it came from when it was picked up from the working directory."""
+    if s.config_file is None:
+        return "none (defaults)"
+    where = " (found in the working directory)" if s.config_implicit else ""
+    return escape(s.config_file, 120) + where

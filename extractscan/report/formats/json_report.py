@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from extractscan.model.findings import Findings, Incident
 from extractscan.report.escape import clean
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def _tool_version() -> str:
@@ -114,6 +114,7 @@ def findings_dict(f: Findings) -> dict[str, Any]:
             "accounts_flagged": s.accounts_flagged,
             "column_mapping": {k: clean(v) for k, v in s.column_mapping},
             "accounts_file": clean(s.accounts_file) if s.accounts_file else None,
+            "config_file": clean(s.config_file) if s.config_file else None,
             "signals_off": dict(s.signals_off),
             "files_skipped": [{"path": clean(p), "error": clean(e)} for p, e in s.files_skipped],
             "rows_with_replaced_bytes": s.rows_with_replaced_bytes,

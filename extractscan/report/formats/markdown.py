@@ -12,6 +12,7 @@ from extractscan.model.findings import Findings, Incident
 from extractscan.report.escape import for_html
 from extractscan.report.formats.common import (
     accounts_table_text,
+    config_text,
     rejected_text,
     severity_counts,
     short_value,
@@ -39,6 +40,7 @@ def _headline(f: Findings) -> list[str]:
             if s.accounts_file
             else []
         ),
+        f"- **Config:** {config_text(s, for_html)}",
         "- **Columns:** " + ", ".join(f"{c} ← {for_html(src, 40)}" for c, src in s.column_mapping),
         "- **Signals off:** "
         + (for_html("; ".join(f"{k} ({v})" for k, v in s.signals_off)) or "none"),

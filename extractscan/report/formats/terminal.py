@@ -18,6 +18,7 @@ from extractscan.model.findings import Findings, Incident
 from extractscan.report.escape import clean, for_terminal
 from extractscan.report.formats.common import (
     accounts_table_text,
+    config_text,
     rejected_text,
     severity_counts,
     short_value,
@@ -66,6 +67,8 @@ def _headline(f: Findings) -> Panel:
     t.add_row("columns", for_terminal(mapping))
     if s.accounts_file:
         t.add_row("accounts table", for_terminal(s.accounts_file, 100) + accounts_table_text(s))
+    cfg_style = "[bold yellow]config[/]" if s.config_implicit else "config"
+    t.add_row(cfg_style, config_text(s, for_terminal))
     off = "; ".join(f"{sig} ({why})" for sig, why in s.signals_off) or "none"
     t.add_row("signals off", for_terminal(off))
     if s.signals_sampled:
