@@ -88,6 +88,10 @@ class Config:
     min_incident_accounts: int = 2
     link: LinkConfig = field(default_factory=LinkConfig)
     sample_prompts: int = 3
+    #: An incident's pooled prompts this many nats (minus the log of the chance) more
+    #: extraction-style than the accounts outside incidents count as full content
+    #: evidence (benchmarks/RESULTS.md, "Generalization": the curve it was read from).
+    contrast_full_nats: float = 30.0
     #: The TOML file these settings came from (as given; absolute when found in the
     #: working directory), or ``None`` for the defaults. Named in every report.
     source: str | None = None
@@ -189,7 +193,7 @@ _LINK_MINIMUM = {
     "crowded_alpha": 0.0,
     "crowded_min_values": 1,
 }
-_SCAN_MINIMUM = {"min_incident_accounts": 2, "sample_prompts": 0}
+_SCAN_MINIMUM = {"min_incident_accounts": 2, "sample_prompts": 0, "contrast_full_nats": 0.0}
 
 
 def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
@@ -216,7 +220,7 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
         cfg = replace(cfg, severity=sev)
     if "scan" in data:
         scan = data["scan"]
-        names = {"flag_severity", "min_incident_accounts", "sample_prompts"}
+        names = {"flag_severity", "min_incident_accounts", "sample_prompts", "contrast_full_nats"}
         bad = set(scan) - names
         if bad:
             raise UsageError(f"{where} [scan]: unknown key(s) {sorted(bad)}")
@@ -225,7 +229,7 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
         scan = {
             k: v
             if k == "flag_severity"
-            else _number(v, f"{where} [scan] {k}", True, _SCAN_MINIMUM[k])
+            else _number(v, f"{where} [scan] {k}", k != "contrast_full_nats", _SCAN_MINIMUM[k])
             for k, v in scan.items()
         }
         cfg = replace(cfg, **scan)
