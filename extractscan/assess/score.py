@@ -96,10 +96,13 @@ def pooled_extraction(columns: list[str]) -> list[pl.Expr]:
 
 
 def pooled_share(accounts: pl.DataFrame) -> float | None:
-    """Share of extraction-style prompts over all measured prompts of ``accounts``."""
-    row = accounts.select(pooled_extraction(accounts.columns)).row(0)
-    k, n = row
-    return float(k) / float(n) if k is not None and n else None
+    """The baseline share of extraction-style prompts: the mean over ``accounts`` of
+    each account's share (each account counts once, so a few heavy hitters outside the
+    incidents, such as an unlinked campaign's, do not set it)."""
+    if "extraction_share" not in accounts.columns:
+        return None
+    share = accounts["extraction_share"].fill_nan(None).drop_nulls()
+    return float(share.mean()) if share.len() else None  # type: ignore[arg-type]
 
 
 def contrast_nats(n: float | None, k: float | None, base: float | None) -> float:

@@ -28,8 +28,8 @@ from extractscan.link.crowded import EVIDENCE_SCHEMA, surprise, tested_values
 
 def leaning_groups(comps: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
     """(component) of the groups whose pooled prompts are significantly more
-    extraction-style than those of the accounts in no group: ``k`` of their ``n``
-    measured prompts against that share, with the bound and family-wise rate of
+    extraction-style than the accounts in no group: ``k`` of their ``n`` measured
+    prompts against those accounts' mean share, with the bound and family-wise rate of
     :mod:`.crowded` (a family or a team with ordinary prompts is not; three low-and-slow
     accounts mixing a fifth of extraction prompts into resold traffic are, over their
     hundreds of requests)."""
@@ -37,13 +37,14 @@ def leaning_groups(comps: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig)
         return comps.select("component").head(0)
     k = pl.col("extraction_share").fill_nan(None).fill_null(0.0) * pl.col("prompts_measured")
     n = pl.col("prompts_measured").cast(pl.Float64)
-    # the baseline is the accounts outside every group: a campaign that is half the log
-    # would otherwise set the baseline itself
+    # The baseline is the mean share of the accounts outside every group (each counts
+    # once): a campaign that is half the log, or an unlinked one sending a tenth of the
+    # rows, would otherwise set the baseline itself.
     outside = accounts.join(comps, on="account", how="anti")
-    total = outside.select(k.sum().alias("k"), n.sum().alias("n")).row(0)
-    if not total[1] or not 0.0 < total[0] / total[1] < 1.0:
+    base = outside["extraction_share"].fill_nan(None).drop_nulls().mean()
+    if base is None or not 0.0 < float(base) < 1.0:  # type: ignore[arg-type]
         return comps.select("component").head(0)
-    p = total[0] / total[1]
+    p = float(base)  # type: ignore[arg-type]
     per = (
         comps.join(accounts.select("account", k.alias("k"), n.alias("n")), on="account")
         .group_by("component")
@@ -69,15 +70,26 @@ def assemble(
     inside = comps.select("account").unique().height
     if comps.is_empty() or templates.is_empty() or not 0 < inside < n_accounts:
         return empty
+    leaning = comps.join(leaning_groups(comps, accounts, cfg), on="component", how="semi")
+    firsts = leaning.group_by("component").agg(pl.col("account").min().alias("first"))
+    # Only templates two or more leaning groups use could join anything: those are the
+    # hypotheses tested (and counted for the family-wise rate).
+    candidates = (
+        templates.join(leaning, on="account")
+        .group_by("value")
+        .agg(pl.col("component").n_unique().alias("groups"))
+        .filter(pl.col("groups") >= 2)
+        .select("value")
+    )
     in_group = comps.select("account", pl.lit(True).alias("heavy")).unique("account")
     tested = tested_values(
-        templates.join(in_group, on="account", how="left"), inside / n_accounts, cfg
+        templates.join(candidates, on="value", how="semi").join(in_group, on="account", how="left"),
+        inside / n_accounts,
+        cfg,
     )
     specific = tested.filter("significant").select("value", pl.col("n").alias("df"))
     if specific.is_empty():
         return empty
-    leaning = comps.join(leaning_groups(comps, accounts, cfg), on="component", how="semi")
-    firsts = leaning.group_by("component").agg(pl.col("account").min().alias("first"))
     uses = (
         templates.join(specific, on="value", how="semi")
         .join(leaning, on="account")
