@@ -76,6 +76,11 @@ class LinkConfig:
     #: Linked groups whose extraction-heavy accounts share a prompt template (near-
     #: duplicate cluster) are assembled into one incident.
     assemble_by_template: bool = True
+    #: ... joining each group of at most this many accounts (the pieces: card pairs and
+    #: triples, a family-sized crowd) to the largest group on a wrapper it uses; larger
+    #: groups are not joined to each other (measured: three simulated campaigns that all
+    #: sent the same generic coding request merged into one incident).
+    assemble_max_accounts: int = 8
 
 
 @dataclass(frozen=True)
@@ -194,6 +199,7 @@ _LINK_MINIMUM = {
     "crowded_min_heavy": 2,
     "crowded_alpha": 0.0,
     "crowded_min_values": 1,
+    "assemble_max_accounts": 2,
 }
 _SCAN_MINIMUM = {"min_incident_accounts": 2, "sample_prompts": 0, "contrast_full_nats": 0.0}
 

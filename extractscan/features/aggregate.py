@@ -200,7 +200,9 @@ def aggregate(
     del out, got  # the per-pass parts: only ``merged`` holds the tables now
     if passes > 1:
         merged["texts"] = (
-            merged["texts"].group_by("hkey").agg(pl.col("head").first(), pl.col("n").sum())
+            merged["texts"]
+            .group_by("hkey")
+            .agg(pl.col("head").first(), pl.col("n").sum(), pl.col("ext").sum())
         )
         merged["counts"] = merged["counts"].group_by("_file", "_reject").agg(pl.all().sum())
     return Aggregates.of(resolve(merged))

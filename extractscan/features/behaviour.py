@@ -193,11 +193,16 @@ def prompt_hash(prompt: pl.Expr) -> pl.Expr:
 
 
 def head_texts(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per distinct head: ``hkey``, its text and how many requests used it."""
+    """One row per distinct head: ``hkey``, its text, how many requests used it and how
+    many of those were extraction-style (``ext``: any capability flag)."""
     return (
         rows.filter(pl.col("hkey").is_not_null())
         .group_by("hkey")
-        .agg(pl.col("head").first(), pl.len().alias("n"))
+        .agg(
+            pl.col("head").first(),
+            pl.len().alias("n"),
+            pl.any_horizontal(*CAP_COLUMNS).fill_null(False).sum().alias("ext"),
+        )
     )
 
 
@@ -215,12 +220,10 @@ def head_templates(heads: pl.DataFrame) -> pl.DataFrame:
 
 
 def template_texts(heads: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
-    """One row per distinct template: ``tkey``, its text and how many requests used it."""
-    return (
-        heads.join(mapping, on="hkey")
-        .group_by("tkey")
-        .agg(pl.col("template").first(), pl.col("n").sum())
-    )
+    """One row per distinct template: ``tkey``, its text, how many requests used it
+    and how many of those were extraction-style (``ext``, when the heads count it)."""
+    sums = [pl.col("n").sum(), *([pl.col("ext").sum()] if "ext" in heads.columns else [])]
+    return heads.join(mapping, on="hkey").group_by("tkey").agg(pl.col("template").first(), *sums)
 
 
 def per_template(heads: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:

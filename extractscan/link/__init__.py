@@ -103,12 +103,26 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     links = decide_links(evidence, accounts, cfg.link)
     if cfg.link.assemble_by_template:
         pieces = components(links, 2)
-        joins = assemble(pieces, ids, accounts, cfg.link)
+        ext = _cluster_extraction(texts, clusters)
+        joins = assemble(pieces, ids, accounts, cfg.link, ext)
         if joins.height:
             evidence = _with_keys([evidence, joins])
             links = decide_links(evidence, accounts, cfg.link)
     comps = components(links, cfg.min_incident_accounts)
     return LinkResult(ids, weights, co, evidence, links, comps, crowd.values, crowd.heavy_rate)
+
+
+def _cluster_extraction(texts: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame | None:
+    """(value, n, ext): requests and extraction-style requests per template cluster (the
+    ``template`` identifier's value), or None when the row stage did not count them."""
+    if "ext" not in texts.columns:
+        return None
+    return (
+        texts.select("tkey", "n", "ext")
+        .join(clusters, on="tkey")
+        .group_by(pl.col("cluster").alias("value"))
+        .agg(pl.col("n").sum(), pl.col("ext").sum())
+    )
 
 
 def _with_keys(parts: list[pl.DataFrame]) -> pl.DataFrame:

@@ -23,7 +23,7 @@ import math
 import polars as pl
 
 from extractscan.config import LinkConfig
-from extractscan.link.crowded import EVIDENCE_SCHEMA, surprise, tested_values
+from extractscan.link.crowded import EVIDENCE_SCHEMA, surprise, tested_values, wilson_lower
 
 
 def leaning_groups(comps: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
@@ -56,15 +56,31 @@ def leaning_groups(comps: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig)
 
 
 def assemble(
-    comps: pl.DataFrame, ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig
+    comps: pl.DataFrame,
+    ids: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Evidence rows (family ``campaign_template``) joining the extraction-leaning
     groups of ``comps`` (account, component) that share a template specific to linked
     groups (:func:`leaning_groups`).
 
+    With ``extraction`` (value, n, ext: requests and extraction-style requests per
+    template), only extraction templates join: the lower Wilson bound of their
+    extraction share reaches ``heavy_share``. A hydra resells everyday requests through
+    all its accounts, so everyday templates are used mostly inside its groups too; the
+    wrapper is what asks for the reasoning.
+
     The weight is the template's rarity, ln(N / accounts on it).
     """
     empty = pl.DataFrame(schema=EVIDENCE_SCHEMA)
+    if extraction is not None:
+        share = pl.col("ext").cast(pl.Float64) / pl.col("n")
+        wrappers = extraction.filter(
+            (pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) >= cfg.heavy_share)
+        ).select("value")
+        ids = ids.filter(pl.col("family") == "template").join(wrappers, on="value", how="semi")
     n_accounts = accounts.height
     templates = ids.filter(pl.col("family") == "template")
     inside = comps.select("account").unique().height
@@ -95,22 +111,30 @@ def assemble(
         .join(leaning, on="account")
         .join(firsts, on="component")
         .select("value", "component", "first")
-        .unique()
     )
-    # Templates used by two or more groups; the hub is the group with the smallest first
-    # account.
-    shared = uses.join(
-        uses.group_by("value").agg(
-            pl.col("first").min().alias("hub"), pl.col("component").n_unique().alias("groups")
-        ),
-        on="value",
-    ).filter((pl.col("groups") >= 2) & (pl.col("first") != pl.col("hub")))
+    uses = uses.select("value", "component", "first").unique()
+    # Per template: the hub is the largest group using it (ties: the smallest first
+    # account); every small group on it joins the hub. Large groups other than the hub
+    # are not joined: two big campaigns sending the same generic coding request are two
+    # campaigns, and the pieces the assembly is for are small.
+    sizes = comps.group_by("component").agg(pl.len().alias("size"))
+    uses = uses.join(sizes, on="component")
+    hubs = (
+        uses.sort(["value", "size", "first"], descending=[False, True, False])
+        .group_by("value", maintain_order=True)
+        .agg(pl.col("first").first().alias("hub"), pl.len().alias("groups"))
+    )
+    shared = uses.join(hubs, on="value").filter(
+        (pl.col("groups") >= 2)
+        & (pl.col("first") != pl.col("hub"))
+        & (pl.col("size") <= cfg.assemble_max_accounts)
+    )
     if shared.is_empty():
         return empty
     base = float(max(n_accounts, 2))
     rows = shared.join(specific, on="value").select(
-        pl.col("hub").alias("a"),
-        pl.col("first").alias("b"),
+        pl.min_horizontal("hub", "first").alias("a"),
+        pl.max_horizontal("hub", "first").alias("b"),
         pl.lit("campaign_template").alias("family"),
         "value",
         pl.col("groups").cast(pl.UInt32).alias("min_df"),
