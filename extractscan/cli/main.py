@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 import click
 
 from extractscan.cli.options import load_config_options
+from extractscan.cli.scan_options import fail_reason, filter_options, pick_format
 from extractscan.model.errors import ExtractscanError, InputError, UsageError
 from extractscan.model.registry import FORMAT_CLASSES, PRESET_NAMES
 from extractscan.model.severity import SEVERITIES
@@ -108,9 +109,7 @@ def main() -> None:
     "--format",
     "fmt",
     type=click.Choice(list(FORMAT_CLASSES)),
-    default="terminal",
-    show_default=True,
-    help="Report format.",
+    help="Report format (default: from -o's extension, .json or .md, else terminal).",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option(
@@ -147,13 +146,14 @@ def main() -> None:
     "passes over account slices when one pass would not fit. 'auto' is half of this "
     "machine's memory; 'none' always makes one pass.",
 )
+@filter_options
 def scan(
     paths: tuple[str, ...],
     accounts: str | None,
     config_path: str | None,
     columns: tuple[str, ...],
     preset: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     accounts_out: str | None,
     top: int | None,
@@ -165,6 +165,7 @@ def scan(
     skip_errors: bool,
     redact: bool,
     memory_limit: str,
+    **window: Any,
 ) -> None:
     """Scan request logs and print ranked incidents with their evidence.
 
@@ -179,6 +180,7 @@ def scan(
       extractscan scan --preset bedrock bedrock-logs/
       extractscan scan logs/ --strict --rejects-out rejects.csv --redact --format markdown
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
+      extractscan scan logs/ --since 2026-04-22 --until 2026-04-28 --org acme -o week.json
     """
     from extractscan import report
     from extractscan.report.accounts_out import write_table
@@ -188,6 +190,7 @@ def scan(
 
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     try:
+        fmt = pick_format(fmt, output)
         cfg = load_config_options(config_path, columns)
         for opt, value in (("--accounts-out", accounts_out), ("--rejects-out", rejects_out)):
             if value and Path(value).suffix.lower() not in (".csv", ".parquet"):
@@ -210,6 +213,7 @@ def scan(
                 preset=preset,
                 skip_errors=skip_errors,
                 memory_limit=parse_memory_limit(memory_limit),
+                **window,
             )
         if redact:
             from extractscan.report.redact import redact as mask
@@ -246,7 +250,8 @@ def scan(
     if findings.input.files_skipped:  # said even when --fail-on decides the exit code
         n = len(findings.input.files_skipped)
         click.echo(f"warning: {n} unreadable file(s) skipped (listed in the report)", err=True)
-    if fail_on and findings.at_or_above(fail_on):
+    if fail_on and (fired := findings.at_or_above(fail_on)):
+        click.echo(fail_reason(fail_on, fired), err=True)  # even with --quiet
         sys.exit(EXIT_FAIL_ON)
     if findings.input.files_skipped:
         sys.exit(EXIT_SKIPPED)

@@ -26,6 +26,8 @@ class FileSummary:
     rows_read: int
     rows_analysed: int
     rows_rejected: int
+    #: Rows outside ``--since``/``--until``/``--org``/``--account`` (not analysed).
+    rows_filtered: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,11 @@ class InputSummary:
     #: picked up from the working directory rather than named with ``--config``.
     config_file: str | None = None
     config_implicit: bool = False
+    #: Rows outside the filter (counted, not analysed): rows read = analysed +
+    #: rejected + filtered.
+    rows_filtered: int = 0
+    #: The filter in use: (``since``/``until``/``org``/``account``, value).
+    filters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -83,3 +83,12 @@ def config_text(s: InputSummary, escape: Callable[[str, int], str]) -> str:
         return "none (defaults)"
     where = " (found in the working directory)" if s.config_implicit else ""
     return escape(s.config_file, 120) + where
+
+
+def filtered_text(s: InputSummary) -> str:
+    """E.g. ``1,200 filtered (since 2026-04-22T00:00:00Z; org acme)`` (empty without a
+    filter)."""
+    if not s.filters:
+        return ""
+    how = "; ".join(f"{k} {v}" for k, v in s.filters)
+    return f"{s.rows_filtered:,} filtered ({how})"

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from extractscan.model.findings import Findings, Incident
 from extractscan.report.escape import clean
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def _tool_version() -> str:
@@ -101,12 +101,15 @@ def findings_dict(f: Findings) -> dict[str, Any]:
                     "rows_read": x.rows_read,
                     "rows_analysed": x.rows_analysed,
                     "rows_rejected": x.rows_rejected,
+                    "rows_filtered": x.rows_filtered,
                 }
                 for x in s.files
             ],
             "rows_read": s.rows_read,
             "rows_analysed": s.rows_analysed,
             "rows_rejected": s.rows_rejected,
+            "rows_filtered": s.rows_filtered,
+            "filters": {k: clean(v) for k, v in s.filters},
             "rejected_by_reason": dict(s.rejected_by_reason),
             "first_seen": _ts(s.first_seen),
             "last_seen": _ts(s.last_seen),

@@ -13,6 +13,7 @@ from extractscan.report.escape import for_html
 from extractscan.report.formats.common import (
     accounts_table_text,
     config_text,
+    filtered_text,
     rejected_text,
     severity_counts,
     short_value,
@@ -29,7 +30,8 @@ def _headline(f: Findings) -> list[str]:
         "",
         f"- **Files:** {len(s.files)} ({files}{' …' if len(s.files) > 5 else ''})",
         f"- **Rows:** {s.rows_read:,} read, {s.rows_analysed:,} analysed, "
-        f"{for_html(rejected_text(f))} rejected",
+        f"{for_html(rejected_text(f))} rejected"
+        + (f", {for_html(filtered_text(s))}" if s.filters else ""),
         *(f"- **Skipped file:** {for_html(p + ': ' + w, 200)}" for p, w in s.files_skipped),
         f"- **Rows with invalid UTF-8 replaced:** {s.rows_with_replaced_bytes:,}",
         f"- **Time range:** {when(s.first_seen)} to {when(s.last_seen)}",

@@ -19,6 +19,7 @@ from extractscan.report.escape import clean, for_terminal
 from extractscan.report.formats.common import (
     accounts_table_text,
     config_text,
+    filtered_text,
     rejected_text,
     severity_counts,
     short_value,
@@ -49,7 +50,8 @@ def _headline(f: Findings) -> Panel:
     t.add_row(
         "rows",
         f"{s.rows_read:,} read · {s.rows_analysed:,} analysed · "
-        f"{for_terminal(rejected_text(f))} rejected",
+        f"{for_terminal(rejected_text(f))} rejected"
+        + (f" · {for_terminal(filtered_text(s))}" if s.filters else ""),
     )
     if s.rows_with_replaced_bytes:
         t.add_row(

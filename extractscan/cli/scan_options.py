@@ -1,0 +1,93 @@
+"""``scan`` options beyond reading the input: the row filter, the report format taken
+from ``-o``, and the one-line reason ``--fail-on`` gives when it fires.
+
+Kept out of ``cli/main.py`` (which stays a list of commands); the options are shared
+decorators and their values reach the ``scan`` command as keyword arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from extractscan.model.findings import Incident
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: ``-o`` extension -> report format, when ``--format`` is not given.
+FORMAT_OF_SUFFIX = {".json": "json", ".md": "markdown", ".markdown": "markdown"}
+
+
+def filter_options(f: F) -> F:
+    """--since, --until, --org and --account: which rows are analysed."""
+    for option in reversed(
+        (
+            click.option(
+                "--since",
+                metavar="WHEN",
+                help="Analyse rows at or after this ISO date or time (UTC unless it says "
+                "otherwise), e.g. 2026-04-22 or 2026-04-22T08:00:00Z.",
+            ),
+            click.option(
+                "--until",
+                metavar="WHEN",
+                help="Analyse rows before this ISO time; a date includes that whole day.",
+            ),
+            click.option(
+                "--org",
+                "orgs",
+                multiple=True,
+                metavar="ORG",
+                help="Analyse rows of this org only (the log's org column, or the "
+                "account's org in --accounts; repeatable).",
+            ),
+            click.option(
+                "--account",
+                "only_accounts",
+                multiple=True,
+                metavar="ACCOUNT",
+                help="Analyse rows of this account only (repeatable). Rows outside "
+                "--since/--until/--org/--account are counted as filtered.",
+            ),
+        )
+    ):
+        f = option(f)
+    return f
+
+
+def pick_format(fmt: str | None, output: str | None) -> str:
+    """``--format`` if given, else the format ``-o``'s extension names, else terminal
+    (with a note on stderr when ``-o`` has an extension no format owns)."""
+    if fmt is not None:
+        return fmt
+    if output is None:
+        return "terminal"
+    suffix = Path(output).suffix.lower()
+    if suffix in FORMAT_OF_SUFFIX:
+        return FORMAT_OF_SUFFIX[suffix]
+    from extractscan.report.escape import clean
+
+    known = ", ".join(sorted(FORMAT_OF_SUFFIX))
+    click.echo(
+        f"note: -o {clean(output)}: no format for the extension {clean(suffix) or '(none)'} "
+        f"({known} are known); writing the terminal report (choose with --format)",
+        err=True,
+    )
+    return "terminal"
+
+
+def fail_reason(fail_on: str, fired: tuple[Incident, ...]) -> str:
+    """The one line on stderr that says which incidents made ``--fail-on`` fire."""
+    from extractscan.report.escape import clean
+
+    shown = ", ".join(f"{clean(i.id)} ({i.severity}, {i.accounts:,} accounts)" for i in fired[:10])
+    more = f" and {len(fired) - 10:,} more" if len(fired) > 10 else ""
+    n = len(fired)
+    return (
+        f"extractscan: --fail-on {fail_on}: {n} incident{'s' if n != 1 else ''} "
+        f"at or above {fail_on}: {shown}{more}"
+    )
