@@ -17,7 +17,15 @@ from typing import Any, Literal, TypeVar
 import click
 
 from extractscan.cli.options import load_config_options
-from extractscan.cli.scan_options import fail_reason, filter_options, pick_format
+from extractscan.cli.scan_options import (
+    compare,
+    fail_reason,
+    filter_args,
+    filter_options,
+    pick_format,
+    prepare,
+    schedule_options,
+)
 from extractscan.model.errors import ExtractscanError, InputError, UsageError
 from extractscan.model.registry import FORMAT_CLASSES, PRESET_NAMES
 from extractscan.model.severity import SEVERITIES
@@ -147,6 +155,7 @@ def main() -> None:
     "machine's memory; 'none' always makes one pass.",
 )
 @filter_options
+@schedule_options
 def scan(
     paths: tuple[str, ...],
     accounts: str | None,
@@ -165,7 +174,7 @@ def scan(
     skip_errors: bool,
     redact: bool,
     memory_limit: str,
-    **window: Any,
+    **extra: Any,
 ) -> None:
     """Scan request logs and print ranked incidents with their evidence.
 
@@ -192,6 +201,7 @@ def scan(
     try:
         fmt = pick_format(fmt, output)
         cfg = load_config_options(config_path, columns)
+        extra = prepare(extra)  # --baseline and --suppress read before a long scan
         for opt, value in (("--accounts-out", accounts_out), ("--rejects-out", rejects_out)):
             if value and Path(value).suffix.lower() not in (".csv", ".parquet"):
                 raise UsageError(f"{opt} must end in .csv or .parquet")
@@ -213,8 +223,9 @@ def scan(
                 preset=preset,
                 skip_errors=skip_errors,
                 memory_limit=parse_memory_limit(memory_limit),
-                **window,
+                **filter_args(extra),
             )
+        findings = compare(findings, extra)  # --baseline, --suppress
         if redact:
             from extractscan.report.redact import redact as mask
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from extractscan.model.findings import Incident
+    from extractscan.model.findings import Findings, Incident
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,6 +57,52 @@ def filter_options(f: F) -> F:
     ):
         f = option(f)
     return f
+
+
+def filter_args(extra: dict[str, Any]) -> dict[str, Any]:
+    """The filter options as :func:`extractscan.scan` keyword arguments."""
+    return {k: extra[k] for k in ("since", "until", "orgs", "only_accounts")}
+
+
+def schedule_options(f: F) -> F:
+    """--baseline: what a scheduled scan already knows."""
+    for option in reversed(
+        (
+            click.option(
+                "--baseline",
+                type=click.Path(dir_okay=False),
+                metavar="PREVIOUS.json",
+                help="An earlier --format json report: incidents continuing one of its "
+                "incidents keep that id and are 'known', the others 'new'; its incidents "
+                "not seen again are listed as resolved.",
+            ),
+        )
+    ):
+        f = option(f)
+    return f
+
+
+def prepare(extra: dict[str, Any]) -> dict[str, Any]:
+    """The options with ``--baseline`` read (an unreadable one is said before the scan).
+
+    Raises:
+        UsageError: the baseline is not an extractscan JSON report.
+    """
+    out = dict(extra)
+    if out.get("baseline"):
+        from extractscan.run.baseline import read_baseline
+
+        out["baseline"] = read_baseline(out["baseline"])
+    return out
+
+
+def compare(findings: Findings, extra: dict[str, Any]) -> Findings:
+    """Apply ``--baseline`` to the findings of a scan."""
+    if extra.get("baseline"):
+        from extractscan.run.baseline import apply_baseline
+
+        findings = apply_baseline(findings, extra["baseline"])
+    return findings
 
 
 def pick_format(fmt: str | None, output: str | None) -> str:

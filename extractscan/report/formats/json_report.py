@@ -44,6 +44,18 @@ def incident_dict(inc: Incident) -> dict[str, Any]:
         "rank": inc.rank,
         "score": _num(inc.score),
         "severity": inc.severity,
+        "status": inc.status,
+        "change": (
+            {
+                "previous_severity": inc.change.previous_severity,
+                "severity_change": inc.severity_change,
+                "previous_accounts": inc.change.previous_accounts,
+                "accounts_added": inc.change.accounts_added,
+                "accounts_removed": inc.change.accounts_removed,
+            }
+            if inc.change is not None
+            else None
+        ),
         "accounts": inc.accounts,
         "exchanges": inc.exchanges,
         "output_tokens": inc.output_tokens,
@@ -133,7 +145,24 @@ def findings_dict(f: Findings) -> dict[str, Any]:
                 else None
             ),
         },
+        "baseline": baseline_dict(f),
         "incidents": [incident_dict(i) for i in f.incidents],
+    }
+
+
+def baseline_dict(f: Findings) -> dict[str, Any] | None:
+    """The ``--baseline`` comparison: counts and the resolved incidents (or None)."""
+    b = f.baseline
+    if b is None:
+        return None
+    return {
+        "file": clean(b.file),
+        "generated_at": b.generated_at,
+        "known": sum(i.status == "known" for i in f.incidents),
+        "new": sum(i.status == "new" for i in f.incidents),
+        "resolved": [
+            {"id": clean(r.id), "severity": r.severity, "accounts": r.accounts} for r in b.resolved
+        ],
     }
 
 

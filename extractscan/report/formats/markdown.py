@@ -12,12 +12,14 @@ from extractscan.model.findings import Findings, Incident
 from extractscan.report.escape import for_html
 from extractscan.report.formats.common import (
     accounts_table_text,
+    baseline_text,
     config_text,
     filtered_text,
     rejected_text,
     severity_counts,
     short_value,
     signal_value,
+    status_text,
     when,
 )
 
@@ -50,6 +52,7 @@ def _headline(f: Findings) -> list[str]:
         + (for_html("; ".join(f"{k} ({v})" for k, v in s.signals_sampled)) or "none"),
         f"- **Passes over the input:** {s.passes}",
         f"- **Incidents:** {severity_counts(f) if f.incidents else 'No incidents found'}",
+        *([f"- **Baseline:** {for_html(baseline_text(f), 2000)}"] if f.baseline else []),
         f"- **Generated:** {when(f.generated_at)}",
         "",
     ]
@@ -59,6 +62,8 @@ def _headline(f: Findings) -> list[str]:
 def _incident(inc: Incident) -> list[str]:
     out = [
         f"## #{inc.rank} {inc.severity.upper()} — incident {for_html(inc.id)}",
+        "",
+        f"**Status:** {for_html(status_text(inc), 400)}",
         "",
         f"Score {inc.score:.2f}; {inc.accounts:,} accounts; {inc.exchanges:,} exchanges"
         + (f"; {inc.output_tokens:,} output tokens" if inc.output_tokens is not None else "")
