@@ -1,7 +1,8 @@
 """Command-line interface: parses options, calls one library function, maps errors.
 
 Exit codes: 0 success (and nothing at or above ``--fail-on``); 1 incidents at or above
-``--fail-on``; 2 usage or configuration error; 3 input error (or any rejected row with
+``--fail-on`` (not suppressed; with ``--baseline`` only new ones or known ones that rose
+to it); 2 usage or configuration error; 3 input error (or any rejected row with
 ``--strict``); 4 internal error; 5 finished, but ``--skip-errors`` passed over a file;
 128 + the signal's number when stopped by Ctrl-C (130), SIGTERM (143) or SIGHUP (129).
 """
@@ -261,8 +262,8 @@ def scan(
     if findings.input.files_skipped:  # said even when --fail-on decides the exit code
         n = len(findings.input.files_skipped)
         click.echo(f"warning: {n} unreadable file(s) skipped (listed in the report)", err=True)
-    if fail_on and (fired := findings.at_or_above(fail_on)):
-        click.echo(fail_reason(fail_on, fired), err=True)  # even with --quiet
+    if fail_on and (fired := findings.firing(fail_on)):
+        click.echo(fail_reason(fail_on, fired, findings.baseline is not None), err=True)
         sys.exit(EXIT_FAIL_ON)
     if findings.input.files_skipped:
         sys.exit(EXIT_SKIPPED)

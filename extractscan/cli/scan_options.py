@@ -65,9 +65,18 @@ def filter_args(extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def schedule_options(f: F) -> F:
-    """--baseline: what a scheduled scan already knows."""
+    """--baseline and --suppress: what a scheduled scan already knows. With
+    --baseline, --fail-on fires only for new incidents and known ones that rose to it."""
     for option in reversed(
         (
+            click.option(
+                "--suppress",
+                type=click.Path(dir_okay=False),
+                metavar="FILE",
+                help="TOML file of [[suppress]] entries (incident, account or value; with "
+                "reason, owner, expires): what they name is shown as suppressed and never "
+                "fires --fail-on; an expired entry is warned about and no longer applies.",
+            ),
             click.option(
                 "--baseline",
                 type=click.Path(dir_okay=False),
@@ -83,16 +92,26 @@ def schedule_options(f: F) -> F:
 
 
 def prepare(extra: dict[str, Any]) -> dict[str, Any]:
-    """The options with ``--baseline`` read (an unreadable one is said before the scan).
+    """The options with ``--baseline`` and ``--suppress`` read (an unreadable file is
+    said before the scan; expired suppressions are warned about on stderr).
 
     Raises:
-        UsageError: the baseline is not an extractscan JSON report.
+        UsageError: the baseline is not an extractscan JSON report, or the suppression
+            file is not valid.
     """
+    from extractscan.report.escape import clean
+
     out = dict(extra)
     if out.get("baseline"):
         from extractscan.run.baseline import read_baseline
 
         out["baseline"] = read_baseline(out["baseline"])
+    if out.get("suppress"):
+        from extractscan.run.suppress import expired_warning, read_suppressions
+
+        out["suppress"] = read_suppressions(out["suppress"])
+        for line in expired_warning(out["suppress"]):
+            click.echo(clean(line), err=True)
     return out
 
 
@@ -102,6 +121,10 @@ def compare(findings: Findings, extra: dict[str, Any]) -> Findings:
         from extractscan.run.baseline import apply_baseline
 
         findings = apply_baseline(findings, extra["baseline"])
+    if extra.get("suppress"):
+        from extractscan.run.suppress import apply_suppressions
+
+        findings = apply_suppressions(findings, extra["suppress"])
     return findings
 
 
@@ -126,14 +149,21 @@ def pick_format(fmt: str | None, output: str | None) -> str:
     return "terminal"
 
 
-def fail_reason(fail_on: str, fired: tuple[Incident, ...]) -> str:
-    """The one line on stderr that says which incidents made ``--fail-on`` fire."""
+def fail_reason(fail_on: str, fired: tuple[Incident, ...], baseline: bool = False) -> str:
+    """The one line on stderr that says which incidents made ``--fail-on`` fire (with
+    a ``baseline``: new ones, and known ones that rose to the level)."""
     from extractscan.report.escape import clean
 
-    shown = ", ".join(f"{clean(i.id)} ({i.severity}, {i.accounts:,} accounts)" for i in fired[:10])
+    def why(i: Incident) -> str:
+        if i.change is not None:
+            return f"known, rose from {i.change.previous_severity} to {i.severity}"
+        return f"{'new, ' if baseline else ''}{i.severity}, {i.accounts:,} accounts"
+
+    shown = ", ".join(f"{clean(i.id)} ({why(i)})" for i in fired[:10])
     more = f" and {len(fired) - 10:,} more" if len(fired) > 10 else ""
     n = len(fired)
+    what = "new or risen incident" if baseline else "incident"
     return (
-        f"extractscan: --fail-on {fail_on}: {n} incident{'s' if n != 1 else ''} "
+        f"extractscan: --fail-on {fail_on}: {n} {what}{'s' if n != 1 else ''} "
         f"at or above {fail_on}: {shown}{more}"
     )

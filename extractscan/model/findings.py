@@ -233,3 +233,14 @@ class Findings:
         """Incidents whose severity is ``level`` or higher."""
         floor = severity_rank(level)
         return tuple(i for i in self.incidents if severity_rank(i.severity) >= floor)
+
+    def firing(self, level: str) -> tuple[Incident, ...]:
+        """The incidents that make ``--fail-on level`` fire: at or above ``level``, not
+        suppressed, and new, or known but below ``level`` in the baseline (it rose)."""
+        floor = severity_rank(level)
+        return tuple(
+            i
+            for i in self.at_or_above(level)
+            if not i.suppressed
+            and (i.change is None or severity_rank(i.change.previous_severity) < floor)
+        )

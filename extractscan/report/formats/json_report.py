@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TextIO
 
-from extractscan.model.findings import Findings, Incident
+from extractscan.model.findings import Findings, Incident, Suppression
 from extractscan.report.escape import clean
 
 SCHEMA_VERSION = "1.2"
@@ -56,6 +56,7 @@ def incident_dict(inc: Incident) -> dict[str, Any]:
             if inc.change is not None
             else None
         ),
+        "suppressed": [suppression_dict(x) for x in inc.suppressed],
         "accounts": inc.accounts,
         "exchanges": inc.exchanges,
         "output_tokens": inc.output_tokens,
@@ -146,7 +147,19 @@ def findings_dict(f: Findings) -> dict[str, Any]:
             ),
         },
         "baseline": baseline_dict(f),
+        "expired_suppressions": [suppression_dict(x) for x in f.expired_suppressions],
         "incidents": [incident_dict(i) for i in f.incidents],
+    }
+
+
+def suppression_dict(s: Suppression) -> dict[str, Any]:
+    """A ``--suppress`` entry: what it names, why, who owns it, until when."""
+    return {
+        "kind": s.kind,
+        "value": clean(s.value),
+        "reason": clean(s.reason),
+        "owner": clean(s.owner),
+        "expires": _day(s.expires),
     }
 
 
