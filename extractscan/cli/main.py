@@ -20,12 +20,14 @@ import click
 from extractscan.cli.options import load_config_options
 from extractscan.cli.scan_options import (
     compare,
+    export_outputs,
     fail_reason,
     filter_args,
     filter_options,
     pick_format,
     prepare,
     schedule_options,
+    write_exports,
 )
 from extractscan.model.errors import ExtractscanError, InputError, UsageError
 from extractscan.model.registry import FORMAT_CLASSES, PRESET_NAMES
@@ -202,7 +204,7 @@ def scan(
     try:
         fmt = pick_format(fmt, output)
         cfg = load_config_options(config_path, columns)
-        extra = prepare(extra)  # --baseline and --suppress read before a long scan
+        extra = prepare(extra, redact)  # files read and outputs checked before a long scan
         for opt, value in (("--accounts-out", accounts_out), ("--rejects-out", rejects_out)):
             if value and Path(value).suffix.lower() not in (".csv", ".parquet"):
                 raise UsageError(f"{opt} must end in .csv or .parquet")
@@ -214,6 +216,7 @@ def scan(
             if value and not Path(value).parent.is_dir():  # said before a long scan, not after
                 raise UsageError(f"{opt} {value}: folder {Path(value).parent} does not exist")
         outputs = {"-o": output, "--accounts-out": accounts_out, "--rejects-out": rejects_out}
+        outputs |= export_outputs(extra)
         check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
         with StageProgress(enabled=not quiet) as progress:
             findings = run_scan(
@@ -238,6 +241,7 @@ def scan(
                     write_table(findings.accounts, staged.path(accounts_out), like=accounts_out)
                 if rejects_out:
                     write_table(findings.rejects, staged.path(rejects_out), like=rejects_out)
+                write_exports(findings, cfg, extra, staged)  # --graph-out, --stix-out
                 if output:
                     with staged.path(output).open("w", encoding="utf-8", newline="\n") as fh:
                         report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)

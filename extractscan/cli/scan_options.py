@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from extractscan.config import Config
     from extractscan.model.findings import Findings, Incident
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -65,10 +66,25 @@ def filter_args(extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def schedule_options(f: F) -> F:
-    """--baseline and --suppress: what a scheduled scan already knows. With
-    --baseline, --fail-on fires only for new incidents and known ones that rose to it."""
+    """--graph-out and --stix-out (case work); --baseline and --suppress: what a
+    scheduled scan already knows. With --baseline, --fail-on fires only for new
+    incidents and known ones that rose to it."""
     for option in reversed(
         (
+            click.option(
+                "--graph-out",
+                type=click.Path(dir_okay=False),
+                metavar="FILE",
+                help="Write the incidents' accounts and shared values as a graph "
+                "(.graphml or .gexf, for Gephi, Neo4j or networkx).",
+            ),
+            click.option(
+                "--stix-out",
+                type=click.Path(dir_okay=False),
+                metavar="FILE",
+                help="Write a STIX 2.1 bundle: a campaign per incident at high or above, "
+                "indicators for its exit IPs, marked with [share] tlp (default amber).",
+            ),
             click.option(
                 "--suppress",
                 type=click.Path(dir_okay=False),
@@ -91,7 +107,24 @@ def schedule_options(f: F) -> F:
     return f
 
 
-def prepare(extra: dict[str, Any]) -> dict[str, Any]:
+def export_outputs(extra: dict[str, Any]) -> dict[str, str | None]:
+    """The export options as outputs (checked like ``-o``: never onto an input)."""
+    return {"--graph-out": extra.get("graph_out"), "--stix-out": extra.get("stix_out")}
+
+
+def write_exports(findings: Findings, cfg: Config, extra: dict[str, Any], staged: Any) -> None:
+    """Write ``--graph-out`` and ``--stix-out`` to their staged files."""
+    if extra.get("graph_out"):
+        from extractscan.report.graph import write_graph
+
+        write_graph(findings, staged.path(extra["graph_out"]), like=extra["graph_out"])
+    if extra.get("stix_out"):
+        from extractscan.report.stix import write_bundle
+
+        write_bundle(findings, cfg, staged.path(extra["stix_out"]))
+
+
+def prepare(extra: dict[str, Any], redact: bool = False) -> dict[str, Any]:
     """The options with ``--baseline`` and ``--suppress`` read (an unreadable file is
     said before the scan; expired suppressions are warned about on stderr).
 
@@ -99,9 +132,21 @@ def prepare(extra: dict[str, Any]) -> dict[str, Any]:
         UsageError: the baseline is not an extractscan JSON report, or the suppression
             file is not valid.
     """
+    from extractscan.model.errors import UsageError
     from extractscan.report.escape import clean
 
     out = dict(extra)
+    for opt, value in export_outputs(extra).items():
+        if value and not Path(value).parent.is_dir():
+            raise UsageError(f"{opt} {value}: folder {Path(value).parent} does not exist")
+    if out.get("graph_out"):
+        from extractscan.report.graph import check_path
+
+        check_path(out["graph_out"])
+    if out.get("stix_out"):
+        from extractscan.report.stix import check_path as check_stix
+
+        check_stix(out["stix_out"], redact)
     if out.get("baseline"):
         from extractscan.run.baseline import read_baseline
 

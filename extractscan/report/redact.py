@@ -72,6 +72,12 @@ def redact(f: Findings) -> Findings:
             kind = _KIND_OF_FAMILY.get(ln.family)
             if kind:
                 values[kind] |= {v for v, _ in ln.values}
+    pairs = f.pairs
+    if pairs.height and "example" in pairs.columns:
+        for fam, kind in _KIND_OF_FAMILY.items():
+            values[kind] |= set(
+                pairs.filter(pl.col("family") == fam)["example"].drop_nulls().to_list()
+            )
     r = Redactor(values)
     incidents = tuple(_incident(inc, r) for inc in f.incidents)
     accounts = acc
@@ -88,7 +94,36 @@ def redact(f: Findings) -> Findings:
         f.rejects, [c for c in ("account", "prompt") if c in f.rejects.columns], r
     )
     summary: InputSummary = f.input
-    return replace(f, incidents=incidents, accounts=accounts, rejects=rejects, input=summary)
+    return replace(
+        f,
+        incidents=incidents,
+        accounts=accounts,
+        rejects=rejects,
+        input=summary,
+        pairs=_masked_pairs(pairs, r),
+    )
+
+
+def _masked_pairs(pairs: pl.DataFrame, r: Redactor) -> pl.DataFrame:
+    """Pair evidence (``--graph-out``) with the same tokens as the report: example values
+    of card, e-mail, IP and subnet families by kind, other text and the accounts as
+    free text."""
+    if not pairs.height or "example" not in pairs.columns:
+        return pairs
+    tokens = {
+        fam: {v: r.token(kind, v) for v in pairs.filter(pl.col("family") == fam)["example"]}
+        for fam, kind in _KIND_OF_FAMILY.items()
+    }
+    example = pl.col("example")
+    for fam, mapping in tokens.items():
+        if mapping:
+            example = (
+                pl.when(pl.col("family") == fam)
+                .then(pl.col("example").replace(mapping))
+                .otherwise(example)
+            )
+    pairs = pairs.with_columns(example.alias("example"))
+    return _masked_text(pairs, ["a", "b", "example"], r)
 
 
 def _masked_text(df: pl.DataFrame, cols: list[str], r: Redactor) -> pl.DataFrame:
