@@ -171,3 +171,17 @@ def test_values_suppress_an_incident_linked_by_nothing_else(
     some = _toml(tmp_path, "".join(entry.format(json.dumps(v)) for v in values[1:]))
     code, out, _ = _scan(*args, "--suppress", str(some), "--fail-on", "high")
     assert code == 1 and out["incidents"][0]["suppressed"] == []
+
+
+def test_suppressed_values_redacted(first: tuple[list[str], dict, Path], tmp_path: Path) -> None:  # type: ignore[type-arg]
+    args, data, _ = first
+    values = sorted({v["value"] for ln in data["incidents"][0]["links"] for v in ln["values"]})
+    entry = '[[suppress]]\nvalue = {}\nreason = "r"\nowner = "o"\nexpires = 2999-01-01\n'
+    every = _toml(tmp_path, "".join(entry.format(json.dumps(v)) for v in values))
+    r = CliRunner().invoke(
+        main, ["scan", *args, "--suppress", str(every), "--redact", "--format", "json"]
+    )
+    assert r.exit_code == 0
+    assert "198.51.100." not in r.stdout and "card_0" not in r.stdout
+    shown = {s["value"] for s in json.loads(r.stdout)["incidents"][0]["suppressed"]}
+    assert "card-1" in shown and "ip-1" in shown

@@ -15,7 +15,13 @@ from dataclasses import replace
 import polars as pl
 
 from extractscan.model.families import FAMILIES
-from extractscan.model.findings import Findings, Incident, InputSummary, LinkEvidence
+from extractscan.model.findings import (
+    Findings,
+    Incident,
+    InputSummary,
+    LinkEvidence,
+    Suppression,
+)
 
 EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 IPV4 = r"\b(?:\d{1,3}\.){3}\d{1,3}\b"
@@ -94,14 +100,27 @@ def redact(f: Findings) -> Findings:
         f.rejects, [c for c in ("account", "prompt") if c in f.rejects.columns], r
     )
     summary: InputSummary = f.input
+    incidents = tuple(
+        replace(i, suppressed=tuple(_suppression(x, r) for x in i.suppressed)) for i in incidents
+    )
     return replace(
         f,
+        expired_suppressions=tuple(_suppression(x, r) for x in f.expired_suppressions),
         incidents=incidents,
         accounts=accounts,
         rejects=rejects,
         input=summary,
         pairs=_masked_pairs(pairs, r),
     )
+
+
+def _suppression(s: Suppression, r: Redactor) -> Suppression:
+    """A ``--suppress`` entry with its value masked: a card, e-mail or IP the report
+    tokenised gets the same token, any other text its addresses masked."""
+    for table in r.tokens.values():
+        if s.value in table:
+            return replace(s, value=table[s.value])
+    return replace(s, value=r.text(s.value))
 
 
 def _masked_pairs(pairs: pl.DataFrame, r: Redactor) -> pl.DataFrame:
