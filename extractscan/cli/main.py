@@ -1,7 +1,8 @@
 """Command-line interface: parses options, calls one library function, maps errors.
 
 Exit codes: 0 success (and nothing at or above ``--fail-on``); 1 incidents at or above
-``--fail-on``; 2 usage or configuration error; 3 input error (or any rejected row with
+``--fail-on`` (not suppressed; with ``--baseline`` only new ones or known ones that rose
+to it); 2 usage or configuration error; 3 input error (or any rejected row with
 ``--strict``); 4 internal error; 5 finished, but ``--skip-errors`` passed over a file;
 128 + the signal's number when stopped by Ctrl-C (130), SIGTERM (143) or SIGHUP (129).
 """
@@ -17,6 +18,17 @@ from typing import Any, Literal, TypeVar
 import click
 
 from extractscan.cli.options import load_config_options
+from extractscan.cli.scan_options import (
+    compare,
+    export_outputs,
+    fail_reason,
+    filter_args,
+    filter_options,
+    pick_format,
+    prepare,
+    schedule_options,
+    write_exports,
+)
 from extractscan.model.errors import ExtractscanError, InputError, UsageError
 from extractscan.model.registry import FORMAT_CLASSES, PRESET_NAMES
 from extractscan.model.severity import SEVERITIES
@@ -108,9 +120,7 @@ def main() -> None:
     "--format",
     "fmt",
     type=click.Choice(list(FORMAT_CLASSES)),
-    default="terminal",
-    show_default=True,
-    help="Report format.",
+    help="Report format (default: from -o's extension, .json or .md, else terminal).",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option(
@@ -147,13 +157,15 @@ def main() -> None:
     "passes over account slices when one pass would not fit. 'auto' is half of this "
     "machine's memory; 'none' always makes one pass.",
 )
+@filter_options
+@schedule_options
 def scan(
     paths: tuple[str, ...],
     accounts: str | None,
     config_path: str | None,
     columns: tuple[str, ...],
     preset: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     accounts_out: str | None,
     top: int | None,
@@ -165,6 +177,7 @@ def scan(
     skip_errors: bool,
     redact: bool,
     memory_limit: str,
+    **extra: Any,
 ) -> None:
     """Scan request logs and print ranked incidents with their evidence.
 
@@ -179,6 +192,7 @@ def scan(
       extractscan scan --preset bedrock bedrock-logs/
       extractscan scan logs/ --strict --rejects-out rejects.csv --redact --format markdown
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
+      extractscan scan logs/ --since 2026-04-22 --until 2026-04-28 --org acme -o week.json
     """
     from extractscan import report
     from extractscan.report.accounts_out import write_table
@@ -188,7 +202,9 @@ def scan(
 
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     try:
+        fmt = pick_format(fmt, output)
         cfg = load_config_options(config_path, columns)
+        extra = prepare(extra, redact)  # files read and outputs checked before a long scan
         for opt, value in (("--accounts-out", accounts_out), ("--rejects-out", rejects_out)):
             if value and Path(value).suffix.lower() not in (".csv", ".parquet"):
                 raise UsageError(f"{opt} must end in .csv or .parquet")
@@ -200,6 +216,7 @@ def scan(
             if value and not Path(value).parent.is_dir():  # said before a long scan, not after
                 raise UsageError(f"{opt} {value}: folder {Path(value).parent} does not exist")
         outputs = {"-o": output, "--accounts-out": accounts_out, "--rejects-out": rejects_out}
+        outputs |= export_outputs(extra)
         check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
         with StageProgress(enabled=not quiet) as progress:
             findings = run_scan(
@@ -210,7 +227,9 @@ def scan(
                 preset=preset,
                 skip_errors=skip_errors,
                 memory_limit=parse_memory_limit(memory_limit),
+                **filter_args(extra),
             )
+        findings = compare(findings, extra)  # --baseline, --suppress
         if redact:
             from extractscan.report.redact import redact as mask
 
@@ -222,6 +241,7 @@ def scan(
                     write_table(findings.accounts, staged.path(accounts_out), like=accounts_out)
                 if rejects_out:
                     write_table(findings.rejects, staged.path(rejects_out), like=rejects_out)
+                write_exports(findings, cfg, extra, staged)  # --graph-out, --stix-out
                 if output:
                     with staged.path(output).open("w", encoding="utf-8", newline="\n") as fh:
                         report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
@@ -246,7 +266,8 @@ def scan(
     if findings.input.files_skipped:  # said even when --fail-on decides the exit code
         n = len(findings.input.files_skipped)
         click.echo(f"warning: {n} unreadable file(s) skipped (listed in the report)", err=True)
-    if fail_on and findings.at_or_above(fail_on):
+    if fail_on and (fired := findings.firing(fail_on)):
+        click.echo(fail_reason(fail_on, fired, findings.baseline is not None), err=True)
         sys.exit(EXIT_FAIL_ON)
     if findings.input.files_skipped:
         sys.exit(EXIT_SKIPPED)

@@ -83,6 +83,23 @@ class LinkConfig:
     assemble_max_accounts: int = 8
 
 
+#: TLP levels a STIX export can be marked with (TLP 1.0, as the stix2 library defines them;
+#: "clear" is TLP 2.0's name for "white").
+TLP_LEVELS = ("white", "clear", "green", "amber", "red")
+
+
+@dataclass(frozen=True)
+class ShareConfig:
+    """Who shares the indicators (``--stix-out``) and under which TLP marking.
+
+    ``[share]`` in the TOML: ``organisation = "Example AI, Trust & Safety"``,
+    ``tlp = "amber"``.
+    """
+
+    organisation: str = "extractscan user"
+    tlp: str = "amber"
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything a scan can be tuned with. Defaults are the shipped, measured ones."""
@@ -99,6 +116,7 @@ class Config:
     #: extraction-style than the accounts outside incidents count as full content
     #: evidence (benchmarks/RESULTS.md, "Generalization": the curve it was read from).
     contrast_full_nats: float = 30.0
+    share: ShareConfig = field(default_factory=ShareConfig)
     #: The TOML file these settings came from (as given; absolute when found in the
     #: working directory), or ``None`` for the defaults. Named in every report.
     source: str | None = None
@@ -207,7 +225,7 @@ _SCAN_MINIMUM = {"min_incident_accounts": 2, "sample_prompts": 0, "contrast_full
 def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
     """``cfg`` with the file's settings; every key and value checked (a wrong type or
     range is a usage error naming it, not a failure deep in the scan)."""
-    allowed = {"columns", "severity", "scan", "link"}
+    allowed = {"columns", "severity", "scan", "link", "share"}
     unknown = set(data) - allowed
     if unknown:
         raise UsageError(
@@ -241,6 +259,8 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
             for k, v in scan.items()
         }
         cfg = replace(cfg, **scan)
+    if "share" in data:
+        cfg = replace(cfg, share=_share(data["share"], f"{where} [share]"))
     if "link" in data:
         link = dict(data["link"])
         names = {f.name for f in fields(LinkConfig)}
@@ -270,3 +290,22 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
             link["max_accounts_per_value"] = {**known, **caps}
         cfg = replace(cfg, link=replace(cfg.link, **link))
     return cfg
+
+
+def _share(table: dict[str, Any], where: str) -> ShareConfig:
+    """``[share]``: the reporting organisation's name and the TLP level."""
+    bad = set(table) - {"organisation", "tlp"}
+    if bad:
+        raise UsageError(f"{where}: unknown key(s) {sorted(bad)}; allowed organisation, tlp")
+    out = ShareConfig()
+    if "organisation" in table:
+        name = table["organisation"]
+        if not isinstance(name, str) or not name.strip():
+            raise UsageError(f"{where} organisation must be a non-empty string")
+        out = replace(out, organisation=name.strip())
+    if "tlp" in table:
+        tlp = str(table["tlp"]).strip().lower().removeprefix("tlp:")
+        if tlp not in TLP_LEVELS:
+            raise UsageError(f"{where} tlp must be one of {', '.join(TLP_LEVELS)}, got {tlp!r}")
+        out = replace(out, tlp=tlp)
+    return out

@@ -20,6 +20,7 @@ from extractscan.config import Config
 from extractscan.features import behaviour as features
 from extractscan.features import bins as packing
 from extractscan.features import identifiers
+from extractscan.ingest.filters import FILTERED
 from extractscan.model.schema import DTYPES, REQUEST_COLUMNS
 
 #: Progress callback: (stage description, rows known so far or None).
@@ -273,7 +274,8 @@ def row_accounting(rows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
         rows.group_by("_file", "_reject").agg(
             pl.len().alias("n"), pl.col("_replaced").sum().alias("replaced")
         ),
-        rows.filter(pl.col("_reject").is_not_null()).select(
+        # rows outside --since/--until/--org/--account are counted, not written out
+        rows.filter(pl.col("_reject").is_not_null() & (pl.col("_reject") != FILTERED)).select(
             "_file",
             "_row",
             "_reject",

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.ingest import diagnose, files, mapping
+from extractscan.ingest import diagnose, duplicates, files, mapping
 from extractscan.ingest.normalize import parse_timestamp
 from extractscan.ingest.opening import encoding_problem, read_schema
 from extractscan.model.errors import InputError
@@ -56,6 +56,7 @@ def _read(f: files.InputFile, src: files.InputFile, cfg: Config, scratch: Path) 
     schema = read_schema(raw, f, scratch)
     wanted = ("account", *ACCOUNT_ATTRS)
     m = mapping.resolve(schema.names(), wanted, ("account",), cfg.columns, str(f.path))
+    duplicates.check(schema.names(), m, cfg.columns, str(f.path))
     exprs = [pl.col(m["account"]).cast(pl.String).str.strip_chars().alias("account")]
     for c in ACCOUNT_ATTRS:
         if c not in m:

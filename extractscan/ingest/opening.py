@@ -16,7 +16,7 @@ from typing import TypeVar
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.ingest import diagnose, files, mapping, presets
+from extractscan.ingest import diagnose, duplicates, files, mapping, presets
 from extractscan.ingest.normalize import normalize
 from extractscan.model.errors import InputError
 from extractscan.model.schema import REQUEST_COLUMNS, REQUIRED
@@ -110,6 +110,7 @@ def _open(f: files.InputFile, index: int, how: Reading, repair: bool = False) ->
         explicit = how.cfg.columns
     schema = read_schema(raw, f, how.scratch)
     m = mapping.resolve(schema.names(), REQUEST_COLUMNS, REQUIRED, explicit, str(f.path))
+    duplicates.check(schema.names(), m, explicit, str(f.path))
     return Opened(f, normalize(raw, m, schema, index), m)
 
 

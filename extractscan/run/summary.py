@@ -9,6 +9,7 @@ import polars as pl
 
 from extractscan.config import Config
 from extractscan.ingest.files import InputFile
+from extractscan.ingest.filters import FILTERED, RowFilter
 from extractscan.model.findings import AccountsTable, FileSummary, InputSummary
 from extractscan.model.schema import SIGNAL_REQUIREMENTS
 
@@ -27,16 +28,22 @@ def input_summary(
     passes: int = 1,
     accounts_table: AccountsTable | None = None,
     config: Config | None = None,
+    row_filter: RowFilter | None = None,
 ) -> InputSummary:
     """The :class:`InputSummary` of a scan from its row counts and accounts."""
     per_file = []
+    filtered_rows = pl.col("_reject") == FILTERED
+    rejected_rows = pl.col("_reject").is_not_null() & ~filtered_rows
     for i, f in enumerate(files):
         c = counts.filter(pl.col("_file") == i)
         read = int(c["n"].sum())
-        rejected = int(c.filter(pl.col("_reject").is_not_null())["n"].sum())
-        per_file.append(FileSummary(str(f.path), f.label, read, read - rejected, rejected))
+        rejected = int(c.filter(rejected_rows)["n"].sum())
+        out = int(c.filter(filtered_rows)["n"].sum())
+        per_file.append(
+            FileSummary(str(f.path), f.label, read, read - rejected - out, rejected, out)
+        )
     reasons = (
-        counts.filter(pl.col("_reject").is_not_null())
+        counts.filter(rejected_rows)
         .group_by("_reject")
         .agg(pl.col("n").sum())
         .sort(["n", "_reject"], descending=[True, False])
@@ -55,10 +62,11 @@ def input_summary(
     )
     read = sum(f.rows_read for f in per_file)
     rejected = sum(f.rows_rejected for f in per_file)
+    filtered = sum(f.rows_filtered for f in per_file)
     return InputSummary(
         files=tuple(per_file),
         rows_read=read,
-        rows_analysed=read - rejected,
+        rows_analysed=read - rejected - filtered,
         rows_rejected=rejected,
         rejected_by_reason=tuple((str(r), int(n)) for r, n in reasons.iter_rows()),
         first_seen=accounts["first_seen"].min() if accounts.height else None,  # type: ignore[arg-type]
@@ -75,4 +83,6 @@ def input_summary(
         accounts_table=accounts_table,
         config_file=config.source if config is not None else None,
         config_implicit=config is not None and config.source_implicit,
+        rows_filtered=filtered,
+        filters=row_filter.describe() if row_filter is not None else (),
     )
