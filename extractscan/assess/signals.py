@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,7 +157,8 @@ def content_signal(
     if not n or k is None or base is None:
         return ()
     share = float(k) / float(n)
-    chance = f"chance below e^-{nats:.0f}" if nats >= 1 else "not unusual"
+    digits = nats / math.log(10)
+    chance = f"chance below 1e-{digits:.0f}" if digits >= 1 else "not unusual"
     return (
         Signal(
             "pooled_extraction",
