@@ -73,6 +73,7 @@ def signatures(texts: list[str], seed: int = 1) -> np.ndarray:
         .select("i", (pl.col("v").cast(pl.Int64) + 1).fill_null(0).alias("v"))
         .sort("i", "v")
     )
+    sig[:] = perm[0]  # templates without words (explode may drop them)
     ids = rows["i"].to_numpy()
     word = rows["v"].to_numpy()
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
