@@ -74,6 +74,8 @@ def signatures(texts: list[str], seed: int = 1) -> np.ndarray:
         .sort("i", "v")
     )
     sig[:] = perm[0]  # templates without words (explode may drop them)
+    if rows.is_empty():
+        return sig
     ids = rows["i"].to_numpy()
     word = rows["v"].to_numpy()
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
