@@ -32,6 +32,40 @@ _ZONED = ("%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%d %H:%M%#z")
 _NAIVE = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S%.f")
 
 
+#: Every timestamp path (text, epoch numbers, native datetime and date columns of any
+#: unit) goes through :func:`from_micros`, which keeps the years 1-9999 and nulls the rest:
+#: a Parquet ``timestamp[s]`` of 10^13 overflowed the cast to microseconds, and a time
+#: past year 262,143 could not be shown, both as a panic of the whole scan.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MIN_US = int((datetime(1, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1_000_000
+_MAX_US = int((datetime(9999, 12, 31, tzinfo=UTC) - _EPOCH).total_seconds()) * 1_000_000
+#: Microseconds per unit of a native column's physical integer.
+_US_PER = {"ns": 1e-3, "us": 1, "ms": 1_000}
+_US_PER_DAY = 86_400_000_000
+
+
+def from_micros(us: pl.Expr) -> pl.Expr:
+    """Integer (or float) microseconds since the epoch -> UTC datetime; null outside the
+    years 1-9999 (the one range check every timestamp path shares)."""
+    return (
+        pl.when(us.is_between(_MIN_US, _MAX_US))
+        .then(us)
+        .cast(pl.Int64, strict=False)
+        .cast(pl.Datetime("us", "UTC"))
+    )
+
+
+def _native_micros(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A datetime or date column's physical integer as microseconds since the epoch, in
+    floating point so that no unit conversion can overflow (a time-zone-aware column
+    stores UTC, a naive one is taken as UTC)."""
+    phys = col.to_physical().cast(pl.Float64)
+    if isinstance(dtype, pl.Date):
+        return phys * _US_PER_DAY
+    assert isinstance(dtype, pl.Datetime)
+    return phys * _US_PER[dtype.time_unit or "us"]
+
+
 def epoch_to_datetime(num: pl.Expr) -> pl.Expr:
     """Epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude)
     -> UTC."""
@@ -45,7 +79,7 @@ def epoch_to_datetime(num: pl.Expr) -> pl.Expr:
         .then(num * 1_000)
         .otherwise(num * 1_000_000)
     )
-    return micros.cast(pl.Int64, strict=False).cast(pl.Datetime("us", "UTC"))
+    return from_micros(micros)
 
 
 def parse_timestamp(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -64,12 +98,8 @@ def plausible(ts: pl.Expr) -> pl.Expr:
 
 
 def _parsed(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    if isinstance(dtype, pl.Datetime):
-        if dtype.time_zone is None:
-            return col.dt.replace_time_zone("UTC").dt.cast_time_unit("us")
-        return col.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
-    if isinstance(dtype, pl.Date):
-        return col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    if isinstance(dtype, pl.Datetime | pl.Date):
+        return from_micros(_native_micros(col, dtype))
     if dtype.is_numeric():
         return epoch_to_datetime(col.cast(pl.Float64))
     s = col.cast(pl.String).str.strip_chars()
@@ -108,12 +138,17 @@ def _source_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     A datetime or date column is not formatted per row (measured: casting every datetime
     to text cost more than reading the whole file): it gets null here, and the rejected
     rows alone get their parsed value as text when they are written out
-    (:func:`aggregate.row_accounting`). Such a column always parses (the request
-    timestamp is kept as parsed even outside the plausible window, which rejects the
-    row), so that value is the source's own.
+    (:func:`aggregate.row_accounting`). Such a column parses unless it lies outside the
+    years 1-9999 (the request timestamp is kept as parsed even outside the plausible
+    window, which rejects the row), so that value is the source's own; beyond those
+    years the stored integer is kept, with its unit.
     """
     if isinstance(dtype, pl.Datetime | pl.Date):
-        return pl.lit(None, dtype=pl.String)
+        # outside the years 1-9999 no datetime holds it: the stored integer, with its unit
+        unit = "days" if isinstance(dtype, pl.Date) else getattr(dtype, "time_unit", "us")
+        return pl.when(col.is_not_null() & _parsed(col, dtype).is_null()).then(
+            col.to_physical().cast(pl.String) + pl.lit(f" {unit} since 1970-01-01")
+        )
     return _text(col, dtype)
 
 

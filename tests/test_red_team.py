@@ -1,0 +1,134 @@
+"""Issue #16, round two: the red-team cases that crashed, misled or refused readable files.
+
+Each test failed on the code before its fix; one test (or a few) per numbered defect.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from extractscan.cli.main import main
+from extractscan.config import Config
+from extractscan.ingest.accounts_table import read_accounts
+
+N = 20
+BASE = 1_776_852_000  # 2026-04-22T10:00:00Z
+
+
+def _scan_json(*args: str) -> tuple[int, dict[str, object], str]:
+    res = CliRunner().invoke(main, ["scan", *args, "--format", "json"])
+    data = json.loads(res.stdout) if res.stdout.strip().startswith("{") else {}
+    return res.exit_code, data, res.stderr
+
+
+def _input(data: dict[str, object]) -> dict[str, object]:
+    section = data["input"]
+    assert isinstance(section, dict)
+    return section
+
+
+# --- defect 10: out-of-range native timestamps -------------------------------------------
+
+EXTREMES: list[tuple[pa.DataType, int]] = [
+    (pa.timestamp("s"), 10**13),  # past year 292,277 in microseconds: the cast overflowed
+    (pa.timestamp("s"), -(10**13)),
+    (pa.timestamp("ms"), 9 * 10**18),
+    (pa.timestamp("s", tz="Europe/Paris"), 10**13),
+    (pa.date32(), 2**31 - 1),
+    (pa.date64(), 10**11 * 86_400_000),
+]
+
+
+@pytest.mark.parametrize(("dtype", "value"), EXTREMES, ids=str)
+def test_an_out_of_range_parquet_timestamp_is_a_bad_timestamp_row(
+    tmp_path: Path, dtype: pa.DataType, value: int
+) -> None:
+    """A timestamp[s] of 10^13 in one row of 20 panicked polars (exit 4)."""
+    days = [BASE // 86_400 + i for i in range(N)]
+    stamps = {
+        "date32[day]": days,
+        "date64[ms]": [d * 86_400_000 for d in days],
+        "timestamp[ms]": [(BASE + 3_600 * i) * 1_000 for i in range(N)],
+    }.get(str(dtype), [BASE + 3_600 * i for i in range(N)])
+    stamps[7] = value
+    pq.write_table(
+        pa.table(
+            {
+                "account": [f"a{i % 4}" for i in range(N)],
+                "timestamp": pa.array(stamps, pa.int64()).cast(dtype, safe=False)
+                if not pa.types.is_date32(dtype)
+                else pa.array(stamps, pa.int32()).cast(dtype),
+            }
+        ),
+        tmp_path / "r.parquet",
+    )
+    rejects = tmp_path / "rejects.csv"
+    code, data, err = _scan_json(str(tmp_path / "r.parquet"), "--rejects-out", str(rejects))
+    assert code == 0, err
+    assert _input(data)["rejected_by_reason"] == {"bad_timestamp": 1}
+    assert _input(data)["rows_analysed"] == N - 1
+    # the stored integer, with its unit, where no datetime can hold it (polars reads
+    # seconds as milliseconds, and a date64 through its day count)
+    shown = pl.read_csv(rejects)["timestamp"].to_list()
+    assert len(shown) == 1
+    assert shown[0].endswith(" since 1970-01-01")
+    if dtype == pa.timestamp("s"):
+        assert shown[0].lstrip("'") == f"{value * 1000} ms since 1970-01-01"
+
+
+def test_an_out_of_range_signup_at_becomes_empty(tmp_path: Path) -> None:
+    """The same value through ``signup_at`` of the accounts table panicked too."""
+    table = tmp_path / "accounts.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "account": ["a0", "a1", "a2"],
+                "signup_at": pa.array([10**13, BASE, -(10**13)], pa.int64()).cast(
+                    pa.timestamp("s")
+                ),
+                "signup_day": pa.array([2**31 - 1, 20_000, 0], pa.int32()).cast(pa.date32()),
+            }
+        ),
+        table,
+    )
+    got = read_accounts(table, Config(), tmp_path).table
+    assert got is not None
+    assert got.sort("account")["signup_at"].to_list() == [
+        None,
+        datetime.fromtimestamp(BASE, UTC),
+        None,
+    ]
+    day = read_accounts(table, Config(columns={"signup_at": "signup_day"}), tmp_path).table
+    assert day is not None
+    assert day.sort("account")["signup_at"].to_list() == [
+        None,
+        datetime.combine(date(2024, 10, 4), datetime.min.time(), UTC),
+        None,
+    ]
+    log = tmp_path / "r.csv"
+    log.write_text("timestamp,account\n2026-04-22T10:00:00Z,a0\n2026-04-22T10:00:00Z,a1\n")
+    code, _, err = _scan_json(str(log), "--accounts", str(table))
+    assert code == 0, err
+
+
+def test_every_native_timestamp_column_is_parsed_without_a_panic() -> None:
+    """Each unit and zone at the edges of its range: parsed inside the window, else null."""
+    from extractscan.ingest.normalize import parse_timestamp
+
+    for unit in ("ns", "us", "ms"):
+        for tz in (None, "UTC", "Asia/Tokyo"):
+            phys = pl.Series([-(2**63) + 1, 2**63 - 1, 0, BASE * 10**6], dtype=pl.Int64)
+            scale = {"ns": 1_000, "us": 1, "ms": 1 / 1_000}[unit]
+            phys[3] = int(BASE * 10**6 * scale)
+            col = phys.cast(pl.Datetime(unit, tz))  # type: ignore[arg-type]
+            out = pl.DataFrame({"t": col}).select(parse_timestamp(pl.col("t"), col.dtype))
+            at = datetime.fromtimestamp(BASE, UTC)
+            assert out.to_series().to_list() == [None, None, None, at]
