@@ -132,3 +132,90 @@ def test_every_native_timestamp_column_is_parsed_without_a_panic() -> None:
             out = pl.DataFrame({"t": col}).select(parse_timestamp(pl.col("t"), col.dtype))
             at = datetime.fromtimestamp(BASE, UTC)
             assert out.to_series().to_list() == [None, None, None, at]
+
+
+# --- defect 11: deep nesting, undecodable names, an ASCII terminal ------------------------
+
+GOOD_LINE = '{"timestamp": "2026-04-22T10:00:00Z", "account": "a1", "prompt": "hi"}\n'
+
+
+@pytest.mark.parametrize("opener", ["[", '{"k":'])
+def test_a_json_line_nested_100000_deep_is_an_input_error_naming_the_line(
+    tmp_path: Path, opener: str
+) -> None:
+    """Diagnosing it raised RecursionError (exit 4)."""
+    closer = "]" if opener == "[" else "}"
+    deep = '{"account": "a2", "meta": ' + opener * 100_000 + "1" + closer * 100_000 + "}\n"
+    log = tmp_path / "deep.jsonl"
+    log.write_text(GOOD_LINE * 3 + deep)
+    res = CliRunner().invoke(main, ["scan", str(log), "-q"])
+    assert res.exit_code == 3, res.output
+    assert "line 4" in res.stderr
+    assert "nested" in res.stderr
+    ok = tmp_path / "ok.jsonl"
+    ok.write_text(GOOD_LINE)
+    res = CliRunner().invoke(main, ["scan", str(log), str(ok), "-q", "--skip-errors"])
+    assert res.exit_code == 5, res.output
+
+
+def test_a_file_name_that_is_not_utf8_is_read_and_shown_escaped(tmp_path: Path) -> None:
+    """polars could not take the name (exit 4, even with --skip-errors)."""
+    import os
+
+    name = os.fsdecode(b"req\xff\xfe.csv")
+    (tmp_path / name).write_text(
+        "timestamp,account\n2026-04-22T10:00:00Z,a1\nnot a time,a2\n", encoding="utf-8"
+    )
+    rejects = tmp_path / "out" / "rejects.csv"
+    rejects.parent.mkdir()
+    for fmt in ("json", "markdown", "terminal"):
+        res = CliRunner().invoke(
+            main,
+            ["scan", str(tmp_path / name), "--format", fmt, "--rejects-out", str(rejects)],
+        )
+        assert res.exit_code == 0, res.output
+        shown = json.loads(res.stdout)["input"]["files"][0]["path"] if fmt == "json" else res.stdout
+        # Markdown escapes the backslashes once more
+        assert "req\\xff\\xfe.csv" in shown.replace("\\\\", "\\")
+    assert pl.read_csv(rejects)["file"].str.ends_with("req\\xff\\xfe.csv").all()
+    # a name polars cannot take, compressed and not: JSON lines, Parquet
+    jl = tmp_path / os.fsdecode(b"j\xff.jsonl")
+    jl.write_text(GOOD_LINE)
+    with (tmp_path / os.fsdecode(b"p\xff.parquet")).open("wb") as fh:
+        pq.write_table(pa.table({"timestamp": [BASE], "account": ["a3"]}), fh)
+    code, data, err = _scan_json(str(jl), str(tmp_path / os.fsdecode(b"p\xff.parquet")))
+    assert code == 0, err
+    assert _input(data)["rows_read"] == 2
+
+
+def test_an_ascii_terminal_gets_the_report_not_a_unicode_error(tmp_path: Path) -> None:
+    """PYTHONIOENCODING=ascii: UnicodeEncodeError on the first '·' (exit 4)."""
+    import os
+    import subprocess
+    import sys
+
+    log = tmp_path / "r.csv"
+    log.write_text("timestamp,account,prompt\n2026-04-22T10:00:00Z,a1,h\u00e9llo \u2603\n")
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    for fmt in ("terminal", "markdown", "json"):
+        run = subprocess.run(
+            [sys.executable, "-m", "extractscan", "scan", str(log), "--format", fmt],
+            capture_output=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr.decode("ascii", "replace")
+        assert b"internal error" not in run.stderr
+        assert b"1 read" in run.stdout or b'"rows_read": 1' in run.stdout
+
+
+def test_a_toml_config_nested_100000_deep_is_a_usage_error(tmp_path: Path) -> None:
+    """tomllib's RecursionError was an internal error (exit 4)."""
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    log = tmp_path / "r.csv"
+    log.write_text("timestamp,account\n2026-04-22T10:00:00Z,a1\n")
+    res = CliRunner().invoke(main, ["scan", str(log), "--config", str(deep), "-q"])
+    assert res.exit_code == 2, res.output
+    assert "nested too deep" in res.stderr

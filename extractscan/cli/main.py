@@ -450,12 +450,24 @@ def parse_size(text: str) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 
+def _never_fail_encoding() -> None:
+    """Write what the stream's encoding cannot hold as ``\\u2192`` escapes: under
+    ``PYTHONIOENCODING=ascii`` (or a C locale) the first "·" of a report raised
+    UnicodeEncodeError, an internal error."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if encoding != "utf8" and reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def run() -> None:
     """Entry point that turns unexpected failures into exit code 4, never 0, and a stop
     signal into 128 + its number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), never 1."""
     from extractscan.cli.interrupt import Interrupted, install
 
     install()
+    _never_fail_encoding()
     try:
         main(standalone_mode=True)
     except SystemExit:

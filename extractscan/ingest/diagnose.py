@@ -67,6 +67,8 @@ def _jsonl(path: Path) -> str | None:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
                 return f"line {n}: not valid JSON ({exc.msg} at column {exc.colno})"
+            except RecursionError:  # Python's parser recurses once per level
+                return f"line {n}: JSON nested too deep to read (more than ~1,000 levels)"
             if not isinstance(value, dict):
                 return f"line {n}: a JSON {_JSON_KIND.get(type(value), 'value')}, not an object"
     return None

@@ -171,7 +171,7 @@ def _scan(
         config=cfg,
     )
     paths = pl.DataFrame(
-        {"_file": list(range(len(used))), "file": [str(f.path) for f in used]},
+        {"_file": list(range(len(used))), "file": [files.path_text(f.path) for f in used]},
         schema={"_file": pl.Int32, "file": pl.String},
     )
     return Findings(

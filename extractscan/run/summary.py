@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.ingest.files import InputFile
+from extractscan.ingest.files import InputFile, path_text
 from extractscan.model.findings import AccountsTable, FileSummary, InputSummary
 from extractscan.model.schema import SIGNAL_REQUIREMENTS
 
@@ -34,7 +34,7 @@ def input_summary(
         c = counts.filter(pl.col("_file") == i)
         read = int(c["n"].sum())
         rejected = int(c.filter(pl.col("_reject").is_not_null())["n"].sum())
-        per_file.append(FileSummary(str(f.path), f.label, read, read - rejected, rejected))
+        per_file.append(FileSummary(path_text(f.path), f.label, read, read - rejected, rejected))
     reasons = (
         counts.filter(pl.col("_reject").is_not_null())
         .group_by("_reject")
