@@ -219,3 +219,70 @@ def test_a_toml_config_nested_100000_deep_is_a_usage_error(tmp_path: Path) -> No
     res = CliRunner().invoke(main, ["scan", str(log), "--config", str(deep), "-q"])
     assert res.exit_code == 2, res.output
     assert "nested too deep" in res.stderr
+
+
+# --- defect 15: an accounts table whose ids do not join ------------------------------------
+
+
+def _ids_log(tmp_path: Path, ids: list[str]) -> Path:
+    log = tmp_path / "r.csv"
+    log.write_text(
+        "timestamp,account\n"
+        + "".join(f"2026-04-22T10:{i:02d}:00Z,{a}\n" for i, a in enumerate(ids))
+    )
+    return log
+
+
+def _table(tmp_path: Path, ids: pa.Array) -> Path:
+    path = tmp_path / "accounts.parquet"
+    pq.write_table(
+        pa.table({"account": ids, "payment": [f"card{i}" for i in range(len(ids))]}), path
+    )
+    return path
+
+
+def test_float_ids_of_the_accounts_table_join_integer_text_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids 1000.0 (a float column) against log ids "1000": 0 joined, silently."""
+    monkeypatch.chdir(tmp_path)
+    log = _ids_log(tmp_path, ["1000", "1001", "1002", "1003.0"])
+    table = _table(tmp_path, pa.array([1000.0, 1001.0, 1002.0, 1003.0]))
+    code, data, err = _scan_json(str(log), "--accounts", str(table))
+    assert code == 0, err
+    t = _input(data)["accounts_table"]
+    assert isinstance(t, dict)
+    assert (t["matched_accounts"], t["log_accounts"], t["warning"]) == (4, 4, None)
+    assert "warning" not in err
+    assert data["schema_version"] == "1.2"
+    res = CliRunner().invoke(main, ["scan", str(log), "--accounts", "accounts.parquet", "-q"])
+    assert "accounts.parquet: 4 rows; 4 of 4 log accounts matched" in res.stdout
+
+
+def test_an_accounts_table_that_matches_nothing_is_a_warning_with_its_cause(
+    tmp_path: Path,
+) -> None:
+    log = _ids_log(tmp_path, [f"acct_{i}" for i in range(10)])
+    table = _table(tmp_path, pa.array([float(i) for i in range(10)]))
+    code, data, err = _scan_json(str(log), "--accounts", str(table))
+    assert code == 0, err
+    t = _input(data)["accounts_table"]
+    assert isinstance(t, dict)
+    assert (t["matched_accounts"], t["log_accounts"]) == (0, 10)
+    warning = str(t["warning"])
+    assert "matched none of the 10 log accounts" in warning
+    assert "numbers" in warning and "text" in warning  # the likely cause: the id types
+    assert f"warning: {warning}" in err
+    res = CliRunner().invoke(
+        main, ["scan", str(log), "--accounts", str(table), "--format", "markdown"]
+    )
+    assert "matched none of the 10 log accounts" in res.stdout
+    # under half, with the id types apart: a warning too; leading zeros named as the cause
+    log = _ids_log(tmp_path, ["7", "8", "9", "0010", "0011", "0012", "0013"])
+    table = _table(tmp_path, pa.array([7, 8, 9, 10, 11, 12, 13]))
+    _, data, err = _scan_json(str(log), "--accounts", str(table))
+    t = _input(data)["accounts_table"]
+    assert isinstance(t, dict)
+    assert t["matched_accounts"] == 3
+    assert "leading zeros" in str(t["warning"])
+    assert "warning: the accounts table matched only 3 of 7" in err

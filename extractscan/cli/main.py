@@ -243,6 +243,11 @@ def scan(
             f"--strict: {findings.input.rows_rejected:,} row(s) rejected "
             "(counted by reason in the report; --rejects-out writes them)"
         )
+    table = findings.input.accounts_table
+    if table is not None and table.warning:  # 0 joined looked like a table in use
+        from extractscan.report.escape import clean
+
+        click.echo(f"warning: {clean(table.warning)}", err=True)
     if findings.input.files_skipped:  # said even when --fail-on decides the exit code
         n = len(findings.input.files_skipped)
         click.echo(f"warning: {n} unreadable file(s) skipped (listed in the report)", err=True)

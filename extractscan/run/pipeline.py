@@ -26,7 +26,7 @@ from extractscan.config import Config, load_config
 from extractscan.features import aggregate, behaviour
 from extractscan.features.prompts import prompt_texts
 from extractscan.ingest import files, presets
-from extractscan.ingest.accounts_table import join_attributes, read_accounts
+from extractscan.ingest.accounts_table import join_attributes, matched, read_accounts
 from extractscan.ingest.opening import Opened, Reading, collect_repairing, open_all
 from extractscan.link import CROWDED_BIN_ACCOUNTS, link
 from extractscan.model.errors import UsageError
@@ -167,7 +167,7 @@ def _scan(
         tuple(skipped),
         signals_sampled=sampled,
         passes=mem.passes,
-        accounts_table=acc_in.summary,
+        accounts_table=matched(accounts, acc_in),
         config=cfg,
     )
     paths = pl.DataFrame(
