@@ -286,3 +286,50 @@ def test_an_accounts_table_that_matches_nothing_is_a_warning_with_its_cause(
     assert t["matched_accounts"] == 3
     assert "leading zeros" in str(t["warning"])
     assert "warning: the accounts table matched only 3 of 7" in err
+
+
+# --- defect 16: --skip-errors skips a file it may not open --------------------------------
+
+
+@pytest.mark.parametrize("name", ["locked.csv", "locked.jsonl", "locked.csv.gz"])
+def test_skip_errors_skips_a_file_that_cannot_be_opened(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Permission denied on a CSV or JSON-lines file was exit 3 even with --skip-errors.
+    (Tests run as root, whom chmod 000 does not stop: opening is refused here instead.)"""
+    import builtins
+    import io
+
+    locked = tmp_path / name
+    locked.write_bytes(b"")
+    ok = _ids_log(tmp_path, ["a1", "a2"])
+    real_open = builtins.open
+    real_io_open = io.open
+
+    def refuse(opener):  # type: ignore[no-untyped-def]
+        def open_(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if str(file) == str(locked):
+                raise PermissionError(13, "Permission denied", str(file))
+            return opener(file, *args, **kwargs)
+
+        return open_
+
+    monkeypatch.setattr(builtins, "open", refuse(real_open))
+    monkeypatch.setattr(io, "open", refuse(real_io_open))
+    import pyarrow as pa_mod
+
+    real_stream = pa_mod.input_stream
+
+    def stream(source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(source) == str(locked):
+            raise PermissionError(13, "Permission denied", str(source))
+        return real_stream(source, *args, **kwargs)
+
+    monkeypatch.setattr(pa_mod, "input_stream", stream)
+    res = CliRunner().invoke(main, ["scan", str(locked), str(ok), "-q", "--skip-errors"])
+    assert res.exit_code == 5, res.output
+    assert "1 unreadable file(s) skipped" in res.stderr
+    res = CliRunner().invoke(main, ["scan", str(locked), str(ok), "-q"])
+    assert res.exit_code == 3
+    assert f"{locked}: cannot " in res.stderr
+    assert "Permission denied" in res.stderr

@@ -67,6 +67,8 @@ def read_accounts(path: str | Path | None, cfg: Config, scratch: Path) -> Accoun
     f = found[0]
     try:
         return _read(f, f, cfg, scratch)
+    except OSError as exc:  # permission denied: named, like a log file
+        raise InputError(f"{f.path}: cannot read: {exc.strerror or exc}") from exc
     except InputError as exc:
         if not encoding_problem(f, str(exc)):
             raise
