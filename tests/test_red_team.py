@@ -333,3 +333,71 @@ def test_skip_errors_skips_a_file_that_cannot_be_opened(
     assert res.exit_code == 3
     assert f"{locked}: cannot " in res.stderr
     assert "Permission denied" in res.stderr
+
+
+# --- defect 17: readable files that were refused -------------------------------------------
+
+
+def test_a_gzip_log_with_a_250_character_name_is_read(tmp_path: Path) -> None:
+    """The scratch copy was named after the input and passed the 255-byte name limit;
+    the error named the scratch file."""
+    import gzip
+
+    log = tmp_path / ("x" * 243 + ".csv.gz")
+    log.write_bytes(gzip.compress(b"timestamp,account\n2026-04-22T10:00:00Z,a1\n"))
+    code, data, err = _scan_json(str(log))
+    assert code == 0, err
+    assert _input(data)["rows_read"] == 1
+
+
+def test_a_binary_prompt_column_that_is_not_utf8_is_read_with_replacement(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bin.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "timestamp": ["2026-04-22T10:00:00Z"] * 3,
+                "account": pa.array([b"a1", b"a\xff2", b"a3"], pa.binary()),
+                "prompt": pa.array([b"hi", b"\xff\xfe bad", None], pa.binary()),
+            }
+        ),
+        path,
+    )
+    code, data, err = _scan_json(str(path))
+    assert code == 0, err
+    assert _input(data)["rows_analysed"] == 3
+    assert _input(data)["accounts_seen"] == 3  # "a\ufffd2" is an account, not a null
+
+
+def test_a_parquet_map_column_is_kept_as_json_text(tmp_path: Path) -> None:
+    path = tmp_path / "map.parquet"
+    meta = pa.array([[("k", "v")], [("a", "b")]], pa.map_(pa.string(), pa.string()))
+    pq.write_table(
+        pa.table(
+            {"timestamp": ["2026-04-22T10:00:00Z"] * 2, "account": ["a1", "a2"], "meta": meta}
+        ),
+        path,
+    )
+    for column in ("user_agent", "timestamp", "input_tokens"):
+        code, data, err = _scan_json(str(path), "--column", f"{column}=meta")
+        assert code == 0, (column, err)
+        assert _input(data)["rows_read"] == 2
+    assert _input(data)["rejected_by_reason"] == {"bad_tokens": 2}
+
+
+def test_a_json_document_whose_key_first_appears_after_record_100_is_read(
+    tmp_path: Path,
+) -> None:
+    records: list[dict[str, object]] = [
+        {"timestamp": "2026-04-22T10:00:00Z", "account": f"a{i}"} for i in range(150)
+    ]
+    records[120]["prompt"] = "late"
+    records[130]["input_tokens"] = "12"  # a number written as text, late
+    records[10]["input_tokens"] = 5
+    path = tmp_path / "late.json"
+    path.write_text(json.dumps(records))
+    code, data, err = _scan_json(str(path))
+    assert code == 0, err
+    assert _input(data)["rows_analysed"] == 150
+    assert "prompt" in _input(data)["column_mapping"]  # type: ignore[operator]

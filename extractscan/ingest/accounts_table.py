@@ -12,7 +12,7 @@ import polars as pl
 
 from extractscan.config import Config
 from extractscan.ingest import diagnose, files, mapping
-from extractscan.ingest.normalize import parse_timestamp
+from extractscan.ingest.normalize import as_text, parse_timestamp
 from extractscan.ingest.opening import encoding_problem, read_schema
 from extractscan.model.errors import InputError
 from extractscan.model.findings import AccountsTable
@@ -49,7 +49,7 @@ def _id_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         whole = col.cast(pl.Int64, strict=False)
         text = pl.when(col == col.round(0)).then(whole.cast(pl.String))
         return text.otherwise(col.cast(pl.String))
-    return id_key(col.cast(pl.String))
+    return id_key(as_text(col, dtype))
 
 
 def read_accounts(path: str | Path | None, cfg: Config, scratch: Path) -> AccountsInput:
@@ -90,7 +90,7 @@ def _read(f: files.InputFile, src: files.InputFile, cfg: Config, scratch: Path) 
         if c == "signup_at":
             exprs.append(parse_timestamp(pl.col(m[c]), schema[m[c]]).alias(c))
         else:
-            exprs.append(pl.col(m[c]).cast(pl.String).str.strip_chars().alias(c))
+            exprs.append(as_text(pl.col(m[c]), schema[m[c]]).str.strip_chars().alias(c))
     attrs = [c for c in ACCOUNT_ATTRS if c in m]
     rows = raw.select(exprs)
     has_id = pl.col("account").is_not_null() & (pl.col("account") != "")

@@ -213,7 +213,9 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
         if path.stat().st_size == 0:
             raise InputError(f"{f.path}: file is empty")
         if f.format == "json":  # one document: an array of records or one record
-            return pl.read_json(path).lazy()
+            # types from every record: from the first 100 only, a key first seen
+            # later refused the file
+            return pl.read_json(path, infer_schema_length=None).lazy()
         # scan_ndjson always expands globs: the name is escaped instead. Types from every
         # line: from the first 1,000 only, a later "6" in a number column failed the file
         # and a key first seen later was dropped (one more read of the file)

@@ -102,7 +102,7 @@ def _parsed(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         return from_micros(_native_micros(col, dtype))
     if dtype.is_numeric():
         return epoch_to_datetime(col.cast(pl.Float64))
-    s = col.cast(pl.String).str.strip_chars()
+    s = as_text(col, dtype).str.strip_chars()
     iso = s.str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ").str.replace(r"[Zz]$", "+00:00")
     candidates = [
         iso.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us") for fmt in _ZONED
@@ -117,18 +117,36 @@ def _parsed(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return pl.coalesce(*candidates, numeric)
 
 
-def _text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """Any source dtype -> trimmed text; nested values become JSON text."""
+def _utf8_lossy(s: pl.Series) -> pl.Series:
+    """Binary -> text, invalid UTF-8 replaced by U+FFFD (a strict cast refused the whole
+    file; a lenient one made the account or prompt null). The per-value decode runs
+    only for a batch that holds invalid bytes."""
+    try:
+        return s.cast(pl.String)
+    except pl.exceptions.PolarsError:
+        values = [None if v is None else bytes(v).decode("utf-8", "replace") for v in s]
+        return pl.Series(s.name, values, dtype=pl.String)
+
+
+def as_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Any source dtype -> text, never an error: nested values (lists, structs, maps)
+    as JSON text, binary decoded with replacement, anything else cast."""
     if dtype == pl.String:
-        out = col
-    elif isinstance(dtype, pl.List | pl.Array) and _has_content(dtype):
+        return col
+    if isinstance(dtype, pl.List | pl.Array) and _has_content(dtype):
         # Chat messages: [{role, content}, ...] -> contents joined by newlines.
-        out = col.list.eval(pl.element().struct.field("content").cast(pl.String)).list.join("\n")
-    elif isinstance(dtype, pl.List | pl.Array | pl.Struct):
+        return col.list.eval(pl.element().struct.field("content").cast(pl.String)).list.join("\n")
+    if dtype.is_nested():  # a Parquet map column could not be cast to text
         # {"v":<json>} -> <json>
-        out = pl.struct(col.alias("v")).struct.json_encode().str.slice(5).str.head(-1)
-    else:  # binary that is not UTF-8 becomes null (the row is counted, not the file lost)
-        out = col.cast(pl.String, strict=False)
+        return pl.struct(col.alias("v")).struct.json_encode().str.slice(5).str.head(-1)
+    if dtype == pl.Binary:
+        return col.map_batches(_utf8_lossy, return_dtype=pl.String, is_elementwise=True)
+    return col.cast(pl.String, strict=False)
+
+
+def _text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Any source dtype -> text (:func:`as_text`); blank text is null."""
+    out = as_text(col, dtype)
     return pl.when(out.str.strip_chars() == "").then(None).otherwise(out)
 
 
@@ -166,7 +184,7 @@ def _tokens(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         return col.cast(pl.Int64, strict=False)
     if dtype.is_float():
         return col.round(0).cast(pl.Int64, strict=False)
-    s = col.cast(pl.String).str.strip_chars()
+    s = as_text(col, dtype).str.strip_chars()
     return s.cast(pl.Float64, strict=False).round(0).cast(pl.Int64, strict=False)
 
 
@@ -205,7 +223,7 @@ def normalize(
             exprs.append(parsed.alias(name))
             present = col.is_not_null()
             if not dtype.is_numeric():  # text: a blank cell is missing, not a bad number
-                present = present & (col.cast(pl.String).str.strip_chars() != "")
+                present = present & (as_text(col, dtype).str.strip_chars() != "")
             token_bad.append((present & parsed.is_null()) | (parsed < 0) | (parsed > MAX_TOKENS))
         elif name == "account":
             exprs.append(_text(col, dtype).str.strip_chars().alias(name))
