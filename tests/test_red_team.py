@@ -401,3 +401,69 @@ def test_a_json_document_whose_key_first_appears_after_record_100_is_read(
     assert code == 0, err
     assert _input(data)["rows_analysed"] == 150
     assert "prompt" in _input(data)["column_mapping"]  # type: ignore[operator]
+
+
+# --- defect 18: messages -----------------------------------------------------------------
+
+
+def test_a_5_mb_first_line_gives_a_short_message(tmp_path: Path) -> None:
+    """A 50 MB header without a required column gave a 50 MB error message."""
+    log = tmp_path / "big.jsonl"
+    log.write_text('{"' + "k" * 5_000_000 + '": 1}\n')
+    csv_log = tmp_path / "big.csv"
+    csv_log.write_text("when," + "x" * 5_000_000 + "\n2026-04-22T10:00:00Z,a1\n")
+    for path in (log, csv_log):
+        res = CliRunner().invoke(main, ["scan", str(path), "-q"])
+        assert res.exit_code == 3
+        assert len(res.stderr) < 2_000
+        assert "…" in res.stderr
+        assert "required column 'timestamp' not found" in res.stderr
+        assert "--column timestamp=SOURCE" in res.stderr  # the hint at the end survives
+
+
+def test_a_ragged_line_after_a_200_kb_field_is_named_by_its_own_line(tmp_path: Path) -> None:
+    """Python's csv field limit (128 KiB) stopped the diagnosis at the long field, which
+    was named as the culprit."""
+    log = tmp_path / "rag.csv"
+    log.write_text(
+        "timestamp,account,prompt\n"
+        f'2026-04-22T10:00:00Z,a1,"{"y" * 200_000}"\n'
+        "2026-04-22T10:00:00Z,a2,p\n"
+        "2026-04-22T10:00:00Z,a3,p\n"
+        "2026-04-22T10:00:00Z,a4,p,extra,more\n"
+    )
+    res = CliRunner().invoke(main, ["scan", str(log), "-q"])
+    assert res.exit_code == 3
+    assert "line 5: 5 fields, header has 3" in res.stderr
+
+
+def test_a_column_mapped_elsewhere_is_named_as_such(tmp_path: Path) -> None:
+    """'--column signup_at=timestamp' said "required column 'timestamp' not found;
+    columns found: timestamp, ..."."""
+    log = _ids_log(tmp_path, ["a1"])
+    res = CliRunner().invoke(main, ["scan", str(log), "-q", "--column", "signup_at=timestamp"])
+    assert res.exit_code == 3
+    assert "not found" not in res.stderr
+    assert "column 'timestamp' is mapped to signup_at (--column signup_at=timestamp)" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("bad", "said"),
+    [
+        ('{"timestamp": "2026-04-22T10:00:00Z", "account": "a9", "x": NaN}', "NaN"),
+        ('{"timestamp": "2026-04-22T10:00:00Z", "account": "a9", "x": -Infinity}', "Infinity"),
+        ('{"timestamp": "2026-04-22T10:00:00Z", "account": "a\\ud800", "x": 1.5}', "surrogate"),
+    ],
+)
+def test_json_lines_with_nan_or_a_lone_surrogate_are_named_by_line(
+    tmp_path: Path, bad: str, said: str
+) -> None:
+    log = tmp_path / "r.jsonl"
+    log.write_text(GOOD_LINE * 3 + bad + "\n")
+    res = CliRunner().invoke(main, ["scan", str(log), "-q"])
+    if res.exit_code == 0:  # read: then the value must not have been lost silently
+        assert said == "surrogate"
+        return
+    assert res.exit_code == 3, res.output
+    assert "line 4" in res.stderr
+    assert said in res.stderr
