@@ -14,6 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from extractscan.cli.main import main
 from extractscan.config import Config
@@ -467,3 +469,126 @@ def test_json_lines_with_nan_or_a_lone_surrogate_are_named_by_line(
     assert res.exit_code == 3, res.output
     assert "line 4" in res.stderr
     assert said in res.stderr
+
+
+# --- defect 13: --redact leaves nothing behind ---------------------------------------------
+
+
+def _planted_scan(tmp_path: Path, s: dict[str, str]) -> list[bytes]:
+    """Scan a small campaign with secrets planted in prompts, ids, the accounts table,
+    rejected rows and the file's name, with --redact; every output's bytes."""
+    from tests.conftest import campaign_frames
+
+    req, acc = campaign_frames(12, 30)
+    extra = (
+        f" card {s['card']} mail <{s['email']}> from {s['ip4']}, [{s['ip6']}]:443 and {s['mapped']}"
+    )
+    req = req.with_columns(
+        pl.when(pl.col("account") == "c00")
+        .then(pl.lit(s["email_id"]))
+        .otherwise(pl.col("account"))
+        .alias("account"),
+        pl.when(pl.col("account").str.starts_with("c"))
+        .then(pl.col("prompt") + extra)
+        .otherwise(pl.col("prompt"))
+        .alias("prompt"),
+    )
+    acc = acc.with_columns(
+        pl.col("account").replace("c00", s["email_id"]),
+        pl.when(pl.col("account") == "c01")
+        .then(pl.lit(s["card"]))
+        .otherwise(pl.col("payment"))
+        .alias("payment"),
+        pl.when(pl.col("account") == "b001")
+        .then(pl.lit(s["email_org"]))
+        .otherwise(pl.col("org"))
+        .alias("org"),
+        pl.when(pl.col("account") == "b002")
+        .then(pl.lit(s["ip_country"]))
+        .otherwise(pl.lit("DE"))
+        .alias("country"),
+    )
+    bad = pl.DataFrame(
+        {
+            "timestamp": [f"at {s['email_ts']} from {s['ip_ts']}"],
+            "account": ["r1"],
+            "prompt": ["p" * 190 + " " + s["email_cut"]],  # cut at 200 characters
+        }
+    )
+    folder = tmp_path / "in"
+    folder.mkdir(exist_ok=True)
+    log = folder / f"r-{s['email_file']}.csv"
+    pl.concat([req, bad], how="diagonal").write_csv(log)
+    acc.write_csv(folder / "a.csv")
+    out: list[bytes] = []
+    for fmt in ("json", "markdown", "terminal"):
+        ao, ro = tmp_path / f"ao-{fmt}.csv", tmp_path / f"ro-{fmt}.csv"
+        res = CliRunner().invoke(
+            main,
+            ["scan", str(log), "--accounts", str(folder / "a.csv"), "--redact"]
+            + ["--format", fmt, "--accounts-out", str(ao), "--rejects-out", str(ro)],
+        )
+        assert res.exit_code == 0, res.output
+        assert "INC-" in res.stdout
+        out += [res.stdout_bytes, res.stderr_bytes, ao.read_bytes(), ro.read_bytes()]
+    return out
+
+
+PLANTED = {
+    "card": "fp_9c1e77ab30d2",
+    "email": "alice.w@corp.example",
+    "ip4": "203.0.113.77",
+    "ip6": "2001:db8:85a3::8a2e:370:7334",
+    "mapped": "::ffff:198.18.4.9",
+    "email_id": "boss@corp.example",
+    "email_org": "billing@org.example",
+    "ip_country": "192.0.2.44",
+    "email_ts": "ts@when.example",
+    "ip_ts": "198.51.100.231",
+    "email_cut": "carol.longname@cut.example",
+    "email_file": "eve@files.example",
+}
+_LABEL = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=2, max_size=8)
+_EMAIL = st.builds(lambda a, b, c: f"{a}.{b}@{c}.example", _LABEL, _LABEL, _LABEL)
+_IP4 = st.ip_addresses(v=4).filter(lambda a: a.is_global).map(str)
+_IP6 = st.ip_addresses(v=6).filter(lambda a: a.ipv4_mapped is None and len(str(a)) >= 8).map(str)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@example(secrets=PLANTED)
+@given(
+    secrets=st.fixed_dictionaries(
+        {
+            "card": st.text("0123456789abcdef", min_size=10, max_size=16).map("fp_".__add__),
+            "email": _EMAIL,
+            "ip4": _IP4,
+            "ip6": _IP6,
+            "mapped": _IP4.map("::ffff:".__add__),
+            "email_id": _EMAIL,
+            "email_org": _EMAIL,
+            "ip_country": _IP4,
+            "email_ts": _EMAIL,
+            "ip_ts": _IP4,
+            "email_cut": _EMAIL,
+            "email_file": _EMAIL,
+        }
+    )
+)
+def test_redact_masks_planted_secrets_in_every_output(
+    tmp_path_factory: pytest.TempPathFactory, secrets: dict[str, str]
+) -> None:
+    """No planted value appears in any output byte (terminal, Markdown, JSON, progress,
+    --accounts-out, --rejects-out). It survived before: cards and IPs quoted in prompts,
+    an IPv4-mapped IPv6 (its last three octets), an e-mail in the file's name (every
+    report, progress line and the rejects file), an org e-mail and a country IP in the
+    accounts table, an e-mail and IP in a rejected row's timestamp, an e-mail cut at 200
+    characters."""
+    outputs = _planted_scan(tmp_path_factory.mktemp("redact"), secrets)
+    for name, value in secrets.items():
+        for i, blob in enumerate(outputs):
+            assert value.encode() not in blob, (name, i)
+    whole = b"".join(outputs)
+    mapped_tail = secrets["mapped"].split(":")[-1].split(".", 1)[1]
+    if len(mapped_tail) >= 7:  # long enough not to occur by chance
+        assert mapped_tail.encode() not in whole  # the mapped address kept its octets
+    assert secrets["email_cut"].split("@")[0].encode() + b"@" not in whole

@@ -187,6 +187,7 @@ def scan(
     from extractscan.run.progress import StageProgress
 
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    shown = _redacting(redact)
     try:
         cfg = load_config_options(config_path, columns)
         for opt, value in (("--accounts-out", accounts_out), ("--rejects-out", rejects_out)):
@@ -201,7 +202,7 @@ def scan(
                 raise UsageError(f"{opt} {value}: folder {Path(value).parent} does not exist")
         outputs = {"-o": output, "--accounts-out": accounts_out, "--rejects-out": rejects_out}
         check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
-        with StageProgress(enabled=not quiet) as progress:
+        with StageProgress(enabled=not quiet, mask=shown) as progress:
             findings = run_scan(
                 list(paths),
                 accounts=accounts,
@@ -234,8 +235,8 @@ def scan(
                         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except OSError as exc:  # a path the user gave: exit 2, not 1 (that is --fail-on)
             raise UsageError(f"cannot write output: {exc}") from exc
-    except ExtractscanError as exc:
-        raise _ScanError(exc) from exc
+    except ExtractscanError as exc:  # the message may name a file, with an address in it
+        raise _ScanError(type(exc)(shown(str(exc))) if shown else exc) from exc
     except OSError as exc:
         raise _ScanError(InputError(f"cannot read input: {exc}")) from exc
     if strict and findings.input.rows_rejected:
@@ -426,6 +427,16 @@ def evaluate(
     except ExtractscanError as exc:
         raise _ScanError(exc) from exc
     click.echo(format_table(result))
+
+
+def _redacting(redact: bool) -> Callable[[str], str] | None:
+    """With ``--redact``, what masks e-mails and IPs in progress lines and messages
+    (written before the report's numbered tokens exist)."""
+    if not redact:
+        return None
+    from extractscan.report.redact import mask_text
+
+    return mask_text
 
 
 def parse_memory_limit(text: str) -> int | Literal["auto"] | None:
