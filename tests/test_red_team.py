@@ -592,3 +592,51 @@ def test_redact_masks_planted_secrets_in_every_output(
     if len(mapped_tail) >= 7:  # long enough not to occur by chance
         assert mapped_tail.encode() not in whole  # the mapped address kept its octets
     assert secrets["email_cut"].split("@")[0].encode() + b"@" not in whole
+
+
+# --- defect 7: JSON-lines typing linear in distinct nested keys -----------------------------
+
+
+def test_objects_with_many_distinct_keys_are_kept_as_json_text(tmp_path: Path) -> None:
+    """A metadata object with a caller-chosen key per line: typed as one struct of every
+    key seen, reading grew with the square of the keys (1,000 / 2,000 / 3,000 rows took
+    6 / 22 / 69 s). Objects are read as their JSON text instead."""
+    import time
+
+    from extractscan.ingest.files import classify, open_lazy
+
+    n = 3_000
+    log = tmp_path / "meta.jsonl"
+    log.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "timestamp": "2026-04-22T10:00:00Z",
+                    "account": f"a{i % 50}",
+                    "prompt": "hi",
+                    "metadata": {f"k{i}": i, "common": "x"},
+                    "messages": [{"role": "user", "content": f"q{i}"}],
+                }
+            )
+            + "\n"
+            for i in range(n)
+        )
+    )
+    f = classify(log)
+    assert f is not None
+    schema = open_lazy(f, tmp_path).collect_schema()
+    assert schema["metadata"] == pl.String  # not a struct of 3,001 fields
+    start = time.monotonic()
+    code, data, err = _scan_json(str(log), "--column", "user_agent=metadata")
+    assert code == 0, err
+    assert _input(data)["rows_analysed"] == n
+    assert time.monotonic() - start < 4  # 7.5 s on the 2-core test machine before
+
+
+def test_a_json_line_nested_1000_deep_that_polars_reads_is_read(tmp_path: Path) -> None:
+    """Counting its nested keys must not recurse once per level."""
+    log = tmp_path / "deep.jsonl"
+    log.write_text(GOOD_LINE + '{"account": "a2", "meta": ' + "[" * 1000 + "]" * 1000 + "}\n")
+    code, data, err = _scan_json(str(log), "--column", "user_agent=meta")
+    assert code == 0, err
+    assert _input(data)["rows_read"] == 2

@@ -21,6 +21,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from extractscan.ingest.json_lines import scan_json_lines
 from extractscan.ingest.lines import LINE_FORMATS, PROBE_BYTES, bare_cr, holds_data, lf_line_ends
 from extractscan.model.errors import InputError
 
@@ -216,10 +217,10 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
             # types from every record: from the first 100 only, a key first seen
             # later refused the file
             return pl.read_json(path, infer_schema_length=None).lazy()
-        # scan_ndjson always expands globs: the name is escaped instead. Types from every
-        # line: from the first 1,000 only, a later "6" in a number column failed the file
-        # and a key first seen later was dropped (one more read of the file)
-        lf = pl.scan_ndjson(glob.escape(str(path)), infer_schema_length=None)
+        # Types from every line: from the first 1,000 only, a later "6" in a number
+        # column failed the file and a key first seen later was dropped (one more read
+        # of the file); objects too wide to type are read as JSON text (json_lines.py)
+        lf = scan_json_lines(path)
         return _require_rows(f, path, lf)
     except InputError:
         raise
