@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeVar
 
 import click
 
+from extractscan.cli.lab_commands import evaluate, simulate
 from extractscan.cli.options import load_config_options
 from extractscan.cli.scan_options import (
     compare,
@@ -35,36 +36,14 @@ from extractscan.model.severity import SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL, EXIT_SKIPPED = 0, 1, 2, 3, 4, 5
-#: Ctrl-C (128 + SIGINT, as shells report it); SIGTERM gives 143 and SIGHUP 129 likewise.
-EXIT_INTERRUPTED = 130
-
-
-def pl_panic() -> type[BaseException]:
-    """polars' PanicException (a BaseException: ``except Exception`` misses it)."""
-    import polars as pl
-
-    return pl.exceptions.PanicException
-
-
-class _UsageFailure(click.ClickException):
-    """A library usage/config error: ``Error: ...``, exit code 2."""
-
-    exit_code = EXIT_USAGE
-
-
-class _InputFailure(click.ClickException):
-    """A library input error: ``Error: ...``, exit code 3."""
-
-    exit_code = EXIT_INPUT
-
-
-def _ScanError(exc: ExtractscanError) -> click.ClickException:  # noqa: N802 - reads as a class
-    """The click exception for a library error, with the library's exit code."""
-    from extractscan.report.escape import clean
-
-    cls = _UsageFailure if exc.exit_code == EXIT_USAGE else _InputFailure
-    return cls(clean(str(exc)))
+from extractscan.cli.failures import (  # noqa: E402 - after F, re-exported
+    EXIT_FAIL_ON,
+    EXIT_INTERNAL,
+    EXIT_SKIPPED,
+    pl_panic,
+)
+from extractscan.cli.failures import InputFailure as _InputFailure  # noqa: E402
+from extractscan.cli.failures import ScanError as _ScanError  # noqa: E402
 
 
 def _input_options(f: F) -> F:
@@ -201,6 +180,7 @@ def scan(
     from extractscan.run.progress import StageProgress
 
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    shown = _redacting(redact)
     try:
         fmt = pick_format(fmt, output)
         cfg = load_config_options(config_path, columns)
@@ -218,7 +198,7 @@ def scan(
         outputs = {"-o": output, "--accounts-out": accounts_out, "--rejects-out": rejects_out}
         outputs |= export_outputs(extra)
         check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
-        with StageProgress(enabled=not quiet) as progress:
+        with StageProgress(enabled=not quiet, mask=shown) as progress:
             findings = run_scan(
                 list(paths),
                 accounts=accounts,
@@ -254,8 +234,8 @@ def scan(
                         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except OSError as exc:  # a path the user gave: exit 2, not 1 (that is --fail-on)
             raise UsageError(f"cannot write output: {exc}") from exc
-    except ExtractscanError as exc:
-        raise _ScanError(exc) from exc
+    except ExtractscanError as exc:  # the message may name a file, with an address in it
+        raise _ScanError(type(exc)(shown(str(exc))) if shown else exc) from exc
     except OSError as exc:
         raise _ScanError(InputError(f"cannot read input: {exc}")) from exc
     if strict and findings.input.rows_rejected:
@@ -263,6 +243,11 @@ def scan(
             f"--strict: {findings.input.rows_rejected:,} row(s) rejected "
             "(counted by reason in the report; --rejects-out writes them)"
         )
+    table = findings.input.accounts_table
+    if table is not None and table.warning:  # 0 joined looked like a table in use
+        from extractscan.report.escape import clean
+
+        click.echo(f"warning: {clean(table.warning)}", err=True)
     if findings.input.files_skipped:  # said even when --fail-on decides the exit code
         n = len(findings.input.files_skipped)
         click.echo(f"warning: {n} unreadable file(s) skipped (listed in the report)", err=True)
@@ -334,114 +319,18 @@ def list_presets() -> None:
         click.echo(f"{name:<12} {PRESETS[name].summary}")
 
 
-@main.command()
-@click.option(
-    "--rows",
-    type=click.IntRange(min=1000),
-    default=40_000,
-    show_default=True,
-    help="Request rows to generate.",
-)
-@click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
-@click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder."
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["parquet", "csv.gz", "jsonl"]),
-    default="parquet",
-    show_default=True,
-    help="Request log format.",
-)
-@click.option(
-    "--randomize",
-    is_flag=True,
-    help="Draw a random world (campaign kinds, sizes, sharing, look-alikes) from the seed; "
-    "its parameters are saved as world.toml.",
-)
-@click.option(
-    "--scenario",
-    "scenario_path",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Regenerate the world saved in this world.toml/.json (its seed and rows win).",
-)
-def simulate(
-    rows: int, seed: int, out_dir: str, fmt: str, randomize: bool, scenario_path: str | None
-) -> None:
-    """Generate realistic logs with a planted campaign, look-alikes and ground truth.
-
-    Writes the request log, accounts.csv and truth.csv (account, group, kind); with
-    --randomize or --scenario also world.toml, the parameters of the world.
-
-    \b
-    Example:
-      extractscan simulate --rows 1000000 --seed 1 --out /tmp/sim
-      extractscan scan /tmp/sim/requests.parquet --accounts /tmp/sim/accounts.csv \\
-          --format json -o /tmp/sim/report.json
-      extractscan evaluate --truth /tmp/sim/truth.csv /tmp/sim/report.json
-      extractscan simulate --randomize --rows 1000000 --seed 3 --out /tmp/world3
-      extractscan simulate --scenario /tmp/world3/world.toml --out /tmp/world3-again
-    """
-    if randomize and scenario_path:
-        raise _UsageFailure("--randomize and --scenario exclude each other")
-    if randomize or scenario_path:
-        from extractscan.lab.world_gen import generate_world
-        from extractscan.lab.worlds import draw_world, load
-
-        try:
-            params = load(scenario_path) if scenario_path else draw_world(seed, rows)
-        except (OSError, ValueError) as exc:
-            raise _ScanError(UsageError(f"scenario {scenario_path}: {exc}")) from exc
-        summary = generate_world(params, out_dir, fmt=fmt)
-    else:
-        from extractscan.lab.simulate import simulate as run
-
-        summary = run(rows, seed, out_dir, fmt=fmt)
-    click.echo(f"wrote {summary.rows:,} rows, {summary.accounts:,} accounts to {out_dir}", err=True)
-    for name in summary.files:
-        click.echo(name)
+main.add_command(simulate)
+main.add_command(evaluate)
 
 
-@main.command()
-@click.option(
-    "--truth",
-    "truth_path",
-    type=click.Path(exists=True, dir_okay=False),
-    required=True,
-    help="truth.csv written by simulate.",
-)
-@click.argument("report_path", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--min-severity",
-    type=click.Choice(SEVERITIES),
-    default=None,
-    help="Count accounts flagged at this severity or above (default: the report's).",
-)
-@click.option(
-    "--accounts",
-    "accounts_path",
-    type=click.Path(exists=True, dir_okay=False),
-    help="The --accounts-out table of the same scan, for the ROC AUC of account scores.",
-)
-def evaluate(
-    truth_path: str, report_path: str, min_severity: str | None, accounts_path: str | None
-) -> None:
-    """Measure a JSON report against ground truth: precision, recall, false positives.
+def _redacting(redact: bool) -> Callable[[str], str] | None:
+    """With ``--redact``, what masks e-mails and IPs in progress lines and messages
+    (written before the report's numbered tokens exist)."""
+    if not redact:
+        return None
+    from extractscan.report.redact import mask_text
 
-    \b
-    Example:
-      extractscan evaluate --truth sim/truth.csv sim/report.json
-      extractscan evaluate --truth sim/truth.csv sim/report.json --accounts sim/accounts-out.csv
-    """
-    from extractscan.lab.evaluate import evaluate as run
-    from extractscan.lab.evaluate import format_table
-
-    try:
-        result = run(truth_path, report_path, min_severity, accounts_path)
-    except ExtractscanError as exc:
-        raise _ScanError(exc) from exc
-    click.echo(format_table(result))
+    return mask_text
 
 
 def parse_memory_limit(text: str) -> int | Literal["auto"] | None:
@@ -471,12 +360,24 @@ def parse_size(text: str) -> int:
     return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
 
 
+def _never_fail_encoding() -> None:
+    """Write what the stream's encoding cannot hold as ``\\u2192`` escapes: under
+    ``PYTHONIOENCODING=ascii`` (or a C locale) the first "·" of a report raised
+    UnicodeEncodeError, an internal error."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        reconfigure = getattr(stream, "reconfigure", None)
+        if encoding != "utf8" and reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
 def run() -> None:
     """Entry point that turns unexpected failures into exit code 4, never 0, and a stop
     signal into 128 + its number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), never 1."""
     from extractscan.cli.interrupt import Interrupted, install
 
     install()
+    _never_fail_encoding()
     try:
         main(standalone_mode=True)
     except SystemExit:

@@ -179,6 +179,8 @@ def load_config(
             raise UsageError(f"--config {p}: cannot read: {exc.strerror or exc}") from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise UsageError(f"{p}: not valid TOML: {exc}") from exc
+        except RecursionError as exc:  # tomllib recurses once per level of arrays/tables
+            raise UsageError(f"{p}: not valid TOML: nested too deep") from exc
         cfg = replace(_apply(cfg, data, str(p)), source=str(p), source_implicit=implicit)
     if overrides:
         cfg = replace(cfg, columns={**cfg.columns, **_check_columns(overrides, "--column")})

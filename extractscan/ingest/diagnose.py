@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 
 from extractscan.ingest.files import InputFile
@@ -29,6 +30,9 @@ def first_problem(f: InputFile, path: Path) -> str | None:
 
 
 def _csv(path: Path, sep: str) -> str | None:
+    # no field is too long for polars: with Python's default limit (128 KiB) a long
+    # prompt was named as the culprit instead of the ragged line after it
+    csv.field_size_limit(sys.maxsize)
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:
         reader = csv.reader(fh, delimiter=sep, strict=True)
         try:
@@ -52,6 +56,11 @@ def _csv(path: Path, sep: str) -> str | None:
         return None
 
 
+def _no_constant(name: str) -> object:
+    """NaN and Infinity, which Python's parser accepts and JSON (and polars) do not."""
+    raise ValueError(f"{name} is not valid JSON (write null or a string)")
+
+
 _JSON_KIND = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
 _JSON_KIND[type(None)] = "null"
 
@@ -64,9 +73,17 @@ def _jsonl(path: Path) -> str | None:
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
+                value = json.loads(line, parse_constant=_no_constant)
+                # a lone surrogate escape ("\ud800") decodes in Python, not in polars
+                json.dumps(value, ensure_ascii=False).encode("utf-8")
             except json.JSONDecodeError as exc:
                 return f"line {n}: not valid JSON ({exc.msg} at column {exc.colno})"
+            except UnicodeEncodeError:
+                return f"line {n}: a lone surrogate escape (such as \\ud800) is not text"
+            except ValueError as exc:  # NaN, Infinity (see _no_constant)
+                return f"line {n}: {exc}"
+            except RecursionError:  # Python's parser recurses once per level
+                return f"line {n}: JSON nested too deep to read (more than ~1,000 levels)"
             if not isinstance(value, dict):
                 return f"line {n}: a JSON {_JSON_KIND.get(type(value), 'value')}, not an object"
     return None

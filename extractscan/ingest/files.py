@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import glob
 import hashlib
+import os
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from extractscan.ingest.json_lines import scan_json_lines
 from extractscan.ingest.lines import LINE_FORMATS, PROBE_BYTES, bare_cr, holds_data, lf_line_ends
 from extractscan.model.errors import InputError
 
@@ -104,15 +106,36 @@ def _supported() -> str:
     return ", ".join(sorted(FORMATS)) + " (optionally .gz or .zst)"
 
 
+def path_text(path: str | Path) -> str:
+    """A path as text any sink can write: the bytes of a name that is not UTF-8 shown
+    as ``\\xff`` (Python holds them as lone surrogates, which polars, pyarrow and
+    every UTF-8 writer refuse)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _utf8_named(f: InputFile, scratch: Path) -> Path:
+    """``f.path``, or a link to it in ``scratch`` under a UTF-8 name if its own name is
+    not UTF-8 (polars and pyarrow take UTF-8 paths only)."""
+    if path_text(f.path) == str(f.path):
+        return f.path
+    link = scratch / f"{_digest(f)}_name"
+    if not link.is_symlink():
+        link.symlink_to(f.path.resolve())
+    return link
+
+
 def _decompressed(f: InputFile, scratch: Path) -> Path:
-    """Stream-decompress ``f`` into ``scratch`` and return the plain file's path."""
+    """Stream-decompress ``f`` into ``scratch`` and return the plain file's path.
+
+    Scratch files are named by a digest of the input's path, never by its name: a
+    250-character name plus a prefix passed the 255-byte limit of a file name."""
     assert f.compression is not None
-    target = scratch / f"{_digest(f)}_{f.path.stem}"
+    target = scratch / f"{_digest(f)}_plain"
     if target.exists():
         return target
     try:
         with (
-            pa.input_stream(str(f.path), compression=f.compression) as src,
+            pa.input_stream(str(_utf8_named(f, scratch)), compression=f.compression) as src,
             target.open("wb") as dst,
         ):
             shutil.copyfileobj(src, dst, length=8 << 20)
@@ -125,11 +148,11 @@ def _decompressed(f: InputFile, scratch: Path) -> Path:
 def plain_path(f: InputFile, scratch: Path) -> Path:
     """The uncompressed file behind ``f`` (decompressed into ``scratch`` if needed), with
     LF line ends (a copy in ``scratch``) if its first block ends lines with a bare CR."""
-    path = _decompressed(f, scratch) if f.compression else f.path
+    path = _decompressed(f, scratch) if f.compression else _utf8_named(f, scratch)
     if f.format not in LINE_FORMATS:
         return path
     quoted = f.format != "jsonl"
-    target = scratch / f"{_digest(f)}_lf_{path.name}"
+    target = scratch / f"{_digest(f)}_lf"
     if target.exists():
         return target
     with path.open("rb") as fh:
@@ -145,7 +168,7 @@ def plain_path(f: InputFile, scratch: Path) -> Path:
 
 
 def _digest(f: InputFile) -> str:
-    return hashlib.sha1(str(f.path.resolve()).encode()).hexdigest()[:12]
+    return hashlib.sha1(os.fsencode(f.path.resolve())).hexdigest()[:12]
 
 
 def _require_rows(f: InputFile, path: Path, lf: pl.LazyFrame) -> pl.LazyFrame:
@@ -191,11 +214,13 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
         if path.stat().st_size == 0:
             raise InputError(f"{f.path}: file is empty")
         if f.format == "json":  # one document: an array of records or one record
-            return pl.read_json(path).lazy()
-        # scan_ndjson always expands globs: the name is escaped instead. Types from every
-        # line: from the first 1,000 only, a later "6" in a number column failed the file
-        # and a key first seen later was dropped (one more read of the file)
-        lf = pl.scan_ndjson(glob.escape(str(path)), infer_schema_length=None)
+            # types from every record: from the first 100 only, a key first seen
+            # later refused the file
+            return pl.read_json(path, infer_schema_length=None).lazy()
+        # Types from every line: from the first 1,000 only, a later "6" in a number
+        # column failed the file and a key first seen later was dropped (one more read
+        # of the file); objects too wide to type are read as JSON text (json_lines.py)
+        lf = scan_json_lines(path)
         return _require_rows(f, path, lf)
     except InputError:
         raise
@@ -217,8 +242,7 @@ def utf8_repaired(f: InputFile, scratch: Path) -> InputFile:
     and are counted as ``rows_with_replaced_bytes``.
     """
     src = plain_path(f, scratch)
-    digest = hashlib.sha1(str(f.path.resolve()).encode()).hexdigest()[:12]
-    target = scratch / f"{digest}_utf8_{src.name}"
+    target = scratch / f"{_digest(f)}_utf8"
     decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
     with src.open("rb") as raw, target.open("w", encoding="utf-8") as out:
         for chunk in iter(lambda: raw.read(8 << 20), b""):
@@ -232,7 +256,7 @@ def _footer_rows(f: InputFile) -> int | None:
     raises the :class:`InputError` that names it, or ``--skip-errors`` skips it)."""
     try:
         return int(pq.ParquetFile(f.path).metadata.num_rows)
-    except (OSError, pa.ArrowException):
+    except (OSError, ValueError, pa.ArrowException):  # ValueError: a name not UTF-8
         return None
 
 

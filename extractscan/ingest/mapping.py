@@ -58,8 +58,32 @@ def resolve(
                 break
     for canonical in required:
         if canonical not in mapping:
-            raise InputError(_missing(where, canonical, columns, canonical, explicit=False))
+            taken = _taken(where, canonical, columns, explicit)
+            raise InputError(
+                taken or _missing(where, canonical, columns, canonical, explicit=False)
+            )
     return mapping
+
+
+def _cut(name: str, limit: int = 60) -> str:
+    """A column name for a message: at most ``limit`` characters, cut with "…"."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def _taken(
+    where: str, canonical: str, columns: Sequence[str], explicit: dict[str, str]
+) -> str | None:
+    """The message for a required column whose own name (or alias) is in the file but
+    mapped to another canonical column by ``--column``, if that is why it is missing."""
+    names = {normalise_name(n) for n in (canonical, *ALIASES.get(canonical, ()))}
+    for other, source in explicit.items():
+        if other != canonical and source in columns and normalise_name(source) in names:
+            return (
+                f"{where}: required column {canonical!r}: the file's column {_cut(source)!r} "
+                f"is mapped to {other} (--column {other}={_cut(source)}); map {canonical} "
+                f"too with --column {canonical}=SOURCE"
+            )
+    return None
 
 
 def _missing(
@@ -72,12 +96,12 @@ def _missing(
         for m in difflib.get_close_matches(normalise_name(n), list(pool), n=3, cutoff=0.6):
             if pool[m] not in close:
                 close.append(pool[m])
-    found = ", ".join(columns[:40]) + (" …" if len(columns) > 40 else "")
+    found = ", ".join(_cut(c) for c in columns[:40]) + (" …" if len(columns) > 40 else "")
     what = (
         f"column {asked!r} mapped to {canonical!r} not found"
         if explicit
         else f"required column {canonical!r} not found"
     )
-    hint = f"; closest: {', '.join(close[:3])}" if close else ""
+    hint = f"; closest: {', '.join(_cut(c) for c in close[:3])}" if close else ""
     fix = f"; map it with --column {canonical}=SOURCE"
     return f"{where}: {what}; columns found: {found or '(none)'}{hint}{fix}"

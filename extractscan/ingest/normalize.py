@@ -32,6 +32,40 @@ _ZONED = ("%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%d %H:%M%#z")
 _NAIVE = ("%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S%.f")
 
 
+#: Every timestamp path (text, epoch numbers, native datetime and date columns of any
+#: unit) goes through :func:`from_micros`, which keeps the years 1-9999 and nulls the rest:
+#: a Parquet ``timestamp[s]`` of 10^13 overflowed the cast to microseconds, and a time
+#: past year 262,143 could not be shown, both as a panic of the whole scan.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MIN_US = int((datetime(1, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()) * 1_000_000
+_MAX_US = int((datetime(9999, 12, 31, tzinfo=UTC) - _EPOCH).total_seconds()) * 1_000_000
+#: Microseconds per unit of a native column's physical integer.
+_US_PER = {"ns": 1e-3, "us": 1, "ms": 1_000}
+_US_PER_DAY = 86_400_000_000
+
+
+def from_micros(us: pl.Expr) -> pl.Expr:
+    """Integer (or float) microseconds since the epoch -> UTC datetime; null outside the
+    years 1-9999 (the one range check every timestamp path shares)."""
+    return (
+        pl.when(us.is_between(_MIN_US, _MAX_US))
+        .then(us)
+        .cast(pl.Int64, strict=False)
+        .cast(pl.Datetime("us", "UTC"))
+    )
+
+
+def _native_micros(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A datetime or date column's physical integer as microseconds since the epoch, in
+    floating point so that no unit conversion can overflow (a time-zone-aware column
+    stores UTC, a naive one is taken as UTC)."""
+    phys = col.to_physical().cast(pl.Float64)
+    if isinstance(dtype, pl.Date):
+        return phys * _US_PER_DAY
+    assert isinstance(dtype, pl.Datetime)
+    return phys * _US_PER[dtype.time_unit or "us"]
+
+
 def epoch_to_datetime(num: pl.Expr) -> pl.Expr:
     """Epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude)
     -> UTC."""
@@ -45,7 +79,7 @@ def epoch_to_datetime(num: pl.Expr) -> pl.Expr:
         .then(num * 1_000)
         .otherwise(num * 1_000_000)
     )
-    return micros.cast(pl.Int64, strict=False).cast(pl.Datetime("us", "UTC"))
+    return from_micros(micros)
 
 
 def parse_timestamp(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -64,15 +98,11 @@ def plausible(ts: pl.Expr) -> pl.Expr:
 
 
 def _parsed(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    if isinstance(dtype, pl.Datetime):
-        if dtype.time_zone is None:
-            return col.dt.replace_time_zone("UTC").dt.cast_time_unit("us")
-        return col.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
-    if isinstance(dtype, pl.Date):
-        return col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
+    if isinstance(dtype, pl.Datetime | pl.Date):
+        return from_micros(_native_micros(col, dtype))
     if dtype.is_numeric():
         return epoch_to_datetime(col.cast(pl.Float64))
-    s = col.cast(pl.String).str.strip_chars()
+    s = as_text(col, dtype).str.strip_chars()
     iso = s.str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ").str.replace(r"[Zz]$", "+00:00")
     candidates = [
         iso.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us") for fmt in _ZONED
@@ -87,18 +117,36 @@ def _parsed(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     return pl.coalesce(*candidates, numeric)
 
 
-def _text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-    """Any source dtype -> trimmed text; nested values become JSON text."""
+def _utf8_lossy(s: pl.Series) -> pl.Series:
+    """Binary -> text, invalid UTF-8 replaced by U+FFFD (a strict cast refused the whole
+    file; a lenient one made the account or prompt null). The per-value decode runs
+    only for a batch that holds invalid bytes."""
+    try:
+        return s.cast(pl.String)
+    except pl.exceptions.PolarsError:
+        values = [None if v is None else bytes(v).decode("utf-8", "replace") for v in s]
+        return pl.Series(s.name, values, dtype=pl.String)
+
+
+def as_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Any source dtype -> text, never an error: nested values (lists, structs, maps)
+    as JSON text, binary decoded with replacement, anything else cast."""
     if dtype == pl.String:
-        out = col
-    elif isinstance(dtype, pl.List | pl.Array) and _has_content(dtype):
+        return col
+    if isinstance(dtype, pl.List | pl.Array) and _has_content(dtype):
         # Chat messages: [{role, content}, ...] -> contents joined by newlines.
-        out = col.list.eval(pl.element().struct.field("content").cast(pl.String)).list.join("\n")
-    elif isinstance(dtype, pl.List | pl.Array | pl.Struct):
+        return col.list.eval(pl.element().struct.field("content").cast(pl.String)).list.join("\n")
+    if dtype.is_nested():  # a Parquet map column could not be cast to text
         # {"v":<json>} -> <json>
-        out = pl.struct(col.alias("v")).struct.json_encode().str.slice(5).str.head(-1)
-    else:  # binary that is not UTF-8 becomes null (the row is counted, not the file lost)
-        out = col.cast(pl.String, strict=False)
+        return pl.struct(col.alias("v")).struct.json_encode().str.slice(5).str.head(-1)
+    if dtype == pl.Binary:
+        return col.map_batches(_utf8_lossy, return_dtype=pl.String, is_elementwise=True)
+    return col.cast(pl.String, strict=False)
+
+
+def _text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """Any source dtype -> text (:func:`as_text`); blank text is null."""
+    out = as_text(col, dtype)
     return pl.when(out.str.strip_chars() == "").then(None).otherwise(out)
 
 
@@ -108,12 +156,17 @@ def _source_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     A datetime or date column is not formatted per row (measured: casting every datetime
     to text cost more than reading the whole file): it gets null here, and the rejected
     rows alone get their parsed value as text when they are written out
-    (:func:`aggregate.row_accounting`). Such a column always parses (the request
-    timestamp is kept as parsed even outside the plausible window, which rejects the
-    row), so that value is the source's own.
+    (:func:`aggregate.row_accounting`). Such a column parses unless it lies outside the
+    years 1-9999 (the request timestamp is kept as parsed even outside the plausible
+    window, which rejects the row), so that value is the source's own; beyond those
+    years the stored integer is kept, with its unit.
     """
     if isinstance(dtype, pl.Datetime | pl.Date):
-        return pl.lit(None, dtype=pl.String)
+        # outside the years 1-9999 no datetime holds it: the stored integer, with its unit
+        unit = "days" if isinstance(dtype, pl.Date) else getattr(dtype, "time_unit", "us")
+        return pl.when(col.is_not_null() & _parsed(col, dtype).is_null()).then(
+            col.to_physical().cast(pl.String) + pl.lit(f" {unit} since 1970-01-01")
+        )
     return _text(col, dtype)
 
 
@@ -131,7 +184,7 @@ def _tokens(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         return col.cast(pl.Int64, strict=False)
     if dtype.is_float():
         return col.round(0).cast(pl.Int64, strict=False)
-    s = col.cast(pl.String).str.strip_chars()
+    s = as_text(col, dtype).str.strip_chars()
     return s.cast(pl.Float64, strict=False).round(0).cast(pl.Int64, strict=False)
 
 
@@ -170,7 +223,7 @@ def normalize(
             exprs.append(parsed.alias(name))
             present = col.is_not_null()
             if not dtype.is_numeric():  # text: a blank cell is missing, not a bad number
-                present = present & (col.cast(pl.String).str.strip_chars() != "")
+                present = present & (as_text(col, dtype).str.strip_chars() != "")
             token_bad.append((present & parsed.is_null()) | (parsed < 0) | (parsed > MAX_TOKENS))
         elif name == "account":
             exprs.append(_text(col, dtype).str.strip_chars().alias(name))

@@ -100,7 +100,19 @@ def collect_repairing(
 
 
 def _open(f: files.InputFile, index: int, how: Reading, repair: bool = False) -> Opened:
-    """Open, map and normalize one file (lazily); ``repair`` replaces invalid UTF-8."""
+    """Open, map and normalize one file (lazily); ``repair`` replaces invalid UTF-8.
+
+    Raises:
+        InputError: naming the file, also when the system refuses to open it (permission
+            denied was an ``OSError`` that ``--skip-errors`` did not skip).
+    """
+    try:
+        return _open_file(f, index, how, repair)
+    except OSError as exc:
+        raise InputError(f"{f.path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def _open_file(f: files.InputFile, index: int, how: Reading, repair: bool) -> Opened:
     src = files.utf8_repaired(f, how.scratch) if repair else f
     if how.reader is not None:
         raw = how.reader.read(src, files.plain_path(src, how.scratch))

@@ -75,6 +75,12 @@ class AccountsTable:
     rows: int
     without_account: int
     conflicting_accounts: int
+    #: Accounts of the request log that found a row of the table (ids compared as text
+    #: after dropping the ".0" of integral floats), of ``log_accounts``.
+    matched_accounts: int = 0
+    log_accounts: int = 0
+    #: Why the table joined none, or under half with id types apart (None: it joined).
+    warning: str | None = None
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,18 @@ def visible(ch: str) -> str:
     return f"<U+{o:04X}>"
 
 
+#: Lone surrogates: no UTF-8 sink can write them (a file name that is not UTF-8 reaches
+#: Python as U+DC80-U+DCFF, one per byte; a JSON "\\ud800" escape decodes to one).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate(m: re.Match[str]) -> str:
+    """A byte of an undecodable file name as ``\\xff``, any other surrogate as
+    ``<U+D800>``."""
+    o = ord(m.group())
+    return f"\\x{o - 0xDC00:02x}" if 0xDC80 <= o <= 0xDCFF else f"<U+{o:04X}>"
+
+
 def clean(text: object, max_len: int | None = None) -> str:
     """Show invisible characters as visible markers (:func:`visible`); truncate.
 
@@ -65,6 +77,7 @@ def clean(text: object, max_len: int | None = None) -> str:
     one record stays on one line.
     """
     s = "" if text is None else str(text)
+    s = _SURROGATE.sub(_surrogate, s)
     s = _WHITESPACE_CONTROL.sub(" ", s)
     s = _INVISIBLE.sub(lambda m: visible(m.group()), s)
     if max_len is not None and len(s) > max_len:

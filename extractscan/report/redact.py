@@ -23,14 +23,26 @@ from extractscan.model.findings import (
     Suppression,
 )
 
-EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+#: An e-mail address, or one cut short at the end of a text (a field cut at 200
+#: characters left "carol@cut.exa", which the full pattern missed).
+EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[\w.+-]+@[\w.-]*(?=…?\Z)"
 IPV4 = r"\b(?:\d{1,3}\.){3}\d{1,3}\b"
-#: A candidate IPv6 address, compressed ("2001:db8::1") or not; only candidates that
-#: parse as an address are masked (not a time such as 10:30:45 or a MAC address).
-IPV6 = r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])"
+#: A candidate IPv6 address, compressed ("2001:db8::1") or not, with an IPv4 tail
+#: ("::ffff:198.51.100.7" kept its last three octets); only candidates that parse as an
+#: address are masked (not a time such as 10:30:45 or a MAC address).
+IPV6 = (
+    r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}"
+    r"(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4})(?![\w:])"
+)
 _PATTERN = re.compile(f"({EMAIL})|({IPV4})|({IPV6})")
-#: Whether a text may hold something :meth:`Redactor.text` masks (a cheap pre-filter).
+#: Words of a free text looked up among the payment fingerprints (a card quoted in a
+#: prompt survived: fingerprints have no shape of their own, only known values).
+_WORD = re.compile(r"[\w+/=.-]*\w")
+#: Whether a text may hold something :meth:`Redactor.text` masks (a cheap pre-filter;
+#: payment fingerprints are looked for as values, see :func:`_masked_text`).
 MAYBE = r"@|\d\.\d|:"
+#: Placeholders of :func:`mask_text`, for text shown before the report's tokens exist.
+_KIND_TOKEN = {1: "<email>", 2: "<ip>", 3: "<ip>"}
 _KIND_OF_FAMILY = {k: f.kind for k, f in FAMILIES.items() if f.kind != "text"}
 
 
@@ -62,7 +74,28 @@ class Redactor:
                 return m.group(0)
             return "<" + self.token("ip", m.group(0)) + ">"
 
-        return _PATTERN.sub(swap, s)
+        out = _PATTERN.sub(swap, s)
+        cards = self.tokens.get("card")
+        if cards:
+            out = _WORD.sub(
+                lambda m: "<" + cards[m.group()] + ">" if m.group() in cards else m.group(), out
+            )
+        return out
+
+
+def mask_text(s: str) -> str:
+    """Free text with e-mails and IP addresses replaced by ``<email>`` / ``<ip>``: for
+    progress lines and messages, written before the report's numbered tokens exist."""
+
+    def swap(m: re.Match[str]) -> str:
+        if not m.group(1):
+            try:
+                ipaddress.ip_address(m.group(0))
+            except ValueError:
+                return m.group(0)
+        return _KIND_TOKEN[m.lastindex or 1]
+
+    return _PATTERN.sub(swap, s)
 
 
 def redact(f: Findings) -> Findings:
@@ -93,13 +126,12 @@ def redact(f: Findings) -> Findings:
             accounts = accounts.with_columns(
                 pl.col(col).replace_strict(mapping, default=None, return_dtype=pl.String)
             )
-    # E-mail- or IP-shaped account ids get the report's tokens in the accounts table too;
-    # rejected rows have every text column masked the same way.
-    accounts = _masked_text(accounts, ["account"], r)
-    rejects = _masked_text(
-        f.rejects, [c for c in ("account", "prompt") if c in f.rejects.columns], r
-    )
-    summary: InputSummary = f.input
+    # Every other text column of the accounts table (an org written as an e-mail, a
+    # country as an IP) and of the rejected rows (the file's name, a timestamp field
+    # holding an address) gets the report's tokens too.
+    accounts = _masked_text(accounts, _text_columns(accounts, skip=("payment", "email")), r)
+    rejects = _masked_text(f.rejects, _text_columns(f.rejects), r)
+    summary: InputSummary = _summary(f.input, r)
     incidents = tuple(
         replace(i, suppressed=tuple(_suppression(x, r) for x in i.suppressed)) for i in incidents
     )
@@ -145,12 +177,38 @@ def _masked_pairs(pairs: pl.DataFrame, r: Redactor) -> pl.DataFrame:
     return _masked_text(pairs, ["a", "b", "example"], r)
 
 
+def _summary(s: InputSummary, r: Redactor) -> InputSummary:
+    """The input summary with addresses in file names (and column names) masked: an
+    e-mail in the input file's name appeared in every report."""
+
+    def opt(v: str | None) -> str | None:
+        return None if v is None else r.text(v)
+
+    return replace(
+        s,
+        files=tuple(replace(x, path=r.text(x.path)) for x in s.files),
+        files_skipped=tuple((r.text(p), r.text(e)) for p, e in s.files_skipped),
+        accounts_file=opt(s.accounts_file),
+        config_file=opt(s.config_file),
+        column_mapping=tuple((c, r.text(v)) for c, v in s.column_mapping),
+    )
+
+
+def _text_columns(df: pl.DataFrame, skip: tuple[str, ...] = ()) -> list[str]:
+    return [c for c, t in df.schema.items() if t == pl.String and c not in skip]
+
+
 def _masked_text(df: pl.DataFrame, cols: list[str], r: Redactor) -> pl.DataFrame:
     """``df`` with :meth:`Redactor.text` applied to ``cols``; only the distinct values
-    that may hold an address go through Python (most ids and prompts do not)."""
+    that may hold an address or a known card go through Python (most ids and prompts
+    do not; the cards are found by one multi-pattern search)."""
+    cards = sorted(r.tokens.get("card", {}))
     for col in cols:
         vals = df.get_column(col).drop_nulls().unique().sort()
-        candidates = vals.filter(vals.str.contains(MAYBE)).to_list()
+        maybe = vals.str.contains(MAYBE)
+        if cards:
+            maybe = maybe | vals.str.contains_any(cards)
+        candidates = vals.filter(maybe).to_list()
         mapping = {v: m for v in candidates if (m := r.text(v)) != v}
         if mapping:
             df = df.with_columns(pl.col(col).replace(mapping))

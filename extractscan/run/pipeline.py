@@ -26,7 +26,7 @@ from extractscan.config import Config, load_config
 from extractscan.features import aggregate, behaviour
 from extractscan.features.prompts import prompt_texts
 from extractscan.ingest import files, filters, presets
-from extractscan.ingest.accounts_table import join_attributes, read_accounts
+from extractscan.ingest.accounts_table import join_attributes, matched, read_accounts
 from extractscan.ingest.filters import RowFilter
 from extractscan.ingest.opening import Opened, Reading, collect_repairing, open_all
 from extractscan.link import CROWDED_BIN_ACCOUNTS, link
@@ -186,12 +186,12 @@ def _scan(
         tuple(skipped),
         signals_sampled=sampled,
         passes=mem.passes,
-        accounts_table=acc_in.summary,
+        accounts_table=matched(accounts, acc_in),
         config=cfg,
         row_filter=row_filter,
     )
     paths = pl.DataFrame(
-        {"_file": list(range(len(used))), "file": [str(f.path) for f in used]},
+        {"_file": list(range(len(used))), "file": [files.path_text(f.path) for f in used]},
         schema={"_file": pl.Int32, "file": pl.String},
     )
     return Findings(

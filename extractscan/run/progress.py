@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 from rich.console import Console
@@ -32,8 +33,11 @@ class StageProgress:
     (so CI logs show where time went). Disabled, it prints nothing.
     """
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, mask: Callable[[str], str] | None = None) -> None:
+        """``mask`` rewrites each line before it is shown (``--redact``: a file's name
+        may hold an e-mail address)."""
         self.enabled = enabled
+        self.mask = mask
         self.console = Console(stderr=True, highlight=False, emoji=False)
         self._live = enabled and sys.stderr.isatty()
         self._progress: Progress | None = None
@@ -70,6 +74,8 @@ class StageProgress:
         """
         if not self.enabled:
             return
+        if self.mask is not None:
+            stage = self.mask(stage)
         stage = clean(stage, 200)  # names the file being read: no escapes, no controls
         now = time.monotonic()
         elapsed = max(now - self._start, 1e-9)

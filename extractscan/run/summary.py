@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.ingest.files import InputFile
+from extractscan.ingest.files import InputFile, path_text
 from extractscan.ingest.filters import FILTERED, RowFilter
 from extractscan.model.findings import AccountsTable, FileSummary, InputSummary
 from extractscan.model.schema import SIGNAL_REQUIREMENTS
@@ -40,7 +40,7 @@ def input_summary(
         rejected = int(c.filter(rejected_rows)["n"].sum())
         out = int(c.filter(filtered_rows)["n"].sum())
         per_file.append(
-            FileSummary(str(f.path), f.label, read, read - rejected - out, rejected, out)
+            FileSummary(path_text(f.path), f.label, read, read - rejected - out, rejected, out)
         )
     reasons = (
         counts.filter(rejected_rows)

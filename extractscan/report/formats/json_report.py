@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from extractscan.model.findings import Findings, Incident, Suppression
 from extractscan.report.escape import clean
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def _tool_version() -> str:
@@ -141,6 +141,11 @@ def findings_dict(f: Findings) -> dict[str, Any]:
                     "rows": s.accounts_table.rows,
                     "without_account": s.accounts_table.without_account,
                     "conflicting_accounts": s.accounts_table.conflicting_accounts,
+                    "matched_accounts": s.accounts_table.matched_accounts,
+                    "log_accounts": s.accounts_table.log_accounts,
+                    "warning": clean(s.accounts_table.warning)
+                    if s.accounts_table.warning
+                    else None,
                 }
                 if s.accounts_table
                 else None

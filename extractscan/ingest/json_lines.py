@@ -1,0 +1,68 @@
+"""JSON lines typed in time linear in the keys, whatever the keys inside objects.
+
+polars types a JSON-lines column from every line (late keys and late type changes are
+read, see :func:`extractscan.ingest.files.open_lazy`); an object column becomes one
+struct of every key seen, and merging a new key into it costs its width: with a
+caller-chosen key per line (``metadata: {"<request id>": ...}``) typing grew with the
+square of the keys (1,000 / 2,000 / 3,000 rows took 6 / 22 / 69 s, and a 20,000-key
+column 8 s to type alone). The first :data:`PROBE_LINES` lines decide: a column holding
+more than :data:`KEY_LIMIT` nested keys there makes the file read with every top-level
+key as text (found by one pass over the lines), objects and arrays as their JSON text.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+from pathlib import Path
+
+import polars as pl
+
+#: Lines typed to decide whether a file's objects are too wide to type.
+PROBE_LINES = 1_000
+#: Nested keys (summed over a column's nested levels) past which objects are read as
+#: JSON text: ordinary gateway metadata holds a few dozen.
+KEY_LIMIT = 200
+
+
+def nested_keys(dtype: object) -> int:
+    """Struct fields inside ``dtype``, at every level (iteratively: a line nested 1,000
+    deep types as 1,000 nested lists)."""
+    total, stack = 0, [dtype]
+    while stack:
+        dt = stack.pop()
+        if isinstance(dt, pl.Struct):
+            total += len(dt.fields)
+            stack += [f.dtype for f in dt.fields]
+        elif (inner := getattr(dt, "inner", None)) is not None:
+            stack.append(inner)
+    return total
+
+
+def scan_json_lines(path: Path) -> pl.LazyFrame:
+    """A lazy frame of a JSON-lines file, typed from every line unless its objects are
+    too wide to type (then every column is text)."""
+    # scan_ndjson always expands globs: the name is escaped instead
+    source = glob.escape(str(path))
+    try:
+        probe = pl.scan_ndjson(source, infer_schema_length=PROBE_LINES).collect_schema()
+    except pl.exceptions.PolarsError:  # a bad line early: the full scan names it
+        probe = pl.Schema()
+    if all(nested_keys(dt) <= KEY_LIMIT for dt in probe.values()):
+        return pl.scan_ndjson(source, infer_schema_length=None)
+    return pl.scan_ndjson(source, schema=dict.fromkeys(top_level_keys(path), pl.String))
+
+
+def top_level_keys(path: Path) -> list[str]:
+    """Every top-level key of a JSON-lines file, in order of first appearance (lines
+    that are not JSON objects are passed over: the reader names them)."""
+    keys: dict[str, None] = {}
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                value = json.loads(line)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(value, dict):
+                keys.update(dict.fromkeys(value))
+    return list(keys)
