@@ -83,7 +83,7 @@ class LinkConfig:
     assemble_max_accounts: int = 8
     #: Behavioural clusters (extractscan.link.synchrony): extraction-heavy accounts with
     #: at least this many requests are clustered on their behaviour and timing ...
-    synchrony_min_requests: int = 30
+    synchrony_min_requests: int = 20
     #: ... a cluster needs at least this many accounts inside its synchrony box ...
     synchrony_min_accounts: int = 10
     #: ... and links them when that many accounts created, starting and moving to the

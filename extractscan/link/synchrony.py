@@ -13,10 +13,11 @@ campaign will do"). Two steps:
    signups, hours of first requests) and clustered by density (HDBSCAN). A cluster is
    only a candidate: density clustering finds clusters in noise too.
 2. **Beyond chance.** Each cluster's *synchrony box* is the central 90 % of its members'
-   signup, first-request and newest-model times. Against the other accounts with as many
-   requests (the benign background), the chance ``p`` of one account falling inside the
-   box is the larger of the product of the per-time shares inside each window (the
-   permutation null: times shuffled independently between accounts) and the share
+   signup, first-request and newest-model times. Among the accounts with as many
+   requests, the chance ``p`` of one account falling inside the box is the larger of the
+   product of the shares of all of them inside each window (the permutation null: each
+   time shuffled between the accounts, the cluster's own included, so a cluster that is
+   most of the accounts is never beyond chance) and the share of the other accounts
    inside the whole box (smoothed; it keeps what correlates among ordinary accounts, e.g.
    busy accounts start early and meet a new model early). With ``k`` of ``N`` accounts
    inside, the Chernoff bound ``exp(-N KL(k/N || p))`` must be below the family-wise
@@ -65,6 +66,8 @@ MERGE_UNITS = 1.0
 #: At most this many candidates are clustered; the others join the cluster of their
 #: nearest clustered neighbour when within its core distance (bounded cost at any scale).
 MAX_CLUSTERED = 5_000
+#: A cluster's core: members with at least this HDBSCAN membership probability.
+CORE_PROBABILITY = 0.5
 #: The synchrony box holds the members between these quantiles of each time.
 BOX_QUANTILES = (0.05, 0.95)
 #: A time is part of the box when at least this share of the cluster has it.
@@ -87,7 +90,7 @@ class Box:
         size: accounts in the cluster.
         windows: per time column: (start, end) of the box.
         background: accounts of the background (outside the cluster).
-        p: chance of one background account falling in the box.
+        p: chance of one account falling in the box under the null.
         nats: minus the log of the Chernoff bound.
         threshold: the nats needed (family-wise rate and box correction).
     """
@@ -139,29 +142,39 @@ def vectors(frame: pl.DataFrame) -> np.ndarray:
     return np.where(np.isfinite(x), x, MISSING)
 
 
-def cluster(x: np.ndarray, min_size: int) -> np.ndarray:
-    """Cluster label per row of ``x`` (-1: none), by HDBSCAN on at most
-    :data:`MAX_CLUSTERED` rows (a fixed sample); the other rows take the label of their
-    nearest sampled row when within its core distance."""
+def cluster(x: np.ndarray, min_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster label per row of ``x`` (-1: none) and whether the row is in its cluster's
+    core, by HDBSCAN on at most :data:`MAX_CLUSTERED` rows (a fixed sample); the other
+    rows take the label of their nearest sampled row when within its core distance.
+
+    HDBSCAN gives a cluster every point that was in it at any density level, the
+    outliers that fell away early too (with a low membership probability); the box is
+    fitted to the core only (outliers widened a small group's box with ordinary
+    accounts), and the outliers are linked only when inside the box's margin.
+    """
     from sklearn.cluster import HDBSCAN
     from sklearn.neighbors import NearestNeighbors
 
     n = x.shape[0]
     if n < min_size:
-        return np.full(n, -1)
+        return np.full(n, -1), np.zeros(n, dtype=bool)
     sample = np.arange(n)
     if n > MAX_CLUSTERED:
         sample = np.sort(np.random.default_rng(21).choice(n, MAX_CLUSTERED, replace=False))
         min_size = max(3, round(min_size * MAX_CLUSTERED / n))
     k = min(5, min_size)
-    fitted = HDBSCAN(
+    model = HDBSCAN(
         min_cluster_size=min_size,
         min_samples=k,
         cluster_selection_epsilon=MERGE_UNITS,
         copy=True,
-    ).fit_predict(x[sample])
+    ).fit(x[sample])
+    fitted = model.labels_
+    strong = model.probabilities_ >= CORE_PROBABILITY
     labels = np.full(n, -1)
     labels[sample] = fitted
+    core = np.zeros(n, dtype=bool)
+    core[sample] = strong
     if sample.size < n:
         rest = np.setdiff1d(np.arange(n), sample)
         nn = NearestNeighbors(n_neighbors=k + 1).fit(x[sample])
@@ -169,12 +182,21 @@ def cluster(x: np.ndarray, min_size: int) -> np.ndarray:
         dist, idx = nn.kneighbors(x[rest], n_neighbors=1)
         near = dist[:, 0] <= np.maximum(core[idx[:, 0]], MERGE_UNITS)
         labels[rest] = np.where(near, fitted[idx[:, 0]], -1)
-    return labels
+        core[rest] = near & strong[idx[:, 0]]
+    return labels, core
 
 
-def box_test(members: pl.DataFrame, background: pl.DataFrame, tested: int, alpha: float) -> Box:
-    """The synchrony box of ``members`` and its test against ``background`` (the other
-    accounts with as many requests); ``tested`` clusters share the family-wise ``alpha``."""
+def box_test(
+    members: pl.DataFrame,
+    background: pl.DataFrame,
+    tested: int,
+    alpha: float,
+    outliers: pl.DataFrame | None = None,
+) -> Box:
+    """The synchrony box of ``members`` (a cluster's core) and its test against
+    ``background`` (the other accounts with as many requests); ``tested`` clusters share
+    the family-wise ``alpha``. The box links the members and ``outliers`` (the cluster's
+    other accounts) within its margin (:data:`LINK_MARGIN`)."""
     windows: dict[str, tuple[float, float]] = {}
     inside = pl.lit(True)
     near = pl.lit(True)
@@ -190,15 +212,17 @@ def box_test(members: pl.DataFrame, background: pl.DataFrame, tested: int, alpha
         margin = LINK_MARGIN * (windows[c][1] - windows[c][0])
         near = near & _hours(c).is_between(windows[c][0] - margin, windows[c][1] + margin)
     boxed = tuple(members.filter(inside)["account"].sort().to_list()) if windows else ()
-    linked = tuple(members.filter(near.fill_null(True))["account"].sort().to_list())
+    everyone = members if outliers is None else pl.concat([members, outliers], how="diagonal")
+    linked = tuple(everyone.filter(near.fill_null(True))["account"].sort().to_list())
     n_bg = background.height
     if not windows or not boxed:
         return Box(boxed, linked, members.height, windows, n_bg, 1.0, 0.0, math.inf)
-    # per window: the share of background accounts with that time inside it
+    # per window: the share of all the accounts (the cluster's too) with that time inside
+    # it, i.e. the chance under the permutation null, each time shuffled between accounts
     product = 1.0
     for c, (a, b) in windows.items():
-        t = background.select(_hours(c))[c].drop_nulls()
-        product *= (int(t.is_between(a, b).sum()) + 1) / (t.len() + 1)
+        t = pl.concat([members.select(_hours(c)), background.select(_hours(c))])[c].drop_nulls()
+        product *= int(t.is_between(a, b).sum()) / max(t.len(), 1)
     joint = (background.filter(inside).height + 1) / (n_bg + 1)
     p = min(1.0, max(product, joint))
     k = len(boxed) + background.filter(inside).height
@@ -257,17 +281,18 @@ def synchrony(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
     cand = candidates(accounts, cfg)
     if cand.height < cfg.synchrony_min_accounts:
         return empty
-    labels = cluster(vectors(cand), cfg.synchrony_min_accounts)
-    groups = sorted(set(labels.tolist()) - {-1})
+    labels, core = cluster(vectors(cand), cfg.synchrony_min_accounts)
+    groups = sorted(set(labels[core].tolist()) - {-1})
     if not groups:
         return empty
-    cand = cand.with_columns(pl.Series("_cluster", labels))
+    cand = cand.with_columns(pl.Series("_cluster", labels), pl.Series("_core", core))
     busy = accounts.filter(pl.col("exchanges") >= cfg.synchrony_min_requests)
     rows: list[pl.DataFrame] = []
     for g in groups:
-        members = cand.filter(pl.col("_cluster") == g)
+        mine = cand.filter(pl.col("_cluster") == g)
+        members, outliers = mine.filter("_core"), mine.filter(~pl.col("_core"))
         background = busy.join(members, on="account", how="anti")
-        box = box_test(members, background, len(groups), cfg.synchrony_alpha)
+        box = box_test(members, background, len(groups), cfg.synchrony_alpha, outliers)
         if not box.significant or len(box.members) < cfg.synchrony_min_accounts:
             continue
         hub, rest = box.linked[0], box.linked[1:]
