@@ -3,10 +3,12 @@ ordinary accounts of the same size and the same behaviour is not."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
+import pytest
 
 from extractscan.config.settings import LinkConfig
 from extractscan.features.behaviour import newest_model_use
@@ -136,3 +138,34 @@ def test_newest_model_use_is_each_accounts_first_request_to_the_latest_model() -
     assert out.rows() == [("a", "m2", W0 + 170 * H)]
     # one model only, or every model from the first day on: no newly released model
     assert newest_model_use(models.filter(pl.col("model") == "m1")).is_empty()
+
+
+@pytest.mark.parametrize("clustered", [5_000, 1_000])
+def test_a_campaign_that_is_most_accounts_links_no_ordinary_ones(
+    clustered: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 3,000 synchronized accounts among 1,000 ordinary ones of varied behaviour (all
+    # clustered, or a sample of 1,000): tested against everyone, a chunk of the ordinary
+    # accounts looked rare (the campaign's mass lies outside its windows; 835 ordinary
+    # accounts were linked before the reference left the accepted campaign out)
+    module = importlib.import_module("extractscan.link.synchrony")  # not the function
+    monkeypatch.setattr(module, "MAX_CLUSTERED", clustered)
+    rng = np.random.default_rng(3)
+    spread = rng.integers(0, [700 * 1440, 240 * 60, 200 * 60], size=(1_000, 3)).tolist()
+    rows = [
+        _account(f"bg_{i:04d}", T0 - m[0] * M, W0 + m[1] * M, RELEASE + m[2] * M)
+        for i, m in enumerate(spread)
+    ]
+    sync = rng.integers(0, [3 * 1440, 8 * 60, 4 * 60], size=(3_000, 3)).tolist()
+    rows += [
+        _account(f"sync_{i:04d}", T0 - m[0] * M, W0 + 30 * H + m[1] * M, RELEASE + 3 * H + m[2] * M)
+        for i, m in enumerate(sync)
+    ]
+    accounts = _table(rows).with_columns(
+        cot_share=pl.Series(rng.uniform(0.5, 0.9, 4_000)),
+        token_ratio=pl.Series(rng.uniform(3, 7, 4_000)),
+    )
+    ev = synchrony(accounts, LinkConfig())
+    linked = set(ev["a"]) | set(ev["b"])
+    assert not {a for a in linked if a.startswith("bg_")}
+    assert len(linked) == 3_000

@@ -178,9 +178,9 @@ def cluster(x: np.ndarray, min_size: int) -> tuple[np.ndarray, np.ndarray]:
     if sample.size < n:
         rest = np.setdiff1d(np.arange(n), sample)
         nn = NearestNeighbors(n_neighbors=k + 1).fit(x[sample])
-        core = nn.kneighbors(x[sample])[0][:, -1]
+        reach = nn.kneighbors(x[sample])[0][:, -1]  # each sampled row's core distance
         dist, idx = nn.kneighbors(x[rest], n_neighbors=1)
-        near = dist[:, 0] <= np.maximum(core[idx[:, 0]], MERGE_UNITS)
+        near = dist[:, 0] <= np.maximum(reach[idx[:, 0]], MERGE_UNITS)
         labels[rest] = np.where(near, fitted[idx[:, 0]], -1)
         core[rest] = near & strong[idx[:, 0]]
     return labels, core
@@ -271,6 +271,43 @@ def describe(box: Box, members: pl.DataFrame) -> str:
     return "; ".join(parts)
 
 
+def significant_boxes(
+    cand: pl.DataFrame, busy: pl.DataFrame, groups: list[int], cfg: LinkConfig
+) -> list[tuple[Box, pl.DataFrame]]:
+    """The significant clusters' boxes (with their core members), most significant first.
+
+    The reference is the busy accounts without the clusters already accepted: tested
+    against a population where another campaign holds most accounts, any chunk of the
+    ordinary accounts looks rare (the campaign's mass lies outside its windows). So the
+    most significant cluster is accepted, its core leaves the reference, and the clusters
+    still significant are tested again, until none is.
+    """
+    parts = {}
+    for g in groups:
+        mine = cand.filter(pl.col("_cluster") == g)
+        parts[g] = (mine.filter("_core"), mine.filter(~pl.col("_core")))
+    reference, pending = busy, list(groups)
+    accepted: list[tuple[Box, pl.DataFrame]] = []
+    while pending:
+        boxes = {}
+        for g in pending:
+            members, outliers = parts[g]
+            background = reference.join(members, on="account", how="anti")
+            boxes[g] = box_test(members, background, len(groups), cfg.synchrony_alpha, outliers)
+        pending = [
+            g
+            for g in pending
+            if boxes[g].significant and len(boxes[g].members) >= cfg.synchrony_min_accounts
+        ]
+        if not pending:
+            break
+        best = max(pending, key=lambda g: (boxes[g].nats, -g))
+        accepted.append((boxes[best], parts[best][0]))
+        reference = reference.join(parts[best][0], on="account", how="anti")
+        pending.remove(best)
+    return accepted
+
+
 def synchrony(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
     """Evidence rows (family ``behaviour_cluster``, :data:`.crowded.EVIDENCE_SCHEMA`)
     linking the members of every significant behavioural cluster of ``accounts`` (one
@@ -287,28 +324,20 @@ def synchrony(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
         return empty
     cand = cand.with_columns(pl.Series("_cluster", labels), pl.Series("_core", core))
     busy = accounts.filter(pl.col("exchanges") >= cfg.synchrony_min_requests)
-    rows: list[pl.DataFrame] = []
-    for g in groups:
-        mine = cand.filter(pl.col("_cluster") == g)
-        members, outliers = mine.filter("_core"), mine.filter(~pl.col("_core"))
-        background = busy.join(members, on="account", how="anti")
-        box = box_test(members, background, len(groups), cfg.synchrony_alpha, outliers)
-        if not box.significant or len(box.members) < cfg.synchrony_min_accounts:
-            continue
-        hub, rest = box.linked[0], box.linked[1:]
-        rows.append(
-            pl.DataFrame(
-                {
-                    "a": [hub] * len(rest),
-                    "b": list(rest),
-                    "family": "behaviour_cluster",
-                    "shared_values": len(box.windows),
-                    "example": describe(box, members),
-                    "min_df": len(box.linked),
-                    "weight": min(box.nats / math.log(10), MAX_WEIGHT),
-                }
-            ).cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
-        )
+    rows = [
+        pl.DataFrame(
+            {
+                "a": [box.linked[0]] * (len(box.linked) - 1),
+                "b": list(box.linked[1:]),
+                "family": "behaviour_cluster",
+                "shared_values": len(box.windows),
+                "example": describe(box, members),
+                "min_df": len(box.linked),
+                "weight": min(box.nats / math.log(10), MAX_WEIGHT),
+            }
+        ).cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
+        for box, members in significant_boxes(cand, busy, groups, cfg)
+    ]
     if not rows:
         return empty
     return pl.concat(rows).sort("a", "b").select(list(EVIDENCE_SCHEMA))
