@@ -62,7 +62,7 @@ SHARE_UNIT = 0.1
 #: Units of the log token ratio, the hour-of-day entropy and the log volume.
 RATIO_UNIT, ENTROPY_UNIT, VOLUME_UNIT = 0.25, 0.1, 0.5
 #: Clusters closer than this many units are one (HDBSCAN's ``cluster_selection_epsilon``).
-MERGE_UNITS = 1.0
+MERGE_UNITS = 1.0  # also the least reach when sampled rows are extended
 #: At most this many candidates are clustered; the others join the cluster of their
 #: nearest clustered neighbour when within its core distance (bounded cost at any scale).
 MAX_CLUSTERED = 5_000
@@ -166,7 +166,8 @@ def cluster(x: np.ndarray, min_size: int) -> tuple[np.ndarray, np.ndarray]:
     model = HDBSCAN(
         min_cluster_size=min_size,
         min_samples=k,
-        cluster_selection_epsilon=MERGE_UNITS,
+        # no cluster_selection_epsilon: with NumPy 2 it raises a TypeError on some trees
+        # (scikit-learn issue #33219, unfixed in 1.9)
         copy=True,
     ).fit(x[sample])
     fitted = model.labels_
@@ -192,11 +193,14 @@ def box_test(
     tested: int,
     alpha: float,
     outliers: pl.DataFrame | None = None,
+    unclustered: pl.DataFrame | None = None,
 ) -> Box:
     """The synchrony box of ``members`` (a cluster's core) and its test against
     ``background`` (the other accounts with as many requests); ``tested`` clusters share
-    the family-wise ``alpha``. The box links the members and ``outliers`` (the cluster's
-    other accounts) within its margin (:data:`LINK_MARGIN`)."""
+    the family-wise ``alpha``. The box links the members, ``outliers`` (the cluster's
+    other accounts) and ``unclustered`` candidates (noise to HDBSCAN: a campaign's fringe
+    of less typical behaviour) within its margin (:data:`LINK_MARGIN`); a member or an
+    outlier without one of the times may be linked, an unclustered account may not."""
     windows: dict[str, tuple[float, float]] = {}
     inside = pl.lit(True)
     near = pl.lit(True)
@@ -212,8 +216,11 @@ def box_test(
         margin = LINK_MARGIN * (windows[c][1] - windows[c][0])
         near = near & _hours(c).is_between(windows[c][0] - margin, windows[c][1] + margin)
     boxed = tuple(members.filter(inside)["account"].sort().to_list()) if windows else ()
-    everyone = members if outliers is None else pl.concat([members, outliers], how="diagonal")
-    linked = tuple(everyone.filter(near.fill_null(True))["account"].sort().to_list())
+    ours = pl.concat([members, *([outliers] if outliers is not None else [])], how="diagonal")
+    found = [ours.filter(near.fill_null(True))["account"]]
+    if unclustered is not None:
+        found.append(unclustered.filter(near.fill_null(False))["account"])
+    linked = tuple(pl.concat(found).unique().sort().to_list())
     n_bg = background.height
     if not windows or not boxed:
         return Box(boxed, linked, members.height, windows, n_bg, 1.0, 0.0, math.inf)
@@ -286,6 +293,7 @@ def significant_boxes(
     for g in groups:
         mine = cand.filter(pl.col("_cluster") == g)
         parts[g] = (mine.filter("_core"), mine.filter(~pl.col("_core")))
+    noise = cand.filter(pl.col("_cluster") == -1)
     reference, pending = busy, list(groups)
     accepted: list[tuple[Box, pl.DataFrame]] = []
     while pending:
@@ -293,7 +301,9 @@ def significant_boxes(
         for g in pending:
             members, outliers = parts[g]
             background = reference.join(members, on="account", how="anti")
-            boxes[g] = box_test(members, background, len(groups), cfg.synchrony_alpha, outliers)
+            boxes[g] = box_test(
+                members, background, len(groups), cfg.synchrony_alpha, outliers, noise
+            )
         pending = [
             g
             for g in pending
