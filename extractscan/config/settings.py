@@ -81,6 +81,16 @@ class LinkConfig:
     #: groups are not joined to each other (measured: three simulated campaigns that all
     #: sent the same generic coding request merged into one incident).
     assemble_max_accounts: int = 8
+    #: Behavioural clusters (extractscan.link.synchrony): extraction-heavy accounts with
+    #: at least this many requests are clustered on their behaviour and timing ...
+    synchrony_min_requests: int = 20
+    #: ... a cluster needs at least this many accounts inside its synchrony box ...
+    synchrony_min_accounts: int = 10
+    #: ... and links them when that many accounts created, starting and moving to the
+    #: newest model that close together is unlikely among the other accounts: the
+    #: Chernoff bound is below this family-wise rate (corrected for the box's choice).
+    #: 0 turns the search off.
+    synchrony_alpha: float = 0.01
 
 
 #: TLP levels a STIX export can be marked with (TLP 1.0, as the stix2 library defines them;
@@ -220,6 +230,9 @@ _LINK_MINIMUM = {
     "crowded_alpha": 0.0,
     "crowded_min_values": 1,
     "assemble_max_accounts": 2,
+    "synchrony_min_requests": 2,
+    "synchrony_min_accounts": 3,
+    "synchrony_alpha": 0.0,
 }
 _SCAN_MINIMUM = {"min_incident_accounts": 2, "sample_prompts": 0, "contrast_full_nats": 0.0}
 

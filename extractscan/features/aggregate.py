@@ -54,13 +54,15 @@ class Aggregates:
     Attributes:
         counts: rows per (``_file``, ``_reject``) with ``n`` and ``replaced``.
         rejects: the rejected rows (``_file``, ``_row``, ``_reject`` and their values).
-        behaviour: one row per account (:data:`behaviour.BEHAVIOUR_FEATURES` inputs).
+        behaviour: one row per account (:data:`behaviour.BEHAVIOUR_FEATURES` inputs),
+            with the newest model and the account's first use of it
+            (:func:`behaviour.newest_model_use`).
         hours: per account, hour-of-day entropy.
         templates: one row per (account, ``tkey``) with ``n``, ``distinct``,
             ``example`` (a prompt hash) and the integer ``aid``.
         texts: one row per template (``tkey``, ``template``, ``n``).
         days: requests per (account, day).
-        models: per (account, model): first use and requests.
+        models: per (account, model, day): requests and the first request (``first``).
         row_ids: (account, family, value) of the network and client families.
         bins: distinct (``aid``, ``bkey``) co-activity bins, sorted by ``bkey``.
         tids: template number -> ``tkey`` for the packed bins.
@@ -230,6 +232,9 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     )
     for name in ("hours", "days", "row_ids", "models"):
         tables[name] = _named(tables[name], names)
+    # the newest model's name and first use per account (a synchrony signal)
+    newest = features.newest_model_use(tables["models"])
+    tables["behaviour"] = tables["behaviour"].join(newest, on="account", how="left")
     heads = tables["texts"]
     mapping = features.head_templates(heads)
     tables["texts"] = features.template_texts(heads, mapping)
