@@ -454,6 +454,12 @@ def _chunk(
         },
         schema_overrides={"org": pl.String, "prompt": pl.String},
     )
+    return finish_rows(df)
+
+
+def finish_rows(df: pl.DataFrame) -> pl.DataFrame:
+    """Generated rows as a request log: UTC timestamps, token counts from the prompt's
+    length and the ``_ratio`` column, the canonical request columns in order."""
     return (
         df.with_columns(
             pl.col("timestamp").cast(pl.Datetime("us", "UTC")),

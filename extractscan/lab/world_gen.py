@@ -16,7 +16,7 @@ import polars as pl
 
 from extractscan.lab import paraphrase
 from extractscan.lab import simulate_text as tx
-from extractscan.lab.simulate import DAY_US, SimulationSummary, _fill, _hex, _write
+from extractscan.lab.simulate import DAY_US, SimulationSummary, _fill, _hex, _write, finish_rows
 from extractscan.lab.world_accounts import (
     FAMILIES,
     HOUR_US,
@@ -26,7 +26,6 @@ from extractscan.lab.world_accounts import (
     release_us,
 )
 from extractscan.lab.worlds import WorldParams, save, validate
-from extractscan.model.schema import OPTIONAL, REQUIRED
 
 MODELS = ("model-x-2025-10", "model-x-2026-04", "model-z-2026-06")
 #: Families whose prompts raise the output/input token ratio (long reasoning answers).
@@ -171,21 +170,7 @@ def _chunk(
             "status": status,
         }
     )
-    return (
-        df.with_columns(
-            pl.col("timestamp").cast(pl.Datetime("us", "UTC")),
-            (pl.col("prompt").str.len_chars() // 4 + 8).cast(pl.Int64).alias("input_tokens"),
-        )
-        .with_columns(
-            (pl.col("input_tokens") * pl.col("_ratio"))
-            .round(0)
-            .cast(pl.Int64)
-            .alias("output_tokens")
-        )
-        .drop("_ratio")
-        .sort("timestamp", "account")
-        .select(*REQUIRED, *OPTIONAL)
-    )
+    return finish_rows(df)
 
 
 def generate_world(
