@@ -2,7 +2,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench scale generalize sample clean
+.PHONY: install demo test lint bench scale campaign-scale generalize sample clean
 
 $(BIN)/extractscan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -32,8 +32,11 @@ bench: install
 scale: install
 	$(BIN)/python benchmarks/scale.py --memory-limit 8G --memory-limit none
 
+campaign-scale: install
+	$(BIN)/python benchmarks/campaign_scale.py
+
 generalize: install
-	$(BIN)/python benchmarks/generalize.py
+	$(BIN)/python benchmarks/generalize.py --rerun-4x 3
 
 sample: install
 	$(BIN)/extractscan simulate --rows 40000 --seed 7 --out sample_logs --format csv.gz
