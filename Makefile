@@ -2,7 +2,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench scale generalize sample clean
+.PHONY: install demo test lint bench scale small-files generalize sample clean
 
 $(BIN)/extractscan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,9 @@ bench: install
 
 scale: install
 	$(BIN)/python benchmarks/scale.py --memory-limit 8G --memory-limit none
+
+small-files: install
+	$(BIN)/python benchmarks/small_files.py
 
 generalize: install
 	$(BIN)/python benchmarks/generalize.py

@@ -168,10 +168,12 @@ def plain_path(f: InputFile, scratch: Path) -> Path:
 
 
 def _digest(f: InputFile) -> str:
-    return hashlib.sha1(os.fsencode(f.path.resolve())).hexdigest()[:12]
+    # the absolute path, not the resolved one: resolving cost 0.1 ms a file, and the
+    # digest only keeps the scratch copies of different inputs apart
+    return hashlib.sha1(os.fsencode(f.path.absolute())).hexdigest()[:12]
 
 
-def _require_rows(f: InputFile, path: Path, lf: pl.LazyFrame) -> pl.LazyFrame:
+def require_rows_of(f: InputFile, path: Path, lf: pl.LazyFrame) -> pl.LazyFrame:
     """``lf``, unless it reads no row from a text file that holds data rows: a silent
     0 would look like a clean log (a reader error is left to the scan, which names the
     line)."""
@@ -187,13 +189,19 @@ def _require_rows(f: InputFile, path: Path, lf: pl.LazyFrame) -> pl.LazyFrame:
     return lf
 
 
-def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
+def open_lazy(
+    f: InputFile, scratch: Path, require_rows: bool = True, plain: Path | None = None
+) -> pl.LazyFrame:
     """Open ``f`` lazily with every column; text formats read every column as text.
+
+    With ``require_rows`` a text file with data from which no row is read is refused
+    here (one query per file); without, the caller checks (``ingest/batches.py`` counts
+    the rows of many small files in one scan).
 
     Raises:
         InputError: the file is empty, unreadable or not of its declared format.
     """
-    path = plain_path(f, scratch)
+    path = plain or plain_path(f, scratch)
     try:
         if f.format == "parquet":
             pq.read_schema(path)  # fail early, naming the file, on a non-Parquet file
@@ -210,7 +218,7 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
                 encoding="utf8-lossy",
                 glob=False,
             )
-            return _require_rows(f, path, lf)
+            return require_rows_of(f, path, lf) if require_rows else lf
         if path.stat().st_size == 0:
             raise InputError(f"{f.path}: file is empty")
         if f.format == "json":  # one document: an array of records or one record
@@ -221,7 +229,7 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
         # column failed the file and a key first seen later was dropped (one more read
         # of the file); objects too wide to type are read as JSON text (json_lines.py)
         lf = scan_json_lines(path)
-        return _require_rows(f, path, lf)
+        return require_rows_of(f, path, lf) if require_rows else lf
     except InputError:
         raise
     except (OSError, pl.exceptions.PolarsError, pa.ArrowException) as exc:

@@ -27,7 +27,7 @@ from extractscan.features import aggregate, behaviour
 from extractscan.features.prompts import prompt_texts
 from extractscan.ingest import files, presets
 from extractscan.ingest.accounts_table import join_attributes, matched, read_accounts
-from extractscan.ingest.opening import Opened, Reading, collect_repairing, open_all
+from extractscan.ingest.opening import Opened, Reading, collect_repairing, open_all, read_plan
 from extractscan.link import CROWDED_BIN_ACCOUNTS, link
 from extractscan.model.errors import UsageError
 from extractscan.model.findings import (
@@ -122,7 +122,7 @@ def _scan(
     # features: every row-level query in one streaming run per pass
     def collect(frames: list[Opened]) -> aggregate.Aggregates:
         names = [o.file.path.name for o in frames]
-        lfs = [o.frame for o in frames]
+        lfs = read_plan(frames)
         return aggregate.aggregate(lfs, cfg, tell, names, mem.passes, total=known or None)
 
     agg, opened, skipped = collect_repairing(opened, skipped, how, collect)
@@ -136,7 +136,7 @@ def _scan(
 
     # assess: scores, coordination, benign checks, ranked incidents
     tell("scoring incidents", total)
-    frames = [o.frame for o in opened]
+    frames = read_plan(opened)
     found_accounts, incidents = assess(
         accounts, agg, linked, cfg, prompts=lambda keys: prompt_texts(frames, keys)
     )

@@ -29,11 +29,15 @@ def input_summary(
     config: Config | None = None,
 ) -> InputSummary:
     """The :class:`InputSummary` of a scan from its row counts and accounts."""
+    # one group-by, not a filter per file (quadratic: 20,000 files took 6.5 s here)
+    by_file = counts.group_by("_file").agg(
+        pl.col("n").sum().alias("read"),
+        pl.col("n").filter(pl.col("_reject").is_not_null()).sum().alias("rejected"),
+    )
+    totals = {int(i): (int(r), int(j)) for i, r, j in by_file.iter_rows()}
     per_file = []
     for i, f in enumerate(files):
-        c = counts.filter(pl.col("_file") == i)
-        read = int(c["n"].sum())
-        rejected = int(c.filter(pl.col("_reject").is_not_null())["n"].sum())
+        read, rejected = totals.get(i, (0, 0))
         per_file.append(FileSummary(path_text(f.path), f.label, read, read - rejected, rejected))
     reasons = (
         counts.filter(pl.col("_reject").is_not_null())
