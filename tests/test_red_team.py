@@ -756,3 +756,34 @@ def test_batched_small_files_give_the_same_findings_as_one_scan_each(
     assert batched_rejects.equals(alone_rejects)
     assert batched_rejects["row"].to_list() == [4]
     assert len(batched["incidents"]) == 1  # type: ignore[arg-type]
+
+
+# --- defect 6: a cap on decompressed bytes ---------------------------------------------------
+
+
+@pytest.mark.parametrize("codec", ["gzip", "zstd"])
+def test_a_decompression_bomb_is_an_input_error_naming_the_file(tmp_path: Path, codec: str) -> None:
+    """33 KB of zstd expanded to 1 GB of blank lines (each a row) and grew to 16 GB: past
+    a multiple of its compressed size (and a ceiling) a file is refused."""
+    body = b"timestamp,account,prompt\n2026-04-22T10:00:00Z,a1," + b"a" * (6 << 20) + b"\n"
+    suffix = ".csv.gz" if codec == "gzip" else ".csv.zst"
+    bomb = tmp_path / f"bomb{suffix}"
+    with pa.output_stream(str(bomb), compression=codec) as out:
+        out.write(body)
+    assert bomb.stat().st_size < 64 << 10
+    ok = _ids_log(tmp_path, ["a1"])
+    res = CliRunner().invoke(main, ["scan", str(bomb), "-q"])
+    assert res.exit_code == 3, res.output
+    assert f"{bomb}: decompresses to more than" in res.stderr
+    assert "decompressed_ratio" in res.stderr  # says how to allow it
+    res = CliRunner().invoke(main, ["scan", str(bomb), str(ok), "-q", "--skip-errors"])
+    assert res.exit_code == 5
+    config = tmp_path / "limits.toml"
+    config.write_text("[limits]\ndecompressed_ratio = 100000\n")
+    code, data, err = _scan_json(str(bomb), "--config", str(config))
+    assert code == 0, err
+    assert _input(data)["rows_read"] == 1
+    config.write_text('[limits]\ndecompressed_ratio = 100000\ndecompressed_max = "2M"\n')
+    res = CliRunner().invoke(main, ["scan", str(bomb), "-q", "--config", str(config)])
+    assert res.exit_code == 3
+    assert "2,097,152 bytes" in res.stderr

@@ -170,11 +170,11 @@ def _open_file(f: files.InputFile, index: int, how: Reading, repair: bool) -> Op
     size = f.path.stat().st_size * (files.COMPRESSION_RATIO if f.compression else 1)
     small = how.reader is None and not repair and batches.batchable(f.format, size)
     if how.reader is not None:
-        raw = how.reader.read(src, files.plain_path(src, how.scratch))
+        raw = how.reader.read(src, files.plain_path(src, how.scratch, how.cfg.limits))
         explicit: dict[str, str] = {}
     else:
         # a small file's rows are counted with its batch (see _counted)
-        plain = files.plain_path(src, how.scratch)
+        plain = files.plain_path(src, how.scratch, how.cfg.limits)
         raw = files.open_lazy(src, how.scratch, require_rows=not small, plain=plain)
         explicit = how.cfg.columns
     schema = read_schema(raw, f, how.scratch)
