@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from extractscan.config import Config, load_config
     from extractscan.model.errors import ExtractscanError, InputError, UsageError
     from extractscan.model.findings import Findings, Incident
+    from extractscan.run.baseline import apply_baseline
     from extractscan.run.pipeline import scan
 
 __version__ = "0.1.0"
@@ -34,6 +35,7 @@ _EXPORTS = {
     "Findings": "extractscan.model.findings",
     "Incident": "extractscan.model.findings",
     "scan": "extractscan.run.pipeline",
+    "apply_baseline": "extractscan.run.baseline",
 }
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "InputError",
     "UsageError",
     "__version__",
+    "apply_baseline",
     "load_config",
     "scan",
 ]

@@ -36,3 +36,20 @@ def test_paraphrases_share_a_cluster_and_chains_do_not_snowball() -> None:
 
 def test_empty() -> None:
     assert clusters([]).height == 0
+
+
+def test_vectorised_signatures_equal_the_per_template_formula() -> None:
+    import numpy as np
+
+    from extractscan.link import fingerprint as fp
+
+    texts = ["Solve # now, step by step", "", "### !!!", "b a a", "a b", "Zeta alpha 42"]
+    sig = fp.signatures(texts)
+    rng = np.random.default_rng(1)
+    a = rng.integers(1, 2**32 - 1, fp.NUM_PERM, dtype=np.uint64)
+    b = rng.integers(0, 2**32 - 1, fp.NUM_PERM, dtype=np.uint64)
+    for i, text in enumerate(texts):
+        x = np.asarray(fp._shingles(text), dtype=np.uint64)
+        want = ((((a[None, :] * x[:, None]) % fp._PRIME) + b[None, :]) % fp._PRIME).min(axis=0)
+        assert (sig[i] == want).all(), text
+    assert (sig[3] == sig[4]).all()  # word sets, not sequences

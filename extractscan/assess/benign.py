@@ -18,6 +18,10 @@ from extractscan.model.findings import BenignCheck, LinkEvidence
 
 #: Score multiplier for an incident that a benign explanation fits.
 EXPLAINED_FACTOR = 0.5
+#: Largest family or small team sharing a card (DOMAIN.md: families of 2 to 8).
+FAMILY_MAX = 8
+#: Accounts at least this old (median, days at first request) are established.
+ESTABLISHED_DAYS = 30.0
 
 
 def member_stats(columns: Collection[str]) -> list[pl.Expr]:
@@ -42,6 +46,13 @@ def member_stats(columns: Collection[str]) -> list[pl.Expr]:
         .otherwise(0.0)
         .cast(pl.Float64)
         .alias("top_share"),
+        (
+            pl.col("account_age_days").fill_nan(None).median()
+            if "account_age_days" in columns
+            else pl.lit(None)
+        )
+        .cast(pl.Float64)
+        .alias("account_age"),
     ]
 
 
@@ -134,21 +145,30 @@ def checks(
         )
     )
 
-    family = n <= 5 and "payment" in families and content_normal
+    # Families and small teams (DOMAIN.md: 2 to 8 on one card): established accounts
+    # sharing a card are explained whatever they ask (a team of engineers may ask for
+    # code and reasoning all day); new accounts only when their prompts look ordinary.
+    age = m.get("account_age")
+    established = age is not None and float(age) >= ESTABLISHED_DAYS
+    family = n <= FAMILY_MAX and "payment" in families and (content_normal or established)
+    why_family = (
+        f"{n:,} accounts share a card with ordinary prompts"
+        if content_normal and measured
+        else f"{n:,} established accounts (median age {float(age or 0):.0f} days) share a card"
+        if established
+        else f"{n:,} accounts share a card; {content}"
+    )
     out.append(
         BenignCheck(
             "family_card",
             "a family or small team sharing a card",
             family,
-            (
-                f"{n:,} accounts share a card with ordinary prompts"
-                if measured
-                else f"{n:,} accounts share a card; {content}"
-            )
+            why_family
             if family
             else f"{n:,} accounts; "
             + (f"extraction-style prompts {extraction:.0%}" if measured else content)
-            + ("" if "payment" in families else "; no shared card"),
+            + ("" if "payment" in families else "; no shared card")
+            + (f"; median account age {float(age):.0f} days" if age is not None else ""),
         )
     )
     return tuple(out)

@@ -12,11 +12,21 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from extractscan.assess import benign, coordination
-from extractscan.assess.score import IncidentParts, coordination_part, links_part, scale_part
+from extractscan.assess.score import (
+    IncidentParts,
+    contrast_nats,
+    contrast_part,
+    coordination_part,
+    links_part,
+    pooled_extraction,
+    pooled_share,
+    scale_part,
+)
 from extractscan.assess.signals import (
     SIGNAL_FEATURES,
     Context,
     behaviour_signals,
+    content_signal,
     coordination_signals,
 )
 from extractscan.config.settings import Config
@@ -82,6 +92,9 @@ def build_incidents(
         for f in SIGNAL_FEATURES
         if f in baseline_rows.columns and baseline_rows[f].fill_nan(None).drop_nulls().len()
     }
+    pooled = pooled_share(baseline_rows)
+    if pooled is not None:
+        baselines["pooled_extraction"] = pooled
     outside = baseline_rows["account"].to_list()
     baselines["pivot_share"] = coordination.pivot_share(outside, pivots)
     baselines["payload_diversity"] = (
@@ -164,6 +177,7 @@ def _summaries(
         pl.col("output_tokens").is_not_null().any().alias("_has_out"),
         pl.when(pl.len() > 1).then(exchanges.std(ddof=0) / exchanges.mean()).alias("volume_cv"),
         pl.col("score").mean().fill_null(0.0).alias("content"),
+        *pooled_extraction(acc.columns),
         pl.col("first_seen").min(),
         pl.col("last_seen").max(),
         coordination.regrowth_share().alias("regrowth"),
@@ -337,19 +351,23 @@ def _incident(
     volume_cv = m["volume_cv"]
     co_pairs = sum(e.pairs for e in links if e.family == "co_activity")
     co_share = co_pairs / n_pairs if n_pairs else 0.0
+    contrast = contrast_nats(m.get("ext_n"), m.get("ext_k"), baselines.get("pooled_extraction"))
     parts = IncidentParts(
         content=float(m["content"]),
         links=links_part(float(m.get("link_total") or 0.0)),
         coordination=coordination_part(volume_cv, co_share),
         scale=scale_part(exchanges),
+        contrast=contrast_part(contrast, cfg.contrast_full_nats),
     )
     tested = benign.checks(m, links, baselines)
     score = parts.score
     if any(c.fits for c in tested):
         score = round(score * benign.EXPLAINED_FACTOR, 4)
-    signals = behaviour_signals(
-        stats, baselines, volume_cv, co_share if context.co_measured else None
-    ) + coordination_signals(members, m, baselines, context)
+    signals = (
+        behaviour_signals(stats, baselines, volume_cv, co_share if context.co_measured else None)
+        + content_signal(m, baselines, contrast, cfg.contrast_full_nats)
+        + coordination_signals(members, m, baselines, context)
+    )
     return Incident(
         id=incident_id(members),
         rank=0,

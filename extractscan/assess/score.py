@@ -55,14 +55,17 @@ class IncidentParts:
     links: float
     coordination: float
     scale: float
+    #: How far the members' pooled prompts are from the accounts outside incidents
+    #: (:func:`contrast_part`); counts as content when stronger than the members' mean
+    #: account score.
+    contrast: float = 0.0
 
     @property
     def score(self) -> float:
         """Combined score; weak content caps the score below ``medium`` territory."""
-        base = (
-            0.45 * self.content + 0.20 * self.links + 0.15 * self.coordination + 0.20 * self.scale
-        )
-        gate = min(1.0, self.content / 0.5)
+        content = max(self.content, self.contrast)
+        base = 0.45 * content + 0.20 * self.links + 0.15 * self.coordination + 0.20 * self.scale
+        gate = min(1.0, content / 0.5)
         return round(base * (0.4 + 0.6 * gate), 4)
 
 
@@ -80,3 +83,45 @@ def coordination_part(volume_cv: float | None, co_activity_share: float) -> floa
     """Load-balanced volume (low spread between accounts) and co-activity."""
     balanced = 0.0 if volume_cv is None else max(0.0, 1.0 - volume_cv)
     return 0.5 * balanced + 0.5 * co_activity_share
+
+
+def pooled_extraction(columns: list[str]) -> list[pl.Expr]:
+    """Aggregations of a group's pooled extraction prompts: ``ext_k`` extraction-style
+    prompts of ``ext_n`` measured (null without the columns)."""
+    if "extraction_share" not in columns or "prompts_measured" not in columns:
+        return [pl.lit(None, pl.Float64).alias("ext_k"), pl.lit(None, pl.Float64).alias("ext_n")]
+    n = pl.col("prompts_measured").cast(pl.Float64)
+    k = pl.col("extraction_share").fill_nan(None).fill_null(0.0) * n
+    return [k.sum().alias("ext_k"), n.sum().alias("ext_n")]
+
+
+def pooled_share(accounts: pl.DataFrame) -> float | None:
+    """The baseline share of extraction-style prompts: the mean over ``accounts`` of
+    each account's share (each account counts once, so a few heavy hitters outside the
+    incidents, such as an unlinked campaign's, do not set it)."""
+    if "extraction_share" not in accounts.columns:
+        return None
+    share = accounts["extraction_share"].fill_nan(None).drop_nulls()
+    return float(share.mean()) if share.len() else None  # type: ignore[arg-type]
+
+
+def contrast_nats(n: float | None, k: float | None, base: float | None) -> float:
+    """Minus the log of the Chernoff bound on a group showing ``k`` or more
+    extraction-style prompts of ``n`` at the ``base`` share of the accounts outside
+    incidents (0 when not measured or not above it).
+
+    Reference: W. Hoeffding, JASA 1963 (relative-entropy form of the Chernoff bound).
+    """
+    if not n or k is None or base is None:
+        return 0.0
+    p = min(max(base, 1e-4), 1 - 1e-4)  # an all-zero baseline is still a rate
+    q = min(max(k / n, 0.0), 1.0)
+    if q <= p:
+        return 0.0
+    kl = q * math.log(q / p) + ((1 - q) * math.log((1 - q) / (1 - p)) if q < 1 else 0.0)
+    return n * kl
+
+
+def contrast_part(nats: float, full: float) -> float:
+    """``nats`` as a part in [0, 1]: 1.0 from ``full`` nats (config ``contrast_full_nats``)."""
+    return min(1.0, nats / full) if full > 0 else 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,3 +145,27 @@ def coordination_signals(
         )
     )
     return tuple(out)
+
+
+def content_signal(
+    m: dict[str, Any], baselines: dict[str, float], nats: float, full: float
+) -> tuple[Signal, ...]:
+    """The members' pooled extraction-style prompts against the accounts outside
+    incidents, with how unlikely that many are by chance."""
+    n, k = m.get("ext_n"), m.get("ext_k")
+    base = baselines.get("pooled_extraction")
+    if not n or k is None or base is None:
+        return ()
+    share = float(k) / float(n)
+    digits = nats / math.log(10)
+    chance = f"chance below 1e-{digits:.0f}" if digits >= 1 else "not unusual"
+    return (
+        Signal(
+            "pooled_extraction",
+            f"extraction-style prompts, {int(k):,} of {int(n):,} pooled ({chance})",
+            round(share, 4),
+            round(base, 4),
+            "%",
+            nats >= full,
+        ),
+    )

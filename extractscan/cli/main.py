@@ -1,7 +1,8 @@
 """Command-line interface: parses options, calls one library function, maps errors.
 
 Exit codes: 0 success (and nothing at or above ``--fail-on``); 1 incidents at or above
-``--fail-on``; 2 usage or configuration error; 3 input error (or any rejected row with
+``--fail-on`` (not suppressed; with ``--baseline`` only new ones or known ones that rose
+to it); 2 usage or configuration error; 3 input error (or any rejected row with
 ``--strict``); 4 internal error; 5 finished, but ``--skip-errors`` passed over a file;
 128 + the signal's number when stopped by Ctrl-C (130), SIGTERM (143) or SIGHUP (129).
 """
@@ -16,43 +17,33 @@ from typing import Any, Literal, TypeVar
 
 import click
 
+from extractscan.cli.lab_commands import evaluate, simulate
 from extractscan.cli.options import load_config_options
+from extractscan.cli.scan_options import (
+    compare,
+    export_outputs,
+    fail_reason,
+    filter_args,
+    filter_options,
+    pick_format,
+    prepare,
+    schedule_options,
+    write_exports,
+)
 from extractscan.model.errors import ExtractscanError, InputError, UsageError
 from extractscan.model.registry import FORMAT_CLASSES, PRESET_NAMES
 from extractscan.model.severity import SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL, EXIT_SKIPPED = 0, 1, 2, 3, 4, 5
-#: Ctrl-C (128 + SIGINT, as shells report it); SIGTERM gives 143 and SIGHUP 129 likewise.
-EXIT_INTERRUPTED = 130
-
-
-def pl_panic() -> type[BaseException]:
-    """polars' PanicException (a BaseException: ``except Exception`` misses it)."""
-    import polars as pl
-
-    return pl.exceptions.PanicException
-
-
-class _UsageFailure(click.ClickException):
-    """A library usage/config error: ``Error: ...``, exit code 2."""
-
-    exit_code = EXIT_USAGE
-
-
-class _InputFailure(click.ClickException):
-    """A library input error: ``Error: ...``, exit code 3."""
-
-    exit_code = EXIT_INPUT
-
-
-def _ScanError(exc: ExtractscanError) -> click.ClickException:  # noqa: N802 - reads as a class
-    """The click exception for a library error, with the library's exit code."""
-    from extractscan.report.escape import clean
-
-    cls = _UsageFailure if exc.exit_code == EXIT_USAGE else _InputFailure
-    return cls(clean(str(exc)))
+from extractscan.cli.failures import (  # noqa: E402 - after F, re-exported
+    EXIT_FAIL_ON,
+    EXIT_INTERNAL,
+    EXIT_SKIPPED,
+    pl_panic,
+)
+from extractscan.cli.failures import InputFailure as _InputFailure  # noqa: E402
+from extractscan.cli.failures import ScanError as _ScanError  # noqa: E402
 
 
 def _input_options(f: F) -> F:
@@ -108,9 +99,7 @@ def main() -> None:
     "--format",
     "fmt",
     type=click.Choice(list(FORMAT_CLASSES)),
-    default="terminal",
-    show_default=True,
-    help="Report format.",
+    help="Report format (default: from -o's extension, .json or .md, else terminal).",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
 @click.option(
@@ -147,13 +136,15 @@ def main() -> None:
     "passes over account slices when one pass would not fit. 'auto' is half of this "
     "machine's memory; 'none' always makes one pass.",
 )
+@filter_options
+@schedule_options
 def scan(
     paths: tuple[str, ...],
     accounts: str | None,
     config_path: str | None,
     columns: tuple[str, ...],
     preset: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     accounts_out: str | None,
     top: int | None,
@@ -165,6 +156,7 @@ def scan(
     skip_errors: bool,
     redact: bool,
     memory_limit: str,
+    **extra: Any,
 ) -> None:
     """Scan request logs and print ranked incidents with their evidence.
 
@@ -179,6 +171,7 @@ def scan(
       extractscan scan --preset bedrock bedrock-logs/
       extractscan scan logs/ --strict --rejects-out rejects.csv --redact --format markdown
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
+      extractscan scan logs/ --since 2026-04-22 --until 2026-04-28 --org acme -o week.json
     """
     from extractscan import report
     from extractscan.report.accounts_out import write_table
@@ -189,7 +182,9 @@ def scan(
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     shown = _redacting(redact)
     try:
+        fmt = pick_format(fmt, output)
         cfg = load_config_options(config_path, columns)
+        extra = prepare(extra, redact)  # files read and outputs checked before a long scan
         for opt, value in (("--accounts-out", accounts_out), ("--rejects-out", rejects_out)):
             if value and Path(value).suffix.lower() not in (".csv", ".parquet"):
                 raise UsageError(f"{opt} must end in .csv or .parquet")
@@ -201,6 +196,7 @@ def scan(
             if value and not Path(value).parent.is_dir():  # said before a long scan, not after
                 raise UsageError(f"{opt} {value}: folder {Path(value).parent} does not exist")
         outputs = {"-o": output, "--accounts-out": accounts_out, "--rejects-out": rejects_out}
+        outputs |= export_outputs(extra)
         check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
         with StageProgress(enabled=not quiet, mask=shown) as progress:
             findings = run_scan(
@@ -211,7 +207,9 @@ def scan(
                 preset=preset,
                 skip_errors=skip_errors,
                 memory_limit=parse_memory_limit(memory_limit),
+                **filter_args(extra),
             )
+        findings = compare(findings, extra)  # --baseline, --suppress
         if redact:
             from extractscan.report.redact import redact as mask
 
@@ -223,6 +221,7 @@ def scan(
                     write_table(findings.accounts, staged.path(accounts_out), like=accounts_out)
                 if rejects_out:
                     write_table(findings.rejects, staged.path(rejects_out), like=rejects_out)
+                write_exports(findings, cfg, extra, staged)  # --graph-out, --stix-out
                 if output:
                     with staged.path(output).open("w", encoding="utf-8", newline="\n") as fh:
                         report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
@@ -252,7 +251,8 @@ def scan(
     if findings.input.files_skipped:  # said even when --fail-on decides the exit code
         n = len(findings.input.files_skipped)
         click.echo(f"warning: {n} unreadable file(s) skipped (listed in the report)", err=True)
-    if fail_on and findings.at_or_above(fail_on):
+    if fail_on and (fired := findings.firing(fail_on)):
+        click.echo(fail_reason(fail_on, fired, findings.baseline is not None), err=True)
         sys.exit(EXIT_FAIL_ON)
     if findings.input.files_skipped:
         sys.exit(EXIT_SKIPPED)
@@ -319,114 +319,8 @@ def list_presets() -> None:
         click.echo(f"{name:<12} {PRESETS[name].summary}")
 
 
-@main.command()
-@click.option(
-    "--rows",
-    type=click.IntRange(min=1000),
-    default=40_000,
-    show_default=True,
-    help="Request rows to generate.",
-)
-@click.option("--seed", type=int, default=7, show_default=True, help="Random seed.")
-@click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Output folder."
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["parquet", "csv.gz", "jsonl"]),
-    default="parquet",
-    show_default=True,
-    help="Request log format.",
-)
-@click.option(
-    "--randomize",
-    is_flag=True,
-    help="Draw a random world (campaign kinds, sizes, sharing, look-alikes) from the seed; "
-    "its parameters are saved as world.toml.",
-)
-@click.option(
-    "--scenario",
-    "scenario_path",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Regenerate the world saved in this world.toml/.json (its seed and rows win).",
-)
-def simulate(
-    rows: int, seed: int, out_dir: str, fmt: str, randomize: bool, scenario_path: str | None
-) -> None:
-    """Generate realistic logs with a planted campaign, look-alikes and ground truth.
-
-    Writes the request log, accounts.csv and truth.csv (account, group, kind); with
-    --randomize or --scenario also world.toml, the parameters of the world.
-
-    \b
-    Example:
-      extractscan simulate --rows 1000000 --seed 1 --out /tmp/sim
-      extractscan scan /tmp/sim/requests.parquet --accounts /tmp/sim/accounts.csv \\
-          --format json -o /tmp/sim/report.json
-      extractscan evaluate --truth /tmp/sim/truth.csv /tmp/sim/report.json
-      extractscan simulate --randomize --rows 1000000 --seed 3 --out /tmp/world3
-      extractscan simulate --scenario /tmp/world3/world.toml --out /tmp/world3-again
-    """
-    if randomize and scenario_path:
-        raise _UsageFailure("--randomize and --scenario exclude each other")
-    if randomize or scenario_path:
-        from extractscan.lab.world_gen import generate_world
-        from extractscan.lab.worlds import draw_world, load
-
-        try:
-            params = load(scenario_path) if scenario_path else draw_world(seed, rows)
-        except (OSError, ValueError) as exc:
-            raise _ScanError(UsageError(f"scenario {scenario_path}: {exc}")) from exc
-        summary = generate_world(params, out_dir, fmt=fmt)
-    else:
-        from extractscan.lab.simulate import simulate as run
-
-        summary = run(rows, seed, out_dir, fmt=fmt)
-    click.echo(f"wrote {summary.rows:,} rows, {summary.accounts:,} accounts to {out_dir}", err=True)
-    for name in summary.files:
-        click.echo(name)
-
-
-@main.command()
-@click.option(
-    "--truth",
-    "truth_path",
-    type=click.Path(exists=True, dir_okay=False),
-    required=True,
-    help="truth.csv written by simulate.",
-)
-@click.argument("report_path", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--min-severity",
-    type=click.Choice(SEVERITIES),
-    default=None,
-    help="Count accounts flagged at this severity or above (default: the report's).",
-)
-@click.option(
-    "--accounts",
-    "accounts_path",
-    type=click.Path(exists=True, dir_okay=False),
-    help="The --accounts-out table of the same scan, for the ROC AUC of account scores.",
-)
-def evaluate(
-    truth_path: str, report_path: str, min_severity: str | None, accounts_path: str | None
-) -> None:
-    """Measure a JSON report against ground truth: precision, recall, false positives.
-
-    \b
-    Example:
-      extractscan evaluate --truth sim/truth.csv sim/report.json
-      extractscan evaluate --truth sim/truth.csv sim/report.json --accounts sim/accounts-out.csv
-    """
-    from extractscan.lab.evaluate import evaluate as run
-    from extractscan.lab.evaluate import format_table
-
-    try:
-        result = run(truth_path, report_path, min_severity, accounts_path)
-    except ExtractscanError as exc:
-        raise _ScanError(exc) from exc
-    click.echo(format_table(result))
+main.add_command(simulate)
+main.add_command(evaluate)
 
 
 def _redacting(redact: bool) -> Callable[[str], str] | None:

@@ -74,11 +74,45 @@ class LinkConfig:
     #: below this family-wise error rate divided by the number of values tested.
     crowded_alpha: float = 0.01
     #: ... and an account is linked through crowds only when it sits behind at least this
-    #: many significant cards or exit IPs (a proxy exit also carries other customers).
-    crowded_min_values: int = 2
+    #: many significant cards or exit IPs. Measured on the fit worlds: 2 lost a third of
+    #: a grader campaign whose accounts each used one exit and had their own cards, and
+    #: kept no benign account out that the Wilson bound of ``heavy_share`` did not.
+    crowded_min_values: int = 1
     #: Linked groups whose extraction-heavy accounts share a prompt template (near-
     #: duplicate cluster) are assembled into one incident.
     assemble_by_template: bool = True
+    #: ... joining each group of at most this many accounts (the pieces: card pairs and
+    #: triples, a family-sized crowd) to the largest group on a wrapper it uses; larger
+    #: groups are not joined to each other (measured: three simulated campaigns that all
+    #: sent the same generic coding request merged into one incident).
+    assemble_max_accounts: int = 8
+    #: Behavioural clusters (extractscan.link.synchrony): extraction-heavy accounts with
+    #: at least this many requests are clustered on their behaviour and timing ...
+    synchrony_min_requests: int = 20
+    #: ... a cluster needs at least this many accounts inside its synchrony box ...
+    synchrony_min_accounts: int = 10
+    #: ... and links them when that many accounts created, starting and moving to the
+    #: newest model that close together is unlikely among the other accounts: the
+    #: Chernoff bound is below this family-wise rate (corrected for the box's choice).
+    #: 0 turns the search off.
+    synchrony_alpha: float = 0.01
+
+
+#: TLP levels a STIX export can be marked with (TLP 1.0, as the stix2 library defines them;
+#: "clear" is TLP 2.0's name for "white").
+TLP_LEVELS = ("white", "clear", "green", "amber", "red")
+
+
+@dataclass(frozen=True)
+class ShareConfig:
+    """Who shares the indicators (``--stix-out``) and under which TLP marking.
+
+    ``[share]`` in the TOML: ``organisation = "Example AI, Trust & Safety"``,
+    ``tlp = "amber"``.
+    """
+
+    organisation: str = "extractscan user"
+    tlp: str = "amber"
 
 
 @dataclass(frozen=True)
@@ -114,6 +148,11 @@ class Config:
     link: LinkConfig = field(default_factory=LinkConfig)
     sample_prompts: int = 3
     limits: Limits = field(default_factory=Limits)
+    #: An incident's pooled prompts this many nats (minus the log of the chance) more
+    #: extraction-style than the accounts outside incidents count as full content
+    #: evidence (benchmarks/RESULTS.md, "Generalization": the curve it was read from).
+    contrast_full_nats: float = 30.0
+    share: ShareConfig = field(default_factory=ShareConfig)
     #: The TOML file these settings came from (as given; absolute when found in the
     #: working directory), or ``None`` for the defaults. Named in every report.
     source: str | None = None
@@ -244,14 +283,18 @@ _LINK_MINIMUM = {
     "crowded_min_heavy": 2,
     "crowded_alpha": 0.0,
     "crowded_min_values": 1,
+    "assemble_max_accounts": 2,
+    "synchrony_min_requests": 2,
+    "synchrony_min_accounts": 3,
+    "synchrony_alpha": 0.0,
 }
-_SCAN_MINIMUM = {"min_incident_accounts": 2, "sample_prompts": 0}
+_SCAN_MINIMUM = {"min_incident_accounts": 2, "sample_prompts": 0, "contrast_full_nats": 0.0}
 
 
 def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
     """``cfg`` with the file's settings; every key and value checked (a wrong type or
     range is a usage error naming it, not a failure deep in the scan)."""
-    allowed = {"columns", "severity", "scan", "link", "limits"}
+    allowed = {"columns", "severity", "scan", "link", "share", "limits"}
     unknown = set(data) - allowed
     if unknown:
         raise UsageError(
@@ -272,7 +315,7 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
         cfg = replace(cfg, severity=sev)
     if "scan" in data:
         scan = data["scan"]
-        names = {"flag_severity", "min_incident_accounts", "sample_prompts"}
+        names = {"flag_severity", "min_incident_accounts", "sample_prompts", "contrast_full_nats"}
         bad = set(scan) - names
         if bad:
             raise UsageError(f"{where} [scan]: unknown key(s) {sorted(bad)}")
@@ -281,12 +324,14 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
         scan = {
             k: v
             if k == "flag_severity"
-            else _number(v, f"{where} [scan] {k}", True, _SCAN_MINIMUM[k])
+            else _number(v, f"{where} [scan] {k}", k != "contrast_full_nats", _SCAN_MINIMUM[k])
             for k, v in scan.items()
         }
         cfg = replace(cfg, **scan)
     if "limits" in data:
         cfg = replace(cfg, limits=_limits(data["limits"], f"{where} [limits]"))
+    if "share" in data:
+        cfg = replace(cfg, share=_share(data["share"], f"{where} [share]"))
     if "link" in data:
         link = dict(data["link"])
         names = {f.name for f in fields(LinkConfig)}
@@ -316,3 +361,22 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
             link["max_accounts_per_value"] = {**known, **caps}
         cfg = replace(cfg, link=replace(cfg.link, **link))
     return cfg
+
+
+def _share(table: dict[str, Any], where: str) -> ShareConfig:
+    """``[share]``: the reporting organisation's name and the TLP level."""
+    bad = set(table) - {"organisation", "tlp"}
+    if bad:
+        raise UsageError(f"{where}: unknown key(s) {sorted(bad)}; allowed organisation, tlp")
+    out = ShareConfig()
+    if "organisation" in table:
+        name = table["organisation"]
+        if not isinstance(name, str) or not name.strip():
+            raise UsageError(f"{where} organisation must be a non-empty string")
+        out = replace(out, organisation=name.strip())
+    if "tlp" in table:
+        tlp = str(table["tlp"]).strip().lower().removeprefix("tlp:")
+        if tlp not in TLP_LEVELS:
+            raise UsageError(f"{where} tlp must be one of {', '.join(TLP_LEVELS)}, got {tlp!r}")
+        out = replace(out, tlp=tlp)
+    return out

@@ -20,6 +20,7 @@ from extractscan.config import Config
 from extractscan.features import behaviour as features
 from extractscan.features import bins as packing
 from extractscan.features import identifiers
+from extractscan.ingest.filters import FILTERED
 from extractscan.model.schema import DTYPES, REQUEST_COLUMNS
 
 #: Progress callback: (stage description, rows known so far or None).
@@ -53,13 +54,15 @@ class Aggregates:
     Attributes:
         counts: rows per (``_file``, ``_reject``) with ``n`` and ``replaced``.
         rejects: the rejected rows (``_file``, ``_row``, ``_reject`` and their values).
-        behaviour: one row per account (:data:`behaviour.BEHAVIOUR_FEATURES` inputs).
+        behaviour: one row per account (:data:`behaviour.BEHAVIOUR_FEATURES` inputs),
+            with the newest model and the account's first use of it
+            (:func:`behaviour.newest_model_use`).
         hours: per account, hour-of-day entropy.
         templates: one row per (account, ``tkey``) with ``n``, ``distinct``,
             ``example`` (a prompt hash) and the integer ``aid``.
         texts: one row per template (``tkey``, ``template``, ``n``).
         days: requests per (account, day).
-        models: per (account, model): first use and requests.
+        models: per (account, model, day): requests and the first request (``first``).
         row_ids: (account, family, value) of the network and client families.
         bins: distinct (``aid``, ``bkey``) co-activity bins, sorted by ``bkey``.
         tids: template number -> ``tkey`` for the packed bins.
@@ -200,7 +203,9 @@ def aggregate(
     del out, got  # the per-pass parts: only ``merged`` holds the tables now
     if passes > 1:
         merged["texts"] = (
-            merged["texts"].group_by("hkey").agg(pl.col("head").first(), pl.col("n").sum())
+            merged["texts"]
+            .group_by("hkey")
+            .agg(pl.col("head").first(), pl.col("n").sum(), pl.col("ext").sum())
         )
         merged["counts"] = merged["counts"].group_by("_file", "_reject").agg(pl.all().sum())
     return Aggregates.of(resolve(merged))
@@ -227,6 +232,9 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     )
     for name in ("hours", "days", "row_ids", "models"):
         tables[name] = _named(tables[name], names)
+    # the newest model's name and first use per account (a synchrony signal)
+    newest = features.newest_model_use(tables["models"])
+    tables["behaviour"] = tables["behaviour"].join(newest, on="account", how="left")
     heads = tables["texts"]
     mapping = features.head_templates(heads)
     tables["texts"] = features.template_texts(heads, mapping)
@@ -271,7 +279,8 @@ def row_accounting(rows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
         rows.group_by("_file", "_reject").agg(
             pl.len().alias("n"), pl.col("_replaced").sum().alias("replaced")
         ),
-        rows.filter(pl.col("_reject").is_not_null()).select(
+        # rows outside --since/--until/--org/--account are counted, not written out
+        rows.filter(pl.col("_reject").is_not_null() & (pl.col("_reject") != FILTERED)).select(
             "_file",
             "_row",
             "_reject",

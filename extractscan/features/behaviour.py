@@ -193,11 +193,16 @@ def prompt_hash(prompt: pl.Expr) -> pl.Expr:
 
 
 def head_texts(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per distinct head: ``hkey``, its text and how many requests used it."""
+    """One row per distinct head: ``hkey``, its text, how many requests used it and how
+    many of those were extraction-style (``ext``: any capability flag)."""
     return (
         rows.filter(pl.col("hkey").is_not_null())
         .group_by("hkey")
-        .agg(pl.col("head").first(), pl.len().alias("n"))
+        .agg(
+            pl.col("head").first(),
+            pl.len().alias("n"),
+            pl.any_horizontal(*CAP_COLUMNS).fill_null(False).sum().alias("ext"),
+        )
     )
 
 
@@ -215,12 +220,10 @@ def head_templates(heads: pl.DataFrame) -> pl.DataFrame:
 
 
 def template_texts(heads: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
-    """One row per distinct template: ``tkey``, its text and how many requests used it."""
-    return (
-        heads.join(mapping, on="hkey")
-        .group_by("tkey")
-        .agg(pl.col("template").first(), pl.col("n").sum())
-    )
+    """One row per distinct template: ``tkey``, its text, how many requests used it
+    and how many of those were extraction-style (``ext``, when the heads count it)."""
+    sums = [pl.col("n").sum(), *([pl.col("ext").sum()] if "ext" in heads.columns else [])]
+    return heads.join(mapping, on="hkey").group_by("tkey").agg(pl.col("template").first(), *sums)
 
 
 def per_template(heads: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
@@ -245,21 +248,58 @@ def per_template(heads: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
 
 
 def account_day_models(rows: pl.LazyFrame) -> pl.LazyFrame:
-    """Exchanges and output tokens per (account, model, UTC day); a null model is a group
-    of its own. :func:`days_and_models` splits it into the two tables later stages use
-    (one group-by instead of two: measured 2.9 s less at 28.8M rows on stored rows)."""
+    """Exchanges, output tokens and the first request per (account, model, UTC day); a
+    null model is a group of its own. :func:`days_and_models` splits it into the two
+    tables later stages use (one group-by instead of two: measured 2.9 s less at 28.8M
+    rows on stored rows). The first request gives the time an account first used a
+    model to the minute, not the day (:func:`newest_model_use`)."""
     return rows.group_by("aid", "model", "day").agg(
-        pl.len().alias("n"), pl.col("output_tokens").sum().alias("output_tokens")
+        pl.len().alias("n"),
+        pl.col("output_tokens").sum().alias("output_tokens"),
+        pl.col("timestamp").min().alias("first"),
     )
 
 
 def days_and_models(day_models: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """From :func:`account_day_models`: exchanges and output tokens per (account, UTC
-    day), and requests per (account, model, UTC day) for model-pivot detection."""
+    day), and requests and the first request per (account, model, UTC day) for
+    model-pivot detection."""
     key = day_models.columns[0]
     days = day_models.group_by(key, "day").agg(pl.col("n").sum(), pl.col("output_tokens").sum())
-    models = day_models.filter(pl.col("model").is_not_null()).select(key, "model", "day", "n")
+    models = day_models.filter(pl.col("model").is_not_null()).select(
+        key, "model", "day", "n", "first"
+    )
     return days, models
+
+
+def newest_model_use(models: pl.DataFrame) -> pl.DataFrame:
+    """Per account that used it: ``newest_model`` (the model whose first day in the log is
+    the latest, when that is after the log's first day: a newly released model, as
+    :func:`extractscan.assess.coordination.newest_model` picks it) and
+    ``newest_model_at``, the account's first request to it.
+
+    A campaign moves to a new model within hours of its release, together; benign users
+    drift to it over weeks (DOMAIN.md), so the spread of this time across a group of
+    accounts is a synchrony signal (:mod:`extractscan.link.synchrony`).
+    """
+    key = models.columns[0]
+    at = models.schema.get("first", pl.Datetime("us", "UTC"))
+    schema = pl.Schema(
+        {key: models.schema[key], "newest_model": pl.String(), "newest_model_at": at}
+    )
+    if models.is_empty():
+        return pl.DataFrame(schema=schema)
+    first = models.group_by("model").agg(pl.col("day").min()).sort("day", "model")
+    if first.height < 2 or first["day"][-1] == first["day"][0]:
+        return pl.DataFrame(schema=schema)
+    newest = str(first["model"][-1])
+    return (
+        models.filter(pl.col("model") == newest)
+        .group_by(key)
+        .agg(pl.col("first").min().alias("newest_model_at"))
+        .select(key, pl.lit(newest).alias("newest_model"), "newest_model_at")
+        .sort(key)
+    )
 
 
 def finish_accounts(

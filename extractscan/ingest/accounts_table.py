@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.ingest import diagnose, files, mapping
+from extractscan.ingest import diagnose, duplicates, files, mapping
 from extractscan.ingest.normalize import as_text, parse_timestamp
 from extractscan.ingest.opening import encoding_problem, read_schema
 from extractscan.model.errors import InputError
@@ -82,6 +82,7 @@ def _read(f: files.InputFile, src: files.InputFile, cfg: Config, scratch: Path) 
     schema = read_schema(raw, f, scratch)
     wanted = ("account", *ACCOUNT_ATTRS)
     m = mapping.resolve(schema.names(), wanted, ("account",), cfg.columns, str(f.path))
+    duplicates.check(schema.names(), m, cfg.columns, str(f.path))
     id_dtype = schema[m["account"]]
     exprs = [_id_text(pl.col(m["account"]), id_dtype).alias("account")]
     for c in ACCOUNT_ATTRS:

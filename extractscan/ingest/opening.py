@@ -18,7 +18,7 @@ from typing import TypeVar
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.ingest import batches, diagnose, files, mapping, presets
+from extractscan.ingest import batches, diagnose, duplicates, files, mapping, presets
 from extractscan.ingest.batches import read_plan
 from extractscan.ingest.normalize import normalize
 from extractscan.model.errors import InputError
@@ -179,6 +179,7 @@ def _open_file(f: files.InputFile, index: int, how: Reading, repair: bool) -> Op
         explicit = how.cfg.columns
     schema = read_schema(raw, f, how.scratch)
     m = mapping.resolve(schema.names(), REQUEST_COLUMNS, REQUIRED, explicit, str(f.path))
+    duplicates.check(schema.names(), m, explicit, str(f.path))
     key = batches.batch_key(f.format, size, schema, m) if small else None
     return Opened(f, m, raw, schema, index, plain if key else None, key, size=size)
 

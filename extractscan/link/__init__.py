@@ -9,6 +9,8 @@ per-account table to a :class:`LinkResult`. The steps, one module each:
 - :mod:`.coactivity`: accounts using one template in the same minutes;
 - :mod:`.pairs`: candidate pairs and their per-family evidence;
 - :mod:`.crowded`: crowded values tested as a whole (heavy accounts behind them);
+- :mod:`.synchrony`: accounts sharing nothing but created, started and switching models
+  together with the same behaviour, beyond chance;
 - :mod:`.decide`: the link decision per pair;
 - :mod:`.grouping`: connected groups of linked accounts;
 - :mod:`.assemble`: pieces of one campaign joined into one group.
@@ -33,6 +35,7 @@ from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import account_identifiers, template_identifiers
 from extractscan.link.pairs import candidate_pairs, pair_keys
+from extractscan.link.synchrony import synchrony
 from extractscan.link.weights import weigh_values
 
 __all__ = ["CROWDED_BIN_ACCOUNTS", "LinkResult", "link"]
@@ -103,12 +106,32 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     links = decide_links(evidence, accounts, cfg.link)
     if cfg.link.assemble_by_template:
         pieces = components(links, 2)
-        joins = assemble(pieces, ids, accounts, cfg.link)
+        ext = _cluster_extraction(texts, clusters)
+        joins = assemble(pieces, ids, accounts, cfg.link, ext)
         if joins.height:
             evidence = _with_keys([evidence, joins])
             links = decide_links(evidence, accounts, cfg.link)
+    # Behavioural clusters come whole, after assembly: joined by a template, one was
+    # merged with another operator's campaign (fit world 1002).
+    behaving = synchrony(accounts, cfg.link)
+    if behaving.height:
+        evidence = _with_keys([evidence, behaving])
+        links = decide_links(evidence, accounts, cfg.link)
     comps = components(links, cfg.min_incident_accounts)
     return LinkResult(ids, weights, co, evidence, links, comps, crowd.values, crowd.heavy_rate)
+
+
+def _cluster_extraction(texts: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame | None:
+    """(value, n, ext): requests and extraction-style requests per template cluster (the
+    ``template`` identifier's value), or None when the row stage did not count them."""
+    if "ext" not in texts.columns:
+        return None
+    return (
+        texts.select("tkey", "n", "ext")
+        .join(clusters, on="tkey")
+        .group_by(pl.col("cluster").alias("value"))
+        .agg(pl.col("n").sum(), pl.col("ext").sum())
+    )
 
 
 def _with_keys(parts: list[pl.DataFrame]) -> pl.DataFrame:

@@ -23,13 +23,13 @@ import math
 import polars as pl
 
 from extractscan.config import LinkConfig
-from extractscan.link.crowded import EVIDENCE_SCHEMA, surprise, tested_values
+from extractscan.link.crowded import EVIDENCE_SCHEMA, surprise, tested_values, wilson_lower
 
 
 def leaning_groups(comps: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
     """(component) of the groups whose pooled prompts are significantly more
-    extraction-style than those of the accounts in no group: ``k`` of their ``n``
-    measured prompts against that share, with the bound and family-wise rate of
+    extraction-style than the accounts in no group: ``k`` of their ``n`` measured
+    prompts against those accounts' mean share, with the bound and family-wise rate of
     :mod:`.crowded` (a family or a team with ordinary prompts is not; three low-and-slow
     accounts mixing a fifth of extraction prompts into resold traffic are, over their
     hundreds of requests)."""
@@ -37,13 +37,14 @@ def leaning_groups(comps: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig)
         return comps.select("component").head(0)
     k = pl.col("extraction_share").fill_nan(None).fill_null(0.0) * pl.col("prompts_measured")
     n = pl.col("prompts_measured").cast(pl.Float64)
-    # the baseline is the accounts outside every group: a campaign that is half the log
-    # would otherwise set the baseline itself
+    # The baseline is the mean share of the accounts outside every group (each counts
+    # once): a campaign that is half the log, or an unlinked one sending a tenth of the
+    # rows, would otherwise set the baseline itself.
     outside = accounts.join(comps, on="account", how="anti")
-    total = outside.select(k.sum().alias("k"), n.sum().alias("n")).row(0)
-    if not total[1] or not 0.0 < total[0] / total[1] < 1.0:
+    base = outside["extraction_share"].fill_nan(None).drop_nulls().mean()
+    if base is None or not 0.0 < float(base) < 1.0:  # type: ignore[arg-type]
         return comps.select("component").head(0)
-    p = total[0] / total[1]
+    p = float(base)  # type: ignore[arg-type]
     per = (
         comps.join(accounts.select("account", k.alias("k"), n.alias("n")), on="account")
         .group_by("component")
@@ -55,50 +56,85 @@ def leaning_groups(comps: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig)
 
 
 def assemble(
-    comps: pl.DataFrame, ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig
+    comps: pl.DataFrame,
+    ids: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Evidence rows (family ``campaign_template``) joining the extraction-leaning
     groups of ``comps`` (account, component) that share a template specific to linked
     groups (:func:`leaning_groups`).
 
+    With ``extraction`` (value, n, ext: requests and extraction-style requests per
+    template), only extraction templates join: the lower Wilson bound of their
+    extraction share reaches ``heavy_share``. A hydra resells everyday requests through
+    all its accounts, so everyday templates are used mostly inside its groups too; the
+    wrapper is what asks for the reasoning.
+
     The weight is the template's rarity, ln(N / accounts on it).
     """
     empty = pl.DataFrame(schema=EVIDENCE_SCHEMA)
+    if extraction is not None:
+        share = pl.col("ext").cast(pl.Float64) / pl.col("n")
+        wrappers = extraction.filter(
+            (pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) >= cfg.heavy_share)
+        ).select("value")
+        ids = ids.filter(pl.col("family") == "template").join(wrappers, on="value", how="semi")
     n_accounts = accounts.height
     templates = ids.filter(pl.col("family") == "template")
     inside = comps.select("account").unique().height
     if comps.is_empty() or templates.is_empty() or not 0 < inside < n_accounts:
         return empty
+    leaning = comps.join(leaning_groups(comps, accounts, cfg), on="component", how="semi")
+    firsts = leaning.group_by("component").agg(pl.col("account").min().alias("first"))
+    # Only templates two or more leaning groups use could join anything: those are the
+    # hypotheses tested (and counted for the family-wise rate).
+    candidates = (
+        templates.join(leaning, on="account")
+        .group_by("value")
+        .agg(pl.col("component").n_unique().alias("groups"))
+        .filter(pl.col("groups") >= 2)
+        .select("value")
+    )
     in_group = comps.select("account", pl.lit(True).alias("heavy")).unique("account")
     tested = tested_values(
-        templates.join(in_group, on="account", how="left"), inside / n_accounts, cfg
+        templates.join(candidates, on="value", how="semi").join(in_group, on="account", how="left"),
+        inside / n_accounts,
+        cfg,
     )
     specific = tested.filter("significant").select("value", pl.col("n").alias("df"))
     if specific.is_empty():
         return empty
-    leaning = comps.join(leaning_groups(comps, accounts, cfg), on="component", how="semi")
-    firsts = leaning.group_by("component").agg(pl.col("account").min().alias("first"))
     uses = (
         templates.join(specific, on="value", how="semi")
         .join(leaning, on="account")
         .join(firsts, on="component")
         .select("value", "component", "first")
-        .unique()
     )
-    # Templates used by two or more groups; the hub is the group with the smallest first
-    # account.
-    shared = uses.join(
-        uses.group_by("value").agg(
-            pl.col("first").min().alias("hub"), pl.col("component").n_unique().alias("groups")
-        ),
-        on="value",
-    ).filter((pl.col("groups") >= 2) & (pl.col("first") != pl.col("hub")))
+    uses = uses.select("value", "component", "first").unique()
+    # Per template: the hub is the largest group using it (ties: the smallest first
+    # account); every small group on it joins the hub. Large groups other than the hub
+    # are not joined: two big campaigns sending the same generic coding request are two
+    # campaigns, and the pieces the assembly is for are small.
+    sizes = comps.group_by("component").agg(pl.len().alias("size"))
+    uses = uses.join(sizes, on="component")
+    hubs = (
+        uses.sort(["value", "size", "first"], descending=[False, True, False])
+        .group_by("value", maintain_order=True)
+        .agg(pl.col("first").first().alias("hub"), pl.len().alias("groups"))
+    )
+    shared = uses.join(hubs, on="value").filter(
+        (pl.col("groups") >= 2)
+        & (pl.col("first") != pl.col("hub"))
+        & (pl.col("size") <= cfg.assemble_max_accounts)
+    )
     if shared.is_empty():
         return empty
     base = float(max(n_accounts, 2))
     rows = shared.join(specific, on="value").select(
-        pl.col("hub").alias("a"),
-        pl.col("first").alias("b"),
+        pl.min_horizontal("hub", "first").alias("a"),
+        pl.max_horizontal("hub", "first").alias("b"),
         pl.lit("campaign_template").alias("family"),
         "value",
         pl.col("groups").cast(pl.UInt32).alias("min_df"),

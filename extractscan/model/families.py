@@ -57,6 +57,14 @@ FAMILIES: dict[str, Family] = {
         "linked groups on a prompt template used mostly inside linked groups",
         decisive=True,
     ),
+    # Behavioural clusters (extractscan.link.synchrony): nothing shared, but created,
+    # started and switching models together with the same behaviour, beyond chance.
+    "behaviour_cluster": Family(
+        "behaviour",
+        1.0,
+        "accounts created, started and switching models together with the same behaviour",
+        decisive=True,
+    ),
 }
 
 #: Source family -> the crowded family its significant values become. Not e-mail

@@ -26,6 +26,8 @@ class FileSummary:
     rows_read: int
     rows_analysed: int
     rows_rejected: int
+    #: Rows outside ``--since``/``--until``/``--org``/``--account`` (not analysed).
+    rows_filtered: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,11 @@ class InputSummary:
     #: picked up from the working directory rather than named with ``--config``.
     config_file: str | None = None
     config_implicit: bool = False
+    #: Rows outside the filter (counted, not analysed): rows read = analysed +
+    #: rejected + filtered.
+    rows_filtered: int = 0
+    #: The filter in use: (``since``/``until``/``org``/``account``, value).
+    filters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,27 @@ class AccountSummary:
 
 
 @dataclass(frozen=True)
+class Change:
+    """How a known incident differs from the baseline incident it continues."""
+
+    previous_severity: str
+    previous_accounts: int
+    accounts_added: int
+    accounts_removed: int
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """A ``--suppress`` entry that matched: what it names, why, who owns it, until when."""
+
+    kind: str
+    value: str
+    reason: str
+    owner: str
+    expires: date
+
+
+@dataclass(frozen=True)
 class Incident:
     """A group of linked accounts that looks like one extraction campaign."""
 
@@ -149,11 +177,44 @@ class Incident:
     member_accounts: tuple[str, ...]
     #: Benign explanations considered; any that fits ranked the incident down.
     benign_checks: tuple[BenignCheck, ...] = ()
+    #: Against ``--baseline``: ``"known"`` (continues a baseline incident, whose id it
+    #: keeps) or ``"new"`` (also every incident of a scan without a baseline).
+    status: str = "new"
+    #: For a known incident: what changed since the baseline.
+    change: Change | None = None
+    #: The ``--suppress`` entries that matched it (a suppressed incident never fires).
+    suppressed: tuple[Suppression, ...] = ()
+
+    @property
+    def severity_change(self) -> str | None:
+        """``"up"`` or ``"down"`` when a known incident's severity moved, else None."""
+        if self.change is None or self.change.previous_severity == self.severity:
+            return None
+        up = severity_rank(self.severity) > severity_rank(self.change.previous_severity)
+        return "up" if up else "down"
 
     @property
     def explained_by(self) -> tuple[str, ...]:
         """Labels of the benign explanations that fit."""
         return tuple(c.label for c in self.benign_checks if c.fits)
+
+
+@dataclass(frozen=True)
+class ResolvedIncident:
+    """A baseline incident that no incident of this scan continues."""
+
+    id: str
+    severity: str
+    accounts: int
+
+
+@dataclass(frozen=True)
+class BaselineSummary:
+    """The ``--baseline`` report this scan was compared with."""
+
+    file: str
+    generated_at: str | None
+    resolved: tuple[ResolvedIncident, ...]
 
 
 @dataclass(frozen=True)
@@ -169,8 +230,23 @@ class Findings:
     rejects: pl.DataFrame = field(default_factory=pl.DataFrame, compare=False, repr=False)
     #: Pair evidence: a, b, family, weight, shared_values, example, total, linked.
     pairs: pl.DataFrame = field(default_factory=pl.DataFrame, compare=False, repr=False)
+    #: The baseline compared with (``--baseline``), or None.
+    baseline: BaselineSummary | None = None
+    #: ``--suppress`` entries that have expired: (kind, value, expires) (warned about).
+    expired_suppressions: tuple[Suppression, ...] = ()
 
     def at_or_above(self, level: str) -> tuple[Incident, ...]:
         """Incidents whose severity is ``level`` or higher."""
         floor = severity_rank(level)
         return tuple(i for i in self.incidents if severity_rank(i.severity) >= floor)
+
+    def firing(self, level: str) -> tuple[Incident, ...]:
+        """The incidents that make ``--fail-on level`` fire: at or above ``level``, not
+        suppressed, and new, or known but below ``level`` in the baseline (it rose)."""
+        floor = severity_rank(level)
+        return tuple(
+            i
+            for i in self.at_or_above(level)
+            if not i.suppressed
+            and (i.change is None or severity_rank(i.change.previous_severity) < floor)
+        )

@@ -15,7 +15,13 @@ from dataclasses import replace
 import polars as pl
 
 from extractscan.model.families import FAMILIES
-from extractscan.model.findings import Findings, Incident, InputSummary, LinkEvidence
+from extractscan.model.findings import (
+    Findings,
+    Incident,
+    InputSummary,
+    LinkEvidence,
+    Suppression,
+)
 
 #: An e-mail address, or one cut short at the end of a text (a field cut at 200
 #: characters left "carol@cut.exa", which the full pattern missed).
@@ -105,6 +111,12 @@ def redact(f: Findings) -> Findings:
             kind = _KIND_OF_FAMILY.get(ln.family)
             if kind:
                 values[kind] |= {v for v, _ in ln.values}
+    pairs = f.pairs
+    if pairs.height and "example" in pairs.columns:
+        for fam, kind in _KIND_OF_FAMILY.items():
+            values[kind] |= set(
+                pairs.filter(pl.col("family") == fam)["example"].drop_nulls().to_list()
+            )
     r = Redactor(values)
     incidents = tuple(_incident(inc, r) for inc in f.incidents)
     accounts = acc
@@ -119,9 +131,50 @@ def redact(f: Findings) -> Findings:
     # holding an address) gets the report's tokens too.
     accounts = _masked_text(accounts, _text_columns(accounts, skip=("payment", "email")), r)
     rejects = _masked_text(f.rejects, _text_columns(f.rejects), r)
-    return replace(
-        f, incidents=incidents, accounts=accounts, rejects=rejects, input=_summary(f.input, r)
+    summary: InputSummary = _summary(f.input, r)
+    incidents = tuple(
+        replace(i, suppressed=tuple(_suppression(x, r) for x in i.suppressed)) for i in incidents
     )
+    return replace(
+        f,
+        expired_suppressions=tuple(_suppression(x, r) for x in f.expired_suppressions),
+        incidents=incidents,
+        accounts=accounts,
+        rejects=rejects,
+        input=summary,
+        pairs=_masked_pairs(pairs, r),
+    )
+
+
+def _suppression(s: Suppression, r: Redactor) -> Suppression:
+    """A ``--suppress`` entry with its value masked: a card, e-mail or IP the report
+    tokenised gets the same token, any other text its addresses masked."""
+    for table in r.tokens.values():
+        if s.value in table:
+            return replace(s, value=table[s.value])
+    return replace(s, value=r.text(s.value))
+
+
+def _masked_pairs(pairs: pl.DataFrame, r: Redactor) -> pl.DataFrame:
+    """Pair evidence (``--graph-out``) with the same tokens as the report: example values
+    of card, e-mail, IP and subnet families by kind, other text and the accounts as
+    free text."""
+    if not pairs.height or "example" not in pairs.columns:
+        return pairs
+    tokens = {
+        fam: {v: r.token(kind, v) for v in pairs.filter(pl.col("family") == fam)["example"]}
+        for fam, kind in _KIND_OF_FAMILY.items()
+    }
+    example = pl.col("example")
+    for fam, mapping in tokens.items():
+        if mapping:
+            example = (
+                pl.when(pl.col("family") == fam)
+                .then(pl.col("example").replace(mapping))
+                .otherwise(example)
+            )
+    pairs = pairs.with_columns(example.alias("example"))
+    return _masked_text(pairs, ["a", "b", "example"], r)
 
 
 def _summary(s: InputSummary, r: Redactor) -> InputSummary:

@@ -25,8 +25,9 @@ from extractscan.assess import assess
 from extractscan.config import Config, load_config
 from extractscan.features import aggregate, behaviour
 from extractscan.features.prompts import prompt_texts
-from extractscan.ingest import files, presets
+from extractscan.ingest import files, filters, presets
 from extractscan.ingest.accounts_table import join_attributes, matched, read_accounts
+from extractscan.ingest.filters import RowFilter
 from extractscan.ingest.opening import Opened, Reading, collect_repairing, open_all, read_plan
 from extractscan.link import CROWDED_BIN_ACCOUNTS, link
 from extractscan.model.errors import UsageError
@@ -53,6 +54,11 @@ def scan(
     preset: str | None = None,
     skip_errors: bool = False,
     memory_limit: int | Literal["auto"] | None = "auto",
+    *,
+    since: str | datetime | None = None,
+    until: str | datetime | None = None,
+    orgs: Sequence[str] = (),
+    only_accounts: Sequence[str] = (),
 ) -> Findings:
     """Scan request logs for extraction campaigns.
 
@@ -72,6 +78,15 @@ def scan(
             ``"auto"`` (the default): half of this machine's memory (see
             :func:`auto_memory_limit`), using at most :data:`MAX_PASSES` passes rather
             than refusing; ``None``: one pass whatever the size.
+        since: analyse only rows at or after this ISO date or time (UTC unless it
+            says otherwise).
+        until: analyse only rows before this time; a bare date includes that day.
+        orgs: analyse only rows of these orgs (the log's ``org`` column, or the
+            account's org in the accounts table).
+        only_accounts: analyse only rows of these accounts.
+
+    Rows outside ``since``/``until``/``orgs``/``only_accounts`` are counted as
+    filtered (``findings.input.rows_filtered``), not analysed and not rejected.
 
     Returns:
         The findings, ready for any report format.
@@ -95,10 +110,11 @@ def scan(
             f"--column (or [columns] in the config) cannot be combined with --preset {preset}: "
             "the preset maps the columns itself"
         )
+    row_filter = RowFilter.of(since, until, orgs, only_accounts)
     found = files.discover(paths)
     with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp:
         how = Reading(cfg, Path(tmp), reader, skip_errors)
-        return _scan(found, accounts, how, tell, memory_limit)
+        return _scan(found, accounts, how, tell, memory_limit, row_filter)
 
 
 def _scan(
@@ -107,6 +123,7 @@ def _scan(
     how: Reading,
     tell: Progress,
     memory_limit: int | Literal["auto"] | None,
+    row_filter: RowFilter,
 ) -> Findings:
     """The stages, in order."""
     cfg = how.cfg
@@ -118,11 +135,13 @@ def _scan(
     # ingest: lazy canonical frames, and the accounts table
     opened, skipped = open_all(found, how)
     acc_in = read_accounts(accounts_path, cfg, how.scratch)
+    org_accounts = _org_accounts(row_filter, opened, acc_in.table)
 
     # features: every row-level query in one streaming run per pass
     def collect(frames: list[Opened]) -> aggregate.Aggregates:
         names = [o.file.path.name for o in frames]
-        lfs = read_plan(frames)
+        # rows outside the filter are marked right after normalize: counted, not analysed
+        lfs = [lf.pipe(filters.mark, row_filter, org_accounts) for lf in read_plan(frames)]
         return aggregate.aggregate(lfs, cfg, tell, names, mem.passes, total=known or None)
 
     agg, opened, skipped = collect_repairing(opened, skipped, how, collect)
@@ -169,6 +188,7 @@ def _scan(
         passes=mem.passes,
         accounts_table=matched(accounts, acc_in),
         config=cfg,
+        row_filter=row_filter,
     )
     paths = pl.DataFrame(
         {"_file": list(range(len(used))), "file": [files.path_text(f.path) for f in used]},
@@ -188,3 +208,25 @@ def _scan(
             pl.exclude("file", "_row", "_reject", "_file"),
         ),
     )
+
+
+def _org_accounts(
+    row_filter: RowFilter, opened: list[Opened], table: pl.DataFrame | None
+) -> list[str]:
+    """Accounts whose org in the accounts table is one of ``--org``'s.
+
+    Raises:
+        UsageError: ``--org`` without an org column in the log or the accounts table.
+    """
+    if not row_filter.orgs:
+        return []
+    has_table_org = table is not None and "org" in table.columns
+    if not has_table_org and not any("org" in o.mapping for o in opened):
+        raise UsageError(
+            "--org: neither the log nor the accounts table has an org column "
+            "(map one with --column org=SOURCE)"
+        )
+    if table is None or not has_table_org:
+        return []
+    listed = pl.Series(row_filter.orgs, dtype=pl.String).implode()
+    return sorted(table.filter(pl.col("org").is_in(listed))["account"].to_list())

@@ -9,6 +9,7 @@ import polars as pl
 
 from extractscan.config import Config
 from extractscan.ingest.files import InputFile, path_text
+from extractscan.ingest.filters import FILTERED, RowFilter
 from extractscan.model.findings import AccountsTable, FileSummary, InputSummary
 from extractscan.model.schema import SIGNAL_REQUIREMENTS
 
@@ -27,20 +28,26 @@ def input_summary(
     passes: int = 1,
     accounts_table: AccountsTable | None = None,
     config: Config | None = None,
+    row_filter: RowFilter | None = None,
 ) -> InputSummary:
     """The :class:`InputSummary` of a scan from its row counts and accounts."""
+    per_file = []
+    filtered_rows = pl.col("_reject") == FILTERED
+    rejected_rows = pl.col("_reject").is_not_null() & ~filtered_rows
     # one group-by, not a filter per file (quadratic: 20,000 files took 6.5 s here)
     by_file = counts.group_by("_file").agg(
         pl.col("n").sum().alias("read"),
-        pl.col("n").filter(pl.col("_reject").is_not_null()).sum().alias("rejected"),
+        pl.col("n").filter(rejected_rows).sum().alias("rejected"),
+        pl.col("n").filter(filtered_rows).sum().alias("out"),
     )
-    totals = {int(i): (int(r), int(j)) for i, r, j in by_file.iter_rows()}
-    per_file = []
+    totals = {int(i): (int(r), int(j), int(o)) for i, r, j, o in by_file.iter_rows()}
     for i, f in enumerate(files):
-        read, rejected = totals.get(i, (0, 0))
-        per_file.append(FileSummary(path_text(f.path), f.label, read, read - rejected, rejected))
+        read, rejected, out = totals.get(i, (0, 0, 0))
+        per_file.append(
+            FileSummary(path_text(f.path), f.label, read, read - rejected - out, rejected, out)
+        )
     reasons = (
-        counts.filter(pl.col("_reject").is_not_null())
+        counts.filter(rejected_rows)
         .group_by("_reject")
         .agg(pl.col("n").sum())
         .sort(["n", "_reject"], descending=[True, False])
@@ -59,10 +66,11 @@ def input_summary(
     )
     read = sum(f.rows_read for f in per_file)
     rejected = sum(f.rows_rejected for f in per_file)
+    filtered = sum(f.rows_filtered for f in per_file)
     return InputSummary(
         files=tuple(per_file),
         rows_read=read,
-        rows_analysed=read - rejected,
+        rows_analysed=read - rejected - filtered,
         rows_rejected=rejected,
         rejected_by_reason=tuple((str(r), int(n)) for r, n in reasons.iter_rows()),
         first_seen=accounts["first_seen"].min() if accounts.height else None,  # type: ignore[arg-type]
@@ -79,4 +87,6 @@ def input_summary(
         accounts_table=accounts_table,
         config_file=config.source if config is not None else None,
         config_implicit=config is not None and config.source_implicit,
+        rows_filtered=filtered,
+        filters=row_filter.describe() if row_filter is not None else (),
     )

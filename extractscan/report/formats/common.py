@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from extractscan.model.findings import SEVERITIES, Findings, InputSummary, Signal
+from extractscan.model.findings import SEVERITIES, Findings, Incident, InputSummary, Signal
 from extractscan.report.escape import clean
 
 
@@ -87,3 +87,38 @@ def config_text(s: InputSummary, escape: Callable[[str, int], str]) -> str:
         return "none (defaults)"
     where = " (found in the working directory)" if s.config_implicit else ""
     return escape(s.config_file, 120) + where
+
+
+def filtered_text(s: InputSummary) -> str:
+    """E.g. ``1,200 filtered (since 2026-04-22T00:00:00Z; org acme)`` (empty without a
+    filter)."""
+    if not s.filters:
+        return ""
+    how = "; ".join(f"{k} {v}" for k, v in s.filters)
+    return f"{s.rows_filtered:,} filtered ({how})"
+
+
+def status_text(inc: Incident) -> str:
+    """``new``, or ``known (was high, +12/-3 accounts)``, plus any suppression."""
+    text = inc.status
+    c = inc.change
+    if c is not None:
+        sev = f"was {c.previous_severity}" if inc.severity_change else "same severity"
+        text += f" ({sev}; +{c.accounts_added:,}/-{c.accounts_removed:,} accounts)"
+    if inc.suppressed:
+        s = inc.suppressed[0]
+        text += f"; suppressed ({s.kind} {s.value}: {s.reason}; {s.owner}; until {s.expires})"
+    return text
+
+
+def baseline_text(f: Findings) -> str:
+    """E.g. ``old.json: 2 known, 1 new; resolved: INC-1A2B3C4D (high, 12 accounts)``."""
+    b = f.baseline
+    if b is None:
+        return ""
+    known = sum(i.status == "known" for i in f.incidents)
+    resolved = ", ".join(f"{r.id} ({r.severity}, {r.accounts:,} accounts)" for r in b.resolved)
+    return (
+        f"{b.file}: {known:,} known, {len(f.incidents) - known:,} new, "
+        f"{len(b.resolved):,} resolved{': ' + resolved if resolved else ''}"
+    )

@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TextIO
 
-from extractscan.model.findings import Findings, Incident
+from extractscan.model.findings import Findings, Incident, Suppression
 from extractscan.report.escape import clean
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 def _tool_version() -> str:
@@ -44,6 +44,19 @@ def incident_dict(inc: Incident) -> dict[str, Any]:
         "rank": inc.rank,
         "score": _num(inc.score),
         "severity": inc.severity,
+        "status": inc.status,
+        "change": (
+            {
+                "previous_severity": inc.change.previous_severity,
+                "severity_change": inc.severity_change,
+                "previous_accounts": inc.change.previous_accounts,
+                "accounts_added": inc.change.accounts_added,
+                "accounts_removed": inc.change.accounts_removed,
+            }
+            if inc.change is not None
+            else None
+        ),
+        "suppressed": [suppression_dict(x) for x in inc.suppressed],
         "accounts": inc.accounts,
         "exchanges": inc.exchanges,
         "output_tokens": inc.output_tokens,
@@ -101,12 +114,15 @@ def findings_dict(f: Findings) -> dict[str, Any]:
                     "rows_read": x.rows_read,
                     "rows_analysed": x.rows_analysed,
                     "rows_rejected": x.rows_rejected,
+                    "rows_filtered": x.rows_filtered,
                 }
                 for x in s.files
             ],
             "rows_read": s.rows_read,
             "rows_analysed": s.rows_analysed,
             "rows_rejected": s.rows_rejected,
+            "rows_filtered": s.rows_filtered,
+            "filters": {k: clean(v) for k, v in s.filters},
             "rejected_by_reason": dict(s.rejected_by_reason),
             "first_seen": _ts(s.first_seen),
             "last_seen": _ts(s.last_seen),
@@ -135,7 +151,36 @@ def findings_dict(f: Findings) -> dict[str, Any]:
                 else None
             ),
         },
+        "baseline": baseline_dict(f),
+        "expired_suppressions": [suppression_dict(x) for x in f.expired_suppressions],
         "incidents": [incident_dict(i) for i in f.incidents],
+    }
+
+
+def suppression_dict(s: Suppression) -> dict[str, Any]:
+    """A ``--suppress`` entry: what it names, why, who owns it, until when."""
+    return {
+        "kind": s.kind,
+        "value": clean(s.value),
+        "reason": clean(s.reason),
+        "owner": clean(s.owner),
+        "expires": _day(s.expires),
+    }
+
+
+def baseline_dict(f: Findings) -> dict[str, Any] | None:
+    """The ``--baseline`` comparison: counts and the resolved incidents (or None)."""
+    b = f.baseline
+    if b is None:
+        return None
+    return {
+        "file": clean(b.file),
+        "generated_at": b.generated_at,
+        "known": sum(i.status == "known" for i in f.incidents),
+        "new": sum(i.status == "new" for i in f.incidents),
+        "resolved": [
+            {"id": clean(r.id), "severity": r.severity, "accounts": r.accounts} for r in b.resolved
+        ],
     }
 
 

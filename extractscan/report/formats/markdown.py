@@ -12,11 +12,14 @@ from extractscan.model.findings import Findings, Incident
 from extractscan.report.escape import for_html
 from extractscan.report.formats.common import (
     accounts_table_text,
+    baseline_text,
     config_text,
+    filtered_text,
     rejected_text,
     severity_counts,
     short_value,
     signal_value,
+    status_text,
     when,
 )
 
@@ -29,7 +32,8 @@ def _headline(f: Findings) -> list[str]:
         "",
         f"- **Files:** {len(s.files)} ({files}{' …' if len(s.files) > 5 else ''})",
         f"- **Rows:** {s.rows_read:,} read, {s.rows_analysed:,} analysed, "
-        f"{for_html(rejected_text(f))} rejected",
+        f"{for_html(rejected_text(f))} rejected"
+        + (f", {for_html(filtered_text(s))}" if s.filters else ""),
         *(f"- **Skipped file:** {for_html(p + ': ' + w, 200)}" for p, w in s.files_skipped),
         f"- **Rows with invalid UTF-8 replaced:** {s.rows_with_replaced_bytes:,}",
         f"- **Time range:** {when(s.first_seen)} to {when(s.last_seen)}",
@@ -48,6 +52,7 @@ def _headline(f: Findings) -> list[str]:
         + (for_html("; ".join(f"{k} ({v})" for k, v in s.signals_sampled)) or "none"),
         f"- **Passes over the input:** {s.passes}",
         f"- **Incidents:** {severity_counts(f) if f.incidents else 'No incidents found'}",
+        *([f"- **Baseline:** {for_html(baseline_text(f), 2000)}"] if f.baseline else []),
         f"- **Generated:** {when(f.generated_at)}",
         "",
     ]
@@ -57,6 +62,8 @@ def _headline(f: Findings) -> list[str]:
 def _incident(inc: Incident) -> list[str]:
     out = [
         f"## #{inc.rank} {inc.severity.upper()} — incident {for_html(inc.id)}",
+        "",
+        f"**Status:** {for_html(status_text(inc), 400)}",
         "",
         f"Score {inc.score:.2f}; {inc.accounts:,} accounts; {inc.exchanges:,} exchanges"
         + (f"; {inc.output_tokens:,} output tokens" if inc.output_tokens is not None else "")

@@ -18,11 +18,14 @@ from extractscan.model.findings import Findings, Incident
 from extractscan.report.escape import clean, for_terminal
 from extractscan.report.formats.common import (
     accounts_table_text,
+    baseline_text,
     config_text,
+    filtered_text,
     rejected_text,
     severity_counts,
     short_value,
     signal_value,
+    status_text,
     when,
 )
 
@@ -49,7 +52,8 @@ def _headline(f: Findings) -> Panel:
     t.add_row(
         "rows",
         f"{s.rows_read:,} read · {s.rows_analysed:,} analysed · "
-        f"{for_terminal(rejected_text(f))} rejected",
+        f"{for_terminal(rejected_text(f))} rejected"
+        + (f" · {for_terminal(filtered_text(s))}" if s.filters else ""),
     )
     if s.rows_with_replaced_bytes:
         t.add_row(
@@ -77,6 +81,8 @@ def _headline(f: Findings) -> Panel:
     if s.passes > 1:
         t.add_row("passes", f"{s.passes} over account slices (memory limit)")
     t.add_row("incidents", severity_counts(f) if f.incidents else "No incidents found")
+    if f.baseline is not None:
+        t.add_row("baseline", for_terminal(baseline_text(f), 2000))
     return Panel(t, title="extractscan", title_align="left", box=box.ROUNDED)
 
 
@@ -87,6 +93,8 @@ def _incident(inc: Incident) -> Panel:
         (inc.severity.upper(), style),
         f"  score {inc.score:.2f}  ·  {inc.accounts:,} accounts  ·  {inc.exchanges:,} exchanges",
         f"  ·  {inc.output_tokens:,} output tokens" if inc.output_tokens is not None else "",
+        "  ·  ",
+        (clean(status_text(inc), 400), "bold" if inc.status == "new" else ""),
         f"\n{when(inc.first_seen)} → {when(inc.last_seen)}",
         ("\nranked down: " + "; ".join(inc.explained_by) + " fits") if inc.explained_by else "",
     )

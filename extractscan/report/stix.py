@@ -1,0 +1,148 @@
+"""STIX 2.1 export (``--stix-out``): indicators to share with other providers.
+
+One bundle built with the OASIS ``stix2`` library:
+
+- an ``identity`` for the reporting organisation (``[share] organisation`` in the
+  config), which creates every other object;
+- a ``campaign`` per incident at high or critical severity, named after the incident
+  id, with its first and last request and a description of its size and evidence;
+- an ``indicator`` per egress IP that links the accounts of such an incident (the
+  ``ip`` and ``crowded_ip`` evidence: proxy exits), with a STIX pattern
+  (``[ipv4-addr:value = '…']``) valid from the incident's first request;
+- ``relationship`` objects: indicator ``indicates`` campaign;
+- every object marked with the TLP level of ``[share] tlp`` (default TLP:AMBER).
+
+Object ids are UUIDv5 of the incident id and value, so the same incident exported again
+(ids are stable with ``--baseline``) updates the same STIX objects rather than adding
+new ones.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import uuid
+from pathlib import Path
+
+import stix2
+
+from extractscan.config import Config
+from extractscan.model.errors import UsageError
+from extractscan.model.findings import Findings, Incident, severity_rank
+from extractscan.report.escape import clean
+
+#: Namespace of the deterministic object ids (UUIDv5).
+NAMESPACE = uuid.UUID("5c1c63c4-3f0e-4f5e-9d0f-6b3f8e3a1f17")
+#: TLP level -> the stix2 library's marking definition.
+TLP = {
+    "white": stix2.TLP_WHITE,
+    "clear": stix2.TLP_WHITE,
+    "green": stix2.TLP_GREEN,
+    "amber": stix2.TLP_AMBER,
+    "red": stix2.TLP_RED,
+}
+#: Evidence families whose values are egress IPs.
+IP_FAMILIES = ("ip", "crowded_ip")
+
+
+def _id(kind: str, *parts: str) -> str:
+    return f"{kind}--{uuid.uuid5(NAMESPACE, '|'.join(parts))}"
+
+
+def _pattern(value: str) -> str | None:
+    """A STIX pattern for an IP address, or None if ``value`` is not one."""
+    try:
+        ip = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    kind = "ipv4-addr" if ip.version == 4 else "ipv6-addr"
+    return f"[{kind}:value = '{ip.compressed}']"
+
+
+def _description(inc: Incident) -> str:
+    evidence = "; ".join(f"{ln.label} ({ln.accounts} accounts)" for ln in inc.links)
+    return clean(
+        f"extractscan incident {inc.id}: {inc.severity} (score {inc.score:.2f}), "
+        f"{inc.accounts} accounts, {inc.exchanges} exchanges. Linked by: {evidence}.",
+        2000,
+    )
+
+
+def build_bundle(findings: Findings, cfg: Config) -> stix2.Bundle:
+    """The STIX 2.1 bundle of the incidents at high or above."""
+    marking = TLP[cfg.share.tlp]
+    made = findings.generated_at
+    org = stix2.Identity(
+        id=_id("identity", cfg.share.organisation),
+        name=cfg.share.organisation,
+        identity_class="organization",
+        created=made,
+        modified=made,
+        object_marking_refs=[marking],
+    )
+    objects: list[object] = [marking, org]
+    common = {
+        "created_by_ref": org.id,
+        "created": made,
+        "modified": made,
+        "object_marking_refs": [marking],
+    }
+    floor = severity_rank("high")
+    for inc in findings.incidents:
+        if severity_rank(inc.severity) < floor:
+            continue
+        campaign = stix2.Campaign(
+            id=_id("campaign", inc.id),
+            name=f"Model-extraction campaign {inc.id}",
+            description=_description(inc),
+            first_seen=inc.first_seen,
+            last_seen=inc.last_seen,
+            objective="model extraction (distillation) through the API",
+            **common,
+        )
+        objects.append(campaign)
+        values = sorted({v for ln in inc.links if ln.family in IP_FAMILIES for v, _ in ln.values})
+        for value in values:
+            pattern = _pattern(value)
+            if pattern is None:
+                continue
+            indicator = stix2.Indicator(
+                id=_id("indicator", inc.id, value),
+                name=f"Egress IP of {inc.id}",
+                description=f"Proxy exit shared by accounts of extractscan incident {inc.id}",
+                indicator_types=["malicious-activity"],
+                pattern=pattern,
+                pattern_type="stix",
+                valid_from=inc.first_seen,
+                **common,
+            )
+            objects.append(indicator)
+            objects.append(
+                stix2.Relationship(
+                    id=_id("relationship", inc.id, value, "indicates"),
+                    relationship_type="indicates",
+                    source_ref=indicator.id,
+                    target_ref=campaign.id,
+                    **common,
+                )
+            )
+    return stix2.Bundle(objects=objects, id=_id("bundle", *(i.id for i in findings.incidents)))
+
+
+def check_path(path: str | Path, redacted: bool) -> None:
+    """Refuse a STIX export of redacted findings (said before the scan): indicators
+    are shared to be matched, and a token matches nothing.
+
+    Raises:
+        UsageError: ``redacted``.
+    """
+    if redacted:
+        raise UsageError(
+            f"--stix-out {path}: cannot be combined with --redact (shared indicators "
+            "need the real values)"
+        )
+
+
+def write_bundle(findings: Findings, cfg: Config, path: str | Path) -> None:
+    """Write :func:`build_bundle` as JSON."""
+    text = build_bundle(findings, cfg).serialize(pretty=True)
+    Path(path).write_text(text + "\n", encoding="utf-8")

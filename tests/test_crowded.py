@@ -1,0 +1,116 @@
+"""Crowded values tested as a whole, and campaign assembly: exact values on tiny tables."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from extractscan.config import LinkConfig
+from extractscan.link.assemble import assemble, leaning_groups
+from extractscan.link.crowded import crowded, heavy_accounts, surprise, wilson_lower
+
+
+def _accounts(heavy: list[str], light: list[str], prompts: int = 200) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "account": heavy + light,
+            "extraction_share": [0.8] * len(heavy) + [0.05] * len(light),
+            "prompts_measured": [prompts] * (len(heavy) + len(light)),
+        },
+        schema_overrides={"prompts_measured": pl.UInt32},
+    )
+
+
+def test_surprise_is_n_times_the_relative_entropy() -> None:
+    out = pl.DataFrame({"n": [10, 10, 10], "k": [10, 5, 1]}).select(
+        surprise(pl.col("n"), pl.col("k"), 0.1).alias("s")
+    )["s"]
+    assert out[0] == pytest.approx(10 * math.log(1 / 0.1))
+    half = 0.5 * math.log(0.5 / 0.1) + 0.5 * math.log(0.5 / 0.9)
+    assert out[1] == pytest.approx(10 * half)
+    assert out[2] == 0.0  # not above the rate: no evidence
+
+
+def test_wilson_lower_bound() -> None:
+    got = pl.select(wilson_lower(pl.lit(0.5), pl.lit(4))).item()
+    z = 1.6449
+    want = (0.5 + z * z / 8 - z * math.sqrt(0.25 / 4 + z * z / 64)) / (1 + z * z / 4)
+    assert got == pytest.approx(want)
+    # two of four prompts is not heavy; 440 of 800 is
+    acc = pl.DataFrame(
+        {"account": ["few", "many"], "extraction_share": [0.5, 0.55], "prompts_measured": [4, 800]}
+    )
+    assert heavy_accounts(acc, LinkConfig())["heavy"].to_list() == [False, True]
+
+
+def test_a_proxy_exit_links_its_heavy_accounts_and_a_nat_nothing() -> None:
+    heavy = [f"h{i:02d}" for i in range(12)]
+    light = [f"u{i:03d}" for i in range(300)]
+    accounts = _accounts(heavy + ["x0", "x1"], light)
+    ids = pl.DataFrame(
+        {
+            "account": heavy + light[:40] + light[40:140] + ["x0", "x1"],
+            "family": ["ip"] * (12 + 40 + 100 + 2),
+            "value": ["exit"] * (12 + 40) + ["nat"] * 100 + ["nat"] * 2,
+        }
+    )
+    found = crowded(ids, accounts, LinkConfig())
+    assert found.heavy_rate == pytest.approx(14 / 314)
+    sig = found.values.filter("significant")
+    assert sig.select("value", "n", "k").rows() == [("exit", 52, 12)]
+    # a star around the first heavy account: 11 rows, not 66 pairs
+    ev = found.evidence
+    assert ev.height == 11 and set(ev["a"]) == {"h00"} and set(ev["family"]) == {"crowded_ip"}
+    assert ev["b"].to_list() == heavy[1:] and ev["example"].unique().to_list() == ["exit"]
+    assert found.identifiers["account"].to_list() == heavy
+
+
+def test_no_heavy_accounts_no_test() -> None:
+    accounts = _accounts([], [f"u{i}" for i in range(20)])
+    ids = pl.DataFrame({"account": ["u0", "u1", "u2"], "family": ["ip"] * 3, "value": ["a"] * 3})
+    found = crowded(ids, accounts, LinkConfig())
+    assert found.evidence.is_empty() and found.values.is_empty()
+
+
+def test_assembly_joins_small_pieces_on_an_extraction_wrapper_only() -> None:
+    pieces = [[f"c{g}{i}" for i in range(3)] for g in range(4)]  # four card triples
+    family = ["f0", "f1", "f2"]
+    others = [f"o{i:03d}" for i in range(200)]
+    comps = pl.DataFrame(
+        {
+            "account": [a for p in pieces for a in p] + family,
+            "component": [g for g, p in enumerate(pieces) for _ in p] + [4] * 3,
+        }
+    )
+    accounts = pl.DataFrame(
+        {
+            "account": [a for p in pieces for a in p] + family + others,
+            "extraction_share": [0.6] * 12 + [0.05] * 3 + [0.05] * 200,
+            "prompts_measured": [300] * 12 + [300] * 3 + [50] * 200,
+        }
+    )
+    assert sorted(leaning_groups(comps, accounts, LinkConfig())["component"]) == [0, 1, 2, 3]
+    campaign = [a for p in pieces for a in p]
+    ids = pl.DataFrame(
+        {
+            "account": campaign + campaign + family + others[:30],
+            "family": ["template"] * (24 + 3 + 30),
+            "value": ["wrapper"] * 12 + ["everyday"] * 12 + ["everyday"] * 3 + ["everyday"] * 30,
+        }
+    )
+    extraction = pl.DataFrame(
+        {"value": ["wrapper", "everyday"], "n": [3600, 5000], "ext": [3500, 100]}
+    )
+    rows = assemble(comps, ids, accounts, LinkConfig(), extraction)
+    # each piece joins the largest group on the wrapper (ties: the first account)
+    assert rows.select("a", "b", "family", "example").rows() == [
+        ("c00", "c10", "campaign_template", "wrapper"),
+        ("c00", "c20", "campaign_template", "wrapper"),
+        ("c00", "c30", "campaign_template", "wrapper"),
+    ]
+    # the everyday template would join the family too, were it not for its content
+    everyday = extraction.with_columns(pl.lit(4000).alias("ext"))
+    joined = assemble(comps, ids, accounts, LinkConfig(), everyday)
+    assert "f0" not in set(joined["a"]) | set(joined["b"])
