@@ -787,3 +787,17 @@ def test_a_decompression_bomb_is_an_input_error_naming_the_file(tmp_path: Path, 
     res = CliRunner().invoke(main, ["scan", str(bomb), "-q", "--config", str(config)])
     assert res.exit_code == 3
     assert "2,097,152 bytes" in res.stderr
+
+
+def test_a_parquet_file_without_rows_among_small_files_reads_as_0_rows(tmp_path: Path) -> None:
+    """A file read on its own is checked for rows on its own: only text files can hold
+    data from which no row is read."""
+    empty = pa.table({"timestamp": pa.array([], pa.string()), "account": pa.array([], pa.string())})
+    pq.write_table(empty, tmp_path / "a.parquet")
+    pq.write_table(empty, tmp_path / "b.parquet")
+    code, data, err = _scan_json(str(tmp_path / "a.parquet"), str(_ids_log(tmp_path, ["a1"])))
+    assert code == 0, err
+    assert _input(data)["rows_read"] == 1
+    code, data, err = _scan_json(str(tmp_path / "a.parquet"), str(tmp_path / "b.parquet"))
+    assert code == 0, err
+    assert _input(data)["rows_read"] == 0
