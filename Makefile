@@ -2,7 +2,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench scale campaign-scale generalize sample clean
+.PHONY: install demo test lint bench scale campaign-scale small-files generalize sample clean
 
 $(BIN)/extractscan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,9 @@ scale: install
 
 campaign-scale: install
 	$(BIN)/python benchmarks/campaign_scale.py
+
+small-files: install
+	$(BIN)/python benchmarks/small_files.py
 
 generalize: install
 	$(BIN)/python benchmarks/generalize.py --rerun-4x 3

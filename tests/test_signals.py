@@ -65,8 +65,8 @@ def test_sigterm_mid_scan_removes_the_decompressed_scratch_copy(
     log.write_bytes(gzip.compress(LOG.encode()))
     plain_path = files.plain_path
 
-    def then_terminated(f: files.InputFile, scratch: Path) -> Path:
-        path = plain_path(f, scratch)
+    def then_terminated(f: files.InputFile, scratch: Path, *limits: object) -> Path:
+        path = plain_path(f, scratch, *limits)  # type: ignore[arg-type]
         assert path.is_file() and path.is_relative_to(tmp)  # decompressed into TMPDIR
         _signalled(signal.SIGTERM)
         return path

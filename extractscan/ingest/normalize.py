@@ -189,7 +189,11 @@ def _tokens(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 
 def normalize(
-    raw: pl.LazyFrame, mapping: dict[str, str], schema: pl.Schema, file_index: int
+    raw: pl.LazyFrame,
+    mapping: dict[str, str],
+    schema: pl.Schema,
+    file_index: int | pl.Expr,
+    row: pl.Expr | None = None,
 ) -> pl.LazyFrame:
     """Select and cast mapped columns to canonical names and dtypes; mark bad rows.
 
@@ -197,7 +201,9 @@ def normalize(
         raw: the file's frame with its own column names.
         mapping: ``{canonical: source}`` for this file.
         schema: the file's schema (source names -> dtypes).
-        file_index: index of the file in the input list.
+        file_index: index of the file in the input list, or an expression giving it per
+            row (several files read by one scan, see ``ingest/batches.py``).
+        row: the 0-based row within its file (default: the row's position in ``raw``).
     """
     exprs: list[pl.Expr] = []
     token_bad: list[pl.Expr] = []
@@ -242,10 +248,11 @@ def normalize(
         .then(pl.lit("bad_tokens"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
+    index = file_index if isinstance(file_index, pl.Expr) else pl.lit(file_index, dtype=pl.Int32)
     return (
-        raw.with_row_index("_row")
+        (raw.with_row_index("_row") if row is None else raw.with_columns(row.alias("_row")))
         .select(
-            pl.lit(file_index, dtype=pl.Int32).alias("_file"),
+            index.alias("_file"),
             pl.col("_row").cast(pl.Int64),
             *exprs,
             bad_tokens.fill_null(False).alias("_bad_tokens"),

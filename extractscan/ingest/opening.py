@@ -2,21 +2,24 @@
 
 Polars reports some problems only when a query runs; :func:`collect_repairing` runs
 the row stage and, when a file makes it fail, repairs it (invalid UTF-8) or names it
-with its first bad line and skips it (``--skip-errors``).
+with its first bad line and skips it (``--skip-errors``). Small files of one shape are
+read by one scan (:func:`read_plan`, ``ingest/batches.py``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.ingest import diagnose, duplicates, files, mapping, presets
+from extractscan.ingest import batches, diagnose, duplicates, files, mapping, presets
+from extractscan.ingest.batches import read_plan
 from extractscan.ingest.normalize import normalize
 from extractscan.model.errors import InputError
 from extractscan.model.schema import REQUEST_COLUMNS, REQUIRED
@@ -24,13 +27,33 @@ from extractscan.model.schema import REQUEST_COLUMNS, REQUIRED
 T = TypeVar("T")
 
 
+__all__ = ["Opened", "Reading", "collect_repairing", "open_all", "read_plan"]
+
+
 @dataclass(frozen=True)
 class Opened:
     """One input file, its lazy canonical frame and the column mapping used."""
 
     file: files.InputFile
-    frame: pl.LazyFrame
     mapping: dict[str, str]
+    #: The file's own columns (lazily), their dtypes and the file's place in the list.
+    raw: pl.LazyFrame
+    schema: pl.Schema
+    index: int
+    #: The plain file read (decompressed, LF line ends) and, for a small file, the key
+    #: it shares with the files read by the same scan and its row count (both ``None``:
+    #: read on its own; see ``ingest/batches.py``).
+    plain: Path | None = None
+    batch: Hashable | None = None
+    rows: int | None = None
+    #: Bytes of the file (decompressed: estimated).
+    size: int = 0
+
+    @cached_property
+    def frame(self) -> pl.LazyFrame:
+        """The file's rows in the canonical schema (lazy; built when first needed: a
+        file read by a batch's scan never builds its own)."""
+        return normalize(self.raw, self.mapping, self.schema, self.index)
 
 
 @dataclass(frozen=True)
@@ -62,7 +85,36 @@ def open_all(
             if not how.skip_errors:
                 raise exc from None
             skipped.append((str(f.path), str(exc)))
-    return opened, skipped
+    return _counted(opened, skipped, how)
+
+
+def _counted(
+    opened: list[Opened], skipped: list[tuple[str, str]], how: Reading
+) -> tuple[list[Opened], list[tuple[str, str]]]:
+    """``opened`` with the rows of every batchable file counted, one scan per batch, and
+    a file with data but no row read refused (or skipped); indexes renumbered."""
+    counted: dict[int, int] = {}
+    refused: set[int] = set()
+    for run in batches.runs([replace(o, rows=0) if o.batch else o for o in opened]):
+        if run[0].batch is None:
+            continue
+        fmt = str(run[0].batch[0]) if isinstance(run[0].batch, tuple) else ""
+        rows = batches.count_rows(fmt, run) if len(run) > 1 else None
+        counted |= rows or {}
+        for m in run:
+            f = opened[m.index].file
+            try:
+                if rows is None:  # read on its own: checked on its own
+                    files.require_rows_of(f, m.plain or f.path, m.raw)
+                elif batches.without_rows(fmt, [m], rows):
+                    files.require_rows_of(f, m.plain or f.path, m.raw)
+            except InputError as exc:
+                if not how.skip_errors:
+                    raise
+                skipped.append((str(f.path), str(exc)))
+                refused.add(m.index)
+    kept = [o for o in opened if o.index not in refused]
+    return [replace(o, index=i, rows=counted.get(o.index)) for i, o in enumerate(kept)], skipped
 
 
 def collect_repairing(
@@ -97,6 +149,7 @@ def collect_repairing(
             drop = {str(f.path) for f, _ in fatal}
             keep = [o.file for o in opened if str(o.file.path) not in drop]
             opened = [_open(f, i, how, repair=str(f.path) in repaired) for i, f in enumerate(keep)]
+            opened, skipped = _counted(opened, skipped, how)
 
 
 def _open(f: files.InputFile, index: int, how: Reading, repair: bool = False) -> Opened:
@@ -114,16 +167,21 @@ def _open(f: files.InputFile, index: int, how: Reading, repair: bool = False) ->
 
 def _open_file(f: files.InputFile, index: int, how: Reading, repair: bool) -> Opened:
     src = files.utf8_repaired(f, how.scratch) if repair else f
+    size = f.path.stat().st_size * (files.COMPRESSION_RATIO if f.compression else 1)
+    small = how.reader is None and not repair and batches.batchable(f.format, size)
     if how.reader is not None:
-        raw = how.reader.read(src, files.plain_path(src, how.scratch))
+        raw = how.reader.read(src, files.plain_path(src, how.scratch, how.cfg.limits))
         explicit: dict[str, str] = {}
     else:
-        raw = files.open_lazy(src, how.scratch)
+        # a small file's rows are counted with its batch (see _counted)
+        plain = files.plain_path(src, how.scratch, how.cfg.limits)
+        raw = files.open_lazy(src, how.scratch, require_rows=not small, plain=plain)
         explicit = how.cfg.columns
     schema = read_schema(raw, f, how.scratch)
     m = mapping.resolve(schema.names(), REQUEST_COLUMNS, REQUIRED, explicit, str(f.path))
     duplicates.check(schema.names(), m, explicit, str(f.path))
-    return Opened(f, normalize(raw, m, schema, index), m)
+    key = batches.batch_key(f.format, size, schema, m) if small else None
+    return Opened(f, m, raw, schema, index, plain if key else None, key, size=size)
 
 
 def encoding_problem(f: files.InputFile, message: str) -> bool:

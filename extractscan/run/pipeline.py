@@ -28,7 +28,7 @@ from extractscan.features.prompts import prompt_texts
 from extractscan.ingest import files, filters, presets
 from extractscan.ingest.accounts_table import join_attributes, matched, read_accounts
 from extractscan.ingest.filters import RowFilter
-from extractscan.ingest.opening import Opened, Reading, collect_repairing, open_all
+from extractscan.ingest.opening import Opened, Reading, collect_repairing, open_all, read_plan
 from extractscan.link import CROWDED_BIN_ACCOUNTS, link
 from extractscan.model.errors import UsageError
 from extractscan.model.findings import (
@@ -141,7 +141,7 @@ def _scan(
     def collect(frames: list[Opened]) -> aggregate.Aggregates:
         names = [o.file.path.name for o in frames]
         # rows outside the filter are marked right after normalize: counted, not analysed
-        lfs = [o.frame.pipe(filters.mark, row_filter, org_accounts) for o in frames]
+        lfs = [lf.pipe(filters.mark, row_filter, org_accounts) for lf in read_plan(frames)]
         return aggregate.aggregate(lfs, cfg, tell, names, mem.passes, total=known or None)
 
     agg, opened, skipped = collect_repairing(opened, skipped, how, collect)
@@ -155,7 +155,7 @@ def _scan(
 
     # assess: scores, coordination, benign checks, ranked incidents
     tell("scoring incidents", total)
-    frames = [o.frame for o in opened]
+    frames = read_plan(opened)
     found_accounts, incidents = assess(
         accounts, agg, linked, cfg, prompts=lambda keys: prompt_texts(frames, keys)
     )

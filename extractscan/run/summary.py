@@ -34,11 +34,15 @@ def input_summary(
     per_file = []
     filtered_rows = pl.col("_reject") == FILTERED
     rejected_rows = pl.col("_reject").is_not_null() & ~filtered_rows
+    # one group-by, not a filter per file (quadratic: 20,000 files took 6.5 s here)
+    by_file = counts.group_by("_file").agg(
+        pl.col("n").sum().alias("read"),
+        pl.col("n").filter(rejected_rows).sum().alias("rejected"),
+        pl.col("n").filter(filtered_rows).sum().alias("out"),
+    )
+    totals = {int(i): (int(r), int(j), int(o)) for i, r, j, o in by_file.iter_rows()}
     for i, f in enumerate(files):
-        c = counts.filter(pl.col("_file") == i)
-        read = int(c["n"].sum())
-        rejected = int(c.filter(rejected_rows)["n"].sum())
-        out = int(c.filter(filtered_rows)["n"].sum())
+        read, rejected, out = totals.get(i, (0, 0, 0))
         per_file.append(
             FileSummary(path_text(f.path), f.label, read, read - rejected - out, rejected, out)
         )
