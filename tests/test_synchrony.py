@@ -13,7 +13,7 @@ import pytest
 from extractscan.config.settings import LinkConfig
 from extractscan.features.behaviour import newest_model_use
 from extractscan.link.crowded import EVIDENCE_SCHEMA
-from extractscan.link.synchrony import box_test, synchrony
+from extractscan.link.synchrony import box_test, star_identifiers, synchrony
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)  # signups count back from here
 W0 = datetime(2026, 4, 22, tzinfo=UTC)  # the log's first day
@@ -85,9 +85,10 @@ def test_a_synchronized_group_is_linked_as_a_star() -> None:
     assert ev["min_df"].unique().to_list() == [30]
     assert ev["weight"].unique().to_list() == [20.0]
     assert ev["example"][0] == (
-        "28 of 30 similar accounts; created within 0.9 days; first requests within 5.4 hours; "
-        "93% moved to model-z within 2.7 hours; median 80% extraction-style prompts, "
-        "output/input 5.0x, hour spread 0.98; chance among 300 other accounts 1e-28"
+        "30 accounts alike: created within 0.9 days, first requests within 5.4 hours, "
+        "93% on model-z within 2.7 hours of each other; median 80% extraction-style prompts, "
+        "output/input 5.0x, hour spread 0.98; spans hold 90% of a core of 30 (28 inside all "
+        "3); chance among 300 other accounts 1e-28"
     )
 
 
@@ -169,3 +170,11 @@ def test_a_campaign_that_is_most_accounts_links_no_ordinary_ones(
     linked = set(ev["a"]) | set(ev["b"])
     assert not {a for a in linked if a.startswith("bg_")}
     assert len(linked) == 3_000
+
+
+def test_star_identifiers_give_every_linked_account_the_clusters_description() -> None:
+    ev = synchrony(_table(_background() + _synchronized()), LinkConfig())
+    ids = star_identifiers(ev)
+    assert ids.columns == ["account", "family", "value"]
+    assert ids["account"].to_list() == [f"sync_{i:02d}" for i in range(30)]
+    assert ids["value"].unique().to_list() == [ev["example"][0]]

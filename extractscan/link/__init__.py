@@ -35,7 +35,7 @@ from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import account_identifiers, template_identifiers
 from extractscan.link.pairs import candidate_pairs, pair_keys
-from extractscan.link.synchrony import synchrony
+from extractscan.link.synchrony import star_identifiers, synchrony
 from extractscan.link.weights import weigh_values
 
 __all__ = ["CROWDED_BIN_ACCOUNTS", "LinkResult", "link"]
@@ -116,6 +116,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     behaving = synchrony(accounts, cfg.link)
     if behaving.height:
         evidence = _with_keys([evidence, behaving])
+        ids = pl.concat([ids, star_identifiers(behaving)])
         links = decide_links(evidence, accounts, cfg.link)
     comps = components(links, cfg.min_incident_accounts)
     return LinkResult(ids, weights, co, evidence, links, comps, crowd.values, crowd.heavy_rate)

@@ -249,20 +249,29 @@ def _surprise(n: int, k: int, p: float) -> float:
 
 
 def describe(box: Box, members: pl.DataFrame) -> str:
-    """What an investigator can check: the spans of the box and the shared behaviour."""
-    parts = [f"{len(box.members)} of {box.size} similar accounts"]
+    """What an investigator can check, most telling first (reports cut long values): the
+    accounts linked, the spans holding the central 90 % of the core's times, the share of
+    the core on the newest model within its span, the shared behaviour and the bound.
+
+    Example: "2,328 accounts alike: created within 0.9 days, first requests within 3.0
+    hours, 92% on model-z within 4.2 hours of each other; median 99% extraction-style
+    prompts, output/input 6.0x, hour spread 0.97; spans hold 90% of a core of 1,918
+    (1,392 inside all 3); chance among 5,166 other accounts 1e-700".
+    """
+    spans = []
     if "signup_at" in box.windows:
         a, b = box.windows["signup_at"]
-        parts.append(f"created within {(b - a) / 24:.1f} days")
+        spans.append(f"created within {(b - a) / 24:.1f} days")
     if "first_seen" in box.windows:
         a, b = box.windows["first_seen"]
-        parts.append(f"first requests within {b - a:.1f} hours")
+        spans.append(f"first requests within {b - a:.1f} hours")
     if "newest_model_at" in box.windows:
         a, b = box.windows["newest_model_at"]
-        share = members.select(_hours("newest_model_at").is_between(a, b).mean())
+        share = members.select(_hours("newest_model_at").is_between(a, b).mean()).item()
         names = members.get_column("newest_model", default=pl.Series([], dtype=pl.String))
         model = str(names.drop_nulls().min() or "the newest model")
-        parts.append(f"{share.item():.0%} moved to {model} within {b - a:.1f} hours")
+        spans.append(f"{share:.0%} on {model} within {b - a:.1f} hours")
+    head = f"{len(box.linked):,} accounts alike: {', '.join(spans)} of each other"
     same = members.select(
         pl.col("extraction_share").median(),
         pl.col("token_ratio").median() if "token_ratio" in members.columns else pl.lit(None),
@@ -273,9 +282,12 @@ def describe(box: Box, members: pl.DataFrame) -> str:
         behaviour += f", output/input {same[1]:.1f}x"
     if same[2] is not None:
         behaviour += f", hour spread {same[2]:.2f}"
-    parts.append(behaviour)
-    parts.append(f"chance among {box.background:,} other accounts 1e-{box.nats / math.log(10):.0f}")
-    return "; ".join(parts)
+    inside = (
+        f"spans hold 90% of a core of {box.size:,} ({len(box.members):,} inside all "
+        f"{len(box.windows)})"
+    )
+    chance = f"chance among {box.background:,} other accounts 1e-{box.nats / math.log(10):.0f}"
+    return "; ".join([head, behaviour, inside, chance])
 
 
 def significant_boxes(
@@ -351,3 +363,19 @@ def synchrony(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
     if not rows:
         return empty
     return pl.concat(rows).sort("a", "b").select(list(EVIDENCE_SCHEMA))
+
+
+def star_identifiers(evidence: pl.DataFrame) -> pl.DataFrame:
+    """(account, family, value) of every account a behavioural cluster links, its example
+    as the value, so the report lists what the cluster's accounts have in common."""
+    return (
+        pl.concat(
+            [
+                evidence.select(pl.col("a").alias("account"), "family", "example"),
+                evidence.select(pl.col("b").alias("account"), "family", "example"),
+            ]
+        )
+        .unique()
+        .rename({"example": "value"})
+        .sort("family", "value", "account")
+    )
