@@ -61,8 +61,9 @@ SHARES: tuple[str, ...] = (
 SHARE_UNIT = 0.1
 #: Units of the log token ratio, the hour-of-day entropy and the log volume.
 RATIO_UNIT, ENTROPY_UNIT, VOLUME_UNIT = 0.25, 0.1, 0.5
-#: Clusters closer than this many units are one (HDBSCAN's ``cluster_selection_epsilon``).
-MERGE_UNITS = 1.0  # also the least reach when sampled rows are extended
+#: The least reach (units) within which a row left out of the clustered sample joins its
+#: nearest sampled row's cluster (else that row's core distance).
+MERGE_UNITS = 1.0
 #: At most this many candidates are clustered; the others join the cluster of their
 #: nearest clustered neighbour when within its core distance (bounded cost at any scale).
 MAX_CLUSTERED = 5_000
@@ -73,8 +74,10 @@ BOX_QUANTILES = (0.05, 0.95)
 #: A time is part of the box when at least this share of the cluster has it.
 MIN_MEASURED = 0.8
 #: A significant cluster links its members within the box widened by this share of its
-#: width on each side (the box holds the central 90 % of each time; a member a little
-#: outside one window is still the same campaign), or without that time.
+#: width on each side, at most one unit of :data:`TIMES` (the box holds the central 90 %
+#: of each time; a member a little outside one window is still the same campaign, but a
+#: loosely synchronized cluster's wide box must not reach further: half of a 53-day
+#: signup window took in an enterprise key created five days before the cluster's first).
 LINK_MARGIN = 0.5
 #: Distance given to a missing value (accounts without it are alike in it, far from others).
 MISSING = -1e4
@@ -213,7 +216,7 @@ def box_test(
         lo, hi = BOX_QUANTILES
         windows[c] = (float(t.quantile(lo, "lower")), float(t.quantile(hi, "higher")))  # type: ignore[arg-type]
         inside = inside & _hours(c).is_between(*windows[c]).fill_null(False)
-        margin = LINK_MARGIN * (windows[c][1] - windows[c][0])
+        margin = min(LINK_MARGIN * (windows[c][1] - windows[c][0]), TIMES[c])
         near = near & _hours(c).is_between(windows[c][0] - margin, windows[c][1] + margin)
     boxed = tuple(members.filter(inside)["account"].sort().to_list()) if windows else ()
     ours = pl.concat([members, *([outliers] if outliers is not None else [])], how="diagonal")
