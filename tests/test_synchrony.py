@@ -4,6 +4,7 @@ ordinary accounts of the same size and the same behaviour is not."""
 from __future__ import annotations
 
 import importlib
+import sys
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 from extractscan.config.settings import LinkConfig
 from extractscan.features.behaviour import newest_model_use
 from extractscan.link.crowded import EVIDENCE_SCHEMA
-from extractscan.link.synchrony import box_test, star_identifiers, synchrony
+from extractscan.link.synchrony import box_test, preload, star_identifiers, synchrony
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)  # signups count back from here
 W0 = datetime(2026, 4, 22, tzinfo=UTC)  # the log's first day
@@ -178,3 +179,10 @@ def test_star_identifiers_give_every_linked_account_the_clusters_description() -
     assert ids.columns == ["account", "family", "value"]
     assert ids["account"].to_list() == [f"sync_{i:02d}" for i in range(30)]
     assert ids["value"].unique().to_list() == [ev["example"][0]]
+
+
+def test_preload_imports_the_clustering_library_in_the_background() -> None:
+    thread = preload()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert "sklearn.cluster" in sys.modules

@@ -30,6 +30,7 @@ from extractscan.ingest.accounts_table import join_attributes, matched, read_acc
 from extractscan.ingest.filters import RowFilter
 from extractscan.ingest.opening import Opened, Reading, collect_repairing, open_all, read_plan
 from extractscan.link import CROWDED_BIN_ACCOUNTS, link
+from extractscan.link.synchrony import preload
 from extractscan.model.errors import UsageError
 from extractscan.model.findings import (
     Findings,
@@ -144,6 +145,8 @@ def _scan(
         lfs = [lf.pipe(filters.mark, row_filter, org_accounts) for lf in read_plan(frames)]
         return aggregate.aggregate(lfs, cfg, tell, names, mem.passes, total=known or None)
 
+    if cfg.link.synchrony_alpha > 0:
+        preload()  # the clustering library loads while the rows are read
     agg, opened, skipped = collect_repairing(opened, skipped, how, collect)
     total = agg.rows_read
     accounts = behaviour.finish_accounts(agg.behaviour, agg.hours, agg.templates)
