@@ -224,6 +224,35 @@ def test_days_and_models_from_one_table() -> None:
     assert models.rows() == [("m1", 22, 1), ("m2", 22, 1), ("m1", 23, 1)]
 
 
+def test_each_account_gets_its_first_use_of_the_newest_model_to_the_second() -> None:
+    t = aggregate(
+        [
+            _normalized(
+                {
+                    "timestamp": [
+                        "2026-04-22T01:00:00Z",
+                        "2026-04-23T05:07:09Z",
+                        "2026-04-23T04:00:00Z",
+                        "2026-04-24T02:00:00Z",
+                        "2026-04-22T03:00:00Z",
+                    ],
+                    "account": ["a", "a", "b", "b", "c"],
+                    "prompt": ["x"] * 5,
+                    "model": ["m1", "m2", "m1", "m2", "m1"],
+                }
+            )
+        ],
+        Config(),
+        lambda stage, rows: None,
+    )
+    got = t.behaviour.sort("account").select(
+        "account", "newest_model", pl.col("newest_model_at").dt.strftime("%d %H:%M:%S")
+    )
+    # m2 first appears on the log's second day: the newest model; c never used it
+    assert got.rows() == [("a", "m2", "23 05:07:09"), ("b", "m2", "24 02:00:00"), ("c", None, None)]
+    assert t.models.columns[-1] == "first"
+
+
 def test_hour_entropy_is_exact_and_the_same_in_any_row_order() -> None:
     counts = pl.DataFrame(
         {
