@@ -62,10 +62,13 @@ class LinkConfig:
     strong_card_accounts: int = 3
     #: Minute bin for co-activity (same template, same bin).
     co_activity_minutes: int = 5
-    #: An account is extraction-heavy when at least this share of its measured prompts
-    #: elicit reasoning, tool traces, code or grading (benign accounts of every kind in
-    #: the randomized worlds sit below it; see benchmarks/RESULTS.md, "Generalization").
-    heavy_share: float = 0.35
+    #: An account is extraction-heavy when the lower 95 % Wilson bound of the share of its
+    #: measured prompts eliciting reasoning, tool traces, code or grading reaches this.
+    #: Measured on fit worlds 1015-1044 (RESULTS.md, "Generalization"): 0.35 lost two
+    #: hydras mixing 64-73 % resold traffic into every account (recall 0); 0.2 found them
+    #: (worst hydra 0.85) and let one more world put customers of the campaign's proxy
+    #: service into its incident.
+    heavy_share: float = 0.2
     #: Crowded-value test (extractscan.link.crowded): a shared value links the
     #: extraction-heavy accounts behind it when at least this many of them share it ...
     crowded_min_heavy: int = 3
@@ -81,10 +84,10 @@ class LinkConfig:
     #: Linked groups whose extraction-heavy accounts share a prompt template (near-
     #: duplicate cluster) are assembled into one incident.
     assemble_by_template: bool = True
-    #: ... joining each group of at most this many accounts (the pieces: card pairs and
-    #: triples, a family-sized crowd) to the largest group on a wrapper it uses; larger
-    #: groups are not joined to each other (measured: three simulated campaigns that all
-    #: sent the same generic coding request merged into one incident).
+    #: ... joining the groups of at most this many accounts (the pieces: card pairs and
+    #: triples, a family-sized crowd) that share a wrapper; larger groups never take part
+    #: (measured: three simulated campaigns that all sent the same generic coding request
+    #: merged into one incident, and campaigns of one wrapper family into one).
     assemble_max_accounts: int = 8
     #: Behavioural clusters (extractscan.link.synchrony): extraction-heavy accounts with
     #: at least this many requests are clustered on their behaviour and timing ...

@@ -113,21 +113,20 @@ def assemble(
         .select("value", "component", "first")
     )
     uses = uses.select("value", "component", "first").unique()
-    # Per template: the hub is the largest group using it (ties: the smallest first
-    # account); every small group on it joins the hub. Large groups other than the hub
-    # are not joined: two big campaigns sending the same generic coding request are two
-    # campaigns, and the pieces the assembly is for are small.
+    # Only pieces take part: groups of at most ``assemble_max_accounts``. Per template the
+    # hub is the largest piece on it (ties: the smallest first account) and every other
+    # piece on it joins the hub. Larger groups are linked by their own infrastructure and
+    # are never joined this way: two campaigns that send the same wrapper (or the same
+    # generic coding request) stay two incidents.
     sizes = comps.group_by("component").agg(pl.len().alias("size"))
-    uses = uses.join(sizes, on="component")
+    uses = uses.join(sizes, on="component").filter(pl.col("size") <= cfg.assemble_max_accounts)
     hubs = (
         uses.sort(["value", "size", "first"], descending=[False, True, False])
         .group_by("value", maintain_order=True)
         .agg(pl.col("first").first().alias("hub"), pl.len().alias("groups"))
     )
     shared = uses.join(hubs, on="value").filter(
-        (pl.col("groups") >= 2)
-        & (pl.col("first") != pl.col("hub"))
-        & (pl.col("size") <= cfg.assemble_max_accounts)
+        (pl.col("groups") >= 2) & (pl.col("first") != pl.col("hub"))
     )
     if shared.is_empty():
         return empty
