@@ -62,7 +62,7 @@ class LinkConfig:
     strong_card_accounts: int = 3
     #: Minute bin for co-activity (same template, same bin).
     co_activity_minutes: int = 5
-    #: An account is extraction-heavy when the lower 95 % Wilson bound of the share of its
+    #: An account is extraction-heavy when the lower 99 % Wilson bound of the share of its
     #: measured prompts eliciting reasoning, tool traces, code or grading reaches this.
     #: Measured on fit worlds 1015-1044 (RESULTS.md, "Generalization"): 0.35 lost two
     #: hydras mixing 64-73 % resold traffic into every account (recall 0); 0.2 found them

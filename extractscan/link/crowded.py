@@ -74,11 +74,13 @@ EVIDENCE_SCHEMA = {
 }
 
 
-#: One-sided 95 % normal quantile of the Wilson bound in :func:`heavy_accounts`.
-Z_95 = 1.6449
+#: One-sided 99 % normal quantile of the Wilson bound in :func:`heavy_accounts` (95 %
+#: let one extraction-style request of one request make an account heavy at
+#: ``heavy_share`` 0.2: a proxy service's customer joined a hydra, fit world 1020).
+Z_99 = 2.3263
 
 
-def wilson_lower(share: pl.Expr, n: pl.Expr, z: float = Z_95) -> pl.Expr:
+def wilson_lower(share: pl.Expr, n: pl.Expr, z: float = Z_99) -> pl.Expr:
     """Lower Wilson score bound of a proportion ``share`` measured on ``n`` trials.
 
     Reference: E. B. Wilson, "Probable inference, the law of succession, and
@@ -93,7 +95,7 @@ def wilson_lower(share: pl.Expr, n: pl.Expr, z: float = Z_95) -> pl.Expr:
 
 def heavy_accounts(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
     """(account, heavy): whether each account's measured prompts are extraction-heavy:
-    the lower 95 % Wilson bound of its extraction share reaches ``heavy_share``, so a
+    the lower 99 % Wilson bound of its extraction share reaches ``heavy_share``, so a
     handful of requests (two of four extraction-style) is not enough. An account
     without measured prompts is not heavy."""
     if "extraction_share" not in accounts.columns:
