@@ -62,13 +62,17 @@ class LinkConfig:
     strong_card_accounts: int = 3
     #: Minute bin for co-activity (same template, same bin).
     co_activity_minutes: int = 5
-    #: An account is extraction-heavy when the lower 99 % Wilson bound of the share of its
+    #: An account is extraction-heavy when the lower 95 % Wilson bound of the share of its
     #: measured prompts eliciting reasoning, tool traces, code or grading reaches this.
     #: Measured on fit worlds 1015-1044 (RESULTS.md, "Generalization"): 0.35 lost two
     #: hydras mixing 64-73 % resold traffic into every account (recall 0); 0.2 found them
     #: (worst hydra 0.85) and let one more world put customers of the campaign's proxy
     #: service into its incident.
     heavy_share: float = 0.2
+    #: ... over at least this many measured prompts: one to three reasoning requests pass
+    #: any bound at 95 % (customers of a campaign's proxy service with one to three
+    #: requests joined its incident, fit worlds 1018 and 1020).
+    heavy_min_prompts: int = 10
     #: Crowded-value test (extractscan.link.crowded): a shared value links the
     #: extraction-heavy accounts behind it when at least this many of them share it ...
     crowded_min_heavy: int = 3
@@ -283,6 +287,7 @@ _LINK_MINIMUM = {
     "strong_card_accounts": 0,
     "co_activity_minutes": 1,
     "heavy_share": 0.0,
+    "heavy_min_prompts": 1,
     "crowded_min_heavy": 2,
     "crowded_alpha": 0.0,
     "crowded_min_values": 1,

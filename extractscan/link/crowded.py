@@ -74,13 +74,13 @@ EVIDENCE_SCHEMA = {
 }
 
 
-#: One-sided 99 % normal quantile of the Wilson bound in :func:`heavy_accounts` (95 %
-#: let one extraction-style request of one request make an account heavy at
-#: ``heavy_share`` 0.2: a proxy service's customer joined a hydra, fit world 1020).
-Z_99 = 2.3263
+#: One-sided 95 % normal quantile of the Wilson bound in :func:`heavy_accounts` (99 %
+#: lost a hydra whose accounts mix 70 % resold requests into a few dozen each, fit
+#: worlds 1015-1044).
+Z_95 = 1.6449
 
 
-def wilson_lower(share: pl.Expr, n: pl.Expr, z: float = Z_99) -> pl.Expr:
+def wilson_lower(share: pl.Expr, n: pl.Expr, z: float = Z_95) -> pl.Expr:
     """Lower Wilson score bound of a proportion ``share`` measured on ``n`` trials.
 
     Reference: E. B. Wilson, "Probable inference, the law of succession, and
@@ -95,14 +95,15 @@ def wilson_lower(share: pl.Expr, n: pl.Expr, z: float = Z_99) -> pl.Expr:
 
 def heavy_accounts(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
     """(account, heavy): whether each account's measured prompts are extraction-heavy:
-    the lower 99 % Wilson bound of its extraction share reaches ``heavy_share``, so a
+    the lower 95 % Wilson bound of its extraction share reaches ``heavy_share``, over at
+    least ``heavy_min_prompts`` measured prompts, so a
     handful of requests (two of four extraction-style) is not enough. An account
     without measured prompts is not heavy."""
     if "extraction_share" not in accounts.columns:
         return accounts.select("account", pl.lit(False).alias("heavy"))
     share = pl.col("extraction_share").fill_nan(None)
     n = pl.col("prompts_measured") if "prompts_measured" in accounts.columns else pl.lit(1)
-    bound = pl.when(n > 0).then(wilson_lower(share, n))
+    bound = pl.when(n >= max(cfg.heavy_min_prompts, 1)).then(wilson_lower(share, n))
     return accounts.select("account", (bound >= cfg.heavy_share).fill_null(False).alias("heavy"))
 
 
