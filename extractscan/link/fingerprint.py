@@ -105,16 +105,21 @@ def clusters(templates: list[str], counts: list[int] | None = None) -> pl.DataFr
     # Each band's rows of every signature numbered once (equal rows, equal number), so
     # the buckets are keyed by small integers instead of byte strings.
     band_ids = np.empty((len(templates), BANDS), dtype=np.int64)
+    shared = np.zeros(len(templates), dtype=bool)
     for band in range(BANDS):
         part = np.ascontiguousarray(sig[:, band * rows : (band + 1) * rows])
-        _, band_ids[:, band] = np.unique(
+        _, band_ids[:, band], counts = np.unique(
             part.view(np.dtype((np.void, part.dtype.itemsize * rows))).ravel(),
             return_inverse=True,
+            return_counts=True,
         )
+        shared |= counts[band_ids[:, band]] > 1
     band_keys = (band_ids + np.arange(BANDS, dtype=np.int64) * len(templates)).tolist()
     buckets: dict[int, list[int]] = {}
-    leader_of = [0] * len(templates)
-    for i in order:
+    # A template that shares no band with any other has no candidates and is nobody's
+    # candidate: its own leader, without a turn in the loop (most payload-bearing heads).
+    leader_of = list(range(len(templates)))
+    for i in (i for i in order if shared[i]):
         keys = band_keys[i]
         candidates = sorted({j for k in keys for j in buckets.get(k, ())})
         best = i
