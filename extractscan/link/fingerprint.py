@@ -108,12 +108,12 @@ def clusters(templates: list[str], counts: list[int] | None = None) -> pl.DataFr
     shared = np.zeros(len(templates), dtype=bool)
     for band in range(BANDS):
         part = np.ascontiguousarray(sig[:, band * rows : (band + 1) * rows])
-        _, band_ids[:, band], counts = np.unique(
+        _, band_ids[:, band], sizes = np.unique(
             part.view(np.dtype((np.void, part.dtype.itemsize * rows))).ravel(),
             return_inverse=True,
             return_counts=True,
         )
-        shared |= counts[band_ids[:, band]] > 1
+        shared |= sizes[band_ids[:, band]] > 1
     band_keys = (band_ids + np.arange(BANDS, dtype=np.int64) * len(templates)).tolist()
     buckets: dict[int, list[int]] = {}
     # A template that shares no band with any other has no candidates and is nobody's
