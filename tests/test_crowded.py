@@ -114,3 +114,10 @@ def test_assembly_joins_small_pieces_on_an_extraction_wrapper_only() -> None:
     everyday = extraction.with_columns(pl.lit(4000).alias("ext"))
     joined = assemble(comps, ids, accounts, LinkConfig(), everyday)
     assert "f0" not in set(joined["a"]) | set(joined["b"])
+
+
+def test_crowded_families_are_decisive_and_redactable() -> None:
+    from extractscan.model.families import CROWDED_FAMILIES, FAMILIES
+
+    for source, crowd in CROWDED_FAMILIES.items():
+        assert FAMILIES[crowd].decisive and FAMILIES[crowd].kind == FAMILIES[source].kind

@@ -18,8 +18,6 @@ from extractscan.assess.score import (
     contrast_part,
     coordination_part,
     links_part,
-    pooled_extraction,
-    pooled_share,
     scale_part,
 )
 from extractscan.assess.signals import (
@@ -30,7 +28,7 @@ from extractscan.assess.signals import (
     coordination_signals,
 )
 from extractscan.config.settings import Config
-from extractscan.features.behaviour import account_key
+from extractscan.features.behaviour import account_key, mean_extraction_share, pooled_extraction
 from extractscan.link.coactivity import CoActivity
 from extractscan.model.families import FAMILIES
 from extractscan.model.findings import (
@@ -92,7 +90,7 @@ def build_incidents(
         for f in SIGNAL_FEATURES
         if f in baseline_rows.columns and baseline_rows[f].fill_nan(None).drop_nulls().len()
     }
-    pooled = pooled_share(baseline_rows)
+    pooled = mean_extraction_share(baseline_rows)
     if pooled is not None:
         baselines["pooled_extraction"] = pooled
     outside = baseline_rows["account"].to_list()

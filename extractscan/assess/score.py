@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from extractscan.link.crowded import surprise
+
 #: Account-score components: (weight, expression giving a value in [0, 1] or null).
 ACCOUNT_COMPONENTS: dict[str, tuple[float, pl.Expr]] = {
     "extraction": (0.35, pl.col("extraction_share")),
@@ -85,26 +87,6 @@ def coordination_part(volume_cv: float | None, co_activity_share: float) -> floa
     return 0.5 * balanced + 0.5 * co_activity_share
 
 
-def pooled_extraction(columns: list[str]) -> list[pl.Expr]:
-    """Aggregations of a group's pooled extraction prompts: ``ext_k`` extraction-style
-    prompts of ``ext_n`` measured (null without the columns)."""
-    if "extraction_share" not in columns or "prompts_measured" not in columns:
-        return [pl.lit(None, pl.Float64).alias("ext_k"), pl.lit(None, pl.Float64).alias("ext_n")]
-    n = pl.col("prompts_measured").cast(pl.Float64)
-    k = pl.col("extraction_share").fill_nan(None).fill_null(0.0) * n
-    return [k.sum().alias("ext_k"), n.sum().alias("ext_n")]
-
-
-def pooled_share(accounts: pl.DataFrame) -> float | None:
-    """The baseline share of extraction-style prompts: the mean over ``accounts`` of
-    each account's share (each account counts once, so a few heavy hitters outside the
-    incidents, such as an unlinked campaign's, do not set it)."""
-    if "extraction_share" not in accounts.columns:
-        return None
-    share = accounts["extraction_share"].fill_nan(None).drop_nulls()
-    return float(share.mean()) if share.len() else None  # type: ignore[arg-type]
-
-
 def contrast_nats(n: float | None, k: float | None, base: float | None) -> float:
     """Minus the log of the Chernoff bound on a group showing ``k`` or more
     extraction-style prompts of ``n`` at the ``base`` share of the accounts outside
@@ -115,11 +97,7 @@ def contrast_nats(n: float | None, k: float | None, base: float | None) -> float
     if not n or k is None or base is None:
         return 0.0
     p = min(max(base, 1e-4), 1 - 1e-4)  # an all-zero baseline is still a rate
-    q = min(max(k / n, 0.0), 1.0)
-    if q <= p:
-        return 0.0
-    kl = q * math.log(q / p) + ((1 - q) * math.log((1 - q) / (1 - p)) if q < 1 else 0.0)
-    return n * kl
+    return float(pl.select(surprise(pl.lit(float(n)), pl.lit(min(max(k, 0.0), n)), p)).item())
 
 
 def contrast_part(nats: float, full: float) -> float:

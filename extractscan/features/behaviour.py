@@ -334,3 +334,24 @@ def finish_accounts(
         .drop("_has_out")
     )
     return out.sort("account")
+
+
+def pooled_extraction(columns: list[str]) -> list[pl.Expr]:
+    """Aggregations of a group's pooled prompts: ``ext_k`` extraction-style prompts of
+    ``ext_n`` measured (null without the ``extraction_share`` and ``prompts_measured``
+    columns)."""
+    if "extraction_share" not in columns or "prompts_measured" not in columns:
+        return [pl.lit(None, pl.Float64).alias("ext_k"), pl.lit(None, pl.Float64).alias("ext_n")]
+    n = pl.col("prompts_measured").cast(pl.Float64)
+    k = pl.col("extraction_share").fill_nan(None).fill_null(0.0) * n
+    return [k.sum().alias("ext_k"), n.sum().alias("ext_n")]
+
+
+def mean_extraction_share(accounts: pl.DataFrame) -> float | None:
+    """The mean over ``accounts`` of each account's extraction share: the baseline a
+    group is compared with. Each account counts once, so a few heavy hitters (an
+    unlinked campaign's accounts, half the log's rows) do not set it."""
+    if "extraction_share" not in accounts.columns:
+        return None
+    share = accounts["extraction_share"].fill_nan(None).drop_nulls()
+    return float(share.mean()) if share.len() else None  # type: ignore[arg-type]

@@ -457,6 +457,18 @@ def _chunk(
     return finish_rows(df)
 
 
+def write_part(df: pl.DataFrame, out: Path, part: int, n_parts: int, fmt: str) -> str:
+    """Write one part of a generated request log: ``requests.FMT`` when it is the only
+    part, else ``requests/part-NNNNN.parquet``; returns the path written."""
+    if n_parts == 1:
+        path = out / f"requests.{fmt}"
+    else:
+        (out / "requests").mkdir(exist_ok=True)
+        path = out / "requests" / f"part-{part:05d}.parquet"
+    _write(df, path, fmt)
+    return str(path)
+
+
 def finish_rows(df: pl.DataFrame) -> pl.DataFrame:
     """Generated rows as a request log: UTC timestamps, token counts from the prompt's
     length and the ``_ratio`` column, the canonical request columns in order."""
@@ -533,13 +545,7 @@ def simulate(
         df = _chunk(acc, n, days, *rngs)
         used = df["account"].unique().implode()
         seen |= pl.Series(acc.ids).is_in(used).to_numpy()  # np.isin on strings is quadratic
-        if n_parts == 1:
-            path = out / f"requests.{fmt}"
-        else:
-            (out / "requests").mkdir(exist_ok=True)
-            path = out / "requests" / f"part-{part:05d}.parquet"
-        _write(df, path, fmt)
-        files.append(str(path))
+        files.append(write_part(df, out, part, n_parts, fmt))
     keep = np.flatnonzero(seen)
     accounts = (
         pl.DataFrame(

@@ -16,7 +16,7 @@ import polars as pl
 
 from extractscan.lab import paraphrase
 from extractscan.lab import simulate_text as tx
-from extractscan.lab.simulate import DAY_US, SimulationSummary, _fill, _hex, _write, finish_rows
+from extractscan.lab.simulate import DAY_US, SimulationSummary, _fill, _hex, finish_rows, write_part
 from extractscan.lab.world_accounts import (
     FAMILIES,
     HOUR_US,
@@ -210,13 +210,7 @@ def generate_world(
         rng = np.random.default_rng([seed, 3, part])
         df = _chunk(acc, orgs, params, templates, n, rng)
         seen |= pl.Series(acc.ids.tolist()).is_in(df["account"].unique().implode()).to_numpy()
-        if n_parts == 1:
-            path = out / f"requests.{fmt}"
-        else:
-            (out / "requests").mkdir(exist_ok=True)
-            path = out / "requests" / f"part-{part:05d}.parquet"
-        _write(df, path, fmt)
-        files.append(str(path))
+        files.append(write_part(df, out, part, n_parts, fmt))
     keep = np.flatnonzero(seen)
     org_idx = pl.Series(acc.org[keep])
     accounts = (

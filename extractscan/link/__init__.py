@@ -53,8 +53,6 @@ class LinkResult:
         evidence: per (pair, family): shared values, example, weight, pair key ``pk``.
         links: per pair: family totals and the decision (``linked``, ``same_org``).
         components: (account, component) of the linked groups, numbered by size.
-        crowded: per crowded value tested: accounts, heavy accounts, significance.
-        heavy_rate: the population's share of extraction-heavy accounts.
     """
 
     identifiers: pl.DataFrame
@@ -63,8 +61,6 @@ class LinkResult:
     evidence: pl.DataFrame
     links: pl.DataFrame
     components: pl.DataFrame
-    crowded: pl.DataFrame | None = None
-    heavy_rate: float = 0.0
 
     def sample_rate(self, cfg: Config) -> float:
         """Share of crowded co-activity bins counted (1.0: every bin)."""
@@ -119,7 +115,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         ids = pl.concat([ids, star_identifiers(behaving)])
         links = decide_links(evidence, accounts, cfg.link)
     comps = components(links, cfg.min_incident_accounts)
-    return LinkResult(ids, weights, co, evidence, links, comps, crowd.values, crowd.heavy_rate)
+    return LinkResult(ids, weights, co, evidence, links, comps)
 
 
 def _cluster_extraction(texts: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame | None:

@@ -23,6 +23,7 @@ import math
 import polars as pl
 
 from extractscan.config import LinkConfig
+from extractscan.features.behaviour import mean_extraction_share, pooled_extraction
 from extractscan.link.crowded import EVIDENCE_SCHEMA, surprise, tested_values, wilson_lower
 
 
@@ -35,24 +36,20 @@ def leaning_groups(comps: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig)
     hundreds of requests)."""
     if "prompts_measured" not in accounts.columns or comps.is_empty():
         return comps.select("component").head(0)
-    k = pl.col("extraction_share").fill_nan(None).fill_null(0.0) * pl.col("prompts_measured")
-    n = pl.col("prompts_measured").cast(pl.Float64)
-    # The baseline is the mean share of the accounts outside every group (each counts
-    # once): a campaign that is half the log, or an unlinked one sending a tenth of the
-    # rows, would otherwise set the baseline itself.
-    outside = accounts.join(comps, on="account", how="anti")
-    base = outside["extraction_share"].fill_nan(None).drop_nulls().mean()
-    if base is None or not 0.0 < float(base) < 1.0:  # type: ignore[arg-type]
+    # The baseline is the accounts outside every group, each counted once.
+    base = mean_extraction_share(accounts.join(comps, on="account", how="anti"))
+    if base is None or not 0.0 < base < 1.0:
         return comps.select("component").head(0)
-    p = float(base)  # type: ignore[arg-type]
     per = (
-        comps.join(accounts.select("account", k.alias("k"), n.alias("n")), on="account")
+        comps.join(accounts, on="account")
         .group_by("component")
-        .agg(pl.col("k").sum(), pl.col("n").sum())
-        .filter(pl.col("n") > 0)
+        .agg(pooled_extraction(accounts.columns))
+        .filter(pl.col("ext_n") > 0)
     )
     threshold = math.log(max(per.height, 1) / cfg.crowded_alpha) if cfg.crowded_alpha else math.inf
-    return per.filter(surprise(pl.col("n"), pl.col("k"), p) >= threshold).select("component")
+    return per.filter(surprise(pl.col("ext_n"), pl.col("ext_k"), base) >= threshold).select(
+        "component"
+    )
 
 
 def assemble(
