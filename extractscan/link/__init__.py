@@ -35,7 +35,7 @@ from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import account_identifiers, template_identifiers
 from extractscan.link.pairs import candidate_pairs, pair_keys
-from extractscan.link.synchrony import star_identifiers, synchrony
+from extractscan.link.synchrony import respecting_groups, star_identifiers, synchrony
 from extractscan.link.weights import weigh_values
 
 __all__ = ["CROWDED_BIN_ACCOUNTS", "LinkResult", "link"]
@@ -110,6 +110,8 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     # Behavioural clusters come whole, after assembly: joined by a template, one was
     # merged with another operator's campaign (fit world 1002).
     behaving = synchrony(accounts, cfg.link)
+    if behaving.height:
+        behaving = respecting_groups(behaving, components(links, 2))
     if behaving.height:
         evidence = _with_keys([evidence, behaving])
         ids = pl.concat([ids, star_identifiers(behaving)])

@@ -397,3 +397,53 @@ def star_identifiers(evidence: pl.DataFrame) -> pl.DataFrame:
         .rename({"example": "value"})
         .sort("family", "value", "account")
     )
+
+
+def respecting_groups(evidence: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """Behavioural-cluster evidence without the members whose identifier-linked group
+    lies mostly outside the cluster.
+
+    ``groups`` is (account, component) of the groups the identifiers already linked. A
+    member of such a group joins the cluster only when at least half of its group is in
+    the cluster too: one account of another operator's campaign (or of a reseller's
+    customers) that happens to fall inside a cluster's box must not merge two incidents
+    (fit world 1039: one hydra account in a 1,772-account cluster joined both). A group
+    mostly inside the cluster is part of the same campaign and stays. Each cluster's star
+    is re-centred on its first remaining account.
+    """
+    if evidence.is_empty() or groups.is_empty():
+        return evidence
+    members = pl.concat(
+        [
+            evidence.select(pl.col("a").alias("centre"), pl.col("a").alias("account")),
+            evidence.select(pl.col("a").alias("centre"), pl.col("b").alias("account")),
+        ]
+    ).unique()
+    placed = members.join(groups, on="account", how="left")
+    share = (
+        placed.filter(pl.col("component").is_not_null())
+        .group_by("centre", "component")
+        .agg(pl.len().alias("inside"))
+        .join(groups.group_by("component").agg(pl.len().alias("size")), on="component")
+    )
+    kept = (
+        placed.join(share, on=["centre", "component"], how="left")
+        .filter(pl.col("component").is_null() | (pl.col("inside") * 2 >= pl.col("size")))
+        .select("centre", "account")
+    )
+    if kept.height == members.height:
+        return evidence
+    first = kept.group_by("centre").agg(pl.col("account").min().alias("new_centre"))
+    attrs = evidence.unique("a").drop("b")
+    return (
+        kept.join(first, on="centre")
+        .filter(pl.col("account") != pl.col("new_centre"))
+        .join(attrs, left_on="centre", right_on="a")
+        .select(
+            pl.col("new_centre").alias("a"),
+            pl.col("account").alias("b"),
+            *[c for c in EVIDENCE_SCHEMA if c not in ("a", "b")],
+        )
+        .cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
+        .sort("a", "b")
+    )
