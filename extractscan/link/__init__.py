@@ -22,6 +22,7 @@ Reference: Fellegi & Sunter, "A theory for record linkage", JASA 1969; splink's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import polars as pl
 
@@ -37,6 +38,7 @@ from extractscan.link.identifiers import account_identifiers, template_identifie
 from extractscan.link.pairs import candidate_pairs, pair_keys
 from extractscan.link.synchrony import respecting_groups, star_identifiers, synchrony
 from extractscan.link.weights import weigh_values
+from extractscan.streamed import streamed
 
 __all__ = ["CROWDED_BIN_ACCOUNTS", "LinkResult", "link"]
 
@@ -103,7 +105,9 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     if cfg.link.assemble_by_template:
         pieces = components(links, 2)
         ext = _cluster_extraction(texts, clusters)
-        joins = assemble(pieces, ids, accounts, cfg.link, ext)
+        joins = assemble(
+            pieces, ids, accounts, cfg.link, ext, partial(_template_uses, agg, clusters)
+        )
         if joins.height:
             evidence = _with_keys([evidence, joins])
             links = decide_links(evidence, accounts, cfg.link)
@@ -118,6 +122,19 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         links = decide_links(evidence, accounts, cfg.link)
     comps = components(links, cfg.min_incident_accounts)
     return LinkResult(ids, weights, co, evidence, links, comps)
+
+
+def _template_uses(agg: Aggregates, clusters: pl.DataFrame, values: pl.DataFrame) -> pl.DataFrame:
+    """(account, value, n): requests per account on the template clusters ``values``
+    (:data:`.assemble.TemplateUses`), selected on the integer template key first."""
+    keys = clusters.join(values.rename({"value": "cluster"}), on="cluster", how="semi")
+    return streamed(
+        agg.templates.lazy()
+        .select("account", "tkey", "n")
+        .join(keys.lazy(), on="tkey")
+        .group_by("account", pl.col("cluster").alias("value"))
+        .agg(pl.col("n").sum())
+    )
 
 
 def _cluster_extraction(texts: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame | None:
