@@ -240,3 +240,36 @@ def test_a_cluster_does_not_take_one_account_of_a_group_that_lies_outside_it() -
     # nothing to respect: unchanged
     assert respecting_groups(ev, groups.clear()).equals(ev)
     assert respecting_groups(ev, groups.filter(pl.col("component") == 1)).equals(ev)
+
+
+def test_another_campaigns_accounts_are_not_the_ordinary_background() -> None:
+    # 25 accounts of another (identifier-linked) campaign started in the same hours,
+    # with scattered behaviour, sit inside the synchronized group's box: against a
+    # background that counts them as ordinary the box is common; without them it is not.
+    rng = np.random.default_rng(5)
+    others = []
+    for i in range(25):
+        row = _account(
+            f"other_{i:02d}",
+            T0 - 20 * H + i * 30 * M,
+            W0 + 31 * H + i * 10 * M,
+            RELEASE + 4 * H + i * 5 * M,
+        )
+        shares = rng.dirichlet([0.3] * 5)
+        row.update(
+            {f"{c}_share": float(v) for c, v in zip(SHARE_NAMES, shares, strict=True)},
+            exchanges=int(rng.integers(30, 3000)),
+            token_ratio=float(rng.uniform(0.2, 20)),
+            hour_entropy=float(rng.uniform(0.3, 1.0)),
+        )
+        others.append(row)
+    accounts = _table(_background() + _synchronized(24) + others)
+    assert synchrony(accounts, LinkConfig()).is_empty()
+    campaigns = pl.DataFrame({"account": [f"other_{i:02d}" for i in range(25)]})
+    ev = synchrony(accounts, LinkConfig(), campaigns)
+    linked = set(ev["a"]) | set(ev["b"])
+    assert {f"sync_{i:02d}" for i in range(24)} <= linked
+    assert not any(a.startswith("bg_") for a in linked)
+
+
+SHARE_NAMES = ("cot", "tool_use", "coding", "rubric", "probing")

@@ -29,7 +29,7 @@ import polars as pl
 from extractscan.config import Config
 from extractscan.features.aggregate import Aggregates
 from extractscan.link import fingerprint
-from extractscan.link.assemble import assemble
+from extractscan.link.assemble import assemble, leaning_groups
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.crowded import crowded
 from extractscan.link.decide import decide_links
@@ -113,9 +113,11 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             links = decide_links(evidence, accounts, cfg.link)
     # Behavioural clusters come whole, after assembly: joined by a template, one was
     # merged with another operator's campaign (fit world 1002).
-    behaving = synchrony(accounts, cfg.link)
+    groups = components(links, 2)
+    campaigns = groups.join(leaning_groups(groups, accounts, cfg.link), on="component", how="semi")
+    behaving = synchrony(accounts, cfg.link, campaigns)
     if behaving.height:
-        behaving = respecting_groups(behaving, components(links, 2))
+        behaving = respecting_groups(behaving, groups)
     if behaving.height:
         evidence = _with_keys([evidence, behaving])
         ids = pl.concat([ids, star_identifiers(behaving)])
