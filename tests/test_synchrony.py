@@ -273,3 +273,33 @@ def test_another_campaigns_accounts_are_not_the_ordinary_background() -> None:
 
 
 SHARE_NAMES = ("cot", "tool_use", "coding", "rubric", "probing")
+
+
+def test_a_campaign_that_is_all_the_candidates_is_clustered_beside_ordinary_accounts() -> None:
+    from extractscan.link.synchrony import candidates, cluster, vectors
+
+    # The only extraction-heavy accounts are the synchronized ones: alone, they are the
+    # root of HDBSCAN's hierarchy and come out as noise; beside a sample of the ordinary
+    # busy accounts they are one dense cluster.
+    ordinary = [dict(r, extraction_share=0.05, cot_share=0.05) for r in _background(300)]
+    accounts = _table(ordinary + _synchronized(40))
+    alone = candidates(accounts, LinkConfig())
+    assert alone.height == 40
+    labels, _ = cluster(vectors(alone), LinkConfig().synchrony_min_accounts)
+    assert set(labels.tolist()) == {-1}
+    ev = synchrony(accounts, LinkConfig())
+    assert set(ev["a"]) | set(ev["b"]) == {f"sync_{i:02d}" for i in range(40)}
+
+
+def test_a_cluster_that_was_mostly_another_groups_accounts_is_dropped() -> None:
+    # six of the cluster's eight accounts belong to a 20-account group mostly outside it:
+    # the two left over are not linked on the evidence of the six
+    ev = _star("k0", ["k1", "k2", "k3", "k4", "k5", "x1", "x2"], "mostly theirs")
+    groups = pl.DataFrame(
+        {"account": ["k0", "k1", "k2", "k3", "k4", "k5"] + [f"m{i:02d}" for i in range(14)]},
+    ).with_columns(pl.lit(7, pl.Int64).alias("component"))
+    assert respecting_groups(ev, groups).is_empty()
+    # half of them left: the cluster stays, re-centred
+    half = _star("k0", ["k1", "k2", "x1", "x2", "x3"], "half")
+    got = respecting_groups(half, groups)
+    assert got.select("a", "b").rows() == [("x1", "x2"), ("x1", "x3")]

@@ -68,6 +68,9 @@ MERGE_UNITS = 1.0
 #: At most this many candidates are clustered; the others join the cluster of their
 #: nearest clustered neighbour when within its core distance (bounded cost at any scale).
 MAX_CLUSTERED = 5_000
+#: Ordinary busy accounts clustered beside the candidates: as many as candidates, at
+#: least this many (a background for the density, see :func:`synchrony`).
+BACKGROUND_MIN = 1_000
 #: A cluster's core: members with at least this HDBSCAN membership probability.
 CORE_PROBABILITY = 0.5
 #: The synchrony box holds the members between these quantiles of each time.
@@ -371,14 +374,21 @@ def synchrony(
     cand = candidates(accounts, cfg)
     if cand.height < cfg.synchrony_min_accounts:
         return empty
-    labels, core = cluster(vectors(cand), cfg.synchrony_min_accounts)
+    busy = accounts.filter(pl.col("exchanges") >= cfg.synchrony_min_requests)
+    if campaigns is not None and campaigns.height:
+        busy = busy.join(campaigns.select("account"), on="account", how="anti")
+    # Clustered among ordinary accounts: a campaign that is most of the candidates is
+    # otherwise the root of HDBSCAN's hierarchy, which it never selects (fit world 1034:
+    # 113 of 155 candidates, all noise); beside the background it is a dense cluster.
+    ordinary = busy.join(cand, on="account", how="anti").sort("account")
+    ordinary = ordinary.sample(min(ordinary.height, max(cand.height, BACKGROUND_MIN)), seed=21)
+    both = pl.concat([cand, ordinary.select(cand.columns)])
+    labels, core = cluster(vectors(both), cfg.synchrony_min_accounts)
+    labels, core = labels[: cand.height], core[: cand.height]
     groups = sorted(set(labels[core].tolist()) - {-1})
     if not groups:
         return empty
     cand = cand.with_columns(pl.Series("_cluster", labels), pl.Series("_core", core))
-    busy = accounts.filter(pl.col("exchanges") >= cfg.synchrony_min_requests)
-    if campaigns is not None and campaigns.height:
-        busy = busy.join(campaigns.select("account"), on="account", how="anti")
     rows = [
         pl.DataFrame(
             {
@@ -423,8 +433,12 @@ def respecting_groups(evidence: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFr
     the cluster too: one account of another operator's campaign (or of a reseller's
     customers) that happens to fall inside a cluster's box must not merge two incidents
     (fit world 1039: one hydra account in a 1,772-account cluster joined both). A group
-    mostly inside the cluster is part of the same campaign and stays. Each cluster's star
-    is re-centred on its first remaining account.
+    mostly inside the cluster is part of the same campaign and stays. A cluster that loses
+    more than half of its members this way is dropped: it described another incident's
+    accounts, and what is left of it would be linked on their evidence (fit-range world
+    1047: 15 students of a class were left of a 668-account cluster of a low-and-slow
+    campaign and became a high incident). Each cluster's star is re-centred on its first
+    remaining account.
     """
     if evidence.is_empty() or groups.is_empty():
         return evidence
@@ -448,6 +462,13 @@ def respecting_groups(evidence: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFr
     )
     if kept.height == members.height:
         return evidence
+    # A cluster that was mostly accounts of groups outside it describes those accounts:
+    # what is left of it (a fringe that happened to behave alike) is not linked by it.
+    sizes = members.group_by("centre").len().rename({"len": "all"})
+    whole = kept.group_by("centre").len().join(sizes, on="centre")
+    kept = kept.join(
+        whole.filter(pl.col("len") * 2 >= pl.col("all")).select("centre"), on="centre", how="semi"
+    )
     first = kept.group_by("centre").agg(pl.col("account").min().alias("new_centre"))
     attrs = evidence.unique("a").drop("b")
     return (
