@@ -104,7 +104,7 @@ def test_terminal_top_and_quiet() -> None:
 def test_markdown_is_inert() -> None:
     out = _render("markdown")
     assert "<script>" not in out and "\x1b" not in out and "\u202e" not in out
-    assert "&lt;script&gt;" in out
+    assert "&lt;script>alert(1)&lt;/script>\\|=cmd" in out
     assert "```" not in out
     assert out.startswith("# extractscan incident report")
 
@@ -172,7 +172,7 @@ def test_co_activity_values_keep_their_minute_when_cut() -> None:
 
     long = "imagine and articulate the internal reasoning behind a completed response"
     assert short_value("co_activity", f"{long} @ 2026-04-22 10:05", 60) == (
-        "imagine and articulate the internal reas… @ 2026-04-22 10:05"
+        "imagine and articulate the internal… @ 2026-04-22 10:05"
     )
     assert short_value("ip", "1.2.3.4 @ x", 60) == "1.2.3.4 @ x"
     assert short_value("user_agent", "a" * 70, 10) == "aaaaaaaaa…"

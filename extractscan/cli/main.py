@@ -27,6 +27,7 @@ from extractscan.cli.scan_options import (
     filter_options,
     pick_format,
     prepare,
+    report_options,
     schedule_options,
     write_exports,
 )
@@ -136,6 +137,7 @@ def main() -> None:
     "passes over account slices when one pass would not fit. 'auto' is half of this "
     "machine's memory; 'none' always makes one pass.",
 )
+@report_options
 @filter_options
 @schedule_options
 def scan(
@@ -210,6 +212,8 @@ def scan(
                 **filter_args(extra),
             )
         findings = compare(findings, extra)  # --baseline, --suppress
+        shape: dict[str, Any] = {"top": top, "quiet": quiet, "min_severity": extra["min_severity"]}
+        shape["width"] = extra["width"] or (None if output else terminal_width())
         if redact:
             from extractscan.report.redact import redact as mask
 
@@ -224,10 +228,10 @@ def scan(
                 write_exports(findings, cfg, extra, staged)  # --graph-out, --stix-out
                 if output:
                     with staged.path(output).open("w", encoding="utf-8", newline="\n") as fh:
-                        report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
+                        report.render(findings, fmt, fh, **shape, color=False)
                 else:
                     try:
-                        report.render(findings, fmt, sys.stdout, top=top, quiet=quiet, color=color)
+                        report.render(findings, fmt, sys.stdout, **shape, color=color)
                     except BrokenPipeError:
                         # the reader stopped early (| head): not an error of the scan, whose
                         # exit code (--fail-on, skipped files) still follows
@@ -321,6 +325,14 @@ def list_presets() -> None:
 
 main.add_command(simulate)
 main.add_command(evaluate)
+
+
+def terminal_width() -> int:
+    """The terminal's width (``COLUMNS``, else the terminal's size), else 120 when
+    stdout is no terminal (as before: a report piped to a file keeps its lines)."""
+    import shutil
+
+    return shutil.get_terminal_size((120, 24)).columns
 
 
 def _redacting(redact: bool) -> Callable[[str], str] | None:

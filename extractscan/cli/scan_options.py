@@ -60,6 +60,24 @@ def filter_options(f: F) -> F:
     return f
 
 
+def report_options(f: F) -> F:
+    """--min-severity and --width: what the human-readable report shows, and how wide."""
+    from extractscan.model.severity import SEVERITIES
+
+    f = click.option(
+        "--width",
+        type=click.IntRange(min=40, max=1000),
+        metavar="N",
+        help="Terminal report width in columns (default: the terminal's, else 120).",
+    )(f)
+    return click.option(
+        "--min-severity",
+        type=click.Choice(SEVERITIES),
+        help="Incidents below this are summarised in one line each in the terminal, "
+        "Markdown and HTML reports (default: the flag severity, medium; JSON has all).",
+    )(f)
+
+
 def filter_args(extra: dict[str, Any]) -> dict[str, Any]:
     """The filter options as :func:`extractscan.scan` keyword arguments."""
     return {k: extra[k] for k in ("since", "until", "orgs", "only_accounts")}

@@ -234,6 +234,13 @@ class Findings:
     baseline: BaselineSummary | None = None
     #: ``--suppress`` entries that have expired: (kind, value, expires) (warned about).
     expired_suppressions: tuple[Suppression, ...] = ()
+    #: The incident score each severity starts at (the config's ``[severity]``),
+    #: highest first; reports say what a score means with them.
+    severity_floors: tuple[tuple[str, float], ...] = (
+        ("critical", 0.80),
+        ("high", 0.60),
+        ("medium", 0.40),
+    )
 
     def at_or_above(self, level: str) -> tuple[Incident, ...]:
         """Incidents whose severity is ``level`` or higher."""

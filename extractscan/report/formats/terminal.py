@@ -178,6 +178,7 @@ class TerminalReport:
         quiet: bool,
         color: bool,
         width: int | None,
+        min_severity: str | None = None,
     ) -> None:
         """Print the report to ``stream``."""
         console = Console(
