@@ -57,6 +57,12 @@ def score_meaning(f: Findings) -> str:
     )
 
 
+def score_line(f: Findings) -> str:
+    """:func:`score_meaning` in one short line (under the terminal report's header)."""
+    floors = ", ".join(f"{level} {floor:.2f}+" for level, floor in f.severity_floors)
+    return f"score 0-1, how campaign-like: {floors}"
+
+
 def day(value: datetime | None) -> str:
     """A UTC date."""
     return value.strftime("%Y-%m-%d") if value else "-"
