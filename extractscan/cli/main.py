@@ -17,8 +17,9 @@ from typing import Any, Literal, TypeVar
 
 import click
 
+from extractscan.cli.explain_command import explain_account
 from extractscan.cli.lab_commands import evaluate, simulate
-from extractscan.cli.options import load_config_options
+from extractscan.cli.options import input_options, load_config_options, terminal_width
 from extractscan.cli.scan_options import (
     compare,
     export_outputs,
@@ -32,7 +33,7 @@ from extractscan.cli.scan_options import (
     write_exports,
 )
 from extractscan.model.errors import ExtractscanError, InputError, UsageError
-from extractscan.model.registry import FORMAT_CLASSES, PRESET_NAMES
+from extractscan.model.registry import FORMAT_CLASSES
 from extractscan.model.severity import SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,41 +46,6 @@ from extractscan.cli.failures import (  # noqa: E402 - after F, re-exported
 )
 from extractscan.cli.failures import InputFailure as _InputFailure  # noqa: E402
 from extractscan.cli.failures import ScanError as _ScanError  # noqa: E402
-
-
-def _input_options(f: F) -> F:
-    """--accounts, --config, --column and --preset: how the input is read (shared)."""
-    for option in reversed(
-        (
-            click.option(
-                "--accounts",
-                type=click.Path(dir_okay=False),
-                help="Accounts table (billing export).",
-            ),
-            click.option(
-                "--config",
-                "config_path",
-                type=click.Path(dir_okay=False),
-                help="TOML config (default: ./extractscan.toml if present, announced on "
-                "stderr; 'none': the built-in defaults). The report names the one used.",
-            ),
-            click.option(
-                "--column",
-                "columns",
-                multiple=True,
-                metavar="CANONICAL=SOURCE",
-                help="Map a canonical column to a source column (repeatable), e.g. "
-                "account=user_id.",
-            ),
-            click.option(
-                "--preset",
-                type=click.Choice(PRESET_NAMES),
-                help="Input format preset (see 'extractscan presets').",
-            ),
-        )
-    ):
-        f = option(f)
-    return f
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,7 +61,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@_input_options
+@input_options
 @click.option(
     "--format",
     "fmt",
@@ -262,50 +228,6 @@ def scan(
         sys.exit(EXIT_SKIPPED)
 
 
-@main.command("explain")
-@click.argument("account")
-@click.argument("paths", nargs=-1, required=True)
-@_input_options
-@click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
-def explain_account(
-    account: str,
-    paths: tuple[str, ...],
-    accounts: str | None,
-    config_path: str | None,
-    columns: tuple[str, ...],
-    preset: str | None,
-    no_color: bool,
-) -> None:
-    """Explain why ACCOUNT scored what it did and what links it to its incident.
-
-    Runs the same scan as 'extractscan scan' on PATHS, then shows the account's score
-    components, its behaviour against the benign median and the accounts it shares
-    identifiers with, strongest evidence first.
-
-    \b
-    Example:
-      extractscan explain acct_03f361ffcc sample_logs/requests.csv.gz \\
-          --accounts sample_logs/accounts.csv
-    """
-    from extractscan.report.explain import explain, render_explanation
-    from extractscan.run.pipeline import scan as run_scan
-    from extractscan.run.progress import StageProgress
-
-    color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    try:
-        cfg = load_config_options(config_path, columns)
-        with StageProgress() as progress:
-            findings = run_scan(
-                list(paths), accounts=accounts, config=cfg, progress=progress, preset=preset
-            )
-        try:
-            render_explanation(explain(findings, account), sys.stdout, color=color)
-        except BrokenPipeError:  # the reader stopped early (| head): not an error
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except ExtractscanError as exc:
-        raise _ScanError(exc) from exc
-
-
 @main.command("presets")
 def list_presets() -> None:
     """List the input presets, one line each.
@@ -324,15 +246,8 @@ def list_presets() -> None:
 
 
 main.add_command(simulate)
+main.add_command(explain_account)
 main.add_command(evaluate)
-
-
-def terminal_width() -> int:
-    """The terminal's width (``COLUMNS``, else the terminal's size), else 120 when
-    stdout is no terminal (as before: a report piped to a file keeps its lines)."""
-    import shutil
-
-    return shutil.get_terminal_size((120, 24)).columns
 
 
 def _redacting(redact: bool) -> Callable[[str], str] | None:

@@ -98,8 +98,9 @@ def mask_text(s: str) -> str:
     return _PATTERN.sub(swap, s)
 
 
-def redact(f: Findings) -> Findings:
-    """A copy of ``f`` with e-mails, IPs and payment fingerprints masked everywhere."""
+def redactor_for(f: Findings) -> Redactor:
+    """The redactor of ``f``: tokens numbered in sorted order of the cards, e-mails,
+    IPs and subnets the findings name (free text adds the rest as it is masked)."""
     values: dict[str, set[str]] = {"card": set(), "email": set(), "ip": set(), "net": set()}
     acc = f.accounts
     if "payment" in acc.columns:
@@ -117,7 +118,18 @@ def redact(f: Findings) -> Findings:
             values[kind] |= set(
                 pairs.filter(pl.col("family") == fam)["example"].drop_nulls().to_list()
             )
-    r = Redactor(values)
+    return Redactor(values)
+
+
+def redact(f: Findings, r: Redactor | None = None) -> Findings:
+    """A copy of ``f`` with e-mails, IPs and payment fingerprints masked everywhere.
+
+    ``r``: the redactor to use (:func:`redactor_for`, default); pass one to keep its
+    tokens afterwards (``--redact-key``, ``explain --redact``).
+    """
+    r = r or redactor_for(f)
+    acc = f.accounts
+    pairs = f.pairs
     incidents = tuple(_incident(inc, r) for inc in f.incidents)
     accounts = acc
     for col, kind in (("payment", "card"), ("email", "email")):
