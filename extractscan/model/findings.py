@@ -157,6 +157,30 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class Timeline:
+    """An incident over time, per UTC day and hour, for the charts of the HTML report
+    (small: one value per day of the incident, not per request)."""
+
+    #: Every day from the incident's first request to its last.
+    days: tuple[date, ...]
+    #: Members' requests on each of ``days``.
+    requests: tuple[int, ...]
+    #: Members whose first request fell on each of ``days`` (first-seen waves).
+    first_seen: tuple[int, ...]
+    #: Members created per day, from the accounts table's signup time (may start
+    #: before ``days``): (day, accounts).
+    signups: tuple[tuple[date, int], ...]
+    #: Members' requests per UTC hour of day (24 values).
+    hours: tuple[int, ...]
+    #: Per hour of day, the median share of their requests that accounts in no
+    #: incident sent in that hour (24 values; empty when there are none).
+    benign_hours: tuple[float, ...]
+    #: Requests on each of ``days`` per model, busiest models first (the rest as
+    #: "other models").
+    models: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+@dataclass(frozen=True)
 class Incident:
     """A group of linked accounts that looks like one extraction campaign."""
 
@@ -184,6 +208,8 @@ class Incident:
     change: Change | None = None
     #: The ``--suppress`` entries that matched it (a suppressed incident never fires).
     suppressed: tuple[Suppression, ...] = ()
+    #: Requests, first requests, signups, hours and models over time (HTML charts).
+    timeline: Timeline | None = field(default=None, compare=False, repr=False)
 
     @property
     def severity_change(self) -> str | None:

@@ -236,8 +236,12 @@ def _incident(inc: Incident, r: Redactor) -> Incident:
         else:
             vals = tuple((r.text(v), n) for v, n in ln.values)
         links.append(LinkEvidence(ln.family, ln.label, ln.accounts, ln.pairs, ln.weight, vals))
+    t = inc.timeline
+    if t is not None:  # model names are log text
+        t = replace(t, models=tuple((r.text(m), v) for m, v in t.models))
     return replace(
         inc,
+        timeline=t,
         links=tuple(links),
         sample_prompts=tuple(r.text(p) for p in inc.sample_prompts),
         top_accounts=tuple(replace(a, account=r.text(a.account)) for a in inc.top_accounts),
