@@ -80,7 +80,7 @@ def main() -> None:
     rows = [measure(name, world(name, args)) for name, args in WORLDS.items()]
     body = "\n".join(
         [
-            "`python benchmarks/html_report.py` (issue #19): the HTML report of two simulated "
+            "`python benchmarks/html_report.py` (issue #19): the HTML report of three simulated "
             f"scans of {ROWS:,} rows, written to one file and checked: at most 25 MB, at least "
             "3 charts, every incident at medium or above with every member account, nothing "
             "fetched (no `src`, links only to anchors in the page).",
