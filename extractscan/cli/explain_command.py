@@ -36,6 +36,12 @@ _SUFFIX = {".json": "json", ".md": "markdown", ".markdown": "markdown"}
     help="Mask e-mails, IPs and payment fingerprints (the scan report's tokens).",
 )
 @click.option(
+    "--redact-key",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="With --redact: write the token -> value table (JSON, permissions 0600).",
+)
+@click.option(
     "--width",
     type=click.IntRange(min=40, max=1000),
     metavar="N",
@@ -52,6 +58,7 @@ def explain_account(
     fmt: str | None,
     output: str | None,
     redact: bool,
+    redact_key: str | None,
     width: int | None,
     no_color: bool,
 ) -> None:
@@ -79,29 +86,40 @@ def explain_account(
         fmt = _SUFFIX.get(Path(output).suffix.lower(), "terminal") if output else "terminal"
     try:
         cfg = load_config_options(config_path, columns)
-        if output and not Path(output).absolute().parent.is_dir():
-            raise UsageError(f"-o {output}: its folder does not exist")
-        check_outputs(paths, {"-o": output}, [("--accounts", accounts), ("--config", cfg.source)])
+        if redact_key and not redact:
+            raise UsageError("--redact-key needs --redact (without it nothing is masked)")
+        for opt, value in (("-o", output), ("--redact-key", redact_key)):
+            if value and not Path(value).absolute().parent.is_dir():
+                raise UsageError(f"{opt} {value}: its folder does not exist")
+        outputs = {"-o": output, "--redact-key": redact_key}
+        check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
         with StageProgress(mask=_mask(redact)) as progress:
             findings = run_scan(
                 list(paths), accounts=accounts, config=cfg, progress=progress, preset=preset
             )
         e = explain(findings, account)
+        key = None
         if redact:
             from extractscan.report.redact import redact as mask
             from extractscan.report.redact import redactor_for
 
-            r = redactor_for(findings)
-            mask(findings, r)  # the tokens of the redacted scan report, in its order
-            e = redact_explanation(e, r)
-        if output:
+            key = redactor_for(findings)
+            mask(findings, key)  # the tokens of the redacted scan report, in its order
+            e = redact_explanation(e, key)
+        if output or redact_key:
             try:
                 with StagedOutputs() as staged:
-                    with staged.path(output).open("w", encoding="utf-8", newline="\n") as fh:
-                        render(e, fmt, fh, width=width)
+                    if redact_key and key is not None:
+                        from extractscan.report.redact import write_key
+
+                        write_key(key, staged.path(redact_key, mode=0o600))
+                    if output:
+                        with staged.path(output).open("w", encoding="utf-8", newline="\n") as fh:
+                            render(e, fmt, fh, width=width)
             except OSError as exc:
                 raise UsageError(f"cannot write output: {exc}") from exc
-            return
+            if output:
+                return
         try:
             render(e, fmt, sys.stdout, color=color, width=width or terminal_width())
         except BrokenPipeError:  # the reader stopped early (| head): not an error

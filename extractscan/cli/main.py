@@ -95,6 +95,13 @@ def main() -> None:
     "--redact", is_flag=True, help="Mask e-mails, IPs and payment fingerprints in all outputs."
 )
 @click.option(
+    "--redact-key",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="With --redact: write the token -> value table (JSON, permissions 0600) for "
+    "the investigator who must trace a redacted report back; never in the report.",
+)
+@click.option(
     "--memory-limit",
     metavar="SIZE",
     default="auto",
@@ -123,6 +130,7 @@ def scan(
     strict: bool,
     skip_errors: bool,
     redact: bool,
+    redact_key: str | None,
     memory_limit: str,
     **extra: Any,
 ) -> None:
@@ -138,6 +146,7 @@ def scan(
       extractscan scan 'exports/*.parquet' --fail-on high --quiet
       extractscan scan --preset bedrock bedrock-logs/
       extractscan scan logs/ --strict --rejects-out rejects.csv --redact --format markdown
+      extractscan scan logs/ --redact --redact-key key.json -o briefing.html
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
       extractscan scan logs/ --since 2026-04-22 --until 2026-04-28 --org acme -o week.json
     """
@@ -160,10 +169,14 @@ def scan(
             ("-o", output),
             ("--accounts-out", accounts_out),
             ("--rejects-out", rejects_out),
+            ("--redact-key", redact_key),
         ):
             if value and not Path(value).parent.is_dir():  # said before a long scan, not after
                 raise UsageError(f"{opt} {value}: folder {Path(value).parent} does not exist")
+        if redact_key and not redact:
+            raise UsageError("--redact-key needs --redact (without it nothing is masked)")
         outputs = {"-o": output, "--accounts-out": accounts_out, "--rejects-out": rejects_out}
+        outputs["--redact-key"] = redact_key
         outputs |= export_outputs(extra)
         check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
         with StageProgress(enabled=not quiet, mask=shown) as progress:
@@ -180,10 +193,13 @@ def scan(
         findings = compare(findings, extra)  # --baseline, --suppress
         shape: dict[str, Any] = {"top": top, "quiet": quiet, "min_severity": extra["min_severity"]}
         shape["width"] = extra["width"] or (None if output else terminal_width())
+        key = None
         if redact:
             from extractscan.report.redact import redact as mask
+            from extractscan.report.redact import redactor_for, write_key
 
-            findings = mask(findings)
+            key = redactor_for(findings)
+            findings = mask(findings, key)
         try:
             # all outputs appear together, complete, or none does (see StagedOutputs)
             with StagedOutputs() as staged:
@@ -192,6 +208,8 @@ def scan(
                 if rejects_out:
                     write_table(findings.rejects, staged.path(rejects_out), like=rejects_out)
                 write_exports(findings, cfg, extra, staged)  # --graph-out, --stix-out
+                if redact_key and key is not None:  # a secret: 0600 from creation on
+                    write_key(key, staged.path(redact_key, mode=0o600))
                 if output:
                     with staged.path(output).open("w", encoding="utf-8", newline="\n") as fh:
                         report.render(findings, fmt, fh, **shape, color=False)

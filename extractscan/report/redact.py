@@ -9,8 +9,10 @@ the values, so the same input gives the same redacted report.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import polars as pl
 
@@ -247,3 +249,27 @@ def _incident(inc: Incident, r: Redactor) -> Incident:
         top_accounts=tuple(replace(a, account=r.text(a.account)) for a in inc.top_accounts),
         member_accounts=tuple(r.text(a) for a in inc.member_accounts),
     )
+
+
+def write_key(r: Redactor, path: Path) -> None:
+    """The token -> value table of ``r`` as JSON (``--redact-key``): for the
+    investigator who must trace a redacted briefing back. Values exactly as logged
+    (JSON escapes control characters; nothing in it is a formula or markup); the caller
+    makes the file 0600 and never puts it into a report."""
+    rows = [
+        {"token": token, "kind": kind, "value": value}
+        for kind in sorted(r.tokens)
+        for value, token in sorted(r.tokens[kind].items(), key=lambda kv: _number(kv[1]))
+    ]
+    doc = {
+        "about": "extractscan --redact-key: the value behind each token of a redacted "
+        "report (keep it apart from the report)",
+        "tokens": rows,
+    }
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        json.dump(doc, fh, indent=2, ensure_ascii=True)
+        fh.write("\n")
+
+
+def _number(token: str) -> int:
+    return int(token.rsplit("-", 1)[1])
