@@ -116,6 +116,7 @@ def test_sample_page(sample_findings: Findings) -> None:
     for inc, sec in zip(main_incidents, sections, strict=True):
         assert sec.count("<figure>") == 5 and sec.count("<svg") == 5
         assert "Requests per day (UTC)" in sec and "Model share per day" in sec
+        assert "Activity by hour of the week against the benign median" in sec
         assert "Innocent explanations tested" in sec and "does not fit" in sec
         assert "Sample prompts" in sec and sec.count("<blockquote>") == len(inc.sample_prompts)
         members = sec.split(f"Member accounts ({inc.accounts})")[1]

@@ -49,7 +49,9 @@ def assess(
         co=linked.co,
         prompts=prompts,
     )
-    incidents = with_timelines(incidents, accounts, agg.days, agg.models, agg.hour_counts)
+    incidents = with_timelines(
+        incidents, accounts, agg.days, agg.models, agg.hour_counts, co=linked.co
+    )
     inc_of = pl.DataFrame(
         {
             "account": [a for i in incidents for a in i.member_accounts],

@@ -178,6 +178,12 @@ class Timeline:
     #: Requests on each of ``days`` per model, busiest models first (the rest as
     #: "other models").
     models: tuple[tuple[str, tuple[int, ...]], ...]
+    #: Members' active (template, time bin) slots per hour of the week, Monday 00 UTC
+    #: first (168 values; empty without prompt text, where there are no such slots).
+    week: tuple[int, ...] = ()
+    #: Per hour of the week, the median share of their active slots that accounts in
+    #: no incident had in that hour (168 values, from up to 20,000 of them; or empty).
+    benign_week: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

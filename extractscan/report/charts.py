@@ -158,6 +158,41 @@ def hour_profile(t: Timeline) -> str:
     return to_svg(fig)
 
 
+def week_profile(t: Timeline) -> str:
+    """Bars: the share of the members' active slots in each hour of the week (UTC);
+    line: the median share of accounts in no incident. A campaign runs round the
+    clock, seven days a week; people keep office hours and weekends."""
+    plt = _plt()
+    total = sum(t.week) or 1
+    with plt.rc_context(_RC):
+        fig, ax = _figure()
+        hours = list(range(168))
+        ax.bar(
+            hours,
+            [100 * n / total for n in t.week],
+            width=1.0,
+            color=INCIDENT,
+            label="this incident",
+        )
+        if t.benign_week:
+            ax.plot(
+                hours,
+                [100 * v for v in t.benign_week],
+                color=BENIGN,
+                linewidth=1.2,
+                label="accounts in no incident (median)",
+            )
+        ax.set_xticks(
+            range(0, 168, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], ha="left"
+        )
+        ax.set_xlim(0, 168)
+        ax.set_xlabel("hour of the week (UTC)")
+        ax.set_ylabel("% of active slots")
+        ax.set_title("Activity by hour of the week against the benign median", loc="left")
+        ax.legend(loc="upper left", frameon=False)
+    return to_svg(fig)
+
+
 def model_share(t: Timeline) -> str:
     """Stacked areas: each model's share of the members' requests per day (a pivot to a
     new model shows as one colour taking over)."""

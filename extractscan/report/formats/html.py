@@ -6,9 +6,10 @@ Policy forbids scripts, connections, frames and images from anywhere but the pag
 escaping ever to fail, an injected ``<script>`` or ``onerror`` would still not run.
 Every text from the logs goes through :func:`extractscan.report.escape.for_html`.
 Per incident at or above ``min_severity``: a one-line summary, five charts (requests
-per day, account creation and first-seen waves, activity by hour against the benign
-median, model share per day, the linked accounts), the evidence, the signals, the
-innocent explanations tested, sample prompts and every member account.
+per day, account creation and first-seen waves, activity by hour of the week against
+the benign median (hour of day when the log has no prompts), model share per day, the
+linked accounts), the evidence, the signals, the innocent explanations tested, sample
+prompts and every member account.
 """
 
 from __future__ import annotations
@@ -176,6 +177,12 @@ def _linked_pairs(f: Findings) -> dict[str, pl.DataFrame]:
     return {str(k[0]): g.select("a", "b", "family") for k, g in linked.group_by("inc")}
 
 
+_WEEK = (
+    "active slots: distinct (prompt template, co-activity time bin) pairs of an account; "
+    "the benign median is over up to 20,000 accounts in no incident"
+)
+
+
 def _figure(svg: str, caption: str) -> str:
     return f"<figure>{svg}<figcaption>{h(caption, 400)}</figcaption></figure>"
 
@@ -210,10 +217,9 @@ def _incident(f: Findings, inc: Incident, pairs: pl.DataFrame) -> str:
                 + ("" if t.signups else " (none given)")
                 + "; first request from the logs",
             ),
-            _figure(
-                charts.hour_profile(t),
-                "hour of day only (the logs' weekday and hour are not kept per account)",
-            ),
+            _figure(charts.week_profile(t), _WEEK)
+            if t.week
+            else _figure(charts.hour_profile(t), "hour of day (no prompt text: no active slots)"),
             _figure(
                 charts.model_share(t), "a pivot to a new model shows as one colour taking over"
             ),
