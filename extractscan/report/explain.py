@@ -206,7 +206,7 @@ def render_explanation(
         box=box.SIMPLE_HEAD,
     )
     for col in ("account", "linked", "evidence total", "evidence (weight, example)"):
-        links.add_column(col)
+        links.add_column(col, overflow="fold")  # ids and values whole, never cut with …
     for p in e.partners[:TERMINAL_PARTNERS]:
         ev = "\n".join(f"{x.label} {x.weight:.1f} ({clean(x.example, 50)})" for x in p.evidence)
         links.add_row(Text(clean(p.account, 40)), partner_status(p), f"{p.total:.1f}", Text(ev))

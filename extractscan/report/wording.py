@@ -38,6 +38,16 @@ FAMILY_NOTES: dict[str, str] = {
     "in which the accounts sent it",
 }
 
+#: The notation in one short line, for the terminal's evidence table.
+WEIGHT_SHORT = (
+    "weight: ln(accounts / accounts sharing) x reliability, summed over shared values; "
+    "1 weak, 5+ strong"
+)
+SHORT_NOTES = {
+    "email_pattern": "e-mail pattern: letters as a, digits as 9",
+    "template": "template: first words, numbers as #",
+}
+
 WEIGHT_MEANING = (
     "Weight: how strongly the shared values say the accounts are run by one operator, "
     "summed over the values: ln(accounts in the log / accounts sharing the value) times "
@@ -166,3 +176,9 @@ def how_to_read(f: Findings, incidents: tuple[Incident, ...]) -> str:
     families = sorted({ln.family for i in incidents for ln in i.links} & set(FAMILY_NOTES))
     notes = [FAMILY_NOTES[fam][0].upper() + FAMILY_NOTES[fam][1:] + "." for fam in families]
     return " ".join([score_meaning(f), WEIGHT_MEANING, *notes])
+
+
+def evidence_caption(inc: Incident) -> str:
+    """The weight's meaning and the notation of the kinds of value ``inc`` is tied by."""
+    fams = sorted({ln.family for ln in inc.links} & set(SHORT_NOTES))
+    return "; ".join([WEIGHT_SHORT, *(SHORT_NOTES[f] for f in fams)])

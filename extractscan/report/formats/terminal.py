@@ -99,7 +99,14 @@ def _incident(inc: Incident) -> Panel:
         f"\n{when(inc.first_seen)} → {when(inc.last_seen)}",
         ("\nranked down: " + "; ".join(inc.explained_by) + " fits") if inc.explained_by else "",
     )
-    links = Table(title="Linking evidence", title_justify="left", box=box.SIMPLE_HEAD, expand=False)
+    links = Table(
+        title="Linking evidence",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        expand=False,
+        caption=wording.evidence_caption(inc),
+        caption_justify="left",
+    )
     for col, just in (
         ("evidence", "left"),
         ("accounts", "right"),
@@ -107,7 +114,7 @@ def _incident(inc: Incident) -> Panel:
         ("weight", "right"),
         ("sample values (accounts sharing)", "left"),
     ):
-        links.add_column(col, justify=just)  # type: ignore[arg-type]
+        links.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
     for ln in inc.links:
         # one value a line; a Text is never read as markup, so the lines need no escaping
         # as a whole (a "[" on one line and a "]" on the next make no tag)
