@@ -125,3 +125,19 @@ def test_min_severity_and_top(sample_findings: Findings) -> None:
 def test_no_incident_says_so(sample_findings: Findings) -> None:
     out = _md(replace(sample_findings, incidents=()))
     assert "No incident at medium or above." in out and "Appendix A" not in out
+
+
+def test_summary_says_what_an_incident_rests_on(sample_findings: Findings) -> None:
+    from extractscan.model.findings import LinkEvidence
+    from extractscan.report import wording
+
+    first = sample_findings.incidents[0]
+    assert wording.how_sure(first) == (
+        "score 0.88; identifier-linked; 5 innocent explanations tested, none fits"
+    )
+    cluster = replace(first, links=(LinkEvidence("behaviour_cluster", "alike", 40, 39, 9.0, ()),))
+    assert "; behavioural cluster; " in wording.how_sure(cluster)
+    assert wording.next_step(cluster).startswith("corroborate")
+    assert wording.next_step(first).startswith("suspend or throttle")
+    out = _md(replace(sample_findings, incidents=(cluster,)))
+    assert "| 1 | critical | INC-437D8037 | 40 accounts tied by synchronised signup" in out

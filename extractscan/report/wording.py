@@ -95,7 +95,8 @@ def tied_by(inc: Incident, most: int = 3) -> str:
 
 
 def how_sure(inc: Incident) -> str:
-    """E.g. ``score 0.88; 5 innocent explanations tested, none fits``."""
+    """E.g. ``score 0.88; identifier-linked; 5 innocent explanations tested, none fits``
+    (the kind says what the incident rests on: a behavioural cluster is weaker evidence)."""
     n = len(inc.benign_checks)
     fits = inc.explained_by
     if not n:
@@ -104,7 +105,7 @@ def how_sure(inc: Incident) -> str:
         tested = f"{n} innocent explanations tested; fits: {'; '.join(fits)}"
     else:
         tested = f"{n} innocent explanations tested, none fits"
-    return f"score {inc.score:.2f}; {tested}"
+    return f"score {inc.score:.2f}; {inc.kind}; {tested}"
 
 
 def next_step(inc: Incident) -> str:
@@ -113,6 +114,11 @@ def next_step(inc: Incident) -> str:
         return "suppressed: no action unless the suppression no longer holds"
     if inc.explained_by:
         return "confirm the innocent explanation with the account owners before acting"
+    if inc.kind == "behavioural cluster":
+        return (
+            "corroborate (payment, signup and traffic records of the member accounts) before "
+            "acting: nothing is shared beyond chance, only timing and behaviour"
+        )
     if severity_rank(inc.severity) >= severity_rank("high"):
         return (
             "suspend or throttle the member accounts (appendix), block the shared cards and "
