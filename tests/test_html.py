@@ -174,3 +174,15 @@ def test_nothing_from_the_data_runs_in_a_browser(hostile: tuple[list[str], Path]
     assert "data-pwned" not in dom.split("<body", 1)[1].split(">", 1)[0]
     assert 'id="planted"' not in dom and "<img" not in dom
     assert "&lt;img src=x id=planted onerror=" in dom
+
+
+def test_redacted_page_has_no_address_or_card(tmp_path: Path) -> None:
+    from tests.test_terminal import SAMPLE
+
+    out = tmp_path / "r.html"
+    res = CliRunner().invoke(main, ["scan", *SAMPLE, "--redact", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text()
+    assert not re.search(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", page)
+    assert "card_" not in page and "@fastmail-pool.example" not in page
+    assert "card-1" in page and page.count("<figure>") == 20
