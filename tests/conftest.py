@@ -83,3 +83,20 @@ def campaign_logs(tmp_path: Path) -> tuple[Path, Path]:
     req.write_csv(rp)
     acc.write_csv(ap)
     return rp, ap
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def sample_findings():  # type: ignore[no-untyped-def]
+    """The findings of the bundled sample with the default config (scanned once per
+    test session)."""
+    import extractscan
+    from extractscan.config import Config
+
+    return extractscan.scan(
+        [ROOT / "sample_logs" / "requests.csv.gz"],
+        accounts=ROOT / "sample_logs" / "accounts.csv",
+        config=Config(),
+    )

@@ -17,8 +17,9 @@ from typing import Any, Literal, TypeVar
 
 import click
 
+from extractscan.cli.explain_command import explain_account
 from extractscan.cli.lab_commands import evaluate, simulate
-from extractscan.cli.options import load_config_options
+from extractscan.cli.options import input_options, load_config_options, terminal_width
 from extractscan.cli.scan_options import (
     compare,
     export_outputs,
@@ -27,11 +28,12 @@ from extractscan.cli.scan_options import (
     filter_options,
     pick_format,
     prepare,
+    report_options,
     schedule_options,
     write_exports,
 )
 from extractscan.model.errors import ExtractscanError, InputError, UsageError
-from extractscan.model.registry import FORMAT_CLASSES, PRESET_NAMES
+from extractscan.model.registry import FORMAT_CLASSES
 from extractscan.model.severity import SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,41 +46,6 @@ from extractscan.cli.failures import (  # noqa: E402 - after F, re-exported
 )
 from extractscan.cli.failures import InputFailure as _InputFailure  # noqa: E402
 from extractscan.cli.failures import ScanError as _ScanError  # noqa: E402
-
-
-def _input_options(f: F) -> F:
-    """--accounts, --config, --column and --preset: how the input is read (shared)."""
-    for option in reversed(
-        (
-            click.option(
-                "--accounts",
-                type=click.Path(dir_okay=False),
-                help="Accounts table (billing export).",
-            ),
-            click.option(
-                "--config",
-                "config_path",
-                type=click.Path(dir_okay=False),
-                help="TOML config (default: ./extractscan.toml if present, announced on "
-                "stderr; 'none': the built-in defaults). The report names the one used.",
-            ),
-            click.option(
-                "--column",
-                "columns",
-                multiple=True,
-                metavar="CANONICAL=SOURCE",
-                help="Map a canonical column to a source column (repeatable), e.g. "
-                "account=user_id.",
-            ),
-            click.option(
-                "--preset",
-                type=click.Choice(PRESET_NAMES),
-                help="Input format preset (see 'extractscan presets').",
-            ),
-        )
-    ):
-        f = option(f)
-    return f
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,7 +61,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@_input_options
+@input_options
 @click.option(
     "--format",
     "fmt",
@@ -128,6 +95,13 @@ def main() -> None:
     "--redact", is_flag=True, help="Mask e-mails, IPs and payment fingerprints in all outputs."
 )
 @click.option(
+    "--redact-key",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="With --redact: write the token -> value table (JSON, permissions 0600) for "
+    "the investigator who must trace a redacted report back; never in the report.",
+)
+@click.option(
     "--memory-limit",
     metavar="SIZE",
     default="auto",
@@ -136,6 +110,7 @@ def main() -> None:
     "passes over account slices when one pass would not fit. 'auto' is half of this "
     "machine's memory; 'none' always makes one pass.",
 )
+@report_options
 @filter_options
 @schedule_options
 def scan(
@@ -155,6 +130,7 @@ def scan(
     strict: bool,
     skip_errors: bool,
     redact: bool,
+    redact_key: str | None,
     memory_limit: str,
     **extra: Any,
 ) -> None:
@@ -170,6 +146,7 @@ def scan(
       extractscan scan 'exports/*.parquet' --fail-on high --quiet
       extractscan scan --preset bedrock bedrock-logs/
       extractscan scan logs/ --strict --rejects-out rejects.csv --redact --format markdown
+      extractscan scan logs/ --redact --redact-key key.json -o briefing.html
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
       extractscan scan logs/ --since 2026-04-22 --until 2026-04-28 --org acme -o week.json
     """
@@ -192,10 +169,14 @@ def scan(
             ("-o", output),
             ("--accounts-out", accounts_out),
             ("--rejects-out", rejects_out),
+            ("--redact-key", redact_key),
         ):
             if value and not Path(value).parent.is_dir():  # said before a long scan, not after
                 raise UsageError(f"{opt} {value}: folder {Path(value).parent} does not exist")
+        if redact_key and not redact:
+            raise UsageError("--redact-key needs --redact (without it nothing is masked)")
         outputs = {"-o": output, "--accounts-out": accounts_out, "--rejects-out": rejects_out}
+        outputs["--redact-key"] = redact_key
         outputs |= export_outputs(extra)
         check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
         with StageProgress(enabled=not quiet, mask=shown) as progress:
@@ -210,10 +191,15 @@ def scan(
                 **filter_args(extra),
             )
         findings = compare(findings, extra)  # --baseline, --suppress
+        shape: dict[str, Any] = {"top": top, "quiet": quiet, "min_severity": extra["min_severity"]}
+        shape["width"] = extra["width"] or (None if output else terminal_width())
+        key = None
         if redact:
             from extractscan.report.redact import redact as mask
+            from extractscan.report.redact import redactor_for, write_key
 
-            findings = mask(findings)
+            key = redactor_for(findings)
+            findings = mask(findings, key)
         try:
             # all outputs appear together, complete, or none does (see StagedOutputs)
             with StagedOutputs() as staged:
@@ -222,12 +208,14 @@ def scan(
                 if rejects_out:
                     write_table(findings.rejects, staged.path(rejects_out), like=rejects_out)
                 write_exports(findings, cfg, extra, staged)  # --graph-out, --stix-out
+                if redact_key and key is not None:  # a secret: 0600 from creation on
+                    write_key(key, staged.path(redact_key, mode=0o600))
                 if output:
                     with staged.path(output).open("w", encoding="utf-8", newline="\n") as fh:
-                        report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
+                        report.render(findings, fmt, fh, **shape, color=False)
                 else:
                     try:
-                        report.render(findings, fmt, sys.stdout, top=top, quiet=quiet, color=color)
+                        report.render(findings, fmt, sys.stdout, **shape, color=color)
                     except BrokenPipeError:
                         # the reader stopped early (| head): not an error of the scan, whose
                         # exit code (--fail-on, skipped files) still follows
@@ -258,50 +246,6 @@ def scan(
         sys.exit(EXIT_SKIPPED)
 
 
-@main.command("explain")
-@click.argument("account")
-@click.argument("paths", nargs=-1, required=True)
-@_input_options
-@click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
-def explain_account(
-    account: str,
-    paths: tuple[str, ...],
-    accounts: str | None,
-    config_path: str | None,
-    columns: tuple[str, ...],
-    preset: str | None,
-    no_color: bool,
-) -> None:
-    """Explain why ACCOUNT scored what it did and what links it to its incident.
-
-    Runs the same scan as 'extractscan scan' on PATHS, then shows the account's score
-    components, its behaviour against the benign median and the accounts it shares
-    identifiers with, strongest evidence first.
-
-    \b
-    Example:
-      extractscan explain acct_03f361ffcc sample_logs/requests.csv.gz \\
-          --accounts sample_logs/accounts.csv
-    """
-    from extractscan.report.explain import explain, render_explanation
-    from extractscan.run.pipeline import scan as run_scan
-    from extractscan.run.progress import StageProgress
-
-    color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    try:
-        cfg = load_config_options(config_path, columns)
-        with StageProgress() as progress:
-            findings = run_scan(
-                list(paths), accounts=accounts, config=cfg, progress=progress, preset=preset
-            )
-        try:
-            render_explanation(explain(findings, account), sys.stdout, color=color)
-        except BrokenPipeError:  # the reader stopped early (| head): not an error
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except ExtractscanError as exc:
-        raise _ScanError(exc) from exc
-
-
 @main.command("presets")
 def list_presets() -> None:
     """List the input presets, one line each.
@@ -320,6 +264,7 @@ def list_presets() -> None:
 
 
 main.add_command(simulate)
+main.add_command(explain_account)
 main.add_command(evaluate)
 
 

@@ -20,7 +20,13 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: ``-o`` extension -> report format, when ``--format`` is not given.
-FORMAT_OF_SUFFIX = {".json": "json", ".md": "markdown", ".markdown": "markdown"}
+FORMAT_OF_SUFFIX = {
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+}
 
 
 def filter_options(f: F) -> F:
@@ -58,6 +64,24 @@ def filter_options(f: F) -> F:
     ):
         f = option(f)
     return f
+
+
+def report_options(f: F) -> F:
+    """--min-severity and --width: what the human-readable report shows, and how wide."""
+    from extractscan.model.severity import SEVERITIES
+
+    f = click.option(
+        "--width",
+        type=click.IntRange(min=40, max=1000),
+        metavar="N",
+        help="Terminal report width in columns (default: the terminal's, else 120).",
+    )(f)
+    return click.option(
+        "--min-severity",
+        type=click.Choice(SEVERITIES),
+        help="Incidents below this are summarised in one line each in the terminal, "
+        "Markdown and HTML reports (default: the flag severity, medium; JSON has all).",
+    )(f)
 
 
 def filter_args(extra: dict[str, Any]) -> dict[str, Any]:

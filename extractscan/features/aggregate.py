@@ -34,6 +34,7 @@ TABLES = (
     "behaviour",
     "timing",
     "hours",
+    "hour_counts",
     "templates",
     "texts",
     "days",
@@ -58,6 +59,8 @@ class Aggregates:
             with the newest model and the account's first use of it
             (:func:`behaviour.newest_model_use`).
         hours: per account, hour-of-day entropy.
+        hour_counts: requests per (account, UTC hour of day): at most 24 rows an account
+            (the reports' activity-by-hour charts).
         templates: one row per (account, ``tkey``) with ``n``, ``distinct``,
             ``example`` (a prompt hash) and the integer ``aid``.
         texts: one row per template (``tkey``, ``template``, ``n``).
@@ -74,6 +77,7 @@ class Aggregates:
     rejects: pl.DataFrame
     behaviour: pl.DataFrame
     hours: pl.DataFrame
+    hour_counts: pl.DataFrame
     templates: pl.DataFrame
     texts: pl.DataFrame
     days: pl.DataFrame
@@ -189,6 +193,7 @@ def aggregate(
         )
         tables = dict(zip(per_pass, got[: len(per_pass)], strict=True))
         tables["timing"] = features.timing_features(tables["timing"])
+        tables["hour_counts"] = tables["hours"]  # kept: at most 24 rows an account
         tables["hours"] = features.hour_entropy(tables["hours"])
         tables["days"], tables["models"] = features.days_and_models(tables.pop("day_models"))
         for name, frame in tables.items():
@@ -230,7 +235,7 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     tables["behaviour"] = behaviour.join(tables.pop("timing"), on="aid", how="left").drop(
         "aid", "_account_max"
     )
-    for name in ("hours", "days", "row_ids", "models"):
+    for name in ("hours", "hour_counts", "days", "row_ids", "models"):
         tables[name] = _named(tables[name], names)
     # the newest model's name and first use per account (a synchrony signal)
     newest = features.newest_model_use(tables["models"])

@@ -163,6 +163,36 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class Timeline:
+    """An incident over time, per UTC day and hour, for the charts of the HTML report
+    (small: one value per day of the incident, not per request)."""
+
+    #: Every day from the incident's first request to its last.
+    days: tuple[date, ...]
+    #: Members' requests on each of ``days``.
+    requests: tuple[int, ...]
+    #: Members whose first request fell on each of ``days`` (first-seen waves).
+    first_seen: tuple[int, ...]
+    #: Members created per day, from the accounts table's signup time (may start
+    #: before ``days``): (day, accounts).
+    signups: tuple[tuple[date, int], ...]
+    #: Members' requests per UTC hour of day (24 values).
+    hours: tuple[int, ...]
+    #: Per hour of day, the median share of their requests that accounts in no
+    #: incident sent in that hour (24 values; empty when there are none).
+    benign_hours: tuple[float, ...]
+    #: Requests on each of ``days`` per model, busiest models first (the rest as
+    #: "other models").
+    models: tuple[tuple[str, tuple[int, ...]], ...]
+    #: Members' active (template, time bin) slots per hour of the week, Monday 00 UTC
+    #: first (168 values; empty without prompt text, where there are no such slots).
+    week: tuple[int, ...] = ()
+    #: Per hour of the week, the median share of their active slots that accounts in
+    #: no incident had in that hour (168 values, from up to 20,000 of them; or empty).
+    benign_week: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class Incident:
     """A group of linked accounts that looks like one extraction campaign."""
 
@@ -190,6 +220,8 @@ class Incident:
     change: Change | None = None
     #: The ``--suppress`` entries that matched it (a suppressed incident never fires).
     suppressed: tuple[Suppression, ...] = ()
+    #: Requests, first requests, signups, hours and models over time (HTML charts).
+    timeline: Timeline | None = field(default=None, compare=False, repr=False)
 
     @property
     def kind(self) -> str:
@@ -254,6 +286,13 @@ class Findings:
     baseline: BaselineSummary | None = None
     #: ``--suppress`` entries that have expired: (kind, value, expires) (warned about).
     expired_suppressions: tuple[Suppression, ...] = ()
+    #: The incident score each severity starts at (the config's ``[severity]``),
+    #: highest first; reports say what a score means with them.
+    severity_floors: tuple[tuple[str, float], ...] = (
+        ("critical", 0.80),
+        ("high", 0.60),
+        ("medium", 0.40),
+    )
 
     def at_or_above(self, level: str) -> tuple[Incident, ...]:
         """Incidents whose severity is ``level`` or higher."""

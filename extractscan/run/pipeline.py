@@ -202,6 +202,9 @@ def _scan(
         incidents=incidents,
         generated_at=datetime.now(UTC).replace(microsecond=0),
         flag_severity=cfg.flag_severity,
+        severity_floors=tuple(
+            (level, cfg.severity[level]) for level in ("critical", "high", "medium")
+        ),
         accounts=found_accounts,
         pairs=linked.pairs(),
         rejects=agg.rejects.join(paths, on="_file", how="left").select(

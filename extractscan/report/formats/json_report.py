@@ -199,7 +199,9 @@ class JsonReport:
         quiet: bool,
         color: bool,
         width: int | None,
+        min_severity: str | None = None,
     ) -> None:
-        """Write the JSON document."""
+        """Write the JSON document (every incident: ``top`` and ``min_severity`` are for
+        readers, not programs)."""
         json.dump(findings_dict(findings), stream, indent=2, ensure_ascii=False)
         stream.write("\n")
