@@ -172,6 +172,7 @@ def scan(
       extractscan scan logs/ --strict --rejects-out rejects.csv --redact --format markdown
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
       extractscan scan logs/ --since 2026-04-22 --until 2026-04-28 --org acme -o week.json
+      extractscan scan exports/ --state state/ --baseline last.json -o last.json --fail-on high
     """
     from extractscan import report
     from extractscan.report.accounts_out import write_table
@@ -207,8 +208,11 @@ def scan(
                 preset=preset,
                 skip_errors=skip_errors,
                 memory_limit=parse_memory_limit(memory_limit),
+                state=extra.get("state"),
                 **filter_args(extra),
             )
+        if findings.input.state is not None and findings.input.state.note:
+            click.echo(f"warning: --state {findings.input.state.note}", err=True)
         findings = compare(findings, extra)  # --baseline, --suppress
         if redact:
             from extractscan.report.redact import redact as mask

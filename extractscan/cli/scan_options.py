@@ -94,6 +94,14 @@ def schedule_options(f: F) -> F:
                 "fires --fail-on; an expired entry is warned about and no longer applies.",
             ),
             click.option(
+                "--state",
+                type=click.Path(file_okay=False),
+                metavar="DIR",
+                help="Keep the projection of every file read in DIR: the next scan reads "
+                "only files it has not seen (or that changed) and analyses the whole window "
+                "with the same result as a full rescan; files no longer given are dropped.",
+            ),
+            click.option(
                 "--baseline",
                 type=click.Path(dir_okay=False),
                 metavar="PREVIOUS.json",
