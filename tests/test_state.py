@@ -205,3 +205,30 @@ def test_cli_state_in_header_and_json(days: tuple[list[Path], Path], tmp_path: P
     assert r.exit_code == 0, r.output
     assert "3 file(s) from the state, 0 read" in r.stdout
     assert (tmp_path / "st" / "manifest.json").exists()
+
+
+def test_daily_job_with_state_and_its_own_report_as_baseline(
+    days: tuple[list[Path], Path], tmp_path: Path
+) -> None:
+    """The README's cron job: --state, --baseline onto the report it rewrites, --fail-on."""
+    files, acc = days
+    last = tmp_path / "last.json"
+    common = ["--accounts", str(acc), "--config", "none", "--state", str(tmp_path / "st")]
+
+    def run(paths: list[Path], *extra: str) -> tuple[int, dict[str, Any]]:
+        r = CliRunner().invoke(
+            main, ["scan", *map(str, paths), *common, "--format", "json", "-o", str(last), *extra]
+        )
+        assert r.exit_code in (0, 1), r.output
+        return r.exit_code, json.loads(last.read_text())
+
+    code, first = run(files[:2], "--fail-on", "high")
+    assert code == 1 and [i["status"] for i in first["incidents"]] == ["new"]
+    code, second = run(files, "--baseline", str(last), "--fail-on", "high")
+    assert second["input"]["state"]["files_read"] == 1
+    assert [i["id"] for i in second["incidents"]] == [i["id"] for i in first["incidents"]]
+    assert [i["status"] for i in second["incidents"]] == ["known"]
+    assert code == 0  # known, and no higher than before
+    code, third = run(files, "--baseline", str(last), "--fail-on", "high")
+    assert code == 0 and third["input"]["state"]["files_read"] == 0
+    assert [i["status"] for i in third["incidents"]] == ["known"]

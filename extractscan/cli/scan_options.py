@@ -83,7 +83,8 @@ def schedule_options(f: F) -> F:
                 type=click.Path(dir_okay=False),
                 metavar="FILE",
                 help="Write a STIX 2.1 bundle: a campaign per incident at high or above, "
-                "indicators for its exit IPs, marked with [share] tlp (default amber).",
+                "indicators for its exit IPs and e-mail patterns, marked with [share] tlp "
+                "(default amber).",
             ),
             click.option(
                 "--suppress",
