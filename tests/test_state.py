@@ -169,6 +169,13 @@ def test_another_shape_rebuilds_the_state(days: tuple[list[Path], Path], tmp_pat
     assert g.input.state is not None and g.input.state.files_read == 3
     assert g.input.state.note is not None and "extractscan '0.0.1' ->" in g.input.state.note
     _same(g, _scan(files, acc))
+    # a segment gone from the state: rebuilt from the files
+    for seg in (state / "segments").iterdir():
+        seg.unlink()
+    h = _scan(files, acc, state=state)
+    assert h.input.state is not None and h.input.state.files_read == 3
+    assert h.input.state.note is not None and "is missing from the state" in h.input.state.note
+    _same(h, _scan(files, acc))
 
 
 def test_state_is_refused_inside_a_scanned_folder_and_locked(

@@ -150,14 +150,21 @@ class State:
             why = ", ".join(f"{k} {stored.get(k)!r} -> {self.shape.get(k)!r}" for k in changed)
             self.note = f"rebuilt: built under another {'/'.join(changed)} ({why})"
             return
+        missing = sorted({e.segment for e in entries} - {p.name for p in self._segments()})
+        if missing:
+            self.note = f"rebuilt: segment {missing[0]} is missing from the state"
+            return
         self.entries = {e.path: e for e in entries}
         self.segment_rows = segment_rows
         self.next_fid = next_fid
 
+    def _segments(self) -> list[Path]:
+        return list((self.dir / "segments").iterdir())
+
     def _collect_garbage(self) -> None:
         """Remove what no manifest refers to (left by an interrupted run)."""
         live = {e.segment for e in self.entries.values()}
-        for p in (self.dir / "segments").iterdir():
+        for p in self._segments():
             if p.name not in live:
                 p.unlink(missing_ok=True)
         (self.dir / "manifest.json.part").unlink(missing_ok=True)
