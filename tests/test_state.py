@@ -18,7 +18,7 @@ from extractscan.config import Config
 from extractscan.model.errors import UsageError
 from extractscan.model.findings import Findings
 from extractscan.report.formats.json_report import findings_dict
-from extractscan.run import pipeline
+from extractscan.run import incremental, pipeline
 from extractscan.run.state import State, shape
 from tests.conftest import campaign_frames
 
@@ -96,8 +96,11 @@ def test_state_scan_equals_a_full_rescan(days: tuple[list[Path], Path], tmp_path
     assert inc.input.rows_read == inc.input.rows_analysed + inc.input.rows_rejected
     assert dict(inc.input.rejected_by_reason) == {"bad_timestamp": 1, "missing_account": 1}
     assert inc.incidents[0].sample_prompts == full.incidents[0].sample_prompts
-    # nothing new: every file from the state, same findings again
-    again = _scan(files, acc, state=state)
+    # nothing new: every file from the state, same findings again, and the example
+    # prompts the last scan showed come from the state too (no file is opened)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(incremental, "open_all", _no_open)
+        again = _scan(files, acc, state=state)
     assert again.input.state is not None
     assert (again.input.state.files_from_state, again.input.state.files_read) == (3, 0)
     _same(again, full)
@@ -105,6 +108,10 @@ def test_state_scan_equals_a_full_rescan(days: tuple[list[Path], Path], tmp_path
     since = _scan(files, acc, state=state, since="2026-04-23")
     assert since.input.state is not None and since.input.state.files_read == 0
     _same(since, _scan(files, acc, since="2026-04-23"))
+
+
+def _no_open(*args: object) -> None:
+    raise AssertionError("a file was opened")
 
 
 def test_changed_and_dropped_files(days: tuple[list[Path], Path], tmp_path: Path) -> None:
@@ -124,6 +131,18 @@ def test_changed_and_dropped_files(days: tuple[list[Path], Path], tmp_path: Path
     _same(dropped, _scan(kept, acc))
     manifest = json.loads((state / "manifest.json").read_text())
     assert sorted(Path(e["path"]).name for e in manifest["files"]) == ["d1.csv", "d3.csv"]
+    # a segment mostly made of dropped files' rows is rewritten without them
+    only = [files[2]]
+    _same(_scan(only, acc, state=state), _scan(only, acc))
+    manifest = json.loads((state / "manifest.json").read_text())
+    [entry] = manifest["files"]
+    assert "-c-" in entry["segment"]
+    assert manifest["segments"] == {entry["segment"]: entry["rows"]}
+    stored = pl.read_parquet(state / "segments" / entry["segment"])
+    assert stored.height == entry["rows"] == 146  # 12 accounts x 12 evening hours, 2 bad
+    assert sorted(p.name for p in (state / "segments").iterdir() if "prompts" not in p.name) == [
+        entry["segment"]
+    ]
 
 
 def test_an_interrupted_run_leaves_the_state_as_it_was(
@@ -211,6 +230,11 @@ def test_cli_state_in_header_and_json(days: tuple[list[Path], Path], tmp_path: P
     r = CliRunner().invoke(main, [*args, "--no-color"], env={"COLUMNS": "200"})
     assert r.exit_code == 0, r.output
     assert "3 file(s) from the state, 0 read" in r.stdout
+    # another column mapping: rebuilt, said on stderr and in the report
+    r = CliRunner().invoke(main, [*args, "--column", "account=account", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert "warning: --state rebuilt: built under another columns" in r.stderr
+    assert json.loads(r.stdout)["input"]["state"]["files_read"] == 3
     assert (tmp_path / "st" / "manifest.json").exists()
 
 

@@ -212,7 +212,9 @@ def scan(
                 **filter_args(extra),
             )
         if findings.input.state is not None and findings.input.state.note:
-            click.echo(f"warning: --state {findings.input.state.note}", err=True)
+            from extractscan.report.escape import clean
+
+            click.echo(f"warning: --state {clean(findings.input.state.note)}", err=True)
         findings = compare(findings, extra)  # --baseline, --suppress
         if redact:
             from extractscan.report.redact import redact as mask

@@ -42,6 +42,9 @@ class Window:
     written: str | None
     skipped: list[tuple[str, str]]
     from_state: int
+    #: Example prompts kept in the state, and those this scan looked up (to keep).
+    cached: dict[int, str]
+    looked_up: dict[int, str] | None = None
 
     @property
     def mappings(self) -> list[dict[str, str]]:
@@ -80,29 +83,35 @@ class Window:
         """Example prompts by hash, read again from the files that hold them only."""
 
         def texts(keys: list[int]) -> dict[int, str]:
-            if not keys:
-                return {}
-            held = (
-                self.rows()
-                .filter(pl.col("phash").is_in(pl.Series(keys, dtype=pl.UInt64).implode()))
-                .select("_file")
-                .unique()
-                .collect(engine="streaming")["_file"]
-                .sort()
-                .to_list()
-            )
-            files = [self.files[i] for i in held]
-            again = [f for f in files if f.path not in self.opened]
-            opened = [self.opened[f.path] for f in files if f.path in self.opened]
-            if again:
-                opened += open_all(again, how)[0]
-            return prompt_texts(read_plan(_renumbered(opened)), keys) if opened else {}
+            found = {k: self.cached[k] for k in keys if k in self.cached}
+            rest = [k for k in keys if k not in found]
+            found |= self._read_prompts(rest, how) if rest else {}
+            self.looked_up = found
+            return found
 
         return texts
 
+    def _read_prompts(self, keys: list[int], how: Reading) -> dict[int, str]:
+        """Prompts by hash, read from the files of the window that hold them."""
+        held = (
+            self.rows()
+            .filter(pl.col("phash").is_in(pl.Series(keys, dtype=pl.UInt64).implode()))
+            .select("_file")
+            .unique()
+            .collect(engine="streaming")["_file"]
+            .sort()
+            .to_list()
+        )
+        files = [self.files[i] for i in held]
+        again = [f for f in files if f.path not in self.opened]
+        opened = [self.opened[f.path] for f in files if f.path in self.opened]
+        if again:
+            opened += open_all(again, how)[0]
+        return prompt_texts(read_plan(_renumbered(opened)), keys) if opened else {}
+
     def commit(self) -> None:
         """Make this window the state (see :meth:`State.commit`)."""
-        self.state.commit(self.entries, self.written)
+        self.state.commit(self.entries, self.written, self.looked_up)
 
 
 def _renumbered(opened: Sequence[Opened]) -> list[Opened]:
@@ -163,6 +172,7 @@ def read_new(
         written,
         skipped,
         from_state=len(found) - len(fresh),
+        cached=state.cached_prompts(),
     )
 
 

@@ -127,6 +127,9 @@ class State:
         self.segment_rows: dict[str, int] = {}
         self.note: str | None = None
         self.next_fid = 0
+        #: The example prompts the last scan showed (hash -> text), kept so the next
+        #: scan reads no file for them (a prompt's text is the same wherever it is).
+        self.prompts: str | None = None
         self._load()
         self._collect_garbage()
 
@@ -140,6 +143,7 @@ class State:
             entries = [Entry(**e) for e in data["files"]]
             segment_rows = {str(k): int(v) for k, v in data["segments"].items()}
             next_fid = int(data["next_fid"])
+            prompts = data.get("prompts")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             self.note = f"rebuilt: the manifest could not be read ({type(exc).__name__})"
             return
@@ -157,13 +161,15 @@ class State:
         self.entries = {e.path: e for e in entries}
         self.segment_rows = segment_rows
         self.next_fid = next_fid
+        if isinstance(prompts, str) and self.segment(prompts).is_file():
+            self.prompts = prompts
 
     def _segments(self) -> list[Path]:
         return list((self.dir / "segments").iterdir())
 
     def _collect_garbage(self) -> None:
         """Remove what no manifest refers to (left by an interrupted run)."""
-        live = {e.segment for e in self.entries.values()}
+        live = {e.segment for e in self.entries.values()} | {self.prompts}
         for p in self._segments():
             if p.name not in live:
                 p.unlink(missing_ok=True)
@@ -196,9 +202,32 @@ class State:
         size, mtime, digest = identity(f.path)
         return Entry(_key(f), size, mtime, digest, fid, segment, rows, dict(mapping))
 
-    def commit(self, window: list[Entry], written: str | None) -> None:
+    def cached_prompts(self) -> dict[int, str]:
+        """The example prompts kept by the last scan (hash -> text)."""
+        if self.prompts is None:
+            return {}
+        table = pl.read_parquet(self.segment(self.prompts))
+        return {int(k): str(v) for k, v in table.iter_rows()}
+
+    def _write_prompts(self, prompts: dict[int, str]) -> str | None:
+        if not prompts:
+            return None
+        name = f"prompts-{self.next_fid:012d}-{os.getpid()}.parquet"
+        keys = sorted(prompts)
+        pl.DataFrame(
+            {"phash": keys, "prompt": [prompts[k] for k in keys]},
+            schema={"phash": pl.UInt64, "prompt": pl.String},
+        ).write_parquet(self.segment(name + ".part"), compression="zstd")
+        self.segment(name + ".part").replace(self.segment(name))
+        return name
+
+    def commit(
+        self, window: list[Entry], written: str | None, prompts: dict[int, str] | None = None
+    ) -> None:
         """Make ``window`` the state: rename this run's segment into place, rewrite
-        mostly-dropped segments, then replace the manifest (the commit point)."""
+        mostly-dropped segments, keep the example prompts this scan showed (``None``:
+        keep the last ones), then replace the manifest (the commit point)."""
+        kept_prompts = self.prompts if prompts is None else self._write_prompts(prompts)
         segments = dict(self.segment_rows)
         if written is not None:
             part = self.segment(written + ".part")
@@ -212,6 +241,7 @@ class State:
             "next_fid": max([self.next_fid - 1, *(e.fid for e in window)]) + 1,
             "segments": kept_rows,
             "files": [asdict(e) for e in window],
+            "prompts": kept_prompts,
         }
         tmp = self.dir / "manifest.json.part"
         with tmp.open("w", encoding="utf-8") as fh:
@@ -221,6 +251,7 @@ class State:
         tmp.replace(self.dir / "manifest.json")
         self.entries = {e.path: e for e in window}
         self.segment_rows = kept_rows
+        self.prompts = kept_prompts
         self._collect_garbage()
 
     def _compacted(self, window: list[Entry], segments: dict[str, int]) -> list[Entry]:
