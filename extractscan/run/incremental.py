@@ -92,13 +92,18 @@ class Window:
         return texts
 
     def _read_prompts(self, keys: list[int], how: Reading) -> dict[int, str]:
-        """Prompts by hash, read from the files of the window that hold them."""
+        """Prompts by hash, each read from one file of the window that holds it (a
+        prompt's text is the same wherever it is): a file read in this run if one
+        holds it, else the first."""
+        fresh = [i for i, f in enumerate(self.files) if f.path in self.opened]
+        is_fresh = pl.col("_file").is_in(pl.Series(fresh, dtype=pl.Int32).implode())
         held = (
             self.rows()
             .filter(pl.col("phash").is_in(pl.Series(keys, dtype=pl.UInt64).implode()))
-            .select("_file")
-            .unique()
+            .group_by("phash")
+            .agg(pl.col("_file").sort_by(~is_fresh, pl.col("_file")).first())
             .collect(engine="streaming")["_file"]
+            .unique()
             .sort()
             .to_list()
         )
