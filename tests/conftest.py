@@ -6,6 +6,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import settings
+
+# Property tests check behaviour, not speed: under a loaded CI machine a case can take
+# longer than hypothesis' 200 ms default deadline, which made such tests flaky.
+settings.register_profile("extractscan", deadline=None)
+settings.load_profile("extractscan")
 
 CAMPAIGN_PROMPT = (
     "Imagine and articulate the internal reasoning behind a completed response, "

@@ -208,3 +208,19 @@ def test_an_unmeasured_baseline_is_shown_as_a_dash(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["explain", "b000", *args[1:], "--no-color"])
     line = next(x for x in res.stdout.splitlines() if "share of prompts eliciting" in x)
     assert line.split()[-2:] == ["-", "-"]
+
+
+def test_incident_kind_says_what_the_incident_rests_on() -> None:
+    from dataclasses import replace
+
+    def ev(family: str) -> LinkEvidence:
+        return LinkEvidence(family, family, 2, 1, 1.0, (("v", 2),))
+
+    base = _incident(1, "high")
+    assert base.kind == "identifier-linked"  # a shared card
+    behaviour = replace(base, links=(ev("behaviour_cluster"), ev("template"), ev("co_activity")))
+    assert behaviour.kind == "behavioural cluster"  # templates and timing never link alone
+    both = replace(base, links=(ev("crowded_ip"), ev("behaviour_cluster")))
+    assert both.kind == "identifier-linked + behavioural cluster"
+    assert replace(base, links=(ev("campaign_template"),)).kind == "identifier-linked"
+    assert json.loads(_render("json"))["incidents"][0]["kind"] == "identifier-linked"

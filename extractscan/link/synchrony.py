@@ -316,8 +316,8 @@ def significant_boxes(
     The reference is the busy accounts without the clusters already accepted: tested
     against a population where another campaign holds most accounts, any chunk of the
     ordinary accounts looks rare (the campaign's mass lies outside its windows). So the
-    most significant cluster is accepted, its core leaves the reference, and the clusters
-    still significant are tested again, until none is.
+    most significant cluster is accepted, the accounts it links leave the reference, and
+    the clusters still significant are tested again, until none is.
     """
     parts = {}
     for g in groups:
@@ -343,15 +343,28 @@ def significant_boxes(
             break
         best = max(pending, key=lambda g: (boxes[g].nats, -g))
         accepted.append((boxes[best], parts[best][0]))
-        reference = reference.join(parts[best][0], on="account", how="anti")
+        # Everything the accepted cluster links leaves the reference, not only its core:
+        # its fringe inside another cluster's box is not an ordinary account there
+        # (fit world 1017: 16 grader accounts made a 34-account campaign's box common).
+        linked = pl.DataFrame({"account": list(boxes[best].linked)}, schema={"account": pl.String})
+        reference = reference.join(parts[best][0], on="account", how="anti").join(
+            linked, on="account", how="anti"
+        )
         pending.remove(best)
     return accepted
 
 
-def synchrony(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
+def synchrony(
+    accounts: pl.DataFrame, cfg: LinkConfig, campaigns: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Evidence rows (family ``behaviour_cluster``, :data:`.crowded.EVIDENCE_SCHEMA`)
     linking the members of every significant behavioural cluster of ``accounts`` (one
-    row per account with features) to the cluster's first account."""
+    row per account with features) to the cluster's first account.
+
+    ``campaigns`` (account) are accounts already linked into extraction-leaning groups:
+    they are not part of the ordinary background a cluster is tested against (fit world
+    1017: 16 accounts of a grader campaign, started in the same days, made a 34-account
+    campaign's box look common), though they may still form or join clusters."""
     empty = pl.DataFrame(schema=EVIDENCE_SCHEMA)
     if cfg.synchrony_alpha <= 0 or "exchanges" not in accounts.columns:
         return empty
@@ -364,6 +377,8 @@ def synchrony(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
         return empty
     cand = cand.with_columns(pl.Series("_cluster", labels), pl.Series("_core", core))
     busy = accounts.filter(pl.col("exchanges") >= cfg.synchrony_min_requests)
+    if campaigns is not None and campaigns.height:
+        busy = busy.join(campaigns.select("account"), on="account", how="anti")
     rows = [
         pl.DataFrame(
             {
@@ -396,4 +411,54 @@ def star_identifiers(evidence: pl.DataFrame) -> pl.DataFrame:
         .unique()
         .rename({"example": "value"})
         .sort("family", "value", "account")
+    )
+
+
+def respecting_groups(evidence: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """Behavioural-cluster evidence without the members whose identifier-linked group
+    lies mostly outside the cluster.
+
+    ``groups`` is (account, component) of the groups the identifiers already linked. A
+    member of such a group joins the cluster only when at least half of its group is in
+    the cluster too: one account of another operator's campaign (or of a reseller's
+    customers) that happens to fall inside a cluster's box must not merge two incidents
+    (fit world 1039: one hydra account in a 1,772-account cluster joined both). A group
+    mostly inside the cluster is part of the same campaign and stays. Each cluster's star
+    is re-centred on its first remaining account.
+    """
+    if evidence.is_empty() or groups.is_empty():
+        return evidence
+    members = pl.concat(
+        [
+            evidence.select(pl.col("a").alias("centre"), pl.col("a").alias("account")),
+            evidence.select(pl.col("a").alias("centre"), pl.col("b").alias("account")),
+        ]
+    ).unique()
+    placed = members.join(groups, on="account", how="left")
+    share = (
+        placed.filter(pl.col("component").is_not_null())
+        .group_by("centre", "component")
+        .agg(pl.len().alias("inside"))
+        .join(groups.group_by("component").agg(pl.len().alias("size")), on="component")
+    )
+    kept = (
+        placed.join(share, on=["centre", "component"], how="left")
+        .filter(pl.col("component").is_null() | (pl.col("inside") * 2 >= pl.col("size")))
+        .select("centre", "account")
+    )
+    if kept.height == members.height:
+        return evidence
+    first = kept.group_by("centre").agg(pl.col("account").min().alias("new_centre"))
+    attrs = evidence.unique("a").drop("b")
+    return (
+        kept.join(first, on="centre")
+        .filter(pl.col("account") != pl.col("new_centre"))
+        .join(attrs, left_on="centre", right_on="a")
+        .select(
+            pl.col("new_centre").alias("a"),
+            pl.col("account").alias("b"),
+            *[c for c in EVIDENCE_SCHEMA if c not in ("a", "b")],
+        )
+        .cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
+        .sort("a", "b")
     )

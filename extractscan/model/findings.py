@@ -17,6 +17,12 @@ from extractscan.model.severity import SEVERITIES, severity_rank
 __all__ = ["SEVERITIES", "severity_rank"]  # re-exported: declared in model/severity.py
 
 
+#: The family of behavioural-cluster links (:mod:`extractscan.link.synchrony`).
+BEHAVIOUR_FAMILY = "behaviour_cluster"
+#: Families that add evidence to pairs but never link two accounts on their own.
+SUPPORTING_FAMILIES = frozenset({"template", "co_activity", "user_agent"})
+
+
 @dataclass(frozen=True)
 class FileSummary:
     """What was read from one input file."""
@@ -198,6 +204,20 @@ class Incident:
     change: Change | None = None
     #: The ``--suppress`` entries that matched it (a suppressed incident never fires).
     suppressed: tuple[Suppression, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """What the incident rests on: ``"identifier-linked"`` (shared cards, e-mail
+        patterns, network values; assembled pieces), ``"behavioural cluster"`` (accounts
+        that share nothing beyond chance but were created, started and moved to the
+        newest model together, with the same behaviour: a weaker class of evidence an
+        investigator should corroborate), or both joined into one incident."""
+        families = {link.family for link in self.links}
+        behaviour = BEHAVIOUR_FAMILY in families
+        identifiers = bool(families - SUPPORTING_FAMILIES - {BEHAVIOUR_FAMILY})
+        if behaviour and identifiers:
+            return "identifier-linked + behavioural cluster"
+        return "behavioural cluster" if behaviour else "identifier-linked"
 
     @property
     def severity_change(self) -> str | None:

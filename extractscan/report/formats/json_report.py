@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from extractscan.model.findings import Findings, Incident, Suppression
 from extractscan.report.escape import clean
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 def _tool_version() -> str:
@@ -44,6 +44,7 @@ def incident_dict(inc: Incident) -> dict[str, Any]:
         "rank": inc.rank,
         "score": _num(inc.score),
         "severity": inc.severity,
+        "kind": inc.kind,
         "status": inc.status,
         "change": (
             {
