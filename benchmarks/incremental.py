@@ -178,7 +178,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     args = ap.parse_args()
-    work = DATA / "incremental-work"
+    work = DATA / f"incremental-work-r{args.rows}-s{args.seed}"
     work.mkdir(parents=True, exist_ok=True)
     lines = [
         "| daily files | rows (30 days) | incidents | state build, days 1-29 (s) | "
