@@ -19,6 +19,7 @@ from extractscan.model.errors import UsageError
 from extractscan.model.findings import Findings
 from extractscan.report.formats.json_report import findings_dict
 from extractscan.run import incremental, pipeline
+from extractscan.run.memory import MemoryPlan
 from extractscan.run.state import State, shape
 from tests.conftest import campaign_frames
 
@@ -263,3 +264,23 @@ def test_daily_job_with_state_and_its_own_report_as_baseline(
     code, third = run(files, "--baseline", str(last), "--fail-on", "high")
     assert code == 0 and third["input"]["state"]["files_read"] == 0
     assert [i["status"] for i in third["incidents"]] == ["known"]
+
+
+def test_state_in_several_passes_equals_one_pass(
+    days: tuple[list[Path], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Account slices of the stored projections (keyed by the stored ``aid``) make the
+    same tables as slices of the rows, and as one pass."""
+    files, acc = days
+    one = _scan(files, acc)
+    monkeypatch.setattr(pipeline.memory, "plan", lambda rows, limit: MemoryPlan(3, "test"))
+    _scan(files[:1], acc, state=tmp_path / "st")
+    sliced = _scan(files, acc, state=tmp_path / "st")
+    assert sliced.input.passes == 3 and sliced.input.state is not None
+    assert sliced.input.state.files_read == 2
+    full = _scan(files, acc)
+    assert full.input.passes == 3
+    _same(sliced, full)
+    a, b = _comparable(sliced), _comparable(one)
+    a["input"].pop("passes"), b["input"].pop("passes")
+    assert a == b
