@@ -191,5 +191,9 @@ def aggregated(
 ) -> aggregate.Aggregates:
     """The window's tables, from the stored projections (equal to a full rescan's)."""
     rows = window.rows().pipe(filters.mark, row_filter, org_accounts)
-    names = [f.path.name for f in window.files]
+    # progress names the file whose stored rows are being aggregated
+    names = [
+        f.path.name + (" (from the state)" if e.segment != window.written else "")
+        for f, e in zip(window.files, window.entries, strict=True)
+    ]
     return aggregate.aggregate([rows], cfg, tell, names, passes, projected=True)
