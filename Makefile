@@ -2,7 +2,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench scale campaign-scale small-files generalize sample clean html-bench screenshots
+.PHONY: install demo test lint bench scale campaign-scale small-files incremental generalize sample clean html-bench screenshots
 
 $(BIN)/extractscan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,9 @@ screenshots: install
 
 html-bench: install
 	$(BIN)/python benchmarks/html_report.py
+
+incremental: install
+	$(BIN)/python benchmarks/incremental.py
 
 generalize: install
 	$(BIN)/python benchmarks/generalize.py --rerun-4x 3

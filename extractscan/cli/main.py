@@ -149,6 +149,7 @@ def scan(
       extractscan scan logs/ --redact --redact-key key.json -o briefing.html
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
       extractscan scan logs/ --since 2026-04-22 --until 2026-04-28 --org acme -o week.json
+      extractscan scan exports/ --state state/ --baseline last.json -o last.json --fail-on high
     """
     from extractscan import report
     from extractscan.report.accounts_out import write_table
@@ -188,8 +189,13 @@ def scan(
                 preset=preset,
                 skip_errors=skip_errors,
                 memory_limit=parse_memory_limit(memory_limit),
+                state=extra.get("state"),
                 **filter_args(extra),
             )
+        if findings.input.state is not None and findings.input.state.note:
+            from extractscan.report.escape import clean
+
+            click.echo(f"warning: --state {clean(findings.input.state.note)}", err=True)
         findings = compare(findings, extra)  # --baseline, --suppress
         shape: dict[str, Any] = {"top": top, "quiet": quiet, "min_severity": extra["min_severity"]}
         shape["width"] = extra["width"] or (None if output else terminal_width())

@@ -107,7 +107,8 @@ def schedule_options(f: F) -> F:
                 type=click.Path(dir_okay=False),
                 metavar="FILE",
                 help="Write a STIX 2.1 bundle: a campaign per incident at high or above, "
-                "indicators for its exit IPs, marked with [share] tlp (default amber).",
+                "indicators for its exit IPs and e-mail patterns, marked with [share] tlp "
+                "(default amber).",
             ),
             click.option(
                 "--suppress",
@@ -116,6 +117,14 @@ def schedule_options(f: F) -> F:
                 help="TOML file of [[suppress]] entries (incident, account or value; with "
                 "reason, owner, expires): what they name is shown as suppressed and never "
                 "fires --fail-on; an expired entry is warned about and no longer applies.",
+            ),
+            click.option(
+                "--state",
+                type=click.Path(file_okay=False),
+                metavar="DIR",
+                help="Keep the projection of every file read in DIR: the next scan reads "
+                "only files it has not seen (or that changed) and analyses the whole window "
+                "with the same result as a full rescan; files no longer given are dropped.",
             ),
             click.option(
                 "--baseline",

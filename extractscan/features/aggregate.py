@@ -140,20 +140,19 @@ def aggregate(
     names: list[str] | None = None,
     passes: int = 1,
     total: int | None = None,
+    projected: bool = False,
 ) -> Aggregates:
     """Every row-level query, collected together in one streaming run per pass.
 
     With ``passes`` > 1 each pass keeps the accounts whose hash falls in its slice, so
     the per-account state held at once is about 1/passes of the whole (every table is
     keyed by account, so the slices simply concatenate); the input is read once per pass.
+    ``projected``: ``frames`` are stored projections (:func:`projection`), whose row
+    features are already computed, rather than canonical rows.
     Returns the tables as :class:`Aggregates` (see :func:`resolve`).
     """
     rows = pl.concat(frames, how="vertical")
     counter = RowCounter(tell, names or [], total)
-    # Every text column of the log: a replaced byte in the model or the IP counts too.
-    replaced = pl.any_horizontal(
-        pl.col(c).str.contains("\ufffd", literal=True) for c in REPLACED_CHECKED
-    ).fill_null(False)
     rejected = pl.col("_reject").is_not_null()
     tell("aggregating rows", None)
     out: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
@@ -161,15 +160,11 @@ def aggregate(
         mine = rows
         if passes > 1:
             counter.label = f"reading rows (pass {k + 1} of {passes})"
-            slice_k = features.account_key(pl.col("account")) % passes == k
-            mine = rows.filter((rejected & (k == 0)) | (~rejected & slice_k))
-        rows_k = features.with_row_features(mine, cfg.link.co_activity_minutes).with_columns(
-            replaced.alias("_replaced"),
-            pl.when(rejected).then(pl.col("prompt").str.slice(0, 200)).alias("_prompt_head"),
-        )
-        # The regex-heavy row features are computed once and shared by every query;
-        # the prompt itself is dropped (its hash stays for examples and distinct counts).
-        slim = rows_k.drop("prompt").cache()
+            key = pl.col("aid") if projected else features.account_key(pl.col("account"))
+            mine = rows.filter((rejected & (k == 0)) | (~rejected & (key % passes == k)))
+        # The regex-heavy row features are computed once and shared by every query
+        # (or were computed when the projection was stored: ``--state``).
+        slim = (mine if projected else row_features(mine, cfg)).cache()
         good = slim.filter(~rejected)
         per_pass = {
             "behaviour": features.account_behaviour(good),
@@ -214,6 +209,43 @@ def aggregate(
         )
         merged["counts"] = merged["counts"].group_by("_file", "_reject").agg(pl.all().sum())
     return Aggregates.of(resolve(merged))
+
+
+def row_features(rows: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """The per-row features every query of :func:`aggregate` reads: the regex-heavy,
+    text-reading part of the row stage. The prompt itself is dropped (its hash stays
+    for examples and distinct counts; the first 200 characters for rejected rows)."""
+    # Every text column of the log: a replaced byte in the model or the IP counts too.
+    replaced = pl.any_horizontal(
+        pl.col(c).str.contains("\ufffd", literal=True) for c in REPLACED_CHECKED
+    ).fill_null(False)
+    rejected = pl.col("_reject").is_not_null()
+    return (
+        features.with_row_features(rows, cfg.link.co_activity_minutes)
+        .with_columns(
+            replaced.alias("_replaced"),
+            pl.when(rejected).then(pl.col("prompt").str.slice(0, 200)).alias("_prompt_head"),
+        )
+        .drop("prompt")
+    )
+
+
+def projection(rows: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """The compact per-row record from which :func:`aggregate` (``projected=True``)
+    recomputes every table exactly: :func:`row_features` without what no query reads.
+
+    This is the per-file partial an incremental scan (``--state``) stores: the window's
+    tables are recomputed from the projections of its files, never merged from
+    per-file aggregates, so they equal a full rescan's by construction. A column a
+    query starts to read must be kept here (``tests/test_state.py`` compares the two).
+    """
+    rejected = pl.col("_reject").is_not_null()
+    return row_features(rows, cfg).select(
+        # only rejected rows are written out with their row number and source text
+        pl.exclude("api_key", "_row", "_src_timestamp"),
+        pl.when(rejected).then(pl.col("_row")).alias("_row"),
+        pl.when(rejected).then(pl.col("_src_timestamp")).alias("_src_timestamp"),
+    )
 
 
 def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

@@ -72,6 +72,20 @@ class InputSummary:
     rows_filtered: int = 0
     #: The filter in use: (``since``/``until``/``org``/``account``, value).
     filters: tuple[tuple[str, str], ...] = ()
+    #: The ``--state`` of an incremental scan (``None``: every file was read).
+    state: StateSummary | None = None
+
+
+@dataclass(frozen=True)
+class StateSummary:
+    """How an incremental scan (``--state DIR``) got its window's rows."""
+
+    directory: str
+    #: Files whose rows came from the state, and files read in this run.
+    files_from_state: int
+    files_read: int
+    #: Why the state was set aside and rebuilt (another version, mapping, preset ...).
+    note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from extractscan.model.findings import Findings, Incident, Suppression
 from extractscan.report.escape import clean
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 def _tool_version() -> str:
@@ -137,6 +137,16 @@ def findings_dict(f: Findings) -> dict[str, Any]:
             "rows_with_replaced_bytes": s.rows_with_replaced_bytes,
             "signals_sampled": dict(s.signals_sampled),
             "passes": s.passes,
+            "state": (
+                {
+                    "directory": clean(s.state.directory),
+                    "files_from_state": s.state.files_from_state,
+                    "files_read": s.state.files_read,
+                    "note": clean(s.state.note) if s.state.note else None,
+                }
+                if s.state
+                else None
+            ),
             "accounts_table": (
                 {
                     "rows": s.accounts_table.rows,

@@ -81,6 +81,17 @@ def _headline(f: Findings) -> Panel:
         t.add_row("signals sampled", for_terminal(sampled))
     if s.passes > 1:
         t.add_row("passes", f"{s.passes} over account slices (memory limit)")
+    if s.state is not None:
+        st = s.state
+        note = f" · {st.note}" if st.note else ""
+        t.add_row(
+            "state",
+            for_terminal(
+                f"{st.directory}: {st.files_from_state:,} file(s) from the state, "
+                f"{st.files_read:,} read{note}",
+                400,
+            ),
+        )
     t.add_row("incidents", severity_counts(f) if f.incidents else "No incidents found")
     if f.baseline is not None:
         t.add_row("baseline", for_terminal(baseline_text(f), 2000))
