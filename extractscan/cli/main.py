@@ -39,11 +39,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 from extractscan.cli.failures import (  # noqa: E402 - after F, re-exported
     EXIT_FAIL_ON,
     EXIT_INTERNAL,
+    EXIT_MEMORY,  # noqa: E402
     EXIT_SKIPPED,
     pl_panic,
 )
 from extractscan.cli.failures import InputFailure as _InputFailure  # noqa: E402
 from extractscan.cli.failures import ScanError as _ScanError  # noqa: E402
+from extractscan.cli.resources import address_space_warning, out_of_memory  # noqa: E402
 
 
 def _input_options(f: F) -> F:
@@ -198,6 +200,8 @@ def scan(
         outputs = {"-o": output, "--accounts-out": accounts_out, "--rejects-out": rejects_out}
         outputs |= export_outputs(extra)
         check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
+        if warned := address_space_warning():  # said up front, even with --quiet
+            click.echo(warned, err=True)
         with StageProgress(enabled=not quiet, mask=shown) as progress:
             findings = run_scan(
                 list(paths),
@@ -375,7 +379,9 @@ def run() -> None:
     """Entry point that turns unexpected failures into exit code 4, never 0, and a stop
     signal into 128 + its number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), never 1."""
     from extractscan.cli.interrupt import Interrupted, install
+    from extractscan.cli.resources import limit_reservations
 
+    limit_reservations()  # before polars, Arrow or OpenBLAS start a thread
     install()
     _never_fail_encoding()
     try:
@@ -385,6 +391,9 @@ def run() -> None:
     except Interrupted as stop:  # after the clean-up of everything it unwound
         click.echo(stop.message, err=True)
         sys.exit(stop.exit_code)
+    except MemoryError:  # after the clean-up of everything it unwound
+        click.echo(out_of_memory(), err=True)
+        sys.exit(EXIT_MEMORY)
     except (Exception, pl_panic()) as exc:  # noqa: BLE001 - last line of defence
         from extractscan.report.escape import clean
 

@@ -56,7 +56,25 @@ AUTO_SHARE = 0.5
 
 def auto_memory_limit() -> int:
     """Half of this machine's physical memory, or of the container's limit if lower
-    (cgroup v2 ``memory.max`` or v1 ``memory.limit_in_bytes``)."""
+    (cgroup v2 ``memory.max`` or v1 ``memory.limit_in_bytes``). A ``ulimit -v`` is not
+    taken into account: it limits address space, most of it reserved and never used
+    (``cli/resources.py``), and more passes did not make a scan fit in less of it."""
+    return int(_physical_memory() * AUTO_SHARE)
+
+
+def address_space_limit() -> int | None:
+    """The soft ``ulimit -v`` (RLIMIT_AS) in bytes, or ``None`` when unlimited."""
+    try:
+        import resource  # POSIX only
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, AttributeError, ValueError, OSError):
+        return None
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def _physical_memory() -> int:
+    """This machine's physical memory, or the container's limit if lower."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):  # not POSIX: assume a small laptop
@@ -71,7 +89,7 @@ def auto_memory_limit() -> int:
             continue
         if text.isdigit():
             total = min(total, int(text))
-    return int(total * AUTO_SHARE)
+    return total
 
 
 def estimated_peak(rows: int, passes: int) -> float:

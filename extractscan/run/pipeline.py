@@ -145,12 +145,11 @@ def _scan(
         lfs = [lf.pipe(filters.mark, row_filter, org_accounts) for lf in read_plan(frames)]
         return aggregate.aggregate(lfs, cfg, tell, names, mem.passes, total=known or None)
 
-    if cfg.link.synchrony_alpha > 0:
-        preload()  # the clustering library loads while the rows are read
     agg, opened, skipped = collect_repairing(opened, skipped, how, collect)
     total = agg.rows_read
     accounts = behaviour.finish_accounts(agg.behaviour, agg.hours, agg.templates)
     accounts = join_attributes(accounts, acc_in.table)
+    preload(accounts, cfg.link)  # the clustering library loads while linking starts
 
     # link: identifiers, weights, evidence, decisions, components
     tell("linking accounts", total)
