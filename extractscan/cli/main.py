@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    import polars as pl
 
 from extractscan.cli.lab_commands import evaluate, simulate
 from extractscan.cli.options import load_config_options
@@ -176,13 +180,15 @@ def scan(
       extractscan scan logs/ --since 2026-04-22 --until 2026-04-28 --org acme -o week.json
     """
     from extractscan import report
-    from extractscan.report.accounts_out import write_table
+    from extractscan.report.accounts_out import copy_table, write_table
     from extractscan.run.outputs import StagedOutputs, check_outputs
     from extractscan.run.pipeline import scan as run_scan
     from extractscan.run.progress import StageProgress
 
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     shown = _redacting(redact)
+    # the rejected rows stream to a scratch file as they are read, never all in memory
+    spool = tempfile.TemporaryDirectory(prefix="extractscan-rejects-")
     try:
         fmt = pick_format(fmt, output)
         cfg = load_config_options(config_path, columns)
@@ -202,6 +208,7 @@ def scan(
         check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
         if warned := address_space_warning():  # said up front, even with --quiet
             click.echo(warned, err=True)
+        rejects_to = Path(spool.name) / "rejects.parquet" if rejects_out else None
         with StageProgress(enabled=not quiet, mask=shown) as progress:
             findings = run_scan(
                 list(paths),
@@ -211,20 +218,27 @@ def scan(
                 preset=preset,
                 skip_errors=skip_errors,
                 memory_limit=parse_memory_limit(memory_limit),
+                rejects_to=rejects_to,
                 **filter_args(extra),
             )
         findings = compare(findings, extra)  # --baseline, --suppress
+        mask_rows: Callable[[pl.DataFrame], pl.DataFrame] | None = None
         if redact:
-            from extractscan.report.redact import redact as mask
+            from extractscan.report import redact as redacting
 
-            findings = mask(findings)
+            tokens = redacting.redactor(findings)
+            findings = redacting.redact(findings, tokens)
+
+            def mask_rows(rows: pl.DataFrame) -> pl.DataFrame:
+                return redacting.mask_rows(rows, tokens)
+
         try:
             # all outputs appear together, complete, or none does (see StagedOutputs)
             with StagedOutputs() as staged:
                 if accounts_out:
                     write_table(findings.accounts, staged.path(accounts_out), like=accounts_out)
-                if rejects_out:
-                    write_table(findings.rejects, staged.path(rejects_out), like=rejects_out)
+                if rejects_out and rejects_to is not None:
+                    copy_table(rejects_to, staged.path(rejects_out), rejects_out, mask_rows)
                 write_exports(findings, cfg, extra, staged)  # --graph-out, --stix-out
                 if output:
                     with staged.path(output).open("w", encoding="utf-8", newline="\n") as fh:
@@ -242,6 +256,8 @@ def scan(
         raise _ScanError(type(exc)(shown(str(exc))) if shown else exc) from exc
     except OSError as exc:
         raise _ScanError(InputError(f"cannot read input: {exc}")) from exc
+    finally:
+        spool.cleanup()
     if strict and findings.input.rows_rejected:
         raise _InputFailure(
             f"--strict: {findings.input.rows_rejected:,} row(s) rejected "

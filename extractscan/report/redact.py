@@ -98,8 +98,14 @@ def mask_text(s: str) -> str:
     return _PATTERN.sub(swap, s)
 
 
-def redact(f: Findings) -> Findings:
-    """A copy of ``f`` with e-mails, IPs and payment fingerprints masked everywhere."""
+def redact(f: Findings, r: Redactor | None = None) -> Findings:
+    """A copy of ``f`` with e-mails, IPs and payment fingerprints masked everywhere
+    (with the tokens of ``r``, default :func:`redactor`)."""
+    return _masked(f, r or redactor(f))
+
+
+def redactor(f: Findings) -> Redactor:
+    """The tokens of ``f``'s cards, e-mails and addresses, numbered in sorted order."""
     values: dict[str, set[str]] = {"card": set(), "email": set(), "ip": set(), "net": set()}
     acc = f.accounts
     if "payment" in acc.columns:
@@ -117,8 +123,18 @@ def redact(f: Findings) -> Findings:
             values[kind] |= set(
                 pairs.filter(pl.col("family") == fam)["example"].drop_nulls().to_list()
             )
-    r = Redactor(values)
+    return Redactor(values)
+
+
+def mask_rows(rows: pl.DataFrame, r: Redactor) -> pl.DataFrame:
+    """Rejected rows (or a batch of them) with every text column masked by ``r``."""
+    return _masked_text(rows, _text_columns(rows), r)
+
+
+def _masked(f: Findings, r: Redactor) -> Findings:
+    """:func:`redact` with the tokens of ``r``."""
     incidents = tuple(_incident(inc, r) for inc in f.incidents)
+    acc, pairs = f.accounts, f.pairs
     accounts = acc
     for col, kind in (("payment", "card"), ("email", "email")):
         if col in acc.columns:

@@ -60,6 +60,7 @@ def scan(
     until: str | datetime | None = None,
     orgs: Sequence[str] = (),
     only_accounts: Sequence[str] = (),
+    rejects_to: str | Path | None = None,
 ) -> Findings:
     """Scan request logs for extraction campaigns.
 
@@ -85,6 +86,9 @@ def scan(
         orgs: analyse only rows of these orgs (the log's ``org`` column, or the
             account's org in the accounts table).
         only_accounts: analyse only rows of these accounts.
+        rejects_to: write the rejected rows (the columns of ``findings.rejects``) to
+            this Parquet file as they are read, instead of into ``findings.rejects``
+            (then empty): they are never held in memory.
 
     Rows outside ``since``/``until``/``orgs``/``only_accounts`` are counted as
     filtered (``findings.input.rows_filtered``), not analysed and not rejected.
@@ -115,7 +119,7 @@ def scan(
     found = files.discover(paths)
     with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp:
         how = Reading(cfg, Path(tmp), reader, skip_errors)
-        return _scan(found, accounts, how, tell, memory_limit, row_filter)
+        return _scan(found, accounts, how, tell, memory_limit, row_filter, rejects_to)
 
 
 def _scan(
@@ -125,6 +129,7 @@ def _scan(
     tell: Progress,
     memory_limit: int | Literal["auto"] | None,
     row_filter: RowFilter,
+    rejects_to: str | Path | None = None,
 ) -> Findings:
     """The stages, in order."""
     cfg = how.cfg
@@ -143,7 +148,17 @@ def _scan(
         names = [o.file.path.name for o in frames]
         # rows outside the filter are marked right after normalize: counted, not analysed
         lfs = [lf.pipe(filters.mark, row_filter, org_accounts) for lf in read_plan(frames)]
-        return aggregate.aggregate(lfs, cfg, tell, names, mem.passes, total=known or None)
+        sink = None
+        if rejects_to is not None:
+            paths = _paths([o.file for o in frames])
+
+            def sink(rejects: pl.LazyFrame) -> pl.LazyFrame:
+                table = _reject_table(rejects, paths)
+                return table.sink_parquet(rejects_to, lazy=True)  # type: ignore[return-value]
+
+        return aggregate.aggregate(
+            lfs, cfg, tell, names, mem.passes, total=known or None, rejects_sink=sink
+        )
 
     agg, opened, skipped = collect_repairing(opened, skipped, how, collect)
     total = agg.rows_read
@@ -192,10 +207,6 @@ def _scan(
         config=cfg,
         row_filter=row_filter,
     )
-    paths = pl.DataFrame(
-        {"_file": list(range(len(used))), "file": [files.path_text(f.path) for f in used]},
-        schema={"_file": pl.Int32, "file": pl.String},
-    )
     return Findings(
         input=summary,
         incidents=incidents,
@@ -203,12 +214,26 @@ def _scan(
         flag_severity=cfg.flag_severity,
         accounts=found_accounts,
         pairs=linked.pairs(),
-        rejects=agg.rejects.join(paths, on="_file", how="left").select(
-            "file",
-            (pl.col("_row") + 1).alias("row"),
-            pl.col("_reject").alias("reason"),
-            pl.exclude("file", "_row", "_reject", "_file"),
-        ),
+        rejects=_reject_table(agg.rejects.lazy(), _paths(used)).collect(),
+    )
+
+
+def _paths(used: list[files.InputFile]) -> dict[int, str]:
+    """File number (``_file``) -> the file's path as shown (``file``)."""
+    return {i: files.path_text(f.path) for i, f in enumerate(used)}
+
+
+def _reject_table(rejects: pl.LazyFrame, paths: dict[int, str]) -> pl.LazyFrame:
+    """The rejected rows as reported: file, row (from 1), reason, then their values.
+    The file's path is looked up, not joined: a join buffered the streamed rows (0.15 GiB
+    more for 2M rejected rows)."""
+    return rejects.select(
+        pl.col("_file")
+        .replace_strict(list(paths), list(paths.values()), default=None, return_dtype=pl.String)
+        .alias("file"),
+        (pl.col("_row") + 1).alias("row"),
+        pl.col("_reject").alias("reason"),
+        pl.exclude("_row", "_reject", "_file"),
     )
 
 
