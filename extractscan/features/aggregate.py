@@ -137,6 +137,7 @@ def aggregate(
     passes: int = 1,
     total: int | None = None,
     rejects_sink: Callable[[pl.LazyFrame], pl.LazyFrame] | None = None,
+    accounts_seen: Callable[[int], None] | None = None,
 ) -> Aggregates:
     """Every row-level query, collected together in one streaming run per pass.
 
@@ -146,6 +147,8 @@ def aggregate(
     ``rejects_sink`` turns the rejected rows' query into a lazy sink (a file written as
     the rows stream past, in the first pass): ``rejects`` is then empty, and the
     rejected rows are never held in memory (2M of them took 0.2 GiB, issue #16).
+    ``accounts_seen`` is told, after the first pass, the accounts estimated from its
+    slice (exact in one pass); it may raise to stop the scan there.
     Returns the tables as :class:`Aggregates` (see :func:`resolve`).
     """
     rows = pl.concat(frames, how="vertical")
@@ -197,6 +200,8 @@ def aggregate(
         tables["timing"] = features.timing_features(tables["timing"])
         tables["hours"] = features.hour_entropy(tables["hours"])
         tables["days"], tables["models"] = features.days_and_models(tables.pop("day_models"))
+        if k == 0 and accounts_seen is not None:
+            accounts_seen(tables["behaviour"].height * passes)
         for name, frame in tables.items():
             out[name].append(frame)
         out["counts"].append(got[len(per_pass)])

@@ -134,7 +134,8 @@ def _scan(
     """The stages, in order."""
     cfg = how.cfg
     known = files.parquet_rows(found)
-    mem = memory.plan(known or files.estimated_rows(found), memory_limit)
+    rows = known or files.estimated_rows(found)
+    mem = memory.plan(rows, memory_limit)
     how_many = f" in {mem.passes} passes ({mem.why})" if mem.passes > 1 else ""
     tell(f"reading {len(found)} file(s){how_many}", known or None)
 
@@ -156,8 +157,21 @@ def _scan(
                 table = _reject_table(rejects, paths)
                 return table.sink_parquet(rejects_to, lazy=True)  # type: ignore[return-value]
 
+        def accounts_seen(accounts: int) -> None:
+            # many accounts, not many rows, can set the peak: said (or refused) here,
+            # after the first pass, rather than found out at the end
+            if note := mem.check_accounts(rows, accounts):
+                tell(note, None)
+
         return aggregate.aggregate(
-            lfs, cfg, tell, names, mem.passes, total=known or None, rejects_sink=sink
+            lfs,
+            cfg,
+            tell,
+            names,
+            mem.passes,
+            total=known or None,
+            rejects_sink=sink,
+            accounts_seen=accounts_seen,
         )
 
     agg, opened, skipped = collect_repairing(opened, skipped, how, collect)
