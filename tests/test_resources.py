@@ -90,3 +90,17 @@ def test_running_out_of_memory_is_exit_6_with_a_message(
     err = capsys.readouterr().err
     assert err.startswith("Error: out of memory")
     assert "Traceback" not in err and "internal error" not in err
+
+
+def test_a_library_that_cannot_be_mapped_counts_as_out_of_memory() -> None:
+    """Under a low ``ulimit -v`` scikit-learn's import said "scipy is broken"."""
+    try:
+        try:
+            raise ImportError("_cyutility.so: failed to map segment from shared object")
+        except ImportError as inner:
+            raise ImportError("The `scipy` install you are using seems to be broken") from inner
+    except ImportError as exc:
+        assert resources.ran_out(exc)
+    assert resources.ran_out(MemoryError())
+    assert not resources.ran_out(ImportError("No module named 'sklearn'"))
+    assert not resources.ran_out(ValueError("failed to map segment"))

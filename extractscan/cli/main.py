@@ -49,7 +49,7 @@ from extractscan.cli.failures import (  # noqa: E402 - after F, re-exported
 )
 from extractscan.cli.failures import InputFailure as _InputFailure  # noqa: E402
 from extractscan.cli.failures import ScanError as _ScanError  # noqa: E402
-from extractscan.cli.resources import address_space_warning, out_of_memory  # noqa: E402
+from extractscan.cli.resources import address_space_warning, out_of_memory, ran_out  # noqa: E402
 
 
 def _input_options(f: F) -> F:
@@ -407,10 +407,10 @@ def run() -> None:
     except Interrupted as stop:  # after the clean-up of everything it unwound
         click.echo(stop.message, err=True)
         sys.exit(stop.exit_code)
-    except MemoryError:  # after the clean-up of everything it unwound
-        click.echo(out_of_memory(), err=True)
-        sys.exit(EXIT_MEMORY)
     except (Exception, pl_panic()) as exc:  # noqa: BLE001 - last line of defence
+        if ran_out(exc):  # after the clean-up of everything it unwound
+            click.echo(out_of_memory(), err=True)
+            sys.exit(EXIT_MEMORY)
         from extractscan.report.escape import clean
 
         # the message may quote log content (a value, a file name)

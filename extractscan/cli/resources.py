@@ -71,3 +71,23 @@ def out_of_memory() -> str:
         f"Error: out of memory{said}: give the scan more memory, or lower --memory-limit "
         "so it reads the rows in more passes, or scan fewer files at a time"
     )
+
+
+#: What the loader says when a library cannot be mapped for want of address space
+#: (scikit-learn's import under a low ``ulimit -v`` surfaced as "scipy is broken").
+_NO_SPACE = ("failed to map segment", "cannot allocate memory")
+
+
+def ran_out(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it came from) is running out of memory: a
+    ``MemoryError``, or a library that could not be loaded for want of address space."""
+    seen: set[int] = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if isinstance(cur, MemoryError) or (
+            isinstance(cur, ImportError | OSError) and any(s in str(cur).lower() for s in _NO_SPACE)
+        ):
+            return True
+        cur = cur.__cause__ or cur.__context__
+    return False
