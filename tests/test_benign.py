@@ -100,8 +100,6 @@ def test_a_class_at_one_institution_fits_cohort_and_a_campaign_does_not() -> Non
     # part of a class linked: a domain with a small share of the log is an institution's
     assert "cohort" in _fits(checks(dict(m, top_domain_population=200), _links("ip"), base))
     # a mass provider (a fifth of the log) is not
-    assert "cohort" not in _fits(
-        checks(dict(m, top_domain_population=1_000), _links("ip"), base)
-    )
+    assert "cohort" not in _fits(checks(dict(m, top_domain_population=1_000), _links("ip"), base))
     # without the population count (explain on its own) the domain is not taken as theirs
     assert "cohort" not in _fits(checks(dict(m, top_domain_population=None), _links("ip"), base))

@@ -78,13 +78,13 @@ def test_redact_uses_the_scan_reports_tokens(tmp_path: Path) -> None:
     ev = {x["family"]: x["example"] for x in data["partners"][0]["evidence"]}
     scan = CliRunner().invoke(main, ["scan", *SAMPLE, "--format", "json", "--redact"]).stdout
     report = json.loads(scan)
-    values = {
-        v["value"] for i in report["incidents"] for ln in i["links"] for v in ln["values"]
-    }
+    values = {v["value"] for i in report["incidents"] for ln in i["links"] for v in ln["values"]}
     assert ev["crowded_payment"].startswith("card-") and ev["crowded_payment"] in values
     assert ev["crowded_subnet"].startswith("net-") and ev["crowded_subnet"] in values
     for fmt in ("terminal", "markdown"):
-        out = CliRunner().invoke(
-            main, ["explain", ACCOUNT, *SAMPLE, "--format", fmt, "--redact", "--no-color"]
-        ).stdout
+        out = (
+            CliRunner()
+            .invoke(main, ["explain", ACCOUNT, *SAMPLE, "--format", fmt, "--redact", "--no-color"])
+            .stdout
+        )
         assert "card_" not in out and "162.152" not in out and ev["crowded_payment"] in out

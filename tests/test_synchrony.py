@@ -187,8 +187,11 @@ def test_star_identifiers_give_every_linked_account_the_clusters_description() -
     assert ids["value"].unique().to_list() == [ev["example"][0]]
 
 
-def test_preload_imports_the_clustering_library_in_the_background() -> None:
-    thread = preload()
+def test_preload_imports_the_clustering_library_only_when_it_will_cluster() -> None:
+    assert preload(_table(_background()[:5]), LinkConfig()) is None  # too few candidates
+    assert preload(_table(_background()), LinkConfig(synchrony_alpha=0)) is None
+    thread = preload(_table(_background()), LinkConfig())
+    assert thread is not None
     thread.join(timeout=60)
     assert not thread.is_alive()
     assert "sklearn.cluster" in sys.modules

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
 from extractscan.cli.explain_command import explain_account
+
+if TYPE_CHECKING:
+    import polars as pl
+
 from extractscan.cli.lab_commands import evaluate, simulate
 from extractscan.cli.options import input_options, load_config_options, terminal_width
 from extractscan.cli.scan_options import (
@@ -41,11 +46,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 from extractscan.cli.failures import (  # noqa: E402 - after F, re-exported
     EXIT_FAIL_ON,
     EXIT_INTERNAL,
+    EXIT_MEMORY,  # noqa: E402
     EXIT_SKIPPED,
     pl_panic,
 )
 from extractscan.cli.failures import InputFailure as _InputFailure  # noqa: E402
 from extractscan.cli.failures import ScanError as _ScanError  # noqa: E402
+from extractscan.cli.resources import address_space_warning, out_of_memory, ran_out  # noqa: E402
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -152,13 +159,15 @@ def scan(
       extractscan scan exports/ --state state/ --baseline last.json -o last.json --fail-on high
     """
     from extractscan import report
-    from extractscan.report.accounts_out import write_table
+    from extractscan.report.accounts_out import copy_table, write_table
     from extractscan.run.outputs import StagedOutputs, check_outputs
     from extractscan.run.pipeline import scan as run_scan
     from extractscan.run.progress import StageProgress
 
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     shown = _redacting(redact)
+    # the rejected rows stream to a scratch file as they are read, never all in memory
+    spool = tempfile.TemporaryDirectory(prefix="extractscan-rejects-")
     try:
         fmt = pick_format(fmt, output)
         cfg = load_config_options(config_path, columns)
@@ -180,6 +189,9 @@ def scan(
         outputs["--redact-key"] = redact_key
         outputs |= export_outputs(extra)
         check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
+        if warned := address_space_warning():  # said up front, even with --quiet
+            click.echo(warned, err=True)
+        rejects_to = Path(spool.name) / "rejects.parquet" if rejects_out else None
         with StageProgress(enabled=not quiet, mask=shown) as progress:
             findings = run_scan(
                 list(paths),
@@ -190,6 +202,7 @@ def scan(
                 skip_errors=skip_errors,
                 memory_limit=parse_memory_limit(memory_limit),
                 state=extra.get("state"),
+                rejects_to=rejects_to,
                 **filter_args(extra),
             )
         if findings.input.state is not None and findings.input.state.note:
@@ -200,22 +213,27 @@ def scan(
         shape: dict[str, Any] = {"top": top, "quiet": quiet, "min_severity": extra["min_severity"]}
         shape["width"] = extra["width"] or (None if output else terminal_width())
         key = None
+        mask_rows: Callable[[pl.DataFrame], pl.DataFrame] | None = None
         if redact:
-            from extractscan.report.redact import redact as mask
-            from extractscan.report.redact import redactor_for, write_key
+            from extractscan.report import redact as redacting
 
-            key = redactor_for(findings)
-            findings = mask(findings, key)
+            key = redacting.redactor_for(findings)
+            findings = redacting.redact(findings, key)
+            tokens = key
+
+            def mask_rows(rows: pl.DataFrame) -> pl.DataFrame:
+                return redacting.mask_rows(rows, tokens)
+
         try:
             # all outputs appear together, complete, or none does (see StagedOutputs)
             with StagedOutputs() as staged:
                 if accounts_out:
                     write_table(findings.accounts, staged.path(accounts_out), like=accounts_out)
-                if rejects_out:
-                    write_table(findings.rejects, staged.path(rejects_out), like=rejects_out)
+                if rejects_out and rejects_to is not None:
+                    copy_table(rejects_to, staged.path(rejects_out), rejects_out, mask_rows)
                 write_exports(findings, cfg, extra, staged)  # --graph-out, --stix-out
                 if redact_key and key is not None:  # a secret: 0600 from creation on
-                    write_key(key, staged.path(redact_key, mode=0o600))
+                    redacting.write_key(key, staged.path(redact_key, mode=0o600))
                 if output:
                     with staged.path(output).open("w", encoding="utf-8", newline="\n") as fh:
                         report.render(findings, fmt, fh, **shape, color=False)
@@ -232,6 +250,8 @@ def scan(
         raise _ScanError(type(exc)(shown(str(exc))) if shown else exc) from exc
     except OSError as exc:
         raise _ScanError(InputError(f"cannot read input: {exc}")) from exc
+    finally:
+        spool.cleanup()
     if strict and findings.input.rows_rejected:
         raise _InputFailure(
             f"--strict: {findings.input.rows_rejected:,} row(s) rejected "
@@ -326,7 +346,9 @@ def run() -> None:
     """Entry point that turns unexpected failures into exit code 4, never 0, and a stop
     signal into 128 + its number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), never 1."""
     from extractscan.cli.interrupt import Interrupted, install
+    from extractscan.cli.resources import limit_reservations
 
+    limit_reservations()  # before polars, Arrow or OpenBLAS start a thread
     install()
     _never_fail_encoding()
     try:
@@ -337,6 +359,9 @@ def run() -> None:
         click.echo(stop.message, err=True)
         sys.exit(stop.exit_code)
     except (Exception, pl_panic()) as exc:  # noqa: BLE001 - last line of defence
+        if ran_out(exc):  # after the clean-up of everything it unwound
+            click.echo(out_of_memory(), err=True)
+            sys.exit(EXIT_MEMORY)
         from extractscan.report.escape import clean
 
         # the message may quote log content (a value, a file name)

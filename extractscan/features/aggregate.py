@@ -141,6 +141,8 @@ def aggregate(
     passes: int = 1,
     total: int | None = None,
     projected: bool = False,
+    rejects_sink: Callable[[pl.LazyFrame], pl.LazyFrame] | None = None,
+    accounts_seen: Callable[[int], None] | None = None,
 ) -> Aggregates:
     """Every row-level query, collected together in one streaming run per pass.
 
@@ -149,6 +151,11 @@ def aggregate(
     keyed by account, so the slices simply concatenate); the input is read once per pass.
     ``projected``: ``frames`` are stored projections (:func:`projection`), whose row
     features are already computed, rather than canonical rows.
+    ``rejects_sink`` turns the rejected rows' query into a lazy sink (a file written as
+    the rows stream past, in the first pass): ``rejects`` is then empty, and the
+    rejected rows are never held in memory (2M of them took 0.2 GiB, issue #16).
+    ``accounts_seen`` is told, after the first pass, the accounts estimated from its
+    slice (exact in one pass); it may raise to stop the scan there.
     Returns the tables as :class:`Aggregates` (see :func:`resolve`).
     """
     rows = pl.concat(frames, how="vertical")
@@ -160,8 +167,10 @@ def aggregate(
         mine = rows
         if passes > 1:
             counter.label = f"reading rows (pass {k + 1} of {passes})"
+            # rejected rows too: all in the first pass, 2M of them held that pass's
+            # buffers past the limit (issue #16); a null account hashes to one slice
             key = pl.col("aid") if projected else features.account_key(pl.col("account"))
-            mine = rows.filter((rejected & (k == 0)) | (~rejected & (key % passes == k)))
+            mine = rows.filter(key % passes == k)
         # The regex-heavy row features are computed once and shared by every query
         # (or were computed when the projection was stored: ``--state``).
         slim = (mine if projected else row_features(mine, cfg)).cache()
@@ -176,14 +185,15 @@ def aggregate(
             "row_ids": identifiers.row_identifiers(good),
             "bins": identifiers.template_bins(good),
         }
-        # Each pass counts its own rows (its account slice; the rejects in pass 1).
+        # Each pass counts and keeps the rejected rows of its own account slice.
         counts, rejects = row_accounting(slim)
         # The row counter reads one narrow branch of the shared rows: on the main chain
         # every column of every batch went through Python (measured 25 % of the pass).
         # Each pass counts the rows of its slice, so the count reaches the total once.
         ticks = [slim.select("_file").map_batches(counter, streamable=True).select(pl.len())]
+        kept = [rejects] if rejects_sink is None else []
         got = pl.collect_all(
-            [*per_pass.values(), counts, *([rejects] if k == 0 else []), *(ticks if names else [])],
+            [*per_pass.values(), counts, *kept, *(ticks if names else [])],
             engine="streaming",
         )
         tables = dict(zip(per_pass, got[: len(per_pass)], strict=True))
@@ -191,17 +201,27 @@ def aggregate(
         tables["hour_counts"] = tables["hours"]  # kept: at most 24 rows an account
         tables["hours"] = features.hour_entropy(tables["hours"])
         tables["days"], tables["models"] = features.days_and_models(tables.pop("day_models"))
+        if k == 0 and accounts_seen is not None:
+            accounts_seen(tables["behaviour"].height * passes)
         for name, frame in tables.items():
             out[name].append(frame)
         out["counts"].append(got[len(per_pass)])
-        if k == 0:
+        if rejects_sink is None:
             out["rejects"].append(got[len(per_pass) + 1])
+    if rejects_sink is not None:
+        # one streaming query of its own (a multiplexed branch of the passes' shared
+        # rows buffered them all): the rejected rows go to the sink as they are read
+        tell("writing the rejected rows", None)
+        written = reject_rows(rows, None if projected else pl.col("prompt").str.slice(0, 200))
+        rejects_sink(written).collect(engine="streaming")
+        out["rejects"].append(pl.DataFrame(schema=written.collect_schema()))
     if counter.rows != total:  # not said when the last row was counted
         # with the rows read: a log without a known total showed only an early count
         tell(FINISHING, counter.rows or None)
     merged = {name: pl.concat(parts) for name, parts in out.items()}
     del out, got  # the per-pass parts: only ``merged`` holds the tables now
     if passes > 1:
+        merged["rejects"] = merged["rejects"].sort("_file", "_row")  # as read, not by slice
         merged["texts"] = (
             merged["texts"]
             .group_by("hkey")
@@ -316,17 +336,23 @@ def row_accounting(rows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
         rows.group_by("_file", "_reject").agg(
             pl.len().alias("n"), pl.col("_replaced").sum().alias("replaced")
         ),
-        # rows outside --since/--until/--org/--account are counted, not written out
-        rows.filter(pl.col("_reject").is_not_null() & (pl.col("_reject") != FILTERED)).select(
-            "_file",
-            "_row",
-            "_reject",
-            "account",
-            # A datetime source column has no text per row (see normalize._source_text):
-            # its value is written out here, for the rejected rows only.
-            pl.coalesce("_src_timestamp", pl.col("timestamp").cast(pl.String)).alias("timestamp"),
-            "input_tokens",
-            "output_tokens",
-            pl.col("_prompt_head").alias("prompt"),
-        ),
+        reject_rows(rows),
+    )
+
+
+def reject_rows(rows: pl.LazyFrame, prompt: pl.Expr | None = None) -> pl.LazyFrame:
+    """The rejected rows (not the filtered ones: rows outside --since/--until/--org/
+    --account are counted, not written out) with the columns written out; ``prompt``:
+    the prompt's head (default: the ``_prompt_head`` column of the shared rows)."""
+    return rows.filter(pl.col("_reject").is_not_null() & (pl.col("_reject") != FILTERED)).select(
+        "_file",
+        "_row",
+        "_reject",
+        "account",
+        # A datetime source column has no text per row (see normalize._source_text):
+        # its value is written out here, for the rejected rows only.
+        pl.coalesce("_src_timestamp", pl.col("timestamp").cast(pl.String)).alias("timestamp"),
+        "input_tokens",
+        "output_tokens",
+        (pl.col("_prompt_head") if prompt is None else prompt).alias("prompt"),
     )

@@ -117,14 +117,24 @@ class Box:
         return self.nats >= self.threshold
 
 
-def preload() -> threading.Thread:
-    """Start importing the clustering library in a background thread, to be called
-    before the row stage (polars reads the rows in its own threads, without the GIL):
-    the import takes about 0.9 s, which the link stage otherwise waits for."""
+def preload(accounts: pl.DataFrame, cfg: LinkConfig) -> threading.Thread | None:
+    """Start importing the clustering library in a background thread when the
+    clustering will run (enough candidates, :func:`synchrony`), else ``None``; called
+    before the link stage, whose first steps run in polars' threads without the GIL: the
+    import takes about 0.9 s, which :func:`cluster` otherwise waits for. Not imported at
+    all when nothing is clustered (it holds about 90 MB resident and 0.2 GB of address
+    space, issue #16); a failed import is left for :func:`cluster` to raise."""
+    if cfg.synchrony_alpha <= 0 or "exchanges" not in accounts.columns:
+        return None
+    if candidates(accounts, cfg).height < cfg.synchrony_min_accounts:
+        return None
 
     def load() -> None:
-        import sklearn.cluster
-        import sklearn.neighbors  # noqa: F401
+        try:
+            import sklearn.cluster
+            import sklearn.neighbors  # noqa: F401
+        except (ImportError, MemoryError, OSError):  # said by cluster()'s own import
+            return
 
     thread = threading.Thread(target=load, name="extractscan-preload", daemon=True)
     thread.start()

@@ -123,16 +123,29 @@ def redactor_for(f: Findings) -> Redactor:
     return Redactor(values)
 
 
+def redactor(f: Findings) -> Redactor:
+    """The tokens of ``f``'s cards, e-mails and addresses (:func:`redactor_for`)."""
+    return redactor_for(f)
+
+
 def redact(f: Findings, r: Redactor | None = None) -> Findings:
     """A copy of ``f`` with e-mails, IPs and payment fingerprints masked everywhere.
 
     ``r``: the redactor to use (:func:`redactor_for`, default); pass one to keep its
-    tokens afterwards (``--redact-key``, ``explain --redact``).
+    tokens afterwards (``--redact-key``, ``explain --redact``, ``--rejects-out``).
     """
-    r = r or redactor_for(f)
-    acc = f.accounts
-    pairs = f.pairs
+    return _masked(f, r or redactor_for(f))
+
+
+def mask_rows(rows: pl.DataFrame, r: Redactor) -> pl.DataFrame:
+    """Rejected rows (or a batch of them) with every text column masked by ``r``."""
+    return _masked_text(rows, _text_columns(rows), r)
+
+
+def _masked(f: Findings, r: Redactor) -> Findings:
+    """:func:`redact` with the tokens of ``r``."""
     incidents = tuple(_incident(inc, r) for inc in f.incidents)
+    acc, pairs = f.accounts, f.pairs
     accounts = acc
     for col, kind in (("payment", "card"), ("email", "email")):
         if col in acc.columns:
