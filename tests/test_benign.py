@@ -103,3 +103,11 @@ def test_a_class_at_one_institution_fits_cohort_and_a_campaign_does_not() -> Non
     assert "cohort" not in _fits(checks(dict(m, top_domain_population=1_000), _links("ip"), base))
     # without the population count (explain on its own) the domain is not taken as theirs
     assert "cohort" not in _fits(checks(dict(m, top_domain_population=None), _links("ip"), base))
+
+
+def test_an_explained_incident_is_halved_and_kept_below_the_flag_threshold() -> None:
+    from extractscan.assess.benign import explained_score
+
+    assert explained_score(0.6, 0.4) == 0.3  # halved
+    assert explained_score(0.82, 0.4) == 0.39  # 0.41 would still be flagged at medium
+    assert explained_score(0.82, None) == 0.41  # flag_severity "low": halved only

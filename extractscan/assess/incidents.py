@@ -372,7 +372,8 @@ def _incident(
     tested = benign.checks(m, links, baselines)
     score = parts.score
     if any(c.fits for c in tested):
-        score = round(score * benign.EXPLAINED_FACTOR, 4)
+        flag = cfg.severity.get(cfg.flag_severity)  # None: "low" flags everything
+        score = benign.explained_score(score, flag)
     signals = (
         behaviour_signals(stats, baselines, volume_cv, co_share if context.co_measured else None)
         + content_signal(m, baselines, contrast, cfg.contrast_full_nats)
