@@ -71,7 +71,7 @@ def _resolve(
         if canonical in explicit:
             source = explicit[canonical]
             if source not in columns:
-                raise InputError(_missing(where, canonical, columns, source, explicit=True))
+                raise InputError(missing(where, canonical, columns, source, explicit=True))
             mapping[canonical] = source
             used.add(source)
     for canonical in wanted:
@@ -87,9 +87,7 @@ def _resolve(
     for canonical in required:
         if canonical not in mapping:
             taken = _taken(where, canonical, columns, explicit)
-            raise InputError(
-                taken or _missing(where, canonical, columns, canonical, explicit=False)
-            )
+            raise InputError(taken or missing(where, canonical, columns, canonical, explicit=False))
     return mapping
 
 
@@ -114,9 +112,11 @@ def _taken(
     return None
 
 
-def _missing(
+def missing(
     where: str, canonical: str, columns: Sequence[str], asked: str, *, explicit: bool
 ) -> str:
+    """The message for a column not found: the file, what was asked, the columns found
+    (sorted), the closest ones and how to map one."""
     pool = {normalise_name(c): c for c in columns}
     names = [asked, *ALIASES.get(canonical, ())]
     close: list[str] = []

@@ -103,7 +103,10 @@ def _parsed(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if dtype.is_numeric():
         return epoch_to_datetime(col.cast(pl.Float64))
     s = as_text(col, dtype).str.strip_chars()
-    iso = s.str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ").str.replace(r"[Zz]$", "+00:00")
+    # "Z", and " UTC" as BigQuery and many SQL exports write it, are the zone +00:00
+    iso = s.str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ").str.replace(
+        r"(?:[Zz]| ?(?:UTC|GMT))$", "+00:00"
+    )
     candidates = [
         iso.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us") for fmt in _ZONED
     ]
@@ -148,6 +151,20 @@ def _text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """Any source dtype -> text (:func:`as_text`); blank text is null."""
     out = as_text(col, dtype)
     return pl.when(out.str.strip_chars() == "").then(None).otherwise(out)
+
+
+#: A value that is a JSON object or array: never an account id.
+_CONTAINER = r"^\s*(?:\{[\s\S]*\}|\[[\s\S]*\])\s*$"
+
+
+def _identity(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """An account id as text; null (the row is rejected as ``missing_account``) when
+    blank or when the value is an object or a list: ``{"_user": null}`` serialized is
+    no account, and every anonymous row would have merged into it."""
+    if dtype.is_nested():
+        return pl.lit(None, dtype=pl.String)
+    out = _text(col, dtype).str.strip_chars()
+    return pl.when(~out.str.contains(_CONTAINER)).then(out)
 
 
 def _source_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -232,7 +249,7 @@ def normalize(
                 present = present & (as_text(col, dtype).str.strip_chars() != "")
             token_bad.append((present & parsed.is_null()) | (parsed < 0) | (parsed > MAX_TOKENS))
         elif name == "account":
-            exprs.append(_text(col, dtype).str.strip_chars().alias(name))
+            exprs.append(_identity(col, dtype).alias(name))
         else:
             exprs.append(_text(col, dtype).alias(name))
     bad_tokens = pl.any_horizontal(token_bad) if token_bad else pl.lit(False)

@@ -18,7 +18,7 @@ from typing import TypeVar
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.ingest import batches, diagnose, duplicates, files, mapping, presets
+from extractscan.ingest import batches, diagnose, duplicates, files, mapping, paths, presets
 from extractscan.ingest.batches import read_plan
 from extractscan.ingest.normalize import normalize
 from extractscan.model.errors import InputError
@@ -169,15 +169,23 @@ def _open_file(f: files.InputFile, index: int, how: Reading, repair: bool) -> Op
     src = files.utf8_repaired(f, how.scratch) if repair else f
     size = f.path.stat().st_size * (files.COMPRESSION_RATIO if f.compression else 1)
     small = how.reader is None and not repair and batches.batchable(f.format, size)
+    plain = files.plain_path(src, how.scratch, how.cfg.limits)
+    explicit = how.cfg.columns
     if how.reader is not None:
-        raw = how.reader.read(src, files.plain_path(src, how.scratch, how.cfg.limits))
-        explicit: dict[str, str] = {}
+        raw = how.reader.read(src, plain)
+        if explicit:  # --column overrides the preset field by field
+            raw, explicit = paths.preset_overrides(src, plain, raw, explicit, how.scratch)
+        schema = read_schema(raw, f, how.scratch)
     else:
         # a small file's rows are counted with its batch (see _counted)
-        plain = files.plain_path(src, how.scratch, how.cfg.limits)
         raw = files.open_lazy(src, how.scratch, require_rows=not small, plain=plain)
-        explicit = how.cfg.columns
-    schema = read_schema(raw, f, how.scratch)
+        schema = read_schema(raw, f, how.scratch)
+        derived, schema_after = paths.derive(raw, schema, explicit, str(f.path))
+        if derived is not raw:  # a batch's scan would not hold the derived columns
+            if small:
+                files.require_rows_of(src, plain, raw)
+            small = False
+            raw, schema = derived, schema_after
     m = mapping.resolve(schema.names(), REQUEST_COLUMNS, REQUIRED, explicit, str(f.path))
     duplicates.check(schema.names(), m, explicit, str(f.path))
     key = batches.batch_key(f.format, size, schema, m) if small else None

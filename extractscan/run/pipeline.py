@@ -106,11 +106,6 @@ def scan(
     if isinstance(paths, str | Path):
         paths = [paths]
     reader = presets.get(preset) if preset else None
-    if reader is not None and cfg.columns:
-        raise UsageError(
-            f"--column (or [columns] in the config) cannot be combined with --preset {preset}: "
-            "the preset maps the columns itself"
-        )
     row_filter = RowFilter.of(since, until, orgs, only_accounts)
     found = files.discover(paths)
     with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp:
