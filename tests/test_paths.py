@@ -215,7 +215,7 @@ def test_column_over_a_csv_preset(tmp_path: Path) -> None:
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(st.text(alphabet="abcxyz._", min_size=1, max_size=6), min_size=1, max_size=4),
-    st.one_of(st.none(), st.text(max_size=8), st.integers()),
+    st.one_of(st.none(), st.text(max_size=8), st.integers(-(10**15), 10**15)),
 )
 def test_json_walk_matches_python(keys: list[str], leaf: object) -> None:
     """A path of keys without dots walks a JSON record as Python's dict lookups do

@@ -27,6 +27,7 @@ from extractscan.features import aggregate, behaviour
 from extractscan.features.prompts import prompt_texts
 from extractscan.ingest import files, filters, presets
 from extractscan.ingest.accounts_table import join_attributes, matched, read_accounts
+from extractscan.ingest.coverage import require_analysed
 from extractscan.ingest.filters import RowFilter
 from extractscan.ingest.opening import Opened, Reading, collect_repairing, open_all, read_plan
 from extractscan.link import CROWDED_BIN_ACCOUNTS, link
@@ -143,6 +144,7 @@ def _scan(
     if cfg.link.synchrony_alpha > 0:
         preload()  # the clustering library loads while the rows are read
     agg, opened, skipped = collect_repairing(opened, skipped, how, collect)
+    require_analysed(opened, agg.counts, how.reader, how.scratch)  # 0 of N: exit 3
     total = agg.rows_read
     accounts = behaviour.finish_accounts(agg.behaviour, agg.hours, agg.templates)
     accounts = join_attributes(accounts, acc_in.table)

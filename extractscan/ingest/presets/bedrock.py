@@ -39,6 +39,10 @@ class BedrockPreset:
     name = "bedrock"
     summary = "AWS Bedrock model invocation logs (JSON lines, often .gz)"
     docs_url = "https://docs.aws.amazon.com/bedrock/latest/userguide/model-invocation-logging.html"
+    looks_for: dict[str, tuple[str, ...]] = {
+        "timestamp": ("timestamp",),
+        "account": ("identity.arn",),
+    }
 
     def read(self, f: InputFile, path: Path) -> pl.LazyFrame:
         """One canonical row per invocation record."""

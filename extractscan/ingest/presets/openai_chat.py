@@ -46,6 +46,10 @@ class OpenAIChatPreset:
     name = "openai-chat"
     summary = "OpenAI-compatible chat logs from gateways (Helicone, Langfuse, Azure APIM)"
     docs_url = "https://platform.openai.com/docs/api-reference/chat/create"
+    looks_for: dict[str, tuple[str, ...]] = {
+        "timestamp": ("timestamp", "time", "created_at", "createdAt", "request.created_at"),
+        "account": ("user", "user_id", "userId", "body.user", "properties.objectId"),
+    }
 
     def read(self, f: InputFile, path: Path) -> pl.LazyFrame:
         """One canonical row per request record."""
