@@ -34,7 +34,7 @@ def test_missing_required_names_file_columns_and_closest() -> None:
         resolve(["timestamp", "acount_idd", "ip"], REQUEST_COLUMNS, REQUIRED, {}, "logs/x.csv")
     msg = str(info.value)
     assert msg.startswith("logs/x.csv: required column 'account' not found")
-    assert "columns found: timestamp, acount_idd, ip" in msg
+    assert "columns found: acount_idd, ip, timestamp" in msg  # sorted: a fixed order
     assert "closest: acount_idd" in msg
     assert "--column account=SOURCE" in msg
 

@@ -99,3 +99,39 @@ def sample_fields(path: Path, fmt: str) -> list[str]:
             if isinstance(value, dict):
                 found.update(f"{key}.{sub}" for sub in value)
     return sorted(found)
+
+
+def sniff(path: Path) -> str | None:
+    """The JSON form a text file holds, from its first :data:`SNIFF_BYTES` bytes:
+    ``"json"`` (one document: an array, or an object over several lines), ``"jsonl"``
+    (one object per line, more than one line), or ``None`` (not JSON, or one line:
+    read as its extension says)."""
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if not text or text[0] not in "[{":
+        return None
+    if text[0] == "[":
+        return "json"
+    end = text.find("\n")
+    if end < 0:  # one line (or longer than the probe): a document and a line read alike
+        return None
+    try:
+        first = json.loads(text[:end])
+    except (ValueError, RecursionError):
+        return "json"  # an object over several lines: a pretty-printed document
+    return "jsonl" if isinstance(first, dict) and text[end:].strip() else None
+
+
+def to_json_lines(src: Path, target: Path, where: str) -> str | None:
+    """Write the records of the JSON document ``src`` to ``target``, one per line, and
+    return the key they sat under (``None``: not wrapped).
+
+    Raises:
+        InputError: the document is too large or not valid JSON (see :func:`load`).
+    """
+    rows, key = unwrap(load(src, where))
+    with target.open("w", encoding="utf-8") as out:
+        # bounded by MAX_DOCUMENT_BYTES: the document is already in memory
+        out.writelines(json.dumps(r, separators=(",", ":")) + "\n" for r in rows)
+    return key

@@ -168,8 +168,10 @@ def _open(f: files.InputFile, index: int, how: Reading, repair: bool = False) ->
 def _open_file(f: files.InputFile, index: int, how: Reading, repair: bool) -> Opened:
     src = files.utf8_repaired(f, how.scratch) if repair else f
     size = f.path.stat().st_size * (files.COMPRESSION_RATIO if f.compression else 1)
-    small = how.reader is None and not repair and batches.batchable(f.format, size)
     plain = files.plain_path(src, how.scratch, how.cfg.limits)
+    src, plain = files.by_content(src, plain, how.scratch)  # the content decides the type
+    f = replace(f, format=src.format, shown=src.shown)
+    small = how.reader is None and not repair and batches.batchable(f.format, size)
     explicit = how.cfg.columns
     if how.reader is not None:
         raw = how.reader.read(src, plain)

@@ -8,11 +8,13 @@ stays vectorised: no ``json.loads`` per row.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
 
-from extractscan.ingest.files import InputFile
+from extractscan.ingest import documents
+from extractscan.ingest.files import InputFile, open_lazy
 from extractscan.model.schema import PRESET_REJECT
 
 RECORD = "_record"
@@ -24,14 +26,21 @@ _TEXT_MEMBER = r'"(?:text|content|inputText|prompt)"\s*:\s*"(?:[^"\\]|\\.)*"'
 def records(f: InputFile, path: Path) -> pl.LazyFrame:
     """One row per JSON record in column ``_record``.
 
-    ``.json`` files hold one (possibly pretty-printed) record; JSON-lines files hold one
-    record per non-blank line (a blank line is not a record).
+    JSON-lines files hold one record per non-blank line (a blank line is not a record);
+    a ``.json`` document holds one record, an array of them, or records under a wrapper
+    key (``Records``, ``data``, ...: ``ingest/documents.py``); a CSV, TSV or Parquet
+    row is one record, its columns the keys (a header is never a record).
     """
+    if f.format in ("csv", "tsv", "parquet"):  # a row is a record, never a header line
+        table = open_lazy(InputFile(path, f.format, None), path.parent)
+        return table.select(pl.struct(pl.all()).struct.json_encode().alias(RECORD))
+    if f.format == "json":  # one document: its records (under a wrapper key, if any)
+        rows, _ = documents.unwrap(documents.load(path, str(f.path)))
+        texts_ = [json.dumps(r, separators=(",", ":")) for r in rows]  # bounded: in memory
+        return pl.LazyFrame({RECORD: texts_}, schema={RECORD: pl.String})
     lines = pl.scan_lines(path, glob=False).with_columns(  # one file: not a pattern
         pl.col("line").str.strip_prefix("\ufeff")  # a byte-order mark is not JSON
     )
-    if f.format == "json":
-        return lines.select(pl.col("line").str.join("\n").alias(RECORD))
     return lines.filter(pl.col("line").str.strip_chars() != "").select(pl.col("line").alias(RECORD))
 
 
