@@ -47,3 +47,11 @@ def test_explicit_mapping_to_missing_column() -> None:
 def test_the_exact_name_wins_over_a_case_variant() -> None:
     m = resolve(["ACCOUNT", "account", "Timestamp"], ["timestamp", "account"], ["account"], {}, "f")
     assert m == {"timestamp": "Timestamp", "account": "account"}
+
+
+def test_country_only_from_columns_that_describe_the_customer() -> None:
+    """Azure's Region and CloudTrail's awsRegion are where the service ran (#18)."""
+    cols = ["timestamp", "account", "Region", "awsRegion", "location", "Location"]
+    assert "country" not in resolve(cols, REQUEST_COLUMNS, REQUIRED, {}, "x")
+    cols = ["timestamp", "account", "Region", "billing_country"]
+    assert resolve(cols, REQUEST_COLUMNS, REQUIRED, {}, "x")["country"] == "billing_country"
