@@ -34,7 +34,14 @@ def test_registry_complete() -> None:
     pkg = Path(extractscan.ingest.presets.__file__).parent
     modules = {p.stem for p in pkg.glob("*.py")} - {"__init__", "interface", "jsontext"}
     assert {type(p).__module__.rsplit(".", 1)[1] for p in PRESETS.values()} == modules
-    assert sorted(PRESETS) == ["bedrock", "litellm", "openai-chat"]
+    assert sorted(PRESETS) == [
+        "bedrock",
+        "cloudtrail",
+        "helicone",
+        "langfuse",
+        "litellm",
+        "openai-chat",
+    ]
     with pytest.raises(extractscan.UsageError, match="unknown preset 'nope'"):
         get("nope")
 
@@ -131,7 +138,7 @@ def test_gzipped_bedrock_folder_scans_end_to_end(tmp_path: Path) -> None:
 def test_presets_command_lists_one_line_each() -> None:
     res = CliRunner().invoke(main, ["presets"])
     lines = res.stdout.strip().splitlines()
-    assert [ln.split()[0] for ln in lines] == ["bedrock", "litellm", "openai-chat"]
+    assert [ln.split()[0] for ln in lines] == sorted(PRESETS)
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,11 @@ REJECT_REASONS: dict[str, str] = {
     "bad_timestamp": "timestamp missing or unparsable",
     "bad_tokens": "token count negative, above 10^9 or not a number",
 }
+#: Reasons a preset gives (``PRESET_REJECT``), tested before the ones above.
+PRESET_REASONS: dict[str, str] = {
+    "invalid_json": "a record the preset cannot parse",
+    "not_model_call": "an event of another operation in the same log (CloudTrail)",
+}
 
 #: Timestamps outside [1990, 2100) are not a request time: an epoch in the wrong unit,
 #: a bare year or ``YYYYMMDD`` read as epoch seconds (1970), a sentinel such as

@@ -19,14 +19,13 @@ A path that is null or missing on a record gives null, which rejects the row as
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import polars as pl
 
 from extractscan.ingest.files import InputFile, open_lazy
 from extractscan.ingest.mapping import missing
-from extractscan.ingest.presets.jsontext import RECORD, records, texts
+from extractscan.ingest.presets.jsontext import RECORD, json_walk, records, texts
 from extractscan.model.errors import InputError
 
 #: Canonical columns that name something (an object or a list is never one of them).
@@ -72,28 +71,6 @@ def json_text(expr: pl.Expr) -> pl.Expr:
     """A nested value (struct, list, map) as its compact JSON text."""
     # {"v":<json>} -> <json>
     return pl.struct(expr.alias("v")).struct.json_encode().str.slice(5).str.head(-1)
-
-
-def json_walk(text: pl.Expr, steps: tuple[str, ...]) -> pl.Expr:
-    """The value at ``steps`` inside JSON ``text`` (strings decoded, objects and arrays
-    as JSON text); null where any step is missing or null."""
-    if not steps:
-        return text
-    # a JSON string that holds JSON (double-encoded, as a cell or a member): decoded
-    text = pl.when(text.str.contains(r'^\s*"')).then(text.str.json_path_match("$")).otherwise(text)
-    options = []
-    for k in range(len(steps), 0, -1):
-        key = ".".join(steps[:k])
-        if key.isdigit():
-            step = f"$[{key}]"
-        elif any(ch in key for ch in "\"'\\"):
-            continue  # not expressible in polars' JSONPath; the shorter keys still are
-        else:
-            step = "$[" + json.dumps(key) + "]"
-        options.append(json_walk(text.str.json_path_match(step), steps[k:]))
-    if not options:
-        return pl.lit(None, dtype=pl.String)
-    return pl.coalesce(options) if len(options) > 1 else options[0]
 
 
 def _instance(dtype: object) -> pl.DataType:

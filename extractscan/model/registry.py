@@ -15,4 +15,11 @@ FORMAT_CLASSES: dict[str, str] = {
 }
 
 #: Input preset names (``extractscan presets`` lists them with their descriptions).
-PRESET_NAMES: tuple[str, ...] = ("litellm", "bedrock", "openai-chat")
+PRESET_NAMES: tuple[str, ...] = (
+    "litellm",
+    "bedrock",
+    "openai-chat",
+    "helicone",
+    "langfuse",
+    "cloudtrail",
+)

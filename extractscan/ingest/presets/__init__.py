@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from extractscan.ingest.presets.bedrock import BedrockPreset
+from extractscan.ingest.presets.cloudtrail import CloudTrailPreset
+from extractscan.ingest.presets.helicone import HeliconePreset
 from extractscan.ingest.presets.interface import PRESET_REJECT, Preset
+from extractscan.ingest.presets.langfuse import LangfusePreset
 from extractscan.ingest.presets.litellm import LiteLLMPreset
 from extractscan.ingest.presets.openai_chat import OpenAIChatPreset
 from extractscan.model.errors import UsageError
 
 PRESETS: dict[str, Preset] = {
-    p.name: p for p in (LiteLLMPreset(), BedrockPreset(), OpenAIChatPreset())
+    p.name: p
+    for p in (
+        LiteLLMPreset(),
+        BedrockPreset(),
+        OpenAIChatPreset(),
+        HeliconePreset(),
+        LangfusePreset(),
+        CloudTrailPreset(),
+    )
 }
 
 

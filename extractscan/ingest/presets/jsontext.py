@@ -50,6 +50,40 @@ def field(path: str, source: pl.Expr | None = None) -> pl.Expr:
     return src.str.json_path_match(path)
 
 
+def json_walk(text: pl.Expr, steps: tuple[str, ...]) -> pl.Expr:
+    """The value at ``steps`` inside JSON ``text`` (strings decoded, objects and arrays
+    as JSON text); null where any step is missing or null."""
+    if not steps:
+        return text
+    # a JSON string that holds JSON (double-encoded, as a cell or a member): decoded
+    text = pl.when(text.str.contains(r'^\s*"')).then(text.str.json_path_match("$")).otherwise(text)
+    options = []
+    for k in range(len(steps), 0, -1):
+        key = ".".join(steps[:k])
+        if key.isdigit():
+            step = f"$[{key}]"
+        elif any(ch in key for ch in "\"'\\"):
+            continue  # not expressible in polars' JSONPath; the shorter keys still are
+        else:
+            step = "$[" + json.dumps(key) + "]"
+        options.append(json_walk(text.str.json_path_match(step), steps[k:]))
+    if not options:
+        return pl.lit(None, dtype=pl.String)
+    return pl.coalesce(options) if len(options) > 1 else options[0]
+
+
+def walk(dotted: str, source: pl.Expr | None = None) -> pl.Expr:
+    """The value at a dotted path (``request_body.messages``) in each record, JSON held
+    as text decoded on the way (a CSV cell, a JSON-encoded member: :func:`json_walk`)."""
+    return json_walk(pl.col(RECORD) if source is None else source, tuple(dotted.split(".")))
+
+
+def first_of(*dotted: str, source: pl.Expr | None = None) -> pl.Expr:
+    """The first non-empty value among several dotted paths (see :func:`walk`)."""
+    vals = [walk(p, source) for p in dotted]
+    return pl.coalesce([pl.when(v.str.strip_chars() != "").then(v) for v in vals])
+
+
 def first(*paths: str, source: pl.Expr | None = None) -> pl.Expr:
     """The first non-empty value among several JSONPaths."""
     vals = [field(p, source) for p in paths]

@@ -1,0 +1,114 @@
+"""Presets for tracing tools and cloud audit logs (#18): every mapped field read from
+fixtures written from each format's public documentation (tests/fixtures/presets/README.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import extractscan
+from extractscan.config import load_config
+from extractscan.ingest import files as ingest
+from extractscan.ingest.opening import Reading, open_all
+from extractscan.ingest.presets import get
+
+FIX = Path(__file__).parent / "fixtures" / "presets"
+
+
+def rows(name: str, path: Path, tmp: Path) -> pl.DataFrame:
+    """The canonical rows of one file under a preset, as the scan reads them."""
+    how = Reading(load_config(None, use_default=False), tmp, get(name))
+    [o], _ = open_all(ingest.discover([path]), how)
+    return o.frame.collect()
+
+
+@pytest.mark.parametrize("fixture", ["helicone.jsonl", "helicone.csv"])
+def test_helicone_fields(tmp_path: Path, fixture: str) -> None:
+    df = rows("helicone", FIX / fixture, tmp_path)
+    a, b = df.row(0, named=True), df.row(1, named=True)
+    assert a["timestamp"] == datetime(2026, 4, 22, 10, 0, 0, 123000, tzinfo=UTC)
+    assert (a["account"], a["model"], a["country"]) == ("cust-17", "gpt-4o-mini", "NL")
+    assert a["prompt"] == "You are a tutor.\nExplain step by step: 17 * 23"
+    assert (a["input_tokens"], a["output_tokens"], a["status"]) == (28, 3, "200")
+    # no request_user_id: the body's user; no request_model: model; ' UTC' times
+    assert b["timestamp"] == datetime(2026, 4, 22, 10, 5, 0, 500000, tzinfo=UTC)
+    assert (b["account"], b["model"], b["status"]) == (
+        "cust-18",
+        "claude-3-5-haiku-20241022",
+        "429",
+    )
+    assert b["prompt"] == "Grade this answer from 1 to 10."
+    assert (b["input_tokens"], b["output_tokens"], b["country"]) == (12, 0, "US")
+    assert a["ip"] is None and a["user_agent"] is None and a["org"] is None
+    if fixture.endswith(".jsonl"):  # no user anywhere: rejected, never an account
+        assert df["_reject"].to_list() == [None, None, "missing_account"]
+    else:
+        assert df["_reject"].to_list() == [None, None]
+
+
+def test_langfuse_trace_download(tmp_path: Path) -> None:
+    df = rows("langfuse", FIX / "langfuse_traces.json", tmp_path)
+    assert df.height == 3
+    assert df["timestamp"].to_list()[:2] == [
+        datetime(2026, 4, 22, 10, 0, tzinfo=UTC),
+        datetime(2026, 4, 22, 10, 1, 30, 250000, tzinfo=UTC),
+    ]
+    assert df["account"].to_list() == ["user-a", "user-b", None]
+    assert df["prompt"].to_list() == [
+        "Answer in one line.\nRewrite this answer to be safer: ...",
+        "What is the capital of Peru?",
+        None,
+    ]
+    assert df["_reject"].to_list() == [None, None, "missing_account"]
+    # metadata keys the application set can be mapped on top of the preset
+    cfg = load_config(None, {"ip": "metadata.ip"}, use_default=False)
+    f = extractscan.scan(FIX / "langfuse_traces.json", preset="langfuse", config=cfg)
+    assert dict(f.input.column_mapping)["ip"] == "metadata.ip"
+    assert (f.input.rows_read, f.input.rows_analysed) == (3, 2)
+    assert f.input.files[0].format == "json (records under 'data')"
+
+
+def test_cloudtrail_bedrock_events(tmp_path: Path) -> None:
+    df = rows("cloudtrail", FIX / "cloudtrail_bedrock.json", tmp_path)
+    assert df["_reject"].to_list() == [None, None, None, "not_model_call"]
+    ok = df.head(3)
+    assert ok["timestamp"].to_list() == [
+        datetime(2026, 4, 22, 10, 0, 0, tzinfo=UTC),
+        datetime(2026, 4, 22, 10, 0, 5, tzinfo=UTC),
+        datetime(2026, 4, 22, 10, 0, 9, tzinfo=UTC),
+    ]
+    assert ok["account"].to_list() == [
+        "arn:aws:iam::210987654321:user/alice",
+        "arn:aws:sts::210987654321:assumed-role/batch/worker-7",
+        "arn:aws:sts::210987654321:assumed-role/batch/worker-7",
+    ]
+    assert ok["org"].to_list() == ["210987654321"] * 3
+    assert ok["api_key"].to_list() == [
+        "AKIAEXAMPLEKEY000001",
+        "ASIAEXAMPLEKEY000002",
+        "ASIAEXAMPLEKEY000002",
+    ]
+    assert ok["ip"].to_list() == ["198.51.100.20", "203.0.113.44", "203.0.113.44"]
+    assert ok["user_agent"].to_list()[1:] == ["aws-sdk-js/3.600.0"] * 2
+    assert ok["user_agent"][0].startswith("Boto3/1.34.162")
+    assert ok["model"].to_list() == [
+        "anthropic.claude-3-5-sonnet-20240620-v1:0",
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    ]
+    assert ok["status"].to_list() == ["200", "200", "ThrottlingException"]
+    assert ok["prompt"].null_count() == 3
+
+
+def test_cloudtrail_scan_counts_other_events(tmp_path: Path) -> None:
+    f = extractscan.scan(FIX / "cloudtrail_bedrock.json", preset="cloudtrail")
+    s = f.input
+    assert (s.rows_read, s.rows_analysed, s.rejected_by_reason) == (
+        4,
+        3,
+        (("not_model_call", 1),),
+    )
+    assert s.files[0].format == "json (records under 'Records')"
