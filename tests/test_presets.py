@@ -36,6 +36,7 @@ def test_registry_complete() -> None:
     assert {type(p).__module__.rsplit(".", 1)[1] for p in PRESETS.values()} == modules
     assert sorted(PRESETS) == [
         "bedrock",
+        "bedrock-cloudtrail",
         "cloudtrail",
         "helicone",
         "langfuse",
@@ -145,6 +146,7 @@ def test_presets_command_lists_one_line_each() -> None:
     ("preset", "sub", "read", "rejected"),
     [
         ("bedrock", "bedrock", 19, 0),
+        ("bedrock-cloudtrail", "bedrock", 19, 0),  # no CloudTrail given: no IP, all read
         ("openai-chat", "azure", 5, 0),
         ("openai-chat", "openai-chat", 3, 3),  # batch inputs and a span: no account/time
         ("litellm", "litellm", 2, 2),  # published test payloads carry no user identity

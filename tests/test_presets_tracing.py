@@ -112,3 +112,55 @@ def test_cloudtrail_scan_counts_other_events(tmp_path: Path) -> None:
         (("not_model_call", 1),),
     )
     assert s.files[0].format == "json (records under 'Records')"
+
+
+def test_bedrock_joined_to_cloudtrail_on_request_id(tmp_path: Path) -> None:
+    from extractscan.ingest.opening import bound
+
+    folder = FIX / "bedrock_cloudtrail"
+    found = ingest.discover([folder])
+    how = bound(
+        found, Reading(load_config(None, use_default=False), tmp_path, get("bedrock-cloudtrail"))
+    )
+    opened, _ = open_all(found, how)
+    by_name = {o.file.path.name: o.frame.collect() for o in opened}
+    logs = by_name["invocations.jsonl"]
+    assert logs["_reject"].to_list() == [None, None, None, "invalid_json"]
+    ok = logs.head(3)
+    # the invocation log's fields, with the caller's IP, user agent and key from CloudTrail
+    assert ok["account"].to_list() == [
+        "arn:aws:iam::210987654321:user/alice",
+        "arn:aws:sts::210987654321:assumed-role/batch/worker-7",
+        "arn:aws:iam::210987654321:user/bob",
+    ]
+    assert ok["prompt"][0] == "You are terse.\nExplain step by step why the sky is blue."
+    assert ok["ip"].to_list() == ["198.51.100.7", "203.0.113.44", None]  # bob: no event
+    assert ok["user_agent"].to_list() == [
+        "Boto3/1.34.162 md/Botocore#1.34.162",
+        "aws-sdk-js/3.600.0",
+        None,
+    ]
+    assert ok["api_key"].to_list() == ["AKIAEXAMPLEKEY000001", "ASIAEXAMPLEKEY000002", None]
+    assert (ok["input_tokens"].to_list(), ok["output_tokens"].to_list()) == ([21, 14, 4], [5, 9, 0])
+    [trail] = [v for k, v in by_name.items() if k.endswith(".json.gz")]
+    assert trail["_reject"].to_list() == [
+        "joined_to_invocation",
+        "joined_to_invocation",
+        None,
+        "not_model_call",
+    ]
+    carol = trail.row(2, named=True)
+    assert (carol["account"], carol["ip"], carol["user_agent"], carol["prompt"]) == (
+        "arn:aws:iam::210987654321:user/carol",
+        "192.0.2.99",
+        "curl/8.5.0",
+        None,
+    )
+    s = extractscan.scan(folder, preset="bedrock-cloudtrail").input
+    assert (s.rows_read, s.rows_analysed, s.rows_rejected) == (8, 4, 4)
+    assert dict(s.rejected_by_reason) == {
+        "joined_to_invocation": 2,
+        "invalid_json": 1,
+        "not_model_call": 1,
+    }
+    assert "ip_link" not in dict(s.signals_off)

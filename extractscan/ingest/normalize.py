@@ -23,6 +23,7 @@ REJECT_REASONS: dict[str, str] = {
 PRESET_REASONS: dict[str, str] = {
     "invalid_json": "a record the preset cannot parse",
     "not_model_call": "an event of another operation in the same log (CloudTrail)",
+    "joined_to_invocation": "a CloudTrail event read with the invocation log of its request",
 }
 
 #: Timestamps outside [1990, 2100) are not a request time: an epoch in the wrong unit,

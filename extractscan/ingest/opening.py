@@ -27,7 +27,7 @@ from extractscan.model.schema import REQUEST_COLUMNS, REQUIRED
 T = TypeVar("T")
 
 
-__all__ = ["Opened", "Reading", "collect_repairing", "open_all", "read_plan"]
+__all__ = ["Opened", "Reading", "bound", "collect_repairing", "open_all", "read_plan"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,19 @@ class Reading:
     scratch: Path
     reader: presets.Preset | None = None
     skip_errors: bool = False
+
+
+def bound(found: list[files.InputFile], how: Reading) -> Reading:
+    """``how`` with its preset bound to this scan's files, for a preset that reads
+    across files (``bedrock-cloudtrail`` joins two logs of one request)."""
+    bind = getattr(how.reader, "bind", None)
+    if bind is None:
+        return how
+
+    def opener(f: files.InputFile) -> tuple[files.InputFile, Path]:
+        return files.by_content(f, files.plain_path(f, how.scratch, how.cfg.limits), how.scratch)
+
+    return replace(how, reader=bind(found, opener))
 
 
 def open_all(

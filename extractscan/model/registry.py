@@ -22,4 +22,5 @@ PRESET_NAMES: tuple[str, ...] = (
     "helicone",
     "langfuse",
     "cloudtrail",
+    "bedrock-cloudtrail",
 )

@@ -29,7 +29,14 @@ from extractscan.ingest import files, filters, presets
 from extractscan.ingest.accounts_table import join_attributes, matched, read_accounts
 from extractscan.ingest.coverage import require_analysed
 from extractscan.ingest.filters import RowFilter
-from extractscan.ingest.opening import Opened, Reading, collect_repairing, open_all, read_plan
+from extractscan.ingest.opening import (
+    Opened,
+    Reading,
+    bound,
+    collect_repairing,
+    open_all,
+    read_plan,
+)
 from extractscan.link import CROWDED_BIN_ACCOUNTS, link
 from extractscan.link.synchrony import preload
 from extractscan.model.errors import UsageError
@@ -110,7 +117,7 @@ def scan(
     row_filter = RowFilter.of(since, until, orgs, only_accounts)
     found = files.discover(paths)
     with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp:
-        how = Reading(cfg, Path(tmp), reader, skip_errors)
+        how = bound(found, Reading(cfg, Path(tmp), reader, skip_errors))
         return _scan(found, accounts, how, tell, memory_limit, row_filter)
 
 

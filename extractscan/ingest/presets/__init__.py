@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from extractscan.ingest.presets.bedrock import BedrockPreset
+from extractscan.ingest.presets.bedrock_cloudtrail import BedrockCloudTrailPreset
 from extractscan.ingest.presets.cloudtrail import CloudTrailPreset
 from extractscan.ingest.presets.helicone import HeliconePreset
 from extractscan.ingest.presets.interface import PRESET_REJECT, Preset
@@ -20,6 +21,7 @@ PRESETS: dict[str, Preset] = {
         HeliconePreset(),
         LangfusePreset(),
         CloudTrailPreset(),
+        BedrockCloudTrailPreset(),
     )
 }
 

@@ -24,6 +24,7 @@ import polars as pl
 
 from extractscan.ingest.files import InputFile
 from extractscan.ingest.presets.jsontext import (
+    REQUEST_ID,
     field,
     first,
     invalid_json,
@@ -62,5 +63,6 @@ class BedrockPreset:
             field("$.input.inputTokenCount").alias("input_tokens"),
             field("$.output.outputTokenCount").alias("output_tokens"),
             first("$.errorCode").fill_null("200").alias("status"),
+            field("$.requestId").alias(REQUEST_ID),  # joined to CloudTrail (bedrock-cloudtrail)
             invalid_json(),
         )

@@ -32,7 +32,7 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.ingest.files import InputFile
-from extractscan.ingest.presets.jsontext import RECORD, first_of, records
+from extractscan.ingest.presets.jsontext import RECORD, REQUEST_ID, first_of, records
 from extractscan.model.schema import PRESET_REJECT
 
 #: Bedrock runtime operations that run a model.
@@ -73,5 +73,6 @@ class CloudTrailPreset:
             first_of("userAgent").alias("user_agent"),
             first_of("requestParameters.modelId").alias("model"),
             first_of("errorCode").fill_null("200").alias("status"),
+            first_of("requestID").alias(REQUEST_ID),
             reject.alias(PRESET_REJECT),
         )

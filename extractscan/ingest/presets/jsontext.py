@@ -18,6 +18,9 @@ from extractscan.ingest.files import InputFile, open_lazy
 from extractscan.model.schema import PRESET_REJECT
 
 RECORD = "_record"
+#: A request id a preset keeps beside the canonical columns, for joins between logs of
+#: one request (Bedrock invocation logs and CloudTrail); normalize leaves it out.
+REQUEST_ID = "_request_id"
 
 # A JSON string member named text/content/inputText/prompt: "key": "...escaped..."
 _TEXT_MEMBER = r'"(?:text|content|inputText|prompt)"\s*:\s*"(?:[^"\\]|\\.)*"'
