@@ -42,6 +42,7 @@ def test_registry_complete() -> None:
         "langfuse",
         "litellm",
         "openai-chat",
+        "openrouter",
     ]
     with pytest.raises(extractscan.UsageError, match="unknown preset 'nope'"):
         get("nope")

@@ -164,3 +164,28 @@ def test_bedrock_joined_to_cloudtrail_on_request_id(tmp_path: Path) -> None:
         "not_model_call": 1,
     }
     assert "ip_link" not in dict(s.signals_off)
+
+
+def test_openrouter_generations(tmp_path: Path) -> None:
+    df = rows("openrouter", FIX / "openrouter_generations.jsonl", tmp_path)
+    assert df["_reject"].to_list() == [None, None, "missing_account"]
+    a, b = df.row(0, named=True), df.row(1, named=True)
+    assert a["timestamp"] == datetime(2026, 4, 22, 10, 0, 0, 433273, tzinfo=UTC)
+    assert (a["account"], a["org"], a["user_agent"], a["model"]) == (
+        "ext-user-1",
+        "12345",
+        "OpenAI/Python 1.51.0",
+        "openai/gpt-4o-mini",
+    )
+    # the provider's own counts first
+    assert (a["input_tokens"], a["output_tokens"], a["status"]) == (11, 26, "stop")
+    # camel case (the TypeScript SDK's names)
+    assert b["timestamp"] == datetime(2026, 4, 22, 10, 1, tzinfo=UTC)
+    assert (b["account"], b["org"], b["user_agent"], b["model"]) == (
+        "ext-user-2",
+        None,
+        "curl/8.5.0",
+        "anthropic/claude-3.5-haiku",
+    )
+    assert (b["input_tokens"], b["output_tokens"], b["status"]) == (40, 400, "length")
+    assert df["prompt"].null_count() == 3 and df["ip"].null_count() == 3

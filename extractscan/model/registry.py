@@ -23,4 +23,5 @@ PRESET_NAMES: tuple[str, ...] = (
     "langfuse",
     "cloudtrail",
     "bedrock-cloudtrail",
+    "openrouter",
 )

@@ -10,6 +10,7 @@ from extractscan.ingest.presets.interface import PRESET_REJECT, Preset
 from extractscan.ingest.presets.langfuse import LangfusePreset
 from extractscan.ingest.presets.litellm import LiteLLMPreset
 from extractscan.ingest.presets.openai_chat import OpenAIChatPreset
+from extractscan.ingest.presets.openrouter import OpenRouterPreset
 from extractscan.model.errors import UsageError
 
 PRESETS: dict[str, Preset] = {
@@ -22,6 +23,7 @@ PRESETS: dict[str, Preset] = {
         LangfusePreset(),
         CloudTrailPreset(),
         BedrockCloudTrailPreset(),
+        OpenRouterPreset(),
     )
 }
 
