@@ -43,6 +43,7 @@ def test_registry_complete() -> None:
         "litellm",
         "openai-chat",
         "openrouter",
+        "portkey",
     ]
     with pytest.raises(extractscan.UsageError, match="unknown preset 'nope'"):
         get("nope")

@@ -189,3 +189,27 @@ def test_openrouter_generations(tmp_path: Path) -> None:
     )
     assert (b["input_tokens"], b["output_tokens"], b["status"]) == (40, 400, "length")
     assert df["prompt"].null_count() == 3 and df["ip"].null_count() == 3
+
+
+def test_portkey_logs_export(tmp_path: Path) -> None:
+    df = rows("portkey", FIX / "portkey_logs.jsonl", tmp_path)
+    # the case: metadata {"_user": null, ...} is never an account
+    assert df["_reject"].to_list() == [None, None, "missing_account"]
+    a, b = df.row(0, named=True), df.row(1, named=True)
+    assert a["timestamp"] == datetime(2026, 4, 22, 10, 0, tzinfo=UTC)
+    assert (a["account"], a["api_key"], a["model"]) == (
+        "pk-user-1",
+        "openai-vk-7f3a",
+        "gpt-4o-mini",
+    )
+    assert a["prompt"] == "Solve step by step: 12 + 30"
+    assert (a["input_tokens"], a["output_tokens"], a["status"]) == (14, 2, "200")
+    # "request.body" as one key with a dot; no _user: the body's user
+    assert (b["account"], b["api_key"], b["model"]) == (
+        "pk-user-2",
+        "anthropic-vk-21",
+        "claude-3-5-haiku-20241022",
+    )
+    assert b["prompt"] == "Rate this reply 1-10"
+    assert (b["input_tokens"], b["output_tokens"], b["status"]) == (9, 3, "429")
+    assert df["org"].null_count() == 3 and df["ip"].null_count() == 3

@@ -24,4 +24,5 @@ PRESET_NAMES: tuple[str, ...] = (
     "cloudtrail",
     "bedrock-cloudtrail",
     "openrouter",
+    "portkey",
 )

@@ -11,6 +11,7 @@ from extractscan.ingest.presets.langfuse import LangfusePreset
 from extractscan.ingest.presets.litellm import LiteLLMPreset
 from extractscan.ingest.presets.openai_chat import OpenAIChatPreset
 from extractscan.ingest.presets.openrouter import OpenRouterPreset
+from extractscan.ingest.presets.portkey import PortkeyPreset
 from extractscan.model.errors import UsageError
 
 PRESETS: dict[str, Preset] = {
@@ -24,6 +25,7 @@ PRESETS: dict[str, Preset] = {
         CloudTrailPreset(),
         BedrockCloudTrailPreset(),
         OpenRouterPreset(),
+        PortkeyPreset(),
     )
 }
 
