@@ -37,6 +37,7 @@ def test_registry_complete() -> None:
     assert sorted(PRESETS) == [
         "bedrock",
         "bedrock-cloudtrail",
+        "cloudflare-ai-gateway",
         "cloudtrail",
         "helicone",
         "langfuse",

@@ -213,3 +213,27 @@ def test_portkey_logs_export(tmp_path: Path) -> None:
     assert b["prompt"] == "Rate this reply 1-10"
     assert (b["input_tokens"], b["output_tokens"], b["status"]) == (9, 3, "429")
     assert df["org"].null_count() == 3 and df["ip"].null_count() == 3
+
+
+def test_cloudflare_ai_gateway_logs(tmp_path: Path) -> None:
+    log = FIX / "cloudflare_ai_gateway_logs.json"
+    df = rows("cloudflare-ai-gateway", log, tmp_path)
+    assert df["timestamp"].to_list() == [
+        datetime(2026, 4, 22, 10, 0, tzinfo=UTC),
+        datetime(2026, 4, 22, 10, 0, 40, 500000, tzinfo=UTC),
+        datetime(2026, 4, 22, 10, 1, tzinfo=UTC),
+    ]
+    assert df["model"].to_list() == ["gpt-4o-mini", "@cf/meta/llama-3.1-8b-instruct", "gpt-4o"]
+    assert df["input_tokens"].to_list() == [31, 0, 5]
+    assert df["output_tokens"].to_list() == [7, 0, 5]
+    assert df["status"].to_list() == ["200", "429", "200"]
+    # no caller in the log: every row rejected, and the scan says how to map one
+    assert df["_reject"].to_list() == ["missing_account"] * 3
+    with pytest.raises(extractscan.InputError, match=r"--column account=metadata\.KEY"):
+        extractscan.scan(log, preset="cloudflare-ai-gateway")
+    # one flag: the user the application sent in cf-aig-metadata (JSON text)
+    cfg = load_config(None, {"account": "metadata.user"}, use_default=False)
+    f = extractscan.scan(log, preset="cloudflare-ai-gateway", config=cfg)
+    assert (f.input.rows_read, f.input.rows_analysed) == (3, 2)
+    assert sorted(f.accounts["account"].to_list()) == ["cf-user-1", "cf-user-2"]
+    assert f.input.files[0].format == "json (records under 'result')"

@@ -25,4 +25,5 @@ PRESET_NAMES: tuple[str, ...] = (
     "bedrock-cloudtrail",
     "openrouter",
     "portkey",
+    "cloudflare-ai-gateway",
 )

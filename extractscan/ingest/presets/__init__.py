@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from extractscan.ingest.presets.bedrock import BedrockPreset
 from extractscan.ingest.presets.bedrock_cloudtrail import BedrockCloudTrailPreset
+from extractscan.ingest.presets.cloudflare_ai_gateway import CloudflareAIGatewayPreset
 from extractscan.ingest.presets.cloudtrail import CloudTrailPreset
 from extractscan.ingest.presets.helicone import HeliconePreset
 from extractscan.ingest.presets.interface import PRESET_REJECT, Preset
@@ -26,6 +27,7 @@ PRESETS: dict[str, Preset] = {
         BedrockCloudTrailPreset(),
         OpenRouterPreset(),
         PortkeyPreset(),
+        CloudflareAIGatewayPreset(),
     )
 }
 
