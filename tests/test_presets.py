@@ -39,6 +39,7 @@ def test_registry_complete() -> None:
         "bedrock-cloudtrail",
         "cloudflare-ai-gateway",
         "cloudtrail",
+        "gcp-vertex-audit",
         "helicone",
         "langfuse",
         "litellm",

@@ -237,3 +237,33 @@ def test_cloudflare_ai_gateway_logs(tmp_path: Path) -> None:
     assert (f.input.rows_read, f.input.rows_analysed) == (3, 2)
     assert sorted(f.accounts["account"].to_list()) == ["cf-user-1", "cf-user-2"]
     assert f.input.files[0].format == "json (records under 'result')"
+
+
+def test_gcp_vertex_audit_entries(tmp_path: Path) -> None:
+    df = rows("gcp-vertex-audit", FIX / "gcp_vertex_audit.jsonl", tmp_path)
+    assert df["_reject"].to_list() == [None, None, None, "not_model_call"]
+    ok = df.head(3)
+    assert ok["timestamp"].to_list() == [
+        datetime(2026, 4, 22, 10, 0, 0, 123456, tzinfo=UTC),
+        datetime(2026, 4, 22, 10, 0, 5, tzinfo=UTC),
+        datetime(2026, 4, 22, 10, 0, 9, tzinfo=UTC),
+    ]
+    assert ok["account"].to_list() == [
+        "alice@example.com",
+        "batch-runner@demo-project-123.iam.gserviceaccount.com",
+        "alice@example.com",
+    ]
+    assert ok["org"].to_list() == ["demo-project-123"] * 3
+    assert ok["ip"].to_list() == ["198.51.100.31", "203.0.113.61", "198.51.100.31"]
+    assert ok["user_agent"].to_list() == [
+        "google-genai-sdk/1.2.0 gl-python/3.12.1",
+        "curl/8.5.0",
+        "anthropic-vertex/0.40.0",
+    ]
+    assert ok["model"].to_list() == [
+        "gemini-1.5-flash-002",
+        "gemini-1.5-flash-002",
+        "claude-3-5-sonnet-v2@20241022",
+    ]
+    assert ok["status"].to_list() == ["0", "8", "0"]
+    assert ok["prompt"].null_count() == 3

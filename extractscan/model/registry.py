@@ -26,4 +26,5 @@ PRESET_NAMES: tuple[str, ...] = (
     "openrouter",
     "portkey",
     "cloudflare-ai-gateway",
+    "gcp-vertex-audit",
 )

@@ -6,6 +6,7 @@ from extractscan.ingest.presets.bedrock import BedrockPreset
 from extractscan.ingest.presets.bedrock_cloudtrail import BedrockCloudTrailPreset
 from extractscan.ingest.presets.cloudflare_ai_gateway import CloudflareAIGatewayPreset
 from extractscan.ingest.presets.cloudtrail import CloudTrailPreset
+from extractscan.ingest.presets.gcp_vertex_audit import GcpVertexAuditPreset
 from extractscan.ingest.presets.helicone import HeliconePreset
 from extractscan.ingest.presets.interface import PRESET_REJECT, Preset
 from extractscan.ingest.presets.langfuse import LangfusePreset
@@ -28,6 +29,7 @@ PRESETS: dict[str, Preset] = {
         OpenRouterPreset(),
         PortkeyPreset(),
         CloudflareAIGatewayPreset(),
+        GcpVertexAuditPreset(),
     )
 }
 
