@@ -267,3 +267,54 @@ def test_gcp_vertex_audit_entries(tmp_path: Path) -> None:
     ]
     assert ok["status"].to_list() == ["0", "8", "0"]
     assert ok["prompt"].null_count() == 3
+
+
+def test_azure_apim_llm_logs_joined_to_gateway_logs(tmp_path: Path) -> None:
+    from extractscan.ingest.opening import bound
+
+    folder = FIX / "azure_apim"
+    found = ingest.discover([folder])
+    cfg = load_config(None, use_default=False)
+    opened, _ = open_all(found, bound(found, Reading(cfg, tmp_path, get("azure-apim"))))
+    by_name = {o.file.path.name: o.frame.collect() for o in opened}
+    llm = by_name["llm_logs.csv"]
+    assert llm["_reject"].to_list() == [None, "continuation", None, "missing_account"]
+    a, b = llm.row(0, named=True), llm.row(2, named=True)
+    assert a["timestamp"] == datetime(2026, 4, 22, 10, 0, 0, 123456, tzinfo=UTC)
+    assert (a["account"], a["api_key"], a["ip"], a["user_agent"], a["status"]) == (
+        "1",
+        "sub-alpha",
+        "198.51.100.70",
+        "OpenAI/Python 1.51.0",
+        "200",
+    )
+    assert (a["model"], a["prompt"]) == (
+        "gpt-4o",
+        "Be brief.\nExplain step by step how tides work.",
+    )
+    assert (a["input_tokens"], a["output_tokens"]) == (20, 5)
+    # no UserId: the subscription; no ModelName: the deployment
+    assert (b["account"], b["api_key"], b["ip"], b["user_agent"], b["status"]) == (
+        "sub-beta",
+        "sub-beta",
+        "203.0.113.90",
+        None,
+        "429",
+    )
+    assert (b["model"], b["prompt"], b["input_tokens"]) == (
+        "gpt-35-turbo-dep",
+        "Rate this answer from 1 to 10.",
+        8,
+    )
+    assert llm["country"].null_count() == 4  # Region is the datacenter
+    gateway = by_name["gateway_logs.json"]
+    assert gateway["_reject"].to_list() == ["joined_to_llm_log", "joined_to_llm_log", None]
+    other = gateway.row(2, named=True)
+    assert (other["account"], other["ip"], other["user_agent"], other["prompt"]) == (
+        "7",
+        "192.0.2.15",
+        "curl/8.5.0",
+        None,
+    )
+    s = extractscan.scan(folder, preset="azure-apim").input
+    assert (s.rows_read, s.rows_analysed, s.rows_rejected) == (7, 3, 4)

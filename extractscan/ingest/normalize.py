@@ -24,6 +24,8 @@ PRESET_REASONS: dict[str, str] = {
     "invalid_json": "a record the preset cannot parse",
     "not_model_call": "an event of another operation in the same log (CloudTrail)",
     "joined_to_invocation": "a CloudTrail event read with the invocation log of its request",
+    "joined_to_llm_log": "an API Management gateway log read with the LLM log of its request",
+    "continuation": "a later part of a message split over several LLM log entries",
 }
 
 #: Timestamps outside [1990, 2100) are not a request time: an epoch in the wrong unit,

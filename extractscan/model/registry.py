@@ -27,4 +27,5 @@ PRESET_NAMES: tuple[str, ...] = (
     "portkey",
     "cloudflare-ai-gateway",
     "gcp-vertex-audit",
+    "azure-apim",
 )

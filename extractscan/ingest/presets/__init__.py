@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from extractscan.ingest.presets.azure_apim import AzureApimPreset
 from extractscan.ingest.presets.bedrock import BedrockPreset
 from extractscan.ingest.presets.bedrock_cloudtrail import BedrockCloudTrailPreset
 from extractscan.ingest.presets.cloudflare_ai_gateway import CloudflareAIGatewayPreset
@@ -30,6 +31,7 @@ PRESETS: dict[str, Preset] = {
         PortkeyPreset(),
         CloudflareAIGatewayPreset(),
         GcpVertexAuditPreset(),
+        AzureApimPreset(),
     )
 }
 
