@@ -42,6 +42,7 @@ def test_registry_complete() -> None:
         "cloudtrail",
         "gcp-vertex-audit",
         "helicone",
+        "kong-ai",
         "langfuse",
         "litellm",
         "openai-chat",

@@ -318,3 +318,37 @@ def test_azure_apim_llm_logs_joined_to_gateway_logs(tmp_path: Path) -> None:
     )
     s = extractscan.scan(folder, preset="azure-apim").input
     assert (s.rows_read, s.rows_analysed, s.rows_rejected) == (7, 3, 4)
+
+
+def test_kong_ai_request_logs(tmp_path: Path) -> None:
+    df = rows("kong-ai", FIX / "kong_ai.jsonl", tmp_path)
+    # an unauthenticated health check has no consumer: rejected
+    assert df["_reject"].to_list() == [None, None, "missing_account"]
+    a, b = df.row(0, named=True), df.row(1, named=True)
+    assert a["timestamp"] == datetime(2026, 4, 22, 10, 0, 0, 123000, tzinfo=UTC)
+    assert (a["account"], a["api_key"]) == (
+        "ae974d6c-0000-4000-8000-0000000000c1",
+        "c62c1455-0000-4000-8000-0000000000a1",
+    )
+    assert (a["ip"], a["user_agent"], a["status"]) == (
+        "198.51.100.120",
+        "OpenAI/Python 1.51.0",
+        "200",
+    )
+    assert a["model"] == "gpt-4o"
+    assert a["prompt"] == "Answer tersely.\nExplain step by step: why is the sky blue?"
+    assert (a["input_tokens"], a["output_tokens"]) == (28, 20)
+    # Kong 3.7-3.9: ai.payload.request and ai.<plugin>.usage.prompt_token
+    assert b["timestamp"] == datetime(2026, 4, 22, 10, 0, 5, tzinfo=UTC)
+    assert (b["account"], b["ip"], b["user_agent"], b["status"]) == (
+        "ae974d6c-0000-4000-8000-0000000000c2",
+        "203.0.113.121",
+        "curl/8.5.0",
+        "429",
+    )
+    assert (b["model"], b["prompt"], b["input_tokens"], b["output_tokens"]) == (
+        "command",
+        "Grade this answer 1-10.",
+        9,
+        0,
+    )

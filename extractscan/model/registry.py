@@ -28,4 +28,5 @@ PRESET_NAMES: tuple[str, ...] = (
     "cloudflare-ai-gateway",
     "gcp-vertex-audit",
     "azure-apim",
+    "kong-ai",
 )

@@ -10,6 +10,7 @@ from extractscan.ingest.presets.cloudtrail import CloudTrailPreset
 from extractscan.ingest.presets.gcp_vertex_audit import GcpVertexAuditPreset
 from extractscan.ingest.presets.helicone import HeliconePreset
 from extractscan.ingest.presets.interface import PRESET_REJECT, Preset
+from extractscan.ingest.presets.kong_ai import KongAIPreset
 from extractscan.ingest.presets.langfuse import LangfusePreset
 from extractscan.ingest.presets.litellm import LiteLLMPreset
 from extractscan.ingest.presets.openai_chat import OpenAIChatPreset
@@ -32,6 +33,7 @@ PRESETS: dict[str, Preset] = {
         CloudflareAIGatewayPreset(),
         GcpVertexAuditPreset(),
         AzureApimPreset(),
+        KongAIPreset(),
     )
 }
 
