@@ -35,6 +35,7 @@ def test_registry_complete() -> None:
     modules = {p.stem for p in pkg.glob("*.py")} - {"__init__", "interface", "jsontext"}
     assert {type(p).__module__.rsplit(".", 1)[1] for p in PRESETS.values()} == modules
     assert sorted(PRESETS) == [
+        "access-log",
         "azure-apim",
         "bedrock",
         "bedrock-cloudtrail",

@@ -352,3 +352,44 @@ def test_kong_ai_request_logs(tmp_path: Path) -> None:
         9,
         0,
     )
+
+
+def test_access_log_nginx_and_envoy_lines(tmp_path: Path) -> None:
+    df = rows("access-log", FIX / "access.log", tmp_path)
+    assert df["_reject"].to_list() == [
+        None,
+        None,
+        None,
+        None,
+        "missing_account",  # Envoy line with no X-Forwarded-For: no address, no account
+        "not_access_log_line",
+    ]
+    assert df["timestamp"].to_list()[:5] == [
+        datetime(2026, 4, 22, 10, 0, 0, tzinfo=UTC),
+        datetime(2026, 4, 22, 10, 0, 1, tzinfo=UTC),  # +0200 converted
+        datetime(2026, 4, 22, 10, 0, 2, tzinfo=UTC),  # common: no referer, no agent
+        datetime(2026, 4, 22, 10, 0, 3, 310000, tzinfo=UTC),
+        datetime(2026, 4, 22, 10, 0, 4, tzinfo=UTC),
+    ]
+    assert df["account"].to_list()[:5] == [
+        "ip:203.0.113.7",
+        "alice",  # HTTP basic auth user
+        "ip:192.0.2.44",
+        "ip:203.0.113.50",  # first X-Forwarded-For address
+        None,
+    ]
+    assert df["ip"].to_list()[:5] == [
+        "203.0.113.7",
+        "198.51.100.9",
+        "192.0.2.44",
+        "203.0.113.50",
+        None,
+    ]
+    assert df["user_agent"].to_list()[:5] == [
+        "OpenAI/Python 1.51.0",
+        "curl/8.5.0",
+        None,
+        "anthropic-typescript/0.32.1",
+        None,
+    ]
+    assert df["status"].to_list()[:5] == ["200", "429", "200", "200", "0"]

@@ -26,6 +26,7 @@ PRESET_REASONS: dict[str, str] = {
     "joined_to_invocation": "a CloudTrail event read with the invocation log of its request",
     "joined_to_llm_log": "an API Management gateway log read with the LLM log of its request",
     "continuation": "a later part of a message split over several LLM log entries",
+    "not_access_log_line": "a line of an access log in none of the formats read",
 }
 
 #: Timestamps outside [1990, 2100) are not a request time: an epoch in the wrong unit,

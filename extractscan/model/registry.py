@@ -29,4 +29,5 @@ PRESET_NAMES: tuple[str, ...] = (
     "gcp-vertex-audit",
     "azure-apim",
     "kong-ai",
+    "access-log",
 )

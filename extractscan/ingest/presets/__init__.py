@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from extractscan.ingest.presets.access_log import AccessLogPreset
 from extractscan.ingest.presets.azure_apim import AzureApimPreset
 from extractscan.ingest.presets.bedrock import BedrockPreset
 from extractscan.ingest.presets.bedrock_cloudtrail import BedrockCloudTrailPreset
@@ -34,6 +35,7 @@ PRESETS: dict[str, Preset] = {
         GcpVertexAuditPreset(),
         AzureApimPreset(),
         KongAIPreset(),
+        AccessLogPreset(),
     )
 }
 
