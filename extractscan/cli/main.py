@@ -67,8 +67,9 @@ def _input_options(f: F) -> F:
                 "columns",
                 multiple=True,
                 metavar="CANONICAL=SOURCE",
-                help="Map a canonical column to a source column (repeatable), e.g. "
-                "account=user_id.",
+                help="Map a canonical column to a source column or a path into nested "
+                "fields (repeatable), e.g. account=user_id, account=userIdentity.arn, "
+                "prompt=request_body.messages; with --preset it overrides that field.",
             ),
             click.option(
                 "--preset",
@@ -169,6 +170,7 @@ def scan(
       extractscan scan logs/ --column account=customer_ref --format json -o report.json
       extractscan scan 'exports/*.parquet' --fail-on high --quiet
       extractscan scan --preset bedrock bedrock-logs/
+      extractscan scan --preset langfuse traces.json --column ip=metadata.ip
       extractscan scan logs/ --strict --rejects-out rejects.csv --redact --format markdown
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
       extractscan scan logs/ --since 2026-04-22 --until 2026-04-28 --org acme -o week.json
@@ -315,8 +317,9 @@ def list_presets() -> None:
 
     if not PRESETS:
         click.echo("no presets registered")
+    width = max((len(n) for n in PRESETS), default=0)
     for name in sorted(PRESETS):
-        click.echo(f"{name:<12} {PRESETS[name].summary}")
+        click.echo(f"{name:<{width}}  {PRESETS[name].summary}")
 
 
 main.add_command(simulate)
