@@ -393,3 +393,33 @@ def test_access_log_nginx_and_envoy_lines(tmp_path: Path) -> None:
         None,
     ]
     assert df["status"].to_list()[:5] == ["200", "429", "200", "200", "0"]
+
+
+def test_langfuse_blob_export_observations_joined_to_traces(tmp_path: Path) -> None:
+    from extractscan.ingest.opening import bound
+
+    folder = FIX / "langfuse_blob"
+    found = ingest.discover([folder])
+    cfg = load_config(None, use_default=False)
+    opened, _ = open_all(found, bound(found, Reading(cfg, tmp_path, get("langfuse"))))
+    by_name = {o.file.path.name: o.frame.collect() for o in opened}
+    obs = by_name["observations.jsonl"]
+    # a span is no model call; the generation of a trace without a user has no account
+    assert obs["_reject"].to_list() == ["not_model_call", None, "missing_account"]
+    g = obs.row(1, named=True)
+    assert g["timestamp"] == datetime(2026, 4, 22, 10, 0, 0, 250000, tzinfo=UTC)
+    assert (g["account"], g["model"], g["status"]) == ("lf-u1", "gpt-4o-mini", "DEFAULT")
+    assert g["prompt"] == "Be exact.\nSolve step by step: 3x+1=10"
+    assert (g["input_tokens"], g["output_tokens"]) == (21, 4)
+    assert obs.row(2, named=True)["status"] == "ERROR"
+    # with observations in the scan, the traces are only where the user ids come from
+    assert by_name["traces.jsonl"]["_reject"].to_list() == ["trace_of_observations"] * 2
+    s = extractscan.scan(folder, preset="langfuse").input
+    assert (s.rows_read, s.rows_analysed) == (5, 1)
+
+
+def test_langfuse_enriched_observations_carry_the_user(tmp_path: Path) -> None:
+    df = rows("langfuse", FIX / "langfuse_observations_v2.jsonl", tmp_path)
+    assert df["_reject"].to_list() == [None, "not_model_call"]
+    r = df.row(0, named=True)
+    assert (r["account"], r["model"], r["input_tokens"]) == ("lf-u1", "gpt-4o-mini", 21)

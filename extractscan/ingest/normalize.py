@@ -27,6 +27,7 @@ PRESET_REASONS: dict[str, str] = {
     "joined_to_llm_log": "an API Management gateway log read with the LLM log of its request",
     "continuation": "a later part of a message split over several LLM log entries",
     "not_access_log_line": "a line of an access log in none of the formats read",
+    "trace_of_observations": "a Langfuse trace read with its observations (the model calls)",
 }
 
 #: Timestamps outside [1990, 2100) are not a request time: an epoch in the wrong unit,
