@@ -226,3 +226,38 @@ def test_json_walk_matches_python(keys: list[str], leaf: object) -> None:
         doc = {k: doc}
     got = pl.select(paths.json_walk(pl.lit(json.dumps(doc)), tuple(keys))).item()
     assert got == (None if leaf is None else str(leaf))
+
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "real-logs"
+
+
+def test_paths_on_real_published_records(tmp_path: Path) -> None:
+    """Real records (read from shared/real-logs, never copied): LiteLLM's metadata is a
+    JSON-encoded string; a Langfuse span keeps dotted keys under ``attributes``."""
+    spend = REAL / "litellm" / "spend_logs_payload.json"
+    span = REAL / "openai-chat" / "langfuse_completion_with_tags_stream.json"
+    if not spend.exists() or not span.exists():
+        pytest.skip("shared/real-logs not present")
+    rows = _frame(
+        spend,
+        tmp_path,
+        timestamp="startTime",
+        account="metadata.user_api_key_user_id",  # null in the record: never "null"
+        model="metadata.model_map_information.model_map_key",  # through the encoded text
+    )
+    r = rows.row(0, named=True)
+    assert (r["account"], r["_reject"], r["model"]) == (None, "missing_account", "gpt-4o")
+    rows = _frame(
+        span,
+        tmp_path,
+        timestamp="name",
+        account="name",
+        prompt="attributes.langfuse.observation.input",
+        model="attributes.langfuse.observation.model.name",
+    )
+    r = rows.row(0, named=True)
+    assert (r["account"], r["prompt"], r["model"]) == (
+        "litellm-acompletion",
+        "Hello!",
+        "gpt-3.5-turbo",
+    )

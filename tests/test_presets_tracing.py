@@ -229,8 +229,13 @@ def test_cloudflare_ai_gateway_logs(tmp_path: Path) -> None:
     assert df["status"].to_list() == ["200", "429", "200"]
     # no caller in the log: every row rejected, and the scan says how to map one
     assert df["_reject"].to_list() == ["missing_account"] * 3
-    with pytest.raises(extractscan.InputError, match=r"--column account=metadata\.KEY"):
+    with pytest.raises(extractscan.InputError, match=r"--column account=metadata\.KEY") as err:
         extractscan.scan(log, preset="cloudflare-ai-gateway")
+    # the fields of the records under "result", not of the wrapper
+    assert (
+        "the file's fields: cached, cost, created_at, custom_cost, duration, id, metadata"
+        in str(err.value)
+    )
     # one flag: the user the application sent in cf-aig-metadata (JSON text)
     cfg = load_config(None, {"account": "metadata.user"}, use_default=False)
     f = extractscan.scan(log, preset="cloudflare-ai-gateway", config=cfg)

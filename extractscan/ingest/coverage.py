@@ -61,8 +61,9 @@ def require_analysed(
     sought = "; ".join(f"{c} in {', '.join(srcs)}" for c, srcs in looked.items())
     f = first.file
     try:
-        plain = files.plain_path(f, scratch)
-        fields = documents.sample_fields(plain, f.format)
+        # the records as they were read (a JSON document's, under its wrapper key)
+        src, plain = files.by_content(f, files.plain_path(f, scratch), scratch)
+        fields = documents.sample_fields(plain, src.format)
     except (OSError, InputError):
         fields = []
     shown = ", ".join(files.path_text(x)[:60] for x in fields[:MAX_LISTED])
