@@ -261,3 +261,18 @@ def test_paths_on_real_published_records(tmp_path: Path) -> None:
         "Hello!",
         "gpt-3.5-turbo",
     )
+
+
+def test_a_path_into_the_logs_leaves_the_accounts_table_its_own_names(tmp_path: Path) -> None:
+    log = _lines(
+        tmp_path / "ct.jsonl",
+        {"eventTime": "2026-04-22T10:00:00Z", "userIdentity": {"arn": "arn:a"}},
+        {"eventTime": "2026-04-22T10:01:00Z", "userIdentity": {"arn": "arn:b"}},
+    )
+    acc = tmp_path / "accounts.csv"
+    acc.write_text("account,payment\narn:a,card-1\narn:b,card-1\n")
+    cfg = load_config(None, {"account": "userIdentity.arn"}, use_default=False)
+    f = extractscan.scan(log, accounts=acc, config=cfg)
+    assert f.input.rows_analysed == 2
+    assert dict(f.input.column_mapping)["account"] == "userIdentity.arn | account"
+    assert sorted(f.accounts["payment"].to_list()) == ["card-1", "card-1"]
