@@ -136,3 +136,27 @@ def test_unwrap() -> None:
     assert documents.unwrap({"data": {"a": 1}}) == ([{"data": {"a": 1}}], None)
     assert documents.unwrap({"data": [1, 2]}) == ([{"data": [1, 2]}], None)
     assert documents.unwrap([{"a": 1}, {"a": 2}]) == ([{"a": 1}, {"a": 2}], None)
+
+
+def test_json_lines_whose_objects_have_several_shapes_are_read_as_text(tmp_path: Path) -> None:
+    """Real Bedrock logs: output.outputBodyJson is an object on one line and a list of
+    events on the next; polars cannot type the column, so every column is read as
+    text and --column paths still reach into it."""
+    log = tmp_path / "invocations.jsonl"
+    rows = [
+        {
+            "timestamp": "2026-04-22T10:00:00Z",
+            "identity": {"arn": "arn:a"},
+            "output": {"outputBodyJson": {"stop": "end", "n": 1}},
+        },
+        {
+            "timestamp": "2026-04-22T10:01:00Z",
+            "identity": {"arn": "arn:b"},
+            "output": {"outputBodyJson": [{"type": "message_start"}, "[DONE]"]},
+        },
+    ]
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code, data, err = _scan(str(log), "--column", "account=identity.arn")
+    assert code == 0, err
+    s = data["input"]
+    assert (s["rows_read"], s["rows_analysed"], s["accounts_seen"]) == (2, 2, 2)

@@ -18,7 +18,16 @@ from typing import TypeVar
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.ingest import batches, diagnose, duplicates, files, mapping, paths, presets
+from extractscan.ingest import (
+    batches,
+    diagnose,
+    duplicates,
+    files,
+    json_lines,
+    mapping,
+    paths,
+    presets,
+)
 from extractscan.ingest.batches import read_plan
 from extractscan.ingest.normalize import normalize
 from extractscan.model.errors import InputError
@@ -194,7 +203,12 @@ def _open_file(f: files.InputFile, index: int, how: Reading, repair: bool) -> Op
     else:
         # a small file's rows are counted with its batch (see _counted)
         raw = files.open_lazy(src, how.scratch, require_rows=not small, plain=plain)
-        schema = read_schema(raw, f, how.scratch)
+        try:
+            schema = raw.collect_schema()
+        except pl.exceptions.PolarsError as exc:
+            if src.format == "jsonl" and json_lines.untypable(exc):
+                raw = json_lines.scan_as_text(plain)  # objects of several shapes: as text
+            schema = read_schema(raw, f, how.scratch)  # names the file and line if not
         derived, schema_after = paths.derive(raw, schema, explicit, str(f.path))
         if derived is not raw:  # a batch's scan would not hold the derived columns
             if small:
