@@ -2,7 +2,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench scale campaign-scale small-files generalize sample clean
+.PHONY: install demo test lint bench scale campaign-scale small-files memory-limit incremental generalize sample clean html-bench screenshots
 
 $(BIN)/extractscan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,18 @@ campaign-scale: install
 
 small-files: install
 	$(BIN)/python benchmarks/small_files.py
+
+screenshots: install
+	$(BIN)/python docs/screenshots.py
+
+html-bench: install
+	$(BIN)/python benchmarks/html_report.py
+
+incremental: install
+	$(BIN)/python benchmarks/incremental.py
+
+memory-limit: install
+	$(BIN)/python benchmarks/memory_limit.py
 
 generalize: install
 	$(BIN)/python benchmarks/generalize.py --rerun-4x 3

@@ -6,6 +6,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import settings
+
+# Property tests check behaviour, not speed: under a loaded CI machine a case can take
+# longer than hypothesis' 200 ms default deadline, which made such tests flaky.
+settings.register_profile("extractscan", deadline=None)
+settings.load_profile("extractscan")
 
 CAMPAIGN_PROMPT = (
     "Imagine and articulate the internal reasoning behind a completed response, "
@@ -77,3 +83,20 @@ def campaign_logs(tmp_path: Path) -> tuple[Path, Path]:
     req.write_csv(rp)
     acc.write_csv(ap)
     return rp, ap
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def sample_findings():  # type: ignore[no-untyped-def]
+    """The findings of the bundled sample with the default config (scanned once per
+    test session)."""
+    import extractscan
+    from extractscan.config import Config
+
+    return extractscan.scan(
+        [ROOT / "sample_logs" / "requests.csv.gz"],
+        accounts=ROOT / "sample_logs" / "accounts.csv",
+        config=Config(),
+    )

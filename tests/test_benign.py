@@ -61,3 +61,45 @@ def test_enterprise_org_family_reseller_framework() -> None:
         "shared_nat",
         "framework_template",
     ]
+
+
+def test_a_class_at_one_institution_fits_cohort_and_a_campaign_does_not() -> None:
+    from extractscan.assess.benign import member_stats
+
+    def stats(emails: list[str], hours: float, population: int | None) -> dict[str, object]:
+        n = len(emails)
+        frame = _accounts(n, 0.4).with_columns(
+            pl.Series("email", emails), pl.lit(hours).alias("hour_entropy")
+        )
+        m = frame.select(member_stats(frame.columns)).row(0, named=True)
+        return dict(m, top_domain_population=population, accounts_in_log=5_000)
+
+    base = dict(BASE, hour_entropy=0.81)
+    students = [f"s{i}.x@Uni15.example.edu" for i in range(18)] + ["me@mail.example"] * 2
+    m = stats(students, 0.68, 21)
+    assert (m["top_domain"], m["top_domain_members"], m["hours"]) == ("uni15.example.edu", 18, 0.68)
+    r = checks(m, _links("crowded_ip", "email_pattern", "template"), base)
+    assert _fits(r) == ["cohort"]
+    cohort = next(c for c in r if c.name == "cohort")
+    assert cohort.reason == (
+        "90% share one e-mail domain, 18 of the 21 accounts in the log on it; "
+        "hour-of-day spread 0.68 (other accounts 0.81), within about 12 of the day's hours; "
+        "no shared card"
+    )
+    # a campaign round the clock on a free-mail provider, with a card: every reason given
+    campaign = stats([f"u{i}@mail.example" for i in range(20)], 0.99, 700)
+    r = checks(campaign, _links("payment", "crowded_ip"), base)
+    assert _fits(r) == []
+    assert next(c for c in r if c.name == "cohort").reason == (
+        "a card is shared; 100% share one e-mail domain, 20 of the 700 accounts in the log "
+        "on it; hour-of-day spread 0.99 (other accounts 0.81), round the clock"
+    )
+    # its own throwaway domain is not enough when it works round the clock
+    own = stats([f"u{i}@x7k.example" for i in range(20)], 0.99, 20)
+    assert "cohort" not in _fits(checks(own, _links("crowded_ip"), base))
+    # part of a class linked: a domain with a small share of the log is an institution's
+    assert "cohort" in _fits(checks(dict(m, top_domain_population=200), _links("ip"), base))
+    # a mass provider (a fifth of the log) is not
+    assert "cohort" not in _fits(checks(dict(m, top_domain_population=1_000), _links("ip"), base))
+    # without the population count (explain on its own) the domain is not taken as theirs
+    assert "cohort" not in _fits(checks(dict(m, top_domain_population=None), _links("ip"), base))

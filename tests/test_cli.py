@@ -26,7 +26,7 @@ def test_json_report(campaign_logs: tuple[Path, Path]) -> None:
     code, out, _ = _run("scan", str(req), "--accounts", str(acc), "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert data["schema_version"] == "1.3"
+    assert data["schema_version"] == "1.5"
     assert data["input"]["rows_read"] == 12 * 48 + 200 * 6
     assert len(data["incidents"]) == 1
     assert data["incidents"][0]["member_accounts"][:2] == ["c00", "c01"]

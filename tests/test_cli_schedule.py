@@ -30,7 +30,7 @@ def test_quiet_fail_on_says_why(campaign_logs: tuple[Path, Path]) -> None:
 def test_output_format_from_extension(campaign_logs: tuple[Path, Path], tmp_path: Path) -> None:
     req, acc = campaign_logs
     for name, check in (
-        ("r.json", lambda t: json.loads(t)["schema_version"] == "1.3"),
+        ("r.json", lambda t: json.loads(t)["schema_version"] == "1.5"),
         ("r.md", lambda t: t.startswith("# extractscan incident report")),
         ("r.txt", lambda t: "╭─ extractscan" in t),
     ):

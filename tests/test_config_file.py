@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from extractscan.cli.main import main
-from extractscan.report.escape import for_html
+from extractscan.report.escape import for_markdown
 
 #: thresholds no incident reaches: a planted config that hides everything
 HIDE_ALL = "[severity]\ncritical = 1e308\nhigh = 1e308\nmedium = 1e308\n"
@@ -46,7 +46,7 @@ def test_a_working_directory_config_is_named_and_announced(
     assert json.loads(out)["input"]["config_file"] == str(toml)  # ... and named
     assert f"{toml}" in err and "working directory" in err and "--config none" in err
     _, out, _ = _scan(*args, "--format", "markdown")
-    assert f"- **Config:** {for_html(toml)} (found in the working directory)" in out
+    assert f"- **Config:** {for_markdown(toml)} (found in the working directory)" in out
     _, out, _ = _scan(*args, "--no-color")
     assert "config" in out and "extractscan.toml" in out and "working directory" in out
 

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from extractscan.config import LinkConfig
-from extractscan.link.assemble import assemble, leaning_groups
+from extractscan.link.assemble import assemble, leaning_groups, wrapper_leaning
 from extractscan.link.crowded import crowded, heavy_accounts, surprise, wilson_lower
 
 
@@ -121,3 +121,59 @@ def test_crowded_families_are_decisive_and_redactable() -> None:
 
     for source, crowd in CROWDED_FAMILIES.items():
         assert FAMILIES[crowd].decisive and FAMILIES[crowd].kind == FAMILIES[source].kind
+
+
+def test_pieces_lean_on_the_campaigns_wrappers_when_their_content_share_is_low() -> None:
+    # Five low-and-slow pairs: 80 requests each, a fifth of them extraction prompts, all
+    # on the campaign's wrapper; a family pair that once used the wrapper; 300 ordinary
+    # accounts, three of which used it once; everyone sends an everyday template too.
+    pairs = [[f"p{g}{i}" for i in range(2)] for g in range(5)]
+    family = ["f0", "f1"]
+    others = [f"o{i:03d}" for i in range(300)]
+    campaign = [a for p in pairs for a in p]
+    comps = pl.DataFrame(
+        {
+            "account": campaign + family,
+            "component": [g for g, p in enumerate(pairs) for _ in p] + [5, 5],
+        }
+    )
+    accounts = pl.DataFrame(
+        {
+            "account": campaign + family + others,
+            "extraction_share": [0.2] * 10 + [0.05] * 2 + [0.1] * 300,
+            "prompts_measured": [40] * 12 + [60] * 300,
+            "exchanges": [40] * 12 + [60] * 300,
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+    cfg = LinkConfig()
+    # against the everyday share of reasoning prompts, no pair leans on content alone
+    assert leaning_groups(comps, accounts, cfg).is_empty()
+    uses = pl.DataFrame(
+        {
+            "account": campaign + ["f0"] + others[:3] + campaign + family + others,
+            "value": ["wrapper"] * 14 + ["everyday"] * 312,
+            "n": [8] * 10 + [1] * 4 + [30] * 312,
+        }
+    )
+    specific = pl.DataFrame({"value": ["wrapper"], "df": [14]})
+
+    def counts(values: pl.DataFrame) -> pl.DataFrame:
+        return uses.join(values, on="value", how="semi")
+
+    got = wrapper_leaning(comps, specific, counts, accounts, cfg)
+    assert sorted(got["component"]) == [0, 1, 2, 3, 4]  # not the family (5)
+    # a generic template that groups use as much as everyone leans nobody
+    generic = pl.DataFrame({"value": ["everyday"], "df": [312]})
+    assert wrapper_leaning(comps, generic, counts, accounts, cfg).is_empty()
+    # through assembly: the pairs join into one group, the family stays apart
+    ids = uses.select("account", pl.lit("template").alias("family"), "value")
+    extraction = pl.DataFrame({"value": ["wrapper", "everyday"], "n": [84, 9360], "ext": [84, 900]})
+    rows = assemble(comps, ids, accounts, cfg, extraction, counts)
+    assert rows.select("a", "b", "example").rows() == [
+        ("p00", "p10", "wrapper"),
+        ("p00", "p20", "wrapper"),
+        ("p00", "p30", "wrapper"),
+        ("p00", "p40", "wrapper"),
+    ]
+    assert assemble(comps, ids, accounts, cfg, extraction).is_empty()  # without the counts

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.text import Text
 
-from extractscan.report.escape import clean, for_csv, for_html, for_terminal
+from extractscan.report.escape import clean, for_csv, for_html, for_markdown, for_terminal
 
 HOSTILE = "[bold red]x\x1b]0;pwned\x07\x1b[2J\u202eevil\u2066\x00\x9b31m\r\nend"
 
@@ -36,8 +36,12 @@ def test_terminal_markup_is_literal() -> None:
 
 
 def test_html_and_markdown() -> None:
-    assert for_html("<script>alert(1)</script>") == "&lt;script&gt;alert\\(1\\)&lt;/script&gt;"
-    assert for_html("a | b `c` [x](javascript:y)") == "a \\| b \\`c\\` \\[x\\]\\(javascript:y\\)"
+    assert for_html("<script>alert('1')</script>") == (
+        "&lt;script&gt;alert(&#x27;1&#x27;)&lt;/script&gt;"
+    )
+    assert for_html('"x\x1b[2J"') == "&quot;x␛[2J&quot;"
+    assert for_markdown("<script>alert(1)</script>") == "&lt;script>alert(1)&lt;/script>"
+    assert for_markdown("a | b `c` [x](javascript:y)") == "a \\| b \\`c\\` \\[x\\](javascript:y)"
 
 
 def test_csv_formula_injection() -> None:
@@ -94,15 +98,15 @@ def test_markdown_values_make_no_links_lists_or_rules() -> None:
     prompt cannot start a list or a rule in the blockquote it is shown in."""
     from markdown_it import MarkdownIt
 
-    assert for_html("see http://evil.example/x and WWW.evil.example") == (
+    assert for_markdown("see http://evil.example/x and WWW.evil.example") == (
         "see http&#58;//evil.example/x and WWW&#46;evil.example"
     )
-    assert for_html("x_www.evil.example") == "x\\_www&#46;evil.example"  # "_" is no guard
-    assert [for_html(t) for t in ("---", "- item", "1. x", "  -5", "a-b")] == [
+    assert for_markdown("x_www.evil.example") == "x_www&#46;evil.example"  # "_" is no guard
+    assert [for_markdown(t) for t in ("---", "- item", "1. x", "  -5", "a-b")] == [
         "\\---",
         "\\- item",
         "1\\. x",
-        "  \\-5",
+        "-5",
         "a-b",
     ]
     md = MarkdownIt("commonmark")
@@ -117,7 +121,7 @@ def test_markdown_values_make_no_links_lists_or_rules() -> None:
         "[l](http://e.x)",
         "<b>x</b>",
     ):
-        html_out = md.render("> " + for_html(text) + "\n")
+        html_out = md.render("> " + for_markdown(text) + "\n")
         assert html_out.count("<") == html_out.count("<p>") * 2 + 2, (text, html_out)
         shown = html_out.removeprefix("<blockquote>\n<p>").removesuffix("</p>\n</blockquote>\n")
         assert html.unescape(shown) == text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -10,8 +11,10 @@ import networkx as nx
 import pytest
 import stix2
 from click.testing import CliRunner
+from stix2patterns.validator import run_validator
 
 from extractscan.cli.main import main
+from extractscan.report.stix import email_regex
 
 
 def _scan(*args: str) -> tuple[int, dict, str]:  # type: ignore[type-arg]
@@ -77,9 +80,10 @@ def test_stix_bundle_parses_as_stix21(campaign_logs: tuple[Path, Path], tmp_path
     assert r.exit_code == 0, r.stderr
     bundle = stix2.parse(out.read_text(), allow_custom=False)
     kinds = Counter(o.type for o in bundle.objects)
-    # 12 campaign accounts behind 4 exit IPs (198.51.100.0-3): one campaign, 4 indicators
+    # 12 campaign accounts behind 4 exit IPs (198.51.100.0-3), signed up as
+    # ops1000..ops1011@mail.example: one campaign, 4 IP and 1 e-mail pattern indicators
     assert kinds == Counter(
-        {"marking-definition": 1, "identity": 1, "campaign": 1, "indicator": 4, "relationship": 4}
+        {"marking-definition": 1, "identity": 1, "campaign": 1, "indicator": 5, "relationship": 5}
     )
     [org] = [o for o in bundle.objects if o.type == "identity"]
     [camp] = [o for o in bundle.objects if o.type == "campaign"]
@@ -87,7 +91,13 @@ def test_stix_bundle_parses_as_stix21(campaign_logs: tuple[Path, Path], tmp_path
     assert all(o.spec_version == "2.1" for o in bundle.objects if o.type != "marking-definition")
     assert camp.object_marking_refs == [stix2.TLP_RED.id]
     patterns = sorted(o.pattern for o in bundle.objects if o.type == "indicator")
-    assert patterns == [f"[ipv4-addr:value = '198.51.100.{i}']" for i in range(4)]
+    assert patterns == [
+        "[email-addr:value MATCHES '(?i)^[a-z]+[0-9]+@mail\\\\.example$']",
+        *(f"[ipv4-addr:value = '198.51.100.{i}']" for i in range(4)),
+    ]
+    assert all(not run_validator(p) for p in patterns)  # valid STIX 2.1 patterns
+    [email] = [o for o in bundle.objects if o.type == "indicator" and "email" in o.pattern]
+    assert email.name.startswith("E-mail pattern of INC-")
     rels = [o for o in bundle.objects if o.type == "relationship"]
     assert {(o.relationship_type, o.target_ref) for o in rels} == {("indicates", camp.id)}
     # the same scan again gives the same object ids
@@ -125,3 +135,12 @@ def test_share_config_checked(tmp_path: Path) -> None:
     ok.write_text('[share]\ntlp = "green"\n')
     assert load_config(ok).share.tlp == "green"
     assert load_config(ok).share.organisation == "extractscan user"
+
+
+def test_email_regex_matches_the_addresses_of_its_pattern() -> None:
+    regex = email_regex("a.a_9@corp.example")
+    assert regex == r"(?i)^[a-z]+\.[a-z]+_[0-9]+@corp\.example$"
+    assert re.match(regex, "John.Smith_1987@Corp.Example")
+    assert not re.match(regex, "john.smith@corp.example")  # no digits: another pattern
+    assert not re.match(regex, "j.s_1@corpXexample")  # the domain's dot is a dot
+    assert email_regex("no-at-sign") is None

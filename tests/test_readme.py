@@ -65,3 +65,11 @@ def test_readme_mentions_every_command() -> None:
     assert isinstance(main, click.Group)
     for name in main.commands:
         assert f"extractscan {name}" in README, name
+
+
+def test_readme_pictures_exist_and_make_screenshots_makes_them() -> None:
+    pictures = re.findall(r"\]\((docs/[^)]+)\)", README)
+    assert {"docs/html-report.png", "docs/terminal-report.svg"} <= set(pictures)
+    for path in pictures:
+        assert (ROOT / path).is_file(), path
+    assert re.search(r"^screenshots:.*\n\t.*docs/screenshots.py", MAKEFILE, flags=re.M)

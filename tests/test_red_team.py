@@ -256,7 +256,7 @@ def test_float_ids_of_the_accounts_table_join_integer_text_ids(
     assert isinstance(t, dict)
     assert (t["matched_accounts"], t["log_accounts"], t["warning"]) == (4, 4, None)
     assert "warning" not in err
-    assert data["schema_version"] == "1.3"
+    assert data["schema_version"] == "1.5"
     res = CliRunner().invoke(main, ["scan", str(log), "--accounts", "accounts.parquet", "-q"])
     assert "accounts.parquet: 4 rows; 4 of 4 log accounts matched" in res.stdout
 

@@ -96,7 +96,8 @@ def test_terminal_escapes_attacker_text(color: bool) -> None:
 def test_terminal_top_and_quiet() -> None:
     out = _render("terminal", top=1)
     assert "INC-00000001" in out and "INC-00000002" not in out
-    assert "2 more incident(s) not shown (use --top)" in out
+    assert "1 more incident(s) at medium or above not shown (use --top)" in out
+    assert "below medium: one line each" in out and "#3 low INC-00000003: score 0.60" in out
     quiet = _render("terminal", quiet=True)
     assert "INC-00000001" not in quiet and "1 critical, 1 high, 0 medium, 1 low" in quiet
 
@@ -104,7 +105,7 @@ def test_terminal_top_and_quiet() -> None:
 def test_markdown_is_inert() -> None:
     out = _render("markdown")
     assert "<script>" not in out and "\x1b" not in out and "\u202e" not in out
-    assert "&lt;script&gt;" in out
+    assert "&lt;script>alert(1)&lt;/script>\\|=cmd" in out
     assert "```" not in out
     assert out.startswith("# extractscan incident report")
 
@@ -162,8 +163,8 @@ def test_terminal_cells_of_several_log_texts_cannot_make_a_tag_between_them() ->
     buf = io.StringIO()
     report.render(f, "terminal", buf, width=200, color=False)
     out = buf.getvalue()
-    assert "[link=https://evil.example/ (3); ]click here (2)" in out
-    assert "[/x (3); y] (2)" in out
+    assert "[link=https://evil.example/ (3)" in out and "]click here (2)" in out
+    assert "[/x (3)" in out and "y] (2)" in out
     assert "[/u1 (5, score 0.50), u2] (4, score 0.40)" in out
 
 
@@ -172,7 +173,7 @@ def test_co_activity_values_keep_their_minute_when_cut() -> None:
 
     long = "imagine and articulate the internal reasoning behind a completed response"
     assert short_value("co_activity", f"{long} @ 2026-04-22 10:05", 60) == (
-        "imagine and articulate the internal reas… @ 2026-04-22 10:05"
+        "imagine and articulate the internal… @ 2026-04-22 10:05"
     )
     assert short_value("ip", "1.2.3.4 @ x", 60) == "1.2.3.4 @ x"
     assert short_value("user_agent", "a" * 70, 10) == "aaaaaaaaa…"
@@ -208,3 +209,19 @@ def test_an_unmeasured_baseline_is_shown_as_a_dash(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["explain", "b000", *args[1:], "--no-color"])
     line = next(x for x in res.stdout.splitlines() if "share of prompts eliciting" in x)
     assert line.split()[-2:] == ["-", "-"]
+
+
+def test_incident_kind_says_what_the_incident_rests_on() -> None:
+    from dataclasses import replace
+
+    def ev(family: str) -> LinkEvidence:
+        return LinkEvidence(family, family, 2, 1, 1.0, (("v", 2),))
+
+    base = _incident(1, "high")
+    assert base.kind == "identifier-linked"  # a shared card
+    behaviour = replace(base, links=(ev("behaviour_cluster"), ev("template"), ev("co_activity")))
+    assert behaviour.kind == "behavioural cluster"  # templates and timing never link alone
+    both = replace(base, links=(ev("crowded_ip"), ev("behaviour_cluster")))
+    assert both.kind == "identifier-linked + behavioural cluster"
+    assert replace(base, links=(ev("campaign_template"),)).kind == "identifier-linked"
+    assert json.loads(_render("json"))["incidents"][0]["kind"] == "identifier-linked"

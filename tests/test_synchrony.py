@@ -14,7 +14,13 @@ import pytest
 from extractscan.config.settings import LinkConfig
 from extractscan.features.behaviour import newest_model_use
 from extractscan.link.crowded import EVIDENCE_SCHEMA
-from extractscan.link.synchrony import box_test, preload, star_identifiers, synchrony
+from extractscan.link.synchrony import (
+    box_test,
+    preload,
+    respecting_groups,
+    star_identifiers,
+    synchrony,
+)
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)  # signups count back from here
 W0 = datetime(2026, 4, 22, tzinfo=UTC)  # the log's first day
@@ -181,8 +187,122 @@ def test_star_identifiers_give_every_linked_account_the_clusters_description() -
     assert ids["value"].unique().to_list() == [ev["example"][0]]
 
 
-def test_preload_imports_the_clustering_library_in_the_background() -> None:
-    thread = preload()
+def test_preload_imports_the_clustering_library_only_when_it_will_cluster() -> None:
+    assert preload(_table(_background()[:5]), LinkConfig()) is None  # too few candidates
+    assert preload(_table(_background()), LinkConfig(synchrony_alpha=0)) is None
+    thread = preload(_table(_background()), LinkConfig())
+    assert thread is not None
     thread.join(timeout=60)
     assert not thread.is_alive()
     assert "sklearn.cluster" in sys.modules
+
+
+def _star(centre: str, others: list[str], example: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "a": [centre] * len(others),
+            "b": others,
+            "family": "behaviour_cluster",
+            "shared_values": 3,
+            "example": example,
+            "min_df": len(others) + 1,
+            "weight": 12.0,
+        }
+    ).cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
+
+
+def test_a_cluster_does_not_take_one_account_of_a_group_that_lies_outside_it() -> None:
+    # Cluster 1: a1..a5 plus h1, one of hydra h1..h4 (linked by identifiers elsewhere),
+    # and g1, g2 of group g1..g3 (two of three inside: the same campaign, kept).
+    # Cluster 2 is centred on h0, one of hydra h0..h9 mostly outside it: re-centred.
+    ev = pl.concat(
+        [
+            _star("a1", ["a2", "a3", "a4", "a5", "g1", "g2", "h1"], "one"),
+            _star("b0", ["b1", "b2", "b3"], "two"),
+        ]
+    ).with_columns(pl.when(pl.col("a") == "b0").then(pl.lit("h0")).otherwise("a").alias("a"))
+    groups = pl.DataFrame(
+        {
+            "account": ["h0", "h1", "h2", "h3", "h4", "g1", "g2", "g3"],
+            "component": [0, 0, 0, 0, 0, 1, 1, 1],
+        },
+        schema={"account": pl.String, "component": pl.Int64},
+    )
+    got = respecting_groups(ev, groups)
+    assert got.select("a", "b", "example").rows() == [
+        ("a1", "a2", "one"),
+        ("a1", "a3", "one"),
+        ("a1", "a4", "one"),
+        ("a1", "a5", "one"),
+        ("a1", "g1", "one"),
+        ("a1", "g2", "one"),
+        ("b1", "b2", "two"),
+        ("b1", "b3", "two"),
+    ]
+    assert got.schema == pl.Schema(EVIDENCE_SCHEMA)
+    # nothing to respect: unchanged
+    assert respecting_groups(ev, groups.clear()).equals(ev)
+    assert respecting_groups(ev, groups.filter(pl.col("component") == 1)).equals(ev)
+
+
+def test_another_campaigns_accounts_are_not_the_ordinary_background() -> None:
+    # 25 accounts of another (identifier-linked) campaign started in the same hours,
+    # with scattered behaviour, sit inside the synchronized group's box: against a
+    # background that counts them as ordinary the box is common; without them it is not.
+    rng = np.random.default_rng(5)
+    others = []
+    for i in range(25):
+        row = _account(
+            f"other_{i:02d}",
+            T0 - 20 * H + i * 30 * M,
+            W0 + 31 * H + i * 10 * M,
+            RELEASE + 4 * H + i * 5 * M,
+        )
+        shares = rng.dirichlet([0.3] * 5)
+        row.update(
+            {f"{c}_share": float(v) for c, v in zip(SHARE_NAMES, shares, strict=True)},
+            exchanges=int(rng.integers(30, 3000)),
+            token_ratio=float(rng.uniform(0.2, 20)),
+            hour_entropy=float(rng.uniform(0.3, 1.0)),
+        )
+        others.append(row)
+    accounts = _table(_background() + _synchronized(24) + others)
+    assert synchrony(accounts, LinkConfig()).is_empty()
+    campaigns = pl.DataFrame({"account": [f"other_{i:02d}" for i in range(25)]})
+    ev = synchrony(accounts, LinkConfig(), campaigns)
+    linked = set(ev["a"]) | set(ev["b"])
+    assert {f"sync_{i:02d}" for i in range(24)} <= linked
+    assert not any(a.startswith("bg_") for a in linked)
+
+
+SHARE_NAMES = ("cot", "tool_use", "coding", "rubric", "probing")
+
+
+def test_a_campaign_that_is_all_the_candidates_is_clustered_beside_ordinary_accounts() -> None:
+    from extractscan.link.synchrony import candidates, cluster, vectors
+
+    # The only extraction-heavy accounts are the synchronized ones: alone, they are the
+    # root of HDBSCAN's hierarchy and come out as noise; beside a sample of the ordinary
+    # busy accounts they are one dense cluster.
+    ordinary = [dict(r, extraction_share=0.05, cot_share=0.05) for r in _background(300)]
+    accounts = _table(ordinary + _synchronized(40))
+    alone = candidates(accounts, LinkConfig())
+    assert alone.height == 40
+    labels, _ = cluster(vectors(alone), LinkConfig().synchrony_min_accounts)
+    assert set(labels.tolist()) == {-1}
+    ev = synchrony(accounts, LinkConfig())
+    assert set(ev["a"]) | set(ev["b"]) == {f"sync_{i:02d}" for i in range(40)}
+
+
+def test_a_cluster_that_was_mostly_another_groups_accounts_is_dropped() -> None:
+    # six of the cluster's eight accounts belong to a 20-account group mostly outside it:
+    # the two left over are not linked on the evidence of the six
+    ev = _star("k0", ["k1", "k2", "k3", "k4", "k5", "x1", "x2"], "mostly theirs")
+    groups = pl.DataFrame(
+        {"account": ["k0", "k1", "k2", "k3", "k4", "k5"] + [f"m{i:02d}" for i in range(14)]},
+    ).with_columns(pl.lit(7, pl.Int64).alias("component"))
+    assert respecting_groups(ev, groups).is_empty()
+    # half of them left: the cluster stays, re-centred
+    half = _star("k0", ["k1", "k2", "x1", "x2", "x3"], "half")
+    got = respecting_groups(half, groups)
+    assert got.select("a", "b").rows() == [("x1", "x2"), ("x1", "x3")]

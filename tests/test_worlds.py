@@ -157,3 +157,22 @@ def test_paraphrase_variants_differ_and_keep_slots() -> None:
         v = paraphrase.variants(family, 30, rng)
         assert len(set(v)) == len(v) >= 20
         assert all("[" not in t and "||" not in t and "{" in t for t in v)
+
+
+def test_cohort_lookalike_shape(world: Path) -> None:
+    # a class: created within days, requests from the first lab on, from a few campus
+    # addresses, named e-mails at one institution, step-by-step homework in class hours
+    req = pl.read_parquet(world / "requests.parquet")
+    truth = pl.read_csv(world / "truth.csv")
+    acc = pl.read_csv(world / "accounts.csv").join(truth, on="account")
+    cohort = acc.filter(pl.col("group") == "cohort")
+    assert cohort.height >= 15 and set(cohort["kind"]) == {"benign"}
+    assert cohort["email"].str.extract(r"@(.+)$").n_unique() == 1
+    assert cohort["email"].str.contains(r"^[a-z]+\.[a-z]+[0-9]*@uni[0-9]+\.example\.edu$").all()
+    signup = cohort["signup_at"].str.to_datetime()
+    assert (signup.max() - signup.min()).total_seconds() < 6 * 86_400  # type: ignore[operator, union-attr]
+    rows = req.join(cohort.select("account"), on="account")
+    first = rows.group_by("account").agg(pl.col("timestamp").min())["timestamp"]
+    assert first.min() > signup.min()  # type: ignore[operator]
+    assert rows["ip"].n_unique() <= 3
+    assert rows["prompt"].str.contains("homework").mean() > 0.2  # type: ignore[operator]

@@ -4,7 +4,8 @@ One entry point, :func:`assess`, from the per-account table, the row stage's
 :class:`Aggregates` and the :class:`LinkResult` to the scored accounts and the ranked
 incidents. The steps, one module each: :mod:`.score` (per-account and per-incident
 scores), :mod:`.coordination` (pivots, regrowth, limit hugging), :mod:`.benign` (the
-look-alikes considered), :mod:`.incidents` (assembly and ranking).
+look-alikes considered), :mod:`.incidents` (assembly and ranking), :mod:`.timeline`
+(per-day and per-hour series for the charts).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import polars as pl
 
 from extractscan.assess.incidents import PromptLookup, build_incidents
 from extractscan.assess.score import account_scores
+from extractscan.assess.timeline import with_timelines
 from extractscan.config import Config
 from extractscan.features.aggregate import Aggregates
 from extractscan.link import LinkResult
@@ -46,6 +48,9 @@ def assess(
         models=agg.models,
         co=linked.co,
         prompts=prompts,
+    )
+    incidents = with_timelines(
+        incidents, accounts, agg.days, agg.models, agg.hour_counts, co=linked.co
     )
     inc_of = pl.DataFrame(
         {

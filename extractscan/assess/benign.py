@@ -9,6 +9,7 @@ down (its score is multiplied by :data:`EXPLAINED_FACTOR`) and labelled so.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -20,6 +21,15 @@ from extractscan.model.findings import BenignCheck, LinkEvidence
 EXPLAINED_FACTOR = 0.5
 #: Largest family or small team sharing a card (DOMAIN.md: families of 2 to 8).
 FAMILY_MAX = 8
+#: Share of an incident's accounts on one e-mail domain for a class or cohort (as for
+#: one declared org in the enterprise check).
+COHORT_DOMAIN_SHARE = 0.8
+#: An e-mail domain holding at most this share of the log's accounts is not a mass
+#: free-mail provider (those hold tens of percent of consumer sign-ups each).
+INSTITUTION_DOMAIN_SHARE = 0.05
+#: Hour-of-day spread (normalised entropy) of activity spread evenly over 12 of the 24
+#: hours, ln 12 / ln 24: a class or a working day stays within it, 24/7 traffic is ~1.
+CLASS_HOURS_SPREAD = math.log(12) / math.log(24)
 #: Accounts at least this old (median, days at first request) are established.
 ESTABLISHED_DAYS = 30.0
 
@@ -53,7 +63,37 @@ def member_stats(columns: Collection[str]) -> list[pl.Expr]:
         )
         .cast(pl.Float64)
         .alias("account_age"),
+        *_cohort_stats(columns),
     ]
+
+
+def email_domain(col: str = "email") -> pl.Expr:
+    """The lower-cased domain of an e-mail address (null without an ``@``)."""
+    parts = pl.col(col).str.to_lowercase().str.split("@")
+    return pl.when(parts.list.len() >= 2).then(parts.list.last()).otherwise(None)
+
+
+def _cohort_stats(columns: Collection[str]) -> list[pl.Expr]:
+    """``top_domain`` (the members' most common e-mail domain, ties by name),
+    ``top_domain_members`` and ``hours`` (median hour-of-day spread)."""
+    out: list[pl.Expr] = []
+    if "email" in columns:
+        dom = email_domain().drop_nulls()
+        out += [
+            dom.mode().sort().first().alias("top_domain"),
+            dom.unique_counts().max().fill_null(0).cast(pl.Int64).alias("top_domain_members"),
+        ]
+    else:
+        out += [
+            pl.lit(None, pl.String).alias("top_domain"),
+            pl.lit(0, pl.Int64).alias("top_domain_members"),
+        ]
+    hours = (
+        pl.col("hour_entropy").fill_nan(None).median()
+        if "hour_entropy" in columns
+        else pl.lit(None)
+    )
+    return [*out, hours.cast(pl.Float64).alias("hours")]
 
 
 def checks(
@@ -142,6 +182,62 @@ def checks(
             if "template" not in families
             else "the shared template comes with "
             + ("payment or e-mail links" if not template_only else "timing or extraction content"),
+        )
+    )
+
+    # A class or cohort (a course, a bootcamp, a company's onboarding): accounts created
+    # together at one institution, doing the same step-by-step exercises from its network
+    # in its hours, linked by its NAT and its e-mail domain. What a campaign lacks is the
+    # institution: the members share an e-mail domain that is theirs (at least half of
+    # the log's accounts on it are in the incident, or it holds a small share of the
+    # log's accounts, unlike a mass free-mail provider) and work in class hours, not
+    # round the clock; and no card is shared.
+    members_on = int(m.get("top_domain_members") or 0)
+    on_domain = m.get("top_domain_population")
+    in_log = int(m.get("accounts_in_log") or 0)
+    own_domain = (
+        on_domain is not None
+        and 0 < members_on
+        and (
+            int(on_domain) <= 2 * members_on or int(on_domain) <= INSTITUTION_DOMAIN_SHARE * in_log
+        )
+    )
+    domain_share = members_on / n if n else 0.0
+    hours = m.get("hours")
+    base_hours = baselines.get("hour_entropy")
+    class_hours = hours is not None and float(hours) <= CLASS_HOURS_SPREAD
+    cohort = network_only and domain_share >= COHORT_DOMAIN_SHARE and own_domain and class_hours
+    hours_text = (
+        f"hour-of-day spread {float(hours):.2f}"
+        + (f" (other accounts {base_hours:.2f})" if base_hours is not None else "")
+        + (", within about 12 of the day's hours" if class_hours else ", round the clock")
+        if hours is not None
+        else "hours of activity not measured"
+    )
+    domain_text = f"{domain_share:.0%} share one e-mail domain" + (
+        f", {members_on:,} of the {int(on_domain):,} accounts in the log on it"
+        if on_domain is not None and members_on
+        else ""
+    )
+    out.append(
+        BenignCheck(
+            "cohort",
+            "a class or cohort at one institution",
+            cohort,
+            f"{domain_text}; {hours_text}; no shared card"
+            if cohort
+            else "; ".join(
+                why
+                for why, fails in (
+                    ("a card is shared", not network_only),
+                    (
+                        domain_text if members_on else "no shared e-mail domain",
+                        not own_domain or domain_share < COHORT_DOMAIN_SHARE,
+                    ),
+                    (hours_text, not class_hours),
+                )
+                if fails
+            ),
         )
     )
 

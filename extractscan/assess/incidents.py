@@ -119,6 +119,18 @@ def build_incidents(
         acc = acc.join(pivots.select("account", "pivoted"), on="account", how="left")
     links_of = _links(ev, _top_values(ids, comps, co))
     summary = _summaries(acc, linked, days.join(comps, on="account", how="inner"), tpl)
+    if "email" in accounts.columns:  # how many of the log's accounts use each top domain
+        tops = {r["top_domain"] for r in summary.values() if r.get("top_domain")}
+        on_domain = dict(
+            accounts.select(benign.email_domain().alias("d"))
+            .filter(pl.col("d").is_in(sorted(tops)))
+            .group_by("d")
+            .len()
+            .iter_rows()
+        )
+        for r in summary.values():
+            r["top_domain_population"] = on_domain.get(r.get("top_domain"))
+            r["accounts_in_log"] = accounts.height
     stats = _feature_stats(acc)
     samples = _sample_keys(tpl, cfg.sample_prompts)
     wanted = sorted({h for keys in samples.values() for h in keys})

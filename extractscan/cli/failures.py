@@ -7,6 +7,8 @@ import click
 from extractscan.model.errors import ExtractscanError
 
 EXIT_OK, EXIT_FAIL_ON, EXIT_USAGE, EXIT_INPUT, EXIT_INTERNAL, EXIT_SKIPPED = 0, 1, 2, 3, 4, 5
+#: Out of memory (a Python ``MemoryError``, or a ``ulimit -v`` below what a scan needs).
+EXIT_MEMORY = 6
 #: Ctrl-C (128 + SIGINT, as shells report it); SIGTERM gives 143 and SIGHUP 129 likewise.
 EXIT_INTERRUPTED = 130
 
@@ -30,9 +32,15 @@ class InputFailure(click.ClickException):
     exit_code = EXIT_INPUT
 
 
+class MemoryFailure(click.ClickException):
+    """Out of memory: ``Error: ...``, exit code 6."""
+
+    exit_code = EXIT_MEMORY
+
+
 def ScanError(exc: ExtractscanError) -> click.ClickException:  # noqa: N802 - reads as a class
     """The click exception for a library error, with the library's exit code."""
     from extractscan.report.escape import clean
 
-    cls = UsageFailure if exc.exit_code == EXIT_USAGE else InputFailure
+    cls = {EXIT_USAGE: UsageFailure, EXIT_MEMORY: MemoryFailure}.get(exc.exit_code, InputFailure)
     return cls(clean(str(exc)))

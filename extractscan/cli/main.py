@@ -11,14 +11,20 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
+from extractscan.cli.explain_command import explain_account
+
+if TYPE_CHECKING:
+    import polars as pl
+
 from extractscan.cli.lab_commands import evaluate, simulate
-from extractscan.cli.options import load_config_options
+from extractscan.cli.options import input_options, load_config_options, terminal_width
 from extractscan.cli.scan_options import (
     compare,
     export_outputs,
@@ -27,11 +33,12 @@ from extractscan.cli.scan_options import (
     filter_options,
     pick_format,
     prepare,
+    report_options,
     schedule_options,
     write_exports,
 )
 from extractscan.model.errors import ExtractscanError, InputError, UsageError
-from extractscan.model.registry import FORMAT_CLASSES, PRESET_NAMES
+from extractscan.model.registry import FORMAT_CLASSES
 from extractscan.model.severity import SEVERITIES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,47 +46,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 from extractscan.cli.failures import (  # noqa: E402 - after F, re-exported
     EXIT_FAIL_ON,
     EXIT_INTERNAL,
+    EXIT_MEMORY,  # noqa: E402
     EXIT_SKIPPED,
     pl_panic,
 )
 from extractscan.cli.failures import InputFailure as _InputFailure  # noqa: E402
 from extractscan.cli.failures import ScanError as _ScanError  # noqa: E402
-
-
-def _input_options(f: F) -> F:
-    """--accounts, --config, --column and --preset: how the input is read (shared)."""
-    for option in reversed(
-        (
-            click.option(
-                "--accounts",
-                type=click.Path(dir_okay=False),
-                help="Accounts table (billing export).",
-            ),
-            click.option(
-                "--config",
-                "config_path",
-                type=click.Path(dir_okay=False),
-                help="TOML config (default: ./extractscan.toml if present, announced on "
-                "stderr; 'none': the built-in defaults). The report names the one used.",
-            ),
-            click.option(
-                "--column",
-                "columns",
-                multiple=True,
-                metavar="CANONICAL=SOURCE",
-                help="Map a canonical column to a source column or a path into nested "
-                "fields (repeatable), e.g. account=user_id, account=userIdentity.arn, "
-                "prompt=request_body.messages; with --preset it overrides that field.",
-            ),
-            click.option(
-                "--preset",
-                type=click.Choice(PRESET_NAMES),
-                help="Input format preset (see 'extractscan presets').",
-            ),
-        )
-    ):
-        f = option(f)
-    return f
+from extractscan.cli.resources import address_space_warning, out_of_memory, ran_out  # noqa: E402
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -95,7 +68,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@_input_options
+@input_options
 @click.option(
     "--format",
     "fmt",
@@ -129,6 +102,13 @@ def main() -> None:
     "--redact", is_flag=True, help="Mask e-mails, IPs and payment fingerprints in all outputs."
 )
 @click.option(
+    "--redact-key",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="With --redact: write the token -> value table (JSON, permissions 0600) for "
+    "the investigator who must trace a redacted report back; never in the report.",
+)
+@click.option(
     "--memory-limit",
     metavar="SIZE",
     default="auto",
@@ -137,6 +117,7 @@ def main() -> None:
     "passes over account slices when one pass would not fit. 'auto' is half of this "
     "machine's memory; 'none' always makes one pass.",
 )
+@report_options
 @filter_options
 @schedule_options
 def scan(
@@ -156,6 +137,7 @@ def scan(
     strict: bool,
     skip_errors: bool,
     redact: bool,
+    redact_key: str | None,
     memory_limit: str,
     **extra: Any,
 ) -> None:
@@ -172,17 +154,21 @@ def scan(
       extractscan scan --preset bedrock bedrock-logs/
       extractscan scan --preset langfuse traces.json --column ip=metadata.ip
       extractscan scan logs/ --strict --rejects-out rejects.csv --redact --format markdown
+      extractscan scan logs/ --redact --redact-key key.json -o briefing.html
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
       extractscan scan logs/ --since 2026-04-22 --until 2026-04-28 --org acme -o week.json
+      extractscan scan exports/ --state state/ --baseline last.json -o last.json --fail-on high
     """
     from extractscan import report
-    from extractscan.report.accounts_out import write_table
+    from extractscan.report.accounts_out import copy_table, write_table
     from extractscan.run.outputs import StagedOutputs, check_outputs
     from extractscan.run.pipeline import scan as run_scan
     from extractscan.run.progress import StageProgress
 
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     shown = _redacting(redact)
+    # the rejected rows stream to a scratch file as they are read, never all in memory
+    spool = tempfile.TemporaryDirectory(prefix="extractscan-rejects-")
     try:
         fmt = pick_format(fmt, output)
         cfg = load_config_options(config_path, columns)
@@ -194,12 +180,19 @@ def scan(
             ("-o", output),
             ("--accounts-out", accounts_out),
             ("--rejects-out", rejects_out),
+            ("--redact-key", redact_key),
         ):
             if value and not Path(value).parent.is_dir():  # said before a long scan, not after
                 raise UsageError(f"{opt} {value}: folder {Path(value).parent} does not exist")
+        if redact_key and not redact:
+            raise UsageError("--redact-key needs --redact (without it nothing is masked)")
         outputs = {"-o": output, "--accounts-out": accounts_out, "--rejects-out": rejects_out}
+        outputs["--redact-key"] = redact_key
         outputs |= export_outputs(extra)
         check_outputs(paths, outputs, [("--accounts", accounts), ("--config", cfg.source)])
+        if warned := address_space_warning():  # said up front, even with --quiet
+            click.echo(warned, err=True)
+        rejects_to = Path(spool.name) / "rejects.parquet" if rejects_out else None
         with StageProgress(enabled=not quiet, mask=shown) as progress:
             findings = run_scan(
                 list(paths),
@@ -209,27 +202,45 @@ def scan(
                 preset=preset,
                 skip_errors=skip_errors,
                 memory_limit=parse_memory_limit(memory_limit),
+                state=extra.get("state"),
+                rejects_to=rejects_to,
                 **filter_args(extra),
             )
-        findings = compare(findings, extra)  # --baseline, --suppress
-        if redact:
-            from extractscan.report.redact import redact as mask
+        if findings.input.state is not None and findings.input.state.note:
+            from extractscan.report.escape import clean
 
-            findings = mask(findings)
+            click.echo(f"warning: --state {clean(findings.input.state.note)}", err=True)
+        findings = compare(findings, extra)  # --baseline, --suppress
+        shape: dict[str, Any] = {"top": top, "quiet": quiet, "min_severity": extra["min_severity"]}
+        shape["width"] = extra["width"] or (None if output else terminal_width())
+        key = None
+        mask_rows: Callable[[pl.DataFrame], pl.DataFrame] | None = None
+        if redact:
+            from extractscan.report import redact as redacting
+
+            key = redacting.redactor_for(findings)
+            findings = redacting.redact(findings, key)
+            tokens = key
+
+            def mask_rows(rows: pl.DataFrame) -> pl.DataFrame:
+                return redacting.mask_rows(rows, tokens)
+
         try:
             # all outputs appear together, complete, or none does (see StagedOutputs)
             with StagedOutputs() as staged:
                 if accounts_out:
                     write_table(findings.accounts, staged.path(accounts_out), like=accounts_out)
-                if rejects_out:
-                    write_table(findings.rejects, staged.path(rejects_out), like=rejects_out)
+                if rejects_out and rejects_to is not None:
+                    copy_table(rejects_to, staged.path(rejects_out), rejects_out, mask_rows)
                 write_exports(findings, cfg, extra, staged)  # --graph-out, --stix-out
+                if redact_key and key is not None:  # a secret: 0600 from creation on
+                    redacting.write_key(key, staged.path(redact_key, mode=0o600))
                 if output:
                     with staged.path(output).open("w", encoding="utf-8", newline="\n") as fh:
-                        report.render(findings, fmt, fh, top=top, quiet=quiet, color=False)
+                        report.render(findings, fmt, fh, **shape, color=False)
                 else:
                     try:
-                        report.render(findings, fmt, sys.stdout, top=top, quiet=quiet, color=color)
+                        report.render(findings, fmt, sys.stdout, **shape, color=color)
                     except BrokenPipeError:
                         # the reader stopped early (| head): not an error of the scan, whose
                         # exit code (--fail-on, skipped files) still follows
@@ -240,6 +251,8 @@ def scan(
         raise _ScanError(type(exc)(shown(str(exc))) if shown else exc) from exc
     except OSError as exc:
         raise _ScanError(InputError(f"cannot read input: {exc}")) from exc
+    finally:
+        spool.cleanup()
     if strict and findings.input.rows_rejected:
         raise _InputFailure(
             f"--strict: {findings.input.rows_rejected:,} row(s) rejected "
@@ -258,50 +271,6 @@ def scan(
         sys.exit(EXIT_FAIL_ON)
     if findings.input.files_skipped:
         sys.exit(EXIT_SKIPPED)
-
-
-@main.command("explain")
-@click.argument("account")
-@click.argument("paths", nargs=-1, required=True)
-@_input_options
-@click.option("--no-color", is_flag=True, help="No colour (NO_COLOR is honoured too).")
-def explain_account(
-    account: str,
-    paths: tuple[str, ...],
-    accounts: str | None,
-    config_path: str | None,
-    columns: tuple[str, ...],
-    preset: str | None,
-    no_color: bool,
-) -> None:
-    """Explain why ACCOUNT scored what it did and what links it to its incident.
-
-    Runs the same scan as 'extractscan scan' on PATHS, then shows the account's score
-    components, its behaviour against the benign median and the accounts it shares
-    identifiers with, strongest evidence first.
-
-    \b
-    Example:
-      extractscan explain acct_03f361ffcc sample_logs/requests.csv.gz \\
-          --accounts sample_logs/accounts.csv
-    """
-    from extractscan.report.explain import explain, render_explanation
-    from extractscan.run.pipeline import scan as run_scan
-    from extractscan.run.progress import StageProgress
-
-    color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    try:
-        cfg = load_config_options(config_path, columns)
-        with StageProgress() as progress:
-            findings = run_scan(
-                list(paths), accounts=accounts, config=cfg, progress=progress, preset=preset
-            )
-        try:
-            render_explanation(explain(findings, account), sys.stdout, color=color)
-        except BrokenPipeError:  # the reader stopped early (| head): not an error
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except ExtractscanError as exc:
-        raise _ScanError(exc) from exc
 
 
 @main.command("presets")
@@ -323,6 +292,7 @@ def list_presets() -> None:
 
 
 main.add_command(simulate)
+main.add_command(explain_account)
 main.add_command(evaluate)
 
 
@@ -378,7 +348,9 @@ def run() -> None:
     """Entry point that turns unexpected failures into exit code 4, never 0, and a stop
     signal into 128 + its number (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), never 1."""
     from extractscan.cli.interrupt import Interrupted, install
+    from extractscan.cli.resources import limit_reservations
 
+    limit_reservations()  # before polars, Arrow or OpenBLAS start a thread
     install()
     _never_fail_encoding()
     try:
@@ -389,6 +361,9 @@ def run() -> None:
         click.echo(stop.message, err=True)
         sys.exit(stop.exit_code)
     except (Exception, pl_panic()) as exc:  # noqa: BLE001 - last line of defence
+        if ran_out(exc):  # after the clean-up of everything it unwound
+            click.echo(out_of_memory(), err=True)
+            sys.exit(EXIT_MEMORY)
         from extractscan.report.escape import clean
 
         # the message may quote log content (a value, a file name)

@@ -20,7 +20,13 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: ``-o`` extension -> report format, when ``--format`` is not given.
-FORMAT_OF_SUFFIX = {".json": "json", ".md": "markdown", ".markdown": "markdown"}
+FORMAT_OF_SUFFIX = {
+    ".json": "json",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+}
 
 
 def filter_options(f: F) -> F:
@@ -60,6 +66,24 @@ def filter_options(f: F) -> F:
     return f
 
 
+def report_options(f: F) -> F:
+    """--min-severity and --width: what the human-readable report shows, and how wide."""
+    from extractscan.model.severity import SEVERITIES
+
+    f = click.option(
+        "--width",
+        type=click.IntRange(min=40, max=1000),
+        metavar="N",
+        help="Terminal report width in columns (default: the terminal's, else 120).",
+    )(f)
+    return click.option(
+        "--min-severity",
+        type=click.Choice(SEVERITIES),
+        help="Incidents below this are summarised in one line each in the terminal, "
+        "Markdown and HTML reports (default: the flag severity, medium; JSON has all).",
+    )(f)
+
+
 def filter_args(extra: dict[str, Any]) -> dict[str, Any]:
     """The filter options as :func:`extractscan.scan` keyword arguments."""
     return {k: extra[k] for k in ("since", "until", "orgs", "only_accounts")}
@@ -83,7 +107,8 @@ def schedule_options(f: F) -> F:
                 type=click.Path(dir_okay=False),
                 metavar="FILE",
                 help="Write a STIX 2.1 bundle: a campaign per incident at high or above, "
-                "indicators for its exit IPs, marked with [share] tlp (default amber).",
+                "indicators for its exit IPs and e-mail patterns, marked with [share] tlp "
+                "(default amber).",
             ),
             click.option(
                 "--suppress",
@@ -92,6 +117,14 @@ def schedule_options(f: F) -> F:
                 help="TOML file of [[suppress]] entries (incident, account or value; with "
                 "reason, owner, expires): what they name is shown as suppressed and never "
                 "fires --fail-on; an expired entry is warned about and no longer applies.",
+            ),
+            click.option(
+                "--state",
+                type=click.Path(file_okay=False),
+                metavar="DIR",
+                help="Keep the projection of every file read in DIR: the next scan reads "
+                "only files it has not seen (or that changed) and analyses the whole window "
+                "with the same result as a full rescan; files no longer given are dropped.",
             ),
             click.option(
                 "--baseline",

@@ -34,6 +34,7 @@ TABLES = (
     "behaviour",
     "timing",
     "hours",
+    "hour_counts",
     "templates",
     "texts",
     "days",
@@ -58,6 +59,8 @@ class Aggregates:
             with the newest model and the account's first use of it
             (:func:`behaviour.newest_model_use`).
         hours: per account, hour-of-day entropy.
+        hour_counts: requests per (account, UTC hour of day): at most 24 rows an account
+            (the reports' activity-by-hour charts).
         templates: one row per (account, ``tkey``) with ``n``, ``distinct``,
             ``example`` (a prompt hash) and the integer ``aid``.
         texts: one row per template (``tkey``, ``template``, ``n``).
@@ -74,6 +77,7 @@ class Aggregates:
     rejects: pl.DataFrame
     behaviour: pl.DataFrame
     hours: pl.DataFrame
+    hour_counts: pl.DataFrame
     templates: pl.DataFrame
     texts: pl.DataFrame
     days: pl.DataFrame
@@ -136,20 +140,26 @@ def aggregate(
     names: list[str] | None = None,
     passes: int = 1,
     total: int | None = None,
+    projected: bool = False,
+    rejects_sink: Callable[[pl.LazyFrame], pl.LazyFrame] | None = None,
+    accounts_seen: Callable[[int], None] | None = None,
 ) -> Aggregates:
     """Every row-level query, collected together in one streaming run per pass.
 
     With ``passes`` > 1 each pass keeps the accounts whose hash falls in its slice, so
     the per-account state held at once is about 1/passes of the whole (every table is
     keyed by account, so the slices simply concatenate); the input is read once per pass.
+    ``projected``: ``frames`` are stored projections (:func:`projection`), whose row
+    features are already computed, rather than canonical rows.
+    ``rejects_sink`` turns the rejected rows' query into a lazy sink (a file written as
+    the rows stream past, in the first pass): ``rejects`` is then empty, and the
+    rejected rows are never held in memory (2M of them took 0.2 GiB, issue #16).
+    ``accounts_seen`` is told, after the first pass, the accounts estimated from its
+    slice (exact in one pass); it may raise to stop the scan there.
     Returns the tables as :class:`Aggregates` (see :func:`resolve`).
     """
     rows = pl.concat(frames, how="vertical")
     counter = RowCounter(tell, names or [], total)
-    # Every text column of the log: a replaced byte in the model or the IP counts too.
-    replaced = pl.any_horizontal(
-        pl.col(c).str.contains("\ufffd", literal=True) for c in REPLACED_CHECKED
-    ).fill_null(False)
     rejected = pl.col("_reject").is_not_null()
     tell("aggregating rows", None)
     out: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
@@ -157,15 +167,13 @@ def aggregate(
         mine = rows
         if passes > 1:
             counter.label = f"reading rows (pass {k + 1} of {passes})"
-            slice_k = features.account_key(pl.col("account")) % passes == k
-            mine = rows.filter((rejected & (k == 0)) | (~rejected & slice_k))
-        rows_k = features.with_row_features(mine, cfg.link.co_activity_minutes).with_columns(
-            replaced.alias("_replaced"),
-            pl.when(rejected).then(pl.col("prompt").str.slice(0, 200)).alias("_prompt_head"),
-        )
-        # The regex-heavy row features are computed once and shared by every query;
-        # the prompt itself is dropped (its hash stays for examples and distinct counts).
-        slim = rows_k.drop("prompt").cache()
+            # rejected rows too: all in the first pass, 2M of them held that pass's
+            # buffers past the limit (issue #16); a null account hashes to one slice
+            key = pl.col("aid") if projected else features.account_key(pl.col("account"))
+            mine = rows.filter(key % passes == k)
+        # The regex-heavy row features are computed once and shared by every query
+        # (or were computed when the projection was stored: ``--state``).
+        slim = (mine if projected else row_features(mine, cfg)).cache()
         good = slim.filter(~rejected)
         per_pass = {
             "behaviour": features.account_behaviour(good),
@@ -177,31 +185,43 @@ def aggregate(
             "row_ids": identifiers.row_identifiers(good),
             "bins": identifiers.template_bins(good),
         }
-        # Each pass counts its own rows (its account slice; the rejects in pass 1).
+        # Each pass counts and keeps the rejected rows of its own account slice.
         counts, rejects = row_accounting(slim)
         # The row counter reads one narrow branch of the shared rows: on the main chain
         # every column of every batch went through Python (measured 25 % of the pass).
         # Each pass counts the rows of its slice, so the count reaches the total once.
         ticks = [slim.select("_file").map_batches(counter, streamable=True).select(pl.len())]
+        kept = [rejects] if rejects_sink is None else []
         got = pl.collect_all(
-            [*per_pass.values(), counts, *([rejects] if k == 0 else []), *(ticks if names else [])],
+            [*per_pass.values(), counts, *kept, *(ticks if names else [])],
             engine="streaming",
         )
         tables = dict(zip(per_pass, got[: len(per_pass)], strict=True))
         tables["timing"] = features.timing_features(tables["timing"])
+        tables["hour_counts"] = tables["hours"]  # kept: at most 24 rows an account
         tables["hours"] = features.hour_entropy(tables["hours"])
         tables["days"], tables["models"] = features.days_and_models(tables.pop("day_models"))
+        if k == 0 and accounts_seen is not None:
+            accounts_seen(tables["behaviour"].height * passes)
         for name, frame in tables.items():
             out[name].append(frame)
         out["counts"].append(got[len(per_pass)])
-        if k == 0:
+        if rejects_sink is None:
             out["rejects"].append(got[len(per_pass) + 1])
+    if rejects_sink is not None:
+        # one streaming query of its own (a multiplexed branch of the passes' shared
+        # rows buffered them all): the rejected rows go to the sink as they are read
+        tell("writing the rejected rows", None)
+        written = reject_rows(rows, None if projected else pl.col("prompt").str.slice(0, 200))
+        rejects_sink(written).collect(engine="streaming")
+        out["rejects"].append(pl.DataFrame(schema=written.collect_schema()))
     if counter.rows != total:  # not said when the last row was counted
         # with the rows read: a log without a known total showed only an early count
         tell(FINISHING, counter.rows or None)
     merged = {name: pl.concat(parts) for name, parts in out.items()}
     del out, got  # the per-pass parts: only ``merged`` holds the tables now
     if passes > 1:
+        merged["rejects"] = merged["rejects"].sort("_file", "_row")  # as read, not by slice
         merged["texts"] = (
             merged["texts"]
             .group_by("hkey")
@@ -209,6 +229,43 @@ def aggregate(
         )
         merged["counts"] = merged["counts"].group_by("_file", "_reject").agg(pl.all().sum())
     return Aggregates.of(resolve(merged))
+
+
+def row_features(rows: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """The per-row features every query of :func:`aggregate` reads: the regex-heavy,
+    text-reading part of the row stage. The prompt itself is dropped (its hash stays
+    for examples and distinct counts; the first 200 characters for rejected rows)."""
+    # Every text column of the log: a replaced byte in the model or the IP counts too.
+    replaced = pl.any_horizontal(
+        pl.col(c).str.contains("\ufffd", literal=True) for c in REPLACED_CHECKED
+    ).fill_null(False)
+    rejected = pl.col("_reject").is_not_null()
+    return (
+        features.with_row_features(rows, cfg.link.co_activity_minutes)
+        .with_columns(
+            replaced.alias("_replaced"),
+            pl.when(rejected).then(pl.col("prompt").str.slice(0, 200)).alias("_prompt_head"),
+        )
+        .drop("prompt")
+    )
+
+
+def projection(rows: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    """The compact per-row record from which :func:`aggregate` (``projected=True``)
+    recomputes every table exactly: :func:`row_features` without what no query reads.
+
+    This is the per-file partial an incremental scan (``--state``) stores: the window's
+    tables are recomputed from the projections of its files, never merged from
+    per-file aggregates, so they equal a full rescan's by construction. A column a
+    query starts to read must be kept here (``tests/test_state.py`` compares the two).
+    """
+    rejected = pl.col("_reject").is_not_null()
+    return row_features(rows, cfg).select(
+        # only rejected rows are written out with their row number and source text
+        pl.exclude("api_key", "_row", "_src_timestamp"),
+        pl.when(rejected).then(pl.col("_row")).alias("_row"),
+        pl.when(rejected).then(pl.col("_src_timestamp")).alias("_src_timestamp"),
+    )
 
 
 def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
@@ -230,7 +287,7 @@ def resolve(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     tables["behaviour"] = behaviour.join(tables.pop("timing"), on="aid", how="left").drop(
         "aid", "_account_max"
     )
-    for name in ("hours", "days", "row_ids", "models"):
+    for name in ("hours", "hour_counts", "days", "row_ids", "models"):
         tables[name] = _named(tables[name], names)
     # the newest model's name and first use per account (a synchrony signal)
     newest = features.newest_model_use(tables["models"])
@@ -279,17 +336,23 @@ def row_accounting(rows: pl.LazyFrame) -> tuple[pl.LazyFrame, pl.LazyFrame]:
         rows.group_by("_file", "_reject").agg(
             pl.len().alias("n"), pl.col("_replaced").sum().alias("replaced")
         ),
-        # rows outside --since/--until/--org/--account are counted, not written out
-        rows.filter(pl.col("_reject").is_not_null() & (pl.col("_reject") != FILTERED)).select(
-            "_file",
-            "_row",
-            "_reject",
-            "account",
-            # A datetime source column has no text per row (see normalize._source_text):
-            # its value is written out here, for the rejected rows only.
-            pl.coalesce("_src_timestamp", pl.col("timestamp").cast(pl.String)).alias("timestamp"),
-            "input_tokens",
-            "output_tokens",
-            pl.col("_prompt_head").alias("prompt"),
-        ),
+        reject_rows(rows),
+    )
+
+
+def reject_rows(rows: pl.LazyFrame, prompt: pl.Expr | None = None) -> pl.LazyFrame:
+    """The rejected rows (not the filtered ones: rows outside --since/--until/--org/
+    --account are counted, not written out) with the columns written out; ``prompt``:
+    the prompt's head (default: the ``_prompt_head`` column of the shared rows)."""
+    return rows.filter(pl.col("_reject").is_not_null() & (pl.col("_reject") != FILTERED)).select(
+        "_file",
+        "_row",
+        "_reject",
+        "account",
+        # A datetime source column has no text per row (see normalize._source_text):
+        # its value is written out here, for the rejected rows only.
+        pl.coalesce("_src_timestamp", pl.col("timestamp").cast(pl.String)).alias("timestamp"),
+        "input_tokens",
+        "output_tokens",
+        (pl.col("_prompt_head") if prompt is None else prompt).alias("prompt"),
     )

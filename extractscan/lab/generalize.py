@@ -42,6 +42,8 @@ class ScoredIncident:
     rank: int
     severity: str
     members: tuple[str, ...]
+    #: A benign explanation fits it (ranked down): counted apart for campaigns.
+    explained: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class WorldMetrics:
     p_at_3: bool
     precision_high: float | None  #: ``None``: nothing at >= high
     incidents: int
+    #: Campaign accounts in incidents a benign explanation fits (wrongly explained).
+    campaign_explained: int = 0
 
     @property
     def benign_fpr(self) -> float:
@@ -85,13 +89,15 @@ class WorldMetrics:
             "p_at_3": self.p_at_3,
             "precision_high": self.precision_high,
             "incidents": self.incidents,
+            "campaign_explained": self.campaign_explained,
         }
 
 
 def from_findings(findings: Findings) -> tuple[ScoredIncident, ...]:
     """The incidents of a scan."""
     return tuple(
-        ScoredIncident(i.rank, i.severity, tuple(i.member_accounts)) for i in findings.incidents
+        ScoredIncident(i.rank, i.severity, tuple(i.member_accounts), bool(i.explained_by))
+        for i in findings.incidents
     )
 
 
@@ -99,7 +105,12 @@ def from_report(path: str | Path) -> tuple[ScoredIncident, ...]:
     """The incidents of a JSON report."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     return tuple(
-        ScoredIncident(int(i["rank"]), str(i["severity"]), tuple(i["member_accounts"]))
+        ScoredIncident(
+            int(i["rank"]),
+            str(i["severity"]),
+            tuple(i["member_accounts"]),
+            any(c.get("fits") for c in i.get("benign_checks", ())),
+        )
         for i in data["incidents"]
     )
 
@@ -157,6 +168,9 @@ def world_metrics(incidents: Sequence[ScoredIncident], truth: pl.DataFrame) -> W
         p_at_3=p3,
         precision_high=precision,
         incidents=len(incidents),
+        campaign_explained=sum(
+            kind_of.get(a) == "campaign" for inc in incidents if inc.explained for a in inc.members
+        ),
     )
 
 

@@ -518,7 +518,13 @@ def _write(df: pl.DataFrame, path: Path, fmt: str) -> None:
 
 
 def simulate(
-    rows: int, seed: int, out_dir: str | Path, *, fmt: str = "parquet", part_rows: int = 2_000_000
+    rows: int,
+    seed: int,
+    out_dir: str | Path,
+    *,
+    fmt: str = "parquet",
+    part_rows: int = 2_000_000,
+    days: int | None = None,
 ) -> SimulationSummary:
     """Write ``rows`` request rows, ``accounts.csv`` and ``truth.csv`` into ``out_dir``.
 
@@ -528,12 +534,14 @@ def simulate(
         out_dir: output folder (created).
         fmt: ``parquet``, ``csv.gz`` or ``jsonl``.
         part_rows: rows per Parquet part when ``rows`` is larger.
+        days: days the log spans (default: 14 up to 2M rows, 28 below 10M, else 42).
     """
     if fmt not in ("parquet", "csv.gz", "jsonl"):
         raise ValueError(f"unknown format {fmt!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    days = 14 if rows <= 2_000_000 else (28 if rows < 10_000_000 else 42)
+    if days is None:
+        days = 14 if rows <= 2_000_000 else (28 if rows < 10_000_000 else 42)
     acc = _accounts(np.random.default_rng([seed, 0]), rows, days)
     _polish(acc, np.random.default_rng([seed, 0, 1]))
     n_parts = max(1, math.ceil(rows / part_rows)) if fmt == "parquet" else 1

@@ -291,6 +291,23 @@ def _lookalike(b: _Builder, g: LookalikeParams, bucket: int) -> None:
     elif g.kind == "framework":  # many unrelated users of one long system prompt
         _own_ips(b, n)
         kw = {"prefix": True, "ua": np.full((n, 2), _FRAMEWORK)}
+    elif g.kind == "cohort":  # a class: together from the first day, from the campus
+        addrs = _subnet_pool(rng, g.addresses, hosts=max(1, g.addresses))
+        k = rng.integers(g.size_min, g.size_max + 1, n)
+        b.ips(k, addrs[rng.integers(0, addrs.size, int(k.sum()))])
+        first = EPOCH_US + int(rng.integers(0, max(1, b.p.days // 3))) * DAY_US
+        start = first + (rng.random(n) * rng.uniform(2.0, 24.0) * HOUR_US).astype(np.int64)
+        signup = start - (rng.random(n) * rng.uniform(1.0, 5.0) * DAY_US).astype(np.int64)
+        kw = {
+            "email": _named(rng, n, f"uni{rng.integers(10, 99)}.example.edu"),
+            "tz": np.full(n, int(rng.integers(-8, 10))),
+            "hours": 2,
+            "start_us": start,
+            "signup_us": signup - HOUR_US,
+            "family": FAMILIES.index("homework"),
+            "p_main": float(rng.uniform(0.5, 0.9)),
+            "weight": rng.lognormal(0.0, 0.5, n),
+        }
     else:  # proxy_user: ordinary customers of the proxy service a campaign uses
         pool = b.pools[0]
         k = rng.integers(1, 4, n)

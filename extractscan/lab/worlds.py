@@ -28,7 +28,16 @@ import numpy as np
 #: Campaign kinds (issue #15 item 1, issue #21).
 CAMPAIGN_KINDS = ("hydra", "grader", "low_and_slow", "identifier_free")
 #: Benign look-alike kinds (DOMAIN.md, "Benign look-alikes").
-LOOKALIKE_KINDS = ("nat", "carrier", "family", "enterprise", "reseller", "framework", "proxy_user")
+LOOKALIKE_KINDS = (
+    "nat",
+    "carrier",
+    "family",
+    "enterprise",
+    "reseller",
+    "framework",
+    "proxy_user",
+    "cohort",
+)
 #: Per-campaign bounds on accounts (issue #15) and the fewest requests a campaign
 #: account makes on average, so every account has a realistic history.
 CAMPAIGN_ACCOUNTS = (12, 30_000)
@@ -239,7 +248,9 @@ def _campaign(
             exits_used=0,
             mixed_share=float(rng.uniform(0.0, 0.5)),
             paraphrase=float(rng.uniform(0.8, 1.0)),
-            family="pivot" if rng.random() < 0.5 else "cot",
+            # what it harvests: reasoning traces, a pivot to the newest model, or
+            # rubric grading (a reward-model harvest that shares nothing either)
+            family=_identifier_free_family(float(rng.random())),
             ua_mode="sdk",
             email_mode="personal",
             org_share=0.0,
@@ -250,6 +261,11 @@ def _campaign(
     else:
         raise ValueError(f"unknown campaign kind {kind!r}")
     return CampaignParams(**common)  # type: ignore[arg-type]
+
+
+def _identifier_free_family(u: float) -> str:
+    """The prompt family of an identifier-free campaign from one uniform draw."""
+    return "pivot" if u < 1 / 3 else "cot" if u < 2 / 3 else "reward"
 
 
 def _lookalikes(
@@ -283,6 +299,11 @@ def _lookalikes(
     if pool:  # ordinary customers of the same proxy service
         users = _logint(rng, 2, max(2, population // 100))
         out.append(LookalikeParams("proxy_users", "proxy_user", users, 0, 0.0, 1, 1))
+    # A class or bootcamp: created in the same days, first lab within hours, step-by-step
+    # homework from the campus network in class hours (drawn last: the draws above are
+    # those of the worlds before it existed).
+    students = _logint(rng, 15, max(15, min(300, population // 20)))
+    out.append(LookalikeParams("cohort", "cohort", students, int(rng.integers(1, 4)), 0.0, 1, 2))
     return tuple(out)
 
 

@@ -22,21 +22,23 @@ Reference: Fellegi & Sunter, "A theory for record linkage", JASA 1969; splink's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import polars as pl
 
 from extractscan.config import Config
 from extractscan.features.aggregate import Aggregates
 from extractscan.link import fingerprint
-from extractscan.link.assemble import assemble
+from extractscan.link.assemble import assemble, leaning_groups
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.crowded import crowded
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import account_identifiers, template_identifiers
 from extractscan.link.pairs import candidate_pairs, pair_keys
-from extractscan.link.synchrony import star_identifiers, synchrony
+from extractscan.link.synchrony import respecting_groups, star_identifiers, synchrony
 from extractscan.link.weights import weigh_values
+from extractscan.streamed import streamed
 
 __all__ = ["CROWDED_BIN_ACCOUNTS", "LinkResult", "link"]
 
@@ -103,19 +105,38 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     if cfg.link.assemble_by_template:
         pieces = components(links, 2)
         ext = _cluster_extraction(texts, clusters)
-        joins = assemble(pieces, ids, accounts, cfg.link, ext)
+        joins = assemble(
+            pieces, ids, accounts, cfg.link, ext, partial(_template_uses, agg, clusters)
+        )
         if joins.height:
             evidence = _with_keys([evidence, joins])
             links = decide_links(evidence, accounts, cfg.link)
     # Behavioural clusters come whole, after assembly: joined by a template, one was
     # merged with another operator's campaign (fit world 1002).
-    behaving = synchrony(accounts, cfg.link)
+    groups = components(links, 2)
+    campaigns = groups.join(leaning_groups(groups, accounts, cfg.link), on="component", how="semi")
+    behaving = synchrony(accounts, cfg.link, campaigns)
+    if behaving.height:
+        behaving = respecting_groups(behaving, groups)
     if behaving.height:
         evidence = _with_keys([evidence, behaving])
         ids = pl.concat([ids, star_identifiers(behaving)])
         links = decide_links(evidence, accounts, cfg.link)
     comps = components(links, cfg.min_incident_accounts)
     return LinkResult(ids, weights, co, evidence, links, comps)
+
+
+def _template_uses(agg: Aggregates, clusters: pl.DataFrame, values: pl.DataFrame) -> pl.DataFrame:
+    """(account, value, n): requests per account on the template clusters ``values``
+    (:data:`.assemble.TemplateUses`), selected on the integer template key first."""
+    keys = clusters.join(values.rename({"value": "cluster"}), on="cluster", how="semi")
+    return streamed(
+        agg.templates.lazy()
+        .select("account", "tkey", "n")
+        .join(keys.lazy(), on="tkey")
+        .group_by("account", pl.col("cluster").alias("value"))
+        .agg(pl.col("n").sum())
+    )
 
 
 def _cluster_extraction(texts: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame | None:

@@ -19,12 +19,17 @@ links two accounts.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import polars as pl
 
 from extractscan.config import LinkConfig
 from extractscan.features.behaviour import mean_extraction_share, pooled_extraction
 from extractscan.link.crowded import EVIDENCE_SCHEMA, surprise, tested_values, wilson_lower
+
+#: Requests per account on the given template clusters: called with a frame of
+#: ``value`` (cluster texts), returns (account, value, n), one row per account and value.
+TemplateUses = Callable[[pl.DataFrame], pl.DataFrame]
 
 
 def leaning_groups(comps: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
@@ -58,6 +63,7 @@ def assemble(
     accounts: pl.DataFrame,
     cfg: LinkConfig,
     extraction: pl.DataFrame | None = None,
+    template_uses: TemplateUses | None = None,
 ) -> pl.DataFrame:
     """Evidence rows (family ``campaign_template``) joining the extraction-leaning
     groups of ``comps`` (account, component) that share a template specific to linked
@@ -68,6 +74,10 @@ def assemble(
     extraction share reaches ``heavy_share``. A hydra resells everyday requests through
     all its accounts, so everyday templates are used mostly inside its groups too; the
     wrapper is what asks for the reasoning.
+
+    With ``template_uses`` (requests per account on given template clusters), a piece
+    that does not lean on content also leans when its requests on the specific wrappers
+    are beyond chance (:func:`wrapper_leaning`).
 
     The weight is the template's rarity, ln(N / accounts on it).
     """
@@ -83,12 +93,10 @@ def assemble(
     inside = comps.select("account").unique().height
     if comps.is_empty() or templates.is_empty() or not 0 < inside < n_accounts:
         return empty
-    leaning = comps.join(leaning_groups(comps, accounts, cfg), on="component", how="semi")
-    firsts = leaning.group_by("component").agg(pl.col("account").min().alias("first"))
-    # Only templates two or more leaning groups use could join anything: those are the
-    # hypotheses tested (and counted for the family-wise rate).
+    # Templates two or more groups use are the hypotheses tested (and counted for the
+    # family-wise rate): those specific to linked groups can join pieces.
     candidates = (
-        templates.join(leaning, on="account")
+        templates.join(comps, on="account")
         .group_by("value")
         .agg(pl.col("component").n_unique().alias("groups"))
         .filter(pl.col("groups") >= 2)
@@ -103,6 +111,16 @@ def assemble(
     specific = tested.filter("significant").select("value", pl.col("n").alias("df"))
     if specific.is_empty():
         return empty
+    lean = leaning_groups(comps, accounts, cfg)
+    if template_uses is not None:
+        # only the pieces that do not lean on content are tested on the wrappers
+        rest = comps.join(lean, on="component", how="anti")
+        if not rest.is_empty():
+            lean = pl.concat(
+                [lean, wrapper_leaning(comps, specific, template_uses, accounts, cfg, rest)]
+            ).unique()
+    leaning = comps.join(lean, on="component", how="semi")
+    firsts = leaning.group_by("component").agg(pl.col("account").min().alias("first"))
     uses = (
         templates.join(specific, on="value", how="semi")
         .join(leaning, on="account")
@@ -149,3 +167,83 @@ def assemble(
         .select(list(EVIDENCE_SCHEMA))
         .cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
     )
+
+
+def wrapper_leaning(
+    comps: pl.DataFrame,
+    specific: pl.DataFrame,
+    template_uses: TemplateUses,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    tested: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """(component) of the pieces (at most ``assemble_max_accounts``; of ``tested``
+    (account, component) when given, else of ``comps``) whose requests on
+    the templates ``specific`` to linked groups are better explained by the groups'
+    rates than by the rates of the accounts in no group.
+
+    A low-and-slow pair that hides a fifth of extraction prompts in resold traffic is not
+    significantly extraction-style over its 80 requests against the everyday share of
+    reasoning prompts (:func:`leaning_groups`), but those 15 to 20 prompts use the
+    campaign's wrappers, which ordinary accounts seldom send. Per template ``t``, ``q_t``
+    and ``r_t`` are the requests on it per request inside groups and outside them
+    (smoothed by half a request). A piece with ``n`` requests, ``k_t`` of them on ``t``,
+    has the Poisson log-likelihood ratio ``sum_t k_t ln(q_t / r_t) - n sum_t (q_t -
+    r_t)``. Under the null (the piece sends like ordinary accounts) the likelihood ratio
+    has expectation 1, so by Markov's inequality it passes ``ln(pieces / crowded_alpha)``
+    with probability at most ``crowded_alpha / pieces``: the family-wise rate of
+    :mod:`.crowded` over the pieces tested, whatever the templates. A generic template
+    that groups use a little more than others (a coding request) counts for little; a
+    family sharing a card that once used a campaign's wrapper is not beyond chance.
+    Request counts are exact (``exchanges`` and the template counts), not the sampled
+    content measures.
+
+    Reference: L. Wasserman, A. Ramdas, S. Balakrishnan, "Universal inference", PNAS
+    2020 (likelihood ratios as e-values, Markov's inequality for the level).
+    """
+    none = comps.select("component").head(0)
+    if "exchanges" not in accounts.columns or specific.is_empty():
+        return none
+    sizes = comps.group_by("component").agg(pl.len().alias("size"))
+    pieces = (comps if tested is None else tested).join(
+        sizes.filter(pl.col("size") <= cfg.assemble_max_accounts), on="component", how="semi"
+    )
+    if pieces.is_empty():
+        return none
+    member = comps.select("account", "component").unique("account")
+    uses = template_uses(specific.select("value")).join(member, on="account", how="left")
+    exchanges = accounts.select("account", "exchanges").join(member, on="account", how="left")
+    n_in = float(exchanges.filter(pl.col("component").is_not_null())["exchanges"].sum())
+    n_out = float(exchanges.filter(pl.col("component").is_null())["exchanges"].sum())
+    if n_in <= 0 or n_out <= 0:
+        return none
+    rates = (
+        uses.group_by("value")
+        .agg(
+            pl.col("n").filter(pl.col("component").is_not_null()).sum().alias("k_in"),
+            pl.col("n").filter(pl.col("component").is_null()).sum().alias("k_out"),
+        )
+        .select(
+            "value",
+            ((pl.col("k_in") + 0.5) / n_in).alias("q"),
+            ((pl.col("k_out") + 0.5) / n_out).alias("r"),
+        )
+    )
+    spread = float(rates.select((pl.col("q") - pl.col("r")).sum()).item())
+    gain = (
+        uses.join(pieces, on=["account", "component"], how="inner")
+        .join(rates, on="value")
+        .group_by("component")
+        .agg((pl.col("n") * (pl.col("q") / pl.col("r")).log()).sum().alias("gain"))
+    )
+    per = (
+        pieces.join(exchanges.select("account", "exchanges"), on="account")
+        .group_by("component")
+        .agg(pl.col("exchanges").sum().alias("n"))
+        .join(gain, on="component")
+        .with_columns((pl.col("gain") - pl.col("n") * spread).alias("llr"))
+    )
+    if per.is_empty():
+        return none
+    threshold = math.log(per.height / cfg.crowded_alpha) if cfg.crowded_alpha else math.inf
+    return per.filter(pl.col("llr") >= threshold).select("component")

@@ -68,6 +68,9 @@ MERGE_UNITS = 1.0
 #: At most this many candidates are clustered; the others join the cluster of their
 #: nearest clustered neighbour when within its core distance (bounded cost at any scale).
 MAX_CLUSTERED = 5_000
+#: Ordinary busy accounts clustered beside the candidates: as many as candidates, at
+#: least this many (a background for the density, see :func:`synchrony`).
+BACKGROUND_MIN = 1_000
 #: A cluster's core: members with at least this HDBSCAN membership probability.
 CORE_PROBABILITY = 0.5
 #: The synchrony box holds the members between these quantiles of each time.
@@ -114,14 +117,24 @@ class Box:
         return self.nats >= self.threshold
 
 
-def preload() -> threading.Thread:
-    """Start importing the clustering library in a background thread, to be called
-    before the row stage (polars reads the rows in its own threads, without the GIL):
-    the import takes about 0.9 s, which the link stage otherwise waits for."""
+def preload(accounts: pl.DataFrame, cfg: LinkConfig) -> threading.Thread | None:
+    """Start importing the clustering library in a background thread when the
+    clustering will run (enough candidates, :func:`synchrony`), else ``None``; called
+    before the link stage, whose first steps run in polars' threads without the GIL: the
+    import takes about 0.9 s, which :func:`cluster` otherwise waits for. Not imported at
+    all when nothing is clustered (it holds about 90 MB resident and 0.2 GB of address
+    space, issue #16); a failed import is left for :func:`cluster` to raise."""
+    if cfg.synchrony_alpha <= 0 or "exchanges" not in accounts.columns:
+        return None
+    if candidates(accounts, cfg).height < cfg.synchrony_min_accounts:
+        return None
 
     def load() -> None:
-        import sklearn.cluster
-        import sklearn.neighbors  # noqa: F401
+        try:
+            import sklearn.cluster
+            import sklearn.neighbors  # noqa: F401
+        except (ImportError, MemoryError, OSError):  # said by cluster()'s own import
+            return
 
     thread = threading.Thread(target=load, name="extractscan-preload", daemon=True)
     thread.start()
@@ -316,8 +329,8 @@ def significant_boxes(
     The reference is the busy accounts without the clusters already accepted: tested
     against a population where another campaign holds most accounts, any chunk of the
     ordinary accounts looks rare (the campaign's mass lies outside its windows). So the
-    most significant cluster is accepted, its core leaves the reference, and the clusters
-    still significant are tested again, until none is.
+    most significant cluster is accepted, the accounts it links leave the reference, and
+    the clusters still significant are tested again, until none is.
     """
     parts = {}
     for g in groups:
@@ -343,27 +356,49 @@ def significant_boxes(
             break
         best = max(pending, key=lambda g: (boxes[g].nats, -g))
         accepted.append((boxes[best], parts[best][0]))
-        reference = reference.join(parts[best][0], on="account", how="anti")
+        # Everything the accepted cluster links leaves the reference, not only its core:
+        # its fringe inside another cluster's box is not an ordinary account there
+        # (fit world 1017: 16 grader accounts made a 34-account campaign's box common).
+        linked = pl.DataFrame({"account": list(boxes[best].linked)}, schema={"account": pl.String})
+        reference = reference.join(parts[best][0], on="account", how="anti").join(
+            linked, on="account", how="anti"
+        )
         pending.remove(best)
     return accepted
 
 
-def synchrony(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
+def synchrony(
+    accounts: pl.DataFrame, cfg: LinkConfig, campaigns: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Evidence rows (family ``behaviour_cluster``, :data:`.crowded.EVIDENCE_SCHEMA`)
     linking the members of every significant behavioural cluster of ``accounts`` (one
-    row per account with features) to the cluster's first account."""
+    row per account with features) to the cluster's first account.
+
+    ``campaigns`` (account) are accounts already linked into extraction-leaning groups:
+    they are not part of the ordinary background a cluster is tested against (fit world
+    1017: 16 accounts of a grader campaign, started in the same days, made a 34-account
+    campaign's box look common), though they may still form or join clusters."""
     empty = pl.DataFrame(schema=EVIDENCE_SCHEMA)
     if cfg.synchrony_alpha <= 0 or "exchanges" not in accounts.columns:
         return empty
     cand = candidates(accounts, cfg)
     if cand.height < cfg.synchrony_min_accounts:
         return empty
-    labels, core = cluster(vectors(cand), cfg.synchrony_min_accounts)
+    busy = accounts.filter(pl.col("exchanges") >= cfg.synchrony_min_requests)
+    if campaigns is not None and campaigns.height:
+        busy = busy.join(campaigns.select("account"), on="account", how="anti")
+    # Clustered among ordinary accounts: a campaign that is most of the candidates is
+    # otherwise the root of HDBSCAN's hierarchy, which it never selects (fit world 1034:
+    # 113 of 155 candidates, all noise); beside the background it is a dense cluster.
+    ordinary = busy.join(cand, on="account", how="anti").sort("account")
+    ordinary = ordinary.sample(min(ordinary.height, max(cand.height, BACKGROUND_MIN)), seed=21)
+    both = pl.concat([cand, ordinary.select(cand.columns)])
+    labels, core = cluster(vectors(both), cfg.synchrony_min_accounts)
+    labels, core = labels[: cand.height], core[: cand.height]
     groups = sorted(set(labels[core].tolist()) - {-1})
     if not groups:
         return empty
     cand = cand.with_columns(pl.Series("_cluster", labels), pl.Series("_core", core))
-    busy = accounts.filter(pl.col("exchanges") >= cfg.synchrony_min_requests)
     rows = [
         pl.DataFrame(
             {
@@ -396,4 +431,65 @@ def star_identifiers(evidence: pl.DataFrame) -> pl.DataFrame:
         .unique()
         .rename({"example": "value"})
         .sort("family", "value", "account")
+    )
+
+
+def respecting_groups(evidence: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFrame:
+    """Behavioural-cluster evidence without the members whose identifier-linked group
+    lies mostly outside the cluster.
+
+    ``groups`` is (account, component) of the groups the identifiers already linked. A
+    member of such a group joins the cluster only when at least half of its group is in
+    the cluster too: one account of another operator's campaign (or of a reseller's
+    customers) that happens to fall inside a cluster's box must not merge two incidents
+    (fit world 1039: one hydra account in a 1,772-account cluster joined both). A group
+    mostly inside the cluster is part of the same campaign and stays. A cluster that loses
+    more than half of its members this way is dropped: it described another incident's
+    accounts, and what is left of it would be linked on their evidence (fit-range world
+    1047: 15 students of a class were left of a 668-account cluster of a low-and-slow
+    campaign and became a high incident). Each cluster's star is re-centred on its first
+    remaining account.
+    """
+    if evidence.is_empty() or groups.is_empty():
+        return evidence
+    members = pl.concat(
+        [
+            evidence.select(pl.col("a").alias("centre"), pl.col("a").alias("account")),
+            evidence.select(pl.col("a").alias("centre"), pl.col("b").alias("account")),
+        ]
+    ).unique()
+    placed = members.join(groups, on="account", how="left")
+    share = (
+        placed.filter(pl.col("component").is_not_null())
+        .group_by("centre", "component")
+        .agg(pl.len().alias("inside"))
+        .join(groups.group_by("component").agg(pl.len().alias("size")), on="component")
+    )
+    kept = (
+        placed.join(share, on=["centre", "component"], how="left")
+        .filter(pl.col("component").is_null() | (pl.col("inside") * 2 >= pl.col("size")))
+        .select("centre", "account")
+    )
+    if kept.height == members.height:
+        return evidence
+    # A cluster that was mostly accounts of groups outside it describes those accounts:
+    # what is left of it (a fringe that happened to behave alike) is not linked by it.
+    sizes = members.group_by("centre").len().rename({"len": "all"})
+    whole = kept.group_by("centre").len().join(sizes, on="centre")
+    kept = kept.join(
+        whole.filter(pl.col("len") * 2 >= pl.col("all")).select("centre"), on="centre", how="semi"
+    )
+    first = kept.group_by("centre").agg(pl.col("account").min().alias("new_centre"))
+    attrs = evidence.unique("a").drop("b")
+    return (
+        kept.join(first, on="centre")
+        .filter(pl.col("account") != pl.col("new_centre"))
+        .join(attrs, left_on="centre", right_on="a")
+        .select(
+            pl.col("new_centre").alias("a"),
+            pl.col("account").alias("b"),
+            *[c for c in EVIDENCE_SCHEMA if c not in ("a", "b")],
+        )
+        .cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
+        .sort("a", "b")
     )

@@ -35,3 +35,9 @@ class InputError(ExtractscanError):
     """An input file cannot be read or lacks what the scan needs (exit code 3)."""
 
     exit_code = 3
+
+
+class OutOfMemory(ExtractscanError):
+    """The scan ran out of memory or address space, or would (exit code 6)."""
+
+    exit_code = 6

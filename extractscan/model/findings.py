@@ -17,6 +17,12 @@ from extractscan.model.severity import SEVERITIES, severity_rank
 __all__ = ["SEVERITIES", "severity_rank"]  # re-exported: declared in model/severity.py
 
 
+#: The family of behavioural-cluster links (:mod:`extractscan.link.synchrony`).
+BEHAVIOUR_FAMILY = "behaviour_cluster"
+#: Families that add evidence to pairs but never link two accounts on their own.
+SUPPORTING_FAMILIES = frozenset({"template", "co_activity", "user_agent"})
+
+
 @dataclass(frozen=True)
 class FileSummary:
     """What was read from one input file."""
@@ -66,6 +72,20 @@ class InputSummary:
     rows_filtered: int = 0
     #: The filter in use: (``since``/``until``/``org``/``account``, value).
     filters: tuple[tuple[str, str], ...] = ()
+    #: The ``--state`` of an incremental scan (``None``: every file was read).
+    state: StateSummary | None = None
+
+
+@dataclass(frozen=True)
+class StateSummary:
+    """How an incremental scan (``--state DIR``) got its window's rows."""
+
+    directory: str
+    #: Files whose rows came from the state, and files read in this run.
+    files_from_state: int
+    files_read: int
+    #: Why the state was set aside and rebuilt (another version, mapping, preset ...).
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +177,36 @@ class Suppression:
 
 
 @dataclass(frozen=True)
+class Timeline:
+    """An incident over time, per UTC day and hour, for the charts of the HTML report
+    (small: one value per day of the incident, not per request)."""
+
+    #: Every day from the incident's first request to its last.
+    days: tuple[date, ...]
+    #: Members' requests on each of ``days``.
+    requests: tuple[int, ...]
+    #: Members whose first request fell on each of ``days`` (first-seen waves).
+    first_seen: tuple[int, ...]
+    #: Members created per day, from the accounts table's signup time (may start
+    #: before ``days``): (day, accounts).
+    signups: tuple[tuple[date, int], ...]
+    #: Members' requests per UTC hour of day (24 values).
+    hours: tuple[int, ...]
+    #: Per hour of day, the median share of their requests that accounts in no
+    #: incident sent in that hour (24 values; empty when there are none).
+    benign_hours: tuple[float, ...]
+    #: Requests on each of ``days`` per model, busiest models first (the rest as
+    #: "other models").
+    models: tuple[tuple[str, tuple[int, ...]], ...]
+    #: Members' active (template, time bin) slots per hour of the week, Monday 00 UTC
+    #: first (168 values; empty without prompt text, where there are no such slots).
+    week: tuple[int, ...] = ()
+    #: Per hour of the week, the median share of their active slots that accounts in
+    #: no incident had in that hour (168 values, from up to 20,000 of them; or empty).
+    benign_week: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class Incident:
     """A group of linked accounts that looks like one extraction campaign."""
 
@@ -184,6 +234,22 @@ class Incident:
     change: Change | None = None
     #: The ``--suppress`` entries that matched it (a suppressed incident never fires).
     suppressed: tuple[Suppression, ...] = ()
+    #: Requests, first requests, signups, hours and models over time (HTML charts).
+    timeline: Timeline | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def kind(self) -> str:
+        """What the incident rests on: ``"identifier-linked"`` (shared cards, e-mail
+        patterns, network values; assembled pieces), ``"behavioural cluster"`` (accounts
+        that share nothing beyond chance but were created, started and moved to the
+        newest model together, with the same behaviour: a weaker class of evidence an
+        investigator should corroborate), or both joined into one incident."""
+        families = {link.family for link in self.links}
+        behaviour = BEHAVIOUR_FAMILY in families
+        identifiers = bool(families - SUPPORTING_FAMILIES - {BEHAVIOUR_FAMILY})
+        if behaviour and identifiers:
+            return "identifier-linked + behavioural cluster"
+        return "behavioural cluster" if behaviour else "identifier-linked"
 
     @property
     def severity_change(self) -> str | None:
@@ -234,6 +300,13 @@ class Findings:
     baseline: BaselineSummary | None = None
     #: ``--suppress`` entries that have expired: (kind, value, expires) (warned about).
     expired_suppressions: tuple[Suppression, ...] = ()
+    #: The incident score each severity starts at (the config's ``[severity]``),
+    #: highest first; reports say what a score means with them.
+    severity_floors: tuple[tuple[str, float], ...] = (
+        ("critical", 0.80),
+        ("high", 0.60),
+        ("medium", 0.40),
+    )
 
     def at_or_above(self, level: str) -> tuple[Incident, ...]:
         """Incidents whose severity is ``level`` or higher."""

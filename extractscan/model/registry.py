@@ -12,6 +12,7 @@ FORMAT_CLASSES: dict[str, str] = {
     "terminal": "extractscan.report.formats.terminal:TerminalReport",
     "json": "extractscan.report.formats.json_report:JsonReport",
     "markdown": "extractscan.report.formats.markdown:MarkdownReport",
+    "html": "extractscan.report.formats.html:HtmlReport",
 }
 
 #: Input preset names (``extractscan presets`` lists them with their descriptions).

@@ -29,8 +29,9 @@ def render(
     quiet: bool = False,
     color: bool = False,
     width: int | None = None,
+    min_severity: str | None = None,
 ) -> None:
-    """Render ``findings`` as ``fmt`` ("terminal", "json" or "markdown") to ``stream``.
+    """Render ``findings`` as ``fmt`` (a name of :data:`FORMATS`) to ``stream``.
 
     Raises:
         UsageError: unknown format.
@@ -39,7 +40,15 @@ def render(
         cls = FORMATS[fmt]
     except KeyError:
         raise UsageError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}") from None
-    cls().render(findings, stream, top=top, quiet=quiet, color=color, width=width)
+    cls().render(
+        findings,
+        stream,
+        top=top,
+        quiet=quiet,
+        color=color,
+        width=width,
+        min_severity=min_severity,
+    )
 
 
 __all__ = ["FORMATS", "Report", "render"]

@@ -41,7 +41,6 @@ _INVISIBLE = re.compile(
 WHITESPACE_CONTROL = "\t\n\v\f\r\x85\u2028\u2029"
 _WHITESPACE_CONTROL = re.compile(f"[{WHITESPACE_CONTROL}]+")
 _CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 
 
 def visible(ch: str) -> str:
@@ -129,23 +128,46 @@ def for_terminal(text: object, max_len: int | None = None) -> str:
 
 #: What GitHub-flavoured Markdown turns into a link by itself ("http://", "www.").
 _AUTOLINK = re.compile(r"(?i):(?=//)|(?<=www)\.")  # any "www.": "_www.x" links too
-#: A line start that makes a list item or a rule ("- x", "---", "1. x"; ")" and "+"
-#: are escaped anyway).
-_BLOCK_START = re.compile(r"^(\s*(?:\d{1,9}(?=\.))?)([-.])")
+#: Inline Markdown that changes the rendering wherever it stands: backslash, code span,
+#: emphasis (``*``; ``_`` only where it is not inside a word: CommonMark never opens or
+#: closes emphasis on an intraword ``_``, so ``acct_1`` stays as written), link and
+#: image brackets, table cell breaks, GFM strikethrough, raw HTML (``<`` before a tag,
+#: an autolink or a comment) and character references (``&`` before ``name;``).
+_MD_INLINE = re.compile(r"[\\`*\[\]|~]|(?<![^\W_])_|_(?![^\W_])|<(?=[A-Za-z/!?])|&(?=#?\w+;)")
+_MD_ENTITY = {"<": "&lt;", "&": "&amp;"}
+#: What makes a block at the start of a line: a heading, a blockquote, a list item
+#: ("- x", "+ x", "1. x", "1) x"), a thematic break ("---"). Only there, and only
+#: followed by a space or the end ("-5" and "162.152.196.10" are text).
+_MD_BLOCK = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+](?=[\s-]|$))")
+_MD_NUMBER_START = re.compile(r"^(\s*\d{1,9})([.)])(?=\s|$)")
+
+
+def _md_inline(m: re.Match[str]) -> str:
+    ch = m.group()
+    return _MD_ENTITY.get(ch, "\\" + ch)
+
+
+def for_markdown(text: object, max_len: int | None = None) -> str:
+    """Clean text and escape what would change its rendering as Markdown (GFM).
+
+    Only what would render as something else is escaped, so a Markdown report pasted
+    into a letter reads as plain text: ids, IPs, numbers and ordinary words are left as
+    written (``acct_371e``, ``162.152.196.10``, ``account's``). Escaped: inline syntax
+    (see ``_MD_INLINE``), a block marker at the start (``# ``, ``> ``, ``- ``, ``1. ``),
+    and URLs, which stay as written on screen but are not links: the ":" of "://" and
+    the "." of "www." are character references, which GFM's autolinker does not read
+    (an e-mail address still becomes a mailto: link to what it shows).
+    """
+    s = _MD_INLINE.sub(_md_inline, clean(text, max_len).lstrip())  # as a paragraph would
+    s = _MD_NUMBER_START.sub(r"\1\\\2", s)
+    s = _MD_BLOCK.sub(lambda m: m.group(1) + "\\" + m.group(2), s)
+    return _AUTOLINK.sub(lambda m: "&#58;" if m.group() == ":" else "&#46;", s)
 
 
 def for_html(text: object, max_len: int | None = None) -> str:
-    """Clean text and escape HTML and Markdown syntax, for Markdown and HTML output.
-
-    URLs stay as written on screen but are not links: the ":" of "://" and the "." of
-    "www." are written as character references, which GFM's autolinker does not read
-    (an e-mail address still becomes a mailto: link to what it shows). A leading "-"
-    or "1." is escaped so a sample prompt cannot become a list or a rule.
-    """
-    s = _MARKDOWN.sub(r"\\\1", clean(text, max_len))
-    s = _BLOCK_START.sub(r"\1\\\2", s)
-    s = html.escape(s, quote=True)
-    return _AUTOLINK.sub(lambda m: "&#58;" if m.group() == ":" else "&#46;", s)
+    """Clean text and escape it for an HTML document: text content or a quoted
+    attribute value (``&``, ``<``, ``>``, ``"`` and ``'`` as character references)."""
+    return html.escape(clean(text, max_len), quote=True)
 
 
 def for_csv(value: object) -> str:

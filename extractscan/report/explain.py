@@ -7,8 +7,8 @@ from typing import TextIO
 
 import polars as pl
 from rich import box
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from extractscan.assess.score import ACCOUNT_COMPONENTS
 from extractscan.features.behaviour import BEHAVIOUR_FEATURES
@@ -16,10 +16,21 @@ from extractscan.model.errors import UsageError
 from extractscan.model.families import FAMILIES
 from extractscan.model.findings import Findings
 from extractscan.report.escape import clean, clean_column, for_terminal
-from extractscan.report.formats.terminal import raise_broken_pipe
+from extractscan.report.formats.terminal import make_console
 
-#: Linked or candidate partners shown at most.
-MAX_PARTNERS = 10
+#: Partners the terminal shows at most (the rest are counted: "N more"); JSON and
+#: Markdown list every one.
+TERMINAL_PARTNERS = 25
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One family of identifiers an account shares with a partner."""
+
+    family: str
+    label: str
+    weight: float
+    example: str
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,7 @@ class Partner:
     linked: bool
     total: float
     same_org: bool
-    evidence: tuple[tuple[str, float, str], ...]  # (family label, weight, example value)
+    evidence: tuple[Evidence, ...]  # strongest first
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class Explanation:
     ]  # (label, value, benign, unit)
     incident: str | None
     severity: str | None
+    #: Every account sharing an identifier with this one: linked first, strongest first.
     partners: tuple[Partner, ...]
     #: Benign explanations that ranked the account's incident down (score halved).
     ranked_down_by: tuple[str, ...] = ()
@@ -112,10 +124,11 @@ def _partners(pairs: pl.DataFrame, account: str) -> tuple[Partner, ...]:
             pl.col("linked").first(),
             pl.col("total").first(),
             pl.col("same_org").first(),
-            pl.struct("family", "weight", "example").sort_by("weight", descending=True),
+            pl.struct("family", "weight", "example").sort_by(
+                ["weight", "family"], descending=[True, False]
+            ),
         )
         .sort(["linked", "total", "other"], descending=[True, True, False])
-        .head(MAX_PARTNERS)
     )
     return tuple(
         Partner(
@@ -123,13 +136,19 @@ def _partners(pairs: pl.DataFrame, account: str) -> tuple[Partner, ...]:
             bool(linked),
             float(total),
             bool(same),
-            tuple((FAMILIES[e["family"]].label, float(e["weight"]), str(e["example"])) for e in ev),
+            tuple(
+                Evidence(
+                    e["family"], FAMILIES[e["family"]].label, float(e["weight"]), str(e["example"])
+                )
+                for e in ev
+            ),
         )
         for other, linked, total, same, ev in per.iter_rows()
     )
 
 
-def _fmt(value: float | None, unit: str) -> str:
+def fmt_value(value: float | None, unit: str) -> str:
+    """A behaviour value in its unit ("-" where not measured)."""
     if value is None:
         return "-"
     if unit == "%":
@@ -137,19 +156,8 @@ def _fmt(value: float | None, unit: str) -> str:
     return f"{value:,.2f}{' ' + unit if unit and unit != 'x' else ('x' if unit == 'x' else '')}"
 
 
-def render_explanation(
-    e: Explanation, stream: TextIO, *, color: bool, width: int | None = None
-) -> None:
-    """Print the explanation (all log text escaped)."""
-    con = Console(
-        file=stream,
-        force_terminal=color,
-        no_color=not color,
-        highlight=False,
-        width=width or 120,
-        emoji=False,
-    )
-    con.on_broken_pipe = raise_broken_pipe  # type: ignore[method-assign]
+def where_text(e: Explanation) -> str:
+    """E.g. ``member of incident INC-1 (high)``, with why its incident was ranked down."""
     where = (
         f"member of incident {e.incident} ({e.severity})" if e.incident else "not in any incident"
     )
@@ -157,10 +165,21 @@ def render_explanation(
         where += (
             f"; the incident was ranked down (score halved): {'; '.join(e.ranked_down_by)} fits"
         )
+    return where
+
+
+def render_explanation(
+    e: Explanation, stream: TextIO, *, color: bool, width: int | None = None
+) -> None:
+    """Print the explanation (all log text escaped); the first
+    :data:`TERMINAL_PARTNERS` partners, and how many more."""
+    con = make_console(stream, color, width)
     # one escaped piece: two pieces escaped one by one could make a tag between them
     con.print(
         "[bold]account[/] "
-        + for_terminal(f"{e.account}: score {e.score:.2f}, {e.exchanges:,} exchanges, {where}")
+        + for_terminal(
+            f"{e.account}: score {e.score:.2f}, {e.exchanges:,} exchanges, {where_text(e)}"
+        )
     )
     comp = Table(
         title="Score components (weighted mean of those measured)",
@@ -176,20 +195,27 @@ def render_explanation(
     for col in ("feature", "value", "benign median"):
         feat.add_column(col)
     for label, value, base, unit in e.features:
-        feat.add_row(label, _fmt(value, unit), _fmt(base, unit))
+        feat.add_row(label, fmt_value(value, unit), fmt_value(base, unit))
     con.print(feat)
+    if not e.partners:
+        con.print("No other account shares a usable identifier with this one.")
+        return
     links = Table(
-        title="Accounts sharing identifiers (strongest first)",
+        title=f"Accounts sharing identifiers ({len(e.partners):,}; strongest first)",
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
     for col in ("account", "linked", "evidence total", "evidence (weight, example)"):
-        links.add_column(col)
-    for p in e.partners:
-        status = "yes" if p.linked else ("same org" if p.same_org else "no")
-        ev = "; ".join(f"{lab} {w:.1f} ({clean(x, 50)})" for lab, w, x in p.evidence)
-        links.add_row(for_terminal(p.account, 40), status, f"{p.total:.1f}", for_terminal(ev))
-    if not e.partners:
-        con.print("No other account shares a usable identifier with this one.")
-    else:
-        con.print(links)
+        links.add_column(col, overflow="fold")  # ids and values whole, never cut with …
+    for p in e.partners[:TERMINAL_PARTNERS]:
+        ev = "\n".join(f"{x.label} {x.weight:.1f} ({clean(x.example, 50)})" for x in p.evidence)
+        links.add_row(Text(clean(p.account, 40)), partner_status(p), f"{p.total:.1f}", Text(ev))
+    con.print(links)
+    more = len(e.partners) - TERMINAL_PARTNERS
+    if more > 0:
+        con.print(f"{more:,} more (--format json or markdown lists every one)")
+
+
+def partner_status(p: Partner) -> str:
+    """``yes`` (linked), ``same org`` (not evidence) or ``no``."""
+    return "yes" if p.linked else ("same org" if p.same_org else "no")

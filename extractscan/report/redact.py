@@ -9,8 +9,10 @@ the values, so the same input gives the same redacted report.
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import polars as pl
 
@@ -98,8 +100,9 @@ def mask_text(s: str) -> str:
     return _PATTERN.sub(swap, s)
 
 
-def redact(f: Findings) -> Findings:
-    """A copy of ``f`` with e-mails, IPs and payment fingerprints masked everywhere."""
+def redactor_for(f: Findings) -> Redactor:
+    """The redactor of ``f``: tokens numbered in sorted order of the cards, e-mails,
+    IPs and subnets the findings name (free text adds the rest as it is masked)."""
     values: dict[str, set[str]] = {"card": set(), "email": set(), "ip": set(), "net": set()}
     acc = f.accounts
     if "payment" in acc.columns:
@@ -117,8 +120,32 @@ def redact(f: Findings) -> Findings:
             values[kind] |= set(
                 pairs.filter(pl.col("family") == fam)["example"].drop_nulls().to_list()
             )
-    r = Redactor(values)
+    return Redactor(values)
+
+
+def redactor(f: Findings) -> Redactor:
+    """The tokens of ``f``'s cards, e-mails and addresses (:func:`redactor_for`)."""
+    return redactor_for(f)
+
+
+def redact(f: Findings, r: Redactor | None = None) -> Findings:
+    """A copy of ``f`` with e-mails, IPs and payment fingerprints masked everywhere.
+
+    ``r``: the redactor to use (:func:`redactor_for`, default); pass one to keep its
+    tokens afterwards (``--redact-key``, ``explain --redact``, ``--rejects-out``).
+    """
+    return _masked(f, r or redactor_for(f))
+
+
+def mask_rows(rows: pl.DataFrame, r: Redactor) -> pl.DataFrame:
+    """Rejected rows (or a batch of them) with every text column masked by ``r``."""
+    return _masked_text(rows, _text_columns(rows), r)
+
+
+def _masked(f: Findings, r: Redactor) -> Findings:
+    """:func:`redact` with the tokens of ``r``."""
     incidents = tuple(_incident(inc, r) for inc in f.incidents)
+    acc, pairs = f.accounts, f.pairs
     accounts = acc
     for col, kind in (("payment", "card"), ("email", "email")):
         if col in acc.columns:
@@ -224,10 +251,38 @@ def _incident(inc: Incident, r: Redactor) -> Incident:
         else:
             vals = tuple((r.text(v), n) for v, n in ln.values)
         links.append(LinkEvidence(ln.family, ln.label, ln.accounts, ln.pairs, ln.weight, vals))
+    t = inc.timeline
+    if t is not None:  # model names are log text
+        t = replace(t, models=tuple((r.text(m), v) for m, v in t.models))
     return replace(
         inc,
+        timeline=t,
         links=tuple(links),
         sample_prompts=tuple(r.text(p) for p in inc.sample_prompts),
         top_accounts=tuple(replace(a, account=r.text(a.account)) for a in inc.top_accounts),
         member_accounts=tuple(r.text(a) for a in inc.member_accounts),
     )
+
+
+def write_key(r: Redactor, path: Path) -> None:
+    """The token -> value table of ``r`` as JSON (``--redact-key``): for the
+    investigator who must trace a redacted briefing back. Values exactly as logged
+    (JSON escapes control characters; nothing in it is a formula or markup); the caller
+    makes the file 0600 and never puts it into a report."""
+    rows = [
+        {"token": token, "kind": kind, "value": value}
+        for kind in sorted(r.tokens)
+        for value, token in sorted(r.tokens[kind].items(), key=lambda kv: _number(kv[1]))
+    ]
+    doc = {
+        "about": "extractscan --redact-key: the value behind each token of a redacted "
+        "report (keep it apart from the report)",
+        "tokens": rows,
+    }
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        json.dump(doc, fh, indent=2, ensure_ascii=True)
+        fh.write("\n")
+
+
+def _number(token: str) -> int:
+    return int(token.rsplit("-", 1)[1])

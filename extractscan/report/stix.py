@@ -9,6 +9,10 @@ One bundle built with the OASIS ``stix2`` library:
 - an ``indicator`` per egress IP that links the accounts of such an incident (the
   ``ip`` and ``crowded_ip`` evidence: proxy exits), with a STIX pattern
   (``[ipv4-addr:value = '…']``) valid from the incident's first request;
+- an ``indicator`` per e-mail pattern that links them (the ``email_pattern`` evidence:
+  the shape of the local part, letters as ``a`` and digits as ``9``, at one domain),
+  as a regular expression over addresses
+  (``[email-addr:value MATCHES '^[a-z]+[0-9]+@mail\\.example$']``);
 - ``relationship`` objects: indicator ``indicates`` campaign;
 - every object marked with the TLP level of ``[share] tlp`` (default TLP:AMBER).
 
@@ -20,6 +24,7 @@ new ones.
 from __future__ import annotations
 
 import ipaddress
+import re
 import uuid
 from pathlib import Path
 
@@ -42,6 +47,8 @@ TLP = {
 }
 #: Evidence families whose values are egress IPs.
 IP_FAMILIES = ("ip", "crowded_ip")
+#: Evidence families whose values are e-mail patterns (:func:`email_regex`).
+EMAIL_FAMILIES = ("email_pattern",)
 
 
 def _id(kind: str, *parts: str) -> str:
@@ -56,6 +63,32 @@ def _pattern(value: str) -> str | None:
         return None
     kind = "ipv4-addr" if ip.version == 4 else "ipv6-addr"
     return f"[{kind}:value = '{ip.compressed}']"
+
+
+def email_regex(shape: str) -> str | None:
+    """The regular expression of the addresses an e-mail pattern stands for, or None.
+
+    The pattern is :func:`extractscan.features.identifiers.email_pattern`'s: the
+    lowercased local part with each run of letters written ``a`` and each run of digits
+    ``9``, then ``@`` and the domain. Letters and digits of the pattern are those runs;
+    every other character (and the domain) stands for itself. Addresses are matched
+    lowercased, as the pattern was made (``(?i)``).
+    """
+    local, at, domain = shape.partition("@")
+    if not at or not local or not domain:
+        return None
+    parts = ["[a-z]+" if c == "a" else "[0-9]+" if c == "9" else re.escape(c) for c in local]
+    return "(?i)^" + "".join(parts) + "@" + re.escape(domain) + "$"
+
+
+def _email_pattern(shape: str) -> str | None:
+    """A STIX pattern for the addresses of an e-mail pattern, or None."""
+    regex = email_regex(shape)
+    if regex is None:
+        return None
+    # a STIX string literal: backslash and quote escaped (STIX 2.1 patterning, 9.2)
+    literal = regex.replace("\\", "\\\\").replace("'", "\\'")
+    return f"[email-addr:value MATCHES '{literal}']"
 
 
 def _description(inc: Incident) -> str:
@@ -100,15 +133,11 @@ def build_bundle(findings: Findings, cfg: Config) -> stix2.Bundle:
             **common,
         )
         objects.append(campaign)
-        values = sorted({v for ln in inc.links if ln.family in IP_FAMILIES for v, _ in ln.values})
-        for value in values:
-            pattern = _pattern(value)
-            if pattern is None:
-                continue
+        for value, pattern, name, what in _indicators(inc):
             indicator = stix2.Indicator(
                 id=_id("indicator", inc.id, value),
-                name=f"Egress IP of {inc.id}",
-                description=f"Proxy exit shared by accounts of extractscan incident {inc.id}",
+                name=f"{name} of {inc.id}",
+                description=f"{what} shared by accounts of extractscan incident {inc.id}",
                 indicator_types=["malicious-activity"],
                 pattern=pattern,
                 pattern_type="stix",
@@ -126,6 +155,22 @@ def build_bundle(findings: Findings, cfg: Config) -> stix2.Bundle:
                 )
             )
     return stix2.Bundle(objects=objects, id=_id("bundle", *(i.id for i in findings.incidents)))
+
+
+def _indicators(inc: Incident) -> list[tuple[str, str, str, str]]:
+    """(value, STIX pattern, name, description) of each shareable value of ``inc``:
+    its exit IPs, then its e-mail patterns, each sorted."""
+    out: list[tuple[str, str, str, str]] = []
+    for families, make, name, what in (
+        (IP_FAMILIES, _pattern, "Egress IP", "Proxy exit"),
+        (EMAIL_FAMILIES, _email_pattern, "E-mail pattern", "Sign-up e-mail pattern"),
+    ):
+        values = sorted({v for ln in inc.links if ln.family in families for v, _ in ln.values})
+        for value in values:
+            pattern = make(value)
+            if pattern is not None:
+                out.append((value, pattern, name, what))
+    return out
 
 
 def check_path(path: str | Path, redacted: bool) -> None:

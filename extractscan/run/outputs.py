@@ -129,19 +129,24 @@ class StagedOutputs:
     """
 
     def __init__(self) -> None:
-        self._staged: list[tuple[Path, Path]] = []
+        self._staged: list[tuple[Path, Path, int | None]] = []
 
-    def path(self, final: str | Path) -> Path:
+    def path(self, final: str | Path, mode: int | None = None) -> Path:
         """Where to write the output meant for ``final``: a new temporary file in the
         same folder (so the rename is atomic), or ``final`` itself when that is not a
-        regular file (``/dev/stdout``, a FIFO), which cannot be renamed onto."""
+        regular file (``/dev/stdout``, a FIFO), which cannot be renamed onto.
+
+        ``mode``: the final file's permissions (``0o600`` for a secret: the temporary
+        file is created 0600, so its content is never readable by others), else those
+        the file would have had if written in place.
+        """
         p = Path(final)
         if _is_special(p):
             return p
         target = p.resolve()  # through a symlink: the file it names is replaced, not the link
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         os.close(fd)
-        self._staged.append((Path(name), target))
+        self._staged.append((Path(name), target, mode))
         return Path(name)
 
     def __enter__(self) -> StagedOutputs:
@@ -155,10 +160,10 @@ class StagedOutputs:
     ) -> None:
         try:
             if exc_type is None:
-                for temp, final in self._staged:
-                    temp.chmod(_new_file_mode(final))
+                for temp, final, mode in self._staged:
+                    temp.chmod(_new_file_mode(final) if mode is None else mode)
                     temp.replace(final)
         finally:
-            for temp, _ in self._staged:
+            for temp, _, _ in self._staged:
                 temp.unlink(missing_ok=True)
             self._staged.clear()

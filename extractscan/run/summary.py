@@ -10,7 +10,7 @@ import polars as pl
 from extractscan.config import Config
 from extractscan.ingest.files import InputFile, path_text
 from extractscan.ingest.filters import FILTERED, RowFilter
-from extractscan.model.findings import AccountsTable, FileSummary, InputSummary
+from extractscan.model.findings import AccountsTable, FileSummary, InputSummary, StateSummary
 from extractscan.model.schema import SIGNAL_REQUIREMENTS
 
 
@@ -29,6 +29,7 @@ def input_summary(
     accounts_table: AccountsTable | None = None,
     config: Config | None = None,
     row_filter: RowFilter | None = None,
+    state: StateSummary | None = None,
 ) -> InputSummary:
     """The :class:`InputSummary` of a scan from its row counts and accounts."""
     per_file = []
@@ -89,4 +90,5 @@ def input_summary(
         config_implicit=config is not None and config.source_implicit,
         rows_filtered=filtered,
         filters=row_filter.describe() if row_filter is not None else (),
+        state=state,
     )

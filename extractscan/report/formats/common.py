@@ -72,8 +72,20 @@ def short_value(family: str, value: str, width: int) -> str:
     text = clean(value)
     if family == "co_activity" and " @ " in text and len(text) > width:
         template, _, minute = text.rpartition(" @ ")
-        return clean(template, max(8, width - len(minute) - 3)) + " @ " + minute
-    return clean(text, width)
+        return cut_words(template, max(8, width - len(minute) - 3)) + " @ " + minute
+    return cut_words(text, width)
+
+
+def cut_words(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters with "…", at a word's end when one ends in
+    the last third (a template cut mid-word read as another word)."""
+    if len(text) <= width:
+        return text
+    head = text[: max(0, width - 1)]
+    space = head.rfind(" ")
+    if space >= width * 2 // 3:
+        head = head[:space]
+    return head.rstrip() + "…"
 
 
 def _n(count: int, noun: str) -> str:

@@ -21,6 +21,11 @@ class Report(Protocol):
         quiet: bool,
         color: bool,
         width: int | None,
+        min_severity: str | None = None,
     ) -> None:
-        """Write the report for ``findings`` to ``stream``."""
+        """Write the report for ``findings`` to ``stream``.
+
+        ``min_severity``: incidents below it are summarised in one line each (``None``:
+        the findings' flag severity); ``top`` caps the full sections of the others.
+        """
         ...

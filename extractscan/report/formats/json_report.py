@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from extractscan.model.findings import Findings, Incident, Suppression
 from extractscan.report.escape import clean
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.5"
 
 
 def _tool_version() -> str:
@@ -44,6 +44,7 @@ def incident_dict(inc: Incident) -> dict[str, Any]:
         "rank": inc.rank,
         "score": _num(inc.score),
         "severity": inc.severity,
+        "kind": inc.kind,
         "status": inc.status,
         "change": (
             {
@@ -136,6 +137,16 @@ def findings_dict(f: Findings) -> dict[str, Any]:
             "rows_with_replaced_bytes": s.rows_with_replaced_bytes,
             "signals_sampled": dict(s.signals_sampled),
             "passes": s.passes,
+            "state": (
+                {
+                    "directory": clean(s.state.directory),
+                    "files_from_state": s.state.files_from_state,
+                    "files_read": s.state.files_read,
+                    "note": clean(s.state.note) if s.state.note else None,
+                }
+                if s.state
+                else None
+            ),
             "accounts_table": (
                 {
                     "rows": s.accounts_table.rows,
@@ -198,7 +209,9 @@ class JsonReport:
         quiet: bool,
         color: bool,
         width: int | None,
+        min_severity: str | None = None,
     ) -> None:
-        """Write the JSON document."""
+        """Write the JSON document (every incident: ``top`` and ``min_severity`` are for
+        readers, not programs)."""
         json.dump(findings_dict(findings), stream, indent=2, ensure_ascii=False)
         stream.write("\n")

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from extractscan.model.findings import Findings, Incident
+from extractscan.report import wording
 from extractscan.report.escape import clean, for_terminal
 from extractscan.report.formats.common import (
     accounts_table_text,
@@ -80,6 +81,17 @@ def _headline(f: Findings) -> Panel:
         t.add_row("signals sampled", for_terminal(sampled))
     if s.passes > 1:
         t.add_row("passes", f"{s.passes} over account slices (memory limit)")
+    if s.state is not None:
+        st = s.state
+        note = f" · {st.note}" if st.note else ""
+        t.add_row(
+            "state",
+            for_terminal(
+                f"{st.directory}: {st.files_from_state:,} file(s) from the state, "
+                f"{st.files_read:,} read{note}",
+                400,
+            ),
+        )
     t.add_row("incidents", severity_counts(f) if f.incidents else "No incidents found")
     if f.baseline is not None:
         t.add_row("baseline", for_terminal(baseline_text(f), 2000))
@@ -98,7 +110,14 @@ def _incident(inc: Incident) -> Panel:
         f"\n{when(inc.first_seen)} → {when(inc.last_seen)}",
         ("\nranked down: " + "; ".join(inc.explained_by) + " fits") if inc.explained_by else "",
     )
-    links = Table(title="Linking evidence", title_justify="left", box=box.SIMPLE_HEAD, expand=False)
+    links = Table(
+        title="Linking evidence",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        expand=False,
+        caption=wording.evidence_caption(inc),
+        caption_justify="left",
+    )
     for col, just in (
         ("evidence", "left"),
         ("accounts", "right"),
@@ -106,15 +125,19 @@ def _incident(inc: Incident) -> Panel:
         ("weight", "right"),
         ("sample values (accounts sharing)", "left"),
     ):
-        links.add_column(col, justify=just)  # type: ignore[arg-type]
+        links.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
     for ln in inc.links:
-        values = "; ".join(f"{short_value(ln.family, v, 60)} ({n:,})" for v, n in ln.values[:3])
+        # one value a line; a Text is never read as markup, so the lines need no escaping
+        # as a whole (a "[" on one line and a "]" on the next make no tag)
+        values = Text(
+            "\n".join(f"{short_value(ln.family, v, 60)} ({n:,})" for v, n in ln.values[:3])
+        )
         links.add_row(
             for_terminal(ln.label),
             f"{ln.accounts:,}",
             f"{ln.pairs:,}",
             f"{ln.weight:.1f}",
-            for_terminal(values),
+            values,
         )
     sig = Table(
         title="Signals (incident median vs benign median)",
@@ -165,7 +188,8 @@ def _incident(inc: Incident) -> Panel:
 
 
 class TerminalReport:
-    """The investigator's view; colour by severity; ``quiet`` = headline only."""
+    """The investigator's view; colour by severity; ``quiet`` = headline only; incidents
+    below ``min_severity`` in one line each; boxes fit ``width`` (long cells wrap)."""
 
     name = "terminal"
 
@@ -178,25 +202,48 @@ class TerminalReport:
         quiet: bool,
         color: bool,
         width: int | None,
+        min_severity: str | None = None,
     ) -> None:
         """Print the report to ``stream``."""
-        console = Console(
-            file=stream,
-            force_terminal=color,
-            no_color=not color,
-            color_system="standard" if color else None,
-            width=width or 120,
-            highlight=False,
-            emoji=False,
-            soft_wrap=False,
-        )
-        console.on_broken_pipe = raise_broken_pipe  # type: ignore[method-assign]
-        console.print(_headline(findings))
+        console = make_console(stream, color, width)
+        f = findings
+        console.print(_headline(f))
+        console.print(Text(wording.score_line(f), style="dim"))
         if quiet:
             return
-        shown = findings.incidents[:top] if top else findings.incidents
+        floor = min_severity or f.flag_severity
+        main = f.at_or_above(floor)
+        shown = main[:top] if top else main
         for inc in shown:
             console.print(_incident(inc))
-        hidden = len(findings.incidents) - len(shown)
+        hidden = len(main) - len(shown)
         if hidden > 0:
-            console.print(f"{hidden:,} more incident(s) not shown (use --top)")
+            console.print(f"{hidden:,} more incident(s) at {floor} or above not shown (use --top)")
+        lesser = [i for i in f.incidents if i not in main]
+        if lesser:
+            lines = Text("\n".join(clean(wording.one_line(i), 1000) for i in lesser))
+            console.print(
+                Panel(
+                    lines,
+                    title=f"below {floor}: one line each",
+                    title_align="left",
+                    box=box.ROUNDED,
+                )
+            )
+
+
+def make_console(stream: TextIO, color: bool, width: int | None) -> Console:
+    """A console for a report: ``width`` columns (120 when not given), colour only when
+    asked, no highlighting or emoji codes (log text must look as logged)."""
+    console = Console(
+        file=stream,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        width=width or 120,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+    console.on_broken_pipe = raise_broken_pipe  # type: ignore[method-assign]
+    return console

@@ -1,0 +1,286 @@
+"""Incremental scans (``--state DIR``): the window from the state equals a full rescan."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+from polars.testing import assert_frame_equal
+
+import extractscan
+from extractscan.cli.main import main
+from extractscan.config import Config
+from extractscan.model.errors import UsageError
+from extractscan.model.findings import Findings
+from extractscan.report.formats.json_report import findings_dict
+from extractscan.run import incremental, pipeline
+from extractscan.run.memory import MemoryPlan
+from extractscan.run.state import State, shape
+from tests.conftest import campaign_frames
+
+CFG = Config()
+
+
+@pytest.fixture()
+def days(tmp_path: Path) -> tuple[list[Path], Path]:
+    """The campaign log as three daily CSV files (the third with two bad rows)."""
+    req, acc = campaign_frames(n_campaign=12, n_benign=60)
+    day = pl.col("timestamp").str.slice(0, 10)
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    out = []
+    for i, d in enumerate(("2026-04-22", "2026-04-23")):
+        part = req.filter(day == d)
+        if i == 1:  # the third file holds the second day's evening, and two bad rows
+            late = pl.col("timestamp").str.slice(11, 2) >= "12"
+            part.filter(~late).write_csv(logs / "d2.csv")
+            out.append(logs / "d2.csv")
+            bad = pl.DataFrame(
+                {
+                    "timestamp": ["yesterday", "2026-04-23T13:00:00Z"],
+                    "account": ["c01", ""],
+                    "ip": ["198.51.100.0", "198.51.100.0"],
+                    "user_agent": ["x", "x"],
+                    "prompt": ["=cmd()", "no account"],
+                    "input_tokens": [1, 1],
+                    "output_tokens": [1, 1],
+                }
+            )
+            pl.concat([part.filter(late), bad]).write_csv(logs / "d3.csv")
+            out.append(logs / "d3.csv")
+        else:
+            part.write_csv(logs / "d1.csv")
+            out.append(logs / "d1.csv")
+    acc.write_csv(tmp_path / "accounts.csv")
+    return out, tmp_path / "accounts.csv"
+
+
+def _scan(paths: list[Path], accounts: Path, **kw: Any) -> Findings:
+    return extractscan.scan(
+        [str(p) for p in paths], accounts=accounts, config=CFG, memory_limit=None, **kw
+    )
+
+
+def _comparable(f: Findings) -> dict[str, Any]:
+    d = findings_dict(f)
+    d.pop("generated_at")
+    d["input"].pop("state")
+    return d
+
+
+def _same(a: Findings, b: Findings) -> None:
+    assert _comparable(a) == _comparable(b)
+    assert_frame_equal(a.accounts, b.accounts)
+    assert_frame_equal(a.rejects.sort("file", "row"), b.rejects.sort("file", "row"))
+
+
+def test_state_scan_equals_a_full_rescan(days: tuple[list[Path], Path], tmp_path: Path) -> None:
+    files, acc = days
+    state = tmp_path / "state"
+    first = _scan(files[:2], acc, state=state)
+    assert first.input.state is not None
+    assert (first.input.state.files_from_state, first.input.state.files_read) == (0, 2)
+    inc = _scan(files, acc, state=state)
+    full = _scan(files, acc)
+    assert inc.input.state is not None and full.input.state is None
+    assert (inc.input.state.files_from_state, inc.input.state.files_read) == (2, 1)
+    assert inc.input.state.note is None
+    _same(inc, full)
+    # the window's incidents, members, scores and ranks, and every row accounted for
+    assert [i.id for i in inc.incidents] == [i.id for i in full.incidents]
+    assert inc.incidents and inc.incidents[0].accounts == 12
+    assert inc.input.rows_read == inc.input.rows_analysed + inc.input.rows_rejected
+    assert dict(inc.input.rejected_by_reason) == {"bad_timestamp": 1, "missing_account": 1}
+    assert inc.incidents[0].sample_prompts == full.incidents[0].sample_prompts
+    # nothing new: every file from the state, same findings again, and the example
+    # prompts the last scan showed come from the state too (no file is opened)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(incremental, "open_all", _no_open)
+        again = _scan(files, acc, state=state)
+    assert again.input.state is not None
+    assert (again.input.state.files_from_state, again.input.state.files_read) == (3, 0)
+    _same(again, full)
+    # a moving --since reuses the state (filters mark the window's rows)
+    since = _scan(files, acc, state=state, since="2026-04-23")
+    assert since.input.state is not None and since.input.state.files_read == 0
+    _same(since, _scan(files, acc, since="2026-04-23"))
+
+
+def _no_open(*args: object) -> None:
+    raise AssertionError("a file was opened")
+
+
+def test_changed_and_dropped_files(days: tuple[list[Path], Path], tmp_path: Path) -> None:
+    files, acc = days
+    state = tmp_path / "state"
+    _scan(files, acc, state=state)
+    # a file that changed is read again (its old rows are no longer used)
+    text = files[1].read_text()
+    files[1].write_text(text + text.splitlines()[1] + "\n")
+    changed = _scan(files, acc, state=state)
+    assert changed.input.state is not None
+    assert (changed.input.state.files_from_state, changed.input.state.files_read) == (2, 1)
+    _same(changed, _scan(files, acc))
+    # a file no longer given leaves the window and the state
+    kept = [files[0], files[2]]
+    dropped = _scan(kept, acc, state=state)
+    _same(dropped, _scan(kept, acc))
+    manifest = json.loads((state / "manifest.json").read_text())
+    assert sorted(Path(e["path"]).name for e in manifest["files"]) == ["d1.csv", "d3.csv"]
+    # a segment mostly made of dropped files' rows is rewritten without them
+    only = [files[2]]
+    _same(_scan(only, acc, state=state), _scan(only, acc))
+    manifest = json.loads((state / "manifest.json").read_text())
+    [entry] = manifest["files"]
+    assert "-c-" in entry["segment"]
+    assert manifest["segments"] == {entry["segment"]: entry["rows"]}
+    stored = pl.read_parquet(state / "segments" / entry["segment"])
+    assert stored.height == entry["rows"] == 146  # 12 accounts x 12 evening hours, 2 bad
+    assert sorted(p.name for p in (state / "segments").iterdir() if "prompts" not in p.name) == [
+        entry["segment"]
+    ]
+
+
+def test_an_interrupted_run_leaves_the_state_as_it_was(
+    days: tuple[list[Path], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files, acc = days
+    state = tmp_path / "state"
+    _scan(files[:2], acc, state=state)
+    before = (state / "manifest.json").read_bytes()
+    segments = sorted(p.name for p in (state / "segments").iterdir())
+
+    def interrupted(*args: object, **kw: object) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "link", interrupted)  # after the new file's rows are stored
+        with pytest.raises(KeyboardInterrupt):
+            _scan(files, acc, state=state)
+    assert (state / "manifest.json").read_bytes() == before
+    assert len(list((state / "segments").iterdir())) == len(segments) + 1  # the .part
+    inc = _scan(files, acc, state=state)
+    assert inc.input.state is not None and inc.input.state.files_read == 1
+    _same(inc, _scan(files, acc))
+    assert not [p for p in (state / "segments").iterdir() if p.suffix == ".part"]
+
+
+def test_another_shape_rebuilds_the_state(days: tuple[list[Path], Path], tmp_path: Path) -> None:
+    files, acc = days
+    state = tmp_path / "state"
+    _scan(files, acc, state=state)
+    other = replace(CFG, link=replace(CFG.link, co_activity_minutes=10))
+    f = extractscan.scan(
+        [str(p) for p in files], accounts=acc, config=other, memory_limit=None, state=state
+    )
+    assert f.input.state is not None and f.input.state.files_read == 3
+    assert f.input.state.note is not None
+    assert "co_activity_minutes 5 -> 10" in f.input.state.note
+    # another extractscan version: rebuilt too, never mixed
+    manifest = json.loads((state / "manifest.json").read_text())
+    manifest["shape"]["extractscan"] = "0.0.1"
+    (state / "manifest.json").write_text(json.dumps(manifest))
+    g = _scan(files, acc, state=state)
+    assert g.input.state is not None and g.input.state.files_read == 3
+    assert g.input.state.note is not None and "extractscan '0.0.1' ->" in g.input.state.note
+    _same(g, _scan(files, acc))
+    # a segment gone from the state: rebuilt from the files
+    for seg in (state / "segments").iterdir():
+        seg.unlink()
+    h = _scan(files, acc, state=state)
+    assert h.input.state is not None and h.input.state.files_read == 3
+    assert h.input.state.note is not None and "is missing from the state" in h.input.state.note
+    _same(h, _scan(files, acc))
+
+
+def test_state_is_refused_inside_a_scanned_folder_and_locked(
+    days: tuple[list[Path], Path], tmp_path: Path
+) -> None:
+    files, acc = days
+    with pytest.raises(UsageError, match="inside the scanned folder"):
+        _scan([files[0].parent], acc, state=files[0].parent / "state")
+    with State(tmp_path / "s", shape(CFG, None)), pytest.raises(UsageError, match="in use"):
+        State(tmp_path / "s", shape(CFG, None))
+
+
+def test_cli_state_in_header_and_json(days: tuple[list[Path], Path], tmp_path: Path) -> None:
+    files, acc = days
+    args = [
+        "scan",
+        *map(str, files),
+        "--accounts",
+        str(acc),
+        "--config",
+        "none",
+        "--state",
+        str(tmp_path / "st"),
+    ]
+    r = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["input"]["state"] == {
+        "directory": str(tmp_path / "st"),
+        "files_from_state": 0,
+        "files_read": 3,
+        "note": None,
+    }
+    r = CliRunner().invoke(main, [*args, "--no-color"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "3 file(s) from the state, 0 read" in r.stdout
+    # another column mapping: rebuilt, said on stderr and in the report
+    r = CliRunner().invoke(main, [*args, "--column", "account=account", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert "warning: --state rebuilt: built under another columns" in r.stderr
+    assert json.loads(r.stdout)["input"]["state"]["files_read"] == 3
+    assert (tmp_path / "st" / "manifest.json").exists()
+
+
+def test_daily_job_with_state_and_its_own_report_as_baseline(
+    days: tuple[list[Path], Path], tmp_path: Path
+) -> None:
+    """The README's cron job: --state, --baseline onto the report it rewrites, --fail-on."""
+    files, acc = days
+    last = tmp_path / "last.json"
+    common = ["--accounts", str(acc), "--config", "none", "--state", str(tmp_path / "st")]
+
+    def run(paths: list[Path], *extra: str) -> tuple[int, dict[str, Any]]:
+        r = CliRunner().invoke(
+            main, ["scan", *map(str, paths), *common, "--format", "json", "-o", str(last), *extra]
+        )
+        assert r.exit_code in (0, 1), r.output
+        return r.exit_code, json.loads(last.read_text())
+
+    code, first = run(files[:2], "--fail-on", "high")
+    assert code == 1 and [i["status"] for i in first["incidents"]] == ["new"]
+    code, second = run(files, "--baseline", str(last), "--fail-on", "high")
+    assert second["input"]["state"]["files_read"] == 1
+    assert [i["id"] for i in second["incidents"]] == [i["id"] for i in first["incidents"]]
+    assert [i["status"] for i in second["incidents"]] == ["known"]
+    assert code == 0  # known, and no higher than before
+    code, third = run(files, "--baseline", str(last), "--fail-on", "high")
+    assert code == 0 and third["input"]["state"]["files_read"] == 0
+    assert [i["status"] for i in third["incidents"]] == ["known"]
+
+
+def test_state_in_several_passes_equals_one_pass(
+    days: tuple[list[Path], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Account slices of the stored projections (keyed by the stored ``aid``) make the
+    same tables as slices of the rows, and as one pass."""
+    files, acc = days
+    one = _scan(files, acc)
+    monkeypatch.setattr(pipeline.memory, "plan", lambda rows, limit: MemoryPlan(3, "test"))
+    _scan(files[:1], acc, state=tmp_path / "st")
+    sliced = _scan(files, acc, state=tmp_path / "st")
+    assert sliced.input.passes == 3 and sliced.input.state is not None
+    assert sliced.input.state.files_read == 2
+    full = _scan(files, acc)
+    assert full.input.passes == 3
+    _same(sliced, full)
+    a, b = _comparable(sliced), _comparable(one)
+    a["input"].pop("passes"), b["input"].pop("passes")
+    assert a == b
