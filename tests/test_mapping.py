@@ -34,7 +34,7 @@ def test_missing_required_names_file_columns_and_closest() -> None:
         resolve(["timestamp", "acount_idd", "ip"], REQUEST_COLUMNS, REQUIRED, {}, "logs/x.csv")
     msg = str(info.value)
     assert msg.startswith("logs/x.csv: required column 'account' not found")
-    assert "columns found: timestamp, acount_idd, ip" in msg
+    assert "columns found: acount_idd, ip, timestamp" in msg  # sorted: a fixed order
     assert "closest: acount_idd" in msg
     assert "--column account=SOURCE" in msg
 
@@ -47,3 +47,11 @@ def test_explicit_mapping_to_missing_column() -> None:
 def test_the_exact_name_wins_over_a_case_variant() -> None:
     m = resolve(["ACCOUNT", "account", "Timestamp"], ["timestamp", "account"], ["account"], {}, "f")
     assert m == {"timestamp": "Timestamp", "account": "account"}
+
+
+def test_country_only_from_columns_that_describe_the_customer() -> None:
+    """Azure's Region and CloudTrail's awsRegion are where the service ran (#18)."""
+    cols = ["timestamp", "account", "Region", "awsRegion", "location", "Location"]
+    assert "country" not in resolve(cols, REQUEST_COLUMNS, REQUIRED, {}, "x")
+    cols = ["timestamp", "account", "Region", "billing_country"]
+    assert resolve(cols, REQUEST_COLUMNS, REQUIRED, {}, "x")["country"] == "billing_country"

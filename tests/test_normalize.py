@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import polars as pl
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extractscan.ingest.normalize import normalize, parse_timestamp
@@ -143,3 +143,49 @@ def test_implausible_times_and_token_counts_are_rejected_not_crashes() -> None:
     )
     out = _norm(raw, {"timestamp": "ts", "account": "u", "input_tokens": "tin"})
     assert out["_reject"].to_list() == [None, "bad_tokens", "bad_tokens"]
+
+
+_WHEN = st.datetimes(
+    min_value=datetime(1990, 1, 2),  # noqa: DTZ001 - naive bounds for hypothesis
+    max_value=datetime(2099, 12, 30),  # noqa: DTZ001
+)
+
+
+def _parse_one(text: str) -> datetime | None:
+    return pl.select(parse_timestamp(pl.lit(text), pl.String())).item()  # type: ignore[no-any-return]
+
+
+@settings(deadline=None, max_examples=50)  # polars per example: slow under a loaded machine
+@given(_WHEN)
+def test_export_timestamp_forms_parse_to_the_same_instant(when: datetime) -> None:
+    """The forms real exports write (#18): BigQuery and SQL ('... UTC'), CloudTrail
+    ('...Z', whole seconds), Azure (seven fractional digits, 'Z'), offsets."""
+    utc = when.replace(tzinfo=UTC)
+    base = when.strftime("%Y-%m-%d %H:%M:%S")
+    ms = utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+    forms = {
+        f"{base}.{when.microsecond // 1000:03d} UTC": ms,  # BigQuery
+        f"{base} UTC": utc.replace(microsecond=0),
+        f"{base}.{when.microsecond:06d}UTC": utc,
+        when.strftime("%Y-%m-%dT%H:%M:%SZ"): utc.replace(microsecond=0),  # CloudTrail
+        f"{when.strftime('%Y-%m-%dT%H:%M:%S')}.{when.microsecond:06d}0Z": utc,  # Azure
+        f"{base}.{when.microsecond:06d}+00": utc,  # Postgres
+        f"{base} GMT": utc.replace(microsecond=0),
+    }
+    for text, expected in forms.items():
+        assert _parse_one(text) == expected, text
+
+
+@settings(deadline=None, max_examples=50)
+@given(_WHEN, st.integers(-12 * 60, 14 * 60))
+def test_offsets_are_converted_to_utc(when: datetime, minutes: int) -> None:
+    from datetime import timedelta, timezone
+
+    zone = timezone(timedelta(minutes=minutes))
+    local = when.replace(tzinfo=UTC).astimezone(zone)
+    text = local.isoformat()
+    parsed = _parse_one(text)
+    expected = when.replace(tzinfo=UTC)
+    if not (datetime(1990, 1, 1, tzinfo=UTC) <= expected < datetime(2100, 1, 1, tzinfo=UTC)):
+        return
+    assert parsed == expected, text

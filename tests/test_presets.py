@@ -34,7 +34,22 @@ def test_registry_complete() -> None:
     pkg = Path(extractscan.ingest.presets.__file__).parent
     modules = {p.stem for p in pkg.glob("*.py")} - {"__init__", "interface", "jsontext"}
     assert {type(p).__module__.rsplit(".", 1)[1] for p in PRESETS.values()} == modules
-    assert sorted(PRESETS) == ["bedrock", "litellm", "openai-chat"]
+    assert sorted(PRESETS) == [
+        "access-log",
+        "azure-apim",
+        "bedrock",
+        "bedrock-cloudtrail",
+        "cloudflare-ai-gateway",
+        "cloudtrail",
+        "gcp-vertex-audit",
+        "helicone",
+        "kong-ai",
+        "langfuse",
+        "litellm",
+        "openai-chat",
+        "openrouter",
+        "portkey",
+    ]
     with pytest.raises(extractscan.UsageError, match="unknown preset 'nope'"):
         get("nope")
 
@@ -131,13 +146,14 @@ def test_gzipped_bedrock_folder_scans_end_to_end(tmp_path: Path) -> None:
 def test_presets_command_lists_one_line_each() -> None:
     res = CliRunner().invoke(main, ["presets"])
     lines = res.stdout.strip().splitlines()
-    assert [ln.split()[0] for ln in lines] == ["bedrock", "litellm", "openai-chat"]
+    assert [ln.split()[0] for ln in lines] == sorted(PRESETS)
 
 
 @pytest.mark.parametrize(
     ("preset", "sub", "read", "rejected"),
     [
         ("bedrock", "bedrock", 19, 0),
+        ("bedrock-cloudtrail", "bedrock", 19, 0),  # no CloudTrail given: no IP, all read
         ("openai-chat", "azure", 5, 0),
         ("openai-chat", "openai-chat", 3, 3),  # batch inputs and a span: no account/time
         ("litellm", "litellm", 2, 2),  # published test payloads carry no user identity
@@ -147,6 +163,10 @@ def test_real_published_records(preset: str, sub: str, read: int, rejected: int)
     path = REAL / sub
     if not path.exists():
         pytest.skip("shared/real-logs not present")
+    if rejected == read:  # nothing analysed: an input error naming the fields (exit 3)
+        with pytest.raises(extractscan.InputError, match=f"analysed 0 of {read} rows"):
+            extractscan.scan(path, preset=preset)
+        return
     s = extractscan.scan(path, preset=preset).input
     assert (s.rows_read, s.rows_rejected) == (read, rejected)
     assert s.rows_read == s.rows_analysed + sum(n for _, n in s.rejected_by_reason)

@@ -152,6 +152,7 @@ def scan(
       extractscan scan logs/ --column account=customer_ref --format json -o report.json
       extractscan scan 'exports/*.parquet' --fail-on high --quiet
       extractscan scan --preset bedrock bedrock-logs/
+      extractscan scan --preset langfuse traces.json --column ip=metadata.ip
       extractscan scan logs/ --strict --rejects-out rejects.csv --redact --format markdown
       extractscan scan logs/ --redact --redact-key key.json -o briefing.html
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
@@ -285,8 +286,9 @@ def list_presets() -> None:
 
     if not PRESETS:
         click.echo("no presets registered")
+    width = max((len(n) for n in PRESETS), default=0)
     for name in sorted(PRESETS):
-        click.echo(f"{name:<12} {PRESETS[name].summary}")
+        click.echo(f"{name:<{width}}  {PRESETS[name].summary}")
 
 
 main.add_command(simulate)

@@ -36,8 +36,9 @@ def input_options(f: F) -> F:
                 "columns",
                 multiple=True,
                 metavar="CANONICAL=SOURCE",
-                help="Map a canonical column to a source column (repeatable), e.g. "
-                "account=user_id.",
+                help="Map a canonical column to a source column or a path into nested "
+                "fields (repeatable), e.g. account=user_id, account=userIdentity.arn, "
+                "prompt=request_body.messages; with --preset it overrides that field.",
             ),
             click.option(
                 "--preset",

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.ingest import diagnose, duplicates, files, mapping
+from extractscan.ingest import diagnose, duplicates, files, mapping, paths
 from extractscan.ingest.normalize import as_text, parse_timestamp
 from extractscan.ingest.opening import encoding_problem, read_schema
 from extractscan.model.errors import InputError
@@ -81,8 +81,17 @@ def _read(f: files.InputFile, src: files.InputFile, cfg: Config, scratch: Path) 
     raw = files.open_lazy(src, scratch, limits=cfg.limits)
     schema = read_schema(raw, f, scratch)
     wanted = ("account", *ACCOUNT_ATTRS)
-    m = mapping.resolve(schema.names(), wanted, ("account",), cfg.columns, str(f.path))
-    duplicates.check(schema.names(), m, cfg.columns, str(f.path))
+    # a --column path into the logs' records (account=userIdentity.arn) that is neither
+    # a column nor a path in this table is the logs' alone: the table's own names apply
+    names = schema.names()
+    explicit = {
+        c: v
+        for c, v in cfg.columns.items()
+        if v in names or "." not in v or paths.split(v, names) is not None
+    }
+    raw, schema = paths.derive(raw, schema, explicit, str(f.path))
+    m = mapping.resolve(schema.names(), wanted, ("account",), explicit, str(f.path))
+    duplicates.check(schema.names(), m, explicit, str(f.path))
     id_dtype = schema[m["account"]]
     exprs = [_id_text(pl.col(m["account"]), id_dtype).alias("account")]
     for c in ACCOUNT_ATTRS:

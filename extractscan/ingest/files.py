@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from extractscan.config import Limits
+from extractscan.ingest import documents
 from extractscan.ingest.json_lines import scan_json_lines
 from extractscan.ingest.lines import LINE_FORMATS, PROBE_BYTES, bare_cr, holds_data, lf_line_ends
 from extractscan.model.errors import InputError
@@ -44,10 +45,15 @@ class InputFile:
     path: Path
     format: str
     compression: str | None
+    #: How the file was read, when its content decided (see :func:`by_content`).
+    shown: str | None = None
 
     @property
     def label(self) -> str:
-        """Format as shown to the user, e.g. ``csv+gzip``."""
+        """Format as shown to the user, e.g. ``csv+gzip``, or what its content was read
+        as (``jsonl+gzip (by content; named json)``, ``json (records under 'Records')``)."""
+        if self.shown is not None:
+            return self.shown
         return f"{self.format}+{self.compression}" if self.compression else self.format
 
 
@@ -193,6 +199,37 @@ def plain_path(f: InputFile, scratch: Path, limits: Limits | None = None) -> Pat
         target.unlink(missing_ok=True)
         raise InputError(f"{f.path}: cannot convert its line ends: {exc}") from exc
     return target
+
+
+def by_content(f: InputFile, plain: Path, scratch: Path) -> tuple[InputFile, Path]:
+    """How to read ``f`` (whose plain bytes are at ``plain``) from what it holds, and
+    the file to read.
+
+    A ``.json`` that holds JSON lines (a BigQuery export) is read as JSON lines, a
+    ``.jsonl``, ``.log`` or ``.csv`` that holds one JSON document as a document; a
+    document's records (under a wrapper key such as ``Records``: see
+    ``ingest/documents.py``) are written as JSON lines into ``scratch`` and read as
+    such. The returned file's label says what was decided.
+
+    Raises:
+        InputError: a document too large to parse whole, or not valid JSON.
+    """
+    if f.format == "parquet":
+        return f, plain
+    named = classify(f.path)
+    declared = named.format if named is not None else f.format
+    found = documents.sniff(plain) or f.format
+    zipped = f"+{f.compression}" if f.compression else ""
+    moved = f" (by content; named {declared})" if found != declared else ""
+    if found == "json":
+        target = scratch / f"{_digest(f)}_records"
+        key = documents.to_json_lines(plain, target, str(f.path))
+        under = f" (records under {key!r})" if key is not None else ""
+        return InputFile(f.path, "jsonl", f.compression, f"json{zipped}{moved}{under}"), target
+    if found == f.format:
+        return f, plain
+    moved_file = InputFile(f.path, found, f.compression, f"{found}{zipped}{moved}")
+    return moved_file, plain_path(moved_file, scratch)
 
 
 def _digest(f: InputFile) -> str:

@@ -68,7 +68,22 @@ def scan_json_lines(path: Path) -> pl.LazyFrame:
         probe = pl.Schema()
     if all(nested_keys(dt) <= KEY_LIMIT and nesting(dt) <= DEPTH_LIMIT for dt in probe.values()):
         return pl.scan_ndjson(source, infer_schema_length=None)
+    return scan_as_text(path)
+
+
+def scan_as_text(path: Path) -> pl.LazyFrame:
+    """A JSON-lines file with every top-level key as text (objects and arrays as their
+    JSON text): for values too wide or too deep to type, and for a key whose objects
+    have shapes no one type holds (real Bedrock logs: ``output.outputBodyJson`` is an
+    object on one line and a list of events on the next)."""
+    source = glob.escape(str(path))
     return pl.scan_ndjson(source, schema=dict.fromkeys(top_level_keys(path), pl.String))
+
+
+def untypable(exc: BaseException) -> bool:
+    """Whether polars refused to type a JSON-lines column (values of shapes no one type
+    holds), which reading every column as text gets past."""
+    return isinstance(exc, pl.exceptions.SchemaError) and "supertype" in str(exc)
 
 
 def top_level_keys(path: Path) -> list[str]:

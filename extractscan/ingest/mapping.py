@@ -8,6 +8,7 @@ config's ``[columns]`` table), the canonical name itself, then the known aliases
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -71,7 +72,7 @@ def _resolve(
         if canonical in explicit:
             source = explicit[canonical]
             if source not in columns:
-                raise InputError(_missing(where, canonical, columns, source, explicit=True))
+                raise InputError(missing(where, canonical, columns, source, explicit=True))
             mapping[canonical] = source
             used.add(source)
     for canonical in wanted:
@@ -87,9 +88,7 @@ def _resolve(
     for canonical in required:
         if canonical not in mapping:
             taken = _taken(where, canonical, columns, explicit)
-            raise InputError(
-                taken or _missing(where, canonical, columns, canonical, explicit=False)
-            )
+            raise InputError(taken or missing(where, canonical, columns, canonical, explicit=False))
     return mapping
 
 
@@ -114,17 +113,41 @@ def _taken(
     return None
 
 
-def _missing(
+#: Words of alias names too common to suggest a column by (``user_agent`` is no account).
+_GENERIC = frozenset({"id", "at", "name", "address", "code", "time", "date", "agent", "key"})
+
+
+def _words(name: str) -> list[str]:
+    """A column name's words, lower case (split at separators and camelCase)."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    return [w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w]
+
+
+def missing(
     where: str, canonical: str, columns: Sequence[str], asked: str, *, explicit: bool
 ) -> str:
-    pool = {normalise_name(c): c for c in columns}
+    """The message for a column not found: the file, what was asked, the columns found
+    (sorted), the closest ones and how to map one."""
+    # a column that is another canonical column's name or alias (user_agent) is never
+    # suggested for this one
+    others = {
+        normalise_name(n)
+        for other, aliases in ALIASES.items()
+        if other != canonical
+        for n in (other, *aliases)
+    }
+    pool = {normalise_name(c): c for c in sorted(columns) if normalise_name(c) not in others}
     names = [asked, *ALIASES.get(canonical, ())]
-    close: list[str] = []
+    # first a column with one of the words of the canonical name or its aliases in its
+    # name (external_user, request_user_id for account), then the closest spellings
+    words = {w for n in names for w in _words(n)} - _GENERIC
+    close = [c for c in pool.values() if words & set(_words(c))]
     for n in names:
         for m in difflib.get_close_matches(normalise_name(n), list(pool), n=3, cutoff=0.6):
             if pool[m] not in close:
                 close.append(pool[m])
-    found = ", ".join(_cut(c) for c in columns[:40]) + (" …" if len(columns) > 40 else "")
+    ordered = sorted(columns)
+    found = ", ".join(_cut(c) for c in ordered[:40]) + (" …" if len(columns) > 40 else "")
     what = (
         f"column {asked!r} mapped to {canonical!r} not found"
         if explicit

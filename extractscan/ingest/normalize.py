@@ -19,6 +19,16 @@ REJECT_REASONS: dict[str, str] = {
     "bad_timestamp": "timestamp missing or unparsable",
     "bad_tokens": "token count negative, above 10^9 or not a number",
 }
+#: Reasons a preset gives (``PRESET_REJECT``), tested before the ones above.
+PRESET_REASONS: dict[str, str] = {
+    "invalid_json": "a record the preset cannot parse",
+    "not_model_call": "an event of another operation in the same log (CloudTrail)",
+    "joined_to_invocation": "a CloudTrail event read with the invocation log of its request",
+    "joined_to_llm_log": "an API Management gateway log read with the LLM log of its request",
+    "continuation": "a later part of a message split over several LLM log entries",
+    "not_access_log_line": "a line of an access log in none of the formats read",
+    "trace_of_observations": "a Langfuse trace read with its observations (the model calls)",
+}
 
 #: Timestamps outside [1990, 2100) are not a request time: an epoch in the wrong unit,
 #: a bare year or ``YYYYMMDD`` read as epoch seconds (1970), a sentinel such as
@@ -103,7 +113,10 @@ def _parsed(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if dtype.is_numeric():
         return epoch_to_datetime(col.cast(pl.Float64))
     s = as_text(col, dtype).str.strip_chars()
-    iso = s.str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ").str.replace(r"[Zz]$", "+00:00")
+    # "Z", and " UTC" as BigQuery and many SQL exports write it, are the zone +00:00
+    iso = s.str.replace(r"^(\d{4}-\d{2}-\d{2})[Tt ]", "$1 ").str.replace(
+        r"(?:[Zz]| ?(?:UTC|GMT))$", "+00:00"
+    )
     candidates = [
         iso.str.to_datetime(fmt, strict=False, time_zone="UTC", time_unit="us") for fmt in _ZONED
     ]
@@ -148,6 +161,20 @@ def _text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """Any source dtype -> text (:func:`as_text`); blank text is null."""
     out = as_text(col, dtype)
     return pl.when(out.str.strip_chars() == "").then(None).otherwise(out)
+
+
+#: A value that is a JSON object or array: never an account id.
+_CONTAINER = r"^\s*(?:\{[\s\S]*\}|\[[\s\S]*\])\s*$"
+
+
+def _identity(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """An account id as text; null (the row is rejected as ``missing_account``) when
+    blank or when the value is an object or a list: ``{"_user": null}`` serialized is
+    no account, and every anonymous row would have merged into it."""
+    if dtype.is_nested():
+        return pl.lit(None, dtype=pl.String)
+    out = _text(col, dtype).str.strip_chars()
+    return pl.when(~out.str.contains(_CONTAINER)).then(out)
 
 
 def _source_text(col: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -232,7 +259,7 @@ def normalize(
                 present = present & (as_text(col, dtype).str.strip_chars() != "")
             token_bad.append((present & parsed.is_null()) | (parsed < 0) | (parsed > MAX_TOKENS))
         elif name == "account":
-            exprs.append(_text(col, dtype).str.strip_chars().alias(name))
+            exprs.append(_identity(col, dtype).alias(name))
         else:
             exprs.append(_text(col, dtype).alias(name))
     bad_tokens = pl.any_horizontal(token_bad) if token_bad else pl.lit(False)

@@ -18,7 +18,16 @@ from typing import TypeVar
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.ingest import batches, diagnose, duplicates, files, mapping, presets
+from extractscan.ingest import (
+    batches,
+    diagnose,
+    duplicates,
+    files,
+    json_lines,
+    mapping,
+    paths,
+    presets,
+)
 from extractscan.ingest.batches import read_plan
 from extractscan.ingest.normalize import normalize
 from extractscan.model.errors import InputError
@@ -27,7 +36,7 @@ from extractscan.model.schema import REQUEST_COLUMNS, REQUIRED
 T = TypeVar("T")
 
 
-__all__ = ["Opened", "Reading", "collect_repairing", "open_all", "read_plan"]
+__all__ = ["Opened", "Reading", "bound", "collect_repairing", "open_all", "read_plan"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,19 @@ class Reading:
     scratch: Path
     reader: presets.Preset | None = None
     skip_errors: bool = False
+
+
+def bound(found: list[files.InputFile], how: Reading) -> Reading:
+    """``how`` with its preset bound to this scan's files, for a preset that reads
+    across files (``bedrock-cloudtrail`` joins two logs of one request)."""
+    bind = getattr(how.reader, "bind", None)
+    if bind is None:
+        return how
+
+    def opener(f: files.InputFile) -> tuple[files.InputFile, Path]:
+        return files.by_content(f, files.plain_path(f, how.scratch, how.cfg.limits), how.scratch)
+
+    return replace(how, reader=bind(found, opener))
 
 
 def open_all(
@@ -168,16 +190,31 @@ def _open(f: files.InputFile, index: int, how: Reading, repair: bool = False) ->
 def _open_file(f: files.InputFile, index: int, how: Reading, repair: bool) -> Opened:
     src = files.utf8_repaired(f, how.scratch) if repair else f
     size = f.path.stat().st_size * (files.COMPRESSION_RATIO if f.compression else 1)
+    plain = files.plain_path(src, how.scratch, how.cfg.limits)
+    src, plain = files.by_content(src, plain, how.scratch)  # the content decides the type
+    f = replace(f, format=src.format, shown=src.shown)
     small = how.reader is None and not repair and batches.batchable(f.format, size)
+    explicit = how.cfg.columns
     if how.reader is not None:
-        raw = how.reader.read(src, files.plain_path(src, how.scratch, how.cfg.limits))
-        explicit: dict[str, str] = {}
+        raw = how.reader.read(src, plain)
+        if explicit:  # --column overrides the preset field by field
+            raw, explicit = paths.preset_overrides(src, plain, raw, explicit, how.scratch)
+        schema = read_schema(raw, f, how.scratch)
     else:
         # a small file's rows are counted with its batch (see _counted)
-        plain = files.plain_path(src, how.scratch, how.cfg.limits)
         raw = files.open_lazy(src, how.scratch, require_rows=not small, plain=plain)
-        explicit = how.cfg.columns
-    schema = read_schema(raw, f, how.scratch)
+        try:
+            schema = raw.collect_schema()
+        except pl.exceptions.PolarsError as exc:
+            if src.format == "jsonl" and json_lines.untypable(exc):
+                raw = json_lines.scan_as_text(plain)  # objects of several shapes: as text
+            schema = read_schema(raw, f, how.scratch)  # names the file and line if not
+        derived, schema_after = paths.derive(raw, schema, explicit, str(f.path))
+        if derived is not raw:  # a batch's scan would not hold the derived columns
+            if small:
+                files.require_rows_of(src, plain, raw)
+            small = False
+            raw, schema = derived, schema_after
     m = mapping.resolve(schema.names(), REQUEST_COLUMNS, REQUIRED, explicit, str(f.path))
     duplicates.check(schema.names(), m, explicit, str(f.path))
     key = batches.batch_key(f.format, size, schema, m) if small else None

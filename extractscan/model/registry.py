@@ -16,4 +16,19 @@ FORMAT_CLASSES: dict[str, str] = {
 }
 
 #: Input preset names (``extractscan presets`` lists them with their descriptions).
-PRESET_NAMES: tuple[str, ...] = ("litellm", "bedrock", "openai-chat")
+PRESET_NAMES: tuple[str, ...] = (
+    "litellm",
+    "bedrock",
+    "openai-chat",
+    "helicone",
+    "langfuse",
+    "cloudtrail",
+    "bedrock-cloudtrail",
+    "openrouter",
+    "portkey",
+    "cloudflare-ai-gateway",
+    "gcp-vertex-audit",
+    "azure-apim",
+    "kong-ai",
+    "access-log",
+)

@@ -115,7 +115,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "email": ("email_address", "user_email", "mail"),
     "signup_at": ("signup", "signup_time", "created_account_at", "registered_at", "signup_date"),
-    "country": ("country_code", "declared_country", "billing_country", "region"),
+    # only columns that describe the customer: a "region" or "location" in a cloud or
+    # gateway log is where the service ran (Azure's Region, CloudTrail's awsRegion)
+    "country": ("country_code", "declared_country", "billing_country", "customer_country"),
 }
 
 #: Column a preset may add to reject a record it cannot parse (value: the reason).

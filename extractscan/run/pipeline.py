@@ -27,8 +27,16 @@ from extractscan.features import aggregate, behaviour
 from extractscan.features.prompts import prompt_texts
 from extractscan.ingest import files, filters, presets
 from extractscan.ingest.accounts_table import join_attributes, matched, read_accounts
+from extractscan.ingest.coverage import require_analysed
 from extractscan.ingest.filters import RowFilter
-from extractscan.ingest.opening import Opened, Reading, collect_repairing, open_all, read_plan
+from extractscan.ingest.opening import (
+    Opened,
+    Reading,
+    bound,
+    collect_repairing,
+    open_all,
+    read_plan,
+)
 from extractscan.link import CROWDED_BIN_ACCOUNTS, link
 from extractscan.link.synchrony import preload
 from extractscan.model.errors import InputError, UsageError
@@ -115,17 +123,12 @@ def scan(
     if isinstance(paths, str | Path):
         paths = [paths]
     reader = presets.get(preset) if preset else None
-    if reader is not None and cfg.columns:
-        raise UsageError(
-            f"--column (or [columns] in the config) cannot be combined with --preset {preset}: "
-            "the preset maps the columns itself"
-        )
     row_filter = RowFilter.of(since, until, orgs, only_accounts)
     found = files.discover(paths)
     if state is not None:
         _check_state_place(Path(state), paths, found)
     with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp:
-        how = Reading(cfg, Path(tmp), reader, skip_errors)
+        how = bound(found, Reading(cfg, Path(tmp), reader, skip_errors))
         if state is None:
             return _scan(found, accounts, how, tell, memory_limit, row_filter, None, rejects_to)
         with State(state, shape(cfg, preset)) as kept:
@@ -198,6 +201,7 @@ def _scan(
             )
 
         agg, opened, skipped = collect_repairing(opened, skipped, how, collect)
+        require_analysed(opened, agg.counts, how.reader, how.scratch)  # 0 of N: exit 3
         in_memory_rejects = rejects_to is None
         used, mappings = [o.file for o in opened], [o.mapping for o in opened]
         frames = read_plan(opened)

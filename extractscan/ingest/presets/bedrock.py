@@ -24,6 +24,7 @@ import polars as pl
 
 from extractscan.ingest.files import InputFile
 from extractscan.ingest.presets.jsontext import (
+    REQUEST_ID,
     field,
     first,
     invalid_json,
@@ -39,6 +40,10 @@ class BedrockPreset:
     name = "bedrock"
     summary = "AWS Bedrock model invocation logs (JSON lines, often .gz)"
     docs_url = "https://docs.aws.amazon.com/bedrock/latest/userguide/model-invocation-logging.html"
+    looks_for: dict[str, tuple[str, ...]] = {
+        "timestamp": ("timestamp",),
+        "account": ("identity.arn",),
+    }
 
     def read(self, f: InputFile, path: Path) -> pl.LazyFrame:
         """One canonical row per invocation record."""
@@ -58,5 +63,6 @@ class BedrockPreset:
             field("$.input.inputTokenCount").alias("input_tokens"),
             field("$.output.outputTokenCount").alias("output_tokens"),
             first("$.errorCode").fill_null("200").alias("status"),
+            field("$.requestId").alias(REQUEST_ID),  # joined to CloudTrail (bedrock-cloudtrail)
             invalid_json(),
         )

@@ -25,6 +25,9 @@ class Preset(Protocol):
     name: str
     summary: str
     docs_url: str
+    #: The fields the required canonical columns are read from (named in the error for
+    #: a file of which no row could be analysed).
+    looks_for: dict[str, tuple[str, ...]]
 
     def read(self, f: InputFile, path: Path) -> pl.LazyFrame:
         """Open ``path`` (the plain, decompressed file behind ``f``) lazily."""

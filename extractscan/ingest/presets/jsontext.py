@@ -8,14 +8,19 @@ stays vectorised: no ``json.loads`` per row.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
 
-from extractscan.ingest.files import InputFile
+from extractscan.ingest import documents
+from extractscan.ingest.files import InputFile, open_lazy
 from extractscan.model.schema import PRESET_REJECT
 
 RECORD = "_record"
+#: A request id a preset keeps beside the canonical columns, for joins between logs of
+#: one request (Bedrock invocation logs and CloudTrail); normalize leaves it out.
+REQUEST_ID = "_request_id"
 
 # A JSON string member named text/content/inputText/prompt: "key": "...escaped..."
 _TEXT_MEMBER = r'"(?:text|content|inputText|prompt)"\s*:\s*"(?:[^"\\]|\\.)*"'
@@ -24,14 +29,21 @@ _TEXT_MEMBER = r'"(?:text|content|inputText|prompt)"\s*:\s*"(?:[^"\\]|\\.)*"'
 def records(f: InputFile, path: Path) -> pl.LazyFrame:
     """One row per JSON record in column ``_record``.
 
-    ``.json`` files hold one (possibly pretty-printed) record; JSON-lines files hold one
-    record per non-blank line (a blank line is not a record).
+    JSON-lines files hold one record per non-blank line (a blank line is not a record);
+    a ``.json`` document holds one record, an array of them, or records under a wrapper
+    key (``Records``, ``data``, ...: ``ingest/documents.py``); a CSV, TSV or Parquet
+    row is one record, its columns the keys (a header is never a record).
     """
+    if f.format in ("csv", "tsv", "parquet"):  # a row is a record, never a header line
+        table = open_lazy(InputFile(path, f.format, None), path.parent)
+        return table.select(pl.struct(pl.all()).struct.json_encode().alias(RECORD))
+    if f.format == "json":  # one document: its records (under a wrapper key, if any)
+        rows, _ = documents.unwrap(documents.load(path, str(f.path)))
+        texts_ = [json.dumps(r, separators=(",", ":")) for r in rows]  # bounded: in memory
+        return pl.LazyFrame({RECORD: texts_}, schema={RECORD: pl.String})
     lines = pl.scan_lines(path, glob=False).with_columns(  # one file: not a pattern
         pl.col("line").str.strip_prefix("\ufeff")  # a byte-order mark is not JSON
     )
-    if f.format == "json":
-        return lines.select(pl.col("line").str.join("\n").alias(RECORD))
     return lines.filter(pl.col("line").str.strip_chars() != "").select(pl.col("line").alias(RECORD))
 
 
@@ -39,6 +51,40 @@ def field(path: str, source: pl.Expr | None = None) -> pl.Expr:
     """The value at JSONPath ``path`` as text (objects and arrays as compact JSON)."""
     src = pl.col(RECORD) if source is None else source
     return src.str.json_path_match(path)
+
+
+def json_walk(text: pl.Expr, steps: tuple[str, ...]) -> pl.Expr:
+    """The value at ``steps`` inside JSON ``text`` (strings decoded, objects and arrays
+    as JSON text); null where any step is missing or null."""
+    if not steps:
+        return text
+    # a JSON string that holds JSON (double-encoded, as a cell or a member): decoded
+    text = pl.when(text.str.contains(r'^\s*"')).then(text.str.json_path_match("$")).otherwise(text)
+    options = []
+    for k in range(len(steps), 0, -1):
+        key = ".".join(steps[:k])
+        if key.isdigit():
+            step = f"$[{key}]"
+        elif any(ch in key for ch in "\"'\\"):
+            continue  # not expressible in polars' JSONPath; the shorter keys still are
+        else:
+            step = "$[" + json.dumps(key) + "]"
+        options.append(json_walk(text.str.json_path_match(step), steps[k:]))
+    if not options:
+        return pl.lit(None, dtype=pl.String)
+    return pl.coalesce(options) if len(options) > 1 else options[0]
+
+
+def walk(dotted: str, source: pl.Expr | None = None) -> pl.Expr:
+    """The value at a dotted path (``request_body.messages``) in each record, JSON held
+    as text decoded on the way (a CSV cell, a JSON-encoded member: :func:`json_walk`)."""
+    return json_walk(pl.col(RECORD) if source is None else source, tuple(dotted.split(".")))
+
+
+def first_of(*dotted: str, source: pl.Expr | None = None) -> pl.Expr:
+    """The first non-empty value among several dotted paths (see :func:`walk`)."""
+    vals = [walk(p, source) for p in dotted]
+    return pl.coalesce([pl.when(v.str.strip_chars() != "").then(v) for v in vals])
 
 
 def first(*paths: str, source: pl.Expr | None = None) -> pl.Expr:

@@ -61,6 +61,10 @@ class LiteLLMPreset:
     name = "litellm"
     summary = "LiteLLM proxy SpendLogs (CSV/Parquet) and StandardLoggingPayload (JSON)"
     docs_url = "https://docs.litellm.ai/docs/proxy/logging_spec"
+    looks_for: dict[str, tuple[str, ...]] = {
+        "timestamp": ("startTime",),
+        "account": ("end_user", "user", "api_key", "metadata.user_api_key_user_id"),
+    }
 
     def read(self, f: InputFile, path: Path) -> pl.LazyFrame:
         """One canonical row per spend-log row or payload record."""

@@ -1,14 +1,15 @@
 """OpenAI-compatible request/response records as gateways log them (JSON lines).
 
-Covers Helicone- and Langfuse-style request logs (``user``/``messages`` at the top level
-or under ``request``/``body``) and Azure API Management ``GatewayLogs`` in front of
-Azure OpenAI, whose ``properties.requestBody`` is a JSON-encoded string. OpenAI Batch
+Covers request logs with ``user``/``messages`` at the top level or under
+``request``/``body`` (a gateway's own log of OpenAI chat requests) and Azure API
+Management ``GatewayLogs`` in front of Azure OpenAI, whose ``properties.requestBody`` is a
+JSON-encoded string. Helicone and Langfuse exports have presets of their own
+(``helicone``, ``langfuse``). OpenAI Batch
 request lines (``body.messages``) are mapped too, but carry no time or account of their
 own: each is rejected and counted (``bad_timestamp``) unless a gateway added them.
 
 Formats: https://platform.openai.com/docs/api-reference/chat/create (request body),
-https://learn.microsoft.com/azure/api-management/gateway-log-schema-reference (GatewayLogs),
-https://docs.helicone.ai/ and https://langfuse.com/docs (gateway exports).
+https://learn.microsoft.com/azure/api-management/gateway-log-schema-reference (GatewayLogs).
 
 | canonical | source fields (first present wins) |
 |---|---|
@@ -44,8 +45,12 @@ class OpenAIChatPreset:
     """Reader for OpenAI-compatible chat request logs from gateways."""
 
     name = "openai-chat"
-    summary = "OpenAI-compatible chat logs from gateways (Helicone, Langfuse, Azure APIM)"
+    summary = "OpenAI-compatible chat request logs from gateways, Azure APIM GatewayLogs"
     docs_url = "https://platform.openai.com/docs/api-reference/chat/create"
+    looks_for: dict[str, tuple[str, ...]] = {
+        "timestamp": ("timestamp", "time", "created_at", "createdAt", "request.created_at"),
+        "account": ("user", "user_id", "userId", "body.user", "properties.objectId"),
+    }
 
     def read(self, f: InputFile, path: Path) -> pl.LazyFrame:
         """One canonical row per request record."""
