@@ -13,14 +13,9 @@ import pytest
 
 from extractscan.config.settings import LinkConfig
 from extractscan.features.behaviour import newest_model_use
+from extractscan.link.behaviour_groups import respecting_groups, star_identifiers
 from extractscan.link.crowded import EVIDENCE_SCHEMA
-from extractscan.link.synchrony import (
-    box_test,
-    preload,
-    respecting_groups,
-    star_identifiers,
-    synchrony,
-)
+from extractscan.link.synchrony import box_test, preload, synchrony
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)  # signups count back from here
 W0 = datetime(2026, 4, 22, tzinfo=UTC)  # the log's first day
@@ -306,3 +301,15 @@ def test_a_cluster_that_was_mostly_another_groups_accounts_is_dropped() -> None:
     half = _star("k0", ["k1", "k2", "x1", "x2", "x3"], "half")
     got = respecting_groups(half, groups)
     assert got.select("a", "b").rows() == [("x1", "x2"), ("x1", "x3")]
+
+
+def test_behaviour_never_joins_two_groups_the_identifiers_kept_apart() -> None:
+    # a cluster holding two whole groups (a campaign's three accounts and a class's two)
+    # and two unlinked accounts keeps the larger group and the unlinked ones
+    ev = _star("c0", ["c1", "c2", "s0", "s1", "u0", "u1"], "together")
+    groups = pl.DataFrame(
+        {"account": ["c0", "c1", "c2", "s0", "s1"], "component": [3, 3, 3, 8, 8]},
+        schema={"account": pl.String, "component": pl.Int64},
+    )
+    got = respecting_groups(ev, groups)
+    assert got.select("a", "b").rows() == [("c0", "c1"), ("c0", "c2"), ("c0", "u0"), ("c0", "u1")]

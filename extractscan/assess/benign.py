@@ -33,6 +33,8 @@ def explained_score(score: float, flag_floor: float | None) -> float:
     in an explained incident (``campaign_explained`` of ``benchmarks/generalize.py``)."""
     halved = round(score * EXPLAINED_FACTOR, 4)
     return halved if flag_floor is None else min(halved, round(flag_floor - BELOW_FLAG, 4))
+
+
 #: Largest family or small team sharing a card (DOMAIN.md: families of 2 to 8).
 FAMILY_MAX = 8
 #: Share of an incident's accounts on one e-mail domain for a class or cohort (as for

@@ -30,13 +30,14 @@ from extractscan.config import Config
 from extractscan.features.aggregate import Aggregates
 from extractscan.link import fingerprint
 from extractscan.link.assemble import assemble, leaning_groups
+from extractscan.link.behaviour_groups import respecting_groups, star_identifiers
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.crowded import crowded
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import account_identifiers, template_identifiers
 from extractscan.link.pairs import candidate_pairs, pair_keys
-from extractscan.link.synchrony import respecting_groups, star_identifiers, synchrony
+from extractscan.link.synchrony import synchrony
 from extractscan.link.weights import weigh_values
 from extractscan.streamed import streamed
 
