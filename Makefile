@@ -2,7 +2,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench scale campaign-scale small-files memory-limit incremental generalize sample clean html-bench screenshots
+.PHONY: install demo test lint bench scale campaign-scale small-files memory-limit incremental synchrony-cost generalize sample clean html-bench screenshots
 
 $(BIN)/extractscan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,9 @@ html-bench: install
 
 incremental: install
 	$(BIN)/python benchmarks/incremental.py
+
+synchrony-cost: install
+	$(BIN)/python benchmarks/synchrony_cost.py
 
 memory-limit: install
 	$(BIN)/python benchmarks/memory_limit.py
