@@ -92,7 +92,7 @@ def test_a_class_at_one_institution_fits_cohort_and_a_campaign_does_not() -> Non
     assert _fits(r) == []
     assert next(c for c in r if c.name == "cohort").reason == (
         "a card is shared; 100% share one e-mail domain, 20 of the 700 accounts in the log "
-        "on it; hour-of-day spread 0.99 (other accounts 0.81), round the clock"
+        "on it; hour-of-day spread 0.99 (other accounts 0.81), spread over more of the day"
     )
     # its own throwaway domain is not enough when it works round the clock
     own = stats([f"u{i}@x7k.example" for i in range(20)], 0.99, 20)

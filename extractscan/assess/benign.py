@@ -226,7 +226,11 @@ def checks(
     hours_text = (
         f"hour-of-day spread {float(hours):.2f}"
         + (f" (other accounts {base_hours:.2f})" if base_hours is not None else "")
-        + (", within about 12 of the day's hours" if class_hours else ", round the clock")
+        + (
+            ", within about 12 of the day's hours"
+            if class_hours
+            else ", spread over more of the day"
+        )
         if hours is not None
         else "hours of activity not measured"
     )
