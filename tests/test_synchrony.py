@@ -313,3 +313,14 @@ def test_behaviour_never_joins_two_groups_the_identifiers_kept_apart() -> None:
     )
     got = respecting_groups(ev, groups)
     assert got.select("a", "b").rows() == [("c0", "c1"), ("c0", "c2"), ("c0", "u0"), ("c0", "u1")]
+
+
+def test_unclustered_candidates_join_a_box_only_when_they_behave_alike() -> None:
+    from extractscan.link.synchrony import alike
+
+    core = _table(_synchronized(6))
+    close = dict(_synchronized(1)[0], account="near", cot_share=0.78)
+    far = dict(_synchronized(1)[0], account="far", cot_share=0.1, rubric_share=0.7)
+    noise = _table([close, far])
+    assert alike(core, noise)["account"].to_list() == ["near"]
+    assert alike(core.head(1), noise).height == 2  # no core to measure against
