@@ -32,7 +32,7 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.ingest.files import InputFile
-from extractscan.ingest.presets.jsontext import RECORD, REQUEST_ID, first_of, records
+from extractscan.ingest.presets.jsontext import REQUEST_ID, first_of, is_json_object, records
 from extractscan.model.schema import PRESET_REJECT
 
 #: Bedrock runtime operations that run a model.
@@ -52,9 +52,7 @@ class CloudTrailPreset:
 
     def read(self, f: InputFile, path: Path) -> pl.LazyFrame:
         """One canonical row per CloudTrail event."""
-        ok = pl.col(RECORD).str.json_path_match("$").is_not_null() & pl.col(RECORD).str.contains(
-            r"^\s*\{"
-        )
+        ok = is_json_object()
         call = (first_of("eventSource") == "bedrock.amazonaws.com") & first_of("eventName").is_in(
             MODEL_CALLS
         )

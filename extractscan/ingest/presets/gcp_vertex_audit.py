@@ -35,7 +35,7 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.ingest.files import InputFile
-from extractscan.ingest.presets.jsontext import RECORD, first_of, records
+from extractscan.ingest.presets.jsontext import first_of, is_json_object, records
 from extractscan.model.schema import PRESET_REJECT
 
 #: ``protoPayload.methodName`` of a model call (any API version).
@@ -58,9 +58,7 @@ class GcpVertexAuditPreset:
 
     def read(self, f: InputFile, path: Path) -> pl.LazyFrame:
         """One canonical row per log entry."""
-        ok = pl.col(RECORD).str.json_path_match("$").is_not_null() & pl.col(RECORD).str.contains(
-            r"^\s*\{"
-        )
+        ok = is_json_object()
         call = (first_of("protoPayload.serviceName") == "aiplatform.googleapis.com") & (
             first_of("protoPayload.methodName").str.contains(MODEL_CALL)
         )

@@ -117,9 +117,13 @@ def join_texts(*parts: pl.Expr) -> pl.Expr:
     return pl.when(joined.str.strip_chars() != "").then(joined)
 
 
-def invalid_json() -> pl.Expr:
-    """The reject reason for a record that is not a JSON object."""
-    ok = pl.col(RECORD).str.json_path_match("$").is_not_null() & pl.col(RECORD).str.contains(
+def is_json_object() -> pl.Expr:
+    """Whether the record is a JSON object (parses, and starts with ``{``)."""
+    return pl.col(RECORD).str.json_path_match("$").is_not_null() & pl.col(RECORD).str.contains(
         r"^\s*\{"
     )
-    return pl.when(~ok).then(pl.lit("invalid_json")).alias(PRESET_REJECT)
+
+
+def invalid_json() -> pl.Expr:
+    """The reject reason for a record that is not a JSON object."""
+    return pl.when(~is_json_object()).then(pl.lit("invalid_json")).alias(PRESET_REJECT)
