@@ -90,7 +90,7 @@ def test_a_synchronized_group_is_linked_as_a_star() -> None:
         "30 accounts alike: created within 0.9 days, first requests within 5.4 hours, "
         "93% on model-z within 2.7 hours of each other; median 80% extraction-style prompts, "
         "output/input 5.0x, hour spread 0.98; spans hold 90% of a core of 30 (28 inside all "
-        "3); chance among 300 other accounts 1e-28"
+        "3); chance among 300 other accounts 1e-45"
     )
 
 
@@ -104,7 +104,9 @@ def test_ordinary_accounts_of_the_same_size_and_behaviour_are_not_linked() -> No
     box = box_test(group, rest, tested=1, alpha=0.01)
     assert not box.significant
     assert len(box.members) == 24
-    assert round(box.p, 3) == 0.704
+    # no subset of the times is beyond chance: the box reports the one nearest its
+    # threshold (a single window, the smallest correction), 87 % of the accounts inside it
+    assert round(box.p, 3) == 0.867
     assert box.nats == 0.0
 
 

@@ -116,7 +116,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     # merged with another operator's campaign (fit world 1002).
     groups = components(links, 2)
     campaigns = groups.join(leaning_groups(groups, accounts, cfg.link), on="component", how="semi")
-    behaving = synchrony(accounts, cfg.link, campaigns)
+    behaving = synchrony(accounts, cfg.link, campaigns, groups)
     if behaving.height:
         behaving = respecting_groups(behaving, groups)
     if behaving.height:

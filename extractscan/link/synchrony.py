@@ -41,16 +41,14 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from extractscan.config import LinkConfig
 from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT, heavy_accounts
+from extractscan.link.synchrony_box import TIMES, Box, box_test, describe, hours
 
-#: Synchrony times and the span that counts as "together" (the clustering's unit, hours).
-TIMES: dict[str, float] = {"signup_at": 24.0, "first_seen": 6.0, "newest_model_at": 3.0}
 #: Behaviour features and their unit: a difference this large is one unit of distance.
 SHARES: tuple[str, ...] = (
     "cot_share",
@@ -73,48 +71,8 @@ MAX_CLUSTERED = 5_000
 BACKGROUND_MIN = 1_000
 #: A cluster's core: members with at least this HDBSCAN membership probability.
 CORE_PROBABILITY = 0.5
-#: The synchrony box holds the members between these quantiles of each time.
-BOX_QUANTILES = (0.05, 0.95)
-#: A time is part of the box when at least this share of the cluster has it.
-MIN_MEASURED = 0.8
-#: A significant cluster links its members within the box widened by this share of its
-#: width on each side, at most one unit of :data:`TIMES` (the box holds the central 90 %
-#: of each time; a member a little outside one window is still the same campaign, but a
-#: loosely synchronized cluster's wide box must not reach further: half of a 53-day
-#: signup window took in an enterprise key created five days before the cluster's first).
-LINK_MARGIN = 0.5
 #: Distance given to a missing value (accounts without it are alike in it, far from others).
 MISSING = -1e4
-
-
-@dataclass(frozen=True)
-class Box:
-    """A cluster's synchrony box and its test.
-
-    Attributes:
-        members: accounts of the cluster inside the box, sorted.
-        linked: accounts of the cluster it links (:data:`LINK_MARGIN`), sorted.
-        size: accounts in the cluster.
-        windows: per time column: (start, end) of the box.
-        background: accounts of the background (outside the cluster).
-        p: chance of one account falling in the box under the null.
-        nats: minus the log of the Chernoff bound.
-        threshold: the nats needed (family-wise rate and box correction).
-    """
-
-    members: tuple[str, ...]
-    linked: tuple[str, ...]
-    size: int
-    windows: dict[str, tuple[float, float]]
-    background: int
-    p: float
-    nats: float
-    threshold: float
-
-    @property
-    def significant(self) -> bool:
-        """Whether the box is beyond chance."""
-        return self.nats >= self.threshold
 
 
 def preload(accounts: pl.DataFrame, cfg: LinkConfig) -> threading.Thread | None:
@@ -152,17 +110,12 @@ def candidates(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
     )
 
 
-def _hours(col: str) -> pl.Expr:
-    """A time column as hours since the epoch (null stays null)."""
-    return pl.col(col).dt.epoch("us").cast(pl.Float64) / 3.6e9
-
-
 def vectors(frame: pl.DataFrame) -> np.ndarray:
     """Per account (row of ``frame``): times and behaviour in units (see the constants)."""
     cols: list[pl.Expr] = []
     for c, unit in TIMES.items():
         if c in frame.columns:
-            cols.append(_hours(c) / unit)
+            cols.append(hours(c) / unit)
     cols += [pl.col(c) / SHARE_UNIT for c in SHARES if c in frame.columns]
     if "token_ratio" in frame.columns:
         cols.append(pl.col("token_ratio").clip(lower_bound=1e-3).log() / RATIO_UNIT)
@@ -218,109 +171,6 @@ def cluster(x: np.ndarray, min_size: int) -> tuple[np.ndarray, np.ndarray]:
     return labels, core
 
 
-def box_test(
-    members: pl.DataFrame,
-    background: pl.DataFrame,
-    tested: int,
-    alpha: float,
-    outliers: pl.DataFrame | None = None,
-    unclustered: pl.DataFrame | None = None,
-) -> Box:
-    """The synchrony box of ``members`` (a cluster's core) and its test against
-    ``background`` (the other accounts with as many requests); ``tested`` clusters share
-    the family-wise ``alpha``. The box links the members, ``outliers`` (the cluster's
-    other accounts) and ``unclustered`` candidates (noise to HDBSCAN: a campaign's fringe
-    of less typical behaviour) within its margin (:data:`LINK_MARGIN`); a member or an
-    outlier without one of the times may be linked, an unclustered account may not."""
-    windows: dict[str, tuple[float, float]] = {}
-    inside = pl.lit(True)
-    near = pl.lit(True)
-    for c in TIMES:
-        if c not in members.columns:
-            continue
-        t = members.select(_hours(c))[c]
-        if t.count() < MIN_MEASURED * members.height:
-            continue
-        lo, hi = BOX_QUANTILES
-        windows[c] = (float(t.quantile(lo, "lower")), float(t.quantile(hi, "higher")))  # type: ignore[arg-type]
-        inside = inside & _hours(c).is_between(*windows[c]).fill_null(False)
-        margin = min(LINK_MARGIN * (windows[c][1] - windows[c][0]), TIMES[c])
-        near = near & _hours(c).is_between(windows[c][0] - margin, windows[c][1] + margin)
-    boxed = tuple(members.filter(inside)["account"].sort().to_list()) if windows else ()
-    ours = pl.concat([members, *([outliers] if outliers is not None else [])], how="diagonal")
-    found = [ours.filter(near.fill_null(True))["account"]]
-    if unclustered is not None:
-        found.append(unclustered.filter(near.fill_null(False))["account"])
-    linked = tuple(pl.concat(found).unique().sort().to_list())
-    n_bg = background.height
-    if not windows or not boxed:
-        return Box(boxed, linked, members.height, windows, n_bg, 1.0, 0.0, math.inf)
-    # per window: the share of all the accounts (the cluster's too) with that time inside
-    # it, i.e. the chance under the permutation null, each time shuffled between accounts
-    product = 1.0
-    for c, (a, b) in windows.items():
-        t = pl.concat([members.select(_hours(c)), background.select(_hours(c))])[c].drop_nulls()
-        product *= int(t.is_between(a, b).sum()) / max(t.len(), 1)
-    joint = (background.filter(inside).height + 1) / (n_bg + 1)
-    p = min(1.0, max(product, joint))
-    k = len(boxed) + background.filter(inside).height
-    total = n_bg + members.height
-    nats = _surprise(total, k, p)
-    threshold = math.log(max(tested, 1) / alpha) + 2 * len(windows) * math.log(max(total, 2))
-    return Box(boxed, linked, members.height, windows, n_bg, p, nats, threshold)
-
-
-def _surprise(n: int, k: int, p: float) -> float:
-    """``n * KL(k/n || p)`` in nats where ``k/n > p`` (else 0), as :func:`.crowded.surprise`."""
-    q = k / n
-    if q <= p:
-        return 0.0
-    second = (1 - q) * math.log((1 - q) / (1 - p)) if q < 1 else 0.0
-    return n * (q * math.log(q / p) + second)
-
-
-def describe(box: Box, members: pl.DataFrame) -> str:
-    """What an investigator can check, most telling first (reports cut long values): the
-    accounts linked, the spans holding the central 90 % of the core's times, the share of
-    the core on the newest model within its span, the shared behaviour and the bound.
-
-    Example: "2,328 accounts alike: created within 0.9 days, first requests within 3.0
-    hours, 92% on model-z within 4.2 hours of each other; median 99% extraction-style
-    prompts, output/input 6.0x, hour spread 0.97; spans hold 90% of a core of 1,918
-    (1,392 inside all 3); chance among 5,166 other accounts 1e-700".
-    """
-    spans = []
-    if "signup_at" in box.windows:
-        a, b = box.windows["signup_at"]
-        spans.append(f"created within {(b - a) / 24:.1f} days")
-    if "first_seen" in box.windows:
-        a, b = box.windows["first_seen"]
-        spans.append(f"first requests within {b - a:.1f} hours")
-    if "newest_model_at" in box.windows:
-        a, b = box.windows["newest_model_at"]
-        share = members.select(_hours("newest_model_at").is_between(a, b).mean()).item()
-        names = members.get_column("newest_model", default=pl.Series([], dtype=pl.String))
-        model = str(names.drop_nulls().min() or "the newest model")
-        spans.append(f"{share:.0%} on {model} within {b - a:.1f} hours")
-    head = f"{len(box.linked):,} accounts alike: {', '.join(spans)} of each other"
-    same = members.select(
-        pl.col("extraction_share").median(),
-        pl.col("token_ratio").median() if "token_ratio" in members.columns else pl.lit(None),
-        pl.col("hour_entropy").median() if "hour_entropy" in members.columns else pl.lit(None),
-    ).row(0)
-    behaviour = f"median {same[0]:.0%} extraction-style prompts"
-    if same[1] is not None:
-        behaviour += f", output/input {same[1]:.1f}x"
-    if same[2] is not None:
-        behaviour += f", hour spread {same[2]:.2f}"
-    inside = (
-        f"spans hold 90% of a core of {box.size:,} ({len(box.members):,} inside all "
-        f"{len(box.windows)})"
-    )
-    chance = f"chance among {box.background:,} other accounts 1e-{box.nats / math.log(10):.0f}"
-    return "; ".join([head, behaviour, inside, chance])
-
-
 def alike(core: pl.DataFrame, noise: pl.DataFrame) -> pl.DataFrame:
     """The unclustered candidates that behave like ``core`` (a cluster's core): their
     behaviour (times left out: the box tests those) is as close to some core member as
@@ -340,8 +190,43 @@ def alike(core: pl.DataFrame, noise: pl.DataFrame) -> pl.DataFrame:
     return noise.filter(pl.Series(near))
 
 
+def _apart(
+    part: tuple[pl.DataFrame, pl.DataFrame],
+    grouped: pl.DataFrame,
+    busy: pl.DataFrame,
+    tested: int,
+    cfg: LinkConfig,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A cluster's (core, outliers) without the accounts of identifier-linked groups when
+    it holds most of such a group and its other accounts are beyond chance on their own.
+
+    Such a cluster is two things started in the same days: a group the identifiers found
+    and a campaign they did not. Kept whole, the group (see
+    :func:`.behaviour_groups.respecting_groups`) took the campaign in, and an explained
+    class became a high incident with it (report world 22: 17 students of a class and 11
+    accounts of an identifier-free campaign). A group's fringe that is not beyond chance
+    alone still joins its group."""
+    core, outliers = part
+    members = pl.concat([core.select("account"), outliers.select("account")])
+    inside = members.join(grouped, on="account").group_by("component").len()
+    sizes = grouped.group_by("component").len().rename({"len": "size"})
+    if inside.join(sizes, on="component").filter(pl.col("len") * 2 >= pl.col("size")).is_empty():
+        return part
+    rest = core.join(grouped, on="account", how="anti")
+    if rest.height < cfg.synchrony_min_accounts:
+        return part
+    box = box_test(rest, busy.join(rest, on="account", how="anti"), tested, cfg.synchrony_alpha)
+    if not box.significant or len(box.members) < cfg.synchrony_min_accounts:
+        return part
+    return rest, outliers.join(grouped, on="account", how="anti")
+
+
 def significant_boxes(
-    cand: pl.DataFrame, busy: pl.DataFrame, groups: list[int], cfg: LinkConfig
+    cand: pl.DataFrame,
+    busy: pl.DataFrame,
+    groups: list[int],
+    cfg: LinkConfig,
+    grouped: pl.DataFrame | None = None,
 ) -> list[tuple[Box, pl.DataFrame]]:
     """The significant clusters' boxes (with their core members), most significant first.
 
@@ -356,6 +241,9 @@ def significant_boxes(
         mine = cand.filter(pl.col("_cluster") == g)
         parts[g] = (mine.filter("_core"), mine.filter(~pl.col("_core")))
     noise = cand.filter(pl.col("_cluster") == -1)
+    if grouped is not None and grouped.height:
+        for g in groups:
+            parts[g] = _apart(parts[g], grouped, busy, len(groups), cfg)
     reference, pending = busy, list(groups)
     accepted: list[tuple[Box, pl.DataFrame]] = []
     while pending:
@@ -392,7 +280,10 @@ def significant_boxes(
 
 
 def synchrony(
-    accounts: pl.DataFrame, cfg: LinkConfig, campaigns: pl.DataFrame | None = None
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    campaigns: pl.DataFrame | None = None,
+    grouped: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Evidence rows (family ``behaviour_cluster``, :data:`.crowded.EVIDENCE_SCHEMA`)
     linking the members of every significant behavioural cluster of ``accounts`` (one
@@ -401,7 +292,9 @@ def synchrony(
     ``campaigns`` (account) are accounts already linked into extraction-leaning groups:
     they are not part of the ordinary background a cluster is tested against (fit world
     1017: 16 accounts of a grader campaign, started in the same days, made a 34-account
-    campaign's box look common), though they may still form or join clusters."""
+    campaign's box look common), though they may still form or join clusters.
+    ``grouped`` (account, component) are all the identifier-linked groups (see
+    :func:`_apart`)."""
     empty = pl.DataFrame(schema=EVIDENCE_SCHEMA)
     if cfg.synchrony_alpha <= 0 or "exchanges" not in accounts.columns:
         return empty
@@ -416,13 +309,19 @@ def synchrony(
     # 113 of 155 candidates, all noise); beside the background it is a dense cluster.
     ordinary = busy.join(cand, on="account", how="anti").sort("account")
     ordinary = ordinary.sample(min(ordinary.height, max(cand.height, BACKGROUND_MIN)), seed=21)
-    both = pl.concat([cand, ordinary.select(cand.columns)])
-    labels, core = cluster(vectors(both), cfg.synchrony_min_accounts)
-    labels, core = labels[: cand.height], core[: cand.height]
-    groups = sorted(set(labels[core].tolist()) - {-1})
-    if not groups:
-        return empty
-    cand = cand.with_columns(pl.Series("_cluster", labels), pl.Series("_core", core))
+    accepted = _clustered(cand, ordinary, busy, cfg, grouped)
+    if grouped is not None and grouped.height:
+        # Again without the identifier-linked groups and the clusters found: a campaign
+        # clustered with a group's accounts and an enterprise's keys, started in the same
+        # days, was one loose cluster beyond no chance (report world 20: 34 accounts of
+        # an identifier-free campaign in a cluster of 233 low-and-slow accounts).
+        found = pl.DataFrame(
+            {"account": [a for b, _ in accepted for a in b.linked]}, schema={"account": pl.String}
+        )
+        rest = cand.join(grouped, on="account", how="anti").join(found, on="account", how="anti")
+        if cfg.synchrony_min_accounts <= rest.height < cand.height:
+            reference = busy.join(found, on="account", how="anti")
+            accepted += _clustered(rest, ordinary, reference, cfg, None)
     rows = [
         pl.DataFrame(
             {
@@ -435,8 +334,27 @@ def synchrony(
                 "weight": min(box.nats / math.log(10), MAX_WEIGHT),
             }
         ).cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
-        for box, members in significant_boxes(cand, busy, groups, cfg)
+        for box, members in accepted
     ]
     if not rows:
         return empty
     return pl.concat(rows).sort("a", "b").select(list(EVIDENCE_SCHEMA))
+
+
+def _clustered(
+    cand: pl.DataFrame,
+    ordinary: pl.DataFrame,
+    busy: pl.DataFrame,
+    cfg: LinkConfig,
+    grouped: pl.DataFrame | None,
+) -> list[tuple[Box, pl.DataFrame]]:
+    """The significant clusters of ``cand`` clustered beside ``ordinary`` and tested
+    against ``busy`` (:func:`significant_boxes`)."""
+    both = pl.concat([cand, ordinary.select(cand.columns)])
+    labels, core = cluster(vectors(both), cfg.synchrony_min_accounts)
+    labels, core = labels[: cand.height], core[: cand.height]
+    groups = sorted(set(labels[core].tolist()) - {-1})
+    if not groups:
+        return []
+    cand = cand.with_columns(pl.Series("_cluster", labels), pl.Series("_core", core))
+    return significant_boxes(cand, busy, groups, cfg, grouped)

@@ -1,0 +1,201 @@
+"""The synchrony box of a behavioural cluster and its test against the background
+(:mod:`.synchrony`, step 2): the central 90 % of its members' signup, first-request and
+newest-model times, and how unlikely so many accounts inside it are by chance."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import polars as pl
+
+#: Synchrony times and the span that counts as "together" (the clustering's unit, hours).
+TIMES: dict[str, float] = {"signup_at": 24.0, "first_seen": 6.0, "newest_model_at": 3.0}
+#: The synchrony box holds the members between these quantiles of each time.
+BOX_QUANTILES = (0.05, 0.95)
+#: A time is part of the box when at least this share of the cluster has it.
+MIN_MEASURED = 0.8
+#: A significant cluster links its members within the box widened by this share of its
+#: width on each side, at most one unit of :data:`TIMES` (the box holds the central 90 %
+#: of each time; a member a little outside one window is still the same campaign, but a
+#: loosely synchronized cluster's wide box must not reach further: half of a 53-day
+#: signup window took in an enterprise key created five days before the cluster's first).
+LINK_MARGIN = 0.5
+
+
+def hours(col: str) -> pl.Expr:
+    """A time column as hours since the epoch (null stays null)."""
+    return pl.col(col).dt.epoch("us").cast(pl.Float64) / 3.6e9
+
+
+@dataclass(frozen=True)
+class Box:
+    """A cluster's synchrony box and its test.
+
+    Attributes:
+        members: accounts of the cluster inside the box, sorted.
+        linked: accounts of the cluster it links (:data:`LINK_MARGIN`), sorted.
+        size: accounts in the cluster.
+        windows: per time column: (start, end) of the box.
+        background: accounts of the background (outside the cluster).
+        p: chance of one account falling in the box under the null.
+        nats: minus the log of the Chernoff bound.
+        threshold: the nats needed (family-wise rate and box correction).
+    """
+
+    members: tuple[str, ...]
+    linked: tuple[str, ...]
+    size: int
+    windows: dict[str, tuple[float, float]]
+    background: int
+    p: float
+    nats: float
+    threshold: float
+
+    @property
+    def significant(self) -> bool:
+        """Whether the box is beyond chance."""
+        return self.nats >= self.threshold
+
+
+def box_test(
+    members: pl.DataFrame,
+    background: pl.DataFrame,
+    tested: int,
+    alpha: float,
+    outliers: pl.DataFrame | None = None,
+    unclustered: pl.DataFrame | None = None,
+) -> Box:
+    """The synchrony box of ``members`` (a cluster's core) and its test against
+    ``background`` (the other accounts with as many requests); ``tested`` clusters share
+    the family-wise ``alpha``. The box links the members, ``outliers`` (the cluster's
+    other accounts) and ``unclustered`` candidates (noise to HDBSCAN: a campaign's fringe
+    of less typical behaviour) within its margin (:data:`LINK_MARGIN`); a member or an
+    outlier without one of the times may be linked, an unclustered account may not."""
+    windows: dict[str, tuple[float, float]] = {}
+    inside = pl.lit(True)
+    near = pl.lit(True)
+    for c in TIMES:
+        if c not in members.columns:
+            continue
+        t = members.select(hours(c))[c]
+        if t.count() < MIN_MEASURED * members.height:
+            continue
+        lo, hi = BOX_QUANTILES
+        windows[c] = (float(t.quantile(lo, "lower")), float(t.quantile(hi, "higher")))  # type: ignore[arg-type]
+        inside = inside & hours(c).is_between(*windows[c]).fill_null(False)
+        margin = min(LINK_MARGIN * (windows[c][1] - windows[c][0]), TIMES[c])
+        near = near & hours(c).is_between(windows[c][0] - margin, windows[c][1] + margin)
+    boxed = tuple(members.filter(inside)["account"].sort().to_list()) if windows else ()
+    ours = pl.concat([members, *([outliers] if outliers is not None else [])], how="diagonal")
+    found = [ours.filter(near.fill_null(True))["account"]]
+    if unclustered is not None:
+        found.append(unclustered.filter(near.fill_null(False))["account"])
+    linked = tuple(pl.concat(found).unique().sort().to_list())
+    n_bg = background.height
+    if not windows or not boxed:
+        return Box(boxed, linked, members.height, windows, n_bg, 1.0, 0.0, math.inf)
+    subsets = [
+        s for r in range(1, len(windows) + 1) for s in itertools.combinations(sorted(windows), r)
+    ]
+    best = (1.0, 0.0, math.inf)
+    for chosen in subsets:
+        p, nats, threshold = _window_test(
+            members, background, {c: windows[c] for c in chosen}, tested * len(subsets), alpha
+        )
+        if nats - threshold > best[1] - best[2]:
+            best = (p, nats, threshold)
+    return Box(boxed, linked, members.height, windows, n_bg, *best)
+
+
+def _window_test(
+    members: pl.DataFrame,
+    background: pl.DataFrame,
+    windows: dict[str, tuple[float, float]],
+    tested: int,
+    alpha: float,
+) -> tuple[float, float, float]:
+    """(p, nats, threshold) of the box made of ``windows`` (a subset of a cluster's times).
+
+    Every subset of the times is tested, the choice paid for in ``tested``: a time that
+    leaves no ordinary account out of the box only costs its correction (``N^2``), and a
+    small campaign whose signup and first-request windows hold no ordinary account at all
+    was below the bound of all three times (report world 28: 18 accounts, 34.9 nats
+    against 46.8)."""
+    n_bg = background.height
+    within = {c: hours(c).is_between(a, b).fill_null(False) for c, (a, b) in windows.items()}
+    # per window: the share of all the accounts (the cluster's too) with that time inside
+    # it, i.e. the chance under the permutation null, each time shuffled between accounts
+    share: dict[str, float] = {}
+    for c, (a, b) in windows.items():
+        t = pl.concat([members.select(hours(c)), background.select(hours(c))])[c].drop_nulls()
+        share[c] = int(t.is_between(a, b).sum()) / max(t.len(), 1)
+    # What correlates among ordinary accounts (busy accounts start early and meet a new
+    # model early) is kept by the share of the background inside all the windows but one
+    # (smoothed: none inside is not a chance of zero) times the share inside that one;
+    # smoothing the whole box instead put a floor of 1/N under every small cluster.
+    p = math.prod(share.values())
+    for c in windows:
+        rest = pl.all_horizontal([w for d, w in within.items() if d != c] or [pl.lit(True)])
+        joint = (background.filter(rest).height + 1) / (n_bg + 1)
+        p = max(p, joint * share[c])
+    inside = pl.all_horizontal(list(within.values()))
+    bg_inside = background.filter(inside).height
+    p = min(1.0, max(p, bg_inside / max(n_bg, 1)))
+    k = members.filter(inside).height + bg_inside
+    total = n_bg + members.height
+    nats = _surprise(total, k, p)
+    threshold = math.log(max(tested, 1) / alpha) + 2 * len(windows) * math.log(max(total, 2))
+    return p, nats, threshold
+
+
+def _surprise(n: int, k: int, p: float) -> float:
+    """``n * KL(k/n || p)`` in nats where ``k/n > p`` (else 0), as :func:`.crowded.surprise`."""
+    q = k / n
+    if q <= p:
+        return 0.0
+    second = (1 - q) * math.log((1 - q) / (1 - p)) if q < 1 else 0.0
+    return n * (q * math.log(q / p) + second)
+
+
+def describe(box: Box, members: pl.DataFrame) -> str:
+    """What an investigator can check, most telling first (reports cut long values): the
+    accounts linked, the spans holding the central 90 % of the core's times, the share of
+    the core on the newest model within its span, the shared behaviour and the bound.
+
+    Example: "2,328 accounts alike: created within 0.9 days, first requests within 3.0
+    hours, 92% on model-z within 4.2 hours of each other; median 99% extraction-style
+    prompts, output/input 6.0x, hour spread 0.97; spans hold 90% of a core of 1,918
+    (1,392 inside all 3); chance among 5,166 other accounts 1e-700".
+    """
+    spans = []
+    if "signup_at" in box.windows:
+        a, b = box.windows["signup_at"]
+        spans.append(f"created within {(b - a) / 24:.1f} days")
+    if "first_seen" in box.windows:
+        a, b = box.windows["first_seen"]
+        spans.append(f"first requests within {b - a:.1f} hours")
+    if "newest_model_at" in box.windows:
+        a, b = box.windows["newest_model_at"]
+        share = members.select(hours("newest_model_at").is_between(a, b).mean()).item()
+        names = members.get_column("newest_model", default=pl.Series([], dtype=pl.String))
+        model = str(names.drop_nulls().min() or "the newest model")
+        spans.append(f"{share:.0%} on {model} within {b - a:.1f} hours")
+    head = f"{len(box.linked):,} accounts alike: {', '.join(spans)} of each other"
+    same = members.select(
+        pl.col("extraction_share").median(),
+        pl.col("token_ratio").median() if "token_ratio" in members.columns else pl.lit(None),
+        pl.col("hour_entropy").median() if "hour_entropy" in members.columns else pl.lit(None),
+    ).row(0)
+    behaviour = f"median {same[0]:.0%} extraction-style prompts"
+    if same[1] is not None:
+        behaviour += f", output/input {same[1]:.1f}x"
+    if same[2] is not None:
+        behaviour += f", hour spread {same[2]:.2f}"
+    inside = (
+        f"spans hold 90% of a core of {box.size:,} ({len(box.members):,} inside all "
+        f"{len(box.windows)})"
+    )
+    chance = f"chance among {box.background:,} other accounts 1e-{box.nats / math.log(10):.0f}"
+    return "; ".join([head, behaviour, inside, chance])
