@@ -326,3 +326,74 @@ def test_unclustered_candidates_join_a_box_only_when_they_behave_alike() -> None
     noise = _table([close, far])
     assert alike(core, noise)["account"].to_list() == ["near"]
     assert alike(core.head(1), noise).height == 2  # no core to measure against
+
+
+def test_a_small_synchronized_group_is_beyond_chance() -> None:
+    # 14 accounts inside a box that holds no ordinary account: the smoothed share of the
+    # whole box (1/301) put them below the bound; all windows but one, times that one's
+    # share, does not
+    accounts = _table(_background() + _synchronized(14))
+    group = accounts.filter(pl.col("account").str.starts_with("sync_"))
+    rest = accounts.join(group, on="account", how="anti")
+    box = box_test(group, rest, tested=1, alpha=0.01)
+    assert len(box.members) == 14
+    assert box.significant
+    assert round(box.p, 6) == 0.000169
+    assert round(box.nats, 1) == 64.4
+    assert round(box.threshold, 1) == 41.0
+    ev = synchrony(accounts, LinkConfig())
+    assert ev["b"].to_list() == [f"sync_{i:02d}" for i in range(1, 14)]
+
+
+def test_a_group_started_with_a_campaign_is_kept_apart_from_it() -> None:
+    # a class (an identifier-linked group) created, started and moved to the new model in
+    # the same hours as a campaign that shares nothing, with the same behaviour: one
+    # cluster, but the campaign is beyond chance on its own, so the class stays out
+    sync = _synchronized(30)
+    for i, row in enumerate(sync[:15]):
+        row["account"] = f"class_{i:02d}"
+    accounts = _table(_background() + sync)
+    grouped = pl.DataFrame(
+        {"account": [f"class_{i:02d}" for i in range(15)], "component": [0] * 15},
+        schema={"account": pl.String, "component": pl.UInt32},
+    )
+    whole = synchrony(accounts, LinkConfig())
+    assert whole.height == 29  # without the groups: the class and the campaign together
+    ev = synchrony(accounts, LinkConfig(), grouped=grouped)
+    assert ev["a"].unique().to_list() == ["sync_15"]
+    assert ev["b"].to_list() == [f"sync_{i:02d}" for i in range(16, 30)]
+
+
+def test_a_second_pass_cluster_that_continues_a_first_one_is_merged_into_it() -> None:
+    from extractscan.link.synchrony import _merged
+    from extractscan.link.synchrony_box import Box
+
+    rows = _synchronized(30)
+    core1, core2 = _table(rows[:20]), _table(rows[20:])
+    day = 24.0
+
+    def box(core: pl.DataFrame, start: float) -> Box:
+        accounts = tuple(core["account"].to_list())
+        return Box(
+            accounts,
+            accounts,
+            core.height,
+            {"signup_at": (start, start + day)},
+            300,
+            1e-4,
+            90.0,
+            40.0,
+        )
+
+    first = [(box(core1, 0.0), core1)]
+    # the fringe: created the day after, the same behaviour -> one cluster
+    merged = _merged(first, [(box(core2, 1.5 * day), core2)])
+    assert len(merged) == 1
+    assert merged[0][0].linked == tuple(f"sync_{i:02d}" for i in range(30))
+    assert merged[0][0].windows == {"signup_at": (0.0, 2.5 * day)}
+    assert merged[0][1].height == 30
+    # created a week later: another cluster
+    assert len(_merged(first, [(box(core2, 7 * day), core2)])) == 2
+    # the same days, other behaviour (ordinary prompts, other token ratio): another cluster
+    other = core2.with_columns(extraction_share=0.1, cot_share=0.1, token_ratio=1.0)
+    assert len(_merged(first, [(box(other, 1.5 * day), other)])) == 2
