@@ -38,7 +38,7 @@ from extractscan.link.grouping import components
 from extractscan.link.identifiers import account_identifiers, template_identifiers
 from extractscan.link.pairs import candidate_pairs, pair_keys
 from extractscan.link.synchrony import synchrony
-from extractscan.link.weights import weigh_values
+from extractscan.link.weights import spread_adjusted, weigh_values
 from extractscan.streamed import streamed
 
 __all__ = ["CROWDED_BIN_ACCOUNTS", "LinkResult", "link"]
@@ -97,7 +97,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         tids=agg.tids,
         origin=agg.bin_origin,
     )
-    evidence = candidate_pairs(ids, weights, co, cfg.link)
+    evidence = spread_adjusted(candidate_pairs(ids, weights, co, cfg.link), ids)
     crowd = crowded(ids, accounts, cfg.link)
     if crowd.evidence.height:
         evidence = _with_keys([evidence, crowd.evidence])

@@ -44,3 +44,64 @@ def weigh_values(ids: pl.DataFrame, n_accounts: int, cfg: LinkConfig) -> pl.Data
     """Per (family, value): accounts sharing it, IDF weight; too-common values dropped."""
     df = streamed(ids.lazy().group_by("family", "value").agg(pl.len().alias("df")))
     return weighed(df.join(family_caps(cfg), on="family", how="left"), n_accounts)
+
+
+#: Families whose values an account may hold many of, each a chance to share one: a
+#: reseller's 126 subnets shared one with a campaign account (report worlds 29, 36).
+SPREAD_FAMILIES: tuple[str, ...] = ("ip", "ip_prefix")
+
+
+def spread_adjusted(evidence: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
+    """``evidence`` with each :data:`SPREAD_FAMILIES` weight lowered by the family's
+    reliability times ``ln(n_a / m) + ln(n_b / m)`` (each at least 0): ``n`` is how many
+    values of the family the account holds and ``m`` the median over accounts. Two
+    accounts holding ``n_a`` and ``n_b`` values share one by chance about ``n_a * n_b``
+    times as often as two holding one each, so a value shared between an aggregator's
+    hundred subnets and a campaign's exits says less than the same value shared by two
+    accounts with one subnet each. Rows left without weight are dropped; order is kept."""
+    fams = list(SPREAD_FAMILIES)
+    held = (
+        ids.lazy()
+        .filter(pl.col("family").is_in(fams))
+        .group_by("account", "family")
+        .agg(pl.col("value").n_unique().alias("n"))
+        .collect()
+    )
+    if held.is_empty() or not evidence["family"].is_in(fams).any():
+        return evidence
+    median = held.group_by("family").agg(pl.col("n").median().alias("m"))
+    excess = held.join(median, on="family").select(
+        "account", "family", (pl.col("n") / pl.col("m")).clip(lower_bound=1.0).log().alias("x")
+    )
+    rel = pl.DataFrame(
+        {"family": fams, "_rel": [FAMILIES[f].reliability for f in fams]},
+        schema={"family": evidence.schema["family"], "_rel": pl.Float64},
+    )
+    cols = evidence.columns
+    ex = excess.with_columns(pl.col("family").cast(evidence.schema["family"]))
+    out = (
+        evidence.join(rel, on="family", how="left", maintain_order="left")
+        .join(
+            ex.rename({"account": "a", "x": "_xa"}),
+            on=["a", "family"],
+            how="left",
+            maintain_order="left",
+        )
+        .join(
+            ex.rename({"account": "b", "x": "_xb"}),
+            on=["b", "family"],
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(
+            pl.when(pl.col("_rel").is_not_null())
+            .then(
+                pl.col("weight")
+                - pl.col("_rel") * (pl.col("_xa").fill_null(0.0) + pl.col("_xb").fill_null(0.0))
+            )
+            .otherwise(pl.col("weight"))
+            .alias("weight")
+        )
+        .filter(pl.col("weight") > 0)
+    )
+    return out.select(cols)
