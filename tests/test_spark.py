@@ -104,6 +104,14 @@ def test_units_cut_large_parquet_files(tmp_path: Path, monkeypatch: pytest.Monke
         spark_engine.Unit(1, 20, 20),
         spark_engine.Unit(1, 40, 20),
     ]
+    # fewer parts than cores: cut smaller (here to 22 rows, not below MIN_SPLIT_ROWS)
+    monkeypatch.setattr(spark_engine, "SPLIT_ROWS", 1_000)
+    monkeypatch.setattr(spark_engine, "MIN_SPLIT_ROWS", 10)
+    assert spark_engine.units(opened, parallelism=2) == [
+        spark_engine.Unit(0),
+        spark_engine.Unit(1, 0, 22),
+        spark_engine.Unit(1, 22, 22),
+    ]
     assert spark_engine.slices_for(10, 2) == 4
     assert spark_engine.slices_for(5_000_001, 1) == 3
 

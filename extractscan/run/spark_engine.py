@@ -59,8 +59,10 @@ if TYPE_CHECKING:
 #: a task's scratch folder and the polars state of its accounts (see README "Beyond one
 #: machine").
 SLICE_ROWS = 2_000_000
-#: A Parquet file with more rows is read by several tasks of this many rows each.
+#: A Parquet file with more rows is read by several tasks of at most this many rows...
 SPLIT_ROWS = 1_000_000
+#: ... and fewer when there are fewer parts than cores, but not below this many.
+MIN_SPLIT_ROWS = 100_000
 #: Arrow blocks per ``mapInArrow`` batch: a block holds thousands of rows, so Spark's
 #: default of 10,000 records a batch would hold whole slices in one batch.
 BLOCKS_PER_BATCH = 16
@@ -79,17 +81,25 @@ class Unit:
     length: int | None = None
 
 
-def units(opened: Sequence[Opened]) -> list[Unit]:
+def units(opened: Sequence[Opened], parallelism: int = 1) -> list[Unit]:
     """The reading tasks: one per file, a Parquet file of known rows cut every
-    :data:`SPLIT_ROWS` rows (its footer says how many; polars reads only the row
-    groups a slice needs, and ``_row`` keeps counting from the file's first row)."""
+    :data:`SPLIT_ROWS` rows, or into smaller parts (down to :data:`MIN_SPLIT_ROWS`) so
+    that every one of ``parallelism`` cores reads (the footer says how many rows;
+    polars reads only the row groups a part needs, and ``_row`` keeps counting from the
+    file's first row)."""
+    rows_of = {
+        o.index: files.parquet_rows([o.file]) if o.file.format == "parquet" else None
+        for o in opened
+    }
+    total = sum(n or 0 for n in rows_of.values())
+    split = min(SPLIT_ROWS, max(math.ceil(total / parallelism), MIN_SPLIT_ROWS))
     out: list[Unit] = []
     for o in opened:
-        rows = files.parquet_rows([o.file]) if o.file.format == "parquet" else None
-        if rows is None or rows <= SPLIT_ROWS:
+        rows = rows_of[o.index]
+        if rows is None or rows <= split:
             out.append(Unit(o.index))
             continue
-        out += [Unit(o.index, lo, SPLIT_ROWS) for lo in range(0, rows, SPLIT_ROWS)]
+        out += [Unit(o.index, lo, split) for lo in range(0, rows, split)]
     return out
 
 
@@ -181,10 +191,11 @@ class SparkRows:
         tell: aggregate.Progress,
     ) -> aggregate.Aggregates:
         """Read, project, shuffle by account slice and aggregate on Spark; merge here."""
-        todo = units(opened)
+        cores = self.spark.sparkContext.defaultParallelism
+        todo = units(opened, cores)
         files_of = [o.file for o in opened]
         rows = files.parquet_rows(files_of) or files.estimated_rows(files_of)
-        slices = slices_for(rows, self.spark.sparkContext.defaultParallelism)
+        slices = slices_for(rows, cores)
         tell(f"reading {len(todo)} part(s) on Spark, {slices} account slice(s)", None)
         cfg = how.cfg
 
@@ -238,7 +249,7 @@ class SparkRows:
     def prompts(
         self, found: list[files.InputFile], how: Reading
     ) -> Callable[[list[int]], dict[int, str]]:
-        """The example prompts' lookup (:func:`prompt_texts`), one Spark task a part."""
+        """The example prompts' lookup (:func:`prompt_texts`), one Spark task a file."""
         todo = [Unit(i) for i in range(len(found))]
 
         def texts(keys: list[int]) -> dict[int, str]:
@@ -330,6 +341,9 @@ def session(master: str | None = None) -> Iterator[SparkRows]:
     builder = SparkSession.builder.appName("extractscan")
     if master is not None:
         builder = builder.master(master)
+    # the per-account tables come back to the driver, which holds them anyway: not
+    # capped at Spark's default of 1 GiB of results
+    builder = builder.config("spark.driver.maxResultSize", "0")
     spark = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")  # progress is ours; errors come as exceptions
     try:
@@ -340,6 +354,7 @@ def session(master: str | None = None) -> Iterator[SparkRows]:
 
 __all__ = [
     "SLICE_ROWS",
+    "MIN_SPLIT_ROWS",
     "SPLIT_ROWS",
     "SparkRows",
     "Unit",
