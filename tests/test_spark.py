@@ -7,6 +7,7 @@ are skipped when pyspark or Java is missing (``.ci/run`` installs the extra).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -272,3 +273,36 @@ def test_a_running_session_is_used_and_left_as_it_was(spark: Any) -> None:
     ):
         pass
     assert not spark.sparkContext._jsc.sc().isStopped()
+
+
+def test_the_cli_runs_the_spark_engine(spark: Any, tmp_path: Path) -> None:
+    a, b = _log(tmp_path)
+    rejects = tmp_path / "out" / "rejects.csv"
+    rejects.parent.mkdir()
+    args = ["scan", str(a), str(b), "--config", "none", "--format", "json", "-q"]
+    r = CliRunner().invoke(main, [*args, "--engine", "spark", "--rejects-out", str(rejects)])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert (data["input"]["rows_read"], data["input"]["rows_rejected"]) == (104, 2)
+    written = pl.read_csv(rejects)
+    assert written.select("file", "row", "reason").rows() == [
+        (str(b), 43, "missing_account"),
+        (str(b), 44, "bad_timestamp"),
+    ]
+
+
+def test_a_spark_that_does_not_start_is_a_usage_error(
+    spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pyspark.sql import SparkSession
+
+    def fails(self: Any) -> None:
+        raise RuntimeError("[JAVA_GATEWAY_EXITED] Java gateway process exited")
+
+    monkeypatch.setattr(SparkSession, "getActiveSession", classmethod(lambda cls: None))
+    monkeypatch.setattr(SparkSession.Builder, "getOrCreate", fails)
+    with (
+        pytest.raises(UsageError, match=r"Spark did not start .*JAVA_GATEWAY_EXITED"),
+        spark_engine.session("local[1]"),
+    ):
+        pass

@@ -344,7 +344,13 @@ def session(master: str | None = None) -> Iterator[SparkRows]:
     # the per-account tables come back to the driver, which holds them anyway: not
     # capped at Spark's default of 1 GiB of results
     builder = builder.config("spark.driver.maxResultSize", "0")
-    spark = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    try:
+        spark = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    except Exception as exc:  # no Java, a master that cannot be reached, ...
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise UsageError(
+            f"--engine spark: Spark did not start (it needs Java 17): {first}"
+        ) from exc
     spark.sparkContext.setLogLevel("ERROR")  # progress is ours; errors come as exceptions
     try:
         yield SparkRows(spark)
