@@ -2,7 +2,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench scale campaign-scale small-files memory-limit incremental synchrony-cost generalize sample clean html-bench screenshots
+.PHONY: install demo test lint bench spark-bench scale campaign-scale small-files memory-limit incremental synchrony-cost generalize sample clean html-bench screenshots
 
 $(BIN)/extractscan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,10 @@ screenshots: install
 
 html-bench: install
 	$(BIN)/python benchmarks/html_report.py
+
+spark-bench: install
+	$(BIN)/pip install -q -e '.[dev,spark]'
+	$(BIN)/python benchmarks/spark_engine.py
 
 incremental: install
 	$(BIN)/python benchmarks/incremental.py

@@ -117,6 +117,21 @@ def main() -> None:
     "passes over account slices when one pass would not fit. 'auto' is half of this "
     "machine's memory; 'none' always makes one pass.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["polars", "spark"]),
+    default="polars",
+    show_default=True,
+    help="Where the row stage runs (reading, per-row features, per-account tables): "
+    "polars on this machine, or spark (pip install 'extractscan[spark]'; see README "
+    "'Beyond one machine'); linking and scoring run here either way.",
+)
+@click.option(
+    "--spark-master",
+    metavar="URL",
+    help="With --engine spark: the Spark master (local[4], spark://host:7077, yarn); "
+    "default: spark-submit's or the configured one, else local[*].",
+)
 @report_options
 @filter_options
 @schedule_options
@@ -139,6 +154,8 @@ def scan(
     redact: bool,
     redact_key: str | None,
     memory_limit: str,
+    engine: str,
+    spark_master: str | None,
     **extra: Any,
 ) -> None:
     """Scan request logs and print ranked incidents with their evidence.
@@ -158,6 +175,7 @@ def scan(
       extractscan scan seed-scale/ --memory-limit 8G --format json -o report.json
       extractscan scan logs/ --since 2026-04-22 --until 2026-04-28 --org acme -o week.json
       extractscan scan exports/ --state state/ --baseline last.json -o last.json --fail-on high
+      extractscan scan /dbfs/logs/ --engine spark --spark-master yarn -o report.json
     """
     from extractscan import report
     from extractscan.report.accounts_out import copy_table, write_table
@@ -204,6 +222,8 @@ def scan(
                 memory_limit=parse_memory_limit(memory_limit),
                 state=extra.get("state"),
                 rejects_to=rejects_to,
+                engine="spark" if engine == "spark" else "polars",
+                spark_master=spark_master,
                 **filter_args(extra),
             )
         if findings.input.state is not None and findings.input.state.note:

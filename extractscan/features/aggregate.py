@@ -160,7 +160,6 @@ def aggregate(
     """
     rows = pl.concat(frames, how="vertical")
     counter = RowCounter(tell, names or [], total)
-    rejected = pl.col("_reject").is_not_null()
     tell("aggregating rows", None)
     out: dict[str, list[pl.DataFrame]] = {t: [] for t in TABLES}
     for k in range(passes):
@@ -171,43 +170,14 @@ def aggregate(
             # buffers past the limit (issue #16); a null account hashes to one slice
             key = pl.col("aid") if projected else features.account_key(pl.col("account"))
             mine = rows.filter(key % passes == k)
-        # The regex-heavy row features are computed once and shared by every query
-        # (or were computed when the projection was stored: ``--state``).
-        slim = (mine if projected else row_features(mine, cfg)).cache()
-        good = slim.filter(~rejected)
-        per_pass = {
-            "behaviour": features.account_behaviour(good),
-            "timing": features.account_timing(good),
-            "hours": features.account_hours(good),
-            "templates": features.account_heads(good),
-            "texts": features.head_texts(good),
-            "day_models": features.account_day_models(good),
-            "row_ids": identifiers.row_identifiers(good),
-            "bins": identifiers.template_bins(good),
-        }
-        # Each pass counts and keeps the rejected rows of its own account slice.
-        counts, rejects = row_accounting(slim)
-        # The row counter reads one narrow branch of the shared rows: on the main chain
-        # every column of every batch went through Python (measured 25 % of the pass).
-        # Each pass counts the rows of its slice, so the count reaches the total once.
-        ticks = [slim.select("_file").map_batches(counter, streamable=True).select(pl.len())]
-        kept = [rejects] if rejects_sink is None else []
-        got = pl.collect_all(
-            [*per_pass.values(), counts, *kept, *(ticks if names else [])],
-            engine="streaming",
+        tables = slice_tables(
+            mine, cfg, projected, counter if names else None, rejects_sink is None
         )
-        tables = dict(zip(per_pass, got[: len(per_pass)], strict=True))
-        tables["timing"] = features.timing_features(tables["timing"])
-        tables["hour_counts"] = tables["hours"]  # kept: at most 24 rows an account
-        tables["hours"] = features.hour_entropy(tables["hours"])
-        tables["days"], tables["models"] = features.days_and_models(tables.pop("day_models"))
         if k == 0 and accounts_seen is not None:
             accounts_seen(tables["behaviour"].height * passes)
         for name, frame in tables.items():
             out[name].append(frame)
-        out["counts"].append(got[len(per_pass)])
-        if rejects_sink is None:
-            out["rejects"].append(got[len(per_pass) + 1])
+        del tables
     if rejects_sink is not None:
         # one streaming query of its own (a multiplexed branch of the passes' shared
         # rows buffered them all): the rejected rows go to the sink as they are read
@@ -218,9 +188,70 @@ def aggregate(
     if counter.rows != total:  # not said when the last row was counted
         # with the rows read: a log without a known total showed only an early count
         tell(FINISHING, counter.rows or None)
+    return merge(out, sliced=passes > 1)
+
+
+def slice_tables(
+    rows: pl.LazyFrame,
+    cfg: Config,
+    projected: bool = False,
+    counter: RowCounter | None = None,
+    keep_rejects: bool = True,
+) -> dict[str, pl.DataFrame]:
+    """The tables of one slice of the accounts (every row of each of its accounts), in
+    one streaming run: :data:`TABLES` before :func:`merge` (``rejects`` only with
+    ``keep_rejects``). Slices of distinct accounts concatenate (see :func:`merge`):
+    the passes of :func:`aggregate` and the partitions of the Spark engine
+    (:mod:`extractscan.run.spark_engine`) are such slices."""
+    rejected = pl.col("_reject").is_not_null()
+    # The regex-heavy row features are computed once and shared by every query
+    # (or were computed when the projection was stored: ``--state``).
+    slim = (rows if projected else row_features(rows, cfg)).cache()
+    good = slim.filter(~rejected)
+    per_pass = {
+        "behaviour": features.account_behaviour(good),
+        "timing": features.account_timing(good),
+        "hours": features.account_hours(good),
+        "templates": features.account_heads(good),
+        "texts": features.head_texts(good),
+        "day_models": features.account_day_models(good),
+        "row_ids": identifiers.row_identifiers(good),
+        "bins": identifiers.template_bins(good),
+    }
+    # Each slice counts and keeps the rejected rows of its own accounts.
+    counts, rejects = row_accounting(slim)
+    # The row counter reads one narrow branch of the shared rows: on the main chain
+    # every column of every batch went through Python (measured 25 % of the pass).
+    # Each pass counts the rows of its slice, so the count reaches the total once.
+    ticks = (
+        [slim.select("_file").map_batches(counter, streamable=True).select(pl.len())]
+        if counter is not None
+        else []
+    )
+    kept = [rejects] if keep_rejects else []
+    got = pl.collect_all(
+        [*per_pass.values(), counts, *kept, *ticks],
+        engine="streaming",
+    )
+    tables = dict(zip(per_pass, got[: len(per_pass)], strict=True))
+    tables["timing"] = features.timing_features(tables["timing"])
+    tables["hour_counts"] = tables["hours"]  # kept: at most 24 rows an account
+    tables["hours"] = features.hour_entropy(tables["hours"])
+    tables["days"], tables["models"] = features.days_and_models(tables.pop("day_models"))
+    tables["counts"] = got[len(per_pass)]
+    if keep_rejects:
+        tables["rejects"] = got[len(per_pass) + 1]
+    return tables
+
+
+def merge(out: dict[str, list[pl.DataFrame]], sliced: bool) -> Aggregates:
+    """The :class:`Aggregates` of the slices' tables (``out``: table -> one frame per
+    slice). Every per-account table simply concatenates; ``sliced`` (more than one
+    slice): the per-template texts and the row counts are summed over the slices and
+    the rejected rows put back in the order read."""
     merged = {name: pl.concat(parts) for name, parts in out.items()}
-    del out, got  # the per-pass parts: only ``merged`` holds the tables now
-    if passes > 1:
+    out.clear()  # the per-slice parts: only ``merged`` holds the tables now
+    if sliced:
         merged["rejects"] = merged["rejects"].sort("_file", "_row")  # as read, not by slice
         merged["texts"] = (
             merged["texts"]

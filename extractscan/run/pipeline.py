@@ -44,7 +44,7 @@ from extractscan.model.findings import (
     Findings,
     severity_rank,
 )
-from extractscan.run import incremental, memory
+from extractscan.run import incremental, memory, spark_engine
 from extractscan.run.state import State, shape
 from extractscan.run.summary import input_summary
 
@@ -71,6 +71,8 @@ def scan(
     only_accounts: Sequence[str] = (),
     state: str | Path | None = None,
     rejects_to: str | Path | None = None,
+    engine: Literal["polars", "spark"] = "polars",
+    spark_master: str | None = None,
 ) -> Findings:
     """Scan request logs for extraction campaigns.
 
@@ -102,6 +104,13 @@ def scan(
         rejects_to: write the rejected rows (the columns of ``findings.rejects``) to
             this Parquet file as they are read, instead of into ``findings.rejects``
             (then empty): they are never held in memory.
+        engine: ``"polars"`` (this machine) or ``"spark"``: the row stage (read,
+            per-row features, per-account tables) runs on Spark, the rest here
+            (:mod:`extractscan.run.spark_engine`; needs ``extractscan[spark]``); the
+            findings are the same. ``memory_limit`` does not apply to it.
+        spark_master: with ``engine="spark"``: the master URL (``local[4]``,
+            ``spark://host:7077``, ``yarn``); default: the active session's, else
+            Spark's configured one, else ``local[*]``.
 
     Rows outside ``since``/``until``/``orgs``/``only_accounts`` are counted as
     filtered (``findings.input.rows_filtered``), not analysed and not rejected.
@@ -124,11 +133,20 @@ def scan(
         paths = [paths]
     reader = presets.get(preset) if preset else None
     row_filter = RowFilter.of(since, until, orgs, only_accounts)
+    if engine not in ("polars", "spark"):
+        raise UsageError(f"unknown engine {engine!r}: polars or spark")
+    if engine != "spark" and spark_master is not None:
+        raise UsageError("--spark-master needs --engine spark")
+    if engine == "spark" and state is not None:
+        raise UsageError("--state is not available with --engine spark (one machine only)")
     found = files.discover(paths)
     if state is not None:
         _check_state_place(Path(state), paths, found)
     with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp:
         how = bound(found, Reading(cfg, Path(tmp), reader, skip_errors))
+        if engine == "spark":
+            with spark_engine.session(spark_master) as spark:
+                return _scan(found, accounts, how, tell, None, row_filter, None, rejects_to, spark)
         if state is None:
             return _scan(found, accounts, how, tell, memory_limit, row_filter, None, rejects_to)
         with State(state, shape(cfg, preset)) as kept:
@@ -144,6 +162,7 @@ def _scan(
     row_filter: RowFilter,
     kept: State | None = None,
     rejects_to: str | Path | None = None,
+    spark: spark_engine.SparkRows | None = None,
 ) -> Findings:
     """The stages, in order."""
     cfg = how.cfg
@@ -165,6 +184,13 @@ def _scan(
         agg = incremental.aggregated(window, row_filter, org_accounts, cfg, tell, mem.passes)
         used, mappings, skipped = window.files, window.mappings, window.skipped
         prompts = window.prompts(how)
+    elif spark is not None:  # the row stage on Spark, the rest here
+        opened, skipped = open_all(found, how)
+        org_accounts = _org_accounts(row_filter, [o.mapping for o in opened], acc_in.table)
+        agg = spark.aggregate(opened, how, row_filter, org_accounts, tell)
+        require_analysed(opened, agg.counts, how.reader, how.scratch)  # 0 of N: exit 3
+        used, mappings = [o.file for o in opened], [o.mapping for o in opened]
+        prompts = spark.prompts(used, how)
     else:
         # ingest: lazy canonical frames
         opened, skipped = open_all(found, how)
