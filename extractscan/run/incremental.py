@@ -1,16 +1,20 @@
 """The row stage of an incremental scan (``--state DIR``): read only the files the state
-does not hold, store their projections, and aggregate the whole window from the state.
+does not hold, store what is kept of them, and aggregate the whole window from the state.
 
 Two steps with one seam each (:mod:`extractscan.features.aggregate`): the new files'
 rows become projections (:func:`~extractscan.features.aggregate.projection`, written to
-a new segment), then :func:`~extractscan.features.aggregate.aggregate` runs over the
-projections of every file of the window (``projected=True``) exactly as it runs over
-the rows of a full scan. The state changes only when the scan has finished
-(:meth:`Window.commit`).
+a new segment) and per-file partial aggregates
+(:func:`~extractscan.features.aggregate.stored_partials`, written beside it); then the
+window's tables are merged from the partials of every file of the window
+(:func:`~extractscan.features.aggregate.merged`), or, with a row filter or in several
+passes, :func:`~extractscan.features.aggregate.aggregate` runs over their projections
+(``projected=True``) exactly as it runs over the rows of a full scan. The state changes
+only when the scan has finished (:meth:`Window.commit`).
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,7 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.features import aggregate
+from extractscan.features import aggregate, partials
 from extractscan.features.prompts import prompt_texts
 from extractscan.ingest import filters
 from extractscan.ingest.files import InputFile, path_text
@@ -56,7 +60,7 @@ class Window:
         segs = sorted({e.segment for e in self.entries})
         if not segs:
             return pl.LazyFrame()
-        number = {e.fid: i for i, e in enumerate(self.entries)}
+        number = self.number()
         fids = pl.Series(list(number), dtype=pl.Int64)
         rows = pl.concat([pl.scan_parquet(self._path(s)) for s in segs], how="vertical").filter(
             pl.col("_fid").is_in(fids.implode())
@@ -66,6 +70,17 @@ class Window:
             .replace_strict(fids, pl.Series(list(number.values()), dtype=pl.Int32))
             .alias("_file")
         ).drop("_fid")
+
+    def parts(self) -> dict[str, pl.LazyFrame]:
+        """The stored partial aggregates of the window's segments, one query a table
+        (every file of each segment: :func:`aggregate.merged` keeps the window's)."""
+        segs = sorted({e.segment for e in self.entries})
+        folders = [self.state.partials(s + (".part" if s == self.written else "")) for s in segs]
+        return {t: pl.scan_parquet([f / f"{t}.parquet" for f in folders]) for t in partials.PARTS}
+
+    def number(self) -> dict[int, int]:
+        """Each file's ``_fid`` -> its number in the window (``_file``)."""
+        return {e.fid: i for i, e in enumerate(self.entries)}
 
     def _path(self, segment: str) -> Path:
         return self.state.segment(segment + (".part" if segment == self.written else ""))
@@ -152,6 +167,18 @@ def read_new(
             aggregate.projection(rows, how.cfg).with_columns(
                 (pl.col("_file").cast(pl.Int64) + base).alias("_fid")
             ).drop("_file").sink_parquet(part, compression="zstd")
+            # the partials from the stored projection: the regexes ran once, above
+            folder = state.partials(name + ".part")
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            stored = pl.scan_parquet(part)
+            pl.collect_all(
+                [
+                    q.sink_parquet(folder / f"{t}.parquet", compression="zstd", lazy=True)
+                    for t, q in aggregate.stored_partials(stored).items()
+                ],
+                engine="streaming",
+            )
 
         if opened:
             _, opened, skipped = collect_repairing(opened, skipped, how, project)
@@ -189,7 +216,12 @@ def aggregated(
     tell: aggregate.Progress,
     passes: int,
 ) -> aggregate.Aggregates:
-    """The window's tables, from the stored projections (equal to a full rescan's)."""
+    """The window's tables, from the state (equal to a full rescan's): merged from the
+    per-file partials, or, with a row filter (which marks rows) or in several passes
+    (the memory plan slices the rows by account), aggregated from the projections."""
+    if not row_filter.active and passes == 1:
+        tell("merging the per-file tables kept in the state", None)
+        return aggregate.merged(window.parts(), window.number())
     rows = window.rows().pipe(filters.mark, row_filter, org_accounts)
     # progress names the file whose stored rows are being aggregated
     names = [
