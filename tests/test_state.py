@@ -141,6 +141,29 @@ def test_the_window_is_merged_from_the_partials_without_reading_rows(
     assert sorted(p.name for p in (state / "partials" / segments[0]).iterdir()) == sorted(
         f"{t}.parquet" for t in PARTS
     )
+    # --since/--until: files inside merged as stored, files outside counted as filtered,
+    # a file across a bound made again from its stored rows; still no window of rows
+    for since, until in (
+        ("2026-04-23", None),  # d1 outside, d2 and d3 inside
+        ("2026-04-22T06:00:00Z", "2026-04-23T05:00:00Z"),  # d1 and d2 across, d3 outside
+        (None, "2026-04-23T16:00:00Z"),  # d3 across
+    ):
+        with monkeypatch.context() as m:
+            m.setattr(incremental.aggregate, "aggregate", no_rows)
+            cut = _scan(files, acc, state=state, since=since, until=until)
+        assert cut.input.state is not None and cut.input.state.files_read == 0
+        full = _scan(files, acc, since=since, until=until)
+        assert cut.input.rows_filtered == full.input.rows_filtered > 0
+        _same(cut, full)
+    # --account cuts inside every file's tables: aggregated from the stored rows
+    with monkeypatch.context() as m:
+        m.setattr(incremental.aggregate, "aggregate", no_rows)
+        with pytest.raises(AssertionError, match="from its rows"):
+            _scan(files, acc, state=state, only_accounts=["c01"])
+    _same(
+        _scan(files, acc, state=state, only_accounts=["c01"]),
+        _scan(files, acc, only_accounts=["c01"]),
+    )
 
 
 def test_changed_and_dropped_files(days: tuple[list[Path], Path], tmp_path: Path) -> None:

@@ -57,19 +57,21 @@ class Window:
 
     def rows(self) -> pl.LazyFrame:
         """The window's stored projections, ``_file`` numbered in the window's order."""
-        segs = sorted({e.segment for e in self.entries})
-        if not segs:
+        if not self.entries:
             return pl.LazyFrame()
         number = self.number()
         fids = pl.Series(list(number), dtype=pl.Int64)
-        rows = pl.concat([pl.scan_parquet(self._path(s)) for s in segs], how="vertical").filter(
-            pl.col("_fid").is_in(fids.implode())
-        )
+        rows = self.stored().filter(pl.col("_fid").is_in(fids.implode()))
         return rows.with_columns(
             pl.col("_fid")
             .replace_strict(fids, pl.Series(list(number.values()), dtype=pl.Int32))
             .alias("_file")
         ).drop("_fid")
+
+    def stored(self) -> pl.LazyFrame:
+        """The stored projections of the window's segments (every file's, with ``_fid``)."""
+        segs = sorted({e.segment for e in self.entries})
+        return pl.concat([pl.scan_parquet(self._path(s)) for s in segs], how="vertical")
 
     def parts(self) -> dict[str, pl.LazyFrame]:
         """The stored partial aggregates of the window's segments, one query a table
@@ -217,11 +219,12 @@ def aggregated(
     passes: int,
 ) -> aggregate.Aggregates:
     """The window's tables, from the state (equal to a full rescan's): merged from the
-    per-file partials, or, with a row filter (which marks rows) or in several passes
-    (the memory plan slices the rows by account), aggregated from the projections."""
-    if not row_filter.active and passes == 1:
+    per-file partials (:func:`merged_window`), or, with ``--org``/``--account`` (which
+    cut inside every file's tables) or in several passes (the memory plan slices the
+    rows by account), aggregated from the projections."""
+    if passes == 1 and not (row_filter.orgs or row_filter.accounts):
         tell("merging the per-file tables kept in the state", None)
-        return aggregate.merged(window.parts(), window.number())
+        return merged_window(window, row_filter)
     rows = window.rows().pipe(filters.mark, row_filter, org_accounts)
     # progress names the file whose stored rows are being aggregated
     names = [
@@ -229,3 +232,51 @@ def aggregated(
         for f, e in zip(window.files, window.entries, strict=True)
     ]
     return aggregate.aggregate([rows], cfg, tell, names, passes, projected=True)
+
+
+def merged_window(window: Window, row_filter: RowFilter) -> aggregate.Aggregates:
+    """The window's tables merged from its files' partials, under a time filter
+    (``--since``/``--until``) or none.
+
+    A file whose analysed rows all lie inside the filter's times is merged as stored; one
+    whose rows all lie outside adds only its row counts (its analysed rows counted as
+    filtered) and its rejected rows; the partials of a file across a bound are made
+    again from its stored projection with the filter's marks (a moving ``--since`` cuts
+    one file a day at most).
+    """
+    parts, number = window.parts(), window.number()
+    if not row_filter.active:
+        return aggregate.merged(parts, number)
+    spans = (
+        parts["behaviour"]
+        .group_by("_fid")
+        .agg(pl.col("first_seen").min(), pl.col("last_seen").max())
+        .collect()
+    )
+    since, until = row_filter.since, row_filter.until
+    # a file without an analysed row has nothing to filter: merged as stored
+    inside, outside = set(number), set()
+    for fid, lo, hi in spans.iter_rows():
+        if fid not in number:
+            continue
+        if (since is not None and hi < since) or (until is not None and lo >= until):
+            inside.discard(fid)
+            outside.add(fid)
+        elif (since is not None and lo < since) or (until is not None and hi >= until):
+            inside.discard(fid)
+    across = set(number) - inside - outside
+
+    def of(q: pl.LazyFrame, fids: set[int]) -> pl.LazyFrame:
+        return q.filter(pl.col("_fid").is_in(pl.Series(sorted(fids), dtype=pl.Int64).implode()))
+
+    kept = {t: of(q, inside) for t, q in parts.items()}
+    filtered = of(parts["counts"], outside).with_columns(
+        pl.col("_reject").fill_null(pl.lit(filters.FILTERED))
+    )
+    kept["counts"] = pl.concat([kept["counts"], filtered])
+    kept["rejects"] = of(parts["rejects"], inside | outside)
+    if across:
+        rows = of(window.stored(), across).pipe(filters.mark, row_filter)
+        again = aggregate.stored_partials(rows)
+        kept = {t: pl.concat([q, again[t]]) for t, q in kept.items()}
+    return aggregate.merged(kept, number)
