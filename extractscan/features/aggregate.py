@@ -276,10 +276,11 @@ def projection(rows: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
     """The compact per-row record from which :func:`aggregate` (``projected=True``)
     recomputes every table exactly: :func:`row_features` without what no query reads.
 
-    This is the per-file partial an incremental scan (``--state``) stores: the window's
-    tables are recomputed from the projections of its files, never merged from
-    per-file aggregates, so they equal a full rescan's by construction. A column a
-    query starts to read must be kept here (``tests/test_state.py`` compares the two).
+    An incremental scan (``--state``) stores it beside each file's partial aggregates
+    (:func:`stored_partials`, made from it): the window's tables are merged from the
+    partials, and recomputed from the projections when ``--org``/``--account`` or the
+    memory plan's passes cut inside the per-file tables. A column a query starts to
+    read must be kept here (``tests/test_state.py`` compares both with a full rescan).
     """
     rejected = pl.col("_reject").is_not_null()
     return row_features(rows, cfg).select(
