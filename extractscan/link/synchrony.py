@@ -50,6 +50,7 @@ from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT, heavy_accounts
 from extractscan.link.synchrony_box import (
     TIMES,
     Box,
+    Times,
     box_test,
     describe,
     fit_box,
@@ -266,9 +267,11 @@ def significant_boxes(
     accepted: list[tuple[Box, pl.DataFrame]] = []
     while pending:
         boxes = {}
+        times = Times.of(reference)  # each cluster's background: these without its core
         for g in pending:
-            background = reference.join(parts[g][0], on="account", how="anti")
-            boxes[g] = weigh_box(fitted[g], background, len(groups), cfg.synchrony_alpha)
+            core = parts[g][0]["account"].implode()
+            drop = reference.select(pl.col("account").is_in(core))["account"].to_numpy()
+            boxes[g] = weigh_box(fitted[g], times.without(drop), len(groups), cfg.synchrony_alpha)
         pending = [
             g
             for g in pending

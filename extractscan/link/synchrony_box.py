@@ -8,6 +8,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 #: Synchrony times and the span that counts as "together" (the clustering's unit, hours).
@@ -60,6 +61,28 @@ class Box:
 
 
 @dataclass(frozen=True)
+class Times:
+    """Accounts' synchrony times in hours (NaN where missing): what a box test counts,
+    taken out of a frame once and counted with NumPy (comparisons with NaN are false,
+    as a missing time is outside every window)."""
+
+    hours: dict[str, np.ndarray]
+    n: int
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> Times:
+        """The times of ``frame``'s accounts (:func:`hours`, the same floats)."""
+        cols = [c for c in TIMES if c in frame.columns]
+        got = frame.select(hours(c) for c in cols) if cols else pl.DataFrame()
+        return cls({c: got[c].to_numpy().astype(np.float64) for c in cols}, frame.height)
+
+    def without(self, drop: np.ndarray) -> Times:
+        """These times without the accounts ``drop`` marks."""
+        keep = ~drop
+        return Times({c: x[keep] for c, x in self.hours.items()}, int(keep.sum()))
+
+
+@dataclass(frozen=True)
 class Fitted:
     """A cluster's box before its test: what depends on the cluster alone (its windows,
     the accounts it boxes and links, how many of its core are inside each combination
@@ -95,7 +118,8 @@ def box_test(
     of less typical behaviour) within its margin (:data:`LINK_MARGIN`); a member or an
     outlier without one of the times may be linked, an unclustered account may not.
     :func:`fit_box` then :func:`weigh_box`."""
-    return weigh_box(fit_box(members, outliers, unclustered), background, tested, alpha)
+    box = fit_box(members, outliers, unclustered)
+    return weigh_box(box, Times.of(background), tested, alpha)
 
 
 def fit_box(
@@ -125,14 +149,15 @@ def fit_box(
     if unclustered is not None:
         found.append(unclustered.filter(near.fill_null(False))["account"])
     linked = tuple(pl.concat(found).unique().sort().to_list())
-    own = _inside_counts(members, windows) if windows and boxed else ({}, {})
+    own = _inside_counts(Times.of(members), windows) if windows and boxed else ({}, {})
     return Fitted(boxed, linked, members.height, windows, own)
 
 
-def weigh_box(box: Fitted, background: pl.DataFrame, tested: int, alpha: float) -> Box:
-    """The test of a fitted box against ``background``: every subset of its windows is
-    tested (:func:`_window_test`), the most significant kept."""
-    n_bg = background.height
+def weigh_box(box: Fitted, background: Times, tested: int, alpha: float) -> Box:
+    """The test of a fitted box against ``background`` (the times of the other accounts
+    with as many requests): every subset of its windows is tested
+    (:func:`_window_test`), the most significant kept."""
+    n_bg = background.n
     if not box.windows or not box.boxed:
         return Box(box.boxed, box.linked, box.size, box.windows, n_bg, 1.0, 0.0, math.inf)
     subsets = [
@@ -152,22 +177,22 @@ def weigh_box(box: Fitted, background: pl.DataFrame, tested: int, alpha: float) 
 
 
 def _inside_counts(
-    frame: pl.DataFrame, windows: dict[str, tuple[float, float]]
+    times: Times, windows: dict[str, tuple[float, float]]
 ) -> tuple[dict[int, int], dict[str, int]]:
-    """The accounts of ``frame`` per combination of the windows they are inside (bit
+    """The accounts of ``times`` per combination of the windows they are inside (bit
     ``i`` for the ``i``-th window in name order; a missing time is outside), and per
-    window the accounts with that time: every count a subset's test needs, in two
-    queries (counting them per subset made most of the linking stage's time)."""
+    window the accounts with that time: every count a subset's test needs, counted once
+    (counting them per subset on the frames made most of the linking stage's time)."""
     names = sorted(windows)
-    bits = [
-        hours(c).is_between(*windows[c]).fill_null(False).cast(pl.Int64) * (1 << i)
-        for i, c in enumerate(names)
-    ]
-    masks = frame.select(pl.sum_horizontal(bits).alias("m")).group_by("m").len()
-    measured = frame.select(hours(c).count().alias(c) for c in names).row(0, named=True)
+    mask = np.zeros(times.n, dtype=np.int64)
+    for i, c in enumerate(names):
+        x = times.hours[c]
+        a, b = windows[c]
+        mask |= ((x >= a) & (x <= b)).astype(np.int64) << i
+    per = np.bincount(mask, minlength=1 << len(names))
     return (
-        {int(m): int(n) for m, n in masks.iter_rows()},
-        {c: int(measured[c]) for c in names},
+        {m: int(n) for m, n in enumerate(per.tolist()) if n},
+        {c: int(np.count_nonzero(~np.isnan(times.hours[c]))) for c in names},
     )
 
 
