@@ -195,6 +195,11 @@ def test_changed_and_dropped_files(days: tuple[list[Path], Path], tmp_path: Path
     assert sorted(p.name for p in (state / "segments").iterdir() if "prompts" not in p.name) == [
         entry["segment"]
     ]
+    # its partials were rewritten with it (only the kept file's), the old ones removed
+    assert [p.name for p in (state / "partials").iterdir()] == [entry["segment"]]
+    counts = pl.read_parquet(state / "partials" / entry["segment"] / "counts.parquet")
+    assert counts["_fid"].unique().to_list() == [entry["fid"]]
+    assert counts["n"].sum() == 146
 
 
 def test_an_interrupted_run_leaves_the_state_as_it_was(

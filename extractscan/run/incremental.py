@@ -6,8 +6,9 @@ rows become projections (:func:`~extractscan.features.aggregate.projection`, wri
 a new segment) and per-file partial aggregates
 (:func:`~extractscan.features.aggregate.stored_partials`, written beside it); then the
 window's tables are merged from the partials of every file of the window
-(:func:`~extractscan.features.aggregate.merged`), or, with a row filter or in several
-passes, :func:`~extractscan.features.aggregate.aggregate` runs over their projections
+(:func:`~extractscan.features.aggregate.merged`; under ``--since``/``--until`` see
+:func:`merged_window`), or, with ``--org``/``--account`` or in several passes,
+:func:`~extractscan.features.aggregate.aggregate` runs over their projections
 (``projected=True``) exactly as it runs over the rows of a full scan. The state changes
 only when the scan has finished (:meth:`Window.commit`).
 """

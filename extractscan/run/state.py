@@ -5,9 +5,9 @@ A daily scan reads only the files it has not seen, and still analyses the whole 
 (every file it is given): each file read leaves its per-file partial aggregates
 (:mod:`extractscan.features.partials`) and its per-row projection
 (:func:`extractscan.features.aggregate.projection`), zstd Parquet, in the state. The
-window's tables are merged from the partials of its files; with a row filter (``--since``
-...) or in several passes (the memory plan) they are recomputed from the projections
-instead. Either way the findings equal a full rescan's.
+window's tables are merged from the partials of its files; with ``--org`` or
+``--account`` or in several passes (the memory plan) they are recomputed from the
+projections instead. Either way the findings equal a full rescan's.
 
 Layout of ``DIR``::
 
