@@ -6,7 +6,8 @@ look-alike) spanning 30 days is split into 30 daily files. The state is built ov
 own child process (peak RSS is that process's own):
 
   (a) the day-30 scan with ``--state`` (a fresh copy of the day-29 state each time):
-      reads day 30, recomputes the window from the state, links and scores 30 days;
+      reads day 30, merges the window's per-file partial aggregates kept in the state,
+      links and scores 30 days;
   (b) a full rescan of the 30 files.
 
 Both render the JSON report; the reports must be equal apart from ``generated_at`` and
@@ -193,6 +194,8 @@ def main() -> None:
     ]
     started = time.strftime("%Y-%m-%d", time.gmtime())
     bounds = []
+    ratios: list[float] = []
+    fmts: list[str] = []
     for fmt in args.formats.split(","):
         r = measure(args.rows, args.seed, fmt, args.repeat, work)
         print(json.dumps(r), flush=True)
@@ -204,6 +207,8 @@ def main() -> None:
             f"{r['state_mib']:.0f} ({r['input_mib']:.0f}) | yes |"
         )
         st = r["stages"]
+        ratios.append(r["full_wall"] / r["inc_wall"])
+        fmts.append(fmt)
         fixed = st["link"][0] + st["score"][0]
         bounds.append(
             f"{fmt}: linking and scoring took {fixed:.2f} s of the day-30 scan's "
@@ -217,6 +222,13 @@ def main() -> None:
             )
             + " |"
         )
+    hit = [f for f, x in zip(fmts, ratios, strict=True) if x >= 5]
+    if len(hit) == len(fmts):
+        verdict = "The 5x asked in #17 is reached (wall time) in every format. Bounds: "
+    elif hit:
+        verdict = f"The 5x asked in #17 is reached (wall time) in {', '.join(hit)} only: "
+    else:
+        verdict = "The 5x asked in #17 is not reached: "
     body = "\n".join(
         [
             f"`python benchmarks/incremental.py` (`make incremental`), {started}, on "
@@ -226,7 +238,8 @@ def main() -> None:
             f"A {args.rows:,}-row simulated log over 30 days (seed {args.seed}: four planted "
             "campaigns among every benign look-alike) split into 30 daily files; the state "
             "is built over days 1-29, then the day-30 scan with `--state` (reads one file, "
-            "recomputes the window from the state, links and scores all 30 days) and a full "
+            "merges the window's per-file partial aggregates kept in the state, links and "
+            "scores all 30 days) and a full "
             f"rescan of the 30 files run alternately, {args.repeat} times each, each in its "
             "own process (medians; peak RSS the largest). Both render the JSON report, and "
             "the reports are checked equal apart from `generated_at` and `input.state` "
@@ -240,10 +253,12 @@ def main() -> None:
             "",
             *stages,
             "",
-            "The state saves the row stage of the files it holds (reading, parsing, the "
-            "per-row regexes), not the per-account tables of the window (recomputed from "
-            "the stored projections, which keeps them exact) nor linking and scoring the "
-            "whole window. The 5x asked in #17 is not reached: " + "; ".join(bounds) + ".",
+            "The state saves reading, parsing and the per-row regexes of the files it "
+            "holds, and most of the per-account tables' work: the window's tables are "
+            "merged from per-file partial aggregates (counts, sums, min/max, distinct "
+            "(account, value) pairs; the timing features from the stored timestamps), "
+            "not re-aggregated from rows. Linking and scoring still run over the whole "
+            "window. " + verdict + "; ".join(bounds) + ".",
         ]
     )
     replace_section(Path(args.out), "Incremental scans", body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from polars.testing import assert_frame_equal
 import extractscan
 from extractscan.cli.main import main
 from extractscan.config import Config
+from extractscan.features.partials import PARTS
 from extractscan.model.errors import UsageError
 from extractscan.model.findings import Findings
 from extractscan.report.formats.json_report import findings_dict
@@ -115,6 +117,55 @@ def _no_open(*args: object) -> None:
     raise AssertionError("a file was opened")
 
 
+def test_the_window_is_merged_from_the_partials_without_reading_rows(
+    days: tuple[list[Path], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a row filter, in one pass, the window's tables come from the per-file
+    partials (one folder of tables a segment), not from the stored rows."""
+    files, acc = days
+    state = tmp_path / "state"
+    _scan(files[:2], acc, state=state)
+
+    def no_rows(*args: object, **kw: object) -> None:
+        raise AssertionError("the window was aggregated from its rows")
+
+    with monkeypatch.context() as m:
+        m.setattr(incremental.aggregate, "aggregate", no_rows)
+        inc = _scan(files, acc, state=state)
+    assert inc.input.state is not None and inc.input.state.files_read == 1
+    _same(inc, _scan(files, acc))
+    manifest = json.loads((state / "manifest.json").read_text())
+    segments = sorted({e["segment"] for e in manifest["files"]})
+    assert len(segments) == 2
+    assert sorted(p.name for p in (state / "partials").iterdir()) == segments
+    assert sorted(p.name for p in (state / "partials" / segments[0]).iterdir()) == sorted(
+        f"{t}.parquet" for t in PARTS
+    )
+    # --since/--until: files inside merged as stored, files outside counted as filtered,
+    # a file across a bound made again from its stored rows; still no window of rows
+    for since, until in (
+        ("2026-04-23", None),  # d1 outside, d2 and d3 inside
+        ("2026-04-22T06:00:00Z", "2026-04-23T05:00:00Z"),  # d1 and d2 across, d3 outside
+        (None, "2026-04-23T16:00:00Z"),  # d3 across
+    ):
+        with monkeypatch.context() as m:
+            m.setattr(incremental.aggregate, "aggregate", no_rows)
+            cut = _scan(files, acc, state=state, since=since, until=until)
+        assert cut.input.state is not None and cut.input.state.files_read == 0
+        full = _scan(files, acc, since=since, until=until)
+        assert cut.input.rows_filtered == full.input.rows_filtered > 0
+        _same(cut, full)
+    # --account cuts inside every file's tables: aggregated from the stored rows
+    with monkeypatch.context() as m:
+        m.setattr(incremental.aggregate, "aggregate", no_rows)
+        with pytest.raises(AssertionError, match="from its rows"):
+            _scan(files, acc, state=state, only_accounts=["c01"])
+    _same(
+        _scan(files, acc, state=state, only_accounts=["c01"]),
+        _scan(files, acc, only_accounts=["c01"]),
+    )
+
+
 def test_changed_and_dropped_files(days: tuple[list[Path], Path], tmp_path: Path) -> None:
     files, acc = days
     state = tmp_path / "state"
@@ -144,6 +195,11 @@ def test_changed_and_dropped_files(days: tuple[list[Path], Path], tmp_path: Path
     assert sorted(p.name for p in (state / "segments").iterdir() if "prompts" not in p.name) == [
         entry["segment"]
     ]
+    # its partials were rewritten with it (only the kept file's), the old ones removed
+    assert [p.name for p in (state / "partials").iterdir()] == [entry["segment"]]
+    counts = pl.read_parquet(state / "partials" / entry["segment"] / "counts.parquet")
+    assert counts["_fid"].unique().to_list() == [entry["fid"]]
+    assert counts["n"].sum() == 146
 
 
 def test_an_interrupted_run_leaves_the_state_as_it_was(
@@ -164,10 +220,12 @@ def test_an_interrupted_run_leaves_the_state_as_it_was(
             _scan(files, acc, state=state)
     assert (state / "manifest.json").read_bytes() == before
     assert len(list((state / "segments").iterdir())) == len(segments) + 1  # the .part
+    assert [p.suffix for p in (state / "partials").iterdir()].count(".part") == 1
     inc = _scan(files, acc, state=state)
     assert inc.input.state is not None and inc.input.state.files_read == 1
     _same(inc, _scan(files, acc))
     assert not [p for p in (state / "segments").iterdir() if p.suffix == ".part"]
+    assert not [p for p in (state / "partials").iterdir() if p.suffix == ".part"]
 
 
 def test_another_shape_rebuilds_the_state(days: tuple[list[Path], Path], tmp_path: Path) -> None:
@@ -189,6 +247,20 @@ def test_another_shape_rebuilds_the_state(days: tuple[list[Path], Path], tmp_pat
     assert g.input.state is not None and g.input.state.files_read == 3
     assert g.input.state.note is not None and "extractscan '0.0.1' ->" in g.input.state.note
     _same(g, _scan(files, acc))
+    # a state of the first layout (projections only, no partials): rebuilt, said
+    manifest = json.loads((state / "manifest.json").read_text())
+    manifest["shape"]["state_format"] = 1
+    (state / "manifest.json").write_text(json.dumps(manifest))
+    old = _scan(files, acc, state=state)
+    assert old.input.state is not None and old.input.state.files_read == 3
+    assert old.input.state.note is not None and "state_format 1 -> 2" in old.input.state.note
+    # a segment's partials gone: rebuilt, never aggregated from half of what it needs
+    for folder in (state / "partials").iterdir():
+        shutil.rmtree(folder)
+    gone = _scan(files, acc, state=state)
+    assert gone.input.state is not None and gone.input.state.files_read == 3
+    assert gone.input.state.note is not None and "partials of segment" in gone.input.state.note
+    _same(gone, _scan(files, acc))
     # a segment gone from the state: rebuilt from the files
     for seg in (state / "segments").iterdir():
         seg.unlink()

@@ -397,3 +397,92 @@ def test_a_second_pass_cluster_that_continues_a_first_one_is_merged_into_it() ->
     # the same days, other behaviour (ordinary prompts, other token ratio): another cluster
     other = core2.with_columns(extraction_share=0.1, cot_share=0.1, token_ratio=1.0)
     assert len(_merged(first, [(box(other, 1.5 * day), other)])) == 2
+
+
+def _per_subset(
+    members: pl.DataFrame, background: pl.DataFrame, tested: int, alpha: float
+) -> tuple[float, float, float]:
+    """The box test counted on the frames, one query per count and subset (as it was
+    written first): the reference :func:`weigh_box`'s counts by inside-pattern must equal."""
+    import itertools
+    import math
+
+    from extractscan.link.synchrony_box import _surprise, fit_box, hours
+
+    windows = fit_box(members).windows
+    subsets = [s for r in range(1, 4) for s in itertools.combinations(sorted(windows), r)]
+    best = (1.0, 0.0, math.inf)
+    n_bg = background.height
+    for chosen in subsets:
+        within = {c: hours(c).is_between(*windows[c]).fill_null(False) for c in chosen}
+        share = {}
+        for c in chosen:
+            t = pl.concat([members.select(hours(c)), background.select(hours(c))])[c]
+            t = t.drop_nulls()
+            share[c] = int(t.is_between(*windows[c]).sum()) / max(t.len(), 1)
+        p = math.prod(share.values())
+        for c in chosen:
+            rest = pl.all_horizontal([w for d, w in within.items() if d != c] or [pl.lit(True)])
+            p = max(p, (background.filter(rest).height + 1) / (n_bg + 1) * share[c])
+        inside = pl.all_horizontal(list(within.values()))
+        bg_inside = background.filter(inside).height
+        p = min(1.0, max(p, bg_inside / max(n_bg, 1)))
+        k = members.filter(inside).height + bg_inside
+        total = n_bg + members.height
+        nats = _surprise(total, k, p)
+        threshold = math.log(tested * len(subsets) / alpha) + 2 * len(chosen) * math.log(total)
+        if nats - threshold > best[1] - best[2]:
+            best = (p, nats, threshold)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_box_test_by_inside_pattern_equals_counting_each_subset(seed: int) -> None:
+    # random groups and backgrounds, with missing times (outside every window) and
+    # groups from tight to loose: the same floats to the last bit
+    rng = np.random.default_rng(seed)
+    sync = _synchronized(int(rng.integers(8, 40)))
+    spread = float(rng.uniform(0.2, 30))
+    for r in sync:
+        r["first_seen"] += int(rng.integers(0, 60 * spread)) * M  # type: ignore[operator]
+    rows = _background(int(rng.integers(50, 400))) + sync
+    for r in rows:
+        if rng.random() < 0.1:
+            r[str(rng.choice(["signup_at", "first_seen", "newest_model_at"]))] = None
+    accounts = _table(rows)
+    group = accounts.filter(pl.col("account").str.starts_with("sync_"))
+    rest = accounts.join(group, on="account", how="anti")
+    box = box_test(group, rest, tested=3, alpha=0.01)
+    assert box.windows and box.members
+    assert (box.p, box.nats, box.threshold) == _per_subset(group, rest, 3, 0.01)
+
+
+def test_each_clusters_box_is_fitted_once_and_weighed_once_a_round(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # two synchronized groups a week apart among the ordinary accounts
+    second = [
+        dict(r, account=str(r["account"]).replace("sync", "late"))
+        | {k: r[k] + timedelta(days=7) for k in ("signup_at", "first_seen")}  # type: ignore[operator]
+        | {"newest_model_at": r["newest_model_at"] + 30 * H}  # type: ignore[operator]
+        for r in _synchronized(30)
+    ]
+    accounts = _table(_background() + _synchronized(30) + second)
+    module = sys.modules["extractscan.link.synchrony"]
+    calls = {"alike": 0, "fit_box": 0, "weigh_box": 0}
+    for name in calls:
+        original = getattr(module, name)
+
+        def counted(*a: object, _f: object = original, _n: str = name) -> object:
+            calls[_n] += 1
+            return _f(*a)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, name, counted)
+    ev = synchrony(accounts, LinkConfig())
+    linked = set(ev["a"]) | set(ev["b"])
+    assert {f"sync_{i:02d}" for i in range(30)} | {f"late_{i:02d}" for i in range(30)} == linked
+    # each cluster's box fitted once, with the accounts alike its core among its outliers
+    # and among the noise (two calls), however many rounds weighed it
+    assert calls["alike"] == 2 * calls["fit_box"]
+    assert calls["weigh_box"] > calls["fit_box"] > 0
+    assert calls == {"alike": 14, "fit_box": 7, "weigh_box": 8}

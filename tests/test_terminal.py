@@ -61,7 +61,7 @@ def test_sample_at_80_columns(sample_findings: Findings) -> None:
     )
     assert out.count("╭─ incident INC-") == 4
     assert "╭─ below medium: one line each" in out
-    assert "│ #5 low INC-91A75BDA: score 0.28, 14 accounts, 2,166 exchanges, 2026-04-22 to │" in out
+    assert "│ #5 low INC-91A75BDA: score 0.27, 14 accounts, 2,166 exchanges, 2026-04-22 to │" in out
 
 
 def test_cli_width_and_min_severity(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ import polars as pl
 from extractscan.config import Config
 from extractscan.features import behaviour as features
 from extractscan.features import bins as packing
-from extractscan.features import identifiers
+from extractscan.features import identifiers, partials
 from extractscan.ingest.filters import FILTERED
 from extractscan.model.schema import DTYPES, REQUEST_COLUMNS
 
@@ -233,11 +233,7 @@ def slice_tables(
         [*per_pass.values(), counts, *kept, *ticks],
         engine="streaming",
     )
-    tables = dict(zip(per_pass, got[: len(per_pass)], strict=True))
-    tables["timing"] = features.timing_features(tables["timing"])
-    tables["hour_counts"] = tables["hours"]  # kept: at most 24 rows an account
-    tables["hours"] = features.hour_entropy(tables["hours"])
-    tables["days"], tables["models"] = features.days_and_models(tables.pop("day_models"))
+    tables = finish_pass(dict(zip(per_pass, got[: len(per_pass)], strict=True)))
     tables["counts"] = got[len(per_pass)]
     if keep_rejects:
         tables["rejects"] = got[len(per_pass) + 1]
@@ -260,6 +256,32 @@ def merge(out: dict[str, list[pl.DataFrame]], sliced: bool) -> Aggregates:
         )
         merged["counts"] = merged["counts"].group_by("_file", "_reject").agg(pl.all().sum())
     return Aggregates.of(resolve(merged))
+
+
+def finish_pass(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The tables a pass collects, finished (in place): timing features from the
+    gathered timestamps, hour-of-day entropy beside the hour counts, and the day and
+    model tables split (``day_models``)."""
+    tables["timing"] = features.timing_features(tables["timing"])
+    tables["hour_counts"] = tables["hours"]  # kept: at most 24 rows an account
+    tables["hours"] = features.hour_entropy(tables["hours"])
+    tables["days"], tables["models"] = features.days_and_models(tables.pop("day_models"))
+    return tables
+
+
+def stored_partials(rows: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
+    """What an incremental scan keeps of each file (:func:`.partials.partials`) and its
+    rejected rows (:func:`reject_rows`, with the file's ``_fid`` for ``_file``), from
+    projected rows (:func:`projection`) with ``_fid``."""
+    rejects = reject_rows(rows.with_columns(pl.col("_fid").alias("_file")))
+    return partials.partials(rows) | {"rejects": rejects.rename({"_file": "_fid"})}
+
+
+def merged(parts: dict[str, pl.LazyFrame], number: dict[int, int]) -> Aggregates:
+    """The window's tables merged from per-file partial aggregates (an incremental
+    scan's state, :mod:`.partials`): equal to :func:`aggregate` over the files' rows in
+    one pass without a row filter. ``number``: ``_fid`` -> the file's ``_file``."""
+    return Aggregates.of(resolve(finish_pass(partials.merge(parts, number))))
 
 
 def row_features(rows: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
@@ -285,10 +307,11 @@ def projection(rows: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
     """The compact per-row record from which :func:`aggregate` (``projected=True``)
     recomputes every table exactly: :func:`row_features` without what no query reads.
 
-    This is the per-file partial an incremental scan (``--state``) stores: the window's
-    tables are recomputed from the projections of its files, never merged from
-    per-file aggregates, so they equal a full rescan's by construction. A column a
-    query starts to read must be kept here (``tests/test_state.py`` compares the two).
+    An incremental scan (``--state``) stores it beside each file's partial aggregates
+    (:func:`stored_partials`, made from it): the window's tables are merged from the
+    partials, and recomputed from the projections when ``--org``/``--account`` or the
+    memory plan's passes cut inside the per-file tables. A column a query starts to
+    read must be kept here (``tests/test_state.py`` compares both with a full rescan).
     """
     rejected = pl.col("_reject").is_not_null()
     return row_features(rows, cfg).select(

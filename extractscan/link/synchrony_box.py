@@ -8,6 +8,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 #: Synchrony times and the span that counts as "together" (the clustering's unit, hours).
@@ -59,6 +60,49 @@ class Box:
         return self.nats >= self.threshold
 
 
+@dataclass(frozen=True)
+class Times:
+    """Accounts' synchrony times in hours (NaN where missing): what a box test counts,
+    taken out of a frame once and counted with NumPy (comparisons with NaN are false,
+    as a missing time is outside every window)."""
+
+    hours: dict[str, np.ndarray]
+    n: int
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> Times:
+        """The times of ``frame``'s accounts (:func:`hours`, the same floats)."""
+        cols = [c for c in TIMES if c in frame.columns]
+        got = frame.select(hours(c) for c in cols) if cols else pl.DataFrame()
+        return cls({c: got[c].to_numpy().astype(np.float64) for c in cols}, frame.height)
+
+    def without(self, drop: np.ndarray) -> Times:
+        """These times without the accounts ``drop`` marks."""
+        keep = ~drop
+        return Times({c: x[keep] for c, x in self.hours.items()}, int(keep.sum()))
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A cluster's box before its test: what depends on the cluster alone (its windows,
+    the accounts it boxes and links, how many of its core are inside each combination
+    of windows), fitted once however many rounds test it (:func:`weigh_box`).
+
+    Attributes:
+        boxed: core accounts inside every window, sorted.
+        linked: accounts the box links (:data:`LINK_MARGIN`), sorted.
+        size: accounts in the core.
+        windows: per time column: (start, end) of the box.
+        own: the core's :func:`_inside_counts`.
+    """
+
+    boxed: tuple[str, ...]
+    linked: tuple[str, ...]
+    size: int
+    windows: dict[str, tuple[float, float]]
+    own: tuple[dict[int, int], dict[str, int]]
+
+
 def box_test(
     members: pl.DataFrame,
     background: pl.DataFrame,
@@ -72,7 +116,19 @@ def box_test(
     the family-wise ``alpha``. The box links the members, ``outliers`` (the cluster's
     other accounts) and ``unclustered`` candidates (noise to HDBSCAN: a campaign's fringe
     of less typical behaviour) within its margin (:data:`LINK_MARGIN`); a member or an
-    outlier without one of the times may be linked, an unclustered account may not."""
+    outlier without one of the times may be linked, an unclustered account may not.
+    :func:`fit_box` then :func:`weigh_box`."""
+    box = fit_box(members, outliers, unclustered)
+    return weigh_box(box, Times.of(background), tested, alpha)
+
+
+def fit_box(
+    members: pl.DataFrame,
+    outliers: pl.DataFrame | None = None,
+    unclustered: pl.DataFrame | None = None,
+) -> Fitted:
+    """The box of ``members`` (a cluster's core) and the accounts it links (see
+    :func:`box_test`)."""
     windows: dict[str, tuple[float, float]] = {}
     inside = pl.lit(True)
     near = pl.lit(True)
@@ -93,60 +149,100 @@ def box_test(
     if unclustered is not None:
         found.append(unclustered.filter(near.fill_null(False))["account"])
     linked = tuple(pl.concat(found).unique().sort().to_list())
-    n_bg = background.height
-    if not windows or not boxed:
-        return Box(boxed, linked, members.height, windows, n_bg, 1.0, 0.0, math.inf)
+    own = _inside_counts(Times.of(members), windows) if windows and boxed else ({}, {})
+    return Fitted(boxed, linked, members.height, windows, own)
+
+
+def weigh_box(box: Fitted, background: Times, tested: int, alpha: float) -> Box:
+    """The test of a fitted box against ``background`` (the times of the other accounts
+    with as many requests): every subset of its windows is tested
+    (:func:`_window_test`), the most significant kept."""
+    n_bg = background.n
+    if not box.windows or not box.boxed:
+        return Box(box.boxed, box.linked, box.size, box.windows, n_bg, 1.0, 0.0, math.inf)
     subsets = [
-        s for r in range(1, len(windows) + 1) for s in itertools.combinations(sorted(windows), r)
+        s
+        for r in range(1, len(box.windows) + 1)
+        for s in itertools.combinations(sorted(box.windows), r)
     ]
+    bg = _inside_counts(background, box.windows)
     best = (1.0, 0.0, math.inf)
     for chosen in subsets:
         p, nats, threshold = _window_test(
-            members, background, {c: windows[c] for c in chosen}, tested * len(subsets), alpha
+            box.own, bg, box.size, n_bg, chosen, tested * len(subsets), alpha
         )
         if nats - threshold > best[1] - best[2]:
             best = (p, nats, threshold)
-    return Box(boxed, linked, members.height, windows, n_bg, *best)
+    return Box(box.boxed, box.linked, box.size, box.windows, n_bg, *best)
+
+
+def _inside_counts(
+    times: Times, windows: dict[str, tuple[float, float]]
+) -> tuple[dict[int, int], dict[str, int]]:
+    """The accounts of ``times`` per combination of the windows they are inside (bit
+    ``i`` for the ``i``-th window in name order; a missing time is outside), and per
+    window the accounts with that time: every count a subset's test needs, counted once
+    (counting them per subset on the frames made most of the linking stage's time)."""
+    names = sorted(windows)
+    mask = np.zeros(times.n, dtype=np.int64)
+    for i, c in enumerate(names):
+        x = times.hours[c]
+        a, b = windows[c]
+        mask |= ((x >= a) & (x <= b)).astype(np.int64) << i
+    per = np.bincount(mask, minlength=1 << len(names))
+    return (
+        {m: int(n) for m, n in enumerate(per.tolist()) if n},
+        {c: int(np.count_nonzero(~np.isnan(times.hours[c]))) for c in names},
+    )
+
+
+def _within(counts: dict[int, int], need: int) -> int:
+    """Accounts inside every window of the bit mask ``need`` (0: every account)."""
+    return sum(n for m, n in counts.items() if m & need == need)
 
 
 def _window_test(
-    members: pl.DataFrame,
-    background: pl.DataFrame,
-    windows: dict[str, tuple[float, float]],
+    own: tuple[dict[int, int], dict[str, int]],
+    bg: tuple[dict[int, int], dict[str, int]],
+    size: int,
+    n_bg: int,
+    chosen: tuple[str, ...],
     tested: int,
     alpha: float,
 ) -> tuple[float, float, float]:
-    """(p, nats, threshold) of the box made of ``windows`` (a subset of a cluster's times).
+    """(p, nats, threshold) of the box made of the windows ``chosen`` (a subset of a
+    cluster's times, in name order), from the :func:`_inside_counts` of the cluster's
+    core (``own``, ``size`` accounts) and of the background (``bg``, ``n_bg``).
 
     Every subset of the times is tested, the choice paid for in ``tested``: a time that
     leaves no ordinary account out of the box only costs its correction (``N^2``), and a
     small campaign whose signup and first-request windows hold no ordinary account at all
     was below the bound of all three times (report world 28: 18 accounts, 34.9 nats
     against 46.8)."""
-    n_bg = background.height
-    within = {c: hours(c).is_between(a, b).fill_null(False) for c, (a, b) in windows.items()}
+    names = sorted({*own[1], *bg[1]})
+    bit = {c: 1 << i for i, c in enumerate(names)}
     # per window: the share of all the accounts (the cluster's too) with that time inside
     # it, i.e. the chance under the permutation null, each time shuffled between accounts
-    share: dict[str, float] = {}
-    for c, (a, b) in windows.items():
-        t = pl.concat([members.select(hours(c)), background.select(hours(c))])[c].drop_nulls()
-        share[c] = int(t.is_between(a, b).sum()) / max(t.len(), 1)
+    share = {
+        c: (_within(own[0], bit[c]) + _within(bg[0], bit[c])) / max(own[1][c] + bg[1][c], 1)
+        for c in chosen
+    }
     # What correlates among ordinary accounts (busy accounts start early and meet a new
     # model early) is kept by the share of the background inside all the windows but one
     # (smoothed: none inside is not a chance of zero) times the share inside that one;
     # smoothing the whole box instead put a floor of 1/N under every small cluster.
     p = math.prod(share.values())
-    for c in windows:
-        rest = pl.all_horizontal([w for d, w in within.items() if d != c] or [pl.lit(True)])
-        joint = (background.filter(rest).height + 1) / (n_bg + 1)
+    for c in chosen:
+        rest = sum(bit[d] for d in chosen if d != c)
+        joint = (_within(bg[0], rest) + 1) / (n_bg + 1)
         p = max(p, joint * share[c])
-    inside = pl.all_horizontal(list(within.values()))
-    bg_inside = background.filter(inside).height
+    every = sum(bit[c] for c in chosen)
+    bg_inside = _within(bg[0], every)
     p = min(1.0, max(p, bg_inside / max(n_bg, 1)))
-    k = members.filter(inside).height + bg_inside
-    total = n_bg + members.height
+    k = _within(own[0], every) + bg_inside
+    total = n_bg + size
     nats = _surprise(total, k, p)
-    threshold = math.log(max(tested, 1) / alpha) + 2 * len(windows) * math.log(max(total, 2))
+    threshold = math.log(max(tested, 1) / alpha) + 2 * len(chosen) * math.log(max(total, 2))
     return p, nats, threshold
 
 

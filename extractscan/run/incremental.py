@@ -1,16 +1,21 @@
 """The row stage of an incremental scan (``--state DIR``): read only the files the state
-does not hold, store their projections, and aggregate the whole window from the state.
+does not hold, store what is kept of them, and aggregate the whole window from the state.
 
 Two steps with one seam each (:mod:`extractscan.features.aggregate`): the new files'
 rows become projections (:func:`~extractscan.features.aggregate.projection`, written to
-a new segment), then :func:`~extractscan.features.aggregate.aggregate` runs over the
-projections of every file of the window (``projected=True``) exactly as it runs over
-the rows of a full scan. The state changes only when the scan has finished
-(:meth:`Window.commit`).
+a new segment) and per-file partial aggregates
+(:func:`~extractscan.features.aggregate.stored_partials`, written beside it); then the
+window's tables are merged from the partials of every file of the window
+(:func:`~extractscan.features.aggregate.merged`; under ``--since``/``--until`` see
+:func:`merged_window`), or, with ``--org``/``--account`` or in several passes,
+:func:`~extractscan.features.aggregate.aggregate` runs over their projections
+(``projected=True``) exactly as it runs over the rows of a full scan. The state changes
+only when the scan has finished (:meth:`Window.commit`).
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,7 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.features import aggregate
+from extractscan.features import aggregate, partials
 from extractscan.features.prompts import prompt_texts
 from extractscan.ingest import filters
 from extractscan.ingest.files import InputFile, path_text
@@ -53,19 +58,32 @@ class Window:
 
     def rows(self) -> pl.LazyFrame:
         """The window's stored projections, ``_file`` numbered in the window's order."""
-        segs = sorted({e.segment for e in self.entries})
-        if not segs:
+        if not self.entries:
             return pl.LazyFrame()
-        number = {e.fid: i for i, e in enumerate(self.entries)}
+        number = self.number()
         fids = pl.Series(list(number), dtype=pl.Int64)
-        rows = pl.concat([pl.scan_parquet(self._path(s)) for s in segs], how="vertical").filter(
-            pl.col("_fid").is_in(fids.implode())
-        )
+        rows = self.stored().filter(pl.col("_fid").is_in(fids.implode()))
         return rows.with_columns(
             pl.col("_fid")
             .replace_strict(fids, pl.Series(list(number.values()), dtype=pl.Int32))
             .alias("_file")
         ).drop("_fid")
+
+    def stored(self) -> pl.LazyFrame:
+        """The stored projections of the window's segments (every file's, with ``_fid``)."""
+        segs = sorted({e.segment for e in self.entries})
+        return pl.concat([pl.scan_parquet(self._path(s)) for s in segs], how="vertical")
+
+    def parts(self) -> dict[str, pl.LazyFrame]:
+        """The stored partial aggregates of the window's segments, one query a table
+        (every file of each segment: :func:`aggregate.merged` keeps the window's)."""
+        segs = sorted({e.segment for e in self.entries})
+        folders = [self.state.partials(s + (".part" if s == self.written else "")) for s in segs]
+        return {t: pl.scan_parquet([f / f"{t}.parquet" for f in folders]) for t in partials.PARTS}
+
+    def number(self) -> dict[int, int]:
+        """Each file's ``_fid`` -> its number in the window (``_file``)."""
+        return {e.fid: i for i, e in enumerate(self.entries)}
 
     def _path(self, segment: str) -> Path:
         return self.state.segment(segment + (".part" if segment == self.written else ""))
@@ -152,6 +170,18 @@ def read_new(
             aggregate.projection(rows, how.cfg).with_columns(
                 (pl.col("_file").cast(pl.Int64) + base).alias("_fid")
             ).drop("_file").sink_parquet(part, compression="zstd")
+            # the partials from the stored projection: the regexes ran once, above
+            folder = state.partials(name + ".part")
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            stored = pl.scan_parquet(part)
+            pl.collect_all(
+                [
+                    q.sink_parquet(folder / f"{t}.parquet", compression="zstd", lazy=True)
+                    for t, q in aggregate.stored_partials(stored).items()
+                ],
+                engine="streaming",
+            )
 
         if opened:
             _, opened, skipped = collect_repairing(opened, skipped, how, project)
@@ -189,7 +219,13 @@ def aggregated(
     tell: aggregate.Progress,
     passes: int,
 ) -> aggregate.Aggregates:
-    """The window's tables, from the stored projections (equal to a full rescan's)."""
+    """The window's tables, from the state (equal to a full rescan's): merged from the
+    per-file partials (:func:`merged_window`), or, with ``--org``/``--account`` (which
+    cut inside every file's tables) or in several passes (the memory plan slices the
+    rows by account), aggregated from the projections."""
+    if passes == 1 and not (row_filter.orgs or row_filter.accounts):
+        tell("merging the per-file tables kept in the state", None)
+        return merged_window(window, row_filter)
     rows = window.rows().pipe(filters.mark, row_filter, org_accounts)
     # progress names the file whose stored rows are being aggregated
     names = [
@@ -197,3 +233,51 @@ def aggregated(
         for f, e in zip(window.files, window.entries, strict=True)
     ]
     return aggregate.aggregate([rows], cfg, tell, names, passes, projected=True)
+
+
+def merged_window(window: Window, row_filter: RowFilter) -> aggregate.Aggregates:
+    """The window's tables merged from its files' partials, under a time filter
+    (``--since``/``--until``) or none.
+
+    A file whose analysed rows all lie inside the filter's times is merged as stored; one
+    whose rows all lie outside adds only its row counts (its analysed rows counted as
+    filtered) and its rejected rows; the partials of a file across a bound are made
+    again from its stored projection with the filter's marks (a moving ``--since`` cuts
+    one file a day at most).
+    """
+    parts, number = window.parts(), window.number()
+    if not row_filter.active:
+        return aggregate.merged(parts, number)
+    spans = (
+        parts["behaviour"]
+        .group_by("_fid")
+        .agg(pl.col("first_seen").min(), pl.col("last_seen").max())
+        .collect()
+    )
+    since, until = row_filter.since, row_filter.until
+    # a file without an analysed row has nothing to filter: merged as stored
+    inside, outside = set(number), set()
+    for fid, lo, hi in spans.iter_rows():
+        if fid not in number:
+            continue
+        if (since is not None and hi < since) or (until is not None and lo >= until):
+            inside.discard(fid)
+            outside.add(fid)
+        elif (since is not None and lo < since) or (until is not None and hi >= until):
+            inside.discard(fid)
+    across = set(number) - inside - outside
+
+    def of(q: pl.LazyFrame, fids: set[int]) -> pl.LazyFrame:
+        return q.filter(pl.col("_fid").is_in(pl.Series(sorted(fids), dtype=pl.Int64).implode()))
+
+    kept = {t: of(q, inside) for t, q in parts.items()}
+    filtered = of(parts["counts"], outside).with_columns(
+        pl.col("_reject").fill_null(pl.lit(filters.FILTERED))
+    )
+    kept["counts"] = pl.concat([kept["counts"], filtered])
+    kept["rejects"] = of(parts["rejects"], inside | outside)
+    if across:
+        rows = of(window.stored(), across).pipe(filters.mark, row_filter)
+        again = aggregate.stored_partials(rows)
+        kept = {t: pl.concat([q, again[t]]) for t, q in kept.items()}
+    return aggregate.merged(kept, number)

@@ -1,15 +1,19 @@
-"""The ``--state DIR`` of an incremental scan: the stored projection of every file read.
+"""The ``--state DIR`` of an incremental scan: per-file partial aggregates and the
+stored projection of every file read.
 
 A daily scan reads only the files it has not seen, and still analyses the whole window
-(every file it is given): each file read leaves its per-row projection
-(:func:`extractscan.features.aggregate.projection`, zstd Parquet) in the state, and the
-window's tables are recomputed from the projections of its files, so the findings equal
-a full rescan's.
+(every file it is given): each file read leaves its per-file partial aggregates
+(:mod:`extractscan.features.partials`) and its per-row projection
+(:func:`extractscan.features.aggregate.projection`), zstd Parquet, in the state. The
+window's tables are merged from the partials of its files; with ``--org`` or
+``--account`` or in several passes (the memory plan) they are recomputed from the
+projections instead. Either way the findings equal a full rescan's.
 
 Layout of ``DIR``::
 
     manifest.json         what the state holds (the commit point, replaced atomically)
     segments/<n>.parquet  the projections of the files one run read (``_fid`` per row)
+    partials/<n>/<t>.parquet  the same files' partial aggregates, one table ``t`` each
     lock                  held while a scan uses the state (one scan at a time)
 
 A file is known when its path, size, modification time and a digest of its first and
@@ -20,9 +24,10 @@ column mapping, preset, co-activity bin); when any of it differs, the state is s
 and rebuilt, with a note saying why, never mixed. Row filters (``--since`` ...) are
 applied when the window is assembled, so a moving ``--since`` reuses the state.
 
-Nothing is changed until :meth:`State.commit`: new segments are written under ``.part``
-names and renamed, then ``manifest.json`` is replaced in one rename; an interrupted run
-leaves the previous manifest, and the files it had written are removed by the next run.
+Nothing is changed until :meth:`State.commit`: new segments (and their partials'
+folder) are written under ``.part`` names and renamed, then ``manifest.json`` is
+replaced in one rename; an interrupted run leaves the previous manifest, and the files
+it had written are removed by the next run.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -43,8 +49,9 @@ from extractscan.config import Config
 from extractscan.ingest.files import InputFile, path_text
 from extractscan.model.errors import UsageError
 
-#: Version of the state layout; a state of another layout is rebuilt.
-STATE_FORMAT = 1
+#: Version of the state layout; a state of another layout is rebuilt (said in the
+#: report's note), never mixed. 2: per-file partial aggregates beside the projections.
+STATE_FORMAT = 2
 
 #: Bytes digested at each end of a file to tell a changed file of unchanged size and time.
 DIGEST_BYTES = 1 << 20
@@ -112,6 +119,7 @@ class State:
             raise UsageError(f"--state {path_text(self.dir)}: not a folder")
         try:
             (self.dir / "segments").mkdir(parents=True, exist_ok=True)
+            (self.dir / "partials").mkdir(exist_ok=True)
             self._lock: IO[str] = (self.dir / "lock").open("w")
         except OSError as exc:
             raise UsageError(f"--state {path_text(self.dir)}: cannot use it: {exc}") from exc
@@ -158,6 +166,11 @@ class State:
         if missing:
             self.note = f"rebuilt: segment {missing[0]} is missing from the state"
             return
+        held = {p.name for p in self._partials() if p.is_dir()}
+        missing = sorted({e.segment for e in entries} - held)
+        if missing:
+            self.note = f"rebuilt: the partials of segment {missing[0]} are missing from the state"
+            return
         self.entries = {e.path: e for e in entries}
         self.segment_rows = segment_rows
         self.next_fid = next_fid
@@ -167,12 +180,18 @@ class State:
     def _segments(self) -> list[Path]:
         return list((self.dir / "segments").iterdir())
 
+    def _partials(self) -> list[Path]:
+        return list((self.dir / "partials").iterdir())
+
     def _collect_garbage(self) -> None:
         """Remove what no manifest refers to (left by an interrupted run)."""
         live = {e.segment for e in self.entries.values()} | {self.prompts}
         for p in self._segments():
             if p.name not in live:
                 p.unlink(missing_ok=True)
+        for p in self._partials():
+            if p.name not in live:
+                shutil.rmtree(p, ignore_errors=True)
         (self.dir / "manifest.json.part").unlink(missing_ok=True)
 
     def known(self, f: InputFile) -> Entry | None:
@@ -189,6 +208,10 @@ class State:
     def segment(self, name: str) -> Path:
         """The path of a stored segment."""
         return self.dir / "segments" / name
+
+    def partials(self, segment: str) -> Path:
+        """The folder of a stored segment's partial aggregates (one Parquet a table)."""
+        return self.dir / "partials" / segment
 
     def new_segment(self) -> tuple[str, Path]:
         """A name for this run's segment and the ``.part`` path to write it to."""
@@ -232,6 +255,7 @@ class State:
         if written is not None:
             part = self.segment(written + ".part")
             segments[written] = sum(e.rows for e in window if e.segment == written)
+            self.partials(written + ".part").replace(self.partials(written))
             part.replace(self.segment(written))
         window = self._compacted(window, segments)
         live = {e.segment for e in window}
@@ -267,6 +291,18 @@ class State:
             pl.scan_parquet(self.segment(seg)).filter(pl.col("_fid").is_in(fids)).sink_parquet(
                 self.segment(name + ".part"), compression="zstd"
             )
+            shutil.rmtree(self.partials(name + ".part"), ignore_errors=True)
+            self.partials(name + ".part").mkdir()
+            pl.collect_all(
+                [
+                    pl.scan_parquet(t)
+                    .filter(pl.col("_fid").is_in(fids))
+                    .sink_parquet(self.partials(name + ".part") / t.name, lazy=True)
+                    for t in sorted(self.partials(seg).iterdir())
+                ],
+                engine="streaming",
+            )
+            self.partials(name + ".part").replace(self.partials(name))
             self.segment(name + ".part").replace(self.segment(name))
             segments[name] = kept
             out = [Entry(**(asdict(e) | {"segment": name})) if e.segment == seg else e for e in out]
