@@ -257,8 +257,24 @@ def _in_example_order(
     rank = used.join(texts, on="tkey", how="left").select(
         "tkey", pl.col("template").fill_null("?").rank("dense").alias("_rank")
     )
-    co = co.join(rank, on="tkey").sort("df", "_rank", "minute_bin", "bkey").drop("_rank")
-    return pl.concat([co, plain.sort(*_VALUE_ORDER, nulls_last=True)])
+    co = co.join(rank, on="tkey")
+    # bkey is (template number, minute): its low 32 bits are the minute.
+    rank_bits = int(rank["_rank"].max() or 0).bit_length()
+    df_bits = int(co["df"].max() or 0).bit_length()
+    if df_bits + rank_bits + 32 <= 64:
+        # (df, text rank, minute) packed in one 64-bit key: a single-key sort (0.5 s
+        # of CPU for 4.3M bins at 28.8M rows against 1.3 s on four keys)
+        packed = (
+            pl.col("df").cast(pl.UInt64) * 2 ** (rank_bits + 32)
+            + pl.col("_rank").cast(pl.UInt64) * 2**32
+            + pl.col("bkey") % 2**32
+        )
+        # keys sharing a text (a missing one, "?") can tie: then the bin breaks it
+        order = [packed] if rank["_rank"].n_unique() == rank.height else [packed, "bkey"]
+        co = co.sort(order)
+    else:
+        co = co.sort("df", "_rank", "minute_bin", "bkey")
+    return pl.concat([co.drop("_rank"), plain.sort(*_VALUE_ORDER, nulls_last=True)])
 
 
 def pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | None) -> pl.DataFrame:
@@ -280,7 +296,15 @@ def pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | Non
     )
     if u.is_empty() or (keep is not None and keep.is_empty()):
         return empty
-    on = ["vid", "group"] if "group" in u.columns else ["vid"]
+    # Accounts pair up within a value (and within a group when given): one 64-bit
+    # cell key for the two, so the group-by and the self-join have a single key.
+    if "group" in u.columns:
+        cell = pl.col("vid").cast(pl.UInt64) * 2**32 + pl.col("group").cast(pl.UInt64)
+        u = u.select("aid", "vid", cell.alias("cell"))
+        on = "cell"
+    else:
+        u = u.select("aid", "vid")
+        on = "vid"
     df = streamed(u.lazy().group_by(on).len())
     work = int((df["len"].cast(pl.Int64) ** 2).sum())
     slices = max(1, -(-work // PAIR_ROWS_PER_SLICE))
@@ -291,12 +315,11 @@ def pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | Non
         "vid", pl.col("fam").cast(pl.UInt8), "df", "weight", "scale"
     )
     keep_keys = keep.select(pair_key("aid", "bid")) if keep is not None else None
-    u = u.select("aid", *on)
     partial = []
     for k in range(slices):
         part = (u.filter(pl.col("vid") % slices == k) if slices > 1 else u).lazy()
         pairs = (
-            part.join(part.rename({"aid": "bid"}), on=on)
+            part.join(part.select(pl.col("aid").alias("bid"), on), on=on)
             .filter(pl.col("aid") < pl.col("bid"))
             .select("vid", pair_key("aid", "bid"))
         )
