@@ -164,11 +164,12 @@ def _buckets(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     flat = _band_hashes(sig).ravel()
     order = pl.Series(flat).arg_sort().to_numpy().astype(np.int64)
     same = flat[order[1:]] == flat[order[:-1]]
-    dup = np.flatnonzero(same) + 1
-    first, then = order[dup - 1], order[dup]
-    if not (
-        (first % BANDS == then % BANDS).all() and (cells[first] == cells[then]).all()
-    ):  # a hash collision: number the rows exactly
+    # Neighbours in hash order with one hash must be one band's equal rows (the rows
+    # gathered once, in that order, and compared with the row before).
+    band = order % BANDS
+    rows_sorted = cells[order]
+    equal = (rows_sorted[1:] == rows_sorted[:-1]).all(axis=1) & (band[1:] == band[:-1])
+    if (same & ~equal).any():  # a hash collision: number the rows exactly
         flat = _band_numbers(sig).ravel()
         order = np.argsort(flat, kind="stable")
         same = flat[order[1:]] == flat[order[:-1]]
@@ -182,24 +183,34 @@ def _buckets(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     return keys.reshape(n, BANDS), shared, bucket[in_shared], flat_t
 
 
-#: Two bits of each permutation, packed: a pair needing ``need`` equal permutations
-#: needs at least ``need`` equal bit pairs, a screen 32 times cheaper than comparing
-#: the values.
-_LOW2 = np.uint64(0x5555555555555555)
+def _pack(sig: np.ndarray, bits: int) -> tuple[np.ndarray, ...]:
+    """The low ``bits`` (2 or 4) bits of every permutation, packed 64 / ``bits`` to a
+    64-bit word: one contiguous array per word, so a comparison gathers 8 bytes a word."""
+    per = 64 // bits
+    words = []
+    for k in range(NUM_PERM // per):
+        word = np.zeros(len(sig), dtype=np.uint64)
+        for j in range(per):
+            word |= (sig[:, k * per + j] & np.uint64(2**bits - 1)) << np.uint64(j * bits)
+        words.append(word)
+    return tuple(words)
 
 
-def _pack2(sig: np.ndarray) -> np.ndarray:
-    """The low two bits of every permutation, 32 permutations per 64-bit word."""
-    low = (sig & np.uint64(3)).reshape(len(sig), NUM_PERM // 32, 32)
-    shifts = np.arange(0, 64, 2, dtype=np.uint64)
-    return np.bitwise_or.reduce(low << shifts, axis=2)
+#: The lowest bit of each field of 2 or 4 bits.
+_FIELD_LOW = {2: np.uint64(0x5555555555555555), 4: np.uint64(0x1111111111111111)}
 
 
-def _equal2(packed: np.ndarray, one: np.ndarray) -> np.ndarray:
-    """Equal bit pairs of each row of ``packed`` with ``one`` (both from :func:`_pack2`)."""
-    x = packed ^ one
-    differ = (x | (x >> np.uint64(1))) & _LOW2
-    return NUM_PERM - np.bitwise_count(differ).sum(axis=1, dtype=np.int64)
+def _differ(words: tuple[np.ndarray, ...], bits: int, cands: np.ndarray, one: int) -> np.ndarray:
+    """Permutations whose packed low bits (:func:`_pack`) differ between template
+    ``one`` and each of ``cands``: a lower bound on those whose values differ."""
+    total = np.zeros(len(cands), dtype=np.uint8)
+    for w in words:
+        x = w[cands] ^ w[one]
+        x |= x >> np.uint64(1)
+        if bits == 4:
+            x |= x >> np.uint64(2)
+        total += np.bitwise_count(x & _FIELD_LOW[bits])
+    return total
 
 
 def _leaders(sig: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -212,7 +223,7 @@ def _leaders(sig: np.ndarray, order: np.ndarray) -> np.ndarray:
     only the templates after it that share one of its buckets are compared with it, all
     at once. Equal to the template-by-template loop (tested), with a Python step per
     leader (hundreds to thousands) instead of per template (hundreds of thousands).
-    Comparisons are screened on two bits, then on the low byte, of each permutation
+    Comparisons are screened on the low two, then four, bits of each permutation
     first: a pair agreeing in fewer than the needed permutations there cannot qualify,
     and a leader that does not qualify never matters.
     """
@@ -225,10 +236,9 @@ def _leaders(sig: np.ndarray, order: np.ndarray) -> np.ndarray:
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     # Exact comparisons on 32 bits where every value fits (almost always: the values
-    # are below a prime just above 2**32); the screens on two bits and one byte.
+    # are below a prime just above 2**32); the screens on two and four bits.
     exact = sig.astype(np.uint32) if int(sig.max()) < 2**32 else sig
-    screen = (sig & np.uint64(0xFF)).astype(np.uint8)
-    packed = _pack2(sig)
+    two, four = _pack(sig, 2), _pack(sig, 4)
     need = int(np.ceil(MIN_SIMILARITY * NUM_PERM))
     best_same = np.zeros(n, dtype=np.int64)
     best = np.full(n, n, dtype=np.int64)
@@ -262,9 +272,8 @@ def _leaders(sig: np.ndarray, order: np.ndarray) -> np.ndarray:
         cands = np.flatnonzero(mark)
         mark[cands] = False
         cands = cands[rank[cands] > rank[i]]
-        cands = cands[_equal2(packed[cands], packed[i]) >= need]
-        rough = (screen[cands] == screen[i]).view(np.uint64)
-        cands = cands[np.bitwise_count(rough).sum(axis=1, dtype=np.int64) >= need]
+        cands = cands[_differ(two, 2, cands, i) <= NUM_PERM - need]
+        cands = cands[_differ(four, 4, cands, i) <= NUM_PERM - need]
         if len(cands) == 0:
             continue
         same = (exact[cands] == exact[i]).sum(axis=1, dtype=np.int64)
