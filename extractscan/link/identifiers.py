@@ -47,7 +47,7 @@ def _by_number(
 ) -> pl.DataFrame:
     """:func:`template_identifiers` with each account numbered by its row in ``names``:
     (account row, cluster number) packed in one 64-bit key, deduplicated, and both
-    labelled by position (measured at 28.8M rows: 3.1 s of CPU instead of 4.0 s)."""
+    labelled by position (measured at 28.8M rows: 2.1 s of CPU instead of 4.0 s)."""
     rows = names.select("aid").with_row_index("_row")
     keys = streamed(
         templates.lazy()
@@ -55,8 +55,7 @@ def _by_number(
         .join(rows.lazy(), on="aid")
         .join(numbered.lazy().select("tkey", "_cid"), on="tkey")
         .select((pl.col("_row").cast(pl.UInt64) * 2**32 + pl.col("_cid")).alias("k"))
-        .unique()
-    )["k"]
+    )["k"].unique()  # eager: 0.65 s of CPU for 17M keys at 28.8M rows, 1.6 s streamed
     # dense ranks number the clusters 1..C
     labels = numbered.select("_cid", "cluster").unique("_cid").sort("_cid")["cluster"]
     return pl.DataFrame(
