@@ -160,7 +160,9 @@ def _buckets(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     rows of one band, and on a collision the exact numbering is used instead.
     """
     n, rows = len(sig), NUM_PERM // BANDS
-    cells = sig.reshape(n * BANDS, rows)
+    # the rows compared on 32 bits where every value fits (half the bytes gathered)
+    narrow = sig.astype(np.uint32) if n and int(sig.max()) < 2**32 else sig
+    cells = narrow.reshape(n * BANDS, rows)
     flat = _band_hashes(sig).ravel()
     order = pl.Series(flat).arg_sort().to_numpy().astype(np.int64)
     same = flat[order[1:]] == flat[order[:-1]]
