@@ -291,7 +291,8 @@ def test_anchor_groups_give_up_on_a_group_wider_than_the_rounds(
     assert got is not None and set(got["group"].to_list()) == {0}
 
 
-def test_integer_co_activity_matches_text_values() -> None:
+@pytest.mark.parametrize("path", ["grouped", "ungrouped", "all_anchors"])
+def test_integer_co_activity_matches_text_values(path: str) -> None:
     from datetime import UTC, datetime, timedelta
 
     t0 = datetime(2026, 5, 1, tzinfo=UTC)
@@ -317,9 +318,17 @@ def test_integer_co_activity_matches_text_values() -> None:
     )
     cfg = LinkConfig()
     ids_text = pl.concat([anchor, as_text])
-    want = candidate_pairs(ids_text, weigh_values(ids_text, 50, cfg), cfg=cfg)
-    co = CoActivity(bins, texts, 50)
-    got = candidate_pairs(anchor, weigh_values(anchor, 50, cfg), co, cfg)
+    # bins paired within anchored groups, without groups (too wide), or as anchors
+    # themselves (every family enumerated): the same evidence as text values
+    restrict = path != "all_anchors"
+    with pytest.MonkeyPatch.context() as mp:
+        if path == "ungrouped":
+            mp.setattr(pairs_mod, "anchor_groups", lambda pairs: None)
+        want = candidate_pairs(
+            ids_text, weigh_values(ids_text, 50, cfg), cfg=cfg, restrict=restrict
+        )
+        co = CoActivity(bins, texts, 50)
+        got = candidate_pairs(anchor, weigh_values(anchor, 50, cfg), co, cfg, restrict=restrict)
     assert got.rows() == want.rows()
     # a and c meet twice (7 and 9 at t0); b meets each of them once
     assert [r[:3] for r in got.rows() if r[2] == "co_activity"] == [("a", "c", "co_activity")]
