@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from extractscan.link.fingerprint import NUM_PERM, clusters, signatures
 
@@ -100,3 +101,43 @@ def test_leader_driven_clusters_equal_the_template_by_template_loop() -> None:
     assert got["cluster"].to_list() == want
     leaders = set(want)
     assert 30 < len(leaders) < len(texts) - 100  # the case exercises joining and leading
+
+
+def test_signatures_of_a_vocabulary_past_16_bits_equal_the_formula() -> None:
+    from extractscan.link import fingerprint as fp
+
+    # 70,000 distinct words: word ranks no longer fit 16 bits
+    texts = [" ".join(f"x{k}" for k in range(j, 70_000, 7)) for j in range(7)] + ["x3 x9 zz"]
+    sig = fp.signatures(texts)
+    rng = np.random.default_rng(1)
+    a = rng.integers(1, 2**32 - 1, fp.NUM_PERM, dtype=np.uint64)
+    b = rng.integers(0, 2**32 - 1, fp.NUM_PERM, dtype=np.uint64)
+    for i in (0, 6, 7):
+        x = np.asarray(fp._shingles(texts[i]), dtype=np.uint64)
+        want = ((((a[None, :] * x[:, None]) % fp._PRIME) + b[None, :]) % fp._PRIME).min(axis=0)
+        assert (sig[i] == want).all()
+
+
+def test_buckets_fall_back_to_exact_numbers_on_a_hash_collision(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from extractscan.link import fingerprint as fp
+
+    rng = np.random.default_rng(3)
+    vocab = [f"w{k}" for k in range(30)]
+    texts = sorted({" ".join(rng.choice(vocab, size=8)) for _ in range(300)})
+    counts = [int(c) for c in rng.integers(1, 5, len(texts))]
+    sig = fp.signatures(texts)
+    keys, shared, flat_k, flat_t = fp._buckets(sig)
+    # every hash equal: all rows collide, so the exact numbering must be used
+    monkeypatch.setattr(fp, "_band_hashes", lambda s: np.zeros((len(s), fp.BANDS), np.uint64))
+    keys2, shared2, flat_k2, flat_t2 = fp._buckets(sig)
+    assert shared.any() and np.array_equal(shared, shared2)
+    # the same partition into buckets (numbers may differ)
+    pairs = {(int(a), int(b)) for a, b in zip(keys.ravel(), keys2.ravel(), strict=True)}
+    assert len(pairs) == len(np.unique(keys)) == len(np.unique(keys2))
+    assert sorted(flat_t.tolist()) == sorted(flat_t2.tolist())
+    assert np.all(np.diff(flat_k2) >= 0)
+    # and the clusters equal the reference loop's
+    got = clusters(texts, counts)
+    assert got["cluster"].to_list() == _leaders_one_by_one(texts, counts)

