@@ -17,12 +17,19 @@ campaign will do"). Two steps:
    requests, the chance ``p`` of one account falling inside the box is the larger of the
    product of the shares of all of them inside each window (the permutation null: each
    time shuffled between the accounts, the cluster's own included, so a cluster that is
-   most of the accounts is never beyond chance) and the share of the other accounts
-   inside the whole box (smoothed; it keeps what correlates among ordinary accounts, e.g.
-   busy accounts start early and meet a new model early). With ``k`` of ``N`` accounts
-   inside, the Chernoff bound ``exp(-N KL(k/N || p))`` must be below the family-wise
-   rate ``synchrony_alpha`` over the clusters tested, times ``N^2`` per window for the
-   box fitted to the data (a scan statistic's correction).
+   most of the accounts is never beyond chance), the share of the other accounts inside
+   all the windows but one (smoothed) times the share inside that one (it keeps what
+   correlates among ordinary accounts, e.g. busy accounts start early and meet a new
+   model early, without a floor of 1/N under a small cluster), and the unsmoothed share
+   of the other accounts inside the whole box. With ``k`` of ``N`` accounts inside, the
+   Chernoff bound ``exp(-N KL(k/N || p))`` must be below the family-wise rate
+   ``synchrony_alpha`` over the clusters and the subsets of their times tested (every
+   subset is), times ``N^2`` per window for the box fitted to the data (a scan
+   statistic's correction); see :mod:`.synchrony_box`.
+3. **Apart and again.** A cluster holding most of an identifier-linked group, whose other
+   accounts are beyond chance on their own, is those accounts; a second pass clusters
+   the candidates outside every group and every cluster found, and a second-pass cluster
+   continuing a first-pass one is merged into it.
 
 A class, a framework's users or an enterprise batch job may look alike and even be busy
 with reasoning prompts, but they were not created within days of each other nor moved to
