@@ -78,3 +78,15 @@ def test_cli_width_and_min_severity(tmp_path: Path) -> None:
     md = tmp_path / "r.md"
     res = CliRunner().invoke(main, ["scan", *SAMPLE, "--min-severity", "low", "-o", str(md)])
     assert res.exit_code == 0 and "## #9 LOW" in md.read_text()
+
+
+def test_what_a_report_shows_in_full(sample_findings: Findings) -> None:
+    # the sample: 3 critical, 1 high, the rest low; the flag severity is medium
+    floor, main, shown, lesser = sample_findings.shown(2, None)
+    assert floor == "medium"
+    assert [i.rank for i in main] == [1, 2, 3, 4]
+    assert [i.rank for i in shown] == [1, 2]
+    assert [i.rank for i in lesser] == list(range(5, len(sample_findings.incidents) + 1))
+    floor, main, shown, lesser = sample_findings.shown(None, "critical")
+    assert (floor, [i.rank for i in shown]) == ("critical", [1, 2, 3])
+    assert lesser[0].rank == 4

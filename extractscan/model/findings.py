@@ -308,6 +308,19 @@ class Findings:
         ("medium", 0.40),
     )
 
+    def shown(
+        self, top: int | None, min_severity: str | None
+    ) -> tuple[str, tuple[Incident, ...], tuple[Incident, ...], tuple[Incident, ...]]:
+        """What a report shows in full: ``(floor, main, shown, lesser)`` — the floor
+        (``min_severity``, else the flag severity), the incidents at or above it, the
+        first ``top`` of them (all without ``top``), and the incidents below it."""
+        floor = min_severity or self.flag_severity
+        main = self.at_or_above(floor)
+        lesser = tuple(
+            i for i in self.incidents if severity_rank(i.severity) < severity_rank(floor)
+        )
+        return floor, main, main[:top] if top else main, lesser
+
     def at_or_above(self, level: str) -> tuple[Incident, ...]:
         """Incidents whose severity is ``level`` or higher."""
         floor = severity_rank(level)

@@ -326,9 +326,7 @@ class HtmlReport:
     ) -> None:
         """Write the HTML document."""
         f = findings
-        floor = min_severity or f.flag_severity
-        main = f.at_or_above(floor)
-        shown = main[:top] if top else main
+        floor, main, shown, lesser = f.shown(top, min_severity)
         parts = [
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
@@ -349,7 +347,6 @@ class HtmlReport:
                     f"<p><em>{len(main) - len(shown):,} more incident(s) at {floor} or above "
                     "not shown (--top).</em></p>"
                 )
-            lesser = [i for i in f.incidents if i not in main]
             if lesser:
                 items = "".join(f"<li>{h(wording.one_line(i), 1000)}</li>" for i in lesser)
                 parts.append(

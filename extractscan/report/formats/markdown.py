@@ -188,9 +188,7 @@ class MarkdownReport:
     ) -> None:
         """Write the Markdown document."""
         f = findings
-        floor = min_severity or f.flag_severity
-        main = f.at_or_above(floor)
-        shown = main[:top] if top else main
+        floor, main, shown, lesser = f.shown(top, min_severity)
         lines = ["# extractscan incident report", "", *_summary(f, floor, shown)]
         if quiet:
             lines += ["## What was scanned", "", *_scanned(f)]
@@ -204,7 +202,6 @@ class MarkdownReport:
                 "(--top).*",
                 "",
             ]
-        lesser = [i for i in f.incidents if i not in main]
         if lesser:
             lines += [f"## Incidents below {floor}", ""]
             lines += [f"- {md(wording.one_line(i), 1000)}" for i in lesser]

@@ -211,15 +211,12 @@ class TerminalReport:
         console.print(Text(wording.score_line(f), style="dim"))
         if quiet:
             return
-        floor = min_severity or f.flag_severity
-        main = f.at_or_above(floor)
-        shown = main[:top] if top else main
+        floor, main, shown, lesser = f.shown(top, min_severity)
         for inc in shown:
             console.print(_incident(inc))
         hidden = len(main) - len(shown)
         if hidden > 0:
             console.print(f"{hidden:,} more incident(s) at {floor} or above not shown (use --top)")
-        lesser = [i for i in f.incidents if i not in main]
         if lesser:
             lines = Text("\n".join(clean(wording.one_line(i), 1000) for i in lesser))
             console.print(
