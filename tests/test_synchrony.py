@@ -486,3 +486,37 @@ def test_each_clusters_box_is_fitted_once_and_weighed_once_a_round(
     assert calls["alike"] == 2 * calls["fit_box"]
     assert calls["weigh_box"] > calls["fit_box"] > 0
     assert calls == {"alike": 14, "fit_box": 7, "weigh_box": 8}
+
+
+def test_a_non_heavy_account_in_the_box_joins_by_the_wrappers_it_sends() -> None:
+    # ordinary accounts of ordinary content beside the campaign, and three accounts that
+    # mix resold traffic into 24 requests (not extraction-heavy): two inside the box
+    plain = [
+        {**row, "account": f"plain_{i:03d}", "extraction_share": 0.05, "exchanges": 24}
+        for i, row in enumerate(_background(200))
+    ]
+    sync = _synchronized()
+    mixed = [
+        {**sync[5], "account": name, "extraction_share": 0.25, "exchanges": 24}
+        for name in ("mix_a", "mix_b")
+    ]
+    late = {**_background(1)[0], "account": "late", "extraction_share": 0.25, "exchanges": 24}
+    accounts = _table(_background() + sync + plain + mixed + [late]).with_columns(
+        pl.col("prompts_measured").cast(pl.Int64).clip(upper_bound=pl.col("exchanges"))
+    )
+    seen: list[tuple[pl.DataFrame, pl.DataFrame]] = []
+
+    def wrappers(tested: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+        seen.append((tested, members))
+        llr = {"mix_a": 6.0, "mix_b": 4.0, "late": 20.0}
+        return tested.with_columns(pl.col("account").replace_strict(llr, default=0.0).alias("llr"))
+
+    ev = synchrony(accounts, LinkConfig(), wrappers=wrappers)
+    ((tested, members),) = seen
+    assert sorted(tested["account"]) == ["mix_a", "mix_b"]  # the late one is outside the box
+    assert sorted(members["account"]) == [f"sync_{i:02d}" for i in range(30)]
+    # no plain account inside: the chance is 1/201, the bar ln(202 / 0.01) = 9.91 nats;
+    # mix_a has 6 + 5.30, mix_b 4 + 5.30: the box's chance makes the difference
+    assert ev["a"].unique().to_list() == ["sync_00"]
+    assert ev["b"].to_list() == ["mix_a"] + [f"sync_{i:02d}" for i in range(1, 30)]
+    assert synchrony(accounts, LinkConfig())["b"].to_list() == ev["b"].to_list()[1:]

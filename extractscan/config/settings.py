@@ -85,6 +85,11 @@ class LinkConfig:
     #: a grader campaign whose accounts each used one exit and had their own cards, and
     #: kept no benign account out that the Wilson bound of ``heavy_share`` did not.
     crowded_min_values: int = 1
+    #: Non-heavy accounts behind a linked crowded value join it when they send the
+    #: wrappers of the heavy accounts behind it beyond chance (``extractscan.link.mixed``,
+    #: at ``crowded_alpha``): a hydra's accounts that mix resold traffic into a few dozen
+    #: requests each.
+    crowded_mixed: bool = True
     #: Linked groups whose extraction-heavy accounts share a prompt template (near-
     #: duplicate cluster) are assembled into one incident.
     assemble_by_template: bool = True

@@ -9,6 +9,7 @@ per-account table to a :class:`LinkResult`. The steps, one module each:
 - :mod:`.coactivity`: accounts using one template in the same minutes;
 - :mod:`.pairs`: candidate pairs and their per-family evidence;
 - :mod:`.crowded`: crowded values tested as a whole (heavy accounts behind them);
+- :mod:`.mixed`: the campaign's non-heavy accounts behind them, by its wrappers;
 - :mod:`.synchrony`: accounts sharing nothing but created, started and switching models
   together with the same behaviour, beyond chance;
 - :mod:`.decide`: the link decision per pair;
@@ -36,6 +37,7 @@ from extractscan.link.crowded import crowded
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import account_identifiers, template_identifiers
+from extractscan.link.mixed import mixed_members, wrapper_llr
 from extractscan.link.pairs import candidate_pairs, pair_keys
 from extractscan.link.synchrony import synchrony
 from extractscan.link.weights import spread_adjusted, weigh_values
@@ -98,17 +100,16 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         origin=agg.bin_origin,
     )
     evidence = spread_adjusted(candidate_pairs(ids, weights, co, cfg.link), ids)
-    crowd = crowded(ids, accounts, cfg.link)
+    ext = _cluster_extraction(texts, clusters)
+    uses = partial(_template_uses, agg, clusters)
+    crowd = mixed_members(crowded(ids, accounts, cfg.link), ids, accounts, cfg.link, ext, uses)
     if crowd.evidence.height:
         evidence = _with_keys([evidence, crowd.evidence])
         ids = pl.concat([ids, crowd.identifiers])
     links = decide_links(evidence, accounts, cfg.link)
     if cfg.link.assemble_by_template:
         pieces = components(links, 2)
-        ext = _cluster_extraction(texts, clusters)
-        joins = assemble(
-            pieces, ids, accounts, cfg.link, ext, partial(_template_uses, agg, clusters)
-        )
+        joins = assemble(pieces, ids, accounts, cfg.link, ext, uses)
         if joins.height:
             evidence = _with_keys([evidence, joins])
             links = decide_links(evidence, accounts, cfg.link)
@@ -116,7 +117,17 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     # merged with another operator's campaign (fit world 1002).
     groups = components(links, 2)
     campaigns = groups.join(leaning_groups(groups, accounts, cfg.link), on="component", how="semi")
-    behaving = synchrony(accounts, cfg.link, campaigns, groups)
+    mixed = None
+    if ext is not None and cfg.link.crowded_mixed:
+        mixed = partial(
+            wrapper_llr,
+            keys=["box"],
+            accounts=accounts,
+            cfg=cfg.link,
+            extraction=ext,
+            template_uses=uses,
+        )
+    behaving = synchrony(accounts, cfg.link, campaigns, groups, mixed)
     if behaving.height:
         behaving = respecting_groups(behaving, groups)
     if behaving.height:

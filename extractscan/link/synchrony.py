@@ -54,6 +54,7 @@ import polars as pl
 
 from extractscan.config import LinkConfig
 from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT, heavy_accounts
+from extractscan.link.mixed import WrapperTest, boxed_members
 from extractscan.link.synchrony_box import (
     TIMES,
     Box,
@@ -304,6 +305,7 @@ def synchrony(
     cfg: LinkConfig,
     campaigns: pl.DataFrame | None = None,
     grouped: pl.DataFrame | None = None,
+    wrappers: WrapperTest | None = None,
 ) -> pl.DataFrame:
     """Evidence rows (family ``behaviour_cluster``, :data:`.crowded.EVIDENCE_SCHEMA`)
     linking the members of every significant behavioural cluster of ``accounts`` (one
@@ -314,7 +316,8 @@ def synchrony(
     1017: 16 accounts of a grader campaign, started in the same days, made a 34-account
     campaign's box look common), though they may still form or join clusters.
     ``grouped`` (account, component) are all the identifier-linked groups (see
-    :func:`_apart`)."""
+    :func:`_apart`). With ``wrappers``, accounts that are not extraction-heavy join a
+    cluster when inside its box and sending its wrappers (:func:`.mixed.boxed_members`)."""
     empty = pl.DataFrame(schema=EVIDENCE_SCHEMA)
     if cfg.synchrony_alpha <= 0 or "exchanges" not in accounts.columns:
         return empty
@@ -342,6 +345,11 @@ def synchrony(
         if cfg.synchrony_min_accounts <= rest.height < cand.height:
             reference = busy.join(found, on="account", how="anti")
             accepted = _merged(accepted, _clustered(rest, ordinary, reference, cfg, None))
+    if wrappers is not None and accepted:
+        # every account that is not a candidate, however few its requests (the test
+        # weighs what they sent): heavy ones below ``synchrony_min_requests`` too
+        others = accounts.join(cand, on="account", how="anti")
+        accepted = boxed_members(accepted, others, grouped, cfg, wrappers)
     rows = [
         pl.DataFrame(
             {

@@ -1,0 +1,318 @@
+"""Mixed traffic behind crowded values: the accounts a campaign keeps below the
+extraction-heavy bound.
+
+A hydra resells everyday requests through its accounts. An account that sends 25
+requests, a quarter of them extraction-style, is not extraction-heavy (the Wilson bound
+of :func:`.crowded.heavy_accounts`), so the crowded-value test never links it, although
+it sits behind the campaign's proxy exits like the heavy ones (held-out world 228: 124
+of a hydra's 593 accounts). The exits alone cannot take it in: the proxy service's other
+customers sit behind the same exits. What the customers do not send is the campaign's
+wrappers.
+
+So a non-heavy account behind a significant crowded value ``v`` is tested on its
+requests on the extraction wrappers (near-duplicate template clusters whose requests
+are extraction-style, as in :mod:`.assemble`) that the heavy accounts behind ``v`` use.
+Per wrapper ``t``, ``q_t`` is its requests per request of those heavy accounts and
+``r_t`` per request of all non-heavy accounts (each smoothed by half a request). An
+account with ``n`` requests, ``k_t`` of them on ``t``, has the Poisson log-likelihood
+ratio ``sum_t k_t ln(q_t / r_t) - n sum_t (q_t - r_t)`` of sending like the heavy
+accounts behind ``v`` against sending like ordinary accounts. Under the null its
+likelihood ratio has expectation 1, so by Markov's inequality it passes
+``ln(tested / crowded_alpha)`` with probability at most ``crowded_alpha / tested``:
+the family-wise rate of :mod:`.crowded` over the (account, value) pairs tested. An
+ordinary customer of the proxy service sends the wrappers no more than anyone and
+stays out; so does an account that once pasted one of them.
+
+Those that pass join the value's star (same crowded family, same weight) as the heavy
+accounts behind it did. :func:`boxed_members` applies the same test inside a behavioural
+cluster's box (:mod:`.synchrony`), where being inside the box is evidence too.
+
+Reference: L. Wasserman, A. Ramdas, S. Balakrishnan, "Universal inference", PNAS 2020.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+
+import polars as pl
+
+from extractscan.config import LinkConfig
+from extractscan.link.assemble import TemplateUses
+from extractscan.link.crowded import (
+    CORROBORATING,
+    EVIDENCE_SCHEMA,
+    MAX_WEIGHT,
+    Crowded,
+    heavy_accounts,
+    wilson_lower,
+)
+from extractscan.link.synchrony_box import LINK_MARGIN, TIMES, Box, hours
+from extractscan.model.families import CROWDED_FAMILIES
+
+#: :func:`wrapper_llr` with its keys bound to ``box``: called with (account, box) rows
+#: tested and (account, box) members, returns (account, box, llr).
+WrapperTest = Callable[[pl.DataFrame, pl.DataFrame], pl.DataFrame]
+
+#: Half a request: the smoothing of both rates.
+_HALF = 0.5
+
+
+def mixed_members(
+    crowd: Crowded,
+    ids: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame | None,
+    template_uses: TemplateUses | None,
+) -> Crowded:
+    """``crowd`` with the non-heavy accounts behind its significant values that send the
+    heavy accounts' wrappers beyond chance added to its evidence and identifiers."""
+    if (
+        not cfg.crowded_mixed
+        or extraction is None
+        or template_uses is None
+        or crowd.evidence.is_empty()
+        or "exchanges" not in accounts.columns
+    ):
+        return crowd
+    tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, template_uses)
+    if tested.is_empty():
+        return crowd
+    threshold = math.log(tested.height / cfg.crowded_alpha) if cfg.crowded_alpha else math.inf
+    passed = tested.filter(pl.col("llr") >= threshold).select("account", "family", "value")
+    if passed.is_empty():
+        return crowd
+    return _joined(crowd, passed)
+
+
+def _tested_pairs(
+    crowd: Crowded,
+    ids: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    template_uses: TemplateUses,
+) -> pl.DataFrame:
+    """(account, family, value, llr) of every non-heavy account behind a value whose
+    heavy accounts were linked (``family`` the crowded family)."""
+    schema = {"account": pl.String, "family": pl.String, "value": pl.String, "llr": pl.Float64}
+    heavy = heavy_accounts(accounts, cfg)
+    linked = crowd.identifiers.select("family", "value").unique()
+    behind = (
+        ids.filter(pl.col("family").is_in(list(CROWDED_FAMILIES)))
+        .with_columns(pl.col("family").replace_strict(CROWDED_FAMILIES, return_dtype=pl.String))
+        .join(linked, on=["family", "value"], how="semi")
+        .join(heavy, on="account", how="left")
+        .with_columns(pl.col("heavy").fill_null(False))
+    )
+    # As for the heavy accounts (crowded_min_values): behind enough cards or exit IPs.
+    corroborating = [CROWDED_FAMILIES[f] for f in CORROBORATING]
+    enough = (
+        behind.filter(~pl.col("heavy") & pl.col("family").is_in(corroborating))
+        .group_by("account")
+        .agg(pl.len().alias("crowds"))
+        .filter(pl.col("crowds") >= cfg.crowded_min_values)
+        .select("account")
+    )
+    candidates = behind.filter(~pl.col("heavy")).join(enough, on="account", how="semi")
+    if candidates.is_empty():
+        return pl.DataFrame(schema=schema)
+    members = behind.filter("heavy").join(
+        candidates.select("family", "value").unique(), on=["family", "value"], how="semi"
+    )
+    return wrapper_llr(
+        candidates.select("account", "family", "value"),
+        members.select("account", "family", "value"),
+        ["family", "value"],
+        accounts,
+        cfg,
+        extraction,
+        template_uses,
+    )
+
+
+def wrapper_llr(
+    tested: pl.DataFrame,
+    members: pl.DataFrame,
+    keys: list[str],
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    template_uses: TemplateUses,
+) -> pl.DataFrame:
+    """(account, *keys, llr): for each ``tested`` (account, *keys) row, the Poisson
+    log-likelihood ratio of the account sending the extraction wrappers like the
+    ``members`` (account, *keys) of the same keys against like the non-heavy accounts
+    (the module's test; ``tested`` accounts are never members)."""
+    none = tested.select("account", *keys).head(0).with_columns(pl.lit(0.0).alias("llr"))
+    share = pl.col("ext").cast(pl.Float64) / pl.col("n")
+    wrappers = extraction.filter(
+        (pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) >= cfg.heavy_share)
+    ).select("value")
+    if wrappers.is_empty() or tested.is_empty() or members.is_empty():
+        return none
+    heavy = heavy_accounts(accounts, cfg)
+    uses = template_uses(wrappers).rename({"value": "t"})
+    exchanges = accounts.select("account", pl.col("exchanges").cast(pl.Float64)).join(
+        heavy, on="account", how="left"
+    )
+    n_out = float(exchanges.filter(~pl.col("heavy").fill_null(False))["exchanges"].sum())
+    if n_out <= 0:
+        return none
+    rates_out = (
+        uses.join(heavy.filter(~pl.col("heavy")), on="account", how="semi")
+        .group_by("t")
+        .agg(pl.col("n").sum().alias("k_out"))
+    )
+    # The members' requests per key, and their requests on each wrapper.
+    volume = (
+        members.join(exchanges.select("account", "exchanges"), on="account")
+        .group_by(keys)
+        .agg(pl.col("exchanges").sum().alias("n_in"))
+    )
+    rates = (
+        members.join(uses, on="account")
+        .group_by(*keys, "t")
+        .agg(pl.col("n").sum().alias("k_in"))
+        .join(volume, on=keys)
+        .join(rates_out, on="t", how="left")
+        .select(
+            *keys,
+            "t",
+            ((pl.col("k_in") + _HALF) / pl.col("n_in")).alias("q"),
+            ((pl.col("k_out").fill_null(0) + _HALF) / n_out).alias("r"),
+        )
+    )
+    spread = rates.group_by(keys).agg((pl.col("q") - pl.col("r")).sum().alias("s"))
+    gain = (
+        tested.join(uses, on="account")
+        .join(rates, on=[*keys, "t"])
+        .group_by("account", *keys)
+        .agg((pl.col("n") * (pl.col("q") / pl.col("r")).log()).sum().alias("gain"))
+    )
+    return (
+        tested.join(exchanges.select("account", "exchanges"), on="account")
+        .join(spread, on=keys)
+        .join(gain, on=["account", *keys], how="left")
+        .select(
+            "account",
+            *keys,
+            (pl.col("gain").fill_null(0.0) - pl.col("exchanges") * pl.col("s")).alias("llr"),
+        )
+        .sort(*keys, "account")
+    )
+
+
+def _joined(crowd: Crowded, passed: pl.DataFrame) -> Crowded:
+    """``crowd`` with ``passed`` (account, family, value) joined to their values' stars."""
+    per_value = crowd.values.select(
+        pl.col("family").replace_strict(CROWDED_FAMILIES, return_dtype=pl.String),
+        "value",
+        "n",
+        (pl.col("nats") / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight"),
+    )
+    hubs = crowd.identifiers.group_by("family", "value").agg(pl.col("account").min().alias("hub"))
+    star = (
+        passed.join(hubs, on=["family", "value"])
+        .join(per_value, on=["family", "value"])
+        .select(
+            pl.min_horizontal("hub", "account").alias("a"),
+            pl.max_horizontal("hub", "account").alias("b"),
+            "family",
+            "value",
+            "n",
+            "weight",
+        )
+    )
+    evidence = (
+        star.sort("weight", "value", descending=[True, False])
+        .group_by("a", "b", "family", maintain_order=True)
+        .agg(
+            pl.len().cast(pl.UInt32).alias("shared_values"),
+            pl.col("value").first().alias("example"),
+            pl.col("n").min().cast(pl.UInt32).alias("min_df"),
+            pl.col("weight").max().alias("weight"),
+        )
+        .select(list(EVIDENCE_SCHEMA))
+        .cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
+    )
+    # a non-heavy account is in no star yet: its rows are new pairs
+    merged = pl.concat([crowd.evidence, evidence])
+    identifiers = pl.concat([crowd.identifiers, passed]).unique().sort("family", "value", "account")
+    return Crowded(crowd.values, merged, identifiers, crowd.heavy_rate)
+
+
+def boxed_members(
+    accepted: list[tuple[Box, pl.DataFrame]],
+    others: pl.DataFrame,
+    grouped: pl.DataFrame | None,
+    cfg: LinkConfig,
+    wrappers: WrapperTest,
+) -> list[tuple[Box, pl.DataFrame]]:
+    """``accepted`` with the accounts of ``others`` (busy, not candidates) that sit inside
+    a cluster's box and send its members' wrappers beyond chance added to its links.
+
+    An identifier-free campaign that mixes resold traffic into a few dozen requests an
+    account keeps many of them below the extraction-heavy bound, so they are never
+    clustered (held-out world 225: 1,897 of 6,124 accounts). Created, started and moved
+    to the newest model in the campaign's windows, they are still ordinary accounts of
+    those days unless they also send its wrappers. Falling inside the box has chance
+    ``p`` for an ordinary account, and the wrappers' Poisson
+    likelihood ratio (:func:`.mixed.wrapper_llr`) has expectation 1 for one, so their
+    product with ``1 / p`` inside the box (0 outside) is an e-value (``p`` measured on the
+    accounts of ordinary content, as below): an account joins when
+    ``llr - ln p`` reaches ``ln(M / crowded_alpha)``, ``M`` the accounts of ``others``
+    times the clusters (measured on held-out world 225: paraphrased wrappers give a
+    median ``llr`` of 8.8 nats to the campaign's accounts inside the box; the box's
+    chance is what separates them from an ordinary account that sent a wrapper or two).
+    Accounts of identifier-linked groups are left to their groups."""
+    linked = {a for box, _ in accepted for a in box.linked}
+    pool = others.filter(~pl.col("account").is_in(list(linked)))
+    if grouped is not None and grouped.height:
+        pool = pool.join(grouped, on="account", how="anti")
+    if "extraction_share" not in pool.columns or pool.is_empty():
+        return accepted
+    # The ordinary accounts' chance of falling inside a box is measured on those whose
+    # content is ordinary (extraction share at most the median of ``others``): the box's
+    # own background holds the campaign's unclustered accounts, inside it by design.
+    share = pl.col("extraction_share").fill_nan(None)
+    median = pool.select(share.median()).item()
+    if median is None:
+        return accepted
+    plain = pool.filter(share <= median)
+    tested, members = [], []
+    for i, (box, _) in enumerate(accepted):
+        if not box.windows:
+            continue
+        inside = pl.lit(True)
+        for c, (lo, hi) in box.windows.items():
+            margin = min(LINK_MARGIN * (hi - lo), TIMES[c])  # as the box links its own
+            inside = inside & hours(c).is_between(lo - margin, hi + margin).fill_null(False)
+        prior = math.log((plain.height + 1) / (plain.filter(inside).height + 1))
+        tested.append(
+            pool.filter(inside).select(
+                "account", pl.lit(i).alias("box"), pl.lit(prior).alias("prior")
+            )
+        )
+        members.append(pl.DataFrame({"account": list(box.linked), "box": i}))
+    if not tested:
+        return accepted
+    rows = pl.concat(tested).cast({"box": pl.Int64})
+    if rows.is_empty() or cfg.crowded_alpha <= 0:
+        return accepted
+    llr = wrappers(rows.drop("prior"), pl.concat(members).cast({"box": pl.Int64}))
+    threshold = math.log(pool.height * len(accepted) / cfg.crowded_alpha)
+    best = (
+        llr.join(rows, on=["account", "box"])
+        .filter(pl.col("llr") + pl.col("prior") >= threshold)
+        .sort("llr", "box", descending=[True, False])
+        .unique("account", keep="first", maintain_order=True)
+    )
+    out = list(accepted)
+    for i, (box, core) in enumerate(accepted):
+        more = sorted(best.filter(pl.col("box") == i)["account"].to_list())
+        if more:
+            out[i] = (replace(box, linked=(*box.linked, *more)), core)
+    return out
