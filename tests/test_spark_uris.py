@@ -231,3 +231,27 @@ def test_an_output_inside_a_scanned_file_uri_folder_is_refused(tmp_path: Path) -
     with pytest.raises(UsageError, match="is inside the scanned folder"):
         check_outputs([f"file://{tmp_path}/logs/"], {"-o": inside})
     check_outputs([f"file://{tmp_path}/logs/"], {"-o": str(tmp_path / "report.json")})
+
+
+def test_odd_names_and_an_empty_file_are_read_as_from_a_local_folder(
+    spark: Any, tmp_path: Path
+) -> None:
+    # names Hadoop would read as a glob, and a CSV with a header only
+    a, b = _tiny(tmp_path / "logs")
+    odd = tmp_path / "logs" / "odd [1] {x}*.csv"
+    a.rename(odd)
+    (tmp_path / "logs" / "empty.csv").write_text("timestamp,account,prompt\n")
+    local = scan(tmp_path / "logs", config=None)
+    got = scan(f"file://{tmp_path}/logs/", config=None, engine="spark")
+    assert [(f.path, f.rows_read, f.rows_rejected) for f in got.input.files] == [
+        (f"file://{f.path}", f.rows_read, f.rows_rejected) for f in local.input.files
+    ]
+    assert [f.rows_read for f in got.input.files] == [16, 0, 10]
+    assert got.rejects.drop("file").equals(local.rejects.drop("file"))
+    # a hidden name (Spark's file sources skip it): left out of a folder, refused by name
+    hidden = tmp_path / "logs" / "_part.parquet"
+    b.rename(hidden)
+    got = scan(f"file://{tmp_path}/logs/", config=None, engine="spark")
+    assert [f.rows_read for f in got.input.files] == [0, 10]
+    with pytest.raises(InputError, match=r"_part\.parquet: Spark does not read a file whose"):
+        scan(f"file://{hidden}", config=None, engine="spark")

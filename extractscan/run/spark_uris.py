@@ -6,8 +6,10 @@ stays the ingest code of a local file:
 1. **Driver, listing** (:func:`discover`): each URI is globbed and folders are listed
    recursively through the Hadoop ``FileSystem`` API (the session's Hadoop
    configuration: credentials, endpoints); a file is kept when its name has a
-   supported extension, as for a local folder. Names and sizes come from the listing;
-   a file past Spark's limit for one binary row (2 GiB) is refused here, naming it.
+   supported extension, as for a local folder, and does not start with ``.`` or ``_``
+   (Spark's file sources never read those: hidden, metadata and in-progress files).
+   Names and sizes come from the listing; a file past Spark's limit for one binary row
+   (2 GiB) is refused here, naming it.
 2. **Executors, per file**: Spark's ``binaryFile`` source reads each file's bytes (one
    file per Arrow batch); the task writes them to its scratch folder under a name with
    the file's extension and opens that copy with the ingest code (type from content,
@@ -33,7 +35,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -56,6 +58,8 @@ MAX_FILE_BYTES = 2**31 - 1
 _MAX_KEY = "spark.sql.sources.binaryFile.maxLength"
 #: Characters Hadoop's glob reads as a pattern: escaped in a listed file's name.
 _GLOB = "\\{}[]*?"
+#: Names Spark's file sources skip (hidden and metadata files): left out of a listing.
+_HIDDEN = (".", "_")
 _SUFFIX = {"parquet": ".parquet", "csv": ".csv", "tsv": ".tsv", "jsonl": ".jsonl"}
 _SUFFIX["json"] = ".json"
 _ZIPPED = {"gzip": ".gz", "zstd": ".zst"}
@@ -151,18 +155,25 @@ def discover(spark: SparkSession, uris: Sequence[str]) -> list[files.InputFile]:
             pattern_given = any(ch in raw for ch in "*?[{")
             what = "pattern matches no file" if pattern_given else "no such file or folder"
             raise InputError(f"{raw}: {what}")
+        one = len(listed) == 1 and len(matched) == 1 and not matched[0].isDirectory()
         kept = 0
         for hadoop, size in listed:
-            name = PurePosixPath(hadoop.rsplit("/", 1)[-1])
+            name = hadoop.rsplit("/", 1)[-1]
             kind = files.classify(Path(name))
             if kind is None:
+                continue
+            if name.startswith(_HIDDEN):  # Spark's file sources never read these
+                if one:
+                    raise InputError(
+                        f"{_shown(hadoop)}: Spark does not read a file whose name starts "
+                        "with '.' or '_' (a hidden or metadata file): rename it"
+                    )
                 continue
             kept += 1
             shown = _shown(hadoop)
             path = Path(hadoop.split(":", 1)[1]) if ":" in hadoop else Path(hadoop)
             found.setdefault(shown, replace(kind, path=path, uri=shown, size=size))
         if not kept:
-            one = len(listed) == 1 and len(matched) == 1 and not matched[0].isDirectory()
             if one:
                 raise InputError(f"{raw}: unsupported file type; supported: {_supported()}")
             raise InputError(f"{raw}: holds no supported log file ({_supported()})")
