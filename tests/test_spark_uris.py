@@ -255,3 +255,13 @@ def test_odd_names_and_an_empty_file_are_read_as_from_a_local_folder(
     assert [f.rows_read for f in got.input.files] == [0, 10]
     with pytest.raises(InputError, match=r"_part\.parquet: Spark does not read a file whose"):
         scan(f"file://{hidden}", config=None, engine="spark")
+
+
+def test_parquet_rows_are_counted_for_the_plan_text_estimated(spark: Any, tmp_path: Path) -> None:
+    a, b = _tiny(tmp_path)
+    found = spark_uris.discover(spark, [f"file://{tmp_path}/"])
+    # b.parquet: 16 rows from its footer; a.csv: its size / 400 bytes a row
+    assert spark_uris.planned_rows(spark, found) == 16 + a.stat().st_size // 400
+    b.write_text("not parquet")  # refused by Spark's reader: the size estimate instead
+    found = spark_uris.discover(spark, [f"file://{tmp_path}/"])
+    assert spark_uris.planned_rows(spark, found) == files.estimated_rows(found)
