@@ -161,6 +161,11 @@ def test_a_uri_that_lists_nothing_is_an_input_error(spark: Any, tmp_path: Path) 
         f"file://{tmp_path}/": "holds no supported log file",
         f"file://{tmp_path}/notes.txt": "unsupported file type",
         "nosuch://bucket/logs/": r'cannot list through Spark.s Hadoop file systems: .*"nosuch"',
+        # no connector jar here: Hadoop names the missing class, we name the jar
+        "s3a://bucket/logs/": r"cannot list .*S3AFileSystem not found \(the file system.s "
+        r"connector must be on Spark.s classpath: hadoop-aws",
+        # pyspark raises its own IllegalArgumentException for this one
+        "hdfs://no-such-host:1/logs/": r"cannot list .*UnknownHostException: no-such-host",
     }
     for uri, message in cases.items():
         with pytest.raises(InputError, match=f"^{_escaped(uri)}: {message}"):

@@ -24,7 +24,10 @@ opaque Arrow blocks, so no column type goes through Spark's type system.
 
 The files must be readable at the same path from the driver and every executor (a
 local disk in local mode; a shared mount such as NFS, DBFS ``/dbfs/...`` or a FUSE
-bucket mount on a cluster): the ingest code opens them by path.
+bucket mount on a cluster): the ingest code opens them by path. Inputs given as URIs
+(``s3a://``, ``hdfs://``, ...) are listed and read through Spark's Hadoop file systems
+by :mod:`extractscan.run.spark_uris`, which reuses the projection, the shuffle and the
+merge below.
 """
 
 from __future__ import annotations
@@ -414,14 +417,26 @@ def session(master: str | None = None) -> Iterator[SparkRows]:
 
 
 __all__ = [
-    "SLICE_ROWS",
+    "BLOCK",
     "MIN_SPLIT_ROWS",
+    "NOTE",
+    "SLICE_ROWS",
     "SPLIT_ROWS",
+    "TABLE",
     "SparkRows",
     "Unit",
     "aggregate_blocks",
+    "batch_size",
+    "collected",
+    "ipc",
     "project_unit",
+    "projected",
+    "prompt_block",
+    "prompts_of",
     "session",
+    "shuffle_and_reduce",
+    "sliced",
     "slices_for",
+    "tables_of",
     "units",
 ]

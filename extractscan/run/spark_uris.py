@@ -85,10 +85,8 @@ def remote_inputs(paths: Sequence[str | Path], engine: str) -> list[str]:
         )
     if len(uris) < len(paths):
         raise UsageError(
-            "give the inputs either as URIs or as local paths, not both "
-            f"(for a local file, file://{Path(str(paths[0])).resolve()} and so on)"
-            if not files.is_uri(paths[0])
-            else "give the inputs either as URIs or as local paths, not both"
+            "give the inputs either as URIs or as local paths, not both (a local file as a "
+            "URI: file:///its/absolute/path)"
         )
     return uris
 
@@ -113,7 +111,8 @@ def _hadoop(f: files.InputFile) -> str:
 
 
 def _java_reason(exc: Exception) -> str:
-    """The Java exception's own sentence, without the stack trace."""
+    """The Java exception's own sentence, without the stack trace (pyspark's own
+    exceptions for some Java ones, such as ``IllegalArgumentException``, hold only it)."""
     java = getattr(exc, "java_exception", None)
     text = str(java.toString()) if java is not None else str(exc)
     return (text.strip().splitlines() or [type(exc).__name__])[0]
@@ -130,6 +129,7 @@ def discover(spark: SparkSession, uris: Sequence[str]) -> list[files.InputFile]:
             file past :data:`MAX_FILE_BYTES` (naming it).
     """
     from py4j.protocol import Py4JJavaError
+    from pyspark.errors.exceptions.captured import CapturedException
 
     jvm: Any = spark._jvm
     conf = spark._jsc.hadoopConfiguration()  # type: ignore[union-attr]
@@ -149,9 +149,16 @@ def discover(spark: SparkSession, uris: Sequence[str]) -> list[files.InputFile]:
                 while leaves.hasNext():
                     leaf = leaves.next()
                     listed.append((str(leaf.getPath().toString()), int(leaf.getLen())))
-        except Py4JJavaError as exc:
+        except (Py4JJavaError, CapturedException) as exc:  # Java's, or as pyspark names it
+            why = _java_reason(exc)
+            hint = (
+                " (the file system's connector must be on Spark's classpath: hadoop-aws for "
+                "s3a://, the GCS connector for gs://, hadoop-azure for abfss://)"
+                if "ClassNotFoundException" in why or "No FileSystem for scheme" in why
+                else ""
+            )
             raise InputError(
-                f"{raw}: cannot list through Spark's Hadoop file systems: {_java_reason(exc)}"
+                f"{raw}: cannot list through Spark's Hadoop file systems: {why}{hint}"
             ) from None
         if not matched:
             pattern_given = any(ch in raw for ch in "*?[{")
