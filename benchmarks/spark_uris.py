@@ -151,8 +151,9 @@ URI scans flag the same accounts and rank the same top incident as the path scan
 What differs: a URI's file is read whole by one task, where a path's Parquet file of
 more than 500,000 rows is cut into row ranges for both cores; Spark's `binaryFile`
 source packs small files into a few tasks, where the path engine runs one task per
-file; and a URI's bytes are copied through the JVM, Arrow and the task's scratch
-folder. `s3a://`, `gs://` and `abfss://` are not measured here (no network): their
+file; a URI scan first counts the Parquet files' rows (a Spark job over their footers)
+to size the account slices; and a URI's bytes are copied through the JVM, Arrow and the
+task's scratch folder. `s3a://`, `gs://` and `abfss://` are not measured here (no network): their
 reads add the object store's throughput. Load average at the end of the run:
 {load[0]:.1f} on 2 cores (other sessions shared the machine)."""
     if a.no_write:

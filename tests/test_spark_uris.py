@@ -270,3 +270,19 @@ def test_parquet_rows_are_counted_for_the_plan_text_estimated(spark: Any, tmp_pa
     b.write_text("not parquet")  # refused by Spark's reader: the size estimate instead
     found = spark_uris.discover(spark, [f"file://{tmp_path}/"])
     assert spark_uris.planned_rows(spark, found) == files.estimated_rows(found)
+
+
+def test_a_file_gone_since_it_was_listed_is_an_input_error_naming_it(
+    spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, _ = _tiny(tmp_path)
+    listed = spark_uris.discover
+
+    def then_gone(session: Any, uris: list[str]) -> list[files.InputFile]:
+        found = listed(session, uris)
+        a.unlink()
+        return found
+
+    monkeypatch.setattr(spark_uris, "discover", then_gone)
+    with pytest.raises(InputError, match=rf"^file://{a}: Spark could not read it: .*"):
+        scan(f"file://{tmp_path}/", config=None, engine="spark")

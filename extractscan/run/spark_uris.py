@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,7 +47,7 @@ from extractscan.features import aggregate
 from extractscan.ingest import files
 from extractscan.ingest.filters import RowFilter
 from extractscan.ingest.opening import Opened, Reading
-from extractscan.model.errors import InputError, UsageError
+from extractscan.model.errors import ExtractscanError, InputError, UsageError
 from extractscan.run import spark_engine
 from extractscan.run.spark_engine import BLOCK, NOTE, Unit
 
@@ -229,6 +229,24 @@ def _read(spark: SparkSession, source: str, found: Sequence[files.InputFile]) ->
     return spark.read.format(source).load(escaped)
 
 
+@contextmanager
+def _named(found: Sequence[files.InputFile]) -> Iterator[None]:
+    """A Spark failure that names a listed file (one deleted or rewritten since it was
+    listed, unreadable to Spark) as an input error naming its URI."""
+    try:
+        yield
+    except ExtractscanError:
+        raise
+    except Exception as exc:
+        text = str(exc)
+        named = [f for f in found if _hadoop(f) in text]
+        if not named:
+            raise
+        culprit = max(named, key=lambda f: len(_hadoop(f)))  # x.csv.gz, not x.csv
+        first = next((line for line in text.splitlines() if _hadoop(culprit) in line), "")
+        raise InputError(f"{culprit.uri}: Spark could not read it: {first.strip()[:300]}") from None
+
+
 def _local_copy(f: files.InputFile, data: pa.Buffer, folder: Path) -> files.InputFile:
     """``f``'s bytes written into ``folder`` under a name with its extension (its own
     name may be long or odd: the content decides the rest, as for a local file)."""
@@ -320,9 +338,9 @@ def aggregate_uris(
         for i, data in _each_file(batches, index):
             yield from file_blocks(found[i], i, data, how, row_filter, org_accounts, slices)
 
-    blocks = _binary(spark, found).mapInArrow(read, "slice int, rows binary")
     # one file's bytes per Arrow batch: a batch of several could pass Arrow's 2 GiB
-    with spark_engine.batch_size(spark, 1):
+    with spark_engine.batch_size(spark, 1), _named(found):
+        blocks = _binary(spark, found).mapInArrow(read, "slice int, rows binary")
         got = spark_engine.collected(spark_engine.shuffle_and_reduce(blocks, slices, how.cfg))
     tell("merging the account slices", None)
     notes = sorted(
@@ -377,8 +395,8 @@ def prompts(
                     here = _local_copy(found[i], data, Path(tmp))
                     yield spark_engine.prompt_block(here, how, keys)
 
-        query = _binary(spark, found).mapInArrow(read, "slice int, rows binary")
-        with spark_engine.batch_size(spark, 1):
+        with spark_engine.batch_size(spark, 1), _named(found):
+            query = _binary(spark, found).mapInArrow(read, "slice int, rows binary")
             return spark_engine.prompts_of(spark_engine.collected(query))
 
     return texts
