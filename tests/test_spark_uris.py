@@ -78,11 +78,16 @@ def test_a_uri_the_engine_cannot_read_is_a_usage_error(
     assert spark_uris.remote_inputs(["logs/", Path("x.csv")], "polars") == []
 
 
-def test_the_cli_says_a_uri_needs_the_spark_engine() -> None:
+def test_the_cli_says_a_uri_needs_the_spark_engine(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["scan", "s3a://bucket/logs/", "--config", "none", "-q"])
     assert r.exit_code == 2
     assert "a URI is read by --engine spark" in r.stderr
     assert "Traceback" not in r.output + r.stderr
+    a, _ = _tiny(tmp_path)
+    args = ["scan", str(a), "--accounts", "s3a://bucket/accounts.csv", "--config", "none"]
+    r = CliRunner().invoke(main, args)
+    assert r.exit_code == 2
+    assert "--accounts s3a://bucket/accounts.csv: the accounts table is read on this" in r.stderr
 
 
 @dataclass(frozen=True)

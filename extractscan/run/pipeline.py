@@ -143,6 +143,11 @@ def scan(
     if engine == "spark" and state is not None:
         raise UsageError("--state is not available with --engine spark (one machine only)")
     uris = spark_uris.remote_inputs(paths, engine)  # listed by Spark, once it runs
+    if accounts is not None and files.is_uri(str(accounts)):
+        raise UsageError(
+            f"--accounts {accounts}: the accounts table is read on this machine; give a "
+            "local path (copy the export here)"
+        )
     if uris and getattr(reader, "bind", None) is not None:
         raise UsageError(
             f"--preset {preset} joins two logs on this machine: give it local paths, not URIs"
