@@ -291,3 +291,41 @@ def test_a_file_gone_since_it_was_listed_is_an_input_error_naming_it(
     monkeypatch.setattr(spark_uris, "discover", then_gone)
     with pytest.raises(InputError, match=rf"^file://{a}: Spark could not read it: .*"):
         scan(f"file://{tmp_path}/", config=None, engine="spark")
+
+
+def test_every_format_and_a_filter_read_through_a_uri_as_by_path(
+    spark: Any, tmp_path: Path
+) -> None:
+    import pyarrow as pa
+
+    rows = [
+        {
+            "timestamp": f"2026-04-2{d}T10:{m:02d}:00Z",
+            "user_id": f"u{m % 3}",
+            "prompt": f"p {d} {m}",
+        }
+        for d in (1, 2)
+        for m in range(5)
+    ]
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    lines = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    with pa.output_stream(str(folder / "a.jsonl.zst"), compression="zstd") as out:
+        out.write(lines)
+    (folder / "b.json").write_text(json.dumps({"Records": rows}))
+    (folder / "c.log").write_text(json.dumps(rows))  # one document named as JSON lines
+    pl.DataFrame(rows).write_csv(folder / "d.tsv", separator="\t")
+    args: dict[str, Any] = {"config": None, "since": "2026-04-22"}
+    local = scan(folder, **args)
+    got = scan(f"file://{folder}/", **args, engine="spark")
+    assert [(f.path, f.format, f.rows_read, f.rows_filtered) for f in got.input.files] == [
+        (f"file://{f.path}", f.format, f.rows_read, f.rows_filtered) for f in local.input.files
+    ]
+    assert [f.format for f in got.input.files] == [
+        "jsonl+zstd",
+        "json (records under 'Records')",
+        "json (by content; named jsonl)",
+        "tsv",
+    ]
+    assert (got.input.rows_read, got.input.rows_filtered) == (40, 20)
+    assert got.input.column_mapping == local.input.column_mapping
