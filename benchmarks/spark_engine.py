@@ -232,7 +232,9 @@ incident (id, severity, members).
 
 On one machine Spark is overhead: the same polars code runs inside it, plus a JVM, Python
 workers, Arrow blocks through a shuffle and a second read for the example prompts. It
-pays off only where one machine runs out.
+pays off only where one machine runs out. Inputs given as URIs (`s3a://`, `file://`, ...)
+are read through Spark's `binaryFile` source: measured against the local path in
+"Spark engine: URI inputs" below.
 
 **1 billion rows on a 16-node cluster, on paper.** Assumptions: 16 executors of 16 cores
 (256 cores) at this machine's per-core speed; the row stage scales linearly in rows and

@@ -8,8 +8,6 @@ are skipped when pyspark or Java is missing (``.ci/run`` installs the extra).
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -34,29 +32,6 @@ from extractscan.run.pipeline import scan
 
 #: Rows of the generated log both engines scan (the done-when of issue #20).
 GENERATED_ROWS = 400_000
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """One local Spark session for the module (2 cores, no UI, few shuffle partitions)."""
-    pytest.importorskip("pyspark")
-    pytest.importorskip("pandas")
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        pytest.skip("no Java: the Spark engine cannot start")
-    from pyspark.sql import SparkSession
-
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("extractscan-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def _log(tmp: Path) -> tuple[Path, Path]:

@@ -161,7 +161,8 @@ def scan(
     """Scan request logs and print ranked incidents with their evidence.
 
     PATHS are files, folders (searched recursively) or globs of .parquet, .csv, .tsv,
-    .jsonl, .ndjson or .log (JSON lines) and .json files, each optionally .gz or .zst.
+    .jsonl, .ndjson or .log (JSON lines) and .json files, each optionally .gz or .zst;
+    with --engine spark, URIs Spark reads (s3a://, gs://, abfss://, hdfs://, file://).
 
     \b
     Examples:
@@ -176,6 +177,7 @@ def scan(
       extractscan scan logs/ --since 2026-04-22 --until 2026-04-28 --org acme -o week.json
       extractscan scan exports/ --state state/ --baseline last.json -o last.json --fail-on high
       extractscan scan /dbfs/logs/ --engine spark --spark-master yarn -o report.json
+      extractscan scan 's3a://bucket/logs/2026-11-*/' --engine spark -o report.json
     """
     from extractscan import report
     from extractscan.report.accounts_out import copy_table, write_table

@@ -61,15 +61,18 @@ def require_analysed(
     sought = "; ".join(f"{c} in {', '.join(srcs)}" for c, srcs in looked.items())
     f = first.file
     try:
-        # the records as they were read (a JSON document's, under its wrapper key)
-        src, plain = files.by_content(f, files.plain_path(f, scratch), scratch)
-        fields = documents.sample_fields(plain, src.format)
+        if f.uri is not None:  # read by a Spark task: the columns it found
+            fields = first.schema.names()
+        else:
+            # the records as they were read (a JSON document's, under its wrapper key)
+            src, plain = files.by_content(f, files.plain_path(f, scratch), scratch)
+            fields = documents.sample_fields(plain, src.format)
     except (OSError, InputError):
         fields = []
     shown = ", ".join(files.path_text(x)[:60] for x in fields[:MAX_LISTED])
     more = " …" if len(fields) > MAX_LISTED else ""
     raise InputError(
-        f"{f.path}: {what} analysed 0 of {read:,} rows ({why}): it looks for {sought}; "
+        f"{f.uri or f.path}: {what} analysed 0 of {read:,} rows ({why}): it looks for {sought}; "
         f"the file's fields: {shown or '(none found)'}{more}. Another --preset may fit, "
         "or map a field with --column account=FIELD (a path such as userIdentity.arn works)"
     )

@@ -12,6 +12,7 @@ import codecs
 import glob
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,11 @@ class InputFile:
     compression: str | None
     #: How the file was read, when its content decided (see :func:`by_content`).
     shown: str | None = None
+    #: A file listed through Spark's Hadoop file systems (``--engine spark``): its URI
+    #: as shown and its size in bytes (``path`` is then the URI's path part, not a
+    #: local file: the Spark tasks read the bytes).
+    uri: str | None = None
+    size: int | None = None
 
     @property
     def label(self) -> str:
@@ -55,6 +61,21 @@ class InputFile:
         if self.shown is not None:
             return self.shown
         return f"{self.format}+{self.compression}" if self.compression else self.format
+
+
+#: A URI (``s3a://bucket/logs/``, ``file:///data/x.csv``): a scheme of two or more
+#: characters (not a drive letter), then ``://``.
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
+
+
+def is_uri(raw: str | Path) -> bool:
+    """Whether an input as given is a URI (read through Spark), not a local path."""
+    return isinstance(raw, str) and _URI.match(raw) is not None
+
+
+def shown(f: InputFile) -> str:
+    """The file as reports name it: its URI, else its path (:func:`path_text`)."""
+    return f.uri if f.uri is not None else path_text(f.path)
 
 
 def classify(path: Path) -> InputFile | None:
@@ -332,7 +353,10 @@ def utf8_repaired(f: InputFile, scratch: Path) -> InputFile:
 
 def _footer_rows(f: InputFile) -> int | None:
     """Rows a Parquet footer declares; ``None`` for an unreadable file (opening it
-    raises the :class:`InputError` that names it, or ``--skip-errors`` skips it)."""
+    raises the :class:`InputError` that names it, or ``--skip-errors`` skips it); ``None``
+    for a URI too (not on this machine: its size plans)."""
+    if f.uri is not None:
+        return None
     try:
         return int(pq.ParquetFile(f.path).metadata.num_rows)
     except (OSError, ValueError, pa.ArrowException):  # ValueError: a name not UTF-8
@@ -365,6 +389,6 @@ def estimated_rows(files: Iterable[InputFile]) -> int:
         if n is not None:
             total += n
             continue
-        size = f.path.stat().st_size * (COMPRESSION_RATIO if f.compression else 1)
-        total += size // TEXT_BYTES_PER_ROW
+        size = f.size if f.size is not None else f.path.stat().st_size
+        total += size * (COMPRESSION_RATIO if f.compression else 1) // TEXT_BYTES_PER_ROW
     return total

@@ -72,6 +72,8 @@ def check_outputs(
     folders: list[Path] = []
     patterns: list[str] = []
     for raw in inputs:
+        if raw.startswith("file:///"):  # a local file given as a URI (--engine spark)
+            raw = raw[len("file://") :]
         p = Path(raw)
         if p.is_dir():
             folders.append(p)

@@ -44,7 +44,7 @@ from extractscan.model.findings import (
     Findings,
     severity_rank,
 )
-from extractscan.run import incremental, memory, spark_engine
+from extractscan.run import incremental, memory, spark_engine, spark_uris
 from extractscan.run.state import State, shape
 from extractscan.run.summary import input_summary
 
@@ -77,7 +77,10 @@ def scan(
     """Scan request logs for extraction campaigns.
 
     Args:
-        paths: files, folders (recursive) or globs of request logs.
+        paths: files, folders (recursive) or globs of request logs; with
+            ``engine="spark"`` they may instead be URIs that Spark's Hadoop file
+            systems read (``s3a://bucket/logs/2026-11-*/``, ``hdfs://``, ``gs://``,
+            ``abfss://``, ``file://``; :mod:`extractscan.run.spark_uris`).
         accounts: optional accounts table (account -> payment, email, signup_at, ...).
         config: a :class:`Config`, a TOML path, or ``None`` for defaults
             (``./extractscan.toml`` if present).
@@ -139,14 +142,26 @@ def scan(
         raise UsageError("--spark-master needs --engine spark")
     if engine == "spark" and state is not None:
         raise UsageError("--state is not available with --engine spark (one machine only)")
-    found = files.discover(paths)
+    uris = spark_uris.remote_inputs(paths, engine)  # listed by Spark, once it runs
+    if accounts is not None and files.is_uri(str(accounts)):
+        raise UsageError(
+            f"--accounts {accounts}: the accounts table is read on this machine; give a "
+            "local path (copy the export here)"
+        )
+    if uris and getattr(reader, "bind", None) is not None:
+        raise UsageError(
+            f"--preset {preset} joins two logs on this machine: give it local paths, not URIs"
+        )
+    found = [] if uris else files.discover(paths)
     if state is not None:
         _check_state_place(Path(state), paths, found)
     with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp:
-        how = bound(found, Reading(cfg, Path(tmp), reader, skip_errors))
         if engine == "spark":
             with spark_engine.session(spark_master) as spark:
+                found = spark_uris.discover(spark.spark, uris) if uris else found
+                how = bound(found, Reading(cfg, Path(tmp), reader, skip_errors))
                 return _scan(found, accounts, how, tell, None, row_filter, None, rejects_to, spark)
+        how = bound(found, Reading(cfg, Path(tmp), reader, skip_errors))
         if state is None:
             return _scan(found, accounts, how, tell, memory_limit, row_filter, None, rejects_to)
         with State(state, shape(cfg, preset)) as kept:
@@ -184,6 +199,15 @@ def _scan(
         agg = incremental.aggregated(window, row_filter, org_accounts, cfg, tell, mem.passes)
         used, mappings, skipped = window.files, window.mappings, window.skipped
         prompts = window.prompts(how)
+    elif spark is not None and found[0].uri is not None:  # URIs: read by the Spark tasks
+        # the log's own org column is known once the tasks have read it (checked below)
+        org_accounts = _org_accounts(row_filter, [{"org": "org"}], acc_in.table)
+        got = spark_uris.aggregate_uris(spark.spark, found, how, row_filter, org_accounts, tell)
+        agg, opened, skipped = got.aggregates, got.opened, got.skipped
+        _org_accounts(row_filter, [o.mapping for o in opened], acc_in.table)
+        require_analysed(opened, agg.counts, how.reader, how.scratch)  # 0 of N: exit 3
+        used, mappings = [o.file for o in opened], [o.mapping for o in opened]
+        prompts = spark_uris.prompts(spark.spark, used, how)
     elif spark is not None:  # the row stage on Spark, the rest here
         opened, skipped = open_all(found, how)
         org_accounts = _org_accounts(row_filter, [o.mapping for o in opened], acc_in.table)
@@ -302,7 +326,7 @@ def _scan(
 
 def _paths(used: list[files.InputFile]) -> dict[int, str]:
     """File number (``_file``) -> the file's path as shown (``file``)."""
-    return {i: files.path_text(f.path) for i, f in enumerate(used)}
+    return {i: files.shown(f) for i, f in enumerate(used)}
 
 
 def _reject_table(rejects: pl.LazyFrame, paths: dict[int, str]) -> pl.LazyFrame:

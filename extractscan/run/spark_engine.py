@@ -24,7 +24,10 @@ opaque Arrow blocks, so no column type goes through Spark's type system.
 
 The files must be readable at the same path from the driver and every executor (a
 local disk in local mode; a shared mount such as NFS, DBFS ``/dbfs/...`` or a FUSE
-bucket mount on a cluster): the ingest code opens them by path.
+bucket mount on a cluster): the ingest code opens them by path. Inputs given as URIs
+(``s3a://``, ``hdfs://``, ...) are listed and read through Spark's Hadoop file systems
+by :mod:`extractscan.run.spark_uris`, which reuses the projection, the shuffle and the
+merge below.
 """
 
 from __future__ import annotations
@@ -67,8 +70,8 @@ MIN_SPLIT_ROWS = 100_000
 #: default of 10,000 records a batch would hold whole slices in one batch.
 BLOCKS_PER_BATCH = 16
 
-_BLOCK = pa.schema([("slice", pa.int32()), ("rows", pa.binary())])
-_TABLE = pa.schema([("slice", pa.int32()), ("name", pa.string()), ("rows", pa.binary())])
+BLOCK = pa.schema([("slice", pa.int32()), ("rows", pa.binary())])
+TABLE = pa.schema([("slice", pa.int32()), ("name", pa.string()), ("rows", pa.binary())])
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def slices_for(rows: int, parallelism: int) -> int:
     return max(2 * parallelism, math.ceil(rows / SLICE_ROWS), 1)
 
 
-def _ipc(frame: pl.DataFrame) -> bytes:
+def ipc(frame: pl.DataFrame) -> bytes:
     buf = io.BytesIO()
     frame.write_ipc(buf, compression="lz4")
     return buf.getvalue()
@@ -123,11 +126,44 @@ def _unit_frame(opened: list[Opened], unit: Unit) -> pl.LazyFrame:
     return rows.with_columns(pl.lit(unit.file, dtype=pl.Int32).alias("_file"))
 
 
-def _open_unit(found: list[files.InputFile], unit: Unit, how: Reading) -> list[Opened]:
-    """The file of ``unit``, opened in a task. A file that fails there fails the scan
-    with its reason (``--skip-errors`` skips only the files the driver cannot open)."""
-    opened, _ = open_all([found[unit.file]], replace(how, skip_errors=False))
+def _open_unit(file: files.InputFile, how: Reading) -> list[Opened]:
+    """``file``, opened in a task. A file that fails there fails the scan with its
+    reason (``--skip-errors`` skips only the files the driver cannot open)."""
+    opened, _ = open_all([file], replace(how, skip_errors=False))
     return opened
+
+
+@contextmanager
+def projected(
+    file: files.InputFile,
+    unit: Unit,
+    how: Reading,
+    row_filter: RowFilter,
+    org_accounts: list[str],
+) -> Iterator[tuple[Opened, pl.DataFrame]]:
+    """The file as opened and the projected rows of ``unit`` (``file``: its file),
+    memory-mapped from a scratch folder that lasts as long as the context."""
+    with tempfile.TemporaryDirectory(prefix="extractscan-spark-") as tmp:
+        # a file that fails here raises its own reason (not "no input file could be read")
+        local = replace(how, scratch=Path(tmp), skip_errors=False)
+        out = Path(tmp) / "projection.arrow"
+
+        def sink(opened: list[Opened]) -> None:
+            rows = _unit_frame(opened, unit).pipe(filters.mark, row_filter, org_accounts)
+            aggregate.projection(rows, how.cfg).sink_ipc(out)
+
+        _, used, _ = collect_repairing(_open_unit(file, local), [], local, sink)
+        yield used[0], pl.read_ipc(out)
+
+
+def sliced(rows: pl.DataFrame, slices: int) -> Iterator[tuple[int, bytes]]:
+    """(slice, Arrow IPC block) of projected ``rows``, cut by account slice."""
+    part = (pl.col("aid").fill_null(0) % slices).cast(pl.Int32).alias("_slice")
+    for chunk in rows.iter_slices(200_000):
+        for (k,), block in (
+            chunk.with_columns(part).partition_by("_slice", as_dict=True, include_key=False).items()
+        ):
+            yield int(k), ipc(block)  # type: ignore[call-overload]
 
 
 def project_unit(
@@ -140,23 +176,8 @@ def project_unit(
 ) -> Iterator[tuple[int, bytes]]:
     """(slice, Arrow IPC block of projected rows) for the rows of ``unit``: the per-row
     part of the row stage, run inside a Spark task (usable without Spark)."""
-    with tempfile.TemporaryDirectory(prefix="extractscan-spark-") as tmp:
-        local = replace(how, scratch=Path(tmp))
-        out = Path(tmp) / "projection.arrow"
-
-        def sink(opened: list[Opened]) -> None:
-            rows = _unit_frame(opened, unit).pipe(filters.mark, row_filter, org_accounts)
-            aggregate.projection(rows, how.cfg).sink_ipc(out)
-
-        collect_repairing(_open_unit(found, unit, local), [], local, sink)
-        part = (pl.col("aid").fill_null(0) % slices).cast(pl.Int32).alias("_slice")
-        for chunk in pl.read_ipc(out).iter_slices(200_000):
-            for (k,), block in (
-                chunk.with_columns(part)
-                .partition_by("_slice", as_dict=True, include_key=False)
-                .items()
-            ):
-                yield int(k), _ipc(block)  # type: ignore[call-overload]
+    with projected(found[unit.file], unit, how, row_filter, org_accounts) as (_, rows):
+        yield from sliced(rows, slices)
 
 
 def aggregate_blocks(blocks: Iterator[bytes], cfg: Config) -> dict[str, pl.DataFrame] | None:
@@ -207,37 +228,15 @@ class SparkRows:
                         files_of, unit, how, row_filter, org_accounts, slices
                     ):
                         yield pa.RecordBatch.from_pylist(
-                            [{"slice": k, "rows": block}], schema=_BLOCK
+                            [{"slice": k, "rows": block}], schema=BLOCK
                         )
-
-        def reduce(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-            first: list[int] = []
-
-            def blocks() -> Iterator[bytes]:
-                for batch in batches:
-                    first.extend(batch.column("slice").to_pylist()[:1])
-                    yield from batch.column("rows").to_pylist()
-
-            tables = aggregate_blocks(blocks(), cfg)
-            if tables is None:
-                return
-            key = min(first)
-            for name, frame in tables.items():
-                yield pa.RecordBatch.from_pylist(
-                    [{"slice": key, "name": name, "rows": _ipc(frame)}], schema=_TABLE
-                )
-
-        from pyspark.sql import functions as F
 
         parts = self.spark.range(0, len(todo), 1, numPartitions=max(len(todo), 1))
         blocks = parts.mapInArrow(read, "slice int, rows binary")
-        shuffled = blocks.repartition(slices, F.col("slice"))
-        with _batch_size(self.spark):
-            got = _collected(shuffled.mapInArrow(reduce, "slice int, name string, rows binary"))
+        with batch_size(self.spark, BLOCKS_PER_BATCH):
+            got = collected(shuffle_and_reduce(blocks, slices, cfg))
         tell("merging the account slices", None)
-        out: dict[str, list[pl.DataFrame]] = {t: [] for t in aggregate.TABLES}
-        for _, name, block in sorted(got, key=lambda r: (r[0], r[1])):
-            out[name].append(pl.read_ipc(io.BytesIO(block)))
+        out = tables_of(got)
         if not out["behaviour"]:  # no row at all: the empty tables, from the schema
             empty = pl.concat([o.frame for o in opened], how="vertical").head(0)
             for name, frame in aggregate.slice_tables(
@@ -250,7 +249,6 @@ class SparkRows:
         self, found: list[files.InputFile], how: Reading
     ) -> Callable[[list[int]], dict[int, str]]:
         """The example prompts' lookup (:func:`prompt_texts`), one Spark task a file."""
-        todo = [Unit(i) for i in range(len(found))]
 
         def texts(keys: list[int]) -> dict[int, str]:
             if not keys:
@@ -259,30 +257,89 @@ class SparkRows:
             def read(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
                 for batch in batches:
                     for u in batch.column("id").to_pylist():
-                        with tempfile.TemporaryDirectory(prefix="extractscan-spark-") as tmp:
-                            local = replace(how, scratch=Path(tmp))
-                            opened = _open_unit(found, todo[int(u)], local)
-                            got = prompt_texts(read_plan(opened), keys)
-                        frame = pl.DataFrame(
-                            {"key": list(got), "prompt": list(got.values())},
-                            schema={"key": pl.UInt64, "prompt": pl.String},
-                        )
-                        yield pa.RecordBatch.from_pylist(
-                            [{"slice": 0, "rows": _ipc(frame)}], schema=_BLOCK
-                        )
+                        yield prompt_block(found[int(u)], how, keys)
 
-            parts = self.spark.range(0, len(todo), 1, numPartitions=max(len(todo), 1))
-            found_texts: dict[int, str] = {}
-            for _, block in sorted(_collected(parts.mapInArrow(read, "slice int, rows binary"))):
-                frame = pl.read_ipc(io.BytesIO(block))
-                for k, p in frame.iter_rows():
-                    found_texts.setdefault(int(k), str(p))
-            return found_texts
+            parts = self.spark.range(0, len(found), 1, numPartitions=max(len(found), 1))
+            return prompts_of(collected(parts.mapInArrow(read, "slice int, rows binary")))
 
         return texts
 
 
-def _collected(frame: Any) -> list[tuple[Any, ...]]:
+def prompt_block(file: files.InputFile, how: Reading, keys: list[int]) -> pa.RecordBatch:
+    """The prompts of ``keys`` that ``file`` holds, as one Arrow IPC block (in a task)."""
+    with tempfile.TemporaryDirectory(prefix="extractscan-spark-") as tmp:
+        got = prompt_texts(read_plan(_open_unit(file, replace(how, scratch=Path(tmp)))), keys)
+    frame = pl.DataFrame(
+        {"key": list(got), "prompt": list(got.values())},
+        schema={"key": pl.UInt64, "prompt": pl.String},
+    )
+    return pa.RecordBatch.from_pylist([{"slice": 0, "rows": ipc(frame)}], schema=BLOCK)
+
+
+def prompts_of(got: list[tuple[Any, ...]]) -> dict[int, str]:
+    """The prompts found by the tasks (the first one found of each key, in file order)."""
+    found_texts: dict[int, str] = {}
+    for _, block in sorted(got):
+        for k, p in pl.read_ipc(io.BytesIO(block)).iter_rows():
+            found_texts.setdefault(int(k), str(p))
+    return found_texts
+
+
+#: The ``slice`` of a block that is no account slice's rows but what a task says about
+#: its file (:mod:`extractscan.run.spark_uris`): passed through the shuffle as it is.
+NOTE = -1
+
+
+def shuffle_and_reduce(blocks: Any, slices: int, cfg: Config) -> Any:
+    """The Spark query that repartitions projected-row ``blocks`` (slice int, rows
+    binary) by account slice and aggregates each slice (:func:`aggregate_blocks`):
+    rows of (slice, table name, Arrow IPC block); a :data:`NOTE` block comes out as
+    (``NOTE``, ``"note"``, its bytes)."""
+    from pyspark.sql import functions as F
+
+    def reduce(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        first: list[int] = []
+        notes: list[bytes] = []
+
+        def blocks() -> Iterator[bytes]:
+            for batch in batches:
+                for k, rows in zip(
+                    batch.column("slice").to_pylist(), batch.column("rows").to_pylist(), strict=True
+                ):
+                    if k == NOTE:
+                        notes.append(rows)
+                        continue
+                    first.append(k)
+                    yield rows
+
+        tables = aggregate_blocks(blocks(), cfg)
+        for note in notes:
+            yield pa.RecordBatch.from_pylist(
+                [{"slice": NOTE, "name": "note", "rows": note}], schema=TABLE
+            )
+        if tables is None:
+            return
+        key = min(first)
+        for name, frame in tables.items():
+            yield pa.RecordBatch.from_pylist(
+                [{"slice": key, "name": name, "rows": ipc(frame)}], schema=TABLE
+            )
+
+    shuffled = blocks.repartition(slices, F.col("slice"))
+    return shuffled.mapInArrow(reduce, "slice int, name string, rows binary")
+
+
+def tables_of(got: list[tuple[Any, ...]]) -> dict[str, list[pl.DataFrame]]:
+    """The slices' tables (table -> one frame per slice, in slice order) of the rows
+    :func:`shuffle_and_reduce` collected (its notes left out)."""
+    out: dict[str, list[pl.DataFrame]] = {t: [] for t in aggregate.TABLES}
+    for k, name, block in sorted(got, key=lambda r: (r[0], r[1])):
+        if k != NOTE:
+            out[name].append(pl.read_ipc(io.BytesIO(block)))
+    return out
+
+
+def collected(frame: Any) -> list[tuple[Any, ...]]:
     """The rows of a Spark query; a task's input error is raised here as one."""
     try:
         return [tuple(r) for r in frame.collect()]
@@ -304,12 +361,13 @@ def require_spark() -> None:
 
 
 @contextmanager
-def _batch_size(spark: SparkSession) -> Iterator[None]:
-    """:data:`BLOCKS_PER_BATCH` blocks per Arrow batch while a query runs; the session's
-    own setting (a notebook's) is put back after."""
+def batch_size(spark: SparkSession, records: int) -> Iterator[None]:
+    """``records`` rows per Arrow batch while a query runs (:data:`BLOCKS_PER_BATCH`
+    blocks; one file of a URI input); the session's own setting (a notebook's) is put
+    back after."""
     key = "spark.sql.execution.arrow.maxRecordsPerBatch"
     before = spark.conf.get(key, None)
-    spark.conf.set(key, BLOCKS_PER_BATCH)
+    spark.conf.set(key, records)
     try:
         yield
     finally:
@@ -359,14 +417,26 @@ def session(master: str | None = None) -> Iterator[SparkRows]:
 
 
 __all__ = [
-    "SLICE_ROWS",
+    "BLOCK",
     "MIN_SPLIT_ROWS",
+    "NOTE",
+    "SLICE_ROWS",
     "SPLIT_ROWS",
+    "TABLE",
     "SparkRows",
     "Unit",
     "aggregate_blocks",
+    "batch_size",
+    "collected",
+    "ipc",
     "project_unit",
+    "projected",
+    "prompt_block",
+    "prompts_of",
     "session",
+    "shuffle_and_reduce",
+    "sliced",
     "slices_for",
+    "tables_of",
     "units",
 ]

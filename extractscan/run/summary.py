@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from extractscan.config import Config
-from extractscan.ingest.files import InputFile, path_text
+from extractscan.ingest.files import InputFile, shown
 from extractscan.ingest.filters import FILTERED, RowFilter
 from extractscan.model.findings import AccountsTable, FileSummary, InputSummary, StateSummary
 from extractscan.model.schema import SIGNAL_REQUIREMENTS
@@ -44,9 +44,7 @@ def input_summary(
     totals = {int(i): (int(r), int(j), int(o)) for i, r, j, o in by_file.iter_rows()}
     for i, f in enumerate(files):
         read, rejected, out = totals.get(i, (0, 0, 0))
-        per_file.append(
-            FileSummary(path_text(f.path), f.label, read, read - rejected - out, rejected, out)
-        )
+        per_file.append(FileSummary(shown(f), f.label, read, read - rejected - out, rejected, out))
     reasons = (
         counts.filter(rejected_rows)
         .group_by("_reject")
