@@ -113,6 +113,30 @@ def test_state_scan_equals_a_full_rescan(days: tuple[list[Path], Path], tmp_path
     _same(since, _scan(files, acc, since="2026-04-23"))
 
 
+def test_progress_of_a_state_scan_names_merging_then_finishing(
+    days: tuple[list[Path], Path], tmp_path: Path
+) -> None:
+    """The day-N scan's progress: the new file read, the state's partials merged, then
+    the per-account tables finished (as a full scan says once its rows are read), once
+    each and in that order, before linking."""
+    files, acc = days
+    state = tmp_path / "state"
+    _scan(files[:2], acc, state=state)
+    calls: list[tuple[str, int | None]] = []
+    _scan(files, acc, state=state, progress=lambda s, n: calls.append((s, n)))
+    stages = [s for s, _ in calls]
+    merging = "merging the per-file tables kept in the state"
+    finishing = "finishing the per-account tables"
+    assert stages.count(merging) == 1 and stages.count(finishing) == 1
+    new = stages.index("reading 1 new file(s); 2 from the state")
+    assert new < stages.index(merging) < stages.index(finishing) < stages.index("linking accounts")
+    # under --since the partials are merged too (a file across the bound made again)
+    calls.clear()
+    _scan(files, acc, state=state, since="2026-04-23", progress=lambda s, n: calls.append((s, n)))
+    stages = [s for s, _ in calls]
+    assert stages.index(merging) < stages.index(finishing) < stages.index("linking accounts")
+
+
 def _no_open(*args: object) -> None:
     raise AssertionError("a file was opened")
 

@@ -277,11 +277,18 @@ def stored_partials(rows: pl.LazyFrame) -> dict[str, pl.LazyFrame]:
     return partials.partials(rows) | {"rejects": rejects.rename({"_file": "_fid"})}
 
 
-def merged(parts: dict[str, pl.LazyFrame], number: dict[int, int]) -> Aggregates:
+def merged(
+    parts: dict[str, pl.LazyFrame], number: dict[int, int], tell: Progress | None = None
+) -> Aggregates:
     """The window's tables merged from per-file partial aggregates (an incremental
     scan's state, :mod:`.partials`): equal to :func:`aggregate` over the files' rows in
-    one pass without a row filter. ``number``: ``_fid`` -> the file's ``_file``."""
-    return Aggregates.of(resolve(finish_pass(partials.merge(parts, number))))
+    one pass without a row filter. ``number``: ``_fid`` -> the file's ``_file``;
+    ``tell`` hears :data:`FINISHING` once the partials are merged, as a full scan's
+    progress does once its rows are read."""
+    tables = partials.merge(parts, number)
+    if tell is not None:
+        tell(FINISHING, None)
+    return Aggregates.of(resolve(finish_pass(tables)))
 
 
 def row_features(rows: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:

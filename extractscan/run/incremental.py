@@ -225,7 +225,7 @@ def aggregated(
     rows by account), aggregated from the projections."""
     if passes == 1 and not (row_filter.orgs or row_filter.accounts):
         tell("merging the per-file tables kept in the state", None)
-        return merged_window(window, row_filter)
+        return merged_window(window, row_filter, tell)
     rows = window.rows().pipe(filters.mark, row_filter, org_accounts)
     # progress names the file whose stored rows are being aggregated
     names = [
@@ -235,7 +235,9 @@ def aggregated(
     return aggregate.aggregate([rows], cfg, tell, names, passes, projected=True)
 
 
-def merged_window(window: Window, row_filter: RowFilter) -> aggregate.Aggregates:
+def merged_window(
+    window: Window, row_filter: RowFilter, tell: aggregate.Progress | None = None
+) -> aggregate.Aggregates:
     """The window's tables merged from its files' partials, under a time filter
     (``--since``/``--until``) or none.
 
@@ -247,7 +249,7 @@ def merged_window(window: Window, row_filter: RowFilter) -> aggregate.Aggregates
     """
     parts, number = window.parts(), window.number()
     if not row_filter.active:
-        return aggregate.merged(parts, number)
+        return aggregate.merged(parts, number, tell)
     spans = (
         parts["behaviour"]
         .group_by("_fid")
@@ -280,4 +282,4 @@ def merged_window(window: Window, row_filter: RowFilter) -> aggregate.Aggregates
         rows = of(window.stored(), across).pipe(filters.mark, row_filter)
         again = aggregate.stored_partials(rows)
         kept = {t: pl.concat([q, again[t]]) for t, q in kept.items()}
-    return aggregate.merged(kept, number)
+    return aggregate.merged(kept, number, tell)
