@@ -8,6 +8,7 @@ per-account table to a :class:`LinkResult`. The steps, one module each:
 - :mod:`.weights`: rarity weight of every shared value, caps for too-common ones;
 - :mod:`.coactivity`: accounts using one template in the same minutes;
 - :mod:`.pairs`: candidate pairs and their per-family evidence;
+- :mod:`.coincidence`: co-activity weighed by what chance does not explain;
 - :mod:`.crowded`: crowded values tested as a whole (heavy accounts behind them);
 - :mod:`.mixed`: the campaign's non-heavy accounts behind them, by its wrappers;
 - :mod:`.synchrony`: accounts sharing nothing but created, started and switching models
@@ -33,6 +34,7 @@ from extractscan.link import fingerprint
 from extractscan.link.assemble import assemble, leaning_groups
 from extractscan.link.behaviour_groups import respecting_groups, star_identifiers
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
+from extractscan.link.coincidence import bin_span, chance_adjusted
 from extractscan.link.crowded import crowded
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
@@ -100,6 +102,10 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         origin=agg.bin_origin,
     )
     evidence = spread_adjusted(candidate_pairs(ids, weights, co, cfg.link), ids)
+    if "exchanges" in accounts.columns:
+        span = bin_span(co, cfg.link.co_activity_minutes)
+        volume = accounts.select("account", "exchanges")
+        evidence = chance_adjusted(evidence, agg.templates, volume, span)
     ext = _cluster_extraction(texts, clusters)
     uses = partial(_template_uses, agg, clusters)
     crowd = mixed_members(crowded(ids, accounts, cfg.link), ids, accounts, cfg.link, ext, uses)

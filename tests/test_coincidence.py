@@ -1,0 +1,55 @@
+"""Co-activity weighed by what chance does not explain (extractscan.link.coincidence):
+exact values on tiny tables."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from extractscan.link.coincidence import NEGLIGIBLE, chance_adjusted
+
+
+def _evidence() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "a": ["c1", "c1", "c1", "c3"],
+            "b": ["c2", "c2", "r", "c4"],
+            "family": ["co_activity", "ip", "co_activity", "co_activity"],
+            "shared_values": [3, 1, 4, 2],
+            "weight": [6.0, 2.0, 5.0, 4.0],
+        },
+        schema_overrides={"shared_values": pl.UInt32},
+    )
+
+
+def test_a_busy_account_meets_by_chance_and_a_campaign_pair_does_not() -> None:
+    templates = pl.DataFrame(
+        {
+            "account": ["r", "r", "c1", "c2", "c3", "c4"],
+            "tkey": [1, 2, 1, 1, 1, 1],
+            "n": [80, 50, 5, 5, 2, 2],
+        }
+    )
+    exchanges = pl.DataFrame(
+        {"account": ["r", "c1", "c2", "c3", "c4"], "exchanges": [1000, 10, 10, 2, 2]}
+    )
+    out = chance_adjusted(_evidence(), templates, exchanges, span=100.0)
+    # c1-r: E = 5 * 80 / 100 = 4, whose 95th percentile (8) is above the 4 bins shared:
+    # dropped. c1-c2: E = 0.25, 95th percentile 1: (3 - 1) / 3 of the weight kept.
+    # c3-c4: 2 * 2 / 100 < -ln 0.95, never counted. The IP row is untouched.
+    assert out.rows() == [
+        ("c1", "c2", "co_activity", 3, pytest.approx(6.0 * 2 / 3)),
+        ("c1", "c2", "ip", 1, 2.0),
+        ("c3", "c4", "co_activity", 2, 4.0),
+    ]
+    assert NEGLIGIBLE == pytest.approx(-math.log(0.95))
+
+
+def test_nothing_to_weigh() -> None:
+    ev = _evidence().filter(pl.col("family") == "ip")
+    empty = pl.DataFrame(schema={"account": pl.String, "tkey": pl.Int64, "n": pl.Int64})
+    volume = pl.DataFrame(schema={"account": pl.String, "exchanges": pl.Int64})
+    assert chance_adjusted(ev, empty, volume, span=100.0).equals(ev)
+    assert chance_adjusted(_evidence(), empty, volume, span=0.0).equals(_evidence())
