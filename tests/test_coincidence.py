@@ -45,6 +45,12 @@ def test_a_busy_account_meets_by_chance_and_a_campaign_pair_does_not() -> None:
         ("c3", "c4", "co_activity", 2, 4.0),
     ]
     assert NEGLIGIBLE == pytest.approx(-math.log(0.95))
+    # chance counted on the everyday templates only: template 1 is a campaign wrapper,
+    # so sharing it in the same minutes is kept whole, however busy the two accounts
+    wrapper = chance_adjusted(
+        _evidence(), templates, exchanges, span=100.0, everyday=pl.DataFrame({"tkey": [2]})
+    )
+    assert wrapper.equals(_evidence())
 
 
 def test_nothing_to_weigh() -> None:

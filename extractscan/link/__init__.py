@@ -35,7 +35,7 @@ from extractscan.link.assemble import assemble, leaning_groups
 from extractscan.link.behaviour_groups import respecting_groups, star_identifiers
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.coincidence import bin_span, chance_adjusted
-from extractscan.link.crowded import crowded
+from extractscan.link.crowded import crowded, wilson_lower
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import account_identifiers, template_identifiers
@@ -102,11 +102,12 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         origin=agg.bin_origin,
     )
     evidence = spread_adjusted(candidate_pairs(ids, weights, co, cfg.link), ids)
+    ext = _cluster_extraction(texts, clusters)
     if "exchanges" in accounts.columns:
         span = bin_span(co, cfg.link.co_activity_minutes)
         volume = accounts.select("account", "exchanges")
-        evidence = chance_adjusted(evidence, agg.templates, volume, span)
-    ext = _cluster_extraction(texts, clusters)
+        everyday = _everyday(clusters, ext, cfg.link.heavy_share)
+        evidence = chance_adjusted(evidence, agg.templates, volume, span, everyday)
     uses = partial(_template_uses, agg, clusters)
     crowd = mixed_members(crowded(ids, accounts, cfg.link), ids, accounts, cfg.link, ext, uses)
     if crowd.evidence.height:
@@ -168,6 +169,21 @@ def _cluster_extraction(texts: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataF
         .group_by(pl.col("cluster").alias("value"))
         .agg(pl.col("n").sum(), pl.col("ext").sum())
     )
+
+
+def _everyday(
+    clusters: pl.DataFrame, extraction: pl.DataFrame | None, heavy_share: float
+) -> pl.DataFrame | None:
+    """(tkey) of the templates whose cluster is not an extraction wrapper (the lower
+    Wilson bound of its extraction share below ``heavy_share``), or None when the row
+    stage did not count extraction requests (every template then)."""
+    if extraction is None:
+        return None
+    share = pl.col("ext").cast(pl.Float64) / pl.col("n")
+    wrappers = extraction.filter(
+        (pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) >= heavy_share)
+    ).select(pl.col("value").alias("cluster"))
+    return clusters.join(wrappers, on="cluster", how="anti").select("tkey")
 
 
 def _with_keys(parts: list[pl.DataFrame]) -> pl.DataFrame:

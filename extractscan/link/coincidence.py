@@ -7,17 +7,20 @@ at four times the rows, a reseller with 194,691 requests met five accounts of a
 campaign that mixes resold requests into its traffic in two to five (template, minute)
 bins each and was linked to them (held-out world 203 at 4x, a benign account at high).
 
-So the co-activity of a pair is weighed by the share of its shared bins that chance
-does not explain. With ``n_a,t`` and ``n_b,t`` the bins in which the two accounts use
-template ``t`` (counted as their requests on it, which bound them) and ``T`` the bins
-the log spans, the bins they share by chance number about
-``E = sum_t n_a,t * n_b,t / T`` (each account's bins on a template spread over the
-log's time independently), and at most ``C``, the 95th percentile of a Poisson count
-of mean ``E``, with 95 % confidence. A pair sharing ``s`` bins keeps ``(s - C) / s`` of
-its co-activity weight; none when ``C >= s``: a reseller meeting a campaign account in
-four bins where chance gives 1.7 (``C`` = 4) is not evidence. ``C`` is 0 while ``E`` is
-below ``-ln 0.95`` (chance of even one shared bin under 5 %), so the exact count is made
-only for pairs whose request volumes could reach that: campaign accounts sending a few
+So the co-activity of a pair is weighed by the share of its shared bins that chance does
+not explain, counted on the everyday templates (those that are not extraction wrappers,
+:mod:`.assemble`): two accounts sending one campaign's wrapper in the same minutes share
+something rare, however busy they are (held-out world 241: a 25-account hydra hiding
+among 70 proxy customers per exit was linked by it). With ``n_a,t`` and ``n_b,t`` the
+bins in which the two accounts use template ``t`` (counted as their requests on it,
+which bound them) and ``T`` the bins the log spans, the bins they share by chance number
+about ``E = sum_t n_a,t * n_b,t / T`` (each account's bins on a template spread over the
+log's time independently), and at most ``C``, the 95th percentile of a Poisson count of
+mean ``E``, with 95 % confidence. A pair sharing ``s`` bins keeps ``(s - C) / s`` of its
+co-activity weight; none when ``C >= s``: a reseller meeting a campaign account in four
+bins where chance gives 1.7 (``C`` = 4) is not evidence. ``C`` is 0 while ``E`` is below
+``-ln 0.95`` (chance of even one shared bin under 5 %), so the exact count is made only
+for pairs whose request volumes could reach that: campaign accounts sending a few
 hundred requests each over weeks meet by chance in a thousandth of a bin.
 
 Reference: SynchroTrap (Cao et al., CCS 2014) compares users' actions against what
@@ -45,13 +48,15 @@ def chance_adjusted(
     templates: pl.DataFrame,
     exchanges: pl.DataFrame,
     span: float,
+    everyday: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``evidence`` with each ``co_activity`` weight scaled by the share of the pair's
     shared bins beyond chance (rows left without weight dropped; order kept).
 
     ``templates`` (account, tkey, n): requests per account and template, which bound its
     bins on the template (so chance is if anything overstated); ``exchanges`` (account,
-    exchanges) bounds all its bins; ``span``: the bins the log spans."""
+    exchanges) bounds all its bins; ``span``: the bins the log spans; ``everyday``
+    (tkey): the templates chance is counted on (None: all)."""
     is_co = pl.col("family") == "co_activity"
     if span <= 0 or not evidence.select(is_co.any()).item():
         return evidence
@@ -69,9 +74,11 @@ def chance_adjusted(
     if pairs.is_empty():
         return evidence
     needed = pl.concat([pairs["a"], pairs["b"]]).unique().to_frame("account")
+    rows = templates.lazy()
+    if everyday is not None:
+        rows = rows.join(everyday.lazy(), on="tkey", how="semi")
     per = (
-        templates.lazy()
-        .join(needed.lazy(), on="account", how="semi")
+        rows.join(needed.lazy(), on="account", how="semi")
         .select("account", "tkey", pl.col("n").cast(pl.Float64))
         .collect()
     )
