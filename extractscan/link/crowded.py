@@ -197,9 +197,18 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
             "weight",
         )
     )
-    # One row per (pair, family); the example is the value with the most evidence (ties:
-    # the value text), as rarest-first is for pair evidence.
-    evidence = (
+    evidence = star_evidence(star)
+    identifiers = (
+        members.select("account", "family", "value").unique().sort("family", "value", "account")
+    )
+    return Crowded(values, evidence, identifiers, p)
+
+
+def star_evidence(star: pl.DataFrame) -> pl.DataFrame:
+    """Evidence rows (:data:`EVIDENCE_SCHEMA`) from star rows (a, b, family, value, n,
+    weight): one row per (pair, family), sorted; the example is the value with the most
+    evidence (ties: the value text), as rarest-first is for pair evidence."""
+    return (
         star.sort("weight", "value", descending=[True, False])
         .group_by("a", "b", "family", maintain_order=True)
         .agg(
@@ -210,8 +219,5 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
         )
         .sort("a", "b", "family")
         .select(list(EVIDENCE_SCHEMA))
+        .cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
     )
-    identifiers = (
-        members.select("account", "family", "value").unique().sort("family", "value", "account")
-    )
-    return Crowded(values, evidence.cast(EVIDENCE_SCHEMA), identifiers, p)  # type: ignore[arg-type]

@@ -42,10 +42,10 @@ from extractscan.config import LinkConfig
 from extractscan.link.assemble import TemplateUses
 from extractscan.link.crowded import (
     CORROBORATING,
-    EVIDENCE_SCHEMA,
     MAX_WEIGHT,
     Crowded,
     heavy_accounts,
+    star_evidence,
     wilson_lower,
 )
 from extractscan.link.synchrony_box import LINK_MARGIN, TIMES, Box, hours
@@ -226,18 +226,7 @@ def _joined(crowd: Crowded, passed: pl.DataFrame) -> Crowded:
             "weight",
         )
     )
-    evidence = (
-        star.sort("weight", "value", descending=[True, False])
-        .group_by("a", "b", "family", maintain_order=True)
-        .agg(
-            pl.len().cast(pl.UInt32).alias("shared_values"),
-            pl.col("value").first().alias("example"),
-            pl.col("n").min().cast(pl.UInt32).alias("min_df"),
-            pl.col("weight").max().alias("weight"),
-        )
-        .select(list(EVIDENCE_SCHEMA))
-        .cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
-    )
+    evidence = star_evidence(star)
     # a non-heavy account is in no star yet: its rows are new pairs
     merged = pl.concat([crowd.evidence, evidence])
     identifiers = pl.concat([crowd.identifiers, passed]).unique().sort("family", "value", "account")
