@@ -21,9 +21,11 @@ Reference: Fellegi & Sunter, "A theory for record linkage", JASA 1969; splink's
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
 import polars as pl
 
 from extractscan.config import Config
@@ -35,10 +37,23 @@ from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.crowded import crowded
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
-from extractscan.link.identifiers import account_identifiers, template_identifiers
-from extractscan.link.pairs import candidate_pairs, pair_keys
+from extractscan.link.identifiers import (
+    account_identifiers,
+    numbered_templates,
+    template_cells,
+    template_identifiers,
+)
+from extractscan.link.pairs import (
+    Prepared,
+    anchor_families,
+    candidate_pairs,
+    finish,
+    late_values,
+    pair_keys,
+    prepare,
+)
 from extractscan.link.synchrony import synchrony
-from extractscan.link.weights import spread_adjusted, weigh_values
+from extractscan.link.weights import family_caps, spread_adjusted, weigh_values, weighed
 from extractscan.streamed import streamed
 
 __all__ = ["CROWDED_BIN_ACCOUNTS", "LinkResult", "link"]
@@ -77,28 +92,56 @@ class LinkResult:
 
 
 def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
-    """Link the accounts of ``accounts`` (one row each, with attributes) from ``agg``."""
-    texts = agg.texts.sort("template")
-    near = fingerprint.clusters(texts["template"].to_list(), texts["n"].to_list())
-    clusters = texts.select("tkey", "template").join(near, on="template").select("tkey", "cluster")
-    ids = pl.concat(
-        [
-            agg.row_ids,
-            template_identifiers(agg.templates, clusters, agg.names),
-            account_identifiers(accounts),
-        ]
-    )
-    weights = weigh_values(ids, accounts.height, cfg.link)
-    co = CoActivity(
-        agg.bins,
-        texts.select("tkey", "template"),
-        accounts.height,
-        names=agg.names,
-        tids=agg.tids,
-        origin=agg.bin_origin,
-    )
-    evidence = spread_adjusted(candidate_pairs(ids, weights, co, cfg.link), ids)
-    crowd = crowded(ids, accounts, cfg.link)
+    """Link the accounts of ``accounts`` (one row each, with attributes) from ``agg``.
+
+    The template clusters (single-threaded NumPy and Python, a third of the stage at
+    seed scale) are found in a second thread while the identifiers that do not need
+    them are weighed and paired (:func:`.pairs.prepare`, polars without the GIL), the
+    accounts' templates numbered and the crowded values tested; the template
+    identifiers are then added to the pairs (:func:`.pairs.finish`). The same output as
+    one step after another (tested): each part has the same inputs either way, and they
+    are joined in a fixed order.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="extractscan-templates") as pool:
+        found = pool.submit(_clusters, agg.texts)
+        acct = account_identifiers(accounts)
+        base = pl.concat([agg.row_ids, acct])
+        co = CoActivity(
+            agg.bins,
+            agg.texts.select("tkey", "template"),  # looked up by key only: in any order
+            accounts.height,
+            names=agg.names,
+            tids=agg.tids,
+            origin=agg.bin_origin,
+        )
+        # Template identifiers are added late when they are a support family of their
+        # own and name accounts the pairs number (the bins' names).
+        names = agg.names if "aid" in agg.templates.columns else None
+        split = (
+            names is not None
+            and "template" not in anchor_families(cfg.link)
+            and "template" not in base["family"].unique().to_list()
+        )
+        prep = base_weights = cells = None
+        if split and names is not None:
+            cells = template_cells(agg.templates, agg.texts, names)
+            base_weights = weigh_values(base, accounts.height, cfg.link)
+            prep = prepare(base, base_weights, co, cfg.link)
+        crowd = crowded(base, accounts, cfg.link)
+        texts, clusters, cid, labels = found.result()
+    if prep is not None and base_weights is not None and cells is not None and names is not None:
+        tmpl, keys = numbered_templates(cells, cid, labels, names)
+        tmpl_weights = _template_weights(keys, labels, accounts.height, cfg)
+        values = late_values(prep, tmpl_weights)
+        pairs = finish(prep, values, _template_rows(prep, values, keys, labels, names))
+        ids = pl.concat([agg.row_ids, tmpl, acct])
+        weights = pl.concat([base_weights, tmpl_weights])
+    else:
+        tmpl = template_identifiers(agg.templates, clusters, agg.names)
+        ids = pl.concat([agg.row_ids, tmpl, acct])
+        weights = weigh_values(ids, accounts.height, cfg.link)
+        pairs = candidate_pairs(ids, weights, co, cfg.link)
+    evidence = spread_adjusted(pairs, base)
     if crowd.evidence.height:
         evidence = _with_keys([evidence, crowd.evidence])
         ids = pl.concat([ids, crowd.identifiers])
@@ -125,6 +168,58 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         links = decide_links(evidence, accounts, cfg.link)
     comps = components(links, cfg.min_incident_accounts)
     return LinkResult(ids, weights, co, evidence, links, comps)
+
+
+def _clusters(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray, pl.Series]:
+    """``texts`` sorted by template; their near-duplicate clusters (tkey, cluster); the
+    cluster number (1..C, in cluster-text order) of each row of ``texts`` as given; and
+    the cluster texts in number order."""
+    by_text = texts["template"].arg_sort()
+    ordered = texts[by_text]
+    near = fingerprint.clusters(ordered["template"].to_list(), ordered["n"].to_list())
+    clusters = (
+        ordered.select("tkey", "template").join(near, on="template").select("tkey", "cluster")
+    )
+    cid = np.empty(texts.height, dtype=np.uint32)
+    cid[by_text.to_numpy()] = near["cluster"].rank("dense").cast(pl.UInt32).to_numpy()
+    return ordered, clusters, cid, near["cluster"].unique().sort()
+
+
+def _template_weights(
+    keys: np.ndarray, labels: pl.Series, n_accounts: int, cfg: Config
+) -> pl.DataFrame:
+    """:func:`.weights.weigh_values` of the template identifiers, from their packed
+    (account row, cluster number) keys: accounts per cluster counted by number."""
+    df = np.bincount((keys % 2**32).astype(np.int64), minlength=len(labels) + 1)[1:]
+    counted = pl.DataFrame(
+        {
+            "family": pl.repeat("template", len(labels), dtype=pl.String, eager=True),
+            "value": labels,
+            "df": pl.Series(df, dtype=pl.UInt32),
+        }
+    ).filter(pl.col("df") > 0)
+    return weighed(counted.join(family_caps(cfg.link), on="family", how="left"), n_accounts)
+
+
+def _template_rows(
+    prep: Prepared, values: pl.DataFrame, keys: np.ndarray, labels: pl.Series, names: pl.DataFrame
+) -> pl.DataFrame:
+    """:func:`.pairs.late_rows` of the template identifiers, from their packed keys:
+    (aid, vid) mapped by number, or by text when an account is not numbered."""
+    numbered = pl.DataFrame(
+        {"value": labels, "c": pl.int_range(1, len(labels) + 1, eager=True)}
+    ).join(values.filter(pl.col("family") == "template").select("value", "vid"), on="value")
+    vid_of = np.full(len(labels) + 1, -1, dtype=np.int64)
+    vid_of[numbered["c"].to_numpy()] = numbered["vid"].to_numpy()
+    aid_of = names.select("account").join(prep.acc, on="account", how="left", maintain_order="left")
+    if aid_of["aid"].null_count():
+        raise ValueError("template rows: an account of the names is not numbered")
+    vid = vid_of[(keys % 2**32).astype(np.int64)]
+    usable = vid >= 0
+    aid = aid_of["aid"].to_numpy()[(keys[usable] // 2**32).astype(np.int64)]
+    return pl.DataFrame(
+        {"aid": pl.Series(aid, dtype=pl.UInt32), "vid": pl.Series(vid[usable], dtype=pl.UInt32)}
+    )
 
 
 def _template_uses(agg: Aggregates, clusters: pl.DataFrame, values: pl.DataFrame) -> pl.DataFrame:

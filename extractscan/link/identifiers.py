@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from extractscan.features.identifiers import email_pattern
@@ -78,3 +79,39 @@ def account_identifiers(accounts: pl.DataFrame) -> pl.DataFrame:
         email_pattern(pl.col("email")).alias("value"),
     )
     return pl.concat([pay, mail]).drop_nulls("value").unique()
+
+
+def template_cells(
+    templates: pl.DataFrame, texts: pl.DataFrame, names: pl.DataFrame
+) -> pl.DataFrame:
+    """(row, t) per row of ``templates`` (aid, tkey): the account's row in ``names`` and
+    the template's row in ``texts``, rows missing from either dropped (as the joins of
+    :func:`template_identifiers` drop them). Needs no clusters, so it is joined while they
+    are found; :func:`numbered_templates` finishes it."""
+    return streamed(
+        templates.lazy()
+        .select("aid", "tkey")
+        .join(names.lazy().select("aid").with_row_index("row"), on="aid")
+        .join(texts.lazy().select("tkey").with_row_index("t"), on="tkey")
+        .select("row", "t")
+    )
+
+
+def numbered_templates(
+    cells: pl.DataFrame, cid: np.ndarray, labels: pl.Series, names: pl.DataFrame
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """:func:`template_identifiers` from :func:`template_cells` and the cluster number
+    (1..C, ``cid``) of every row of the texts, with ``labels`` the cluster texts in
+    number order; and the deduplicated (account row, cluster number) keys, packed in 64
+    bits (account row high)."""
+    rows = cells["row"].to_numpy().astype(np.uint64)
+    keys = (rows << np.uint64(32)) | cid[cells["t"].to_numpy()].astype(np.uint64)
+    unique = pl.Series("k", keys).unique()  # eager, as _by_number
+    ids = pl.DataFrame(
+        {
+            "account": names["account"].gather(unique // 2**32),
+            "family": pl.repeat("template", len(unique), dtype=pl.String, eager=True),
+            "value": labels.gather((unique % 2**32).cast(pl.Int64) - 1),
+        }
+    )
+    return ids, unique.to_numpy()
