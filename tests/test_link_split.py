@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -15,9 +16,15 @@ import pytest
 import extractscan
 import extractscan.link as link_mod
 from extractscan.config.settings import LinkConfig
+from extractscan.link import grouping
 from extractscan.link import pairs as pairs_mod
 from extractscan.link.coactivity import CoActivity
-from extractscan.link.identifiers import numbered_templates, template_cells, template_identifiers
+from extractscan.link.identifiers import (
+    numbered_templates,
+    numbered_uses,
+    template_cells,
+    template_identifiers,
+)
 from extractscan.link.pairs import (
     candidate_pairs,
     finish,
@@ -110,14 +117,18 @@ def test_numbered_templates_are_the_template_identifiers() -> None:
         schema={"tkey": pl.UInt64, "cluster": pl.String},
     )
     templates = pl.DataFrame(
-        {"aid": [11, 11, 12, 13, 13, 99], "tkey": [5, 6, 7, 8, 7, 5]},
-        schema={"aid": pl.UInt64, "tkey": pl.UInt64},
-    ).with_columns(pl.lit("?").alias("account"))
+        {
+            "aid": [11, 11, 12, 13, 13, 99],
+            "tkey": [5, 6, 7, 8, 7, 5],
+            "n": [1, 2, 3, 4, 5, 6],
+            "account": ["w", "w", "x", "y", "y", "q"],
+        },
+        schema={"aid": pl.UInt64, "tkey": pl.UInt64, "n": pl.UInt32, "account": pl.String},
+    )
     want = template_identifiers(templates, clusters, names)
     cid = np.array([1, 1, 2, 1], dtype=np.uint32)  # per texts row: a -> 1, c -> 2
-    got, keys = numbered_templates(
-        template_cells(templates, texts, names), cid, pl.Series(["a", "c"]), names
-    )
+    cells = template_cells(templates, texts, names)
+    got, keys = numbered_templates(cells, cid, pl.Series(["a", "c"]), names)
     assert (
         sorted(got.rows())
         == sorted(want.rows())
@@ -129,6 +140,16 @@ def test_numbered_templates_are_the_template_identifiers() -> None:
         ]
     )
     assert sorted(keys.tolist()) == [1, 2**32 + 2, 2 * 2**32 + 1, 2 * 2**32 + 2]
+    # requests per account on chosen clusters, as joining the templates gives them
+    known = SimpleNamespace(templates=templates.filter(pl.col("aid") != 99))
+    for chosen in (["a"], ["c"], ["a", "c"], ["zz"]):
+        values = pl.DataFrame({"value": chosen})
+        want_uses = link_mod._template_uses(known, clusters, values)  # type: ignore[arg-type]
+        got_uses = numbered_uses(cells, cid, pl.Series(["a", "c"]), names, values)
+        assert sorted(got_uses.rows()) == sorted(want_uses.rows())
+        assert got_uses.schema == want_uses.schema
+    both = numbered_uses(cells, cid, pl.Series(["a", "c"]), names, pl.DataFrame({"value": ["a"]}))
+    assert sorted(both.rows()) == [("w", "a", 3), ("y", "a", 4)]
 
 
 def _inputs(tmp_path: Path, n_campaign: int) -> tuple[Any, pl.DataFrame, Any]:
@@ -173,3 +194,36 @@ def test_link_in_two_threads_is_link_step_by_step(tmp_path: Path) -> None:
     assert got.weights.sort("family", "value").equals(want.weights.sort("family", "value"))
     assert got.components.height >= 12
     assert "template" in set(got.evidence["family"])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_graph_search_groups_are_the_spread_labels(seed: int) -> None:
+    rnd = random.Random(seed)
+    pairs = pl.DataFrame(
+        {"aid": [rnd.randrange(300) for _ in range(250)]},
+        schema={"aid": pl.UInt32},
+    ).with_columns(
+        ((pl.col("aid") + pl.Series([rnd.randrange(1, 9) for _ in range(250)])) % 300)
+        .cast(pl.UInt32)
+        .alias("bid")
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(grouping, "GRAPH_MIN_PAIRS", 10**9)
+        want = grouping.anchor_groups(pairs)
+        mp.setattr(grouping, "GRAPH_MIN_PAIRS", 0)
+        got = grouping.anchor_groups(pairs)
+    assert want is not None and got is not None
+    assert got.equals(want)
+    assert got.schema == want.schema == pl.Schema({"aid": pl.UInt32, "group": pl.UInt32})
+    assert got["group"].n_unique() > 1
+    # a chain wider than the label rounds: spreading gives up, the search does not
+    chain = pl.DataFrame(
+        {"aid": list(range(40)), "bid": list(range(1, 41))},
+        schema={"aid": pl.UInt32, "bid": pl.UInt32},
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(grouping, "GRAPH_MIN_PAIRS", 10**9)
+        assert grouping.anchor_groups(chain) is None
+        mp.setattr(grouping, "GRAPH_MIN_PAIRS", 0)
+        wide = grouping.anchor_groups(chain)
+    assert wide is not None and wide["group"].to_list() == [0] * 41

