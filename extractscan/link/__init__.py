@@ -54,7 +54,13 @@ from extractscan.link.pairs import (
     prepare,
 )
 from extractscan.link.synchrony import synchrony
-from extractscan.link.weights import family_caps, spread_adjusted, weigh_values, weighed
+from extractscan.link.weights import (
+    family_caps,
+    spread_adjusted,
+    spread_excess,
+    weigh_values,
+    weighed,
+)
 from extractscan.streamed import streamed
 
 __all__ = ["CROWDED_BIN_ACCOUNTS", "LinkResult", "link"]
@@ -129,6 +135,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             base_weights = weigh_values(base, accounts.height, cfg.link)
             prep = prepare(base, base_weights, co, cfg.link)
         crowd = crowded(base, accounts, cfg.link)
+        excess = spread_excess(base)  # network values held per account
         texts, clusters, cid, labels = found.result()
     if prep is not None and base_weights is not None and cells is not None and names is not None:
         uses: TemplateUses = partial(numbered_uses, cells, cid, labels, names)
@@ -138,13 +145,16 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         pairs = finish(prep, values, _template_rows(prep, values, keys, labels, names))
         ids = pl.concat([agg.row_ids, tmpl, acct])
         weights = pl.concat([base_weights, tmpl_weights])
+        # assembly reads the template rows only: these are all of them, in order
+        templates = tmpl
     else:
         tmpl = template_identifiers(agg.templates, clusters, agg.names)
         ids = pl.concat([agg.row_ids, tmpl, acct])
         weights = weigh_values(ids, accounts.height, cfg.link)
         pairs = candidate_pairs(ids, weights, co, cfg.link)
         uses = partial(_template_uses, agg, clusters)
-    evidence = spread_adjusted(pairs, base)
+        templates = ids
+    evidence = spread_adjusted(pairs, excess=excess)
     if crowd.evidence.height:
         evidence = _with_keys([evidence, crowd.evidence])
         ids = pl.concat([ids, crowd.identifiers])
@@ -152,7 +162,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     if cfg.link.assemble_by_template:
         pieces = components(links, 2)
         ext = _cluster_extraction(texts, clusters)
-        joins = assemble(pieces, ids, accounts, cfg.link, ext, uses)
+        joins = assemble(pieces, templates, accounts, cfg.link, ext, uses)
         if joins.height:
             evidence = _with_keys([evidence, joins])
             links = decide_links(evidence, accounts, cfg.link)

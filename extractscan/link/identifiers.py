@@ -126,20 +126,17 @@ def numbered_uses(
     values: pl.DataFrame,
 ) -> pl.DataFrame:
     """(account, value, n): requests per account on the template clusters ``values``
-    (:data:`.assemble.TemplateUses`) from :func:`template_cells`, selected by cluster
-    number (measured at 28.8M rows: 0.1 s instead of 0.6 s joining the templates)."""
+    (:data:`.assemble.TemplateUses`) from :func:`template_cells`: the cells of the chosen
+    clusters picked by number and summed on one packed (account row, cluster) key
+    (measured at 28.8M rows, 1.2M sums: 0.6 s instead of 1.4 s on two keys)."""
     numbers = pl.DataFrame({"value": labels, "c": pl.int_range(1, len(labels) + 1, eager=True)})
     wanted = np.zeros(len(labels) + 1, dtype=bool)
     wanted[numbers.join(values.select("value"), on="value", how="semi")["c"].to_numpy()] = True
-    c = cid[cells["t"].to_numpy()]
-    keep = wanted[c]
-    per = (
-        pl.DataFrame({"row": cells["row"].filter(keep), "c": c[keep], "n": cells["n"].filter(keep)})
-        .group_by("row", "c")
-        .agg(pl.col("n").sum())
-    )
+    chosen = cells.filter(pl.Series(wanted[cid]).gather(cells["t"]))
+    key = chosen["row"].cast(pl.UInt64) * 2**32 + pl.Series(cid).gather(chosen["t"])
+    per = pl.DataFrame({"k": key, "n": chosen["n"]}).group_by("k").agg(pl.col("n").sum())
     return per.select(
-        names["account"].gather(per["row"]).alias("account"),
-        labels.gather(per["c"].cast(pl.Int64) - 1).alias("value"),
+        names["account"].gather(per["k"] // 2**32).alias("account"),
+        labels.gather((per["k"] % 2**32).cast(pl.Int64) - 1).alias("value"),
         "n",
     )
