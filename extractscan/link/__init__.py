@@ -21,7 +21,7 @@ Reference: Fellegi & Sunter, "A theory for record linkage", JASA 1969; splink's
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
@@ -39,10 +39,11 @@ from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import (
     account_identifiers,
-    numbered_templates,
+    labelled_templates,
     numbered_uses,
     template_cells,
     template_identifiers,
+    template_keys,
 )
 from extractscan.link.pairs import (
     Prepared,
@@ -109,7 +110,8 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     one step after another (tested): each part has the same inputs either way, and they
     are joined in a fixed order.
     """
-    with ThreadPoolExecutor(1, thread_name_prefix="extractscan-templates") as pool:
+    pool = ThreadPoolExecutor(1, thread_name_prefix="extractscan-templates")
+    try:
         found = pool.submit(_clusters, agg.texts)
         acct = account_identifiers(accounts)
         base = pl.concat([agg.row_ids, acct])
@@ -137,31 +139,39 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         crowd = crowded(base, accounts, cfg.link)
         excess = spread_excess(base)  # network values held per account
         texts, clusters, cid, labels = found.result()
-    if prep is not None and base_weights is not None and cells is not None and names is not None:
-        uses: TemplateUses = partial(numbered_uses, cells, cid, labels, names)
-        tmpl, keys = numbered_templates(cells, cid, labels, names)
-        tmpl_weights = _template_weights(keys, labels, accounts.height, cfg)
-        values = late_values(prep, tmpl_weights)
-        pairs = finish(prep, values, _template_rows(prep, values, keys, labels, names))
-        ids = pl.concat([agg.row_ids, tmpl, acct])
-        weights = pl.concat([base_weights, tmpl_weights])
-        # assembly reads the template rows only: these are all of them, in order
-        templates = tmpl
-    else:
-        tmpl = template_identifiers(agg.templates, clusters, agg.names)
-        ids = pl.concat([agg.row_ids, tmpl, acct])
-        weights = weigh_values(ids, accounts.height, cfg.link)
-        pairs = candidate_pairs(ids, weights, co, cfg.link)
-        uses = partial(_template_uses, agg, clusters)
-        templates = ids
-    evidence = spread_adjusted(pairs, excess=excess)
+        labelled: Future[pl.DataFrame] | None = None
+        if prep is not None and base_weights is not None and cells is not None:
+            assert names is not None
+            uses: TemplateUses = partial(numbered_uses, cells, cid, labels, names)
+            keys = template_keys(cells, cid)
+            # the identifiers' texts are made in the thread while the pairs are finished
+            labelled = pool.submit(labelled_templates, keys, labels, names)
+            tmpl_weights = _template_weights(keys, labels, accounts.height, cfg)
+            values = late_values(prep, tmpl_weights)
+            pairs = finish(prep, values, _template_rows(prep, values, keys, labels, names))
+            weights = pl.concat([base_weights, tmpl_weights])
+        else:
+            tmpl = template_identifiers(agg.templates, clusters, agg.names)
+            every = pl.concat([agg.row_ids, tmpl, acct])
+            weights = weigh_values(every, accounts.height, cfg.link)
+            pairs = candidate_pairs(every, weights, co, cfg.link)
+            uses = partial(_template_uses, agg, clusters)
+        evidence = spread_adjusted(pairs, excess=excess)
+        if crowd.evidence.height:
+            evidence = _with_keys([evidence, crowd.evidence])
+        links = decide_links(evidence, accounts, cfg.link)
+        pieces = components(links, 2) if cfg.link.assemble_by_template else None
+        if labelled is not None:
+            tmpl = labelled.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    ids = pl.concat([agg.row_ids, tmpl, acct])
     if crowd.evidence.height:
-        evidence = _with_keys([evidence, crowd.evidence])
         ids = pl.concat([ids, crowd.identifiers])
-    links = decide_links(evidence, accounts, cfg.link)
-    if cfg.link.assemble_by_template:
-        pieces = components(links, 2)
+    if pieces is not None:
         ext = _cluster_extraction(texts, clusters)
+        # assembly reads the template rows only: when split, these are all of them
+        templates = tmpl if labelled is not None else ids
         joins = assemble(pieces, templates, accounts, cfg.link, ext, uses)
         if joins.height:
             evidence = _with_keys([evidence, joins])

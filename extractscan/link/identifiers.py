@@ -104,18 +104,30 @@ def numbered_templates(
     """:func:`template_identifiers` from :func:`template_cells` and the cluster number
     (1..C, ``cid``) of every row of the texts, with ``labels`` the cluster texts in
     number order; and the deduplicated (account row, cluster number) keys, packed in 64
-    bits (account row high)."""
+    bits (account row high): :func:`template_keys` then :func:`labelled_templates`."""
+    keys = template_keys(cells, cid)
+    return labelled_templates(keys, labels, names), keys
+
+
+def template_keys(cells: pl.DataFrame, cid: np.ndarray) -> np.ndarray:
+    """The distinct (account row, cluster number) of :func:`template_cells`, packed in 64
+    bits (account row high), in no particular order."""
     rows = cells["row"].to_numpy().astype(np.uint64)
     keys = (rows << np.uint64(32)) | cid[cells["t"].to_numpy()].astype(np.uint64)
-    unique = pl.Series("k", keys).unique()  # eager, as _by_number
-    ids = pl.DataFrame(
+    return pl.Series("k", keys).unique().to_numpy()  # eager, as _by_number
+
+
+def labelled_templates(keys: np.ndarray, labels: pl.Series, names: pl.DataFrame) -> pl.DataFrame:
+    """(account, "template", cluster) of :func:`template_keys`: texts by position (the
+    costly part, 9M strings at 28.8M rows, made while the pairs are finished)."""
+    unique = pl.Series("k", keys)
+    return pl.DataFrame(
         {
             "account": names["account"].gather(unique // 2**32),
             "family": pl.repeat("template", len(unique), dtype=pl.String, eager=True),
             "value": labels.gather((unique % 2**32).cast(pl.Int64) - 1),
         }
     )
-    return ids, unique.to_numpy()
 
 
 def numbered_uses(
