@@ -103,26 +103,20 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     """Link the accounts of ``accounts`` (one row each, with attributes) from ``agg``.
 
     The template clusters (single-threaded NumPy and Python, a third of the stage at
-    seed scale) are found in a second thread while the identifiers that do not need
-    them are weighed and paired (:func:`.pairs.prepare`, polars without the GIL), the
-    accounts' templates numbered and the crowded values tested; the template
-    identifiers are then added to the pairs (:func:`.pairs.finish`). The same output as
-    one step after another (tested): each part has the same inputs either way, and they
-    are joined in a fixed order.
+    seed scale) are found in a worker thread, which then numbers the accounts' template
+    cells by cluster, while the accounts' templates are joined to their cells, the
+    identifiers that do not need clusters are weighed and paired (:func:`.pairs.prepare`,
+    polars without the GIL) and the crowded values tested; the template identifiers are
+    then added to the pairs (:func:`.pairs.finish`) while the worker writes out their
+    texts. The same output as one step after another (tested): each part has the same
+    inputs either way, and they are joined in a fixed order.
+    Measured on the 28.8M-row world (``benchmarks/RESULTS.md``, "Linking at seed
+    scale: the link stage's parts").
     """
     pool = ThreadPoolExecutor(1, thread_name_prefix="extractscan-templates")
     try:
-        found = pool.submit(_clusters, agg.texts)
         acct = account_identifiers(accounts)
         base = pl.concat([agg.row_ids, acct])
-        co = CoActivity(
-            agg.bins,
-            agg.texts.select("tkey", "template"),  # looked up by key only: in any order
-            accounts.height,
-            names=agg.names,
-            tids=agg.tids,
-            origin=agg.bin_origin,
-        )
         # Template identifiers are added late when they are a support family of their
         # own and name accounts the pairs number (the bins' names).
         names = agg.names if "aid" in agg.templates.columns else None
@@ -131,9 +125,20 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             and "template" not in anchor_families(cfg.link)
             and "template" not in base["family"].unique().to_list()
         )
+        found = pool.submit(_clusters, agg.texts)
+        co = CoActivity(
+            agg.bins,
+            agg.texts.select("tkey", "template"),  # looked up by key only: in any order
+            accounts.height,
+            names=agg.names,
+            tids=agg.tids,
+            origin=agg.bin_origin,
+        )
         prep = base_weights = cells = None
         if split and names is not None:
             cells = template_cells(agg.templates, agg.texts, names)
+            # numbered by cluster in the worker, once it has found them (tasks run in turn)
+            keyed = pool.submit(lambda: template_keys(cells, found.result()[2]))
             base_weights = weigh_values(base, accounts.height, cfg.link)
             prep = prepare(base, base_weights, co, cfg.link)
         crowd = crowded(base, accounts, cfg.link)
@@ -142,8 +147,8 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         labelled: Future[pl.DataFrame] | None = None
         if prep is not None and base_weights is not None and cells is not None:
             assert names is not None
+            keys = keyed.result()
             uses: TemplateUses = partial(numbered_uses, cells, cid, labels, names)
-            keys = template_keys(cells, cid)
             # the identifiers' texts are made in the thread while the pairs are finished
             labelled = pool.submit(labelled_templates, keys, labels, names)
             tmpl_weights = _template_weights(keys, labels, accounts.height, cfg)
