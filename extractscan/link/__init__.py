@@ -7,13 +7,17 @@ per-account table to a :class:`LinkResult`. The steps, one module each:
 - :mod:`.identifiers`: (account, family, value) rows of templates and attributes;
 - :mod:`.weights`: rarity weight of every shared value, caps for too-common ones;
 - :mod:`.coactivity`: accounts using one template in the same minutes;
-- :mod:`.pairs`: candidate pairs and their per-family evidence;
+- :mod:`.pairs`: candidate pairs and their per-family evidence (:mod:`.values`: the
+  usable values numbered in example order);
 - :mod:`.crowded`: crowded values tested as a whole (heavy accounts behind them);
 - :mod:`.synchrony`: accounts sharing nothing but created, started and switching models
   together with the same behaviour, beyond chance;
 - :mod:`.decide`: the link decision per pair;
 - :mod:`.grouping`: connected groups of linked accounts;
 - :mod:`.assemble`: pieces of one campaign joined into one group.
+
+The template clusters are found in a worker thread beside the pairs that do not need
+them (see :func:`link`); the output does not depend on the threads' timing.
 
 Reference: Fellegi & Sunter, "A theory for record linkage", JASA 1969; splink's
 ``blocking.py`` / ``predict.py`` / ``connected_components.py`` split.
