@@ -14,6 +14,7 @@ from extractscan.features.bins import sorted_bins
 from extractscan.features.identifiers import email_pattern
 from extractscan.link import grouping
 from extractscan.link import pairs as pairs_mod
+from extractscan.link import values as values_mod
 from extractscan.link.coactivity import CoActivity
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import anchor_groups, components, numbered_components
@@ -525,7 +526,7 @@ def test_values_in_example_order_match_sorting_on_the_texts(big_df: bool) -> Non
         pl.lit(None, pl.Datetime("us", "UTC")).alias("minute_bin"),
         pl.lit(1.0).alias("scale"),
     )
-    got = pairs_mod._in_example_order(plain, bins, texts)
+    got = values_mod.in_example_order(plain, bins, texts)
     named = got.join(texts, on="tkey", how="left").with_columns(
         pl.when(pl.col("bkey").is_null())
         .then(pl.col("text"))

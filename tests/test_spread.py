@@ -7,7 +7,7 @@ import math
 
 import polars as pl
 
-from extractscan.link.weights import spread_adjusted
+from extractscan.link.weights import spread_adjusted, spread_excess
 from extractscan.model.families import FAMILIES
 
 
@@ -52,3 +52,18 @@ def test_a_row_left_without_weight_is_dropped() -> None:
 def test_without_network_rows_nothing_changes() -> None:
     ev = _evidence().filter(pl.col("family") == "template")
     assert spread_adjusted(ev, _ids()).equals(ev)
+
+
+def test_excess_counted_beforehand_gives_the_same_evidence() -> None:
+    # the link stage counts the values held while the template clusters are found
+    ids = _ids()
+    base = ids.filter(pl.col("family") != "template")
+    excess = spread_excess(base)
+    assert sorted(excess.rows()) == [
+        ("camp_1", "ip_prefix", 0.0),
+        ("camp_2", "ip_prefix", 0.0),
+        ("reseller", "ip_prefix", math.log(4)),
+        ("solo", "ip_prefix", 0.0),
+    ]
+    assert spread_adjusted(_evidence(), excess=excess).equals(spread_adjusted(_evidence(), ids))
+    assert spread_adjusted(_evidence(), excess=spread_excess(ids.head(0))).equals(_evidence())

@@ -7,7 +7,8 @@ per-account table to a :class:`LinkResult`. The steps, one module each:
 - :mod:`.identifiers`: (account, family, value) rows of templates and attributes;
 - :mod:`.weights`: rarity weight of every shared value, caps for too-common ones;
 - :mod:`.coactivity`: accounts using one template in the same minutes;
-- :mod:`.pairs`: candidate pairs and their per-family evidence;
+- :mod:`.pairs`: candidate pairs and their per-family evidence (:mod:`.values`: the
+  usable values numbered in example order);
 - :mod:`.coincidence`: co-activity weighed by what chance does not explain;
 - :mod:`.crowded`: crowded values tested as a whole (heavy accounts behind them);
 - :mod:`.mixed`: the campaign's non-heavy accounts behind them, by its wrappers;
@@ -17,32 +18,58 @@ per-account table to a :class:`LinkResult`. The steps, one module each:
 - :mod:`.grouping`: connected groups of linked accounts;
 - :mod:`.assemble`: pieces of one campaign joined into one group.
 
+The template clusters are found in a worker thread beside the pairs that do not need
+them (see :func:`link`); the output does not depend on the threads' timing.
+
 Reference: Fellegi & Sunter, "A theory for record linkage", JASA 1969; splink's
 ``blocking.py`` / ``predict.py`` / ``connected_components.py`` split.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
+import numpy as np
 import polars as pl
 
 from extractscan.config import Config
 from extractscan.features.aggregate import Aggregates
 from extractscan.link import fingerprint
-from extractscan.link.assemble import assemble, leaning_groups
+from extractscan.link.assemble import TemplateUses, assemble, leaning_groups
 from extractscan.link.behaviour_groups import respecting_groups, star_identifiers
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.coincidence import bin_span, chance_adjusted
 from extractscan.link.crowded import crowded, wilson_lower
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
-from extractscan.link.identifiers import account_identifiers, template_identifiers
+from extractscan.link.identifiers import (
+    account_identifiers,
+    labelled_templates,
+    numbered_uses,
+    template_cells,
+    template_identifiers,
+    template_keys,
+)
 from extractscan.link.mixed import mixed_members, wrapper_llr
-from extractscan.link.pairs import candidate_pairs, pair_keys
+from extractscan.link.pairs import (
+    Prepared,
+    anchor_families,
+    candidate_pairs,
+    finish,
+    late_values,
+    pair_keys,
+    prepare,
+)
 from extractscan.link.synchrony import synchrony
-from extractscan.link.weights import spread_adjusted, weigh_values
+from extractscan.link.weights import (
+    family_caps,
+    spread_adjusted,
+    spread_excess,
+    weigh_values,
+    weighed,
+)
 from extractscan.streamed import streamed
 
 __all__ = ["CROWDED_BIN_ACCOUNTS", "LinkResult", "link"]
@@ -81,42 +108,90 @@ class LinkResult:
 
 
 def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
-    """Link the accounts of ``accounts`` (one row each, with attributes) from ``agg``."""
-    texts = agg.texts.sort("template")
-    near = fingerprint.clusters(texts["template"].to_list(), texts["n"].to_list())
-    clusters = texts.select("tkey", "template").join(near, on="template").select("tkey", "cluster")
-    ids = pl.concat(
-        [
-            agg.row_ids,
-            template_identifiers(agg.templates, clusters, agg.names),
-            account_identifiers(accounts),
-        ]
-    )
-    weights = weigh_values(ids, accounts.height, cfg.link)
-    co = CoActivity(
-        agg.bins,
-        texts.select("tkey", "template"),
-        accounts.height,
-        names=agg.names,
-        tids=agg.tids,
-        origin=agg.bin_origin,
-    )
-    evidence = spread_adjusted(candidate_pairs(ids, weights, co, cfg.link), ids)
-    ext = _cluster_extraction(texts, clusters)
-    if "exchanges" in accounts.columns:
-        span = bin_span(co, cfg.link.co_activity_minutes)
-        volume = accounts.select("account", "exchanges")
-        everyday = _everyday(clusters, ext, cfg.link.heavy_share)
-        evidence = chance_adjusted(evidence, agg.templates, volume, span, everyday)
-    uses = partial(_template_uses, agg, clusters)
-    crowd = mixed_members(crowded(ids, accounts, cfg.link), ids, accounts, cfg.link, ext, uses)
+    """Link the accounts of ``accounts`` (one row each, with attributes) from ``agg``.
+
+    The template clusters (single-threaded NumPy and Python, a third of the stage at
+    seed scale) are found in a worker thread, which then numbers the accounts' template
+    cells by cluster, while the accounts' templates are joined to their cells, the
+    identifiers that do not need clusters are weighed and paired (:func:`.pairs.prepare`,
+    polars without the GIL) and the crowded values tested; the template identifiers are
+    then added to the pairs (:func:`.pairs.finish`) while the worker writes out their
+    texts. The same output as one step after another (tested): each part has the same
+    inputs either way, and they are joined in a fixed order.
+    Measured on the 28.8M-row world (``benchmarks/RESULTS.md``, "Linking at seed
+    scale: the link stage's parts").
+    """
+    pool = ThreadPoolExecutor(1, thread_name_prefix="extractscan-templates")
+    try:
+        acct = account_identifiers(accounts)
+        base = pl.concat([agg.row_ids, acct])
+        # Template identifiers are added late when they are a support family of their
+        # own and name accounts the pairs number (the bins' names).
+        names = agg.names if "aid" in agg.templates.columns else None
+        split = (
+            names is not None
+            and "template" not in anchor_families(cfg.link)
+            and "template" not in base["family"].unique().to_list()
+        )
+        found = pool.submit(_clusters, agg.texts)
+        co = CoActivity(
+            agg.bins,
+            agg.texts.select("tkey", "template"),  # looked up by key only: in any order
+            accounts.height,
+            names=agg.names,
+            tids=agg.tids,
+            origin=agg.bin_origin,
+        )
+        prep = base_weights = cells = None
+        if split and names is not None:
+            cells = template_cells(agg.templates, agg.texts, names)
+            # numbered by cluster in the worker, once it has found them (tasks run in turn)
+            keyed = pool.submit(lambda: template_keys(cells, found.result()[2]))
+            base_weights = weigh_values(base, accounts.height, cfg.link)
+            prep = prepare(base, base_weights, co, cfg.link)
+        crowd = crowded(base, accounts, cfg.link)
+        excess = spread_excess(base)  # network values held per account
+        texts, clusters, cid, labels = found.result()
+        labelled: Future[pl.DataFrame] | None = None
+        if prep is not None and base_weights is not None and cells is not None:
+            assert names is not None
+            keys = keyed.result()
+            uses: TemplateUses = partial(numbered_uses, cells, cid, labels, names)
+            # the identifiers' texts are made in the thread while the pairs are finished
+            labelled = pool.submit(labelled_templates, keys, labels, names)
+            tmpl_weights = _template_weights(keys, labels, accounts.height, cfg)
+            values = late_values(prep, tmpl_weights)
+            pairs = finish(prep, values, _template_rows(prep, values, keys, labels, names))
+            weights = pl.concat([base_weights, tmpl_weights])
+        else:
+            tmpl = template_identifiers(agg.templates, clusters, agg.names)
+            every = pl.concat([agg.row_ids, tmpl, acct])
+            weights = weigh_values(every, accounts.height, cfg.link)
+            pairs = candidate_pairs(every, weights, co, cfg.link)
+            uses = partial(_template_uses, agg, clusters)
+        evidence = spread_adjusted(pairs, excess=excess)
+        ext = _cluster_extraction(texts, clusters)
+        if "exchanges" in accounts.columns:
+            span = bin_span(co, cfg.link.co_activity_minutes)
+            volume = accounts.select("account", "exchanges")
+            everyday = _everyday(clusters, ext, cfg.link.heavy_share)
+            evidence = chance_adjusted(evidence, agg.templates, volume, span, everyday)
+        crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
+        if crowd.evidence.height:
+            evidence = _with_keys([evidence, crowd.evidence])
+        links = decide_links(evidence, accounts, cfg.link)
+        pieces = components(links, 2) if cfg.link.assemble_by_template else None
+        if labelled is not None:
+            tmpl = labelled.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    ids = pl.concat([agg.row_ids, tmpl, acct])
     if crowd.evidence.height:
-        evidence = _with_keys([evidence, crowd.evidence])
         ids = pl.concat([ids, crowd.identifiers])
-    links = decide_links(evidence, accounts, cfg.link)
-    if cfg.link.assemble_by_template:
-        pieces = components(links, 2)
-        joins = assemble(pieces, ids, accounts, cfg.link, ext, uses)
+    if pieces is not None:
+        # assembly reads the template rows only: when split, these are all of them
+        templates = tmpl if labelled is not None else ids
+        joins = assemble(pieces, templates, accounts, cfg.link, ext, uses)
         if joins.height:
             evidence = _with_keys([evidence, joins])
             links = decide_links(evidence, accounts, cfg.link)
@@ -143,6 +218,58 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         links = decide_links(evidence, accounts, cfg.link)
     comps = components(links, cfg.min_incident_accounts)
     return LinkResult(ids, weights, co, evidence, links, comps)
+
+
+def _clusters(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray, pl.Series]:
+    """``texts`` sorted by template; their near-duplicate clusters (tkey, cluster); the
+    cluster number (1..C, in cluster-text order) of each row of ``texts`` as given; and
+    the cluster texts in number order."""
+    by_text = texts["template"].arg_sort()
+    ordered = texts[by_text]
+    near = fingerprint.clusters(ordered["template"].to_list(), ordered["n"].to_list())
+    clusters = (
+        ordered.select("tkey", "template").join(near, on="template").select("tkey", "cluster")
+    )
+    cid = np.empty(texts.height, dtype=np.uint32)
+    cid[by_text.to_numpy()] = near["cluster"].rank("dense").cast(pl.UInt32).to_numpy()
+    return ordered, clusters, cid, near["cluster"].unique().sort()
+
+
+def _template_weights(
+    keys: np.ndarray, labels: pl.Series, n_accounts: int, cfg: Config
+) -> pl.DataFrame:
+    """:func:`.weights.weigh_values` of the template identifiers, from their packed
+    (account row, cluster number) keys: accounts per cluster counted by number."""
+    df = np.bincount((keys % 2**32).astype(np.int64), minlength=len(labels) + 1)[1:]
+    counted = pl.DataFrame(
+        {
+            "family": pl.repeat("template", len(labels), dtype=pl.String, eager=True),
+            "value": labels,
+            "df": pl.Series(df, dtype=pl.UInt32),
+        }
+    ).filter(pl.col("df") > 0)
+    return weighed(counted.join(family_caps(cfg.link), on="family", how="left"), n_accounts)
+
+
+def _template_rows(
+    prep: Prepared, values: pl.DataFrame, keys: np.ndarray, labels: pl.Series, names: pl.DataFrame
+) -> pl.DataFrame:
+    """:func:`.pairs.late_rows` of the template identifiers, from their packed keys:
+    (aid, vid) mapped by number, or by text when an account is not numbered."""
+    numbered = pl.DataFrame(
+        {"value": labels, "c": pl.int_range(1, len(labels) + 1, eager=True)}
+    ).join(values.filter(pl.col("family") == "template").select("value", "vid"), on="value")
+    vid_of = np.full(len(labels) + 1, -1, dtype=np.int64)
+    vid_of[numbered["c"].to_numpy()] = numbered["vid"].to_numpy()
+    aid_of = names.select("account").join(prep.acc, on="account", how="left", maintain_order="left")
+    if aid_of["aid"].null_count():
+        raise ValueError("template rows: an account of the names is not numbered")
+    vid = vid_of[(keys % 2**32).astype(np.int64)]
+    usable = vid >= 0
+    aid = aid_of["aid"].to_numpy()[(keys[usable] // 2**32).astype(np.int64)]
+    return pl.DataFrame(
+        {"aid": pl.Series(aid, dtype=pl.UInt32), "vid": pl.Series(vid[usable], dtype=pl.UInt32)}
+    )
 
 
 def _template_uses(agg: Aggregates, clusters: pl.DataFrame, values: pl.DataFrame) -> pl.DataFrame:

@@ -164,8 +164,11 @@ def _buckets(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     narrow = sig.astype(np.uint32) if n and int(sig.max()) < 2**32 else sig
     cells = narrow.reshape(n * BANDS, rows)
     flat = _band_hashes(sig).ravel()
-    order = pl.Series(flat).arg_sort().to_numpy().astype(np.int64)
-    same = flat[order[1:]] == flat[order[:-1]]
+    # sorted with their positions: the neighbours compared without gathering the hashes
+    ranked = pl.DataFrame({"h": flat, "i": np.arange(len(flat), dtype=np.int64)}).sort("h")
+    order = ranked["i"].to_numpy()
+    hashes = ranked["h"].to_numpy()
+    same = hashes[1:] == hashes[:-1]
     # Neighbours in hash order with one hash must be one band's equal rows (the rows
     # gathered once, in that order, and compared with the row before).
     band = order % BANDS

@@ -6,6 +6,7 @@ Reference: splink ``connected_components.py`` (iterative label propagation in SQ
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 import polars as pl
 
 from extractscan.streamed import streamed
@@ -21,8 +22,12 @@ def anchor_groups(pairs: pl.DataFrame) -> pl.DataFrame | None:
     links (then nothing is restricted to groups, which is slower but the same).
 
     Each round gives every account the smallest label among itself and its partners,
-    until no label changes.
+    until no label changes; from :data:`GRAPH_MIN_PAIRS` pairs, the components are found
+    by SciPy's graph search instead (the same groups, never too wide; measured at 28.8M
+    rows: 0.05 s instead of 0.25 s a call for 430k links).
     """
+    if pairs.height >= GRAPH_MIN_PAIRS:
+        return _searched_groups(pairs)
     edges = pl.concat(
         [
             pairs.select("aid", "bid"),
@@ -44,6 +49,29 @@ def anchor_groups(pairs: pl.DataFrame) -> pl.DataFrame | None:
             return labels
         labels = new
     return None
+
+
+#: Pairs from which :func:`anchor_groups` searches the graph with SciPy (imported then,
+#: 0.5 s the first time; a scikit-learn dependency) rather than spreading labels.
+GRAPH_MIN_PAIRS = 50_000
+
+
+def _searched_groups(pairs: pl.DataFrame) -> pl.DataFrame:
+    """:func:`anchor_groups` by SciPy's connected components: each account's group is
+    the smallest account of its component."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    a, b = pairs["aid"].to_numpy(), pairs["bid"].to_numpy()
+    nodes = np.unique(np.concatenate([a, b]))  # sorted: a group's first is its smallest
+    ia, ib = np.searchsorted(nodes, a), np.searchsorted(nodes, b)
+    graph = coo_matrix((np.ones(len(ia), dtype=np.int8), (ia, ib)), shape=(len(nodes),) * 2)
+    _, label = connected_components(graph, directed=False)
+    first = np.unique(label, return_index=True)[1]  # first node of each label, by label
+    dtype = pairs.schema["aid"]
+    return pl.DataFrame(
+        {"aid": pl.Series(nodes, dtype=dtype), "group": pl.Series(nodes[first][label], dtype=dtype)}
+    )
 
 
 def numbered_components(linked: pl.DataFrame, min_size: int) -> pl.DataFrame | None:

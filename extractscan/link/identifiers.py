@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from extractscan.features.identifiers import email_pattern
@@ -78,3 +79,76 @@ def account_identifiers(accounts: pl.DataFrame) -> pl.DataFrame:
         email_pattern(pl.col("email")).alias("value"),
     )
     return pl.concat([pay, mail]).drop_nulls("value").unique()
+
+
+def template_cells(
+    templates: pl.DataFrame, texts: pl.DataFrame, names: pl.DataFrame
+) -> pl.DataFrame:
+    """(row, t, n) per row of ``templates`` (aid, tkey, n): the account's row in
+    ``names``, the template's row in ``texts`` and the requests, rows missing from either
+    dropped (as the joins of
+    :func:`template_identifiers` drop them). Needs no clusters, so it is joined while they
+    are found; :func:`numbered_templates` finishes it."""
+    return streamed(
+        templates.lazy()
+        .select("aid", "tkey", "n")
+        .join(names.lazy().select("aid").with_row_index("row"), on="aid")
+        .join(texts.lazy().select("tkey").with_row_index("t"), on="tkey")
+        .select("row", "t", "n")
+    )
+
+
+def numbered_templates(
+    cells: pl.DataFrame, cid: np.ndarray, labels: pl.Series, names: pl.DataFrame
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """:func:`template_identifiers` from :func:`template_cells` and the cluster number
+    (1..C, ``cid``) of every row of the texts, with ``labels`` the cluster texts in
+    number order; and the deduplicated (account row, cluster number) keys, packed in 64
+    bits (account row high): :func:`template_keys` then :func:`labelled_templates`."""
+    keys = template_keys(cells, cid)
+    return labelled_templates(keys, labels, names), keys
+
+
+def template_keys(cells: pl.DataFrame, cid: np.ndarray) -> np.ndarray:
+    """The distinct (account row, cluster number) of :func:`template_cells`, packed in 64
+    bits (account row high), in no particular order."""
+    rows = cells["row"].to_numpy().astype(np.uint64)
+    keys = (rows << np.uint64(32)) | cid[cells["t"].to_numpy()].astype(np.uint64)
+    return pl.Series("k", keys).unique().to_numpy()  # eager, as _by_number
+
+
+def labelled_templates(keys: np.ndarray, labels: pl.Series, names: pl.DataFrame) -> pl.DataFrame:
+    """(account, "template", cluster) of :func:`template_keys`: texts by position (the
+    costly part, 9M strings at 28.8M rows, made while the pairs are finished)."""
+    unique = pl.Series("k", keys)
+    return pl.DataFrame(
+        {
+            "account": names["account"].gather(unique // 2**32),
+            "family": pl.repeat("template", len(unique), dtype=pl.String, eager=True),
+            "value": labels.gather((unique % 2**32).cast(pl.Int64) - 1),
+        }
+    )
+
+
+def numbered_uses(
+    cells: pl.DataFrame,
+    cid: np.ndarray,
+    labels: pl.Series,
+    names: pl.DataFrame,
+    values: pl.DataFrame,
+) -> pl.DataFrame:
+    """(account, value, n): requests per account on the template clusters ``values``
+    (:data:`.assemble.TemplateUses`) from :func:`template_cells`: the cells of the chosen
+    clusters picked by number and summed on one packed (account row, cluster) key
+    (measured at 28.8M rows, 1.2M sums: 0.6 s instead of 1.4 s on two keys)."""
+    numbers = pl.DataFrame({"value": labels, "c": pl.int_range(1, len(labels) + 1, eager=True)})
+    wanted = np.zeros(len(labels) + 1, dtype=bool)
+    wanted[numbers.join(values.select("value"), on="value", how="semi")["c"].to_numpy()] = True
+    chosen = cells.filter(pl.Series(wanted[cid]).gather(cells["t"]))
+    key = chosen["row"].cast(pl.UInt64) * 2**32 + pl.Series(cid).gather(chosen["t"])
+    per = pl.DataFrame({"k": key, "n": chosen["n"]}).group_by("k").agg(pl.col("n").sum())
+    return per.select(
+        names["account"].gather(per["k"] // 2**32).alias("account"),
+        labels.gather((per["k"] % 2**32).cast(pl.Int64) - 1).alias("value"),
+        "n",
+    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
 from extractscan.config import LinkConfig
 from extractscan.link.coactivity import CoActivity
 from extractscan.link.grouping import anchor_groups
+from extractscan.link.values import VALUE_ORDER, in_example_order, plain_values
 from extractscan.model.families import FAMILIES
 from extractscan.streamed import streamed
 
@@ -53,30 +56,64 @@ def candidate_pairs(
     ``shared_values``, ``example``, ``min_df``, ``weight``, and ``pk``: the pair's
     64-bit key (the two accounts' numbers in account order, see :func:`pair_keys`),
     which later joins and group-bys over the pairs use instead of the two texts.
+    The same as :func:`prepare` then :func:`finish` with nothing added.
     """
+    return finish(prepare(ids, weights, co, cfg, restrict=restrict))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """:func:`candidate_pairs` up to the families that come late (:func:`finish`).
+
+    ``acc``: (aid, account) numbering; ``v``: the usable values with their number
+    ``vid`` (row index); ``groups``: (aid, group) of the anchored groups or None;
+    ``keys``: (aid, bid) of the anchor pairs; ``ev``: evidence rows so far, weighted;
+    ``anchors``: the families that make pairs; ``texts``: ``tkey`` -> ``template``
+    of the co-activity bins, or None."""
+
+    acc: pl.DataFrame
+    v: pl.DataFrame
+    groups: pl.DataFrame | None
+    keys: pl.DataFrame
+    ev: pl.DataFrame
+    anchors: frozenset[str]
+    texts: pl.DataFrame | None
+
+    def takes_late(self, families: set[str]) -> bool:
+        """Whether ``families`` can be added by :func:`finish`: support families only
+        (no anchor, no co-activity, whose weights need every row at once)."""
+        return not (families & (set(self.anchors) | {"co_activity"}))
+
+
+def anchor_families(cfg: LinkConfig, restrict: bool = True) -> set[str]:
+    """The families that make pairs (see :data:`ANCHORS`): every family when not
+    ``restrict``-ed or when one family can link a pair."""
+    return set(ANCHORS) if restrict and cfg.min_families >= 2 else set(FAMILIES)
+
+
+def prepare(
+    ids: pl.DataFrame,
+    weights: pl.DataFrame,
+    co: CoActivity | None = None,
+    cfg: LinkConfig | None = None,
+    *,
+    restrict: bool = True,
+) -> Prepared:
+    """The evidence of ``ids`` and ``co`` (see :func:`candidate_pairs`), before labels.
+
+    Split from :func:`finish` so the link stage can pair the identifiers it has while
+    the template clusters are still being found (:func:`extractscan.link.link`)."""
     cfg = cfg or LinkConfig()
-    anchors = set(ANCHORS) if restrict and cfg.min_families >= 2 else set(FAMILIES)
+    anchors = anchor_families(cfg, restrict)
     acc_parts = [ids["account"]]
     if co is not None:
         acc_parts.append(co.account_names["account"])
     # Eager: a string unique with few distinct values (0.6 s of CPU for 10.5M
     # identifiers at 28.8M rows against 1.7 s streamed).
     acc = pl.concat(acc_parts).unique().sort().to_frame("account").with_row_index("aid")
-    # Usable values, numbered in example order: rarest first, then by text.
-    plain = weights.filter(pl.col("shared") & ~pl.col("too_common")).select(
-        "family",
-        "value",
-        pl.col("df").cast(pl.UInt32),
-        "weight",
-        pl.col("value").alias("text"),
-        pl.lit(None, pl.UInt64).alias("tkey"),
-        pl.lit(None, pl.UInt64).alias("bkey"),
-        pl.lit(None, pl.Datetime("us", "UTC")).alias("minute_bin"),
-        pl.lit(1.0).alias("scale"),
-    )
     texts = co.texts.select(pl.col("tkey").cast(pl.UInt64), "template") if co is not None else None
     v = (
-        _in_example_order(plain, co.weights(cfg) if co is not None else None, texts)
+        in_example_order(plain_values(weights), co.weights(cfg) if co is not None else None, texts)
         .with_row_index("vid")
         .with_columns(pl.col("family").is_in(sorted(anchors)).alias("anchor"))
     )
@@ -165,24 +202,6 @@ def candidate_pairs(
         .join(acc, on="account")
         .select("aid", "n")
     )
-    # Labelled only for the values that are some pair's example (a few of the millions).
-    examples = v.join(ev.select(pl.col("example_vid").alias("vid")).unique(), on="vid")
-    if texts is not None:  # co-activity bins carry their template's key, not its text
-        examples = examples.join(
-            texts.rename({"template": "_template"}), on="tkey", how="left"
-        ).with_columns(
-            pl.when(pl.col("bkey").is_null())
-            .then(pl.col("text"))
-            .otherwise(pl.col("_template").fill_null("?"))
-            .alias("text")
-        )
-    labels = examples.select(
-        pl.col("vid").alias("example_vid"),
-        pl.when(pl.col("bkey").is_null())
-        .then(pl.col("text"))
-        .otherwise(pl.col("text") + " @ " + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M"))
-        .alias("example"),
-    )
     shared = pl.col("shared_values")
     co_weight = (
         pl.when(shared < CO_ACTIVITY_MIN)
@@ -202,79 +221,83 @@ def candidate_pairs(
         .drop("n_a", "n_b")
     )
     rest = ev.filter(~is_co).with_columns(pl.col("max_weight").alias("weight"))
+    return Prepared(acc, v, groups, keys, pl.concat([co_rows, rest]), frozenset(anchors), texts)
+
+
+def late_values(prep: Prepared, weights: pl.DataFrame) -> pl.DataFrame:
+    """The usable values of ``weights`` (of families :meth:`Prepared.takes_late`),
+    numbered after ``prep``'s in example order, for :func:`finish`."""
+    if not prep.takes_late(set(weights["family"].unique().to_list())):
+        raise ValueError("late_values: late identifiers must be of support families only")
+    return (
+        plain_values(weights)
+        .sort(*VALUE_ORDER, nulls_last=True)
+        .with_row_index("vid", offset=prep.v.height)
+        .with_columns(pl.lit(False).alias("anchor"))
+    )
+
+
+def late_rows(prep: Prepared, values: pl.DataFrame, late: pl.DataFrame) -> pl.DataFrame:
+    """(aid, vid) of the identifiers ``late`` (account, family, value) with a usable
+    value of ``values`` (:func:`late_values`); their accounts must be numbered."""
+    u = streamed(
+        late.lazy()
+        .join(values.lazy().select("family", "value", "vid"), on=["family", "value"])
+        .join(prep.acc.lazy(), on="account", how="left")
+        .select("aid", "vid")
+    )
+    if u["aid"].null_count():
+        raise ValueError("late_rows: late identifiers name accounts prepare() did not number")
+    return u
+
+
+def finish(
+    prep: Prepared, values: pl.DataFrame | None = None, rows: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """:func:`candidate_pairs` from :func:`prepare`, with late identifiers added: their
+    ``values`` (:func:`late_values`) and ``rows`` (aid, vid: :func:`late_rows`). The
+    same pairs and evidence as if they had been given to :func:`prepare`: their values
+    are numbered after the others, which changes no example (the smallest number within
+    one family), and they pair within the anchored groups as the others do."""
+    v, ev = prep.v, prep.ev
+    if values is not None and rows is not None and rows.height:
+        u = rows.select("aid", "vid")
+        if prep.groups is not None:
+            u = u.join(prep.groups, on="aid")
+        attrs = values.select("vid", "family", "df", "weight", "scale")
+        late_ev = pair_evidence(u, attrs, prep.keys)
+        ev = pl.concat([ev, late_ev.with_columns(pl.col("max_weight").alias("weight"))])
+    if values is not None:
+        v = pl.concat([v, values.select(v.columns)])
     # Numbers follow account order (``acc`` is sorted), so sorting on them is sorting on
     # the account texts; the texts are then picked by number (no join).
-    out = pl.concat([co_rows, rest]).filter(pl.col("weight") > 0).sort("aid", "bid", "family")
-    account = acc["account"]
+    out = ev.filter(pl.col("weight") > 0).sort("aid", "bid", "family")
+    # Labelled only for the values that are some pair's example (a few of the millions),
+    # picked by number (a value's number is its row).
+    examples = v.select(pl.all().gather(out["example_vid"].unique().sort()))
+    if prep.texts is not None:  # co-activity bins carry their template's key, not its text
+        examples = examples.join(
+            prep.texts.rename({"template": "_template"}), on="tkey", how="left"
+        ).with_columns(
+            pl.when(pl.col("bkey").is_null())
+            .then(pl.col("text"))
+            .otherwise(pl.col("_template").fill_null("?"))
+            .alias("text")
+        )
+    labels = examples.select(
+        pl.col("vid").alias("example_vid"),
+        pl.when(pl.col("bkey").is_null())
+        .then(pl.col("text"))
+        .otherwise(pl.col("text") + " @ " + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M"))
+        .alias("example"),
+    )
+    account = prep.acc["account"]
     out = out.with_columns(
         account.gather(out["aid"]).alias("a"), account.gather(out["bid"]).alias("b")
     ).join(labels, on="example_vid", how="left", maintain_order="left")
     return out.select(
         "a", "b", "family", "shared_values", "example", "min_df", "weight", pair_key("aid", "bid")
     )
-
-
-_VALUE_ORDER = ("family", "df", "text", "minute_bin", "value")
-
-
-def _in_example_order(
-    plain: pl.DataFrame, bins: pl.DataFrame | None, texts: pl.DataFrame | None
-) -> pl.DataFrame:
-    """The usable values sorted by family, rarity, text, bin (examples are the first).
-
-    ``plain``: values given as text (``tkey`` null); ``bins``: the co-activity bins'
-    weights (:meth:`CoActivity.weights`), whose text is their template's (``texts``:
-    ``tkey`` -> ``template``, "?" when missing). Co-activity bins are most of the rows
-    and share a few thousand template texts, so they keep their ``tkey`` (``text``
-    null) and sort on the texts' rank, an integer, instead of the texts; "co_activity"
-    sorts before every other family name, so the two sorted parts concatenate in order.
-    """
-    if bins is None or bins.is_empty():
-        return plain.sort(*_VALUE_ORDER, nulls_last=True)
-    assert texts is not None
-    co = bins.select(
-        pl.lit("co_activity").alias("family"),
-        pl.lit(None, pl.String).alias("value"),
-        "df",
-        "weight",
-        pl.lit(None, pl.String).alias("text"),
-        pl.col("tkey").cast(pl.UInt64),
-        "bkey",
-        "minute_bin",
-        "scale",
-    )
-    if (plain["family"] == "co_activity").any():
-        # co-activity also given as plain values: the general sort, on the texts
-        named = co.join(texts, on="tkey", how="left").with_columns(
-            pl.col("template").fill_null("?").alias("text")
-        )
-        values = pl.concat([named.drop("template"), plain])
-        return values.sort(*_VALUE_ORDER, nulls_last=True).with_columns(
-            pl.when(pl.col("bkey").is_not_null()).then(None).otherwise(pl.col("text")).alias("text")
-        )
-    # One template text per key, so (df, text rank, minute) has no ties but equal rows.
-    used = co.select("tkey").unique()
-    rank = used.join(texts, on="tkey", how="left").select(
-        "tkey", pl.col("template").fill_null("?").rank("dense").alias("_rank")
-    )
-    co = co.join(rank, on="tkey")
-    # bkey is (template number, minute): its low 32 bits are the minute.
-    rank_bits = int(rank.select(pl.col("_rank").max().fill_null(0)).item()).bit_length()
-    df_bits = int(co.select(pl.col("df").max().fill_null(0)).item()).bit_length()
-    if df_bits + rank_bits + 32 <= 64:
-        # (df, text rank, minute) packed in one 64-bit key: a single-key sort (0.5 s
-        # of CPU for 4.3M bins at 28.8M rows against 1.3 s on four keys)
-        packed = (
-            pl.col("df").cast(pl.UInt64) * 2 ** (rank_bits + 32)
-            + pl.col("_rank").cast(pl.UInt64) * 2**32
-            + pl.col("bkey") % 2**32
-        )
-        # keys sharing a text (a missing one, "?") can tie: then the bin breaks it
-        order = [packed] if rank["_rank"].n_unique() == rank.height else [packed, "bkey"]
-        co = co.sort(order)
-    else:
-        co = co.sort("df", "_rank", "minute_bin", "bkey")
-    return pl.concat([co.drop("_rank"), plain.sort(*_VALUE_ORDER, nulls_last=True)])
 
 
 def pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | None) -> pl.DataFrame:

@@ -51,28 +51,41 @@ def weigh_values(ids: pl.DataFrame, n_accounts: int, cfg: LinkConfig) -> pl.Data
 SPREAD_FAMILIES: tuple[str, ...] = ("ip", "ip_prefix")
 
 
-def spread_adjusted(evidence: pl.DataFrame, ids: pl.DataFrame) -> pl.DataFrame:
+def spread_excess(ids: pl.DataFrame) -> pl.DataFrame:
+    """Per (account, family) of :data:`SPREAD_FAMILIES`: ``x = ln(n / m)`` (at least 0),
+    ``n`` the values of the family the account holds in ``ids`` and ``m`` their median
+    over accounts (see :func:`spread_adjusted`); no rows when no account holds one."""
+    held = (
+        ids.lazy()
+        .filter(pl.col("family").is_in(list(SPREAD_FAMILIES)))
+        .group_by("account", "family")
+        .agg(pl.col("value").n_unique().alias("n"))
+        .collect()
+    )
+    median = held.group_by("family").agg(pl.col("n").median().alias("m"))
+    return held.join(median, on="family").select(
+        "account", "family", (pl.col("n") / pl.col("m")).clip(lower_bound=1.0).log().alias("x")
+    )
+
+
+def spread_adjusted(
+    evidence: pl.DataFrame, ids: pl.DataFrame | None = None, excess: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """``evidence`` with each :data:`SPREAD_FAMILIES` weight lowered by the family's
     reliability times ``ln(n_a / m) + ln(n_b / m)`` (each at least 0): ``n`` is how many
     values of the family the account holds and ``m`` the median over accounts. Two
     accounts holding ``n_a`` and ``n_b`` values share one by chance about ``n_a * n_b``
     times as often as two holding one each, so a value shared between an aggregator's
     hundred subnets and a campaign's exits says less than the same value shared by two
-    accounts with one subnet each. Rows left without weight are dropped; order is kept."""
+    accounts with one subnet each. Rows left without weight are dropped; order is kept.
+    ``excess`` is :func:`spread_excess` of ``ids`` when already counted."""
     fams = list(SPREAD_FAMILIES)
-    held = (
-        ids.lazy()
-        .filter(pl.col("family").is_in(fams))
-        .group_by("account", "family")
-        .agg(pl.col("value").n_unique().alias("n"))
-        .collect()
-    )
-    if held.is_empty() or not evidence["family"].is_in(fams).any():
+    if excess is None:
+        if ids is None:
+            raise ValueError("spread_adjusted: needs the identifiers or their excess")
+        excess = spread_excess(ids)
+    if excess.is_empty() or not evidence["family"].is_in(fams).any():
         return evidence
-    median = held.group_by("family").agg(pl.col("n").median().alias("m"))
-    excess = held.join(median, on="family").select(
-        "account", "family", (pl.col("n") / pl.col("m")).clip(lower_bound=1.0).log().alias("x")
-    )
     rel = pl.DataFrame(
         {"family": fams, "_rel": [FAMILIES[f].reliability for f in fams]},
         schema={"family": evidence.schema["family"], "_rel": pl.Float64},

@@ -1,0 +1,83 @@
+"""The usable shared values, numbered in example order for :mod:`.pairs`."""
+
+from __future__ import annotations
+
+import polars as pl
+
+
+def plain_values(weights: pl.DataFrame) -> pl.DataFrame:
+    """Usable values of ``weights`` given as text, in the columns of the numbered values."""
+    return weights.filter(pl.col("shared") & ~pl.col("too_common")).select(
+        "family",
+        "value",
+        pl.col("df").cast(pl.UInt32),
+        "weight",
+        pl.col("value").alias("text"),
+        pl.lit(None, pl.UInt64).alias("tkey"),
+        pl.lit(None, pl.UInt64).alias("bkey"),
+        pl.lit(None, pl.Datetime("us", "UTC")).alias("minute_bin"),
+        pl.lit(1.0).alias("scale"),
+    )
+
+
+VALUE_ORDER = ("family", "df", "text", "minute_bin", "value")
+
+
+def in_example_order(
+    plain: pl.DataFrame, bins: pl.DataFrame | None, texts: pl.DataFrame | None
+) -> pl.DataFrame:
+    """The usable values sorted by family, rarity, text, bin (examples are the first).
+
+    ``plain``: values given as text (``tkey`` null); ``bins``: the co-activity bins'
+    weights (:meth:`CoActivity.weights`), whose text is their template's (``texts``:
+    ``tkey`` -> ``template``, "?" when missing). Co-activity bins are most of the rows
+    and share a few thousand template texts, so they keep their ``tkey`` (``text``
+    null) and sort on the texts' rank, an integer, instead of the texts; "co_activity"
+    sorts before every other family name, so the two sorted parts concatenate in order.
+    """
+    if bins is None or bins.is_empty():
+        return plain.sort(*VALUE_ORDER, nulls_last=True)
+    assert texts is not None
+    co = bins.select(
+        pl.lit("co_activity").alias("family"),
+        pl.lit(None, pl.String).alias("value"),
+        "df",
+        "weight",
+        pl.lit(None, pl.String).alias("text"),
+        pl.col("tkey").cast(pl.UInt64),
+        "bkey",
+        "minute_bin",
+        "scale",
+    )
+    if (plain["family"] == "co_activity").any():
+        # co-activity also given as plain values: the general sort, on the texts
+        named = co.join(texts, on="tkey", how="left").with_columns(
+            pl.col("template").fill_null("?").alias("text")
+        )
+        values = pl.concat([named.drop("template"), plain])
+        return values.sort(*VALUE_ORDER, nulls_last=True).with_columns(
+            pl.when(pl.col("bkey").is_not_null()).then(None).otherwise(pl.col("text")).alias("text")
+        )
+    # One template text per key, so (df, text rank, minute) has no ties but equal rows.
+    used = co.select("tkey").unique()
+    rank = used.join(texts, on="tkey", how="left").select(
+        "tkey", pl.col("template").fill_null("?").rank("dense").alias("_rank")
+    )
+    co = co.join(rank, on="tkey")
+    # bkey is (template number, minute): its low 32 bits are the minute.
+    rank_bits = int(rank.select(pl.col("_rank").max().fill_null(0)).item()).bit_length()
+    df_bits = int(co.select(pl.col("df").max().fill_null(0)).item()).bit_length()
+    if df_bits + rank_bits + 32 <= 64:
+        # (df, text rank, minute) packed in one 64-bit key: a single-key sort (0.5 s
+        # of CPU for 4.3M bins at 28.8M rows against 1.3 s on four keys)
+        packed = (
+            pl.col("df").cast(pl.UInt64) * 2 ** (rank_bits + 32)
+            + pl.col("_rank").cast(pl.UInt64) * 2**32
+            + pl.col("bkey") % 2**32
+        )
+        # keys sharing a text (a missing one, "?") can tie: then the bin breaks it
+        order = [packed] if rank["_rank"].n_unique() == rank.height else [packed, "bkey"]
+        co = co.sort(order)
+    else:
+        co = co.sort("df", "_rank", "minute_bin", "bkey")
+    return pl.concat([co.drop("_rank"), plain.sort(*VALUE_ORDER, nulls_last=True)])

@@ -1,0 +1,229 @@
+"""The link stage split in two threads (template clusters beside the other pairs) gives
+exactly what one step after another gives: pairs, link result, template identifiers."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+import extractscan
+import extractscan.link as link_mod
+from extractscan.config.settings import LinkConfig
+from extractscan.link import grouping
+from extractscan.link import pairs as pairs_mod
+from extractscan.link.coactivity import CoActivity
+from extractscan.link.identifiers import (
+    numbered_templates,
+    numbered_uses,
+    template_cells,
+    template_identifiers,
+)
+from extractscan.link.pairs import (
+    candidate_pairs,
+    finish,
+    late_rows,
+    late_values,
+    prepare,
+)
+from extractscan.link.weights import weigh_values
+from extractscan.run import pipeline
+from tests.conftest import campaign_frames
+
+
+def _world(seed: int) -> tuple[pl.DataFrame, pl.DataFrame, CoActivity]:
+    """Random identifiers (cards, exits, user agents, templates) and co-activity bins of
+    60 accounts: a crowd sharing a few of each, and loners."""
+    rnd = random.Random(seed)
+    rows: list[tuple[str, str, str]] = []
+    for i in range(60):
+        a = f"a{i:02d}"
+        rows.append((a, "payment", f"card{rnd.randrange(20)}"))
+        rows.extend((a, "ip", f"10.0.0.{rnd.randrange(25)}") for _ in range(rnd.randrange(1, 4)))
+        rows.append((a, "user_agent", f"ua{rnd.randrange(6)}"))
+    base = pl.DataFrame(rows, schema=["account", "family", "value"], orient="row").unique()
+    tmpl = pl.DataFrame(
+        [
+            (f"a{i:02d}", "template", f"wrapper {rnd.randrange(8)}")
+            for i in range(60)
+            for _ in range(rnd.randrange(0, 3))
+        ],
+        schema=["account", "family", "value"],
+        orient="row",
+    ).unique()
+    t0 = datetime(2026, 4, 1, tzinfo=UTC)
+    bins = pl.DataFrame(
+        {
+            "account": [f"a{rnd.randrange(60):02d}" for _ in range(400)],
+            "tkey": [rnd.randrange(3) for _ in range(400)],
+            "minute_bin": [t0 + timedelta(minutes=5 * rnd.randrange(12)) for _ in range(400)],
+        },
+        schema={"account": pl.String, "tkey": pl.UInt64, "minute_bin": pl.Datetime("us", "UTC")},
+    ).unique()
+    texts = pl.DataFrame(
+        {"tkey": [0, 1, 2], "template": ["solve #", "grade #", "rate #"]},
+        schema={"tkey": pl.UInt64, "template": pl.String},
+    )
+    return base, tmpl, CoActivity(bins, texts, 60)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("grouped", [True, False])
+def test_templates_added_late_give_the_same_pairs(seed: int, grouped: bool) -> None:
+    base, tmpl, co = _world(seed)
+    cfg = LinkConfig(max_accounts_per_value={"payment": 30, "network": 30})
+    ids = pl.concat([base, tmpl])
+    with pytest.MonkeyPatch.context() as mp:
+        if not grouped:
+            mp.setattr(pairs_mod, "anchor_groups", lambda pairs: None)
+        want = candidate_pairs(ids, weigh_values(ids, 60, cfg), co, cfg)
+        prep = prepare(base, weigh_values(base, 60, cfg), co, cfg)
+        values = late_values(prep, weigh_values(tmpl, 60, cfg))
+        got = finish(prep, values, late_rows(prep, values, tmpl))
+    assert got.rows() == want.rows()
+    assert "template" in set(got["family"]) and "co_activity" in set(got["family"])
+    assert len(set(got["family"])) >= 4
+
+
+def test_late_families_must_support_and_be_numbered() -> None:
+    base, tmpl, co = _world(1)
+    cfg = LinkConfig()
+    prep = prepare(base, weigh_values(base, 60, cfg), co, cfg)
+    with pytest.raises(ValueError, match="support families"):
+        late_values(prep, weigh_values(base, 60, cfg))  # payment and ip make pairs
+    values = late_values(prep, weigh_values(tmpl, 60, cfg))
+    stranger = tmpl.with_columns(pl.lit("zz").alias("account"))
+    with pytest.raises(ValueError, match="did not number"):
+        late_rows(prep, values, stranger)
+
+
+def test_numbered_templates_are_the_template_identifiers() -> None:
+    names = pl.DataFrame(
+        {"aid": [11, 12, 13, 14], "account": ["w", "x", "y", "z"]},
+        schema={"aid": pl.UInt64, "account": pl.String},
+    )
+    texts = pl.DataFrame(
+        {"tkey": [5, 6, 7, 8], "template": ["b", "a", "c", "d"]},
+        schema={"tkey": pl.UInt64, "template": pl.String},
+    )
+    clusters = pl.DataFrame(
+        {"tkey": [5, 6, 7, 8], "cluster": ["a", "a", "c", "a"]},
+        schema={"tkey": pl.UInt64, "cluster": pl.String},
+    )
+    templates = pl.DataFrame(
+        {
+            "aid": [11, 11, 12, 13, 13, 99],
+            "tkey": [5, 6, 7, 8, 7, 5],
+            "n": [1, 2, 3, 4, 5, 6],
+            "account": ["w", "w", "x", "y", "y", "q"],
+        },
+        schema={"aid": pl.UInt64, "tkey": pl.UInt64, "n": pl.UInt32, "account": pl.String},
+    )
+    want = template_identifiers(templates, clusters, names)
+    cid = np.array([1, 1, 2, 1], dtype=np.uint32)  # per texts row: a -> 1, c -> 2
+    cells = template_cells(templates, texts, names)
+    got, keys = numbered_templates(cells, cid, pl.Series(["a", "c"]), names)
+    assert (
+        sorted(got.rows())
+        == sorted(want.rows())
+        == [
+            ("w", "template", "a"),
+            ("x", "template", "c"),
+            ("y", "template", "a"),
+            ("y", "template", "c"),
+        ]
+    )
+    assert sorted(keys.tolist()) == [1, 2**32 + 2, 2 * 2**32 + 1, 2 * 2**32 + 2]
+    # requests per account on chosen clusters, as joining the templates gives them
+    known = SimpleNamespace(templates=templates.filter(pl.col("aid") != 99))
+    for chosen in (["a"], ["c"], ["a", "c"], ["zz"]):
+        values = pl.DataFrame({"value": chosen})
+        want_uses = link_mod._template_uses(known, clusters, values)  # type: ignore[arg-type]
+        got_uses = numbered_uses(cells, cid, pl.Series(["a", "c"]), names, values)
+        assert sorted(got_uses.rows()) == sorted(want_uses.rows())
+        assert got_uses.schema == want_uses.schema
+    both = numbered_uses(cells, cid, pl.Series(["a", "c"]), names, pl.DataFrame({"value": ["a"]}))
+    assert sorted(both.rows()) == [("w", "a", 3), ("y", "a", 4)]
+
+
+def _inputs(tmp_path: Path, n_campaign: int) -> tuple[Any, pl.DataFrame, Any]:
+    """The link stage's inputs from a scan of the conftest log."""
+    req, acc = campaign_frames(n_campaign, 120)
+    rp, ap = tmp_path / "requests.csv", tmp_path / "accounts.csv"
+    req.write_csv(rp)
+    acc.drop("org").write_csv(ap)
+    seen: list[tuple[Any, pl.DataFrame, Any]] = []
+
+    def keep(agg: Any, accounts: pl.DataFrame, cfg: Any) -> Any:
+        seen.append((agg, accounts, cfg))
+        return link_mod.link(agg, accounts, cfg)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "link", keep)
+        extractscan.scan([rp], accounts=ap)
+    return seen[0]
+
+
+def test_link_in_two_threads_is_link_step_by_step(tmp_path: Path) -> None:
+    agg, accounts, cfg = _inputs(tmp_path, 30)
+    calls: list[bool] = []
+    real = link_mod.finish
+
+    def spy(prep: Any, values: Any = None, rows: Any = None) -> pl.DataFrame:
+        calls.append(values is not None)
+        return real(prep, values, rows)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(link_mod, "finish", spy)
+        got = link_mod.link(agg, accounts, cfg)
+    assert calls == [True]  # the split path ran
+    with pytest.MonkeyPatch.context() as mp:
+        # templates as an anchor family: the step-by-step path (candidate_pairs on all)
+        mp.setattr(link_mod, "anchor_families", lambda cfg: {"template"})
+        want = link_mod.link(agg, accounts, cfg)
+    assert got.evidence.equals(want.evidence)
+    assert got.links.equals(want.links)
+    assert got.components.equals(want.components)
+    assert got.identifiers.sort(pl.all()).equals(want.identifiers.sort(pl.all()))
+    assert got.weights.sort("family", "value").equals(want.weights.sort("family", "value"))
+    assert got.components.height >= 12
+    assert "template" in set(got.evidence["family"])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_graph_search_groups_are_the_spread_labels(seed: int) -> None:
+    rnd = random.Random(seed)
+    pairs = pl.DataFrame(
+        {"aid": [rnd.randrange(300) for _ in range(250)]},
+        schema={"aid": pl.UInt32},
+    ).with_columns(
+        ((pl.col("aid") + pl.Series([rnd.randrange(1, 9) for _ in range(250)])) % 300)
+        .cast(pl.UInt32)
+        .alias("bid")
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(grouping, "GRAPH_MIN_PAIRS", 10**9)
+        want = grouping.anchor_groups(pairs)
+        mp.setattr(grouping, "GRAPH_MIN_PAIRS", 0)
+        got = grouping.anchor_groups(pairs)
+    assert want is not None and got is not None
+    assert got.equals(want)
+    assert got.schema == want.schema == pl.Schema({"aid": pl.UInt32, "group": pl.UInt32})
+    assert got["group"].n_unique() > 1
+    # a chain wider than the label rounds: spreading gives up, the search does not
+    chain = pl.DataFrame(
+        {"aid": list(range(40)), "bid": list(range(1, 41))},
+        schema={"aid": pl.UInt32, "bid": pl.UInt32},
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(grouping, "GRAPH_MIN_PAIRS", 10**9)
+        assert grouping.anchor_groups(chain) is None
+        mp.setattr(grouping, "GRAPH_MIN_PAIRS", 0)
+        wide = grouping.anchor_groups(chain)
+    assert wide is not None and wide["group"].to_list() == [0] * 41
