@@ -59,3 +59,39 @@ def test_nothing_to_weigh() -> None:
     volume = pl.DataFrame(schema={"account": pl.String, "exchanges": pl.Int64})
     assert chance_adjusted(ev, empty, volume, span=100.0).equals(ev)
     assert chance_adjusted(_evidence(), empty, volume, span=0.0).equals(_evidence())
+
+
+def test_the_span_is_counted_in_bins_from_the_first_to_the_last_request() -> None:
+    from datetime import UTC, datetime
+
+    from extractscan.link.coincidence import bin_span
+
+    accounts = pl.DataFrame(
+        {
+            "account": ["a", "b"],
+            "first_seen": [
+                datetime(2026, 5, 1, 0, 3, tzinfo=UTC),
+                datetime(2026, 5, 1, 1, 0, tzinfo=UTC),
+            ],
+            "last_seen": [
+                datetime(2026, 5, 1, 0, 9, tzinfo=UTC),
+                datetime(2026, 5, 2, 0, 4, tzinfo=UTC),
+            ],
+        }
+    )
+    # 00:00 to 00:00 next day in 5-minute bins: 288 + 1
+    assert bin_span(accounts, 5) == 289.0
+    assert bin_span(accounts.drop("last_seen"), 5) == 0.0
+
+
+def test_the_poisson_percentile_is_scipys() -> None:
+    import numpy as np
+    from scipy.stats import poisson
+
+    from extractscan.link.coincidence import poisson_percentile
+
+    mean = np.array([0.0, 0.01, 0.0513, 0.25, 1.7, 4.0, 37.5, 999.0])
+    assert poisson_percentile(mean, 0.95).tolist() == poisson.ppf(0.95, mean).tolist()
+    # the normal approximation above 1,000 is within one of the exact percentile
+    big = np.array([1_000.0, 25_000.0])
+    assert np.abs(poisson_percentile(big, 0.95) - poisson.ppf(0.95, big)).max() <= 1

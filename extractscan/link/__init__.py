@@ -172,7 +172,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         evidence = spread_adjusted(pairs, excess=excess)
         ext = _cluster_extraction(texts, clusters)
         if "exchanges" in accounts.columns:
-            span = bin_span(co, cfg.link.co_activity_minutes)
+            span = bin_span(accounts, cfg.link.co_activity_minutes)
             volume = accounts.select("account", "exchanges")
             everyday = _everyday(clusters, ext, cfg.link.heavy_share)
             evidence = chance_adjusted(evidence, agg.templates, volume, span, everyday)
