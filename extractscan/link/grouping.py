@@ -5,7 +5,6 @@ Reference: splink ``connected_components.py`` (iterative label propagation in SQ
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import polars as pl
 
@@ -116,6 +115,8 @@ def components(pairs: pl.DataFrame, min_size: int) -> pl.DataFrame:
         found = numbered_components(linked, min_size)
         if found is not None:
             return found
+    import networkx as nx  # only for pairs without numbers (0.1-0.3 s to import)
+
     graph: nx.Graph = nx.Graph()
     graph.add_edges_from(linked.select("a", "b").iter_rows())
     comps = [sorted(c) for c in nx.connected_components(graph) if len(c) >= min_size]
