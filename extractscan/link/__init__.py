@@ -41,7 +41,7 @@ from extractscan.link.assemble import TemplateUses, assemble, leaning_groups
 from extractscan.link.behaviour_groups import respecting_groups, star_identifiers
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.coincidence import bin_span, chance_adjusted
-from extractscan.link.crowded import crowded, wilson_lower
+from extractscan.link.crowded import crowded, extraction_wrappers
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import (
@@ -306,10 +306,7 @@ def _everyday(
     stage did not count extraction requests (every template then)."""
     if extraction is None:
         return None
-    share = pl.col("ext").cast(pl.Float64) / pl.col("n")
-    wrappers = extraction.filter(
-        (pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) >= heavy_share)
-    ).select(pl.col("value").alias("cluster"))
+    wrappers = extraction_wrappers(extraction, heavy_share).rename({"value": "cluster"})
     return clusters.join(wrappers, on="cluster", how="anti").select("tkey")
 
 

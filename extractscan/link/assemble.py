@@ -25,7 +25,12 @@ import polars as pl
 
 from extractscan.config import LinkConfig
 from extractscan.features.behaviour import mean_extraction_share, pooled_extraction
-from extractscan.link.crowded import EVIDENCE_SCHEMA, surprise, tested_values, wilson_lower
+from extractscan.link.crowded import (
+    EVIDENCE_SCHEMA,
+    extraction_wrappers,
+    surprise,
+    tested_values,
+)
 
 #: Requests per account on the given template clusters: called with a frame of
 #: ``value`` (cluster texts), returns (account, value, n), one row per account and value.
@@ -83,10 +88,7 @@ def assemble(
     """
     empty = pl.DataFrame(schema=EVIDENCE_SCHEMA)
     if extraction is not None:
-        share = pl.col("ext").cast(pl.Float64) / pl.col("n")
-        wrappers = extraction.filter(
-            (pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) >= cfg.heavy_share)
-        ).select("value")
+        wrappers = extraction_wrappers(extraction, cfg.heavy_share)
         ids = ids.filter(pl.col("family") == "template").join(wrappers, on="value", how="semi")
     n_accounts = accounts.height
     templates = ids.filter(pl.col("family") == "template")

@@ -107,6 +107,16 @@ def heavy_accounts(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
     return accounts.select("account", (bound >= cfg.heavy_share).fill_null(False).alias("heavy"))
 
 
+def extraction_wrappers(extraction: pl.DataFrame, heavy_share: float) -> pl.DataFrame:
+    """(value) of the template clusters of ``extraction`` (value, n, ext: requests and
+    extraction-style requests per cluster) that are extraction wrappers: the lower Wilson
+    bound of their extraction share reaches ``heavy_share``, as for a heavy account."""
+    share = pl.col("ext").cast(pl.Float64) / pl.col("n")
+    return extraction.filter(
+        (pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) >= heavy_share)
+    ).select("value")
+
+
 def surprise(n: pl.Expr, k: pl.Expr, p: float) -> pl.Expr:
     """``n * KL(k/n || p)`` in nats where ``k/n > p`` (else 0): minus the log of the
     Chernoff bound on P(X >= k) for X ~ Binomial(n, p)."""

@@ -44,9 +44,9 @@ from extractscan.link.crowded import (
     CORROBORATING,
     MAX_WEIGHT,
     Crowded,
+    extraction_wrappers,
     heavy_accounts,
     star_evidence,
-    wilson_lower,
 )
 from extractscan.link.synchrony_box import LINK_MARGIN, TIMES, Box, hours
 from extractscan.model.families import CROWDED_FAMILIES
@@ -147,10 +147,7 @@ def wrapper_llr(
     ``members`` (account, *keys) of the same keys against like the non-heavy accounts
     (the module's test; ``tested`` accounts are never members)."""
     none = tested.select("account", *keys).head(0).with_columns(pl.lit(0.0).alias("llr"))
-    share = pl.col("ext").cast(pl.Float64) / pl.col("n")
-    wrappers = extraction.filter(
-        (pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) >= cfg.heavy_share)
-    ).select("value")
+    wrappers = extraction_wrappers(extraction, cfg.heavy_share)
     if wrappers.is_empty() or tested.is_empty() or members.is_empty():
         return none
     heavy = heavy_accounts(accounts, cfg)
@@ -240,7 +237,7 @@ def boxed_members(
     cfg: LinkConfig,
     wrappers: WrapperTest,
 ) -> list[tuple[Box, pl.DataFrame]]:
-    """``accepted`` with the accounts of ``others`` (busy, not candidates) that sit inside
+    """``accepted`` with the accounts of ``others`` (not clustering candidates) that sit inside
     a cluster's box and send its members' wrappers beyond chance added to its links.
 
     An identifier-free campaign that mixes resold traffic into a few dozen requests an
@@ -264,7 +261,7 @@ def boxed_members(
     if "extraction_share" not in pool.columns or pool.is_empty():
         return accepted
     # The ordinary accounts' chance of falling inside a box is measured on those whose
-    # content is ordinary (extraction share at most the median of ``others``): the box's
+    # content is ordinary (extraction share at most the median of those tested): the box's
     # own background holds the campaign's unclustered accounts, inside it by design.
     share = pl.col("extraction_share").fill_nan(None)
     median = pool.select(share.median()).item()
