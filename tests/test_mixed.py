@@ -91,3 +91,28 @@ def test_switched_off_or_without_counts_nothing_changes() -> None:
     off = replace(LinkConfig(), crowded_mixed=False)
     assert mixed_members(crowd, ids, accounts, off, extraction, _uses(wrapper)) is crowd
     assert mixed_members(crowd, ids, accounts, LinkConfig(), None, _uses(wrapper)) is crowd
+
+
+def test_an_extraction_heavy_account_is_weighed_against_the_other_heavy_ones() -> None:
+    from extractscan.link.mixed import wrapper_llr
+
+    accounts, _, extraction, wrapper = _world()
+    wrapper = {**wrapper, **dict.fromkeys(HEAVY[6:], 30)}
+    # members: the first six heavy accounts (60 requests of 100 on the wrapper); tested:
+    # a seventh (30 of 100) and the mixed account (6 of 20)
+    members = pl.DataFrame({"account": HEAVY[:6], "box": [0] * 6})
+    tested = pl.DataFrame({"account": ["h06", "m0"], "box": [0, 0]})
+    args = (members, ["box"], accounts, LinkConfig(), extraction, _uses(wrapper))
+    q = (6 * 60 + 0.5) / (6 * 100)
+
+    def llr(r: float) -> list[float]:
+        return [30 * math.log(q / r) - 100 * (q - r), 6 * math.log(q / r) - 20 * (q - r)]
+
+    # against the non-heavy accounts (303 of 20 requests, 9 on the wrapper)
+    light = wrapper_llr(tested, *args)
+    assert light["llr"].to_list() == pytest.approx(llr((6 + 1 + 1 + 1 + 0.5) / (303 * 20)))
+    assert light["llr"][0] > 90
+    # against the heavy accounts that are no members (six of 100 requests, 30 on it)
+    heavy = wrapper_llr(tested, *args, heavy_null=True)
+    assert heavy["llr"].to_list() == pytest.approx(llr((6 * 30 + 0.5) / (6 * 100)))
+    assert heavy["llr"][0] < 0

@@ -4,6 +4,7 @@ ordinary accounts of the same size and the same behaviour is not."""
 from __future__ import annotations
 
 import importlib
+import math
 import sys
 from datetime import UTC, datetime, timedelta
 
@@ -489,8 +490,9 @@ def test_each_clusters_box_is_fitted_once_and_weighed_once_a_round(
 
 
 def test_a_non_heavy_account_in_the_box_joins_by_the_wrappers_it_sends() -> None:
-    # ordinary accounts of ordinary content beside the campaign, and three accounts that
-    # mix resold traffic into 24 requests (not extraction-heavy): two inside the box
+    # ordinary accounts of ordinary content beside the campaign, and accounts that mix
+    # resold traffic into 24 requests (not extraction-heavy): two inside the box, two
+    # just outside its margin (on the new model 2 hours after its window), one far away
     plain = [
         {**row, "account": f"plain_{i:03d}", "extraction_share": 0.05, "exchanges": 24}
         for i, row in enumerate(_background(200))
@@ -500,23 +502,106 @@ def test_a_non_heavy_account_in_the_box_joins_by_the_wrappers_it_sends() -> None
         {**sync[5], "account": name, "extraction_share": 0.25, "exchanges": 24}
         for name in ("mix_a", "mix_b")
     ]
+    newest = sync[28]["newest_model_at"] + 2 * H  # type: ignore[operator]
+    near = [
+        {**sync[5], "account": name, "newest_model_at": newest, "extraction_share": 0.25}
+        | {"exchanges": 24}
+        for name in ("near_a", "near_b")
+    ]
     late = {**_background(1)[0], "account": "late", "extraction_share": 0.25, "exchanges": 24}
-    accounts = _table(_background() + sync + plain + mixed + [late]).with_columns(
+    accounts = _table(_background() + sync + plain + mixed + near + [late]).with_columns(
         pl.col("prompts_measured").cast(pl.Int64).clip(upper_bound=pl.col("exchanges"))
     )
-    seen: list[tuple[pl.DataFrame, pl.DataFrame]] = []
+    seen: list[tuple[pl.DataFrame, pl.DataFrame, bool]] = []
 
-    def wrappers(tested: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
-        seen.append((tested, members))
-        llr = {"mix_a": 6.0, "mix_b": 4.0, "late": 20.0}
+    def wrappers(
+        tested: pl.DataFrame, members: pl.DataFrame, *, heavy_null: bool = False
+    ) -> pl.DataFrame:
+        seen.append((tested, members, heavy_null))
+        llr = {"mix_a": 7.0, "mix_b": 4.0, "near_a": 7.0, "near_b": 5.5, "late": 20.0}
         return tested.with_columns(pl.col("account").replace_strict(llr, default=0.0).alias("llr"))
 
     ev = synchrony(accounts, LinkConfig(), wrappers=wrappers)
-    ((tested, members),) = seen
-    assert sorted(tested["account"]) == ["mix_a", "mix_b"]  # the late one is outside the box
+    tested, members, heavy_null = seen[0]
+    # the non-heavy accounts near the box are tested, the late one is not
+    assert sorted(tested["account"]) == ["mix_a", "mix_b", "near_a", "near_b"]
+    assert not heavy_null
+    # unlinked candidates near the box (if any) against the other extraction-heavy accounts
+    assert all(h and t["account"].str.starts_with("bg_").all() for t, _, h in seen[1:])
     assert sorted(members["account"]) == [f"sync_{i:02d}" for i in range(30)]
-    # no plain account inside: the chance is 1/201, the bar ln(202 / 0.01) = 9.91 nats;
-    # mix_a has 6 + 5.30, mix_b 4 + 5.30: the box's chance makes the difference
+    # no plain account near the box: the chance of each region is 1/201, and the bar is
+    # ln(M / 0.01) for the M accounts tested. Inside the box (both regions) mix_a has
+    # 7 + ln 201 = 12.30 nats, mix_b 4 + 5.30; just outside, inside the box widened by
+    # its width only, near_a has 7 + ln(201 / 2) = 11.61, near_b 5.5 + 4.61
+    bar = math.log((200 + 5 + 300) / 0.01)
+    assert 4 + math.log(201) < 5.5 + math.log(201 / 2) < bar < 7 + math.log(201 / 2)
     assert ev["a"].unique().to_list() == ["sync_00"]
-    assert ev["b"].to_list() == ["mix_a"] + [f"sync_{i:02d}" for i in range(1, 30)]
-    assert synchrony(accounts, LinkConfig())["b"].to_list() == ev["b"].to_list()[1:]
+    assert ev["b"].to_list() == ["mix_a", "near_a"] + [f"sync_{i:02d}" for i in range(1, 30)]
+    assert synchrony(accounts, LinkConfig())["b"].to_list() == [
+        f"sync_{i:02d}" for i in range(1, 30)
+    ]
+
+
+def test_a_clusters_core_keeps_its_largest_group_of_alike_accounts() -> None:
+    from extractscan.link.one_behaviour import main_behaviour
+
+    # twelve accounts a step of 0.5 units apart, four 5 units beyond the last of them
+    x = np.zeros((16, 3))
+    x[:12, 0] = np.arange(12) * 0.5
+    x[12:, 0] = 10.5 + np.arange(4) * 0.1
+    assert main_behaviour(x, 1.0, 4).tolist() == [True] * 12 + [False] * 4
+    # a larger least reach joins them; a group of four is fringe when five make a group
+    assert main_behaviour(x, 5.0, 4).all()
+    assert main_behaviour(x, 1.0, 5).all()
+    assert main_behaviour(x[:2], 1.0, 2).tolist() == [True, True]  # too few to cut
+
+
+def test_a_big_core_is_cut_on_a_sample_as_it_is_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractscan.link import one_behaviour
+
+    rng = np.random.default_rng(3)
+    x = np.vstack([rng.normal(0.0, 0.3, (90, 4)), rng.normal(6.0, 0.3, (30, 4))])
+    whole = one_behaviour.main_behaviour(x, 1.0, 5)
+    assert whole.tolist() == [True] * 90 + [False] * 30
+    monkeypatch.setattr(one_behaviour, "SAMPLED", 40)
+    assert one_behaviour.main_behaviour(x, 1.0, 5).tolist() == whole.tolist()
+
+
+def test_a_class_inside_a_campaigns_weeks_is_cut_from_its_cluster() -> None:
+    # report world 254: a low-and-slow campaign whose signups spread over weeks is a
+    # sparse cloud in time; a class started in its last days fell into its cluster's
+    # core and box, and became part of a critical incident. The class writes half as many
+    # reasoning prompts and gets a third of the output per input token.
+    rng = np.random.default_rng(5)
+    campaign = [
+        dict(
+            _account(
+                f"camp_{i:03d}",
+                T0 - timedelta(days=float(rng.uniform(0, 40))),
+                W0 + float(rng.uniform(0, 48)) * H,
+                RELEASE + float(rng.uniform(0, 60)) * H,
+            ),
+            cot_share=0.72 + float(rng.normal(0, 0.02)),
+            extraction_share=0.72,
+        )
+        for i in range(120)
+    ]
+    students = [
+        dict(
+            _account(
+                f"class_{i:02d}",
+                T0 - timedelta(days=float(rng.uniform(0, 40))),
+                W0 + float(rng.uniform(0, 48)) * H,
+                RELEASE + float(rng.uniform(0, 60)) * H,
+            ),
+            cot_share=0.45 + float(rng.normal(0, 0.02)),
+            extraction_share=0.45,
+            exchanges=30,
+            prompts_measured=30,
+        )
+        for i in range(15)
+    ]
+    accounts = _table(_background() + campaign + students)
+    linked = set(synchrony(accounts, LinkConfig())["b"].to_list())
+    assert not any(a.startswith("class_") for a in linked)
+    assert sum(a.startswith("camp_") for a in linked) >= 100

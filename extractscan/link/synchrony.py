@@ -55,6 +55,7 @@ import polars as pl
 from extractscan.config import LinkConfig
 from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT, heavy_accounts
 from extractscan.link.mixed import WrapperTest, boxed_members
+from extractscan.link.one_behaviour import main_behaviour
 from extractscan.link.synchrony_box import (
     TIMES,
     Box,
@@ -88,6 +89,9 @@ MAX_CLUSTERED = 5_000
 BACKGROUND_MIN = 1_000
 #: A cluster's core: members with at least this HDBSCAN membership probability.
 CORE_PROBABILITY = 0.5
+#: HDBSCAN's ``min_samples`` (at most the least cluster size): the neighbours that make
+#: an account a core point, and the least group :func:`_one_behaviour` cuts from a core.
+MIN_SAMPLES = 5
 #: Distance given to a missing value (accounts without it are alike in it, far from others).
 MISSING = -1e4
 
@@ -163,7 +167,7 @@ def cluster(x: np.ndarray, min_size: int) -> tuple[np.ndarray, np.ndarray]:
     if n > MAX_CLUSTERED:
         sample = np.sort(np.random.default_rng(21).choice(n, MAX_CLUSTERED, replace=False))
         min_size = max(3, round(min_size * MAX_CLUSTERED / n))
-    k = min(5, min_size)
+    k = min(MIN_SAMPLES, min_size)
     model = HDBSCAN(
         min_cluster_size=min_size,
         min_samples=k,
@@ -207,6 +211,16 @@ def alike(core: pl.DataFrame, noise: pl.DataFrame) -> pl.DataFrame:
     reach = max(float(np.quantile(own, 0.95)), MERGE_UNITS)
     near = nn.kneighbors(xn, n_neighbors=1)[0][:, 0] <= reach
     return noise.filter(pl.Series(near))
+
+
+def _one_behaviour(core: pl.DataFrame, outliers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A cluster's (core, outliers) with the core cut to its largest group of alike
+    accounts, the rest of it among the outliers (:mod:`.one_behaviour`)."""
+    times = [c for c in TIMES if c in core.columns]
+    keep = pl.Series(main_behaviour(vectors(core.drop(times)), MERGE_UNITS, MIN_SAMPLES))
+    if keep.all():
+        return core, outliers
+    return core.filter(keep), pl.concat([outliers, core.filter(~keep)])
 
 
 def _apart(
@@ -258,7 +272,7 @@ def significant_boxes(
     parts = {}
     for g in groups:
         mine = cand.filter(pl.col("_cluster") == g)
-        parts[g] = (mine.filter("_core"), mine.filter(~pl.col("_core")))
+        parts[g] = _one_behaviour(mine.filter("_core"), mine.filter(~pl.col("_core")))
     noise = cand.filter(pl.col("_cluster") == -1)
     if grouped is not None and grouped.height:
         for g in groups:
@@ -352,7 +366,7 @@ def synchrony(
         # every account that is not a candidate, however few its requests (the test
         # weighs what they sent): heavy ones below ``synchrony_min_requests`` too
         others = accounts.join(cand, on="account", how="anti")
-        accepted = boxed_members(accepted, others, grouped, cfg, wrappers)
+        accepted = boxed_members(accepted, others, grouped, cfg, wrappers, cand)
     rows = [
         pl.DataFrame(
             {
