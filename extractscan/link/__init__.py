@@ -45,7 +45,9 @@ from extractscan.link.crowded import crowded, extraction_wrappers
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import (
+    WrapperUses,
     account_identifiers,
+    chosen_templates,
     labelled_templates,
     numbered_uses,
     template_cells,
@@ -152,13 +154,23 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         crowd = crowded(base, accounts, cfg.link)
         excess = spread_excess(base)  # network values held per account
         texts, clusters, cid, labels = found.result()
+        ext = _cluster_extraction(texts, clusters)
         labelled: Future[pl.DataFrame] | None = None
+        wrapped: Future[pl.DataFrame] | None = None
         if prep is not None and base_weights is not None and cells is not None:
             assert names is not None
+            wrappers = _wrappers(ext, cfg)
+            uses: TemplateUses = WrapperUses(
+                partial(numbered_uses, cells, cid, labels, names), wrappers
+            )
+            # Mixed traffic needs no template pairs: tested while the worker numbers the
+            # accounts' template cells by cluster.
+            crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
             keys = keyed.result()
-            uses: TemplateUses = partial(numbered_uses, cells, cid, labels, names)
             # the identifiers' texts are made in the thread while the pairs are finished
             labelled = pool.submit(labelled_templates, keys, labels, names)
+            if wrappers is not None:  # assembly reads the wrappers' template rows only
+                wrapped = pool.submit(chosen_templates, keys, labels, names, wrappers)
             tmpl_weights = _template_weights(keys, labels, accounts.height, cfg)
             values = late_values(prep, tmpl_weights)
             pairs = finish(prep, values, _template_rows(prep, values, keys, labels, names))
@@ -169,28 +181,33 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             weights = weigh_values(every, accounts.height, cfg.link)
             pairs = candidate_pairs(every, weights, co, cfg.link)
             uses = partial(_template_uses, agg, clusters)
+            crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
         evidence = spread_adjusted(pairs, excess=excess)
-        ext = _cluster_extraction(texts, clusters)
         if "exchanges" in accounts.columns:
             span = bin_span(accounts, cfg.link.co_activity_minutes)
             volume = accounts.select("account", "exchanges")
             everyday = _everyday(clusters, ext, cfg.link.heavy_share)
-            evidence = chance_adjusted(evidence, agg.templates, volume, span, everyday)
-        crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
+            evidence = chance_adjusted(
+                evidence, agg.templates, volume, span, everyday, names=agg.names
+            )
         if crowd.evidence.height:
             evidence = _with_keys([evidence, crowd.evidence])
         links = decide_links(evidence, accounts, cfg.link)
         pieces = components(links, 2) if cfg.link.assemble_by_template else None
         if labelled is not None:
             tmpl = labelled.result()
+        wrapper_rows = wrapped.result() if wrapped is not None else None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     ids = pl.concat([agg.row_ids, tmpl, acct])
     if crowd.evidence.height:
         ids = pl.concat([ids, crowd.identifiers])
     if pieces is not None:
-        # assembly reads the template rows only: when split, these are all of them
+        # assembly reads the template rows only: when split, these are all of them, and
+        # with extraction counts only the wrappers' rows (taken from the numbered keys)
         templates = tmpl if labelled is not None else ids
+        if wrapper_rows is not None:
+            templates = wrapper_rows
         joins = assemble(pieces, templates, accounts, cfg.link, ext, uses)
         if joins.height:
             evidence = _with_keys([evidence, joins])
@@ -308,6 +325,12 @@ def _everyday(
         return None
     wrappers = extraction_wrappers(extraction, heavy_share).rename({"value": "cluster"})
     return clusters.join(wrappers, on="cluster", how="anti").select("tkey")
+
+
+def _wrappers(extraction: pl.DataFrame | None, cfg: Config) -> pl.DataFrame | None:
+    """(value) of the extraction wrappers (:func:`.crowded.extraction_wrappers`), or None
+    when the row stage did not count extraction requests."""
+    return None if extraction is None else extraction_wrappers(extraction, cfg.link.heavy_share)
 
 
 def _with_keys(parts: list[pl.DataFrame]) -> pl.DataFrame:
