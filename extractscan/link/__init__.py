@@ -202,6 +202,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     ids = pl.concat([agg.row_ids, tmpl, acct])
     if crowd.evidence.height:
         ids = pl.concat([ids, crowd.identifiers])
+    groups = pieces  # the groups of ``links``, while nothing joins them
     if pieces is not None:
         # assembly reads the template rows only: when split, these are all of them, and
         # with extraction counts only the wrappers' rows (taken from the numbered keys)
@@ -212,9 +213,11 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         if joins.height:
             evidence = _with_keys([evidence, joins])
             links = decide_links(evidence, accounts, cfg.link)
+            groups = None
     # Behavioural clusters come whole, after assembly: joined by a template, one was
     # merged with another operator's campaign (fit world 1002).
-    groups = components(links, 2)
+    if groups is None:
+        groups = components(links, 2)
     campaigns = groups.join(leaning_groups(groups, accounts, cfg.link), on="component", how="semi")
     mixed = None
     if ext is not None and cfg.link.crowded_mixed:
@@ -233,6 +236,9 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         evidence = _with_keys([evidence, behaving])
         ids = pl.concat([ids, star_identifiers(behaving)])
         links = decide_links(evidence, accounts, cfg.link)
+    elif cfg.min_incident_accounts == 2:
+        # the same links and the same least size: the groups as found (0.15 s at 28.8M)
+        return LinkResult(ids, weights, co, evidence, links, groups)
     comps = components(links, cfg.min_incident_accounts)
     return LinkResult(ids, weights, co, evidence, links, comps)
 
