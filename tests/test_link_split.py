@@ -221,16 +221,29 @@ def _inputs(tmp_path: Path, n_campaign: int) -> tuple[Any, pl.DataFrame, Any]:
 def test_link_in_two_threads_is_link_step_by_step(tmp_path: Path) -> None:
     agg, accounts, cfg = _inputs(tmp_path, 30)
     calls: list[bool] = []
-    real = link_mod.finish
+    events: list[str] = []
+    real, real_clusters = link_mod.finish, link_mod._clusters
 
     def spy(prep: Any, values: Any = None, rows: Any = None) -> pl.DataFrame:
         calls.append(values is not None)
         return real(prep, values, rows)
 
+    def clusters(texts: pl.DataFrame) -> Any:
+        out = real_clusters(texts)
+        events.append("clusters found")
+        return out
+
+    def preload(table: pl.DataFrame, link_cfg: LinkConfig) -> None:
+        events.append(f"preload {table.height}")
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(link_mod, "finish", spy)
+        mp.setattr(link_mod, "_clusters", clusters)
+        mp.setattr(link_mod, "preload", preload)
         got = link_mod.link(agg, accounts, cfg)
     assert calls == [True]  # the split path ran
+    # the clustering library is imported once the template clusters no longer need the GIL
+    assert events == ["clusters found", f"preload {accounts.height}"]
     with pytest.MonkeyPatch.context() as mp:
         # templates as an anchor family: the step-by-step path (candidate_pairs on all)
         mp.setattr(link_mod, "anchor_families", lambda cfg: {"template"})

@@ -64,7 +64,7 @@ from extractscan.link.pairs import (
     pair_keys,
     prepare,
 )
-from extractscan.link.synchrony import synchrony
+from extractscan.link.synchrony import preload, synchrony
 from extractscan.link.weights import (
     family_caps,
     spread_adjusted,
@@ -154,6 +154,9 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         crowd = crowded(base, accounts, cfg.link)
         excess = spread_excess(base)  # network values held per account
         texts, clusters, cid, labels = found.result()
+        # The clustering library is imported now, for synchrony at the end: an import
+        # holds the GIL, which the template clusters needed until now.
+        preload(accounts, cfg.link)
         ext = _cluster_extraction(texts, clusters)
         labelled: Future[pl.DataFrame] | None = None
         wrapped: Future[pl.DataFrame] | None = None
