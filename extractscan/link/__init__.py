@@ -114,12 +114,14 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
 
     The template clusters (single-threaded NumPy and Python, a third of the stage at
     seed scale) are found in a worker thread, which then numbers the accounts' template
-    cells by cluster, while the accounts' templates are joined to their cells, the
-    identifiers that do not need clusters are weighed and paired (:func:`.pairs.prepare`,
-    polars without the GIL) and the crowded values tested; the template identifiers are
-    then added to the pairs (:func:`.pairs.finish`) while the worker writes out their
-    texts. The same output as one step after another (tested): each part has the same
-    inputs either way, and they are joined in a fixed order.
+    cells by cluster and counts the network values each account holds, while the
+    accounts' templates are joined to their cells, the identifiers that do not need
+    clusters are weighed and paired (:func:`.pairs.prepare`, polars without the GIL), the
+    crowded values tested and then, once the clusters are found, the mixed traffic behind
+    them (:func:`.mixed.mixed_members`); the template identifiers are then added to the
+    pairs (:func:`.pairs.finish`) while the worker writes out their texts and the
+    wrappers' rows assembly reads. The same output as one step after another (tested):
+    each part has the same inputs either way, and they are joined in a fixed order.
     Measured on the 28.8M-row world (``benchmarks/RESULTS.md``, "Linking at seed
     scale: the link stage's parts").
     """
@@ -152,7 +154,9 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             base_weights = weigh_values(base, accounts.height, cfg.link)
             prep = prepare(base, base_weights, co, cfg.link)
         crowd = crowded(base, accounts, cfg.link)
-        excess = spread_excess(base)  # network values held per account
+        # network values held per account: counted in the worker after the template
+        # keys, while the main thread tests mixed traffic and adds the templates' pairs
+        held = pool.submit(spread_excess, base)
         texts, clusters, cid, labels = found.result()
         # The clustering library is imported now, for synchrony at the end: an import
         # holds the GIL, which the template clusters needed until now.
@@ -185,7 +189,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             pairs = candidate_pairs(every, weights, co, cfg.link)
             uses = partial(_template_uses, agg, clusters)
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
-        evidence = spread_adjusted(pairs, excess=excess)
+        evidence = spread_adjusted(pairs, excess=held.result())
         if "exchanges" in accounts.columns:
             span = bin_span(accounts, cfg.link.co_activity_minutes)
             volume = accounts.select("account", "exchanges")
