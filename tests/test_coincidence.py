@@ -53,6 +53,37 @@ def test_a_busy_account_meets_by_chance_and_a_campaign_pair_does_not() -> None:
     assert wrapper.equals(_evidence())
 
 
+def test_template_rows_picked_by_account_key_are_those_picked_by_text() -> None:
+    templates = pl.DataFrame(
+        {
+            "account": ["r", "r", "c1", "c2", "c3", "c4"],
+            "aid": [90, 90, 91, 92, 93, 94],
+            "tkey": [1, 2, 1, 1, 1, 1],
+            "n": [80, 50, 5, 5, 2, 2],
+        },
+        schema_overrides={"aid": pl.UInt64},
+    )
+    exchanges = pl.DataFrame(
+        {"account": ["r", "c1", "c2", "c3", "c4"], "exchanges": [1000, 10, 10, 2, 2]}
+    )
+    names = templates.select("aid", "account").unique()
+    by_text = chance_adjusted(_evidence(), templates, exchanges, span=100.0)
+    by_key = chance_adjusted(_evidence(), templates, exchanges, span=100.0, names=names)
+    assert by_key.equals(by_text)
+    assert by_key.filter(pl.col("b") == "r").is_empty()  # dropped by chance either way
+    # a key the names do not hold: picked by text, as before (c1-r still dropped)
+    partial = chance_adjusted(
+        _evidence(), templates, exchanges, span=100.0, names=names.filter(pl.col("account") != "r")
+    )
+    assert partial.equals(by_text)
+    # the keys are what is read: a names table pointing r at c3's key loses r's rows
+    wrong = names.with_columns(
+        pl.when(pl.col("account") == "r").then(93).otherwise(pl.col("aid")).alias("aid")
+    )
+    misled = chance_adjusted(_evidence(), templates, exchanges, span=100.0, names=wrong)
+    assert misled.filter(pl.col("b") == "r")["weight"].to_list() == [5.0]
+
+
 def test_nothing_to_weigh() -> None:
     ev = _evidence().filter(pl.col("family") == "ip")
     empty = pl.DataFrame(schema={"account": pl.String, "tkey": pl.Int64, "n": pl.Int64})

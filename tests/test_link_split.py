@@ -20,6 +20,9 @@ from extractscan.link import grouping
 from extractscan.link import pairs as pairs_mod
 from extractscan.link.coactivity import CoActivity
 from extractscan.link.identifiers import (
+    WrapperUses,
+    chosen_templates,
+    labelled_templates,
     numbered_templates,
     numbered_uses,
     template_cells,
@@ -150,6 +153,51 @@ def test_numbered_templates_are_the_template_identifiers() -> None:
         assert got_uses.schema == want_uses.schema
     both = numbered_uses(cells, cid, pl.Series(["a", "c"]), names, pl.DataFrame({"value": ["a"]}))
     assert sorted(both.rows()) == [("w", "a", 3), ("y", "a", 4)]
+    # the rows of chosen clusters, labelled from the keys: those of the whole, in order
+    labels = pl.Series(["a", "c"])
+    whole = labelled_templates(keys, labels, names)
+    for chosen in (["a"], ["c"], ["a", "c"], ["zz"], []):
+        values = pl.DataFrame({"value": chosen}, schema={"value": pl.String})
+        picked = chosen_templates(keys, labels, names, values)
+        assert picked.equals(whole.filter(pl.col("value").is_in(chosen)))
+    assert sorted(chosen_templates(keys, labels, names, pl.DataFrame({"value": ["c"]})).rows()) == [
+        ("x", "template", "c"),
+        ("y", "template", "c"),
+    ]
+
+
+def test_wrapper_uses_are_counted_once_and_served_by_value() -> None:
+    cells = pl.DataFrame(
+        {"row": [0, 0, 1, 2, 2, 3], "t": [0, 1, 2, 3, 2, 0], "n": [1, 2, 3, 4, 5, 6]},
+        schema={"row": pl.UInt32, "t": pl.UInt32, "n": pl.UInt32},
+    )
+    names = pl.DataFrame({"aid": [11, 12, 13, 14], "account": ["w", "x", "y", "z"]})
+    cid = np.array([1, 1, 2, 3], dtype=np.uint32)  # texts 0, 1 -> a; 2 -> c; 3 -> d
+    labels = pl.Series(["a", "c", "d"])
+    asked: list[list[str]] = []
+
+    def counted(values: pl.DataFrame) -> pl.DataFrame:
+        asked.append(sorted(values["value"].to_list()))
+        return numbered_uses(cells, cid, labels, names, values)
+
+    uses = WrapperUses(counted, pl.DataFrame({"value": ["a", "c", "a"]}))
+    for chosen in (["a", "c"], ["c"], ["a"], ["a", "a"]):
+        got = uses(pl.DataFrame({"value": chosen}))
+        want = numbered_uses(cells, cid, labels, names, pl.DataFrame({"value": chosen}))
+        assert sorted(got.rows()) == sorted(want.rows())
+    assert asked == [["a", "c"]]  # the wrappers counted once, at the first call
+    assert sorted(uses(pl.DataFrame({"value": ["c"]})).rows()) == [("x", "c", 3), ("y", "c", 5)]
+    # a value that is not a wrapper: counted as asked, the cache untouched
+    assert sorted(uses(pl.DataFrame({"value": ["d", "a"]})).rows()) == [
+        ("w", "a", 3),
+        ("y", "d", 4),
+        ("z", "a", 6),
+    ]
+    assert asked == [["a", "c"], ["a", "d"]]
+    plain = WrapperUses(counted, None)
+    plain(pl.DataFrame({"value": ["a"]}))
+    plain(pl.DataFrame({"value": ["a"]}))
+    assert asked[2:] == [["a"], ["a"]]
 
 
 def _inputs(tmp_path: Path, n_campaign: int) -> tuple[Any, pl.DataFrame, Any]:
@@ -173,16 +221,29 @@ def _inputs(tmp_path: Path, n_campaign: int) -> tuple[Any, pl.DataFrame, Any]:
 def test_link_in_two_threads_is_link_step_by_step(tmp_path: Path) -> None:
     agg, accounts, cfg = _inputs(tmp_path, 30)
     calls: list[bool] = []
-    real = link_mod.finish
+    events: list[str] = []
+    real, real_clusters = link_mod.finish, link_mod._clusters
 
     def spy(prep: Any, values: Any = None, rows: Any = None) -> pl.DataFrame:
         calls.append(values is not None)
         return real(prep, values, rows)
 
+    def clusters(texts: pl.DataFrame) -> Any:
+        out = real_clusters(texts)
+        events.append("clusters found")
+        return out
+
+    def preload(table: pl.DataFrame, link_cfg: LinkConfig) -> None:
+        events.append(f"preload {table.height}")
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(link_mod, "finish", spy)
+        mp.setattr(link_mod, "_clusters", clusters)
+        mp.setattr(link_mod, "preload", preload)
         got = link_mod.link(agg, accounts, cfg)
     assert calls == [True]  # the split path ran
+    # the clustering library is imported once the template clusters no longer need the GIL
+    assert events == ["clusters found", f"preload {accounts.height}"]
     with pytest.MonkeyPatch.context() as mp:
         # templates as an anchor family: the step-by-step path (candidate_pairs on all)
         mp.setattr(link_mod, "anchor_families", lambda cfg: {"template"})

@@ -45,7 +45,9 @@ from extractscan.link.crowded import crowded, extraction_wrappers
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import (
+    WrapperUses,
     account_identifiers,
+    chosen_templates,
     labelled_templates,
     numbered_uses,
     template_cells,
@@ -62,7 +64,7 @@ from extractscan.link.pairs import (
     pair_keys,
     prepare,
 )
-from extractscan.link.synchrony import synchrony
+from extractscan.link.synchrony import preload, synchrony
 from extractscan.link.weights import (
     family_caps,
     spread_adjusted,
@@ -112,12 +114,14 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
 
     The template clusters (single-threaded NumPy and Python, a third of the stage at
     seed scale) are found in a worker thread, which then numbers the accounts' template
-    cells by cluster, while the accounts' templates are joined to their cells, the
-    identifiers that do not need clusters are weighed and paired (:func:`.pairs.prepare`,
-    polars without the GIL) and the crowded values tested; the template identifiers are
-    then added to the pairs (:func:`.pairs.finish`) while the worker writes out their
-    texts. The same output as one step after another (tested): each part has the same
-    inputs either way, and they are joined in a fixed order.
+    cells by cluster and counts the network values each account holds, while the
+    accounts' templates are joined to their cells, the identifiers that do not need
+    clusters are weighed and paired (:func:`.pairs.prepare`, polars without the GIL), the
+    crowded values tested and then, once the clusters are found, the mixed traffic behind
+    them (:func:`.mixed.mixed_members`); the template identifiers are then added to the
+    pairs (:func:`.pairs.finish`) while the worker writes out their texts and the
+    wrappers' rows assembly reads. The same output as one step after another (tested):
+    each part has the same inputs either way, and they are joined in a fixed order.
     Measured on the 28.8M-row world (``benchmarks/RESULTS.md``, "Linking at seed
     scale: the link stage's parts").
     """
@@ -150,15 +154,30 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             base_weights = weigh_values(base, accounts.height, cfg.link)
             prep = prepare(base, base_weights, co, cfg.link)
         crowd = crowded(base, accounts, cfg.link)
-        excess = spread_excess(base)  # network values held per account
+        # network values held per account: counted in the worker after the template
+        # keys, while the main thread tests mixed traffic and adds the templates' pairs
+        held = pool.submit(spread_excess, base)
         texts, clusters, cid, labels = found.result()
+        # The clustering library is imported now, for synchrony at the end: an import
+        # holds the GIL, which the template clusters needed until now.
+        preload(accounts, cfg.link)
+        ext = _cluster_extraction(texts, clusters)
         labelled: Future[pl.DataFrame] | None = None
+        wrapped: Future[pl.DataFrame] | None = None
         if prep is not None and base_weights is not None and cells is not None:
             assert names is not None
+            wrappers = _wrappers(ext, cfg)
+            uses: TemplateUses = WrapperUses(
+                partial(numbered_uses, cells, cid, labels, names), wrappers
+            )
+            # Mixed traffic needs no template pairs: tested while the worker numbers the
+            # accounts' template cells by cluster.
+            crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
             keys = keyed.result()
-            uses: TemplateUses = partial(numbered_uses, cells, cid, labels, names)
             # the identifiers' texts are made in the thread while the pairs are finished
             labelled = pool.submit(labelled_templates, keys, labels, names)
+            if wrappers is not None:  # assembly reads the wrappers' template rows only
+                wrapped = pool.submit(chosen_templates, keys, labels, names, wrappers)
             tmpl_weights = _template_weights(keys, labels, accounts.height, cfg)
             values = late_values(prep, tmpl_weights)
             pairs = finish(prep, values, _template_rows(prep, values, keys, labels, names))
@@ -169,35 +188,43 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             weights = weigh_values(every, accounts.height, cfg.link)
             pairs = candidate_pairs(every, weights, co, cfg.link)
             uses = partial(_template_uses, agg, clusters)
-        evidence = spread_adjusted(pairs, excess=excess)
-        ext = _cluster_extraction(texts, clusters)
+            crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
+        evidence = spread_adjusted(pairs, excess=held.result())
         if "exchanges" in accounts.columns:
             span = bin_span(accounts, cfg.link.co_activity_minutes)
             volume = accounts.select("account", "exchanges")
             everyday = _everyday(clusters, ext, cfg.link.heavy_share)
-            evidence = chance_adjusted(evidence, agg.templates, volume, span, everyday)
-        crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
+            evidence = chance_adjusted(
+                evidence, agg.templates, volume, span, everyday, names=agg.names
+            )
         if crowd.evidence.height:
             evidence = _with_keys([evidence, crowd.evidence])
         links = decide_links(evidence, accounts, cfg.link)
         pieces = components(links, 2) if cfg.link.assemble_by_template else None
         if labelled is not None:
             tmpl = labelled.result()
+        wrapper_rows = wrapped.result() if wrapped is not None else None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     ids = pl.concat([agg.row_ids, tmpl, acct])
     if crowd.evidence.height:
         ids = pl.concat([ids, crowd.identifiers])
+    groups = pieces  # the groups of ``links``, while nothing joins them
     if pieces is not None:
-        # assembly reads the template rows only: when split, these are all of them
+        # assembly reads the template rows only: when split, these are all of them, and
+        # with extraction counts only the wrappers' rows (taken from the numbered keys)
         templates = tmpl if labelled is not None else ids
+        if wrapper_rows is not None:
+            templates = wrapper_rows
         joins = assemble(pieces, templates, accounts, cfg.link, ext, uses)
         if joins.height:
             evidence = _with_keys([evidence, joins])
             links = decide_links(evidence, accounts, cfg.link)
+            groups = None
     # Behavioural clusters come whole, after assembly: joined by a template, one was
     # merged with another operator's campaign (fit world 1002).
-    groups = components(links, 2)
+    if groups is None:
+        groups = components(links, 2)
     campaigns = groups.join(leaning_groups(groups, accounts, cfg.link), on="component", how="semi")
     mixed = None
     if ext is not None and cfg.link.crowded_mixed:
@@ -216,6 +243,9 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         evidence = _with_keys([evidence, behaving])
         ids = pl.concat([ids, star_identifiers(behaving)])
         links = decide_links(evidence, accounts, cfg.link)
+    elif cfg.min_incident_accounts == 2:
+        # the same links and the same least size: the groups as found (0.15 s at 28.8M)
+        return LinkResult(ids, weights, co, evidence, links, groups)
     comps = components(links, cfg.min_incident_accounts)
     return LinkResult(ids, weights, co, evidence, links, comps)
 
@@ -308,6 +338,12 @@ def _everyday(
         return None
     wrappers = extraction_wrappers(extraction, heavy_share).rename({"value": "cluster"})
     return clusters.join(wrappers, on="cluster", how="anti").select("tkey")
+
+
+def _wrappers(extraction: pl.DataFrame | None, cfg: Config) -> pl.DataFrame | None:
+    """(value) of the extraction wrappers (:func:`.crowded.extraction_wrappers`), or None
+    when the row stage did not count extraction requests."""
+    return None if extraction is None else extraction_wrappers(extraction, cfg.link.heavy_share)
 
 
 def _with_keys(parts: list[pl.DataFrame]) -> pl.DataFrame:

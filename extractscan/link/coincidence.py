@@ -48,6 +48,7 @@ def chance_adjusted(
     exchanges: pl.DataFrame,
     span: float,
     everyday: pl.DataFrame | None = None,
+    names: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """``evidence`` with each ``co_activity`` weight scaled by the share of the pair's
     shared bins beyond chance (rows left without weight dropped; order kept).
@@ -55,7 +56,8 @@ def chance_adjusted(
     ``templates`` (account, tkey, n): requests per account and template, which bound its
     bins on the template (so chance is if anything overstated); ``exchanges`` (account,
     exchanges) bounds all its bins; ``span``: the bins the log spans; ``everyday``
-    (tkey): the templates chance is counted on (None: all)."""
+    (tkey): the templates chance is counted on (None: all); ``names`` (aid, account):
+    the 64-bit keys of ``templates``' ``aid`` column, when it has one."""
     is_co = pl.col("family") == "co_activity"
     if span <= 0 or not evidence.select(is_co.any()).item():
         return evidence
@@ -74,13 +76,16 @@ def chance_adjusted(
         return evidence
     needed = pl.concat([pairs["a"], pairs["b"]]).unique().to_frame("account")
     rows = templates.lazy()
+    keys = None if names is None else names.join(needed, on="account", how="semi")
+    if keys is not None and "aid" in templates.columns and keys.height == needed.height:
+        # picked by the 64-bit account key: a few thousand accounts of 17M template rows
+        # at 28.8M rows, hashed as integers (0.1 s of CPU instead of 0.6 s as texts)
+        rows = rows.filter(pl.col("aid").is_in(keys["aid"].implode()))
+    else:
+        rows = rows.join(needed.lazy(), on="account", how="semi")
     if everyday is not None:
         rows = rows.join(everyday.lazy(), on="tkey", how="semi")
-    per = (
-        rows.join(needed.lazy(), on="account", how="semi")
-        .select("account", "tkey", pl.col("n").cast(pl.Float64))
-        .collect()
-    )
+    per = rows.select("account", "tkey", pl.col("n").cast(pl.Float64)).collect()
     expected = (
         pairs.join(per.rename({"account": "a", "n": "na"}), on="a")
         .join(per.rename({"account": "b", "n": "nb"}), on=["b", "tkey"])

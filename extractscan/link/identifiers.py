@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 
@@ -130,6 +132,44 @@ def labelled_templates(keys: np.ndarray, labels: pl.Series, names: pl.DataFrame)
     )
 
 
+def chosen_templates(
+    keys: np.ndarray, labels: pl.Series, names: pl.DataFrame, values: pl.DataFrame
+) -> pl.DataFrame:
+    """:func:`labelled_templates` of the keys whose cluster is one of ``values`` (value),
+    in the order of ``keys``: the rows of the whole that join ``values`` (what assembly
+    reads of the template identifiers), labelled without the others' texts."""
+    return labelled_templates(keys[_wanted(labels, values)[keys % 2**32]], labels, names)
+
+
+def _wanted(labels: pl.Series, values: pl.DataFrame) -> np.ndarray:
+    """Per cluster number (0..C, 0 unused): whether its text (``labels``, in number
+    order) is one of ``values`` (value)."""
+    numbers = pl.DataFrame({"value": labels, "c": pl.int_range(1, len(labels) + 1, eager=True)})
+    wanted = np.zeros(len(labels) + 1, dtype=bool)
+    wanted[numbers.join(values.select("value"), on="value", how="semi")["c"].to_numpy()] = True
+    return wanted
+
+
+class WrapperUses:
+    """A :data:`.assemble.TemplateUses` that counts the requests on the extraction
+    wrappers (``common``, value) once: mixed traffic, assembly and the behavioural boxes
+    each ask for some of them (measured at 28.8M rows: 0.3-0.6 s each time). Values
+    outside ``common`` are counted by ``uses`` as asked; None: every call counted."""
+
+    def __init__(self, uses: Callable[[pl.DataFrame], pl.DataFrame], common: pl.DataFrame | None):
+        self._uses = uses
+        self._common = None if common is None else common.select("value").unique()
+        self._rows: pl.DataFrame | None = None
+
+    def __call__(self, values: pl.DataFrame) -> pl.DataFrame:
+        common = self._common
+        if common is None or values.join(common, on="value", how="anti").height:
+            return self._uses(values)
+        if self._rows is None:
+            self._rows = self._uses(common)
+        return self._rows.join(values.select("value").unique(), on="value", how="semi")
+
+
 def numbered_uses(
     cells: pl.DataFrame,
     cid: np.ndarray,
@@ -141,9 +181,7 @@ def numbered_uses(
     (:data:`.assemble.TemplateUses`) from :func:`template_cells`: the cells of the chosen
     clusters picked by number and summed on one packed (account row, cluster) key
     (measured at 28.8M rows, 1.2M sums: 0.6 s instead of 1.4 s on two keys)."""
-    numbers = pl.DataFrame({"value": labels, "c": pl.int_range(1, len(labels) + 1, eager=True)})
-    wanted = np.zeros(len(labels) + 1, dtype=bool)
-    wanted[numbers.join(values.select("value"), on="value", how="semi")["c"].to_numpy()] = True
+    wanted = _wanted(labels, values)
     chosen = cells.filter(pl.Series(wanted[cid]).gather(cells["t"]))
     key = chosen["row"].cast(pl.UInt64) * 2**32 + pl.Series(cid).gather(chosen["t"])
     per = pl.DataFrame({"k": key, "n": chosen["n"]}).group_by("k").agg(pl.col("n").sum())

@@ -99,10 +99,12 @@ MISSING = -1e4
 def preload(accounts: pl.DataFrame, cfg: LinkConfig) -> threading.Thread | None:
     """Start importing the clustering library in a background thread when the
     clustering will run (enough candidates, :func:`synchrony`), else ``None``; called
-    before the link stage, whose first steps run in polars' threads without the GIL: the
-    import takes about 0.9 s, which :func:`cluster` otherwise waits for. Not imported at
-    all when nothing is clustered (it holds about 90 MB resident and 0.2 GB of address
-    space, issue #16); a failed import is left for :func:`cluster` to raise."""
+    by the link stage once its template clusters are found (their NumPy and Python
+    loops hold the GIL, as an import does), while the rest runs in polars' threads
+    without the GIL: the import takes about 0.9 s, which :func:`cluster` otherwise
+    waits for. Not imported at all when nothing is clustered (it holds about 90 MB
+    resident and 0.2 GB of address space, issue #16); a failed import is left for
+    :func:`cluster` to raise."""
     if cfg.synchrony_alpha <= 0 or "exchanges" not in accounts.columns:
         return None
     if candidates(accounts, cfg).height < cfg.synchrony_min_accounts:

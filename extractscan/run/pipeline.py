@@ -38,7 +38,6 @@ from extractscan.ingest.opening import (
     read_plan,
 )
 from extractscan.link import CROWDED_BIN_ACCOUNTS, link
-from extractscan.link.synchrony import preload
 from extractscan.model.errors import InputError, UsageError
 from extractscan.model.findings import (
     Findings,
@@ -262,7 +261,6 @@ def _scan(
     total = agg.rows_read
     accounts = behaviour.finish_accounts(agg.behaviour, agg.hours, agg.templates)
     accounts = join_attributes(accounts, acc_in.table)
-    preload(accounts, cfg.link)  # the clustering library loads while linking starts
 
     # link: identifiers, weights, evidence, decisions, components
     tell("linking accounts", total)
