@@ -18,6 +18,7 @@ from extractscan.ingest import files
 from extractscan.link.behaviour_groups import respecting_groups, star_identifiers
 from extractscan.link.crowded import EVIDENCE_SCHEMA
 from extractscan.link.synchrony import EARLY_ROWS, box_test, preload, preload_early, synchrony
+from extractscan.run.memory import MemoryPlan
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)  # signups count back from here
 W0 = datetime(2026, 4, 22, tzinfo=UTC)  # the log's first day
@@ -223,6 +224,10 @@ def test_the_scan_preloads_from_its_estimated_rows(
     )
     pipeline.scan([log])
     assert seen == [files.estimated_rows(files.discover([log]))]
+    # a scan short of memory (several passes) loads it later, only if it clusters
+    monkeypatch.setattr(pipeline.memory, "plan", lambda rows, limit: MemoryPlan(2, "test"))
+    pipeline.scan([log])
+    assert len(seen) == 1
 
 
 def _star(centre: str, others: list[str], example: str) -> pl.DataFrame:
