@@ -108,7 +108,9 @@ def daily_files(rows: int, seed: int, fmt: str) -> tuple[Path, Path]:
         tmp = base / f"{fmt}.part"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        log = pl.read_parquet(sim / "requests*.parquet")
+        # one file, or a folder of parts from 2M rows on (simulate's chunks)
+        parts = sim / "requests"
+        log = pl.read_parquet(parts / "*.parquet" if parts.is_dir() else sim / "requests*.parquet")
         for i, (_, day) in enumerate(
             sorted(log.group_by(pl.col("timestamp").dt.date()), key=lambda kv: kv[0])
         ):

@@ -7,6 +7,7 @@ import importlib
 import math
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -14,9 +15,11 @@ import pytest
 
 from extractscan.config.settings import LinkConfig
 from extractscan.features.behaviour import newest_model_use
+from extractscan.ingest import files
 from extractscan.link.behaviour_groups import respecting_groups, star_identifiers
 from extractscan.link.crowded import EVIDENCE_SCHEMA
-from extractscan.link.synchrony import box_test, preload, synchrony
+from extractscan.link.synchrony import EARLY_ROWS, box_test, preload, preload_early, synchrony
+from extractscan.run.memory import MemoryPlan
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)  # signups count back from here
 W0 = datetime(2026, 4, 22, tzinfo=UTC)  # the log's first day
@@ -193,6 +196,39 @@ def test_preload_imports_the_clustering_library_only_when_it_will_cluster() -> N
     thread.join(timeout=60)
     assert not thread.is_alive()
     assert "sklearn.cluster" in sys.modules
+
+
+def test_preload_early_imports_once_before_the_row_stage_of_a_big_scan() -> None:
+    assert preload_early(EARLY_ROWS - 1, LinkConfig()) is None  # small: decided later
+    assert preload_early(EARLY_ROWS, LinkConfig(synchrony_alpha=0)) is None  # no clustering
+    thread = preload_early(EARLY_ROWS, LinkConfig())
+    assert thread is not None
+    # one import per process: the later, account-based preload joins the same thread
+    assert preload_early(10 * EARLY_ROWS, LinkConfig()) is thread
+    assert preload(_table(_background()), LinkConfig()) is thread
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert "sklearn.neighbors" in sys.modules
+
+
+def test_the_scan_preloads_from_its_estimated_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from extractscan.run import pipeline
+
+    seen: list[int] = []
+    monkeypatch.setattr(pipeline, "preload_early", lambda rows, cfg: seen.append(rows))
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "timestamp,account_id,prompt\n2026-04-22T10:00:00Z,a,hello\n2026-04-22T10:01:00Z,b,hello\n",
+        encoding="utf-8",
+    )
+    pipeline.scan([log])
+    assert seen == [files.estimated_rows(files.discover([log]))]
+    # a scan short of memory (several passes) loads it later, only if it clusters
+    monkeypatch.setattr(pipeline.memory, "plan", lambda rows, limit: MemoryPlan(2, "test"))
+    pipeline.scan([log])
+    assert len(seen) == 1
 
 
 def _star(centre: str, others: list[str], example: str) -> pl.DataFrame:

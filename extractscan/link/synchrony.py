@@ -94,6 +94,12 @@ CORE_PROBABILITY = 0.5
 MIN_SAMPLES = 5
 #: Distance given to a missing value (accounts without it are alike in it, far from others).
 MISSING = -1e4
+#: Scans of at least this many rows (estimated) import the clustering library before
+#: the row stage (:func:`preload_early`).
+EARLY_ROWS = 250_000
+
+_started = threading.Lock()
+_loading: threading.Thread | None = None
 
 
 def preload(accounts: pl.DataFrame, cfg: LinkConfig) -> threading.Thread | None:
@@ -109,17 +115,40 @@ def preload(accounts: pl.DataFrame, cfg: LinkConfig) -> threading.Thread | None:
         return None
     if candidates(accounts, cfg).height < cfg.synchrony_min_accounts:
         return None
+    return _load()
 
-    def load() -> None:
-        try:
-            import sklearn.cluster
-            import sklearn.neighbors  # noqa: F401
-        except (ImportError, MemoryError, OSError):  # said by cluster()'s own import
-            return
 
-    thread = threading.Thread(target=load, name="extractscan-preload", daemon=True)
-    thread.start()
-    return thread
+def preload_early(rows: int, cfg: LinkConfig) -> threading.Thread | None:
+    """Start importing the clustering library before the row stage when the scan holds
+    at least :data:`EARLY_ROWS` rows (estimated) and the clustering is on, else ``None``
+    (:func:`preload` decides later, from the accounts). The import (0.7-0.9 s, mostly
+    Python holding the GIL) then runs beside the row stage's polars queries, which do
+    not hold it, instead of the link stage's Python steps: the day-30 ``--state`` scan of
+    1M rows (parquet) linked in 0.86 s instead of 1.37 s, its row stage 0.31 s longer,
+    0.2 s gained in all (``benchmarks/RESULTS.md``, "Incremental scans"). Such a scan
+    almost always clusters, and holds several hundred MB anyway; the output does not
+    depend on when the library was imported."""
+    if cfg.synchrony_alpha <= 0 or rows < EARLY_ROWS:
+        return None
+    return _load()
+
+
+def _load() -> threading.Thread:
+    """The thread importing the clustering library (one per process: started once)."""
+    global _loading
+    with _started:
+        if _loading is None:
+
+            def load() -> None:
+                try:
+                    import sklearn.cluster
+                    import sklearn.neighbors  # noqa: F401
+                except (ImportError, MemoryError, OSError):  # said by cluster()'s import
+                    return
+
+            _loading = threading.Thread(target=load, name="extractscan-preload", daemon=True)
+            _loading.start()
+        return _loading
 
 
 def candidates(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:

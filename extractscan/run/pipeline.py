@@ -38,6 +38,7 @@ from extractscan.ingest.opening import (
     read_plan,
 )
 from extractscan.link import CROWDED_BIN_ACCOUNTS, link
+from extractscan.link.synchrony import preload_early
 from extractscan.model.errors import InputError, UsageError
 from extractscan.model.findings import (
     Findings,
@@ -185,6 +186,8 @@ def _scan(
     mem = memory.plan(rows, memory_limit)
     how_many = f" in {mem.passes} passes ({mem.why})" if mem.passes > 1 else ""
     tell(f"reading {len(found)} file(s){how_many}", known or None)
+    if mem.passes == 1:  # imported beside the row stage of a big scan not short of memory
+        preload_early(rows, cfg.link)
 
     acc_in = read_accounts(accounts_path, cfg, how.scratch)
     window: incremental.Window | None = None
