@@ -105,6 +105,41 @@ def test_a_class_at_one_institution_fits_cohort_and_a_campaign_does_not() -> Non
     assert "cohort" not in _fits(checks(dict(m, top_domain_population=None), _links("ip"), base))
 
 
+def test_two_teams_of_one_company_fit_the_enterprise_check() -> None:
+    from extractscan.assess.benign import member_stats
+
+    def stats(orgs: list[str | None], emails: list[str], population: int) -> dict[str, object]:
+        frame = _accounts(len(orgs), 1.0).with_columns(
+            pl.Series("org", orgs, dtype=pl.String), pl.Series("email", emails)
+        )
+        m = frame.select(member_stats(frame.columns)).row(0, named=True)
+        return dict(m, top_domain_population=population, accounts_in_log=100_000)
+
+    # fit world 1018: two orgs of 9 and 8 accounts on labs82.example, one harness
+    orgs: list[str | None] = ["org-e3"] * 9 + ["org-38"] * 8
+    staff = [f"p{i}.q@labs82.example" for i in range(17)]
+    m = stats(orgs, staff, 17)
+    assert (m["org_declared"], m["orgs"], m["top_org_share"]) == (1.0, 2, 9 / 17)
+    r = checks(m, _links("co_activity", "email_pattern", "template", "user_agent"), BASE)
+    ent = next(c for c in r if c.name == "enterprise_batch")
+    assert ent.fits and ent.reason == (
+        "100% of accounts declare one of 2 orgs, 100% on one e-mail domain of their own"
+    )
+    # an org of its own per account (a campaign's sign-ups) is not a company
+    own = stats([f"o{i}" for i in range(17)], staff, 17)
+    ent = next(
+        c for c in checks(own, _links("email_pattern"), BASE) if c.name == "enterprise_batch"
+    )
+    assert not ent.fits and ent.reason == (
+        "6% of accounts declare the same org; the accounts span unrelated or no orgs"
+    )
+    # nor are orgs on a mass free-mail provider, or accounts that mostly declare none
+    free = stats(orgs, [f"u{i}@mail.example" for i in range(17)], 30_000)
+    assert "enterprise_batch" not in _fits(checks(free, _links("email_pattern"), BASE))
+    few = stats(["org-e3"] * 3 + ["org-38"] * 3 + [None] * 11, staff, 17)
+    assert "enterprise_batch" not in _fits(checks(few, _links("email_pattern"), BASE))
+
+
 def test_an_explained_incident_is_halved_and_kept_below_the_flag_threshold() -> None:
     from extractscan.assess.benign import explained_score
 

@@ -35,6 +35,9 @@ def explained_score(score: float, flag_floor: float | None) -> float:
     return halved if flag_floor is None else min(halved, round(flag_floor - BELOW_FLAG, 4))
 
 
+#: Share of an incident's accounts under one declared org for an enterprise's batch
+#: evaluation (or declaring an org, and on one e-mail domain, for a company's orgs).
+ENTERPRISE_ORG_SHARE = 0.8
 #: Largest family or small team sharing a card (DOMAIN.md: families of 2 to 8).
 FAMILY_MAX = 8
 #: Share of an incident's accounts on one e-mail domain for a class or cohort (as for
@@ -67,6 +70,10 @@ def member_stats(columns: Collection[str]) -> list[pl.Expr]:
         .fill_null(0.0)
         .cast(pl.Float64)
         .alias("top_org_share"),
+        ((org.len() / pl.len()) if "org" in columns else pl.lit(0.0))
+        .cast(pl.Float64)
+        .alias("org_declared"),
+        (org.n_unique() if "org" in columns else pl.lit(0)).cast(pl.Int64).alias("orgs"),
         pl.when(exchanges > 0)
         .then(pl.col("exchanges").max() / exchanges)
         .otherwise(0.0)
@@ -158,14 +165,55 @@ def checks(
         )
     )
 
+    # An institution's own e-mail domain: at least half of the log's accounts on it are
+    # in the incident, or it holds a small share of the log's accounts (unlike a mass
+    # free-mail provider). Used by the enterprise and the cohort checks.
+    members_on = int(m.get("top_domain_members") or 0)
+    on_domain = m.get("top_domain_population")
+    in_log = int(m.get("accounts_in_log") or 0)
+    own_domain = (
+        on_domain is not None
+        and 0 < members_on
+        and (
+            int(on_domain) <= 2 * members_on or int(on_domain) <= INSTITUTION_DOMAIN_SHARE * in_log
+        )
+    )
+    domain_share = members_on / n if n else 0.0
+
+    # An enterprise's evaluation jobs run under its org; a company with several orgs
+    # (teams, each paying for its own) runs them under orgs of one company: every account
+    # declares an org, there are fewer orgs than half the accounts, and the accounts share
+    # the company's own e-mail domain (fit world 1018: two teams on labs82.example, 9 and
+    # 8 accounts, one card each, the same harness, critical before this).
     top_org_share = float(m["top_org_share"])
+    declared = float(m.get("org_declared") or 0.0)
+    orgs = int(m.get("orgs") or 0)
+    one_org = top_org_share >= ENTERPRISE_ORG_SHARE
+    company = (
+        not one_org
+        and declared >= ENTERPRISE_ORG_SHARE
+        and 1 < orgs <= n / 2
+        and own_domain
+        and domain_share >= ENTERPRISE_ORG_SHARE
+    )
+    if one_org:
+        why_enterprise = f"{top_org_share:.0%} of accounts declare the same org"
+    elif company:
+        why_enterprise = (
+            f"{declared:.0%} of accounts declare one of {orgs:,} orgs, "
+            f"{domain_share:.0%} on one e-mail domain of their own"
+        )
+    else:
+        why_enterprise = (
+            f"{top_org_share:.0%} of accounts declare the same org; "
+            "the accounts span unrelated or no orgs"
+        )
     out.append(
         BenignCheck(
             "enterprise_batch",
             "enterprise batch evaluation under one org",
-            top_org_share >= 0.8,
-            f"{top_org_share:.0%} of accounts declare the same org"
-            + ("" if top_org_share >= 0.8 else "; the accounts span unrelated or no orgs"),
+            one_org or company,
+            why_enterprise,
         )
     )
 
@@ -208,17 +256,6 @@ def checks(
     # the log's accounts on it are in the incident, or it holds a small share of the
     # log's accounts, unlike a mass free-mail provider) and work in class hours, not
     # round the clock; and no card is shared.
-    members_on = int(m.get("top_domain_members") or 0)
-    on_domain = m.get("top_domain_population")
-    in_log = int(m.get("accounts_in_log") or 0)
-    own_domain = (
-        on_domain is not None
-        and 0 < members_on
-        and (
-            int(on_domain) <= 2 * members_on or int(on_domain) <= INSTITUTION_DOMAIN_SHARE * in_log
-        )
-    )
-    domain_share = members_on / n if n else 0.0
     hours = m.get("hours")
     base_hours = baselines.get("hour_entropy")
     class_hours = hours is not None and float(hours) <= CLASS_HOURS_SPREAD

@@ -160,6 +160,8 @@ _NO_MEMBERS: dict[str, Any] = {
     "exchanges": 0,
     "extraction": None,
     "top_org_share": 0.0,
+    "org_declared": 0.0,
+    "orgs": 0,
     "top_share": 0.0,
     "output_tokens": 0,
     "_has_out": False,
