@@ -140,6 +140,34 @@ def test_two_teams_of_one_company_fit_the_enterprise_check() -> None:
     assert "enterprise_batch" not in _fits(checks(few, _links("email_pattern"), BASE))
 
 
+def test_a_pair_from_two_teams_fits_when_their_orgs_have_other_accounts() -> None:
+    from extractscan.assess.benign import member_stats
+
+    # held-out world 339: one account of each of two teams on labs51.example linked
+    def pair(org_accounts: list[int]) -> dict[str, object]:
+        frame = _accounts(2, 1.0).with_columns(
+            pl.Series("org", ["org-01", "org-b7"]),
+            pl.Series("email", ["mei.k@labs51.example", "femi.h@labs51.example"]),
+            pl.Series("org_accounts", org_accounts, dtype=pl.UInt32),
+        )
+        m = frame.select(member_stats(frame.columns)).row(0, named=True)
+        return dict(m, top_domain_population=14, accounts_in_log=11_351)
+
+    teams = pair([7, 7])
+    assert teams["org_shared"] == 1.0
+    ent = next(
+        c for c in checks(teams, _links("email_pattern"), BASE) if c.name == "enterprise_batch"
+    )
+    assert ent.fits and ent.reason == (
+        "100% of accounts declare one of 2 orgs with other accounts in the log, "
+        "100% on one e-mail domain of their own"
+    )
+    # orgs made one per sign-up (nobody else in them) are not a company's teams
+    signups = pair([1, 1])
+    assert signups["org_shared"] == 0.0
+    assert "enterprise_batch" not in _fits(checks(signups, _links("email_pattern"), BASE))
+
+
 def test_an_explained_incident_is_halved_and_kept_below_the_flag_threshold() -> None:
     from extractscan.assess.benign import explained_score
 

@@ -74,6 +74,15 @@ def member_stats(columns: Collection[str]) -> list[pl.Expr]:
         .cast(pl.Float64)
         .alias("org_declared"),
         (org.n_unique() if "org" in columns else pl.lit(0)).cast(pl.Int64).alias("orgs"),
+        # share of the members whose org has other accounts in the log (a real org, not
+        # one made per sign-up); null where the org populations were not counted
+        (
+            ((pl.col("org_accounts") >= 2).sum() / pl.len())
+            if "org_accounts" in columns
+            else pl.lit(None)
+        )
+        .cast(pl.Float64)
+        .alias("org_shared"),
         pl.when(exchanges > 0)
         .then(pl.col("exchanges").max() / exchanges)
         .otherwise(0.0)
@@ -181,18 +190,23 @@ def checks(
     domain_share = members_on / n if n else 0.0
 
     # An enterprise's evaluation jobs run under its org; a company with several orgs
-    # (teams, each paying for its own) runs them under orgs of one company: every account
-    # declares an org, there are fewer orgs than half the accounts, and the accounts share
-    # the company's own e-mail domain (fit world 1018: two teams on labs82.example, 9 and
-    # 8 accounts, one card each, the same harness, critical before this).
+    # (teams, each paying for its own) runs them under orgs of one company: the accounts
+    # declare orgs that are real ones (with other accounts in the log; or, where the
+    # log's orgs were not counted, fewer orgs than half the accounts), and share the
+    # company's own e-mail domain (fit world 1018: two teams on labs82.example, 9 and 8
+    # accounts, one card each, the same harness, critical before this; held-out world
+    # 339: one account of each such team, linked across them).
     top_org_share = float(m["top_org_share"])
     declared = float(m.get("org_declared") or 0.0)
     orgs = int(m.get("orgs") or 0)
+    shared = m.get("org_shared")
+    real_orgs = float(shared) >= ENTERPRISE_ORG_SHARE if shared is not None else orgs <= n / 2
     one_org = top_org_share >= ENTERPRISE_ORG_SHARE
     company = (
         not one_org
         and declared >= ENTERPRISE_ORG_SHARE
-        and 1 < orgs <= n / 2
+        and orgs > 1
+        and real_orgs
         and own_domain
         and domain_share >= ENTERPRISE_ORG_SHARE
     )
@@ -200,8 +214,9 @@ def checks(
         why_enterprise = f"{top_org_share:.0%} of accounts declare the same org"
     elif company:
         why_enterprise = (
-            f"{declared:.0%} of accounts declare one of {orgs:,} orgs, "
-            f"{domain_share:.0%} on one e-mail domain of their own"
+            f"{declared:.0%} of accounts declare one of {orgs:,} orgs"
+            + (" with other accounts in the log" if shared is not None else "")
+            + f", {domain_share:.0%} on one e-mail domain of their own"
         )
     else:
         why_enterprise = (

@@ -115,6 +115,9 @@ def build_incidents(
         texts.select("tkey", "template"), on="tkey", how="left"
     )
     acc = accounts.join(comps, on="account", how="inner")
+    if "org" in accounts.columns:  # how many of the log's accounts each member's org holds
+        per_org = accounts.filter(pl.col("org").is_not_null()).group_by("org").len("org_accounts")
+        acc = acc.join(per_org, on="org", how="left")
     if not pivots.is_empty():  # joined once, not looked up per incident
         acc = acc.join(pivots.select("account", "pivoted"), on="account", how="left")
     links_of = _links(ev, _top_values(ids, comps, co))
@@ -162,6 +165,7 @@ _NO_MEMBERS: dict[str, Any] = {
     "top_org_share": 0.0,
     "org_declared": 0.0,
     "orgs": 0,
+    "org_shared": None,
     "top_share": 0.0,
     "output_tokens": 0,
     "_has_out": False,
