@@ -609,33 +609,24 @@ def test_a_class_inside_a_campaigns_weeks_is_cut_from_its_cluster() -> None:
     # core and box, and became part of a critical incident. The class writes half as many
     # reasoning prompts and gets a third of the output per input token.
     rng = np.random.default_rng(5)
-    campaign = [
-        dict(
+
+    def spread(name: str, share: float, **kw: object) -> dict[str, object]:
+        """An account signed up, started and pivoted anywhere in the campaign's weeks."""
+        return dict(
             _account(
-                f"camp_{i:03d}",
+                name,
                 T0 - timedelta(days=float(rng.uniform(0, 40))),
                 W0 + float(rng.uniform(0, 48)) * H,
                 RELEASE + float(rng.uniform(0, 60)) * H,
             ),
-            cot_share=0.72 + float(rng.normal(0, 0.02)),
-            extraction_share=0.72,
+            cot_share=share + float(rng.normal(0, 0.02)),
+            extraction_share=share,
+            **kw,
         )
-        for i in range(120)
-    ]
+
+    campaign = [spread(f"camp_{i:03d}", 0.72) for i in range(120)]
     students = [
-        dict(
-            _account(
-                f"class_{i:02d}",
-                T0 - timedelta(days=float(rng.uniform(0, 40))),
-                W0 + float(rng.uniform(0, 48)) * H,
-                RELEASE + float(rng.uniform(0, 60)) * H,
-            ),
-            cot_share=0.45 + float(rng.normal(0, 0.02)),
-            extraction_share=0.45,
-            exchanges=30,
-            prompts_measured=30,
-        )
-        for i in range(15)
+        spread(f"class_{i:02d}", 0.45, exchanges=30, prompts_measured=30) for i in range(15)
     ]
     accounts = _table(_background() + campaign + students)
     linked = set(synchrony(accounts, LinkConfig())["b"].to_list())
