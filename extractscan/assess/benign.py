@@ -57,7 +57,10 @@ def member_stats(columns: Collection[str]) -> list[pl.Expr]:
     """What :func:`checks` needs of the member accounts, as aggregations (over one
     incident's frame, or per component in one group-by for all incidents): ``n``,
     ``exchanges``, ``extraction`` (median share; null when no member's prompts were
-    measured), ``top_org_share``, ``top_share``."""
+    measured), ``top_org_share``, ``org_declared`` (share of members declaring an org),
+    ``orgs`` (distinct orgs), ``org_shared`` (share of members whose org holds other
+    accounts in the log, from an ``org_accounts`` column; null without it),
+    ``top_share``."""
     org = pl.col("org").drop_nulls()
     exchanges = pl.col("exchanges").sum()
     return [
@@ -226,7 +229,7 @@ def checks(
     out.append(
         BenignCheck(
             "enterprise_batch",
-            "enterprise batch evaluation under one org",
+            "enterprise batch evaluation under one org or company",
             one_org or company,
             why_enterprise,
         )
