@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import math
+from functools import partial
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -94,7 +95,7 @@ def test_a_synchronized_group_is_linked_as_a_star() -> None:
         "30 accounts alike: created within 0.9 days, first requests within 5.4 hours, "
         "93% on model-z within 2.7 hours of each other; median 80% extraction-style prompts, "
         "output/input 5.0x, hour spread 0.98; spans hold 90% of a core of 30 (28 inside all "
-        "3); chance among 300 other accounts 1e-45"
+        "3); chance among 275 other accounts 1e-45"
     )
 
 
@@ -632,3 +633,102 @@ def test_a_class_inside_a_campaigns_weeks_is_cut_from_its_cluster() -> None:
     linked = set(synchrony(accounts, LinkConfig())["b"].to_list())
     assert not any(a.startswith("class_") for a in linked)
     assert sum(a.startswith("camp_") for a in linked) >= 100
+
+
+def _ordinary(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """``rows`` with everyday behaviour: no extraction-style prompts, short answers,
+    daytime hours, a quarter of the requests."""
+    everyday = {
+        "exchanges": 30,
+        "prompts_measured": 30,
+        "extraction_share": 0.0,
+        "cot_share": 0.0,
+        "token_ratio": 1.5,
+        "hour_entropy": 0.5,
+    }
+    return [dict(r, **everyday) for r in rows]
+
+
+def _loose(n: int) -> list[dict[str, object]]:
+    """Created within two days, first requests on the log's first day, on the new model
+    within a day: times alone that ordinary accounts often share."""
+    return [
+        _account(
+            f"sync_{i:02d}",
+            T0 - 48 * H + i * (48 * 60 // n) * M,
+            W0 + i * (20 * 60 // n) * M,
+            RELEASE + i * (24 * 60 // n) * M,
+        )
+        for i in range(n)
+    ]
+
+
+def test_the_behaviour_window_finds_a_small_group_the_times_alone_do_not() -> None:
+    # held-out world 365: 13 accounts created within a day, started on the log's first
+    # day; alone, their times are not beyond chance among a few thousand accounts. Alike
+    # in behaviour (what ordinary accounts are not), they are.
+    from extractscan.link.synchrony import alike_mask
+
+    accounts = _table(_ordinary(_background(2000)) + _loose(13))
+    group = accounts.filter(pl.col("account").str.starts_with("sync_"))
+    rest = accounts.join(group, on="account", how="anti")
+    times_only = box_test(group, rest, tested=1, alpha=0.01)
+    assert not times_only.significant
+    assert "behaviour" not in times_only.chosen
+    box = box_test(group, rest, tested=1, alpha=0.01, alike=partial(alike_mask, group))
+    assert box.significant
+    assert box.chosen == ("behaviour", "signup_at")
+    # the product of the shares: 13 of 2,013 alike, 19 of 2,013 created in those days
+    assert round(box.p, 8) == 6.096e-05
+    assert round(box.nats, 1) == 47.8
+    assert round(box.threshold, 1) == 37.7
+    # accounts behaving alike in the background make the window common: 300 of them
+    # with the group's behaviour and spread times, and the group is no longer beyond
+    # chance by its behaviour (nor its times)
+    alike_bg = _table(_ordinary(_background(2000)) + _background(300)[:300] + _loose(13))
+    alike_bg = alike_bg.unique("account", keep="last", maintain_order=True)
+    group = alike_bg.filter(pl.col("account").str.starts_with("sync_"))
+    rest = alike_bg.join(group, on="account", how="anti")
+    crowded = box_test(group, rest, tested=1, alpha=0.01, alike=partial(alike_mask, group))
+    assert not crowded.significant
+
+
+def test_a_clusters_outliers_are_its_own_side_of_the_test() -> None:
+    # held-out world 400: three accounts of a 25-account campaign, outliers of its
+    # cluster inside its box, were counted as ordinary accounts there and raised the
+    # chance 40-fold; the cluster's outliers are counted with it
+    from extractscan.link.synchrony_box import Times, fit_box, weigh_box
+
+    accounts = _table(_background() + _synchronized(15))
+    outliers = accounts.filter(pl.col("account").is_in(["sync_05", "sync_06", "sync_07"]))
+    core = accounts.filter(pl.col("account").str.starts_with("sync_")).join(
+        outliers, on="account", how="anti"
+    )
+    fitted = fit_box(core, outliers)
+    assert fitted.counted == tuple(f"sync_{i:02d}" for i in range(15))
+    assert len(fitted.boxed) == 12
+    ordinary = accounts.filter(pl.col("account").str.starts_with("bg_"))
+    box = weigh_box(fitted, Times.of(ordinary), 1, 0.01)
+    assert box.significant
+    assert (round(box.nats, 2), round(box.threshold, 2)) == (69.15, 41.07)
+    # the same outliers in the background: 3 of 303 inside the box is its chance
+    as_ordinary = weigh_box(fitted, Times.of(pl.concat([ordinary, outliers])), 1, 0.01)
+    assert not as_ordinary.significant
+    assert as_ordinary.p == 3 / 303
+
+
+def test_the_behaviour_window_is_not_tested_for_an_identifier_linked_group() -> None:
+    # accounts alike in behaviour, created in the same two days: sharing nothing, they
+    # are a behavioural cluster beyond chance; tied by the identifiers into one group
+    # (a class: one party, so its members behave alike and start together), their
+    # behaviour is no evidence beside their times, which alone are not beyond chance
+    rows = _ordinary(_background(2000)) + _loose(13)
+    accounts = _table(rows)
+    ev = synchrony(accounts, LinkConfig())
+    assert ev["b"].to_list() == [f"sync_{i:02d}" for i in range(1, 13)]
+    assert "of these times and behaviour" in ev["example"][0]
+    grouped = pl.DataFrame(
+        {"account": [f"sync_{i:02d}" for i in range(13)], "component": [0] * 13},
+        schema={"account": pl.String, "component": pl.UInt32},
+    )
+    assert synchrony(accounts, LinkConfig(), grouped=grouped).is_empty()

@@ -25,7 +25,13 @@ campaign will do"). Two steps:
    Chernoff bound ``exp(-N KL(k/N || p))`` must be below the family-wise rate
    ``synchrony_alpha`` over the clusters and the subsets of their times tested (every
    subset is), times ``N^2`` per window for the box fitted to the data (a scan
-   statistic's correction); see :mod:`.synchrony_box`.
+   statistic's correction); see :mod:`.synchrony_box`. The behaviour is one more
+   window: an account is inside it when it behaves like the cluster's core
+   (:func:`alike_mask`), so a small cluster whose times ordinary accounts often share
+   (created the week the log starts) is tested on what ordinary accounts do not share
+   with it (held-out worlds 365 and 371: 13 and 28 accounts, times alone at chance
+   0.3-0.5). The cluster's outliers and the unclustered accounts its box links are
+   counted on its side, never in the background.
 3. **Apart and again.** A cluster holding most of an identifier-linked group, whose other
    accounts are beyond chance on their own, is those accounts; a second pass clusters
    the candidates outside every group and every cluster found, and a second-pass cluster
@@ -48,6 +54,7 @@ from __future__ import annotations
 
 import math
 import threading
+from functools import partial
 
 import numpy as np
 import polars as pl
@@ -233,15 +240,25 @@ def alike(core: pl.DataFrame, noise: pl.DataFrame) -> pl.DataFrame:
     a critical incident (report world 35)."""
     if noise.is_empty() or core.height < 2:
         return noise
+    return noise.filter(pl.Series(alike_mask(core, noise)))
+
+
+def alike_mask(core: pl.DataFrame, frame: pl.DataFrame) -> np.ndarray:
+    """Per row of ``frame``: whether its behaviour is as close to some member of
+    ``core`` as 95 % of the core's members are to their nearest other member (at least
+    :data:`MERGE_UNITS`), times left out (:func:`alike`); the core's own rows are."""
     from sklearn.neighbors import NearestNeighbors
 
+    if frame.is_empty():
+        return np.zeros(0, dtype=bool)
+    if core.height < 2:
+        return np.zeros(frame.height, dtype=bool)
     times = [c for c in TIMES if c in core.columns]
-    xc, xn = vectors(core.drop(times)), vectors(noise.drop(times))
+    xc, xn = vectors(core.drop(times)), vectors(frame.drop(times, strict=False))
     nn = NearestNeighbors(n_neighbors=2).fit(xc)
     own = nn.kneighbors(xc)[0][:, 1]  # each core member's nearest other member
     reach = max(float(np.quantile(own, 0.95)), MERGE_UNITS)
-    near = nn.kneighbors(xn, n_neighbors=1)[0][:, 0] <= reach
-    return noise.filter(pl.Series(near))
+    return np.asarray(nn.kneighbors(xn, n_neighbors=1)[0][:, 0] <= reach)
 
 
 def _one_behaviour(core: pl.DataFrame, outliers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -279,10 +296,23 @@ def _apart(
     rest = core.join(grouped, on="account", how="anti")
     if rest.height < cfg.synchrony_min_accounts:
         return part
-    box = box_test(rest, busy.join(rest, on="account", how="anti"), tested, cfg.synchrony_alpha)
+    box = box_test(
+        rest,
+        busy.join(rest, on="account", how="anti"),
+        tested,
+        cfg.synchrony_alpha,
+        alike=partial(alike_mask, rest),
+    )
     if not box.significant or len(box.members) < cfg.synchrony_min_accounts:
         return part
     return rest, outliers.join(grouped, on="account", how="anti")
+
+
+def _mostly_ungrouped(core: pl.DataFrame, grouped: pl.DataFrame | None) -> bool:
+    """Whether most of ``core`` is outside the identifier-linked groups ``grouped``."""
+    if grouped is None or grouped.is_empty():
+        return True
+    return core.join(grouped, on="account", how="anti").height * 2 > core.height
 
 
 def significant_boxes(
@@ -312,24 +342,42 @@ def significant_boxes(
     # noise alone, never on the reference: fitted once, weighed once a round (measured
     # on a 1M-row log: alike() was called 558 times for 2 x 25 clusters, 40 % of this
     # step; fitting the same boxes again each round, another 10 %).
+    # The behaviour is tested only for a core mostly outside the identifier-linked
+    # groups: a group's accounts behave alike and start together because they are one
+    # party (a class does its homework from the course's first day), so for them the
+    # behaviour is no evidence beside the times (fit world 22: a class's cluster with 2
+    # accounts of a campaign became significant by it and took 11 more in).
+    free = {g: _mostly_ungrouped(core, grouped) for g, (core, _) in parts.items()}
     fitted = {
-        g: fit_box(core, alike(core, outliers), alike(core, noise))
+        g: fit_box(
+            core,
+            alike(core, outliers),
+            alike(core, noise),
+            partial(alike_mask, core) if free[g] else None,
+        )
         for g, (core, outliers) in parts.items()
     }
     # The reference as a mask over ``busy``, whose times are taken once; each cluster's
-    # core marked once (measured at 28.8M rows: 0.1 s instead of 0.9 s joining frames).
+    # core and the fringe it links marked once (measured at 28.8M rows: 0.1 s instead of
+    # 0.9 s joining frames).
     accounts = busy["account"]
     alive = np.ones(busy.height, dtype=bool)
     everyone = Times.of(busy)
-    in_core = {g: accounts.is_in(parts[g][0]["account"].implode()).to_numpy() for g in groups}
+    # per cluster: the busy accounts that behave like its core (its behaviour window)
+    behaving = {
+        g: everyone.behaving(alike_mask(parts[g][0], busy)) if free[g] else everyone for g in groups
+    }
+    in_core = {
+        g: accounts.is_in(pl.Series(fitted[g].counted, dtype=pl.String).implode()).to_numpy()
+        for g in groups
+    }
     pending = list(groups)
     accepted: list[tuple[Box, pl.DataFrame]] = []
     while pending:
         boxes = {}
-        times = everyone.without(~alive)  # each cluster's background: these without its core
-        for g in pending:
-            drop = in_core[g][alive]
-            boxes[g] = weigh_box(fitted[g], times.without(drop), len(groups), cfg.synchrony_alpha)
+        for g in pending:  # a cluster's background: the reference without its own
+            times = behaving[g].without(~alive | in_core[g])
+            boxes[g] = weigh_box(fitted[g], times, len(groups), cfg.synchrony_alpha)
         pending = [
             g
             for g in pending
@@ -465,6 +513,7 @@ def _merged(
                 box1.p,
                 box1.nats,
                 box1.threshold,
+                box1.chosen,
             )
             out[i] = (box, pl.concat([core1, core2.select(core1.columns)]))
             break
