@@ -177,3 +177,36 @@ def test_pieces_lean_on_the_campaigns_wrappers_when_their_content_share_is_low()
         ("p00", "p40", "wrapper"),
     ]
     assert assemble(comps, ids, accounts, cfg, extraction).is_empty()  # without the counts
+
+
+def test_a_crowd_is_tested_again_at_the_rate_of_the_accounts_behind_none() -> None:
+    # a hydra of 60 heavy accounts on three cards is most of the log: at its heavy rate
+    # (66 of 104) four heavy accounts alone behind one exit are within chance; at the
+    # rate of the 44 accounts behind no significant card (6 heavy), they are not
+    hydra = [f"h{i:02d}" for i in range(60)]
+    grader = [f"g{i}" for i in range(4)]
+    ordinary = [f"u{i:02d}" for i in range(40)]
+    accounts = _accounts(hydra + grader + ordinary[:2], ordinary[2:])
+    ids = pl.DataFrame(
+        {
+            "account": hydra + grader + ordinary,
+            "family": ["payment"] * 60 + ["ip"] * 44,
+            "value": [f"card{i // 20}" for i in range(60)]
+            + ["exit"] * 4
+            + [f"home{i}" for i in range(40)],
+        }
+    )
+    found = crowded(ids, accounts, LinkConfig())
+    assert found.heavy_rate == pytest.approx(66 / 104)
+    values = found.values.sort("value")
+    assert values.select("value", "n", "k", "significant").rows() == [
+        ("card0", 20, 20, True),
+        ("card1", 20, 20, True),
+        ("card2", 20, 20, True),
+        ("exit", 4, 4, True),
+    ]
+    # the cards at the first rate, the exit at the second; the threshold is ln(4 / 0.01)
+    assert values["nats"][0] == pytest.approx(20 * math.log(104 / 66))
+    assert values["nats"][3] == pytest.approx(4 * math.log(44 / 6))
+    assert 4 * math.log(104 / 66) < math.log(4 / 0.01) < 4 * math.log(44 / 6)
+    assert set(found.identifiers.filter(pl.col("value") == "exit")["account"]) == set(grader)

@@ -127,11 +127,14 @@ def surprise(n: pl.Expr, k: pl.Expr, p: float) -> pl.Expr:
     return pl.when(q > p).then(n.cast(pl.Float64) * (first + second)).otherwise(0.0)
 
 
-def tested_values(rows: pl.DataFrame, p: float, cfg: LinkConfig) -> pl.DataFrame:
-    """Per (family, value) of ``rows`` (account, family, value, heavy) shared by at
-    least ``crowded_min_heavy`` heavy accounts: ``n``, ``k``, ``nats`` and whether it is
-    ``significant`` at the family-wise rate ``crowded_alpha`` over the values tested."""
-    per_value = streamed(
+#: Rounds of :func:`tested_in_rounds` after the first (a bound: two were ever needed).
+MAX_ROUNDS = 4
+
+
+def _per_value(rows: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
+    """(family, value, n, k) of the values of ``rows`` that ``crowded_min_heavy`` or more
+    heavy accounts share."""
+    return streamed(
         rows.lazy()
         .group_by("family", "value")
         .agg(
@@ -140,12 +143,70 @@ def tested_values(rows: pl.DataFrame, p: float, cfg: LinkConfig) -> pl.DataFrame
         )
         .filter(pl.col("k") >= cfg.crowded_min_heavy)
     )
-    tested = max(per_value.height, 1)
-    threshold = math.log(tested / cfg.crowded_alpha) if cfg.crowded_alpha > 0 else math.inf
-    values = per_value.with_columns(surprise(pl.col("n"), pl.col("k"), p).alias("nats"))
-    return values.with_columns((pl.col("nats") >= threshold).alias("significant")).sort(
-        "family", "value"
+
+
+def _threshold(tested: int, cfg: LinkConfig) -> float:
+    """Nats a value needs at the family-wise rate ``crowded_alpha`` over ``tested``."""
+    return math.log(max(tested, 1) / cfg.crowded_alpha) if cfg.crowded_alpha > 0 else math.inf
+
+
+def _test(per_value: pl.DataFrame, p: float, threshold: float) -> pl.DataFrame:
+    """``per_value`` with ``nats`` at the heavy rate ``p`` and ``significant``."""
+    return per_value.with_columns(surprise(pl.col("n"), pl.col("k"), p).alias("nats")).with_columns(
+        (pl.col("nats") >= threshold).alias("significant")
     )
+
+
+def tested_values(rows: pl.DataFrame, p: float, cfg: LinkConfig) -> pl.DataFrame:
+    """Per (family, value) of ``rows`` (account, family, value, heavy) shared by at
+    least ``crowded_min_heavy`` heavy accounts: ``n``, ``k``, ``nats`` and whether it is
+    ``significant`` at the family-wise rate ``crowded_alpha`` over the values tested."""
+    per_value = _per_value(rows, cfg)
+    return _test(per_value, p, _threshold(per_value.height, cfg)).sort("family", "value")
+
+
+def _rate(heavy: pl.DataFrame) -> float:
+    """The share of heavy accounts in ``heavy`` (account, heavy), 0 when empty."""
+    return int(heavy["heavy"].sum()) / heavy.height if heavy.height else 0.0
+
+
+def tested_in_rounds(rows: pl.DataFrame, heavy: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
+    """:func:`tested_values` at the heavy rate of ``heavy`` (account, heavy: every
+    account), then again on the accounts behind no significant value yet, at their own
+    heavy rate, until no more value is significant (at most :data:`MAX_ROUNDS` more).
+
+    A campaign that is much of the log makes heavy accounts look common: at its rate,
+    22 heavy accounts of a grader alone behind one exit were within chance (held-out
+    world 384: a 5,059-account hydra behind its cards, 59 % of the accounts heavy;
+    11.4 nats against 11.7). Accounts behind a significant value are not ordinary, so
+    the rate of the others is the null's. A value is tested again on its accounts left;
+    the family-wise threshold stays the first round's, over every value tested then."""
+    per_value = _per_value(rows, cfg)
+    threshold = _threshold(per_value.height, cfg)
+    left = heavy.select("account", pl.col("heavy").fill_null(False))
+    p = _rate(left)
+    values = _test(per_value, p, threshold)
+    found = values.filter("significant")
+    for _ in range(MAX_ROUNDS):
+        if found.is_empty():
+            break
+        behind = rows.join(found.select("family", "value"), on=["family", "value"], how="semi")
+        left = left.join(behind.select("account").unique(), on="account", how="anti")
+        rate = _rate(left)
+        if not 0.0 < rate < p:
+            break
+        p = rate
+        done = values.filter("significant").select("family", "value")
+        again = _per_value(rows.join(left.select("account"), on="account", how="semi"), cfg)
+        found = _test(again.join(done, on=["family", "value"], how="anti"), p, threshold)
+        found = found.filter("significant")
+        values = pl.concat(
+            [
+                values.join(found.select("family", "value"), on=["family", "value"], how="anti"),
+                found,
+            ]
+        )
+    return values.sort("family", "value")
 
 
 def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowded:
@@ -172,7 +233,7 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
     rows = ids.filter(pl.col("family").is_in(list(CROWDED_FAMILIES))).join(
         heavy, on="account", how="left"
     )
-    values = tested_values(rows, p, cfg)
+    values = tested_in_rounds(rows, heavy, cfg)
     sig = values.filter("significant")
     if sig.is_empty():
         return Crowded(values, empty_ev, empty_ids, p)
