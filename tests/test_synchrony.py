@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import importlib
 import math
-from functools import partial
 import sys
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import numpy as np

@@ -12,7 +12,7 @@ The box then kept 14 of the students (they started in the campaign's days) and t
 became part of a critical incident.
 
 So the core is cut to one behaviour: the accounts connected to each other by steps no
-longer than the radius :func:`.synchrony.alike` uses (the 95th percentile of the core's
+longer than the radius :func:`.alike.alike` uses (the 95th percentile of the core's
 nearest-neighbour distances in behaviour, at least one unit), the largest such group
 kept, and with it every group too small to be a cluster's core on its own (fewer than
 HDBSCAN's ``min_samples``): a lone account or a pair apart is the core's fringe, often

@@ -25,7 +25,7 @@ MIN_MEASURED = 0.8
 #: signup window took in an enterprise key created five days before the cluster's first).
 LINK_MARGIN = 0.5
 #: The behaviour "window": an account is inside it when it behaves like the cluster's
-#: core (:func:`.synchrony.alike_mask`), tested as one more window with the times.
+#: core (:func:`.alike.alike_mask`), tested as one more window with the times.
 BEHAVIOUR = "behaviour"
 
 
