@@ -732,3 +732,33 @@ def test_the_behaviour_window_is_not_tested_for_an_identifier_linked_group() -> 
         schema={"account": pl.String, "component": pl.UInt32},
     )
     assert synchrony(accounts, LinkConfig(), grouped=grouped).is_empty()
+
+
+def test_a_cluster_that_respecting_groups_drops_leaves_its_other_accounts_to_the_second_pass() -> (
+    None
+):
+    # held-out world 403: 16 accounts of an identifier-free campaign were clustered with
+    # 187 of a 1,800-account hydra's; the cluster, mostly accounts of a group lying mostly
+    # outside it, is dropped, and its 16 accounts were then left out of the second pass
+    sync = _synchronized(45)
+    for i, row in enumerate(sync[:30]):
+        row["account"] = f"grp_{i:03d}"
+    later = [
+        _account(
+            f"grp_{i:03d}",
+            T0 + 200 * H + (i - 30) * 40 * M,
+            W0 + 80 * H + (i - 30) * 10 * M,
+            RELEASE + 40 * H + (i - 30) * 5 * M,
+        )
+        for i in range(30, 100)
+    ]
+    accounts = _table(_ordinary(_background(2000)) + sync + later)
+    grouped = pl.DataFrame(
+        {"account": [f"grp_{i:03d}" for i in range(100)], "component": [0] * 100},
+        schema={"account": pl.String, "component": pl.UInt32},
+    )
+    ev = respecting_groups(synchrony(accounts, LinkConfig(), grouped=grouped), grouped)
+    stars = ev.group_by("a").agg(pl.col("b").sort()).sort("a")
+    assert stars["a"].to_list() == ["grp_030", "sync_30"]
+    assert stars["b"][0].to_list() == [f"grp_{i:03d}" for i in range(31, 100)]
+    assert stars["b"][1].to_list() == [f"sync_{i:02d}" for i in range(31, 45)]
