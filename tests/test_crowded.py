@@ -210,3 +210,29 @@ def test_a_crowd_is_tested_again_at_the_rate_of_the_accounts_behind_none() -> No
     assert values["nats"][3] == pytest.approx(4 * math.log(44 / 6))
     assert 4 * math.log(104 / 66) < math.log(4 / 0.01) < 4 * math.log(44 / 6)
     assert set(found.identifiers.filter(pl.col("value") == "exit")["account"]) == set(grader)
+
+
+def test_a_later_round_finds_crowds_not_institutions_a_little_heavier() -> None:
+    # a company's NAT with 25 heavy users of 1,000 (2.5 %): within chance at the first
+    # round's rate (a hydra of 400 heavy accounts on 20 cards), beyond the second's
+    # (50 heavy of 6,000); but a crowd has at least heavy_share of its accounts heavy
+    hydra = [f"h{i:03d}" for i in range(400)]
+    nat = [f"n{i:04d}" for i in range(1000)]
+    ordinary = [f"u{i:04d}" for i in range(5000)]
+    accounts = _accounts(hydra + nat[:25] + ordinary[:25], nat[25:] + ordinary[25:])
+    ids = pl.DataFrame(
+        {
+            "account": hydra + nat,
+            "family": ["payment"] * 400 + ["ip"] * 1000,
+            "value": [f"card{i // 20:02d}" for i in range(400)] + ["nat"] * 1000,
+        }
+    )
+    found = crowded(ids, accounts, LinkConfig())
+    nat_value = found.values.filter(pl.col("value") == "nat")
+    assert nat_value.select("n", "k", "nats", "significant").rows() == [(1000, 25, 0.0, False)]
+    # the second round's rate would have found it: 25 of 1,000 against 50 of 6,000
+    second = 1000 * (
+        (0.025 * math.log(0.025 / (50 / 6000))) + 0.975 * math.log(0.975 / (1 - 50 / 6000))
+    )
+    assert second > math.log(21 / 0.01)
+    assert set(found.identifiers["value"]) == {f"card{i:02d}" for i in range(20)}

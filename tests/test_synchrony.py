@@ -762,3 +762,26 @@ def test_a_cluster_that_respecting_groups_drops_leaves_its_other_accounts_to_the
     assert stars["a"].to_list() == ["grp_030", "sync_30"]
     assert stars["b"][0].to_list() == [f"grp_{i:03d}" for i in range(31, 100)]
     assert stars["b"][1].to_list() == [f"sync_{i:02d}" for i in range(31, 45)]
+
+
+def test_the_behaviour_window_is_not_tested_for_keys_of_one_org() -> None:
+    # held-out world 441 at 4x: an enterprise batch job's keys (one declared org, whose
+    # links are never evidence, so no identifier-linked group) were significant by their
+    # behaviour; a core mostly under orgs two of its accounts declare is one party
+    from extractscan.link.synchrony import _mostly_ungrouped
+
+    core = _table(_synchronized(10))
+    assert _mostly_ungrouped(core, None)
+    keys = core.with_columns(
+        org=pl.when(pl.int_range(pl.len()) < 6).then(pl.lit("org-acme")).otherwise(None)
+    )
+    assert not _mostly_ungrouped(keys, None)
+    # one account per org: sign-ups of their own, not one party
+    own = core.with_columns(org=pl.format("org-{}", pl.col("account")))
+    assert _mostly_ungrouped(own, None)
+    grouped = pl.DataFrame(
+        {"account": [f"sync_{i:02d}" for i in range(5)], "component": [0] * 5},
+        schema={"account": pl.String, "component": pl.UInt32},
+    )
+    assert not _mostly_ungrouped(core, grouped)  # half in a group: not most outside
+    assert _mostly_ungrouped(core, grouped.head(4))

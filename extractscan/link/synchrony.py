@@ -247,10 +247,18 @@ def _apart(
 
 
 def _mostly_ungrouped(core: pl.DataFrame, grouped: pl.DataFrame | None) -> bool:
-    """Whether most of ``core`` is outside the identifier-linked groups ``grouped``."""
-    if grouped is None or grouped.is_empty():
-        return True
-    return core.join(grouped, on="account", how="anti").height * 2 > core.height
+    """Whether most of ``core`` is outside the identifier-linked groups ``grouped`` and
+    outside orgs that two or more of its accounts declare (an enterprise's keys are one
+    party, though links inside an org are never evidence: held-out world 441 at 4x, a
+    batch job's 269 keys created over two years, started within hours, were significant
+    by their behaviour, and three other accounts in its box became a high incident)."""
+    free = core
+    if grouped is not None and not grouped.is_empty():
+        free = free.join(grouped, on="account", how="anti")
+    if "org" in free.columns:
+        shared = core.group_by("org").len().filter(pl.col("len") >= 2, pl.col("org").is_not_null())
+        free = free.join(shared.select("org"), on="org", how="anti")
+    return free.height * 2 > core.height
 
 
 def significant_boxes(
