@@ -127,7 +127,7 @@ def surprise(n: pl.Expr, k: pl.Expr, p: float) -> pl.Expr:
     return pl.when(q > p).then(n.cast(pl.Float64) * (first + second)).otherwise(0.0)
 
 
-#: Rounds of :func:`tested_in_rounds` after the first (a bound: two were ever needed).
+#: Rounds of :func:`tested_in_rounds` after the first, at most (a bound on the cost).
 MAX_ROUNDS = 4
 
 
