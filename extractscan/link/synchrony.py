@@ -239,7 +239,7 @@ def _apart(
         busy.join(rest, on="account", how="anti"),
         tested,
         cfg.synchrony_alpha,
-        alike=partial(alike_mask, rest),
+        alike=partial(alike_mask, rest) if _mostly_ungrouped(rest, None) else None,
     )
     if not box.significant or len(box.members) < cfg.synchrony_min_accounts:
         return part
