@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
@@ -183,14 +183,13 @@ def fit_box(
     linked = tuple(pl.concat([f["account"] for f in found]).unique().sort().to_list())
     counted = pl.concat([ours, *found[1:]], how="diagonal").unique("account")
     ids = tuple(counted["account"].sort().to_list())
-    fitted = Fitted(boxed, linked, members.height, windows, ({}, {}), ids, False)
+    fitted = Fitted(boxed, linked, members.height, windows, ({}, {}), ids, alike is not None)
     if not windows or not boxed:
         return fitted
     times = Times.of(counted)
     if alike is not None:
         times = times.behaving(alike(counted))
-    own = _inside_counts(times, {**windows, BEHAVIOUR: (1.0, 1.0)} if alike else windows)
-    return Fitted(boxed, linked, members.height, windows, own, ids, alike is not None)
+    return replace(fitted, own=_inside_counts(times, fitted.tested))
 
 
 def weigh_box(box: Fitted, background: Times, tested: int, alpha: float) -> Box:
