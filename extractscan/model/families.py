@@ -50,6 +50,13 @@ FAMILIES: dict[str, Family] = {
     "crowded_subnet": Family(
         "crowded", 1.0, "subnet crowded with extraction-heavy accounts", decisive=True, kind="net"
     ),
+    "crowded_pool": Family(
+        "crowded",
+        1.0,
+        "proxy pool: subnets extraction-heavy accounts rotate through",
+        decisive=True,
+        kind="net",
+    ),
     # Campaign assembly (extractscan.link.assemble): linked groups joined into one.
     "campaign_template": Family(
         "assembly",
@@ -75,4 +82,5 @@ CROWDED_FAMILIES: dict[str, str] = {
     "payment": "crowded_payment",
     "ip": "crowded_ip",
     "ip_prefix": "crowded_subnet",
+    "ip_pool": "crowded_pool",
 }

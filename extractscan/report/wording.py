@@ -20,6 +20,7 @@ _TIE_WORDS = {
     "crowded_ip": "egress IP",
     "ip_prefix": "IP subnet",
     "crowded_subnet": "IP subnet",
+    "crowded_pool": "proxy pool",
     "email_pattern": "e-mail pattern",
     "co_activity": "prompt template in the same minutes",
     "template": "prompt template",
@@ -53,7 +54,7 @@ WEIGHT_MEANING = (
     "summed over the values: ln(accounts in the log / accounts sharing the value) times "
     "how reliable the kind of value is; 1 is weak, 5 or more strong (a card shared by 2 of "
     "300 accounts weighs about 5). Crowded values (many extraction-heavy accounts behind "
-    "one card, exit or subnet) are tested as a whole and link on their own."
+    "one card, exit, subnet or proxy pool) are tested as a whole and link on their own."
 )
 
 
