@@ -8,9 +8,10 @@ at >= medium, benign groups at >= high, P@3. Prints a table per campaign, per wo
 the worst / 5 % worst / median across worlds; writes everything to a JSON file.
 
 Fitting and reporting never share a world: ``--report`` (the default) uses seeds
-201..200+N, ``--fit`` seeds 1001..1000+N (both shifted by ``--seed-offset``). Seeds
-1-40 were the report worlds until 2026-12-04, when changes were made looking at them:
-they are fit worlds now (``--seed-offset -200``).
+REPORT_BASE+1 to REPORT_BASE+N (moved on each time the report worlds were looked
+at while fitting, see :data:`REPORT_BASE`), ``--fit`` seeds 1001..1000+N (both shifted
+by ``--seed-offset``). Seeds 1-40 were the first report worlds; they are fit worlds now
+(``--seed-offset`` down to them).
 
 Usage::
 
@@ -58,7 +59,8 @@ FIT_BASE = 1000
 #: made on world 339; synchrony's behaviour window on worlds 365, 371 and 400, the
 #: crowds' rounds on world 384; 401-440 after their run: the second pass's clusters on
 #: world 403; 441-480 after theirs: the behaviour window for an org's keys on world 441
-#: at 4x, the crowds' later rounds on world 450, RESULTS.md).
+#: at 4x, the crowds' later rounds on world 450; the proxy pools of link/crowded.py and
+#: the cards' and pools' prior of link/mixed.py on worlds 410, 412 and 427, RESULTS.md).
 REPORT_BASE = 480
 
 

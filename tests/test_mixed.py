@@ -122,7 +122,7 @@ def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None
     # Twelve heavy accounts rotate through three subnets (one proxy pool); so do a
     # hydra account with two wrapper requests in 20 ("m0") and a customer of the proxy
     # service with none ("c0"). 300 ordinary accounts, 60 of them behind one subnet.
-    from extractscan.link.mixed import pool_prior
+    from extractscan.link.mixed import value_prior
 
     nets = ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
     everyone = [*HEAVY, *LIGHT, "m0", "c0"]
@@ -150,7 +150,8 @@ def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None
     assert sorted(crowd.pools["account"]) == sorted([*HEAVY, "c0", "m0"])
     # of the 301 accounts of ordinary content (extraction share at most the median,
     # 0.05, of the non-heavy ones: the 300 and c0), one is in the pool
-    prior = pool_prior(crowd.pools, accounts, cfg)
+    behind = crowd.pools.with_columns(pl.lit("crowded_pool").alias("family"))
+    prior = value_prior(behind, accounts, cfg)
     assert prior.rows() == [("crowded_pool", pool, pytest.approx(math.log(302 / 2)))]
     tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
     # the pool's accounts are tested on the pool only (not once more per subnet)
@@ -168,3 +169,41 @@ def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None
     assert sorted(out.identifiers["account"].unique()) == sorted([*HEAVY, "m0"])
     joined = out.identifiers.filter(pl.col("account") == "m0")
     assert joined.rows() == [("m0", "crowded_pool", pool)]
+
+
+def test_a_card_counts_beside_the_wrappers_and_an_exit_does_not() -> None:
+    # The campaign's card: twelve heavy accounts and "m0" (three wrapper requests in
+    # 20); an exit: the twelve and "x0" (the same three, a proxy customer).
+    everyone = [*HEAVY, *LIGHT, "m0", "x0"]
+    accounts = pl.DataFrame(
+        {
+            "account": everyone,
+            "extraction_share": [0.8] * 12 + [0.05] * 300 + [0.3, 0.3],
+            "prompts_measured": [100] * 12 + [20] * 302,
+            "exchanges": [100] * 12 + [20] * 302,
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+    ids = pl.DataFrame(
+        {
+            "account": [*HEAVY, "m0", *HEAVY, "x0", *LIGHT[:40]],
+            "family": ["payment"] * 13 + ["ip"] * 53,
+            "value": ["card"] * 13 + ["exit"] * 53,
+        }
+    )
+    wrapper = {**dict.fromkeys(HEAVY, 60), "m0": 3, "x0": 3, "u000": 1}
+    extraction = pl.DataFrame({"value": ["W", "E"], "n": [727, 5000], "ext": [727, 0]})
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    llr = {(a, f): x for a, f, _, x in tested.iter_rows()}
+    threshold = math.log(tested.height / cfg.crowded_alpha)
+    # the same wrappers, the same ratio: neither passes on it alone
+    assert llr[("m0", "crowded_payment")] == pytest.approx(llr[("x0", "crowded_ip")])
+    assert llr[("m0", "crowded_payment")] < threshold
+    # no account of ordinary content (share at most 0.05, the median) is on the card:
+    # its prior is ln(301 / 1), which takes m0 in; the exit has none
+    out = mixed_members(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    assert llr[("m0", "crowded_payment")] + math.log(301) >= threshold
+    joined = out.identifiers.filter(pl.col("account").is_in(["m0", "x0"]))
+    assert joined.rows() == [("m0", "crowded_payment", "card")]
