@@ -118,6 +118,20 @@ def test_an_extraction_heavy_account_is_weighed_against_the_other_heavy_ones() -
     assert heavy["llr"][0] < 0
 
 
+def _with_two(extra: dict[str, float]) -> pl.DataFrame:
+    """The heavy and ordinary accounts and two more (account: extraction share) with 20
+    requests each, all measured."""
+    return pl.DataFrame(
+        {
+            "account": [*HEAVY, *LIGHT, *extra],
+            "extraction_share": [0.8] * 12 + [0.05] * 300 + list(extra.values()),
+            "prompts_measured": [100] * 12 + [20] * 302,
+            "exchanges": [100] * 12 + [20] * 302,
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+
+
 def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None:
     # Twelve heavy accounts rotate through three subnets (one proxy pool); so do a
     # hydra account with two wrapper requests in 20 ("m0") and a customer of the proxy
@@ -125,16 +139,7 @@ def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None
     from extractscan.link.mixed import value_prior
 
     nets = ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
-    everyone = [*HEAVY, *LIGHT, "m0", "c0"]
-    accounts = pl.DataFrame(
-        {
-            "account": everyone,
-            "extraction_share": [0.8] * 12 + [0.05] * 300 + [0.3, 0.0],
-            "prompts_measured": [100] * 12 + [20] * 302,
-            "exchanges": [100] * 12 + [20] * 302,
-        },
-        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
-    )
+    accounts = _with_two({"m0": 0.3, "c0": 0.0})
     rows = [(a, nets[i % 3]) for i, a in enumerate(HEAVY)]
     rows += [(a, nets[(i + 1) % 3]) for i, a in enumerate(HEAVY)]
     rows += [("m0", nets[0]), ("m0", nets[1]), ("c0", nets[1]), ("c0", nets[2])]
@@ -174,16 +179,7 @@ def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None
 def test_a_card_counts_beside_the_wrappers_and_an_exit_does_not() -> None:
     # The campaign's card: twelve heavy accounts and "m0" (three wrapper requests in
     # 20); an exit: the twelve and "x0" (the same three, a proxy customer).
-    everyone = [*HEAVY, *LIGHT, "m0", "x0"]
-    accounts = pl.DataFrame(
-        {
-            "account": everyone,
-            "extraction_share": [0.8] * 12 + [0.05] * 300 + [0.3, 0.3],
-            "prompts_measured": [100] * 12 + [20] * 302,
-            "exchanges": [100] * 12 + [20] * 302,
-        },
-        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
-    )
+    accounts = _with_two({"m0": 0.3, "x0": 0.3})
     ids = pl.DataFrame(
         {
             "account": [*HEAVY, "m0", *HEAVY, "x0", *LIGHT[:40]],
