@@ -101,7 +101,9 @@ class LinkConfig:
     #: Behavioural clusters (extractscan.link.synchrony): extraction-heavy accounts with
     #: at least this many requests are clustered on their behaviour and timing ...
     synchrony_min_requests: int = 20
-    #: ... a cluster needs at least this many accounts inside its synchrony box ...
+    #: ... a cluster needs at least this many accounts inside its synchrony box (6 and 8
+    #: measured against 10 on the fit worlds and held-out 481-520: neither better on the
+    #: fit worlds, RESULTS.md "Generalization") ...
     synchrony_min_accounts: int = 10
     #: ... and links them when that many accounts created, starting and moving to the
     #: newest model that close together is unlikely among the other accounts: the
