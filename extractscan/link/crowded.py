@@ -309,8 +309,10 @@ def proxy_pools(rows: pl.DataFrame, significant: pl.DataFrame) -> pl.DataFrame:
     """(account, family, value) of the accounts in each proxy pool: significant subnets
     (``ip_prefix`` values of ``significant``) joined when an extraction-heavy account of
     ``rows`` (account, family, value, heavy) sits behind two of them, and the accounts,
-    heavy or not, that sit behind two or more subnets of one pool. ``family`` is
-    :data:`POOL`; ``value`` names the pool by its first subnet and how many it has.
+    heavy or not, that sit behind two or more subnets of one pool and send mostly from
+    shared subnets (:data:`ROTATING_SHARE`; the heavy accounts that join subnets too).
+    ``family`` is :data:`POOL`; ``value`` names the pool by its first subnet and how
+    many it has.
 
     A hydra behind a big proxy pool spreads thin: each exit carries a few of its
     accounts, each account rotates through a dozen exits (held-out world 427: 322

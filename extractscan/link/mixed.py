@@ -23,6 +23,11 @@ the family-wise rate of :mod:`.crowded` over the (account, value) pairs tested. 
 ordinary customer of the proxy service sends the wrappers no more than anyone and
 stays out; so does an account that once pasted one of them.
 
+For a linked card or proxy pool, the chance that an ordinary account is behind it counts
+too (:func:`value_prior`): a card is its holder's, so an account paying with the
+campaign's card needs fewer of its wrappers; not for an exit or a subnet, whose other
+customers are ordinary.
+
 Those that pass join the value's star (same crowded family, same weight) as the heavy
 accounts behind it did. :func:`boxed_members` applies the same test inside a behavioural
 cluster's box (:mod:`.synchrony`), where being inside the box is evidence too.
