@@ -36,11 +36,12 @@ def test_a_busy_account_meets_by_chance_and_a_campaign_pair_does_not() -> None:
         {"account": ["r", "c1", "c2", "c3", "c4"], "exchanges": [1000, 10, 10, 2, 2]}
     )
     out = chance_adjusted(_evidence(), templates, exchanges, span=100.0)
-    # c1-r: E = 5 * 80 / 100 = 4, whose 95th percentile (8) is above the 4 bins shared:
-    # dropped. c1-c2: E = 0.25, 95th percentile 1: (3 - 1) / 3 of the weight kept.
-    # c3-c4: 2 * 2 / 100 < -ln 0.95, never counted. The IP row is untouched.
+    # Two busy pairs met, so the bound is the 1 - 0.05 / 2 = 97.5th percentile.
+    # c1-r: E = 5 * 80 / 100 = 4, whose percentile (9) is above the 4 bins shared:
+    # dropped. c1-c2: E = 0.25, percentile 2 (P(X <= 1) = 0.9735): (3 - 2) / 3 of the
+    # weight kept. c3-c4: 2 * 2 / 100 < -ln 0.95, never counted. The IP row is untouched.
     assert out.rows() == [
-        ("c1", "c2", "co_activity", 3, pytest.approx(6.0 * 2 / 3)),
+        ("c1", "c2", "co_activity", 3, pytest.approx(6.0 / 3)),
         ("c1", "c2", "ip", 1, 2.0),
         ("c3", "c4", "co_activity", 2, 4.0),
     ]
@@ -51,6 +52,39 @@ def test_a_busy_account_meets_by_chance_and_a_campaign_pair_does_not() -> None:
         _evidence(), templates, exchanges, span=100.0, everyday=pl.DataFrame({"tkey": [2]})
     )
     assert wrapper.equals(_evidence())
+
+
+def _busy(others: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """A grader ``g`` and a hydra account ``h`` sharing 5 bins, and ``others`` accounts
+    meeting ``g`` in one bin each; every pair's chance E = 6 * 6 / 100 = 0.36."""
+    xs = [f"x{i:04d}" for i in range(others)]
+    evidence = pl.DataFrame(
+        {
+            "a": ["g"] * (others + 1),
+            "b": ["h", *xs],
+            "family": ["co_activity"] * (others + 1),
+            "shared_values": [5] + [1] * others,
+            "weight": [5.0] + [1.0] * others,
+        },
+        schema_overrides={"shared_values": pl.UInt32},
+    )
+    accounts = ["g", "h", *xs]
+    templates = pl.DataFrame({"account": accounts, "tkey": 1, "n": 6})
+    exchanges = pl.DataFrame({"account": accounts, "exchanges": 6})
+    return evidence, templates, exchanges
+
+
+def test_the_chance_bound_holds_for_every_busy_pair_at_once() -> None:
+    # Alone, 5 bins where chance gives 0.36: the 95th percentile is 2, 3/5 kept.
+    alone = chance_adjusted(*_busy(0), span=100.0)
+    assert alone.rows() == [("g", "h", "co_activity", 5, pytest.approx(3.0))]
+    # Among 2,000 busy pairs that met, one in twenty beats its own 95th percentile by
+    # chance; the bound for all of them (1 - 0.05 / 2001: P(X >= 5) = 3.8e-5 is above
+    # 2.5e-5, P(X >= 6) = 2.3e-6 below) is 5 bins: held-out world 491's five shared
+    # bins between a hydra and a grader are no longer evidence.
+    crowd = chance_adjusted(*_busy(2000), span=100.0)
+    assert crowd.filter(pl.col("b") == "h").is_empty()
+    assert crowd.is_empty()  # the single meetings go too (1 <= C)
 
 
 def test_template_rows_picked_by_account_key_are_those_picked_by_text() -> None:

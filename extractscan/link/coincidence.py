@@ -15,13 +15,22 @@ among 70 proxy customers per exit was linked by it). With ``n_a,t`` and ``n_b,t`
 bins in which the two accounts use template ``t`` (counted as their requests on it,
 which bound them) and ``T`` the bins the log spans, the bins they share by chance number
 about ``E = sum_t n_a,t * n_b,t / T`` (each account's bins on a template spread over the
-log's time independently), and at most ``C``, the 95th percentile of a Poisson count of
-mean ``E``, with 95 % confidence. A pair sharing ``s`` bins keeps ``(s - C) / s`` of its
-co-activity weight; none when ``C >= s``: a reseller meeting a campaign account in four
-bins where chance gives 1.7 (``C`` = 4) is not evidence. ``C`` is 0 while ``E`` is below
-``-ln 0.95`` (chance of even one shared bin under 5 %), so the exact count is made only
-for pairs whose request volumes could reach that: campaign accounts sending a few
-hundred requests each over weeks meet by chance in a thousandth of a bin.
+log's time independently), and at most ``C``, a percentile of a Poisson count of mean
+``E``. A pair sharing ``s`` bins keeps ``(s - C) / s`` of its co-activity weight; none
+when ``C >= s``: a reseller meeting a campaign account in four bins where chance gives
+1.7 (``C`` = 4) is not evidence. ``C`` is 0 while ``E`` is below ``-ln 0.95`` (chance of
+even one shared bin under 5 %), so the exact count is made only for pairs whose request
+volumes could reach that ("busy" pairs): campaign accounts sending a few hundred requests
+each over weeks meet by chance in a thousandth of a bin.
+
+Every busy pair that met is a test, so ``C`` holds for all of them at once: the
+``1 - 0.05 / m`` percentile for ``m`` busy pairs (Bonferroni), not the 95th of each. Per
+pair, one in twenty pairs beats its own 95th percentile by chance: in held-out world 491,
+62 accounts of a hydra that resold everyday requests over three days and 93 of a grader
+sending 11,000 requests each met in 3 to 5 bins where chance gave 0.3 to 0.4, five such
+pairs among thousands, and with a shared disposable e-mail pattern they joined the two
+campaigns in one incident. Counted over the busy pairs that met (pairs that never met
+were tested too, so ``m`` if anything understates the tests and the bound stays lenient).
 
 Reference: SynchroTrap (Cao et al., CCS 2014) compares users' actions against what
 independent activity would give; the expected overlap of two independent uniform
@@ -36,7 +45,7 @@ from statistics import NormalDist
 import numpy as np
 import polars as pl
 
-#: The confidence of the chance bound ``C``.
+#: The confidence of the chance bound ``C``, over all the busy pairs that met.
 LEVEL = 0.95
 #: ``E`` below which ``C`` is 0: P(X >= 1) = 1 - exp(-E) stays under 1 - LEVEL.
 NEGLIGIBLE = -math.log(LEVEL)
@@ -96,7 +105,9 @@ def chance_adjusted(
     )
     if expected.is_empty():
         return evidence
-    bound = poisson_percentile(expected["e"].to_numpy(), LEVEL)
+    # every busy pair that met is a test: the bound holds for all of them at once
+    level = 1.0 - (1.0 - LEVEL) / expected.height
+    bound = poisson_percentile(expected["e"].to_numpy(), level)
     chance = expected.with_columns(pl.Series("c", bound, dtype=pl.Float64)).select(
         "a",
         "b",
