@@ -87,6 +87,34 @@ def test_the_chance_bound_holds_for_every_busy_pair_at_once() -> None:
     assert crowd.is_empty()  # the single meetings go too (1 <= C)
 
 
+def test_one_everyday_bin_shared_among_many_busy_pairs_is_chance() -> None:
+    # A proxy customer ("p") and a hydra account ("h") busy enough to be counted (10
+    # requests each, 1 on the everyday template), meeting once where chance gives
+    # E = 1 * 1 / 100 = 0.01 (held-out world 528: two bins where chance gave 0.03 and a
+    # shared exit put a customer at high). Alone, even one shared bin is beyond chance
+    # at 95 % (E < -ln 0.95): kept.
+    # Among 100 busy pairs that met, one meeting is chance for one of them (P(X >= 1) =
+    # 0.01 is above 0.05 / 100): dropped.
+    def world(others: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        xs = [f"x{i:03d}" for i in range(others)]
+        evidence = pl.DataFrame(
+            {
+                "a": ["h"] * (others + 1),
+                "b": ["p", *xs],
+                "family": "co_activity",
+                "shared_values": 1,
+                "weight": 4.6,
+            },
+            schema_overrides={"shared_values": pl.UInt32},
+        )
+        accounts = ["h", "p", *xs]
+        templates = pl.DataFrame({"account": accounts, "tkey": 1, "n": 1})
+        return evidence, templates, pl.DataFrame({"account": accounts, "exchanges": 10})
+
+    assert chance_adjusted(*world(0), span=100.0).rows() == [("h", "p", "co_activity", 1, 4.6)]
+    assert chance_adjusted(*world(99), span=100.0).is_empty()
+
+
 def test_template_rows_picked_by_account_key_are_those_picked_by_text() -> None:
     templates = pl.DataFrame(
         {

@@ -65,8 +65,10 @@ def test_the_campaigns_mixed_account_joins_the_exit_and_its_customers_do_not() -
     assert crowd.identifiers["account"].to_list() == HEAVY
     tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
     q = (12 * 60 + 0.5) / (12 * 100)
-    n_out = 303 * 20
-    r = (6 + 1 + 1 + 1 + 0.5) / n_out
+    # the null: the 260 non-heavy accounts not under test, none on the wrapper (m0,
+    # once, u000 and u001 are all behind the exit)
+    n_out = 260 * 20
+    r = 0.5 / n_out
     want = {
         "m0": 6 * math.log(q / r) - 20 * (q - r),
         "c0": -20 * (q - r),
@@ -108,13 +110,15 @@ def test_an_extraction_heavy_account_is_weighed_against_the_other_heavy_ones() -
     def llr(r: float) -> list[float]:
         return [30 * math.log(q / r) - 100 * (q - r), 6 * math.log(q / r) - 20 * (q - r)]
 
-    # against the non-heavy accounts (303 of 20 requests, 9 on the wrapper)
+    # against the non-heavy accounts not under test (302 of 20 requests, 3 on the
+    # wrapper: m0's 6 are not counted)
     light = wrapper_llr(tested, *args)
-    assert light["llr"].to_list() == pytest.approx(llr((6 + 1 + 1 + 1 + 0.5) / (303 * 20)))
+    assert light["llr"].to_list() == pytest.approx(llr((1 + 1 + 1 + 0.5) / (302 * 20)))
     assert light["llr"][0] > 90
-    # against the heavy accounts that are no members (six of 100 requests, 30 on it)
+    # against the heavy accounts that are no members and not under test (five of 100
+    # requests, 30 on it)
     heavy = wrapper_llr(tested, *args, heavy_null=True)
-    assert heavy["llr"].to_list() == pytest.approx(llr((6 * 30 + 0.5) / (6 * 100)))
+    assert heavy["llr"].to_list() == pytest.approx(llr((5 * 30 + 0.5) / (5 * 100)))
     assert heavy["llr"][0] < 0
 
 
@@ -178,7 +182,9 @@ def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None
 
 def test_a_card_counts_beside_the_wrappers_and_an_exit_does_not() -> None:
     # The campaign's card: twelve heavy accounts and "m0" (three wrapper requests in
-    # 20); an exit: the twelve and "x0" (the same three, a proxy customer).
+    # 20); an exit: the twelve and "x0" (the same three, a proxy customer). Ten ordinary
+    # accounts elsewhere pasted the wrapper once: the ordinary rate, 10.5 of 5,200
+    # requests of the 260 accounts not under test.
     accounts = _with_two({"m0": 0.3, "x0": 0.3})
     ids = pl.DataFrame(
         {
@@ -187,8 +193,9 @@ def test_a_card_counts_beside_the_wrappers_and_an_exit_does_not() -> None:
             "value": ["card"] * 13 + ["exit"] * 53,
         }
     )
-    wrapper = {**dict.fromkeys(HEAVY, 60), "m0": 3, "x0": 3, "u000": 1}
-    extraction = pl.DataFrame({"value": ["W", "E"], "n": [727, 5000], "ext": [727, 0]})
+    pasted = dict.fromkeys(LIGHT[100:110], 1)
+    wrapper = {**dict.fromkeys(HEAVY, 60), "m0": 3, "x0": 3, "u000": 1, **pasted}
+    extraction = pl.DataFrame({"value": ["W", "E"], "n": [737, 5000], "ext": [737, 0]})
     cfg = LinkConfig()
     crowd = crowded(ids, accounts, cfg)
     tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
@@ -203,3 +210,32 @@ def test_a_card_counts_beside_the_wrappers_and_an_exit_does_not() -> None:
     assert llr[("m0", "crowded_payment")] + math.log(301) >= threshold
     joined = out.identifiers.filter(pl.col("account").is_in(["m0", "x0"]))
     assert joined.rows() == [("m0", "crowded_payment", "card")]
+
+
+def test_the_thin_accounts_under_test_do_not_set_the_ordinary_rate() -> None:
+    # A hydra of twelve heavy accounts and 100 thin ones (5 wrapper requests in 20)
+    # behind one exit; 300 ordinary accounts elsewhere, none on the wrapper. Counted in
+    # the null, the thin accounts' own 500 wrapper requests made the ordinary rate
+    # 500.5 / 8,000 and each of them 0.55 nats (held-out world 549: 10,000 of a
+    # hydra's thin accounts, none linked); the rate of the others is 0.5 / 6,000.
+    thin = [f"t{i:03d}" for i in range(100)]
+    accounts = pl.DataFrame(
+        {
+            "account": [*HEAVY, *thin, *LIGHT],
+            "extraction_share": [0.8] * 12 + [0.25] * 100 + [0.05] * 300,
+            "prompts_measured": [100] * 12 + [20] * 400,
+            "exchanges": [100] * 12 + [20] * 400,
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+    ids = pl.DataFrame({"account": [*HEAVY, *thin], "family": "ip", "value": "exit"})
+    wrapper = {**dict.fromkeys(HEAVY, 60), **dict.fromkeys(thin, 5)}
+    extraction = pl.DataFrame({"value": ["W", "E"], "n": [1220, 5000], "ext": [1220, 0]})
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    assert sorted(crowd.identifiers["account"]) == HEAVY
+    tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    q, r = (12 * 60 + 0.5) / 1200, 0.5 / (300 * 20)
+    assert tested["llr"].to_list() == pytest.approx([5 * math.log(q / r) - 20 * (q - r)] * 100)
+    out = mixed_members(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    assert sorted(out.identifiers["account"]) == sorted([*HEAVY, *thin])

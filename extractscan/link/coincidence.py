@@ -18,19 +18,22 @@ about ``E = sum_t n_a,t * n_b,t / T`` (each account's bins on a template spread 
 log's time independently), and at most ``C``, a percentile of a Poisson count of mean
 ``E``. A pair sharing ``s`` bins keeps ``(s - C) / s`` of its co-activity weight; none
 when ``C >= s``: a reseller meeting a campaign account in four bins where chance gives
-1.7 (``C`` = 4) is not evidence. ``C`` is 0 while ``E`` is below ``-ln 0.95`` (chance of
-even one shared bin under 5 %), so the exact count is made only for pairs whose request
-volumes could reach that ("busy" pairs): campaign accounts sending a few hundred requests
-each over weeks meet by chance in a thousandth of a bin.
+1.7 (``C`` = 4) is not evidence. The exact count is made only for pairs whose request
+volumes could give ``E`` of ``-ln 0.95`` (chance of even one shared bin 5 %; "busy"
+pairs): campaign accounts sending a few hundred requests each over weeks meet by chance
+in a thousandth of a bin, and their shared bins are kept whole.
 
 Every busy pair that met is a test, so ``C`` holds for all of them at once: the
-``1 - 0.05 / m`` percentile for ``m`` busy pairs (Bonferroni), not the 95th of each. Per
-pair, one in twenty pairs beats its own 95th percentile by chance: in held-out world 491,
-62 accounts of a hydra that resold everyday requests over three days and 93 of a grader
-sending 11,000 requests each met in 3 to 5 bins where chance gave 0.3 to 0.4, five such
-pairs among thousands, and with a shared disposable e-mail pattern they joined the two
-campaigns in one incident. Counted over the busy pairs that met (pairs that never met
-were tested too, so ``m`` if anything understates the tests and the bound stays lenient).
+``1 - 0.05 / m`` percentile for ``m`` busy pairs (Bonferroni), not the 95th of each, and
+0 only where ``E`` is below ``-ln(1 - 0.05 / m)``. Per pair, one in twenty pairs beats
+its own 95th percentile by chance: in held-out world 491, 62 accounts of a hydra that
+resold everyday requests over three days and 93 of a grader sending 11,000 requests each
+met in 3 to 5 bins where chance gave 0.3 to 0.4, five such pairs among thousands, and
+with a shared disposable e-mail pattern they joined the two campaigns in one incident;
+in world 528 a proxy customer met a hydra account in two bins where chance gave 0.03
+and, with the exit they shared, was linked to it at high. Counted over the busy pairs that met
+(pairs that never met were tested too, so ``m`` if anything understates the tests and
+the bound stays lenient).
 
 Reference: SynchroTrap (Cao et al., CCS 2014) compares users' actions against what
 independent activity would give; the expected overlap of two independent uniform
@@ -47,7 +50,8 @@ import polars as pl
 
 #: The confidence of the chance bound ``C``, over all the busy pairs that met.
 LEVEL = 0.95
-#: ``E`` below which ``C`` is 0: P(X >= 1) = 1 - exp(-E) stays under 1 - LEVEL.
+#: The least ``E`` (bounded by the two volumes) for which a pair is counted: P(X >= 1)
+#: = 1 - exp(-E) reaches 1 - LEVEL.
 NEGLIGIBLE = -math.log(LEVEL)
 
 
@@ -100,13 +104,13 @@ def chance_adjusted(
         .join(per.rename({"account": "b", "n": "nb"}), on=["b", "tkey"])
         .group_by("a", "b", "s")
         .agg(((pl.col("na") * pl.col("nb")).sum() / span).alias("e"))
-        .filter(pl.col("e") >= NEGLIGIBLE)
-        .sort("a", "b")
     )
+    # every busy pair that met is a test: the bound holds for all of them at once, and
+    # is 0 only where even one shared bin is beyond chance at that level
+    level = 1.0 - (1.0 - LEVEL) / pairs.height
+    expected = expected.filter(pl.col("e") >= -math.log(level)).sort("a", "b")
     if expected.is_empty():
         return evidence
-    # every busy pair that met is a test: the bound holds for all of them at once
-    level = 1.0 - (1.0 - LEVEL) / expected.height
     bound = poisson_percentile(expected["e"].to_numpy(), level)
     chance = expected.with_columns(pl.Series("c", bound, dtype=pl.Float64)).select(
         "a",
