@@ -378,7 +378,9 @@ def test_a_small_synchronized_group_is_beyond_chance() -> None:
     assert box.significant
     assert round(box.p, 6) == 0.000169
     assert round(box.nats, 1) == 64.4
+    # ln(7 subsets / 0.01) + 2 * 3 windows * ln(314 accounts); at N a window, 23.8
     assert round(box.threshold, 1) == 41.0
+    assert round(box_test(group, rest, tested=1, alpha=0.01, cost=1.0).threshold, 1) == 23.8
     ev = synchrony(accounts, LinkConfig())
     assert ev["b"].to_list() == [f"sync_{i:02d}" for i in range(1, 14)]
 
@@ -732,6 +734,12 @@ def test_the_behaviour_window_is_not_tested_for_an_identifier_linked_group() -> 
         schema={"account": pl.String, "component": pl.UInt32},
     )
     assert synchrony(accounts, LinkConfig(), grouped=grouped).is_empty()
+    # at N (not N^2) a window, the times alone are beyond chance: the class becomes a
+    # behavioural cluster (why synchrony_window_cost stays 2)
+    cheap = LinkConfig(synchrony_window_cost=1.0)
+    assert synchrony(accounts, cheap, grouped=grouped)["b"].to_list() == [
+        f"sync_{i:02d}" for i in range(1, 13)
+    ]
 
 
 def test_a_cluster_that_respecting_groups_drops_leaves_its_other_accounts_to_the_second_pass() -> (

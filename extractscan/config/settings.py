@@ -110,6 +110,11 @@ class LinkConfig:
     #: Chernoff bound is below this family-wise rate (corrected for the box's choice).
     #: 0 turns the search off.
     synchrony_alpha: float = 0.01
+    #: ... where choosing each window of the box costs this many times ln(accounts) nats
+    #: (2: every pair of its bounds; 1 measured, RESULTS.md "Generalization": finds two
+    #: small held-out campaigns, but a class created in one day becomes beyond chance by
+    #: its times alone).
+    synchrony_window_cost: float = 2.0
 
 
 #: TLP levels a STIX export can be marked with (TLP 1.0, as the stix2 library defines them;
@@ -302,6 +307,7 @@ _LINK_MINIMUM = {
     "synchrony_min_requests": 2,
     "synchrony_min_accounts": 3,
     "synchrony_alpha": 0.0,
+    "synchrony_window_cost": 0.0,
 }
 _SCAN_MINIMUM = {"min_incident_accounts": 2, "sample_prompts": 0, "contrast_full_nats": 0.0}
 

@@ -240,6 +240,7 @@ def _apart(
         tested,
         cfg.synchrony_alpha,
         alike=partial(alike_mask, rest) if _mostly_ungrouped(rest, None) else None,
+        cost=cfg.synchrony_window_cost,
     )
     if not box.significant or len(box.members) < cfg.synchrony_min_accounts:
         return part
@@ -323,7 +324,9 @@ def significant_boxes(
         boxes = {}
         for g in pending:  # a cluster's background: the reference without its own
             times = behaving[g].without(~alive | in_core[g])
-            boxes[g] = weigh_box(fitted[g], times, len(groups), cfg.synchrony_alpha)
+            boxes[g] = weigh_box(
+                fitted[g], times, len(groups), cfg.synchrony_alpha, cfg.synchrony_window_cost
+            )
         pending = [
             g
             for g in pending
