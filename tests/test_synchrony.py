@@ -17,7 +17,11 @@ import pytest
 from extractscan.config.settings import LinkConfig
 from extractscan.features.behaviour import newest_model_use
 from extractscan.ingest import files
-from extractscan.link.behaviour_groups import respecting_groups, star_identifiers
+from extractscan.link.behaviour_groups import (
+    outside_institutions,
+    respecting_groups,
+    star_identifiers,
+)
 from extractscan.link.crowded import EVIDENCE_SCHEMA
 from extractscan.link.synchrony import EARLY_ROWS, box_test, preload, preload_early, synchrony
 from extractscan.run.memory import MemoryPlan
@@ -278,6 +282,54 @@ def test_a_cluster_does_not_take_one_account_of_a_group_that_lies_outside_it() -
     # nothing to respect: unchanged
     assert respecting_groups(ev, groups.clear()).equals(ev)
     assert respecting_groups(ev, groups.filter(pl.col("component") == 1)).equals(ev)
+
+
+def test_a_cluster_does_not_take_students_of_an_institution_that_lies_outside_it() -> None:
+    # Cluster 1: c1..c6 on a mass provider, s1 and s2 of a university whose other 8
+    # students are outside it (held-out world 521: four students in a campaign's
+    # incident), and t1..t3 of a small domain all three inside (kept). Cluster 2 is
+    # centred on s3, of the same university: re-centred. 300 more accounts on the mass
+    # provider: the log's 323 accounts, of which the university holds 3 %, the provider
+    # 96 %.
+    ev = pl.concat(
+        [
+            _star("c1", ["c2", "c3", "c4", "c5", "c6", "s1", "s2", "t1", "t2", "t3"], "one"),
+            _star("s3", ["d1", "d2", "d3"], "two"),
+        ]
+    )
+    uni = [f"s{i}" for i in range(1, 11)]
+    mass = [f"c{i}" for i in range(1, 7)] + [f"d{i}" for i in range(1, 4)]
+    mass += [f"x{i:03d}" for i in range(300)]
+    accounts = pl.DataFrame(
+        {
+            "account": [*uni, *mass, "t1", "t2", "t3", "n1"],
+            "email": [f"{a}@uni7.example.edu" for a in uni]
+            + [f"{a}@mail.example" for a in mass]
+            + [f"{a}@lab.example" for a in ("t1", "t2", "t3")]
+            + [None],
+        }
+    )
+    got = outside_institutions(ev, accounts)
+    assert got.select("a", "b", "example").rows() == [
+        ("c1", "c2", "one"),
+        ("c1", "c3", "one"),
+        ("c1", "c4", "one"),
+        ("c1", "c5", "one"),
+        ("c1", "c6", "one"),
+        ("c1", "t1", "one"),
+        ("c1", "t2", "one"),
+        ("c1", "t3", "one"),
+        ("d1", "d2", "two"),
+        ("d1", "d3", "two"),
+    ]
+    assert got.schema == pl.Schema(EVIDENCE_SCHEMA)
+    # half of the university inside: its students stay
+    half = accounts.filter(~pl.col("account").is_in(["s4", "s5", "s6", "s7", "s8", "s9"]))
+    assert outside_institutions(ev.filter(pl.col("a") == "c1"), half).equals(
+        ev.filter(pl.col("a") == "c1")
+    )
+    # without e-mail addresses: unchanged
+    assert outside_institutions(ev, accounts.drop("email")).equals(ev)
 
 
 def test_another_campaigns_accounts_are_not_the_ordinary_background() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from extractscan.model.email import INSTITUTION_DOMAIN_SHARE, email_domain
 from extractscan.model.findings import BenignCheck, LinkEvidence
 
 #: Score multiplier for an incident that a benign explanation fits.
@@ -43,9 +44,6 @@ FAMILY_MAX = 8
 #: Share of an incident's accounts on one e-mail domain for a class or cohort (as for
 #: one declared org in the enterprise check).
 COHORT_DOMAIN_SHARE = 0.8
-#: An e-mail domain holding at most this share of the log's accounts is not a mass
-#: free-mail provider (those hold tens of percent of consumer sign-ups each).
-INSTITUTION_DOMAIN_SHARE = 0.05
 #: Hour-of-day spread (normalised entropy) of activity spread evenly over 12 of the 24
 #: hours, ln 12 / ln 24: a class or a working day stays within it, 24/7 traffic is ~1.
 CLASS_HOURS_SPREAD = math.log(12) / math.log(24)
@@ -100,12 +98,6 @@ def member_stats(columns: Collection[str]) -> list[pl.Expr]:
         .alias("account_age"),
         *_cohort_stats(columns),
     ]
-
-
-def email_domain(col: str = "email") -> pl.Expr:
-    """The lower-cased domain of an e-mail address (null without an ``@``)."""
-    parts = pl.col(col).str.to_lowercase().str.split("@")
-    return pl.when(parts.list.len() >= 2).then(parts.list.last()).otherwise(None)
 
 
 def _cohort_stats(columns: Collection[str]) -> list[pl.Expr]:

@@ -38,7 +38,11 @@ from extractscan.config import Config
 from extractscan.features.aggregate import Aggregates
 from extractscan.link import fingerprint
 from extractscan.link.assemble import TemplateUses, assemble, leaning_groups
-from extractscan.link.behaviour_groups import respecting_groups, star_identifiers
+from extractscan.link.behaviour_groups import (
+    outside_institutions,
+    respecting_groups,
+    star_identifiers,
+)
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.coincidence import bin_span, chance_adjusted
 from extractscan.link.crowded import crowded, extraction_wrappers
@@ -238,7 +242,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         )
     behaving = synchrony(accounts, cfg.link, campaigns, groups, mixed)
     if behaving.height:
-        behaving = respecting_groups(behaving, groups)
+        behaving = outside_institutions(respecting_groups(behaving, groups), accounts)
     if behaving.height:
         evidence = _with_keys([evidence, behaving])
         ids = pl.concat([ids, star_identifiers(behaving)])
