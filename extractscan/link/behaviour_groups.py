@@ -50,12 +50,7 @@ def respecting_groups(evidence: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFr
     """
     if evidence.is_empty() or groups.is_empty():
         return evidence
-    members = pl.concat(
-        [
-            evidence.select(pl.col("a").alias("centre"), pl.col("a").alias("account")),
-            evidence.select(pl.col("a").alias("centre"), pl.col("b").alias("account")),
-        ]
-    ).unique()
+    members = _members(evidence)
     placed = members.join(groups, on="account", how="left")
     share = (
         placed.filter(pl.col("component").is_not_null())
@@ -90,20 +85,7 @@ def respecting_groups(evidence: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFr
     kept = kept.join(
         whole.filter(pl.col("len") * 2 >= pl.col("all")).select("centre"), on="centre", how="semi"
     )
-    first = kept.group_by("centre").agg(pl.col("account").min().alias("new_centre"))
-    attrs = evidence.unique("a").drop("b")
-    return (
-        kept.join(first, on="centre")
-        .filter(pl.col("account") != pl.col("new_centre"))
-        .join(attrs, left_on="centre", right_on="a")
-        .select(
-            pl.col("new_centre").alias("a"),
-            pl.col("account").alias("b"),
-            *[c for c in EVIDENCE_SCHEMA if c not in ("a", "b")],
-        )
-        .cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
-        .sort("a", "b")
-    )
+    return _stars(kept, evidence)
 
 
 def outside_institutions(evidence: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
@@ -127,12 +109,7 @@ def outside_institutions(evidence: pl.DataFrame, accounts: pl.DataFrame) -> pl.D
     institutions = size.filter(
         (pl.col("size") >= 2) & (pl.col("size") <= INSTITUTION_DOMAIN_SHARE * accounts.height)
     )
-    members = pl.concat(
-        [
-            evidence.select(pl.col("a").alias("centre"), pl.col("a").alias("account")),
-            evidence.select(pl.col("a").alias("centre"), pl.col("b").alias("account")),
-        ]
-    ).unique()
+    members = _members(evidence)
     placed = members.join(domains.join(institutions, on="domain"), on="account")
     inside = placed.group_by("centre", "domain").agg(pl.len().alias("inside"))
     apart = (
@@ -143,6 +120,22 @@ def outside_institutions(evidence: pl.DataFrame, accounts: pl.DataFrame) -> pl.D
     if apart.is_empty():
         return evidence
     kept = members.join(apart, on=["centre", "account"], how="anti")
+    return _stars(kept, evidence)
+
+
+def _members(evidence: pl.DataFrame) -> pl.DataFrame:
+    """(centre, account) of every account of each cluster's star, its centre included."""
+    return pl.concat(
+        [
+            evidence.select(pl.col("a").alias("centre"), pl.col("a").alias("account")),
+            evidence.select(pl.col("a").alias("centre"), pl.col("b").alias("account")),
+        ]
+    ).unique()
+
+
+def _stars(kept: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
+    """Each cluster's star over its ``kept`` (centre, account) members, re-centred on its
+    first remaining account, with the cluster's evidence attributes."""
     first = kept.group_by("centre").agg(pl.col("account").min().alias("new_centre"))
     attrs = evidence.unique("a").drop("b")
     return (
