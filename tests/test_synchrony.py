@@ -330,6 +330,16 @@ def test_a_cluster_does_not_take_students_of_an_institution_that_lies_outside_it
     )
     # without e-mail addresses: unchanged
     assert outside_institutions(ev, accounts.drop("email")).equals(ev)
+    # a cluster mostly of students whose university lies mostly outside it describes
+    # them: its other two accounts are not linked by it (as for identifier-linked groups)
+    students = _star("s1", ["s2", "s3", "s4", "c1", "c2"], "class")
+    assert outside_institutions(students, accounts).is_empty()
+
+
+def test_the_config_default_of_the_window_cost_is_the_box_tests() -> None:
+    from extractscan.link.synchrony_box import WINDOW_COST
+
+    assert LinkConfig().synchrony_window_cost == WINDOW_COST == 2.0
 
 
 def test_another_campaigns_accounts_are_not_the_ordinary_background() -> None:

@@ -78,14 +78,7 @@ def respecting_groups(evidence: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFr
     )
     if kept.height == members.height:
         return evidence
-    # A cluster that was mostly accounts of groups outside it describes those accounts:
-    # what is left of it (a fringe that happened to behave alike) is not linked by it.
-    sizes = members.group_by("centre").len().rename({"len": "all"})
-    whole = kept.group_by("centre").len().join(sizes, on="centre")
-    kept = kept.join(
-        whole.filter(pl.col("len") * 2 >= pl.col("all")).select("centre"), on="centre", how="semi"
-    )
-    return _stars(kept, evidence)
+    return _stars(kept, members, evidence)
 
 
 def outside_institutions(evidence: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
@@ -99,8 +92,8 @@ def outside_institutions(evidence: pl.DataFrame, accounts: pl.DataFrame) -> pl.D
     critical incident). An institution's domain (at least two accounts and at most
     :data:`INSTITUTION_DOMAIN_SHARE` of the log's, unlike a mass provider) is a group the
     identifiers did not link; as for those (:func:`respecting_groups`), a member joins
-    the cluster only when at least half of its domain's accounts are in the cluster too.
-    Each cluster's star is re-centred on its first remaining account.
+    the cluster only when at least half of its domain's accounts are in the cluster too,
+    and a cluster left with less than half of its members is dropped (:func:`_stars`).
     """
     if evidence.is_empty() or "email" not in accounts.columns:
         return evidence
@@ -120,7 +113,7 @@ def outside_institutions(evidence: pl.DataFrame, accounts: pl.DataFrame) -> pl.D
     if apart.is_empty():
         return evidence
     kept = members.join(apart, on=["centre", "account"], how="anti")
-    return _stars(kept, evidence)
+    return _stars(kept, members, evidence)
 
 
 def _members(evidence: pl.DataFrame) -> pl.DataFrame:
@@ -133,9 +126,17 @@ def _members(evidence: pl.DataFrame) -> pl.DataFrame:
     ).unique()
 
 
-def _stars(kept: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
-    """Each cluster's star over its ``kept`` (centre, account) members, re-centred on its
-    first remaining account, with the cluster's evidence attributes."""
+def _stars(kept: pl.DataFrame, members: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
+    """Each cluster's star over its ``kept`` (centre, account) of all its ``members``,
+    re-centred on its first remaining account, with the cluster's evidence attributes.
+
+    A cluster that was mostly accounts of groups outside it describes those accounts:
+    what is left of it (a fringe that happened to behave alike) is not linked by it."""
+    sizes = members.group_by("centre").len().rename({"len": "all"})
+    whole = kept.group_by("centre").len().join(sizes, on="centre")
+    kept = kept.join(
+        whole.filter(pl.col("len") * 2 >= pl.col("all")).select("centre"), on="centre", how="semi"
+    )
     first = kept.group_by("centre").agg(pl.col("account").min().alias("new_centre"))
     attrs = evidence.unique("a").drop("b")
     return (
