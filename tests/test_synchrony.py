@@ -855,3 +855,47 @@ def test_the_behaviour_window_is_not_tested_for_keys_of_one_org() -> None:
     )
     assert not _mostly_ungrouped(core, grouped)  # half in a group: not most outside
     assert _mostly_ungrouped(core, grouped.head(4))
+
+
+def test_a_groups_cluster_takes_other_accounts_only_when_they_behave_like_the_group() -> None:
+    from extractscan.link.synchrony import _apart
+
+    # held-out worlds 670 and 676: a class (an identifier-linked group) and three accounts
+    # of an identifier-free campaign created in the same days, in one cluster's core; the
+    # three are too few to be tested on their own. The cluster is the class's: the three
+    # join its outliers, which the class's likeness then judges (they write twice the
+    # reasoning prompts and get four times the output), so they no longer set its reach
+    sync = _synchronized(18)
+    students = [
+        dict(row, account=f"class_{i:02d}", extraction_share=0.35, cot_share=0.35, token_ratio=1.8)
+        for i, row in enumerate(sync[:15])
+    ]
+    campaign = [dict(row, account=f"camp_{i:02d}") for i, row in enumerate(sync[15:])]
+    fringe = [dict(campaign[0], account=f"camp_{i:02d}") for i in range(3, 7)]
+    core, outliers = _table(students + campaign), _table(fringe)
+    grouped = pl.DataFrame(
+        {"account": [f"class_{i:02d}" for i in range(15)], "component": [0] * 15},
+        schema={"account": pl.String, "component": pl.UInt32},
+    )
+    busy = _table(_background() + students + campaign + fringe)
+    got_core, got_outliers = _apart((core, outliers), grouped, busy, 1, LinkConfig())
+    assert got_core["account"].to_list() == [f"class_{i:02d}" for i in range(15)]
+    assert sorted(got_outliers["account"].to_list()) == [f"camp_{i:02d}" for i in range(7)]
+    # with the three in the core, all of the campaign's fringe behaved like it; without
+    # them, none does
+    from extractscan.link.alike import alike
+
+    assert alike(core, outliers).height == 4
+    assert alike(got_core, got_outliers).is_empty()
+    # a cluster that holds less than half of every group is left as it was
+    wider = pl.concat(
+        [
+            grouped,
+            pl.DataFrame(
+                {"account": [f"away_{i:02d}" for i in range(16)], "component": [0] * 16},
+                schema=grouped.schema,
+            ),
+        ]
+    )
+    part = (core, outliers)
+    assert _apart(part, wider, busy, 1, LinkConfig()) is part

@@ -217,14 +217,21 @@ def _apart(
     cfg: LinkConfig,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A cluster's (core, outliers) without the accounts of identifier-linked groups when
-    it holds most of such a group and its other accounts are beyond chance on their own.
+    it holds most of such a group and its other accounts are beyond chance on their own;
+    when they are not (or are too few to be tested), the group's: its core the grouped
+    accounts alone, the others among its outliers.
 
     Such a cluster is two things started in the same days: a group the identifiers found
     and a campaign they did not. Kept whole, the group (see
     :func:`.behaviour_groups.respecting_groups`) took the campaign in, and an explained
     class became a high incident with it (report world 22: 17 students of a class and 11
     accounts of an identifier-free campaign). A group's fringe that is not beyond chance
-    alone still joins its group."""
+    alone joins its group only when it behaves like the group's accounts
+    (:func:`.alike.alike`, as any outlier): in its core, two or three of a campaign's
+    accounts set the reach of the likeness, and the campaign's fringe came in with them
+    (held-out worlds 670 and 676: classes of 55 and 35 students and 15 and 10 accounts
+    of identifier-free campaigns, one high incident each that no benign check could
+    explain)."""
     core, outliers = part
     members = pl.concat([core.select("account"), outliers.select("account")])
     inside = members.join(grouped, on="account").group_by("component").len()
@@ -232,8 +239,11 @@ def _apart(
     if inside.join(sizes, on="component").filter(pl.col("len") * 2 >= pl.col("size")).is_empty():
         return part
     rest = core.join(grouped, on="account", how="anti")
-    if rest.height < cfg.synchrony_min_accounts:
+    if rest.is_empty():
         return part
+    theirs = (core.join(grouped, on="account", how="semi"), pl.concat([outliers, rest]))
+    if rest.height < cfg.synchrony_min_accounts:
+        return theirs
     box = box_test(
         rest,
         busy.join(rest, on="account", how="anti"),
@@ -243,7 +253,7 @@ def _apart(
         cost=cfg.synchrony_window_cost,
     )
     if not box.significant or len(box.members) < cfg.synchrony_min_accounts:
-        return part
+        return theirs
     return rest, outliers.join(grouped, on="account", how="anti")
 
 
