@@ -23,7 +23,8 @@ from extractscan.link.behaviour_groups import (
     star_identifiers,
 )
 from extractscan.link.crowded import EVIDENCE_SCHEMA
-from extractscan.link.synchrony import EARLY_ROWS, box_test, preload, preload_early, synchrony
+from extractscan.link.synchrony import EARLY_ROWS, preload, preload_early, synchrony
+from extractscan.link.synchrony_box import box_test
 from extractscan.run.memory import MemoryPlan
 
 T0 = datetime(2026, 4, 1, tzinfo=UTC)  # signups count back from here
@@ -405,7 +406,7 @@ def test_a_cluster_that_was_mostly_another_groups_accounts_is_dropped() -> None:
     assert got.select("a", "b").rows() == [("x1", "x2"), ("x1", "x3")]
 
 
-def test_behaviour_never_joins_two_groups_the_identifiers_kept_apart() -> None:
+def test_behaviour_never_joins_two_groups_the_identifiers_keptapart() -> None:
     # a cluster holding two whole groups (a campaign's three accounts and a class's two)
     # and two unlinked accounts keeps the larger group and the unlinked ones
     ev = _star("c0", ["c1", "c2", "s0", "s1", "u0", "u1"], "together")
@@ -838,27 +839,27 @@ def test_the_behaviour_window_is_not_tested_for_keys_of_one_org() -> None:
     # held-out world 441 at 4x: an enterprise batch job's keys (one declared org, whose
     # links are never evidence, so no identifier-linked group) were significant by their
     # behaviour; a core mostly under orgs two of its accounts declare is one party
-    from extractscan.link.synchrony import _mostly_ungrouped
+    from extractscan.link.behaviour_groups import mostly_ungrouped
 
     core = _table(_synchronized(10))
-    assert _mostly_ungrouped(core, None)
+    assert mostly_ungrouped(core, None)
     keys = core.with_columns(
         org=pl.when(pl.int_range(pl.len()) < 6).then(pl.lit("org-acme")).otherwise(None)
     )
-    assert not _mostly_ungrouped(keys, None)
+    assert not mostly_ungrouped(keys, None)
     # one account per org: sign-ups of their own, not one party
     own = core.with_columns(org=pl.format("org-{}", pl.col("account")))
-    assert _mostly_ungrouped(own, None)
+    assert mostly_ungrouped(own, None)
     grouped = pl.DataFrame(
         {"account": [f"sync_{i:02d}" for i in range(5)], "component": [0] * 5},
         schema={"account": pl.String, "component": pl.UInt32},
     )
-    assert not _mostly_ungrouped(core, grouped)  # half in a group: not most outside
-    assert _mostly_ungrouped(core, grouped.head(4))
+    assert not mostly_ungrouped(core, grouped)  # half in a group: not most outside
+    assert mostly_ungrouped(core, grouped.head(4))
 
 
 def test_a_groups_cluster_takes_other_accounts_only_when_they_behave_like_the_group() -> None:
-    from extractscan.link.synchrony import _apart
+    from extractscan.link.behaviour_groups import apart
 
     # held-out worlds 670 and 676: a class (an identifier-linked group) and three accounts
     # of an identifier-free campaign created in the same days, in one cluster's core; the
@@ -878,7 +879,7 @@ def test_a_groups_cluster_takes_other_accounts_only_when_they_behave_like_the_gr
         schema={"account": pl.String, "component": pl.UInt32},
     )
     busy = _table(_background() + students + campaign + fringe)
-    got_core, got_outliers = _apart((core, outliers), grouped, busy, 1, LinkConfig())
+    got_core, got_outliers = apart((core, outliers), grouped, busy, 1, LinkConfig())
     assert got_core["account"].to_list() == [f"class_{i:02d}" for i in range(15)]
     assert sorted(got_outliers["account"].to_list()) == [f"camp_{i:02d}" for i in range(7)]
     # with the three in the core, all of the campaign's fringe behaved like it; without
@@ -898,4 +899,4 @@ def test_a_groups_cluster_takes_other_accounts_only_when_they_behave_like_the_gr
         ]
     )
     part = (core, outliers)
-    assert _apart(part, wider, busy, 1, LinkConfig()) is part
+    assert apart(part, wider, busy, 1, LinkConfig()) is part

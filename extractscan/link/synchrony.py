@@ -61,7 +61,7 @@ import polars as pl
 
 from extractscan.config import LinkConfig
 from extractscan.link.alike import MERGE_UNITS, alike, alike_mask, vectors
-from extractscan.link.behaviour_groups import respecting_groups
+from extractscan.link.behaviour_groups import apart, mostly_ungrouped, respecting_groups
 from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT, heavy_accounts
 from extractscan.link.mixed import WrapperTest, boxed_members
 from extractscan.link.one_behaviour import main_behaviour
@@ -69,7 +69,6 @@ from extractscan.link.synchrony_box import (
     TIMES,
     Box,
     Times,
-    box_test,
     describe,
     fit_box,
     weigh_box,
@@ -209,69 +208,6 @@ def _one_behaviour(core: pl.DataFrame, outliers: pl.DataFrame) -> tuple[pl.DataF
     return core.filter(keep), pl.concat([outliers, core.filter(~keep)])
 
 
-def _apart(
-    part: tuple[pl.DataFrame, pl.DataFrame],
-    grouped: pl.DataFrame,
-    busy: pl.DataFrame,
-    tested: int,
-    cfg: LinkConfig,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A cluster's (core, outliers) without the accounts of identifier-linked groups when
-    it holds most of such a group and its other accounts are beyond chance on their own;
-    when they are not (or are too few to be tested), the group's: its core the grouped
-    accounts alone, the others among its outliers.
-
-    Such a cluster is two things started in the same days: a group the identifiers found
-    and a campaign they did not. Kept whole, the group (see
-    :func:`.behaviour_groups.respecting_groups`) took the campaign in, and an explained
-    class became a high incident with it (report world 22: 17 students of a class and 11
-    accounts of an identifier-free campaign). A group's fringe that is not beyond chance
-    alone joins its group only when it behaves like the group's accounts
-    (:func:`.alike.alike`, as any outlier): in its core, two or three of a campaign's
-    accounts set the reach of the likeness, and the campaign's fringe came in with them
-    (held-out worlds 670 and 676: classes of 55 and 35 students and 15 and 10 accounts
-    of identifier-free campaigns, one high incident each that no benign check could
-    explain)."""
-    core, outliers = part
-    members = pl.concat([core.select("account"), outliers.select("account")])
-    inside = members.join(grouped, on="account").group_by("component").len()
-    sizes = grouped.group_by("component").len().rename({"len": "size"})
-    if inside.join(sizes, on="component").filter(pl.col("len") * 2 >= pl.col("size")).is_empty():
-        return part
-    rest = core.join(grouped, on="account", how="anti")
-    if rest.is_empty():
-        return part
-    theirs = (core.join(grouped, on="account", how="semi"), pl.concat([outliers, rest]))
-    if rest.height < cfg.synchrony_min_accounts:
-        return theirs
-    box = box_test(
-        rest,
-        busy.join(rest, on="account", how="anti"),
-        tested,
-        cfg.synchrony_alpha,
-        alike=partial(alike_mask, rest) if _mostly_ungrouped(rest, None) else None,
-        cost=cfg.synchrony_window_cost,
-    )
-    if not box.significant or len(box.members) < cfg.synchrony_min_accounts:
-        return theirs
-    return rest, outliers.join(grouped, on="account", how="anti")
-
-
-def _mostly_ungrouped(core: pl.DataFrame, grouped: pl.DataFrame | None) -> bool:
-    """Whether most of ``core`` is outside the identifier-linked groups ``grouped`` and
-    outside orgs that two or more of its accounts declare (an enterprise's keys are one
-    party, though links inside an org are never evidence: held-out world 441 at 4x, a
-    batch job's 269 keys created over two years, started within hours, were significant
-    by their behaviour, and three other accounts in its box became a high incident)."""
-    free = core
-    if grouped is not None and not grouped.is_empty():
-        free = free.join(grouped, on="account", how="anti")
-    if "org" in free.columns:
-        shared = core.group_by("org").len().filter(pl.col("len") >= 2, pl.col("org").is_not_null())
-        free = free.join(shared.select("org"), on="org", how="anti")
-    return free.height * 2 > core.height
-
-
 def significant_boxes(
     cand: pl.DataFrame,
     busy: pl.DataFrame,
@@ -294,7 +230,7 @@ def significant_boxes(
     noise = cand.filter(pl.col("_cluster") == -1)
     if grouped is not None and grouped.height:
         for g in groups:
-            parts[g] = _apart(parts[g], grouped, busy, len(groups), cfg)
+            parts[g] = apart(parts[g], grouped, busy, len(groups), cfg)
     # A cluster's box and the accounts alike its core depend on the cluster and the
     # noise alone, never on the reference: fitted once, weighed once a round (measured
     # on a 1M-row log: alike() was called 558 times for 2 x 25 clusters, 40 % of this
@@ -304,7 +240,7 @@ def significant_boxes(
     # party (a class does its homework from the course's first day), so for them the
     # behaviour is no evidence beside the times (fit world 22: a class's cluster with 2
     # accounts of a campaign became significant by it and took 11 more in).
-    free = {g: _mostly_ungrouped(core, grouped) for g, (core, _) in parts.items()}
+    free = {g: mostly_ungrouped(core, grouped) for g, (core, _) in parts.items()}
     fitted = {
         g: fit_box(
             core,
@@ -371,8 +307,9 @@ def synchrony(
     1017: 16 accounts of a grader campaign, started in the same days, made a 34-account
     campaign's box look common), though they may still form or join clusters.
     ``grouped`` (account, component) are all the identifier-linked groups (see
-    :func:`_apart`). With ``wrappers``, accounts that are not extraction-heavy join a
-    cluster when inside its box and sending its wrappers (:func:`.mixed.boxed_members`)."""
+    :func:`.behaviour_groups.apart`). With ``wrappers``, accounts that are not
+    extraction-heavy join a cluster when inside its box and sending its wrappers
+    (:func:`.mixed.boxed_members`)."""
     empty = pl.DataFrame(schema=EVIDENCE_SCHEMA)
     if cfg.synchrony_alpha <= 0 or "exchanges" not in accounts.columns:
         return empty
