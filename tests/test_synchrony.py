@@ -900,3 +900,25 @@ def test_a_groups_cluster_takes_other_accounts_only_when_they_behave_like_the_gr
     )
     part = (core, outliers)
     assert apart(part, wider, busy, 1, LinkConfig()) is part
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_radius_graphs_components_are_the_undirected_searchs(seed: int) -> None:
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.neighbors import radius_neighbors_graph
+
+    from extractscan.link.one_behaviour import components
+
+    # clouds of points and a few strays: several components of each size, the same
+    # labels (numbered by their lowest row) as SciPy's undirected search
+    rng = np.random.default_rng(seed)
+    x = np.vstack([rng.normal(c, 0.4, (n, 4)) for c, n in ((0, 300), (3, 120), (6, 40))])
+    x = np.vstack([x, rng.uniform(-5, 10, (30, 4))])[rng.permutation(490)]
+    for reach in (0.3, 1.0, 2.5):
+        graph = radius_neighbors_graph(x, reach, mode="connectivity")
+        want = connected_components(graph, directed=False)[1]
+        assert components(graph).tolist() == want.tolist()
+    # a graph that is not symmetric (0 -> 1 only) is searched undirected: one component
+    one_way = csr_array((np.ones(1), (np.array([0]), np.array([1]))), shape=(3, 3))
+    assert components(one_way).tolist() == [0, 0, 1]

@@ -32,7 +32,12 @@ core, so the whole core is never enumerated.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:
+    from scipy.sparse import sparray, spmatrix
 
 #: At most this many core members are connected pairwise (see the module's text).
 SAMPLED = 2_000
@@ -45,7 +50,6 @@ def main_behaviour(x: np.ndarray, least_reach: float, least_group: int) -> np.nd
     stays in the core: it belongs to the core's largest group of alike accounts, or to a
     group of fewer than ``least_group`` (see the module's text). ``least_reach`` is the
     smallest radius (units)."""
-    from scipy.sparse.csgraph import connected_components
     from sklearn.neighbors import NearestNeighbors, radius_neighbors_graph
 
     n = x.shape[0]
@@ -57,8 +61,7 @@ def main_behaviour(x: np.ndarray, least_reach: float, least_group: int) -> np.nd
     xs = x[sample]
     own = NearestNeighbors(n_neighbors=2).fit(xs).kneighbors(xs)[0][:, 1]
     reach = max(float(np.quantile(own, 0.95)), least_reach)
-    graph = radius_neighbors_graph(xs, reach, mode="connectivity")
-    _, labels = connected_components(graph, directed=False)
+    labels = components(radius_neighbors_graph(xs, reach, mode="connectivity"))
     sizes = np.bincount(labels)
     # the largest group (among equal sizes the one holding the lowest row: determinism)
     # and the groups too small to be a cluster's core on their own: the core's fringe
@@ -75,3 +78,28 @@ def main_behaviour(x: np.ndarray, least_reach: float, least_group: int) -> np.nd
         kept |= ~near_left
     kept[sample] = keep
     return kept
+
+
+def components(graph: sparray | spmatrix) -> np.ndarray:
+    """The connected components of a radius graph (CSR, a point set against itself):
+    per row its component, numbered in the order of each component's lowest row, as
+    SciPy's undirected search numbers them.
+
+    Such a graph is symmetric (each pair's distance is computed the same way from
+    either side), so its strongly connected components are its components, found
+    without the transpose that the undirected search builds first (measured at 28.8M
+    rows: 0.9 s of the 2.8 s of :func:`main_behaviour`, on graphs of up to 4M edges).
+    A graph whose rows and columns do not hold as many edges each is not symmetric and
+    is searched undirected."""
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import connected_components
+
+    csr = csr_array(graph)
+    if not np.array_equal(np.diff(csr.indptr), np.bincount(csr.indices, minlength=csr.shape[0])):
+        return np.asarray(connected_components(csr, directed=False)[1])
+    _, labels = connected_components(csr, directed=True, connection="strong")
+    _, first = np.unique(labels, return_index=True)
+    order = np.argsort(first)
+    number = np.empty_like(order)
+    number[order] = np.arange(order.size)
+    return np.asarray(number[labels])
