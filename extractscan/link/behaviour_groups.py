@@ -172,16 +172,15 @@ def apart(
     accounts alone, the others among its outliers.
 
     Such a cluster is two things started in the same days: a group the identifiers found
-    and a campaign they did not. Kept whole, the group (see
-    :func:`.behaviour_groups.respecting_groups`) took the campaign in, and an explained
-    class became a high incident with it (report world 22: 17 students of a class and 11
-    accounts of an identifier-free campaign). A group's fringe that is not beyond chance
-    alone joins its group only when it behaves like the group's accounts
-    (:func:`.alike.alike`, as any outlier): in its core, two or three of a campaign's
-    accounts set the reach of the likeness, and the campaign's fringe came in with them
-    (held-out worlds 670 and 676: classes of 55 and 35 students and 15 and 10 accounts
-    of identifier-free campaigns, one high incident each that no benign check could
-    explain)."""
+    and a campaign they did not. Kept whole, the group (see :func:`respecting_groups`)
+    took the campaign in, and an explained class became a high incident with it (report
+    world 22: 17 students of a class and 11 accounts of an identifier-free campaign). A
+    group's fringe that is not beyond chance alone joins its group only when it behaves
+    like the group's accounts (:func:`.alike.alike`, as any outlier): in its core, two
+    or three of a campaign's accounts set the reach of the likeness, and the campaign's
+    fringe came in with them (held-out worlds 670 and 676: classes of 55 and 35 students
+    and 15 and 10 accounts of identifier-free campaigns, one high incident each that no
+    benign check could explain)."""
     core, outliers = part
     members = pl.concat([core.select("account"), outliers.select("account")])
     inside = members.join(grouped, on="account").group_by("component").len()
