@@ -111,14 +111,14 @@ def outside_institutions(evidence: pl.DataFrame, accounts: pl.DataFrame) -> pl.D
     members = _members(evidence)
     placed = members.join(domains.join(institutions, on="domain"), on="account")
     inside = placed.group_by("centre", "domain").agg(pl.len().alias("inside"))
-    apart = (
+    away = (
         placed.join(inside, on=["centre", "domain"])
         .filter(pl.col("inside") * 2 < pl.col("size"))
         .select("centre", "account")
     )
-    if apart.is_empty():
+    if away.is_empty():
         return evidence
-    kept = members.join(apart, on=["centre", "account"], how="anti")
+    kept = members.join(away, on=["centre", "account"], how="anti")
     return _stars(kept, members, evidence)
 
 
