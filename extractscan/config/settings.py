@@ -90,6 +90,11 @@ class LinkConfig:
     #: at ``crowded_alpha``): a hydra's accounts that mix resold traffic into a few dozen
     #: requests each.
     crowded_mixed: bool = True
+    #: Extraction-heavy accounts behind a linked exit, subnet or proxy pool that send
+    #: significantly unlike its other heavy accounts (none of their wrappers, at
+    #: ``crowded_alpha``) are taken out of it (``extractscan.link.unlike``): the proxy
+    #: service's other customers.
+    crowded_unlike: bool = True
     #: Linked groups whose extraction-heavy accounts share a prompt template (near-
     #: duplicate cluster) are assembled into one incident.
     assemble_by_template: bool = True

@@ -69,6 +69,7 @@ from extractscan.link.pairs import (
     prepare,
 )
 from extractscan.link.synchrony import preload, synchrony
+from extractscan.link.unlike import unlike_members
 from extractscan.link.weights import (
     family_caps,
     spread_adjusted,
@@ -176,6 +177,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             )
             # Mixed traffic needs no template pairs: tested while the worker numbers the
             # accounts' template cells by cluster.
+            crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
             keys = keyed.result()
             # the identifiers' texts are made in the thread while the pairs are finished
@@ -192,6 +194,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             weights = weigh_values(every, accounts.height, cfg.link)
             pairs = candidate_pairs(every, weights, co, cfg.link)
             uses = partial(_template_uses, agg, clusters)
+            crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
         evidence = spread_adjusted(pairs, excess=held.result())
         if "exchanges" in accounts.columns:

@@ -285,6 +285,17 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
     )
     if members.is_empty():
         return Crowded(values, empty_ev, empty_ids, p, pools)
+    evidence = member_stars(members)
+    identifiers = (
+        members.select("account", "family", "value").unique().sort("family", "value", "account")
+    )
+    return Crowded(values, evidence, identifiers, p, pools)
+
+
+def member_stars(members: pl.DataFrame) -> pl.DataFrame:
+    """Evidence rows (:data:`EVIDENCE_SCHEMA`) linking the accounts of ``members``
+    (account, family, value, n, weight) behind each value as a star around the smallest
+    of them."""
     hub = members.group_by("family", "value").agg(pl.col("account").min().alias("hub"))
     star = (
         members.join(hub, on=["family", "value"])
@@ -298,11 +309,7 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
             "weight",
         )
     )
-    evidence = star_evidence(star)
-    identifiers = (
-        members.select("account", "family", "value").unique().sort("family", "value", "account")
-    )
-    return Crowded(values, evidence, identifiers, p, pools)
+    return star_evidence(star)
 
 
 def proxy_pools(rows: pl.DataFrame, significant: pl.DataFrame) -> pl.DataFrame:

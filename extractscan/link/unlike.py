@@ -1,0 +1,217 @@
+"""Heavy accounts behind a crowded network value that send unlike the others there.
+
+A proxy exit carries the proxy service's other customers beside a campaign's accounts.
+A customer who writes a few reasoning prompts of its own is extraction-heavy by the
+Wilson bound (held-out world 726: 6 of 13 requests), and behind an exit that a 51-account
+hydra made significant the crowded-value test linked it to the hydra: one benign account
+at high, linked exactly as the hydra's accounts with one exit and their own cards are.
+What the customer does not send is the hydra's wrappers.
+
+So every extraction-heavy account ``i`` behind a significant exit, subnet or proxy pool
+``v`` is tested against the other heavy accounts behind ``v`` (leave one out: a hydra's
+accounts are all linked through its exits alone, so taking every tested account out of
+the members would leave no wrappers). Per extraction wrapper ``t`` (as in :mod:`.mixed`)
+that the others send, ``q_t = (K_t - k_t + 1/2) / (N - n)``: their requests on it per
+request (``K_t`` and ``N`` of all heavy accounts behind ``v``, ``k_t`` and ``n``
+the account's own), and ``r_t`` per request of the non-heavy accounts. The Poisson
+log-likelihood ratio ``sum_t k_t ln(q_t / r_t) - n sum_t (q_t - r_t)`` of sending like
+the others against like ordinary accounts is :func:`.mixed.wrapper_llr`'s. Here the
+question is the other way round: the ratio of ordinary to the others', ``exp(-llr)``,
+has expectation 1 for an account that sends like the others, so by Markov's inequality
+``llr <= -ln(tested / crowded_alpha)`` happens to one with probability at most
+``crowded_alpha / tested``; an account there is taken out of ``v``'s crowd (its evidence
+and identifiers). A campaign's account that mixes resold requests into its wrappers
+sends fewer of them but still far more than ordinary accounts and stays; one that sends
+none of them over enough requests for the others' rate to expect several is not theirs.
+
+Cards are not tested: a card is its holder's, and heavy users on one card are linked
+(then explained as a family, :mod:`extractscan.findings`). Nor is an account on a linked
+card tested on its network values: the card links it whatever they say.
+"""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from extractscan.config import LinkConfig
+from extractscan.link.assemble import TemplateUses
+from extractscan.link.crowded import (
+    MAX_WEIGHT,
+    POOL,
+    Crowded,
+    extraction_wrappers,
+    heavy_accounts,
+    member_stars,
+)
+from extractscan.model.families import CROWDED_FAMILIES
+
+#: The crowded families tested: the network values a proxy service's customers share.
+NETWORK: tuple[str, ...] = tuple(CROWDED_FAMILIES[f] for f in ("ip", "ip_prefix", POOL))
+
+#: Half a request: the smoothing of both rates (as :mod:`.mixed`'s).
+_HALF = 0.5
+
+
+def unlike_members(
+    crowd: Crowded,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame | None,
+    template_uses: TemplateUses | None,
+) -> Crowded:
+    """``crowd`` without the (account, value) memberships of its network values whose
+    account sends significantly unlike the value's other heavy accounts (the module's
+    test)."""
+    if (
+        not cfg.crowded_unlike
+        or extraction is None
+        or template_uses is None
+        or crowd.identifiers.is_empty()
+        or "exchanges" not in accounts.columns
+        or cfg.crowded_alpha <= 0
+    ):
+        return crowd
+    ids = crowd.identifiers
+    network = ids.filter(pl.col("family").is_in(NETWORK))
+    # an account on a linked card is linked by it whatever its exits say: not tested
+    carded = ids.filter(pl.col("family") == CROWDED_FAMILIES["payment"])
+    tested = network.join(carded, on="account", how="anti")
+    # an account in a linked proxy pool is tested on the pool, the crowd it rotates with
+    # (its exits and subnets are the pool's; at 28.8M rows, 1.6M of the 16M rows)
+    pool = CROWDED_FAMILIES[POOL]
+    pooled = tested.filter(pl.col("family") == pool)
+    tested = pl.concat([pooled, tested.join(pooled, on="account", how="anti")])
+    if tested.is_empty():
+        return crowd
+    llr = leave_one_out(ids, accounts, cfg, extraction, template_uses, tested)
+    if llr.is_empty():
+        return crowd
+    threshold = math.log(llr.height / cfg.crowded_alpha)
+    unlike = llr.filter(pl.col("llr") <= -threshold).select("account", "family", "value")
+    if unlike.is_empty():
+        return crowd
+    # unlike its pool: out of the pool and of its exits and subnets
+    away = unlike.filter(pl.col("family") == pool).select("account")
+    unlike = pl.concat([unlike, network.join(away, on="account", how="semi")]).unique()
+    identifiers = ids.join(unlike, on=["account", "family", "value"], how="anti")
+    weights = crowd.values.select(
+        pl.col("family").replace_strict(CROWDED_FAMILIES, return_dtype=pl.String),
+        "value",
+        "n",
+        (pl.col("nats") / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight"),
+    )
+    evidence = member_stars(identifiers.join(weights, on=["family", "value"]))
+    return Crowded(crowd.values, evidence, identifiers, crowd.heavy_rate, crowd.pools)
+
+
+def leave_one_out(
+    identifiers: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    template_uses: TemplateUses,
+    tested: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """(account, family, value, llr) for each heavy account of ``identifiers`` (account,
+    family, value: crowded families) behind a :data:`NETWORK` value whose other heavy
+    accounts send requests (the rows of ``tested`` when given): the log-likelihood
+    ratio of its requests on their wrappers under their rates against the non-heavy
+    accounts' (the module's test).
+
+    Computed without a row per (account, value, wrapper of the value): ``sum_t q_t`` over
+    the value's wrappers is ``(S - kw + C/2) / (N - n)`` (``S`` the members' requests on
+    the ``C`` wrappers, ``kw`` the account's), less the wrappers only the account sends.
+    Accounts, values and wrappers are numbered first: the rows per (account, value,
+    wrapper the account sends) are the step's bulk (16M at 28.8M rows when every
+    account is tested)."""
+    schema = {"account": pl.String, "family": pl.String, "value": pl.String, "llr": pl.Float64}
+    none = pl.DataFrame(schema=schema)
+    wrappers = extraction_wrappers(extraction, cfg.heavy_share)
+    keyed = identifiers.filter(pl.col("family").is_in(NETWORK)).select("account", "family", "value")
+    if tested is not None:  # the values tested, with all their members
+        keyed = keyed.join(
+            tested.select("family", "value").unique(), on=["family", "value"], how="semi"
+        )
+    if wrappers.is_empty() or keyed.is_empty():
+        return none
+    numbered = accounts.select("account", pl.col("exchanges").cast(pl.Float64).alias("ex"))
+    numbered = numbered.with_row_index("aid")
+    keyed = keyed.with_columns(
+        (pl.col("family") + "\x1f" + pl.col("value")).rank("dense").cast(pl.UInt32).alias("vid")
+    )
+    members = keyed.join(numbered, on="account").select("aid", "vid", "ex")
+    uses = (
+        template_uses(wrappers)
+        .join(numbered.select("account", "aid"), on="account")
+        .join(wrappers.unique().with_row_index("t"), on="value")
+        .select("aid", "t", "n")
+    )
+    heavy = heavy_accounts(accounts, cfg)["heavy"]
+    light = numbered.filter(~heavy)
+    n_out = float(light["ex"].sum())
+    if n_out <= 0:
+        return none
+    r = (
+        uses.join(light.select("aid"), on="aid", how="semi")
+        .group_by("t")
+        .agg(pl.col("n").sum().alias("k_out"))
+        .select("t", ((pl.col("k_out") + _HALF) / n_out).alias("r"))
+    )
+    volume = members.group_by("vid").agg(pl.col("ex").sum().alias("N"))
+    held = members.select("aid", "vid").join(uses, on="aid")  # the bulk
+    # the value's wrappers: (vid, t, K), and per value S, C and the sum of r
+    per_wrapper = (
+        held.group_by("vid", "t")
+        .agg(pl.col("n").sum().alias("K"))
+        .join(r, on="t", how="left")
+        .with_columns(pl.col("r").fill_null(_HALF / n_out))
+    )
+    per_value = per_wrapper.group_by("vid").agg(
+        pl.col("K").sum().alias("S"), pl.len().alias("C"), pl.col("r").sum().alias("R")
+    )
+    if tested is not None:
+        chosen = (
+            keyed.join(tested, on=["account", "family", "value"], how="semi")
+            .join(numbered.select("account", "aid"), on="account")
+            .select("aid", "vid")
+        )
+        members = members.join(chosen, on=["aid", "vid"], how="semi")
+        held = held.join(chosen, on=["aid", "vid"], how="semi")
+    rest = pl.col("N") - pl.col("ex")
+    # the account's own requests on them
+    own = (
+        held.rename({"n": "k"})
+        .join(per_wrapper, on=["vid", "t"])
+        .join(members, on=["aid", "vid"])
+        .join(volume, on="vid")
+        .with_columns(((pl.col("K") - pl.col("k") + _HALF) / rest).alias("q"))
+        .group_by("aid", "vid")
+        .agg(
+            pl.col("k").sum().alias("kw"),
+            (pl.col("k") * (pl.col("q") / pl.col("r")).log())
+            .filter(pl.col("K") > pl.col("k"))
+            .sum()
+            .alias("gain"),
+            (pl.col("q") - pl.col("r")).filter(pl.col("K") == pl.col("k")).sum().alias("alone"),
+        )
+    )
+    spread = (pl.col("S") - pl.col("kw") + _HALF * pl.col("C")) / rest - pl.col("R")
+    llr = (
+        members.join(volume, on="vid")
+        .join(per_value, on="vid")
+        .filter(rest > 0)
+        .join(own, on=["aid", "vid"], how="left")
+        .with_columns(pl.col("kw", "gain", "alone").fill_null(0.0))
+        .select(
+            "aid", "vid", (pl.col("gain") - pl.col("ex") * (spread - pl.col("alone"))).alias("llr")
+        )
+    )
+    names = keyed.select("vid", "family", "value").unique("vid")
+    return (
+        llr.join(numbered.select("aid", "account"), on="aid")
+        .join(names, on="vid")
+        .select("account", "family", "value", "llr")
+        .sort("family", "value", "account")
+    )

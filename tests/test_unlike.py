@@ -1,0 +1,209 @@
+"""Heavy accounts behind a crowded network value that send unlike the others there are
+taken out of it: exact values on a tiny table (extractscan.link.unlike)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import polars as pl
+import pytest
+
+from extractscan.config import LinkConfig
+from extractscan.link.crowded import crowded
+from extractscan.link.mixed import wrapper_llr
+from extractscan.link.unlike import leave_one_out, unlike_members
+
+HEAVY = [f"h{i:02d}" for i in range(12)]
+LIGHT = [f"u{i:03d}" for i in range(300)]
+# a customer of the proxy service behind the hydra's exit: 40 requests, half of them
+# reasoning prompts of its own (ten on a template only it sends), none on the hydra's
+CUSTOMER = "c"
+
+
+def _world(carded: bool = False) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The hydra's twelve heavy accounts behind one exit and on one card, the customer
+    behind the exit (and on the card when ``carded``), 40 ordinary accounts there too."""
+    everyone = [*HEAVY, CUSTOMER, *LIGHT]
+    accounts = pl.DataFrame(
+        {
+            "account": everyone,
+            "extraction_share": [0.8] * 12 + [0.5] + [0.05] * 300,
+            "prompts_measured": [100] * 12 + [40] + [20] * 300,
+            "exchanges": [100] * 12 + [40] + [20] * 300,
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+    behind = [*HEAVY, CUSTOMER, *LIGHT[:40]]
+    paying = [*HEAVY, CUSTOMER] if carded else HEAVY
+    ids = pl.DataFrame(
+        {
+            "account": behind + paying,
+            "family": ["ip"] * len(behind) + ["payment"] * len(paying),
+            "value": ["exit"] * len(behind) + ["card"] * len(paying),
+        }
+    )
+    uses = pl.DataFrame(
+        {
+            "account": [*HEAVY, "u000", CUSTOMER],
+            "value": ["W"] * 13 + ["X"],
+            "n": [60] * 12 + [1, 10],
+        },
+        schema_overrides={"n": pl.UInt32},
+    )
+    extraction = pl.DataFrame({"value": ["W", "X", "E"], "n": [721, 10, 5000], "ext": [721, 10, 0]})
+    return accounts, ids, extraction, uses
+
+
+def _uses(table: pl.DataFrame):  # type: ignore[no-untyped-def]
+    def uses(values: pl.DataFrame) -> pl.DataFrame:
+        return table.join(values, on="value", how="semi")
+
+    return uses
+
+
+def test_the_customer_is_taken_out_of_the_exit() -> None:
+    accounts, ids, extraction, uses = _world()
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    assert sorted(set(crowd.identifiers["account"])) == sorted([*HEAVY, CUSTOMER])
+    llr = leave_one_out(crowd.identifiers, accounts, cfg, extraction, _uses(uses))
+    # cards are not tested: the exit's 13 heavy accounts
+    assert set(llr["family"]) == {"crowded_ip"} and llr.height == 13
+    n_out = 300 * 20  # the non-heavy accounts; u000 sent W once
+    r_w, r_x = 1.5 / n_out, 0.5 / n_out
+    # the customer: the others send W only (X is its own), 720 of their 1,200 requests
+    q_w = 720.5 / 1200
+    want_c = -40 * (q_w - r_w)
+    # a hydra account: the others' W is 660 of 1,140 and X 10 of 1,140
+    q_w, q_x = 660.5 / 1140, 10.5 / 1140
+    want_h = 60 * math.log(q_w / r_w) - 100 * (q_w - r_w + q_x - r_x)
+    got = dict(zip(llr["account"], llr["llr"], strict=True))
+    assert got[CUSTOMER] == pytest.approx(want_c)
+    assert [got[a] for a in HEAVY] == pytest.approx([want_h] * 12)
+    assert want_c < -math.log(13 / cfg.crowded_alpha) < 0 < want_h
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses))
+    assert CUSTOMER not in out.identifiers["account"].to_list()
+    assert out.identifiers.equals(crowd.identifiers.filter(pl.col("account") != CUSTOMER))
+    # the customer was the hub of the exit's star (the smallest account): it is now
+    # around h00, with the same weight; the card's is as it was
+    ip = out.evidence.filter(pl.col("family") == "crowded_ip")
+    assert ip.select("a", "b").rows() == [("h00", h) for h in HEAVY[1:]]
+    before = crowd.evidence.filter(pl.col("family") == "crowded_ip")
+    assert before.select("a", "b").rows() == [(CUSTOMER, h) for h in HEAVY]
+    assert set(ip["weight"]) == set(before["weight"]) and len(set(ip["weight"])) == 1
+    card = crowd.evidence.filter(pl.col("family") == "crowded_payment")
+    assert card.select("a", "b").rows() == [("h00", h) for h in HEAVY[1:]]
+    assert out.evidence.filter(pl.col("family") == "crowded_payment").equals(card)
+
+
+def test_an_account_on_a_linked_card_is_not_tested_on_its_exits() -> None:
+    accounts, ids, extraction, uses = _world(carded=True)
+    crowd = crowded(ids, accounts, LinkConfig())
+    assert CUSTOMER in crowd.identifiers.filter(pl.col("family") == "crowded_payment")["account"]
+    assert unlike_members(crowd, accounts, LinkConfig(), extraction, _uses(uses)) is crowd
+
+
+def test_switched_off_or_without_counts_nothing_changes() -> None:
+    accounts, ids, extraction, uses = _world()
+    crowd = crowded(ids, accounts, LinkConfig())
+    off = replace(LinkConfig(), crowded_unlike=False)
+    assert unlike_members(crowd, accounts, off, extraction, _uses(uses)) is crowd
+    assert unlike_members(crowd, accounts, LinkConfig(), None, _uses(uses)) is crowd
+    # a customer who sends like the hydra stays
+    like = uses.with_columns(
+        pl.when(pl.col("account") == CUSTOMER).then(pl.lit("W")).otherwise("value").alias("value")
+    )
+    assert unlike_members(crowd, accounts, LinkConfig(), extraction, _uses(like)) is crowd
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_sums_are_the_wrapper_test_with_the_account_left_out(seed: int) -> None:
+    """The closed form equals :func:`.mixed.wrapper_llr` run once per account with the
+    value's other heavy accounts as members, on random worlds."""
+    rng = np.random.default_rng(seed)
+    n_acc, n_t = 40, 6
+    accts = [f"a{i:02d}" for i in range(n_acc)]
+    heavy = rng.random(n_acc) < 0.5
+    ex = rng.integers(12, 200, n_acc)
+    accounts = pl.DataFrame(
+        {
+            "account": accts,
+            "extraction_share": np.where(heavy, 0.9, 0.0),
+            "prompts_measured": ex,
+            "exchanges": ex,
+        }
+    )
+    rows = [
+        (a, f"t{t}", int(rng.integers(1, 10)))
+        for a in accts
+        for t in range(n_t)
+        if rng.random() < 0.3
+    ]
+    uses = pl.DataFrame(rows, schema=["account", "value", "n"], orient="row")
+    extraction = pl.DataFrame(
+        {"value": [f"t{t}" for t in range(n_t)], "n": [100] * n_t, "ext": [90] * n_t}
+    )
+    values = ["v0", "v1", "v2"]
+    members = pl.DataFrame(
+        [
+            (a, fam, v)
+            for i, a in enumerate(accts)
+            if heavy[i]
+            for fam, v in zip(["crowded_ip", "crowded_subnet", "crowded_pool"], values, strict=True)
+            if rng.random() < 0.6
+        ],
+        schema=["account", "family", "value"],
+        orient="row",
+    )
+    cfg = LinkConfig()
+    got = leave_one_out(members, accounts, cfg, extraction, _uses(uses))
+    want = []
+    for account, family, value in members.iter_rows():
+        others = members.filter(
+            (pl.col("family") == family)
+            & (pl.col("value") == value)
+            & (pl.col("account") != account)
+        )
+        tested = pl.DataFrame({"account": [account], "family": [family], "value": [value]})
+        one = wrapper_llr(
+            tested, others, ["family", "value"], accounts, cfg, extraction, _uses(uses)
+        )
+        want.extend(one.rows())
+    want_d = {(a, f, v): x for a, f, v, x in want}
+    got_d = {(a, f, v): x for a, f, v, x in got.iter_rows()}
+    assert got_d.keys() == want_d.keys() and len(got_d) > 10
+    for k, x in want_d.items():
+        assert got_d[k] == pytest.approx(x), k
+
+
+def test_an_account_in_a_proxy_pool_is_tested_on_the_pool_and_leaves_its_exits_too() -> None:
+    accounts, ids, extraction, uses = _world()
+    crowd = crowded(ids, accounts, LinkConfig())
+    pooled = [*HEAVY, CUSTOMER]
+    pool_ids = pl.DataFrame(
+        {"account": pooled, "family": ["crowded_pool"] * 13, "value": ["P and 1 more subnet"] * 13}
+    )
+    pool_value = crowd.values.head(1).with_columns(
+        family=pl.lit("ip_pool"), value=pl.lit("P and 1 more subnet")
+    )
+    crowd = replace(
+        crowd,
+        identifiers=pl.concat([crowd.identifiers, pool_ids]),
+        values=pl.concat([crowd.values, pool_value]),
+    )
+    cfg = LinkConfig()
+    # tested on the pool alone: the same members and requests as the exit's
+    tested = crowd.identifiers.filter(pl.col("family") == "crowded_pool")
+    llr = leave_one_out(crowd.identifiers, accounts, cfg, extraction, _uses(uses), tested)
+    assert llr.height == 13 and set(llr["family"]) == {"crowded_pool"}
+    both = leave_one_out(crowd.identifiers, accounts, cfg, extraction, _uses(uses))
+    assert both.height == 26
+    on_exit = both.filter(pl.col("family") == "crowded_ip")
+    assert llr["llr"].to_list() == pytest.approx(on_exit["llr"].to_list())
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses))
+    assert CUSTOMER not in out.identifiers["account"].to_list()
+    assert out.identifiers.height == crowd.identifiers.height - 2
+    assert set(out.evidence["family"]) == {"crowded_ip", "crowded_payment", "crowded_pool"}
+    assert CUSTOMER not in out.evidence["a"].to_list() + out.evidence["b"].to_list()
