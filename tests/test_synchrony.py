@@ -900,6 +900,21 @@ def test_a_groups_cluster_takes_other_accounts_only_when_they_behave_like_the_gr
     )
     part = (core, outliers)
     assert apart(part, wider, busy, 1, LinkConfig()) is part
+    # a cluster whose group is all among its outliers (the core: an enterprise's keys,
+    # in no group) is left as it was: the group's core would be empty (held-out world
+    # 791 at 43b9fd8 stopped the scan)
+    keys, students = _table(campaign), _table(students)
+    assert set(grouped["account"]) == set(students["account"])
+    part = (keys, students)
+    assert apart(part, grouped, busy, 1, LinkConfig()) is part
+
+
+def test_a_box_of_no_accounts_has_no_windows() -> None:
+    from extractscan.link.synchrony_box import fit_box
+
+    empty = _table(_synchronized(3)).head(0)
+    fitted = fit_box(empty)
+    assert fitted.windows == {} and fitted.boxed == () and fitted.linked == ()
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -176,8 +176,8 @@ def fit_box(
         if c not in members.columns:
             continue
         t = members.select(hours(c))[c]
-        if t.count() < MIN_MEASURED * members.height:
-            continue
+        if t.count() == 0 or t.count() < MIN_MEASURED * members.height:
+            continue  # (no core, or too few of it measured: no window)
         lo, hi = BOX_QUANTILES
         windows[c] = (float(t.quantile(lo, "lower")), float(t.quantile(hi, "higher")))  # type: ignore[arg-type]
         inside = inside & hours(c).is_between(*windows[c]).fill_null(False)

@@ -25,7 +25,7 @@ sends fewer of them but still far more than ordinary accounts and stays; one tha
 none of them over enough requests for the others' rate to expect several is not theirs.
 
 Cards are not tested: a card is its holder's, and heavy users on one card are linked
-(then explained as a family, :mod:`extractscan.findings`). Nor is an account on a linked
+(then explained as a family, :mod:`extractscan.assess.benign`). Nor is an account on a linked
 card tested on its network values: the card links it whatever they say.
 """
 
