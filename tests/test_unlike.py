@@ -207,3 +207,25 @@ def test_an_account_in_a_proxy_pool_is_tested_on_the_pool_and_leaves_its_exits_t
     assert out.identifiers.height == crowd.identifiers.height - 2
     assert set(out.evidence["family"]) == {"crowded_ip", "crowded_payment", "crowded_pool"}
     assert CUSTOMER not in out.evidence["a"].to_list() + out.evidence["b"].to_list()
+
+
+def test_nobody_is_taken_out_of_a_crowd_whose_accounts_each_send_their_own_wrappers() -> None:
+    # a campaign whose every account paraphrases its wrappers: each account's wrapper is
+    # its own template cluster, so each is unlike the others; the customer as well
+    accounts, ids, extraction, _ = _world()
+    own = pl.DataFrame(
+        {
+            "account": [*HEAVY, CUSTOMER],
+            "value": [f"W{i}" for i in range(12)] + ["X"],
+            "n": [60] * 12 + [10],
+        },
+        schema_overrides={"n": pl.UInt32},
+    )
+    wrappers = pl.DataFrame(
+        {"value": own["value"], "n": own["n"].cast(pl.Int64), "ext": own["n"].cast(pl.Int64)}
+    )
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    llr = leave_one_out(crowd.identifiers, accounts, cfg, wrappers, _uses(own))
+    assert (llr["llr"] <= -math.log(13 / cfg.crowded_alpha)).all()
+    assert unlike_members(crowd, accounts, cfg, wrappers, _uses(own)) is crowd

@@ -23,6 +23,9 @@ has expectation 1 for an account that sends like the others, so by Markov's ineq
 and identifiers). A campaign's account that mixes resold requests into its wrappers
 sends fewer of them but still far more than ordinary accounts and stays; one that sends
 none of them over enough requests for the others' rate to expect several is not theirs.
+The crowd is what most of its heavy accounts send: where half or more of them fail the
+test (every account on wrappers of its own, so no one sends like the others), the test
+says nothing about who belongs, and nobody is taken out.
 
 Cards are not tested: a card is its holder's, and heavy users on one card are linked
 (then explained as a family, :mod:`extractscan.assess.benign`). Nor is an account on a linked
@@ -85,11 +88,25 @@ def unlike_members(
     tested = pl.concat([pooled, tested.join(pooled, on="account", how="anti")])
     if tested.is_empty():
         return crowd
-    llr = leave_one_out(ids, accounts, cfg, extraction, template_uses, tested)
+    # The test asks whether an account sends like the others; it says who is not in the
+    # crowd only while most of the crowd sends alike. So every heavy account behind a
+    # value tested is weighed, and where half or more of them are unlike the rest (each
+    # sends wrappers of its own: a campaign whose every account paraphrases its
+    # wrappers), nobody is taken out of it.
+    keys = ["family", "value"]
+    judged = network.join(tested.select(keys).unique(), on=keys, how="semi")
+    llr = leave_one_out(ids, accounts, cfg, extraction, template_uses, judged)
     if llr.is_empty():
         return crowd
     threshold = math.log(llr.height / cfg.crowded_alpha)
-    unlike = llr.filter(pl.col("llr") <= -threshold).select("account", "family", "value")
+    failed = llr.filter(pl.col("llr") <= -threshold).select("account", *keys)
+    few = (
+        failed.group_by(keys)
+        .agg(pl.len().alias("unlike"))
+        .join(judged.group_by(keys).agg(pl.len().alias("members")), on=keys)
+        .filter(pl.col("unlike") * 2 < pl.col("members"))
+    )
+    unlike = failed.join(few, on=keys, how="semi").join(tested, on=["account", *keys], how="semi")
     if unlike.is_empty():
         return crowd
     # unlike its pool: out of the pool and of its exits and subnets
