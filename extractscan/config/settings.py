@@ -103,6 +103,10 @@ class LinkConfig:
     #: (measured: three simulated campaigns that all sent the same generic coding request
     #: merged into one incident, and campaigns of one wrapper family into one).
     assemble_max_accounts: int = 8
+    #: Extraction-leaning groups that share a user agent (at least half of each group on
+    #: it, at least half of its accounts in those groups) are one campaign
+    #: (``extractscan.link.shared_client``): a grader split by subnet.
+    assemble_by_client: bool = True
     #: Behavioural clusters (extractscan.link.synchrony): extraction-heavy accounts with
     #: at least this many requests are clustered on their behaviour and timing ...
     synchrony_min_requests: int = 20

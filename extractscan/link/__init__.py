@@ -68,6 +68,7 @@ from extractscan.link.pairs import (
     pair_keys,
     prepare,
 )
+from extractscan.link.shared_client import client_joins
 from extractscan.link.synchrony import preload, synchrony
 from extractscan.link.unlike import unlike_members
 from extractscan.link.weights import (
@@ -228,6 +229,17 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             evidence = _with_keys([evidence, joins])
             links = decide_links(evidence, accounts, cfg.link)
             groups = None
+    # Pieces that share their own client (a grader split by subnet) are one campaign.
+    clients = client_joins(
+        pl.concat([agg.row_ids, acct]),
+        groups if groups is not None else components(links, 2),
+        accounts,
+        cfg.link,
+    )
+    if clients.height:
+        evidence = _with_keys([evidence, clients])
+        links = decide_links(evidence, accounts, cfg.link)
+        groups = None
     # Behavioural clusters come whole, after assembly: joined by a template, one was
     # merged with another operator's campaign (fit world 1002).
     if groups is None:

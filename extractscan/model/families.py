@@ -64,6 +64,12 @@ FAMILIES: dict[str, Family] = {
         "linked groups on a prompt template used mostly inside linked groups",
         decisive=True,
     ),
+    "campaign_client": Family(
+        "assembly",
+        1.0,
+        "linked groups sharing a user agent that few accounts outside them use",
+        decisive=True,
+    ),
     # Behavioural clusters (extractscan.link.synchrony): nothing shared, but created,
     # started and switching models together with the same behaviour, beyond chance.
     "behaviour_cluster": Family(

@@ -25,6 +25,7 @@ _TIE_WORDS = {
     "co_activity": "prompt template in the same minutes",
     "template": "prompt template",
     "campaign_template": "extraction prompt template",
+    "campaign_client": "client user agent",
     "user_agent": "user agent",
     "behaviour_cluster": "synchronised signup, start and model switch",
 }
