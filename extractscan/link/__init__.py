@@ -230,12 +230,9 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             links = decide_links(evidence, accounts, cfg.link)
             groups = None
     # Pieces that share their own client (a grader split by subnet) are one campaign.
-    clients = client_joins(
-        pl.concat([agg.row_ids, acct]),
-        groups if groups is not None else components(links, 2),
-        accounts,
-        cfg.link,
-    )
+    if groups is None:
+        groups = components(links, 2)
+    clients = client_joins(base, groups, accounts, cfg.link)
     if clients.height:
         evidence = _with_keys([evidence, clients])
         links = decide_links(evidence, accounts, cfg.link)

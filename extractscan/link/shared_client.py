@@ -28,7 +28,7 @@ import polars as pl
 
 from extractscan.config import LinkConfig
 from extractscan.link.assemble import leaning_groups
-from extractscan.link.crowded import EVIDENCE_SCHEMA
+from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT
 
 #: The evidence family of these joins.
 FAMILY = "campaign_client"
@@ -93,12 +93,8 @@ def client_joins(
             pl.col("example").first(),
             pl.col("min_df").min(),
         )
-        .with_columns(pl.lit(MAX_JOIN_WEIGHT).alias("weight"))
+        .with_columns(pl.lit(MAX_WEIGHT).alias("weight"))  # decisive, at the crowds' cap
         .select(list(EVIDENCE_SCHEMA))
         .cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
         .sort("a", "b")
     )
-
-
-#: The weight of a join: decisive evidence, at the crowded families' cap.
-MAX_JOIN_WEIGHT = 20.0
