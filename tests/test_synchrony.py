@@ -917,26 +917,31 @@ def test_a_box_of_no_accounts_has_no_windows() -> None:
     assert fitted.windows == {} and fitted.boxed == () and fitted.linked == ()
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_the_radius_graphs_components_are_the_undirected_searchs(seed: int) -> None:
-    from scipy.sparse import csr_array
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_groups_within_reach_are_the_radius_graphs_components(seed: int) -> None:
     from scipy.sparse.csgraph import connected_components
-    from sklearn.neighbors import radius_neighbors_graph
+    from sklearn.neighbors import NearestNeighbors, radius_neighbors_graph
 
-    from extractscan.link.one_behaviour import components
+    from extractscan.link.one_behaviour import within_reach
 
-    # clouds of points and a few strays: several components of each size, the same
-    # labels (numbered by their lowest row) as SciPy's undirected search
+    # clouds of points and a few strays (several groups of each size), and points on a
+    # grid, where many pairs lie exactly at the reach: the same groups, numbered by
+    # their lowest row, as the components of scikit-learn's radius graph
     rng = np.random.default_rng(seed)
     x = np.vstack([rng.normal(c, 0.4, (n, 4)) for c, n in ((0, 300), (3, 120), (6, 40))])
     x = np.vstack([x, rng.uniform(-5, 10, (30, 4))])[rng.permutation(490)]
-    for reach in (0.3, 1.0, 2.5):
-        graph = radius_neighbors_graph(x, reach, mode="connectivity")
-        want = connected_components(graph, directed=False)[1]
-        assert components(graph).tolist() == want.tolist()
-    # a graph that is not symmetric (0 -> 1 only) is searched undirected: one component
-    one_way = csr_array((np.ones(1), (np.array([0]), np.array([1]))), shape=(3, 3))
-    assert components(one_way).tolist() == [0, 0, 1]
+    grid = rng.integers(0, 4, (400, 6)) * 0.5
+    grid[rng.random(400) < 0.1, 2] = -1e4  # a missing value: far from every other
+    for points in (x, grid):
+        own = NearestNeighbors(n_neighbors=2).fit(points).kneighbors(points)[0][:, 1]
+        for reach in (0.3, 0.5, 1.0, 2.5, float(np.quantile(own, 0.95)), float(np.median(own))):
+            graph = radius_neighbors_graph(points, reach, mode="connectivity")
+            labels = connected_components(graph, directed=False)[1]
+            _, first = np.unique(labels, return_index=True)
+            want = np.argsort(np.argsort(first))[labels]  # numbered by lowest row
+            assert within_reach(points, reach).tolist() == want.tolist()
+    assert within_reach(np.zeros((1, 3)), 1.0).tolist() == [0]
+    assert within_reach(np.array([[0.0], [1.0], [2.5]]), 1.0).tolist() == [0, 0, 1]
 
 
 def _random_world(seed: int) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]:
