@@ -427,6 +427,45 @@ def test_pair_evidence_is_exact_and_independent_of_row_order(seed: int) -> None:
         assert r["mean_weight"] == pytest.approx(wsum / n, abs=1e-6)
 
 
+def test_pair_evidence_within_groups_pairs_only_accounts_of_one_cell() -> None:
+    """Grouped rows pair within (value, group) cells; an account alone in its cell (most
+    of them at seed scale) pairs with no one, and only the ``keep`` pairs are kept."""
+    attrs = pl.DataFrame(
+        {
+            "vid": [0, 1, 2],
+            "family": ["co_activity", "co_activity", "user_agent"],
+            "df": [3, 2, 4],
+            "weight": [2.0, 1.0, 0.5],
+            "scale": [1.0, 1.0, 1.0],
+        },
+        schema={
+            "vid": pl.UInt32,
+            "family": pl.String,
+            "df": pl.UInt32,
+            "weight": pl.Float64,
+            "scale": pl.Float64,
+        },
+    )
+    # value 0: accounts 1, 2 in group 7 and 3 in group 8 (alone); value 1: 4 alone in
+    # group 8, 5 alone in group 9; value 2: 1, 2, 6 in group 7
+    rows = [(1, 0, 7), (2, 0, 7), (3, 0, 8), (4, 1, 8), (5, 1, 9), (1, 2, 7), (2, 2, 7), (6, 2, 7)]
+    u = pl.DataFrame(
+        rows, schema={"aid": pl.UInt32, "vid": pl.UInt32, "group": pl.UInt32}, orient="row"
+    )
+    got = pair_evidence(u, attrs, None).sort("aid", "bid", "family")
+    assert got.select("aid", "bid", "family", "shared_values").rows() == [
+        (1, 2, "co_activity", 1),
+        (1, 2, "user_agent", 1),
+        (1, 6, "user_agent", 1),
+        (2, 6, "user_agent", 1),
+    ]
+    keep = pl.DataFrame({"aid": [1], "bid": [6]}, schema={"aid": pl.UInt32, "bid": pl.UInt32})
+    kept = pair_evidence(u, attrs, keep)
+    assert kept.select("aid", "bid", "family", "example_vid").rows() == [(1, 6, "user_agent", 2)]
+    alone = pair_evidence(u.filter(pl.col("vid") == 1), attrs, None)
+    assert alone.is_empty() and alone.schema == got.schema
+
+
 def test_template_identifiers_on_integer_keys_match_account_texts() -> None:
     templates = pl.DataFrame(
         {
