@@ -141,3 +141,21 @@ def test_buckets_fall_back_to_exact_numbers_on_a_hash_collision(
     # and the clusters equal the reference loop's
     got = clusters(texts, counts)
     assert got["cluster"].to_list() == _leaders_one_by_one(texts, counts)
+
+
+@pytest.mark.parametrize("bits", [2, 4])
+def test_packed_low_bits_are_each_permutations_low_bits_in_its_place(bits: int) -> None:
+    from extractscan.link import fingerprint as fp
+
+    # values over the whole 64-bit range (the signatures' are below 2**32 + 15)
+    rng = np.random.default_rng(bits)
+    sig = rng.integers(0, 2**64 - 1, (257, fp.NUM_PERM), dtype=np.uint64, endpoint=True)
+    words = fp._pack(sig, bits)
+    per = 64 // bits
+    assert len(words) == fp.NUM_PERM // per
+    for k, word in enumerate(words):
+        assert word.dtype == np.uint64 and word.flags.c_contiguous
+        for j in range(per):
+            field = (word >> np.uint64(j * bits)) & np.uint64(2**bits - 1)
+            assert np.array_equal(field, sig[:, k * per + j] & np.uint64(2**bits - 1))
+    assert [len(w) for w in fp._pack(sig[:0], bits)] == [0] * (fp.NUM_PERM // per)
