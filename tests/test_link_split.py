@@ -198,6 +198,14 @@ def test_wrapper_uses_are_counted_once_and_served_by_value() -> None:
     plain(pl.DataFrame({"value": ["a"]}))
     plain(pl.DataFrame({"value": ["a"]}))
     assert asked[2:] == [["a"], ["a"]]
+    assert plain.count() is None and asked[4:] == []  # nothing to count ahead
+    # counted ahead (as the link stage's worker does): the first call finds them counted
+    ahead = WrapperUses(counted, pl.DataFrame({"value": ["c", "a"]}))
+    rows = ahead.count()
+    assert rows is not None and asked[4:] == [["a", "c"]]
+    assert ahead.count() is rows
+    got = ahead(pl.DataFrame({"value": ["c"]}))
+    assert sorted(got.rows()) == [("x", "c", 3), ("y", "c", 5)] and asked[4:] == [["a", "c"]]
 
 
 def _inputs(tmp_path: Path, n_campaign: int) -> tuple[Any, pl.DataFrame, Any]:

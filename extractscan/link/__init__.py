@@ -120,11 +120,12 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
 
     The template clusters (single-threaded NumPy and Python, a third of the stage at
     seed scale) are found in a worker thread, which then numbers the accounts' template
-    cells by cluster and counts the network values each account holds, while the
-    accounts' templates are joined to their cells, the identifiers that do not need
-    clusters are weighed and paired (:func:`.pairs.prepare`, polars without the GIL), the
-    crowded values tested and then, once the clusters are found, the mixed traffic behind
-    them (:func:`.mixed.mixed_members`); the template identifiers are then added to the
+    cells by cluster, counts their requests on the extraction wrappers and the network
+    values each account holds, while the accounts' templates are joined to their cells,
+    the identifiers that do not need clusters are weighed and paired
+    (:func:`.pairs.prepare`, polars without the GIL), the crowded values tested and then,
+    once the clusters are found, the mixed traffic behind them
+    (:func:`.mixed.mixed_members`); the template identifiers are then added to the
     pairs (:func:`.pairs.finish`) while the worker writes out their texts and the
     wrappers' rows assembly reads. The same output as one step after another (tested):
     each part has the same inputs either way, and they are joined in a fixed order.
@@ -153,31 +154,33 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             origin=agg.bin_origin,
         )
         prep = base_weights = cells = None
+        counted: Future[tuple[pl.DataFrame | None, pl.DataFrame | None, WrapperUses]] | None
+        counted = None
         if split and names is not None:
             cells = template_cells(agg.templates, agg.texts, names)
-            # numbered by cluster in the worker, once it has found them (tasks run in turn)
+            # numbered by cluster in the worker, once it has found them (tasks run in turn),
+            # and the requests on the extraction wrappers counted there next
             keyed = pool.submit(lambda: template_keys(cells, found.result()[2]))
+            counted = pool.submit(_counted_uses, found, cells, names, cfg)
             base_weights = weigh_values(base, accounts.height, cfg.link)
             prep = prepare(base, base_weights, co, cfg.link)
         crowd = crowded(base, accounts, cfg.link)
         # network values held per account: counted in the worker after the template
-        # keys, while the main thread tests mixed traffic and adds the templates' pairs
+        # keys and the wrappers' uses, while the main thread tests mixed traffic and adds
+        # the templates' pairs
         held = pool.submit(spread_excess, base)
         texts, clusters, cid, labels = found.result()
         # The clustering library is imported now, for synchrony at the end: an import
         # holds the GIL, which the template clusters needed until now.
         preload(accounts, cfg.link)
-        ext = _cluster_extraction(texts, clusters)
         labelled: Future[pl.DataFrame] | None = None
         wrapped: Future[pl.DataFrame] | None = None
         if prep is not None and base_weights is not None and cells is not None:
-            assert names is not None
-            wrappers = _wrappers(ext, cfg)
-            uses: TemplateUses = WrapperUses(
-                partial(numbered_uses, cells, cid, labels, names), wrappers
-            )
-            # Mixed traffic needs no template pairs: tested while the worker numbers the
-            # accounts' template cells by cluster.
+            assert names is not None and counted is not None
+            ext, wrappers, counted_uses = counted.result()
+            uses: TemplateUses = counted_uses
+            # Mixed traffic needs no template pairs: tested while the worker counts the
+            # network values each account holds.
             crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
             keys = keyed.result()
@@ -190,6 +193,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             pairs = finish(prep, values, _template_rows(prep, values, keys, labels, names))
             weights = pl.concat([base_weights, tmpl_weights])
         else:
+            ext = _cluster_extraction(texts, clusters)
             tmpl = template_identifiers(agg.templates, clusters, agg.names)
             every = pl.concat([agg.row_ids, tmpl, acct])
             weights = weigh_values(every, accounts.height, cfg.link)
@@ -329,6 +333,25 @@ def _template_uses(agg: Aggregates, clusters: pl.DataFrame, values: pl.DataFrame
         .group_by("account", pl.col("cluster").alias("value"))
         .agg(pl.col("n").sum())
     )
+
+
+def _counted_uses(
+    found: Future[tuple[pl.DataFrame, pl.DataFrame, np.ndarray, pl.Series]],
+    cells: pl.DataFrame,
+    names: pl.DataFrame,
+    cfg: Config,
+) -> tuple[pl.DataFrame | None, pl.DataFrame | None, WrapperUses]:
+    """Once the template clusters are ``found``: the clusters' extraction counts
+    (:func:`_cluster_extraction`), the extraction wrappers and their uses per account,
+    counted (:class:`.identifiers.WrapperUses`). Run in the worker thread after the
+    cells are numbered, while the main thread tests the crowded values: mixed traffic
+    then finds the counts made (measured at 28.8M rows: 0.7 s of its 1.2 s)."""
+    texts, clusters, cid, labels = found.result()
+    ext = _cluster_extraction(texts, clusters)
+    wrappers = _wrappers(ext, cfg)
+    uses = WrapperUses(partial(numbered_uses, cells, cid, labels, names), wrappers)
+    uses.count()
+    return ext, wrappers, uses
 
 
 def _cluster_extraction(texts: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame | None:

@@ -165,9 +165,17 @@ class WrapperUses:
         common = self._common
         if common is None or values.join(common, on="value", how="anti").height:
             return self._uses(values)
-        if self._rows is None:
-            self._rows = self._uses(common)
-        return self._rows.join(values.select("value").unique(), on="value", how="semi")
+        rows = self.count()
+        assert rows is not None
+        return rows.join(values.select("value").unique(), on="value", how="semi")
+
+    def count(self) -> pl.DataFrame | None:
+        """The requests on every value of ``common`` (counted the first time; None
+        without ``common``): called ahead where a thread has time for it, so that the
+        first caller finds them counted."""
+        if self._common is not None and self._rows is None:
+            self._rows = self._uses(self._common)
+        return self._rows
 
 
 def numbered_uses(
