@@ -2,7 +2,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint bench spark-bench scale campaign-scale small-files memory-limit incremental synchrony-cost generalize sample clean html-bench screenshots
+.PHONY: install demo test lint bench spark-bench scale campaign-scale link-parts small-files memory-limit incremental synchrony-cost generalize sample clean html-bench screenshots
 
 $(BIN)/extractscan: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,9 @@ scale: install
 
 campaign-scale: install
 	$(BIN)/python benchmarks/campaign_scale.py
+
+link-parts: install
+	$(BIN)/python benchmarks/link_parts.py
 
 small-files: install
 	$(BIN)/python benchmarks/small_files.py

@@ -378,6 +378,16 @@ def test_bin_keys_refuse_a_span_they_cannot_count() -> None:
         CoActivity(bins, texts, 2)
 
 
+#: The value attributes :func:`pair_evidence` reads.
+_ATTRS_SCHEMA = {
+    "vid": pl.UInt32,
+    "family": pl.String,
+    "df": pl.UInt32,
+    "weight": pl.Float64,
+    "scale": pl.Float64,
+}
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_pair_evidence_is_exact_and_independent_of_row_order(seed: int) -> None:
     """Sums over pair rows are fixed point: the streaming engine adds rows in no fixed
@@ -392,13 +402,7 @@ def test_pair_evidence_is_exact_and_independent_of_row_order(seed: int) -> None:
             "weight": [rng.uniform(0.1, 5.0) for _ in range(n_vals)],
             "scale": [rng.choice([1.0, 1.0, 1 / 0.3]) for _ in range(n_vals)],
         },
-        schema={
-            "vid": pl.UInt32,
-            "family": pl.String,
-            "df": pl.UInt32,
-            "weight": pl.Float64,
-            "scale": pl.Float64,
-        },
+        schema=_ATTRS_SCHEMA,
     )
     rows = sorted({(rng.randrange(12), rng.randrange(n_vals)) for _ in range(300)})
     u = pl.DataFrame(rows, schema={"aid": pl.UInt32, "vid": pl.UInt32}, orient="row")
@@ -438,13 +442,7 @@ def test_pair_evidence_within_groups_pairs_only_accounts_of_one_cell() -> None:
             "weight": [2.0, 1.0, 0.5],
             "scale": [1.0, 1.0, 1.0],
         },
-        schema={
-            "vid": pl.UInt32,
-            "family": pl.String,
-            "df": pl.UInt32,
-            "weight": pl.Float64,
-            "scale": pl.Float64,
-        },
+        schema=_ATTRS_SCHEMA,
     )
     # value 0: accounts 1, 2 in group 7 and 3 in group 8 (alone); value 1: 4 alone in
     # group 8, 5 alone in group 9; value 2: 1, 2, 6 in group 7
