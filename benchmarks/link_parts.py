@@ -40,6 +40,7 @@ PARTS = (
     "_clusters",
     "template_keys",
     "_counted_uses",
+    "_template_pairs",
     "weigh_values",
     "prepare",
     "crowded",
