@@ -122,13 +122,14 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     seed scale) are found in a worker thread, which then numbers the accounts' template
     cells by cluster, counts their requests on the extraction wrappers, adds the template
     identifiers to the pairs (:func:`.pairs.finish`, once the main thread has prepared
-    them) and counts the network values each account holds, while the accounts'
-    templates are joined to their cells, the identifiers that do not need clusters are
-    weighed and paired (:func:`.pairs.prepare`, polars without the GIL), the crowded
-    values tested and then, once the clusters are found, the mixed traffic behind them
+    them) and counts the network values each account holds. Meanwhile the main thread
+    joins the accounts' templates to their cells, weighs and pairs the identifiers that
+    do not need clusters (:func:`.pairs.prepare`, polars without the GIL), tests the
+    crowded values and then, once the clusters are found, the mixed traffic behind them
     (:func:`.mixed.mixed_members`); the worker then writes out the template identifiers'
-    texts and the wrappers' rows assembly reads. The same output as one step after another (tested):
-    each part has the same inputs either way, and they are joined in a fixed order.
+    texts and the wrappers' rows assembly reads. The same output as one step after
+    another (tested): each part has the same inputs either way, and they are joined in a
+    fixed order.
     Measured on the 28.8M-row world (``benchmarks/RESULTS.md``, "Linking at seed
     scale: the link stage's parts").
     """
@@ -187,10 +188,11 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
             keys = keyed.result()
-            # the identifiers' texts are made in the thread while the evidence is decided
-            labelled = pool.submit(labelled_templates, keys, labels, names)
+            # the wrappers' rows (assembly reads them) and the identifiers' texts are made
+            # in the thread while the evidence is decided
             if wrappers is not None:  # assembly reads the wrappers' template rows only
                 wrapped = pool.submit(chosen_templates, keys, labels, names, wrappers)
+            labelled = pool.submit(labelled_templates, keys, labels, names)
             pairs, tmpl_weights = paired.result()
             weights = pl.concat([base_weights, tmpl_weights])
         else:
@@ -202,14 +204,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             uses = partial(_template_uses, agg, clusters)
             crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
-        evidence = spread_adjusted(pairs, excess=held.result())
-        if "exchanges" in accounts.columns:
-            span = bin_span(accounts, cfg.link.co_activity_minutes)
-            volume = accounts.select("account", "exchanges")
-            everyday = _everyday(clusters, ext, cfg.link.heavy_share)
-            evidence = chance_adjusted(
-                evidence, agg.templates, volume, span, everyday, names=agg.names
-            )
+        evidence = _adjusted(pairs, held.result(), accounts, agg, clusters, ext, cfg)
         if crowd.evidence.height:
             evidence = _with_keys([evidence, crowd.evidence])
         links = decide_links(evidence, accounts, cfg.link)
@@ -372,6 +367,27 @@ def _template_pairs(
     values = late_values(prep, tmpl_weights)
     pairs = finish(prep, values, _template_rows(prep, values, keys, labels, names))
     return pairs, tmpl_weights
+
+
+def _adjusted(
+    pairs: pl.DataFrame,
+    excess: pl.DataFrame,
+    accounts: pl.DataFrame,
+    agg: Aggregates,
+    clusters: pl.DataFrame,
+    ext: pl.DataFrame | None,
+    cfg: Config,
+) -> pl.DataFrame:
+    """The evidence of ``pairs`` adjusted for the network values their accounts spread
+    over (``excess``, :func:`.weights.spread_adjusted`) and, with volumes, for
+    co-activity by chance (:func:`.coincidence.chance_adjusted`)."""
+    evidence = spread_adjusted(pairs, excess=excess)
+    if "exchanges" not in accounts.columns:
+        return evidence
+    span = bin_span(accounts, cfg.link.co_activity_minutes)
+    volume = accounts.select("account", "exchanges")
+    everyday = _everyday(clusters, ext, cfg.link.heavy_share)
+    return chance_adjusted(evidence, agg.templates, volume, span, everyday, names=agg.names)
 
 
 def _cluster_extraction(texts: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame | None:
