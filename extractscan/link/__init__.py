@@ -170,8 +170,8 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             paired = pool.submit(_template_pairs, prep, keyed, found, names, accounts.height, cfg)
         crowd = crowded(base, accounts, cfg.link)
         # network values held per account: counted in the worker after the template
-        # keys and the wrappers' uses, while the main thread tests mixed traffic and adds
-        # the templates' pairs
+        # keys, the wrappers' uses and the template pairs, while the main thread tests
+        # mixed traffic
         held = pool.submit(spread_excess, base)
         texts, clusters, cid, labels = found.result()
         # The clustering library is imported now, for synchrony at the end: an import
@@ -183,8 +183,8 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             assert names is not None and counted is not None and paired is not None
             ext, wrappers, counted_uses = counted.result()
             uses: TemplateUses = counted_uses
-            # Mixed traffic needs no template pairs: tested while the worker counts the
-            # network values each account holds.
+            # Mixed traffic needs no template pairs: tested while the worker adds them and
+            # counts the network values each account holds.
             crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
             keys = keyed.result()
