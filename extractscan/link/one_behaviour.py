@@ -82,7 +82,10 @@ def within_reach(x: np.ndarray, reach: float) -> np.ndarray:
 
     A step is within reach when its squared distance is at most the squared reach, as
     scikit-learn's tree search compares them (so a pair exactly at the reach, such as the
-    pair whose distance set it, is counted as before). Found by single linkage cut at
+    pair whose distance set it, is counted as before). Below 12 points scikit-learn
+    searched by brute force, whose distances round differently; a pair exactly at the
+    reach there may now count where it did not (no report changed on the 36 worlds and
+    the 28.8M-row case compared, ``benchmarks/RESULTS.md``). Found by single linkage cut at
     the reach (SciPy's minimum spanning tree over the pairwise distances): the radius
     graph of a dense core holds nearly every pair, and building it was 1.3 s of the
     link stage's 16 s at 28.8M rows (15 cores of about 2,000 sampled members), against
