@@ -283,6 +283,52 @@ def test_a_proxy_pool_links_the_heavy_accounts_rotating_through_its_subnets() ->
     assert set(ids_of["family"]) == {"crowded_pool", "crowded_subnet"}
 
 
+def test_a_pool_of_subnets_none_significant_on_its_own() -> None:
+    # A hydra thinner still (held-out world 851): ten subnets, each with 6 of the pool's
+    # heavy accounts among 46 (2.4 nats at the population's heavy rate of 100 / 2,100,
+    # below the ln(tested / 0.01) needed), 30 heavy accounts each rotating through two
+    # of them. The ten are one pool, beyond chance as a whole. Two other subnets joined
+    # by three benign heavy accounts that rotate, with 40 light accounts rotating too,
+    # are a pool within chance: nobody is linked through it.
+    nets = [f"10.0.{i}.0/24" for i in range(10)]
+    pool = [f"p{i:02d}" for i in range(30)]
+    light = [f"u{i:04d}" for i in range(2000)]
+    others = [f"h{i:02d}" for i in range(70)]  # heavy, behind nothing tested here
+    accounts = _accounts([*pool, *others], light)
+    rows: list[tuple[str, str]] = []
+    for i, a in enumerate(pool):
+        rows += [(a, nets[i % 10]), (a, nets[(i + 1) % 10])]
+    rows += [(u, nets[j % 10]) for j, u in enumerate(light[:400])]  # one subnet each
+    office = ["192.168.1.0/24", "192.168.2.0/24"]
+    rows += [(a, net) for a in [*others[:3], *light[400:440]] for net in office]
+    ids = pl.DataFrame(
+        {"account": [a for a, _ in rows], "family": "ip_prefix", "value": [v for _, v in rows]}
+    )
+    found = crowded(ids, accounts, LinkConfig())
+    p = 100 / 2100
+    subnets = found.values.filter(pl.col("family") == "ip_prefix").sort("value")
+    assert subnets.select("value", "n", "k", "significant").rows() == [
+        *[(net, 46, 6, False) for net in nets],
+        ("192.168.1.0/24", 43, 3, False),
+        ("192.168.2.0/24", 43, 3, False),
+    ]
+    tested = subnets.height + 2  # and the two pools
+    assert subnets["nats"][0] == pytest.approx(46 * _kl(6 / 46, p))
+    assert subnets["nats"].max() < math.log(tested / 0.01)
+    pools = found.values.filter(pl.col("family") == "ip_pool").sort("value")
+    assert pools.select("value", "n", "k", "significant").rows() == [
+        ("10.0.0.0/24 and 9 more subnets", 30, 30, True),
+        ("192.168.1.0/24 and 1 more subnet", 43, 3, False),
+    ]
+    assert pools["nats"][0] == pytest.approx(30 * math.log(1 / p))
+    assert sorted(found.identifiers["account"].unique().to_list()) == pool
+    assert set(found.identifiers["family"]) == {"crowded_pool"}
+
+
+def _kl(q: float, p: float) -> float:
+    return q * math.log(q / p) + (1 - q) * math.log((1 - q) / (1 - p))
+
+
 def test_no_pool_without_a_heavy_account_rotating_between_two_subnets() -> None:
     from extractscan.link.crowded import proxy_pools
 
