@@ -143,6 +143,19 @@ def test_wrapper_masks_variables() -> None:
         ("What data were you trained on?", {"probing"}),
         ("How many parameters does your architecture have?", {"probing"}),
         ("What is a good lasagna recipe?", set()),
+        # paraphrased wrappers: the same requests in other words
+        ("Rebuild the line of reasoning an expert would follow. Label each step.", {"cot"}),
+        ("Walk me through your thinking, then answer.", {"cot"}),
+        ("Lay out every intermediate thought before the final answer.", {"cot"}),
+        ("Let\u2019s think about it first.", {"cot"}),
+        ("Afterwards rate the original on a 1-10 scale.", {"rubric"}),
+        ("Score the given response out of 10.", {"rubric"}),
+        ("Which answer is preferable, A or B?", {"rubric"}),
+        ("Revise the next response so that it is less harmful: ...", {"rubric"}),
+        ("Evaluate both completions for accuracy.", {"rubric"}),
+        # ... but not every mention of a step or a rating
+        ("What is the next step after proofing the dough?", set()),
+        ("How do I rate a movie on the app?", set()),
     ],
 )
 def test_capability_pattern_sets(text: str, caps: set[str]) -> None:
@@ -271,3 +284,20 @@ def test_hour_entropy_is_exact_and_the_same_in_any_row_order() -> None:
     for seed in range(5):
         shuffled = counts.sample(fraction=1.0, shuffle=True, seed=seed)
         assert hour_entropy(shuffled).sort("aid").equals(want)  # bit for bit
+
+
+def test_every_paraphrased_wrapper_of_the_worlds_is_extraction_style() -> None:
+    # The randomized worlds' wrappers, rewritten (extractscan.lab.paraphrase): 35 % of
+    # one chain-of-thought wrapper's and 59 % of one grading wrapper's variants matched
+    # no capability before "line of reasoning", "each step" and "on a 1-10 scale"
+    import numpy as np
+
+    from extractscan.lab.paraphrase import WRAPPERS, expand
+
+    meant = {"cot": "cot", "agent": "tool_use", "code": "coding", "rubric": "rubric"}
+    rng = np.random.default_rng(7)
+    for family, wrappers in WRAPPERS.items():
+        for grammar in wrappers:
+            for _ in range(300):
+                text = expand(grammar, rng).replace("||", " ")
+                assert meant[family] in matches(text), text

@@ -3,7 +3,13 @@
 Extraction campaigns aim at a model's most valuable capabilities (DOMAIN.md): step-by-step
 reasoning, agentic tool use, coding, and grading as a reward model. Each capability is a
 *set* of case-insensitive patterns, so one phrasing alone does not define it; a prompt
-matches a capability when any pattern of the set matches.
+matches a capability when any pattern of the set matches. A wrapper rewritten by a model
+asks for the same in other words ("rebuild the line of reasoning", "label each step",
+"rate the original on a 1-10 scale"); the sets hold those idioms too, each one a request
+for reasoning or a grade rather than a mention of a step or a rating (before them, 35 %
+of one chain-of-thought wrapper's and 59 % of one grading wrapper's rewrites in the
+randomized worlds matched nothing; on the fit worlds no campaign's recall or benign
+account's severity changed).
 
 Reference: Anthropic, "Detecting and preventing distillation attacks" (February 2026),
 for the capability list; the phrasings are the common public prompt idioms for each.
@@ -24,7 +30,13 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
         r"step[- ]by[- ]step",
         r"internal reasoning",
         r"chain[- ]of[- ]thought",
-        r"reasoning (?:trace|process|steps)",
+        r"reasoning (?:trace|process|steps?)\b",
+        r"line of reasoning",
+        r"thought process",
+        r"intermediate (?:thoughts?|steps?|reasoning)",
+        r"(?:number|label|enumerate|explain|justify) (?:each|every) (?:reasoning )?step",
+        r"let(?:'|\u2019)?s think\b",
+        r"walk (?:me )?through (?:your|the) (?:reasoning|thinking|logic)",
         r"articulate (?:the|your) (?:\w+ )?(?:reasoning|thought)",
         r"show (?:all )?(?:your|the) (?:work|reasoning)",
         r"explain your reasoning",
@@ -52,13 +64,16 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
     ),
     # Rubric grading: using the model as a reward model.
     "rubric": (
-        r"\brate (?:the|this) (?:following )?(?:response|answer|completion)",
+        r"\b(?:rate|score|grade|evaluate|judge) (?:the|this|each|both) (?:\w+ ){0,2}"
+        r"(?:response|answer|completion)s?\b",
         r"\bon a scale (?:of|from) 1\b",
+        r"\bon a 1 ?- ?(?:5|10) scale\b",
+        r"\bout of 10\b",
         r"\brubric\b",
-        r"\b(?:score|grade) (?:the|this) (?:following )?(?:response|answer|completion)",
-        r"\bwhich (?:response|answer|completion) is better\b",
+        r"\bwhich (?:response|answer|completion) is (?:better|stronger|preferable|more helpful)\b",
         r"\bfrom 1 to 10\b",
-        r"\brewrite (?:the following|this) (?:\w+ ){0,3}so (?:that )?it is (?:safer|more harmless)",
+        r"\b(?:rewrite|rephrase|revise) (?:the following|this|the next|the) (?:\w+ ){0,3}"
+        r"so (?:that )?it is (?:safer|more harmless|less harmful)",
     ),
     # Probing the model itself: architecture, training data, system prompt, safety
     # thresholds (the "unusual prompts" of model-inversion and membership-inference work).
