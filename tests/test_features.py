@@ -153,6 +153,8 @@ def test_wrapper_masks_variables() -> None:
         ("Which answer is preferable, A or B?", {"rubric"}),
         ("Revise the next response so that it is less harmful: ...", {"rubric"}),
         ("Evaluate both completions for accuracy.", {"rubric"}),
+        ("Judge the quality of this reply.", {"rubric"}),
+        ("Assign a score to the assistant's reply.", {"rubric"}),
         # ... but not every mention of a step or a rating
         ("What is the next step after proofing the dough?", set()),
         ("How do I rate a movie on the app?", set()),

@@ -64,13 +64,15 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
     ),
     # Rubric grading: using the model as a reward model.
     "rubric": (
-        r"\b(?:rate|score|grade|evaluate|judge) (?:the|this|each|both) (?:\w+ ){0,2}"
-        r"(?:response|answer|completion)s?\b",
+        r"\b(?:rate|score|grade|evaluate|judge) (?:the|this|each|both) (?:\w+ ){0,3}"
+        r"(?:response|answer|completion|reply)s?\b",
+        r"\bassign (?:a |it a )?(?:score|grade|rating)\b",
         r"\bon a scale (?:of|from) 1\b",
         r"\bon a 1 ?- ?(?:5|10) scale\b",
         r"\bout of 10\b",
         r"\brubric\b",
-        r"\bwhich (?:response|answer|completion) is (?:better|stronger|preferable|more helpful)\b",
+        r"\bwhich (?:response|answer|completion|reply) is "
+        r"(?:better|stronger|preferable|more helpful)\b",
         r"\bfrom 1 to 10\b",
         r"\b(?:rewrite|rephrase|revise) (?:the following|this|the next|the) (?:\w+ ){0,3}"
         r"so (?:that )?it is (?:safer|more harmless|less harmful)",
