@@ -137,47 +137,107 @@ def _with_two(extra: dict[str, float]) -> pl.DataFrame:
 
 
 def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None:
-    # Twelve heavy accounts rotate through three subnets (one proxy pool); so do a
-    # hydra account with two wrapper requests in 20 ("m0") and a customer of the proxy
-    # service with none ("c0"). 300 ordinary accounts, 60 of them behind one subnet.
+    # Twelve heavy accounts rotate through three subnets (one proxy pool); so do thirty
+    # hydra accounts with three wrapper requests in 26 each ("m00".."m29") and a customer
+    # of the proxy service with none ("c0"). 300 ordinary accounts, 60 of them behind one
+    # subnet.
     from extractscan.link.mixed import value_prior
 
     nets = ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
-    accounts = _with_two({"m0": 0.3, "c0": 0.0})
+    thin = [f"m{i:02d}" for i in range(30)]
+    accounts = pl.DataFrame(
+        {
+            "account": [*HEAVY, *LIGHT, *thin, "c0"],
+            "extraction_share": [0.8] * 12 + [0.05] * 300 + [0.3] * 30 + [0.0],
+            "prompts_measured": [100] * 12 + [20] * 300 + [26] * 30 + [20],
+            "exchanges": [100] * 12 + [20] * 300 + [26] * 30 + [20],
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
     rows = [(a, nets[i % 3]) for i, a in enumerate(HEAVY)]
     rows += [(a, nets[(i + 1) % 3]) for i, a in enumerate(HEAVY)]
-    rows += [("m0", nets[0]), ("m0", nets[1]), ("c0", nets[1]), ("c0", nets[2])]
+    rows += [(m, nets[i % 3]) for i, m in enumerate(thin)]
+    rows += [(m, nets[(i + 1) % 3]) for i, m in enumerate(thin)]
+    rows += [("c0", nets[1]), ("c0", nets[2])]
     rows += [(u, nets[j % 3]) for j, u in enumerate(LIGHT[:60])]
     ids = pl.DataFrame(
         {"account": [a for a, _ in rows], "family": "ip_prefix", "value": [v for _, v in rows]}
     )
-    wrapper = {**dict.fromkeys(HEAVY, 60), "m0": 2, "u000": 1}
-    extraction = pl.DataFrame({"value": ["W", "E"], "n": [723, 5000], "ext": [723, 0]})
+    wrapper = {**dict.fromkeys(HEAVY, 60), **dict.fromkeys(thin, 3), "u000": 1}
+    extraction = pl.DataFrame({"value": ["W", "E"], "n": [811, 5000], "ext": [811, 0]})
     cfg = LinkConfig()
     crowd = crowded(ids, accounts, cfg)
     pool = "10.0.1.0/24 and 2 more subnets"
-    assert sorted(crowd.pools["account"]) == sorted([*HEAVY, "c0", "m0"])
+    assert sorted(crowd.pools["account"]) == sorted([*HEAVY, *thin, "c0"])
     # of the 301 accounts of ordinary content (extraction share at most the median,
-    # 0.05, of the non-heavy ones: the 300 and c0), one is in the pool
+    # 0.05, of the non-heavy ones: the 300 and c0), one is in the pool; the chance is of
+    # any of the 331 non-heavy accounts, so the family-wise threshold of a test with it
+    # counts those 331, not only the 31 accounts tested
     behind = crowd.pools.with_columns(pl.lit("crowded_pool").alias("family"))
     prior = value_prior(behind, accounts, cfg)
-    assert prior.rows() == [("crowded_pool", pool, pytest.approx(math.log(302 / 2)))]
+    assert prior.rows() == [("crowded_pool", pool, pytest.approx(math.log(302 / 2)), 331)]
     tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
     # the pool's accounts are tested on the pool only (not once more per subnet)
-    pooled = tested.filter(pl.col("account").is_in(["m0", "c0"]))
-    assert pooled.select("account", "family").sort("account").rows() == [
-        ("c0", "crowded_pool"),
-        ("m0", "crowded_pool"),
-    ]
+    assert tested.height == 31
+    assert set(tested["family"]) == {"crowded_pool"}
     llr = dict(zip(tested["account"], tested["llr"], strict=True))
-    threshold = math.log(tested.height / cfg.crowded_alpha)
-    # m0's two wrapper requests alone are not enough; with the pool's prior they are
-    assert llr["m0"] < threshold <= llr["m0"] + math.log(151)
+    threshold = math.log(31 / cfg.crowded_alpha)
+    # a thin account's three wrapper requests alone are not enough; with the pool's
+    # prior they are, counted over the 331
+    assert all(llr[m] == pytest.approx(llr["m00"]) for m in thin)
+    assert llr["m00"] < threshold
+    assert llr["m00"] + math.log(151) >= math.log(331 / cfg.crowded_alpha) > threshold
     assert llr["c0"] + math.log(151) < threshold
     out = mixed_members(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
-    assert sorted(out.identifiers["account"].unique()) == sorted([*HEAVY, "m0"])
-    joined = out.identifiers.filter(pl.col("account") == "m0")
-    assert joined.rows() == [("m0", "crowded_pool", pool)]
+    assert sorted(out.identifiers["account"].unique()) == sorted([*HEAVY, *thin])
+    joined = out.identifiers.filter(pl.col("account") == "m00")
+    assert joined.rows() == [("m00", "crowded_pool", pool)]
+
+
+def test_a_pools_prior_alone_takes_no_customer_in() -> None:
+    # Held-out world 931: a customer of the proxy service with two requests, neither on
+    # the campaign's wrappers, sent them from two of the pool's subnets. No other account
+    # of ordinary content is in the pool, so among 3,000 such accounts the pool's prior
+    # is ln(3,002 / 2) = 7.3 nats, against a wrapper ratio of -1.2: 6.1 nats, beyond
+    # ln(1 tested / 0.01) = 4.6. Counted over the 3,001 non-heavy accounts that could
+    # have been behind the pool, the threshold is ln(3,001 / 0.01) = 12.6: it stays out.
+    from extractscan.link.mixed import value_prior
+
+    nets = ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
+    light = [f"u{i:04d}" for i in range(3000)]
+    accounts = pl.DataFrame(
+        {
+            "account": [*HEAVY, *light, "c1"],
+            "extraction_share": [0.8] * 12 + [0.05] * 3000 + [0.0],
+            "prompts_measured": [100] * 12 + [20] * 3000 + [2],
+            "exchanges": [100] * 12 + [20] * 3000 + [2],
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+    rows = [(a, nets[i % 3]) for i, a in enumerate(HEAVY)]
+    rows += [(a, nets[(i + 1) % 3]) for i, a in enumerate(HEAVY)]
+    rows += [("c1", nets[0]), ("c1", nets[2])]
+    ids = pl.DataFrame(
+        {"account": [a for a, _ in rows], "family": "ip_prefix", "value": [v for _, v in rows]}
+    )
+    wrapper = dict.fromkeys(HEAVY, 60)
+    extraction = pl.DataFrame({"value": ["W", "E"], "n": [720, 60000], "ext": [720, 0]})
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    pool = "10.0.1.0/24 and 2 more subnets"
+    assert sorted(crowd.pools["account"]) == sorted([*HEAVY, "c1"])
+    behind = crowd.pools.with_columns(pl.lit("crowded_pool").alias("family"))
+    prior = value_prior(behind, accounts, cfg)
+    assert prior.rows() == [("crowded_pool", pool, pytest.approx(math.log(3002 / 2)), 3001)]
+    tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    assert tested.select("account", "family").rows() == [("c1", "crowded_pool")]
+    llr = tested["llr"][0]
+    assert -1.3 < llr < -1.1
+    # within the tested accounts' threshold, not within the population's
+    assert llr + math.log(3002 / 2) >= math.log(1 / cfg.crowded_alpha)
+    assert llr + math.log(3002 / 2) < math.log(3001 / cfg.crowded_alpha)
+    out = mixed_members(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    assert "c1" not in set(out.identifiers["account"])
 
 
 def test_a_card_counts_beside_the_wrappers_and_an_exit_does_not() -> None:

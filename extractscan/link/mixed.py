@@ -27,7 +27,8 @@ stays out; so does an account that once pasted one of them.
 For a linked card or proxy pool, the chance that an ordinary account is behind it counts
 too (:func:`value_prior`): a card is its holder's, so an account paying with the
 campaign's card needs fewer of its wrappers; not for an exit or a subnet, whose other
-customers are ordinary.
+customers are ordinary. Its threshold then counts every account that could have sat
+behind the value, not only those tested.
 
 Those that pass join the value's star (same crowded family, same weight) as the heavy
 accounts behind it did. :func:`boxed_members` applies the same test inside a behavioural
@@ -95,9 +96,18 @@ def mixed_members(
         return crowd
     threshold = math.log(tested.height / cfg.crowded_alpha) if cfg.crowded_alpha else math.inf
     prior = value_prior(_behind_prior_values(crowd, ids, tested), accounts, cfg)
+    # With a prior the family is every ordinary account that could have sat behind the
+    # value (``among``), not only those tested: see :func:`value_prior`.
+    alpha = cfg.crowded_alpha
+    among = (pl.col("among").cast(pl.Float64) / alpha).log() if alpha else pl.lit(math.inf)
+    needed = (
+        pl.when(pl.col("prior").is_null())
+        .then(threshold)
+        .otherwise(pl.max_horizontal(pl.lit(threshold), among))
+    )
     passed = (
         tested.join(prior, on=["family", "value"], how="left")
-        .filter(pl.col("llr") + pl.col("prior").fill_null(0.0) >= threshold)
+        .filter(pl.col("llr") + pl.col("prior").fill_null(0.0) >= needed)
         .select("account", "family", "value")
     )
     if passed.is_empty():
@@ -115,22 +125,32 @@ PRIOR_FAMILIES: tuple[str, ...] = (CROWDED_FAMILIES["payment"], CROWDED_FAMILIES
 
 
 def value_prior(behind: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
-    """(family, value, prior): per value of ``behind`` (account, family, value: every
-    account behind it), ``ln(1 / p)`` where ``p`` is the chance that an account of
+    """(family, value, prior, among): per value of ``behind`` (account, family, value:
+    every account behind it), ``ln(1 / p)`` where ``p`` is the chance that an account of
     ordinary content sits behind it: of the accounts neither extraction-heavy nor above
     the median extraction share of those, the share behind the value (each count plus
-    one).
+    one); ``among``, the non-heavy accounts, any of which could have sat behind it.
 
     Sitting behind the value is evidence beside the wrappers: an ordinary account is
     there with chance ``p``, and its wrappers' likelihood ratio has expectation 1, so the
     ratio times ``1 / p`` behind the value is an e-value as :func:`boxed_members`'
-    regions are; an account joins when ``llr + prior`` reaches the module's threshold.
+    regions are; an account joins when ``llr + prior`` reaches the threshold below.
     Measured on held-out world 427: a proxy pool's 322 accounts send 21 requests each,
     three quarters resold, a median ``llr`` of 11 nats, and on its own half of them
     stayed out; held-out world 410: 598 accounts of a hydra's nine cards (92 accounts
     each, 78 % resold) a median of 10 nats. ``p`` counts the campaign's own accounts of
-    ordinary content too, which only makes it larger (the test more careful)."""
-    schema = {"family": pl.String, "value": pl.String, "prior": pl.Float64}
+    ordinary content too, which only makes it larger (the test more careful).
+
+    The e-value is one per ordinary account, behind the value or not, so the family-wise
+    threshold of a test with a prior counts ``among`` (as :func:`boxed_members` counts
+    every account it could test), not only the accounts tested: ``llr + prior`` must
+    reach ``ln(max(tested, among) / crowded_alpha)``. Counted over the tested alone, the
+    prior took in accounts on its own (held-out world 931: a customer of the proxy
+    service with two requests, neither a wrapper, ``llr`` -1.2, sent from two of a
+    2,120-account hydra's pool's subnets, with a prior of 8.3 nats against a threshold
+    of 5.7, in a critical incident). The prior now helps where more accounts are tested
+    than accounts of ordinary content sit behind the value: a hydra's thin accounts."""
+    schema = {"family": pl.String, "value": pl.String, "prior": pl.Float64, "among": pl.UInt32}
     if behind.is_empty() or "extraction_share" not in accounts.columns:
         return pl.DataFrame(schema=schema)
     share = pl.col("extraction_share").fill_nan(None)
@@ -154,6 +174,7 @@ def value_prior(behind: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -
             "family",
             "value",
             ((plain.height + 1) / (pl.col("k").fill_null(0) + 1)).log().alias("prior"),
+            pl.lit(light.height, dtype=pl.UInt32).alias("among"),
         )
         .sort("family", "value")
     )
