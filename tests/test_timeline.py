@@ -88,3 +88,33 @@ def test_median_counts_the_hours_never_active_as_zeros() -> None:
     assert _median_with_zeros([0.2, 0.4, 0.6], 5) == 0.2
     assert _median_with_zeros([0.2, 0.4], 4) == 0.1
     assert abs(_median_with_zeros([0.2, 0.4], 2) - 0.3) < 1e-12
+
+
+def test_benign_hours_is_the_median_over_every_account_and_hour() -> None:
+    # against the grid it replaced: a row per (account, hour), 0 where never active
+    import random
+
+    from extractscan.assess.timeline import _benign_hours
+
+    rng = random.Random(5)
+    rows = [
+        (f"a{i:03d}", h, rng.randint(1, 9))
+        for i in range(201)
+        for h in rng.sample(range(24), rng.randint(1, 24))
+    ]
+    counts = pl.DataFrame(
+        rows, schema={"account": pl.String, "hour": pl.Int8, "n": pl.UInt32}, orient="row"
+    )
+    member = pl.DataFrame({"account": ["a000", "a001"], "incident": ["INC-1", "INC-1"]})
+    outside = counts.join(member, on="account", how="anti")
+    grid = (
+        outside.select("account")
+        .unique()
+        .join(pl.DataFrame({"hour": list(range(24))}, schema={"hour": pl.Int8}), how="cross")
+    )
+    shares = outside.with_columns((pl.col("n") / pl.col("n").sum().over("account")).alias("s"))
+    full = grid.join(shares, on=["account", "hour"], how="left").fill_null(0.0)
+    want = full.group_by("hour").agg(pl.col("s").median()).sort("hour")["s"]
+    got = _benign_hours(counts, member)
+    assert got == tuple(round(float(v), 6) for v in want)
+    assert len(got) == 24 and any(v > 0 for v in got)

@@ -137,22 +137,23 @@ def _model_series(
 
 def _benign_hours(hour_counts: pl.DataFrame, member: pl.DataFrame) -> tuple[float, ...]:
     """Per hour of day, the median over accounts in no incident of the share of their
-    requests in that hour (an hour an account never used counts as 0)."""
+    requests in that hour (an hour an account never used counts as 0): the median of
+    each hour's nonzero shares and the zeros of the other accounts
+    (:func:`_median_with_zeros`), without a row per account and hour (a grid of 3.6M
+    rows at 28.8M rows, 1.4 s of the scoring stage)."""
     if hour_counts.is_empty():
         return ()
     outside = hour_counts.join(member, on="account", how="anti")
     if outside.is_empty():
         return ()
-    accounts = outside.select("account").unique()
-    grid = accounts.join(
-        pl.DataFrame({"hour": list(range(24))}, schema={"hour": pl.Int8}), how="cross"
+    accounts = outside["account"].n_unique()
+    shares = (
+        outside.with_columns((pl.col("n") / pl.col("n").sum().over("account")).alias("share"))
+        .group_by(pl.col("hour").cast(pl.Int8))
+        .agg(pl.col("share").sort())
     )
-    shares = outside.with_columns(
-        (pl.col("n") / pl.col("n").sum().over("account")).alias("share")
-    ).select("account", pl.col("hour").cast(pl.Int8), "share")
-    full = grid.join(shares, on=["account", "hour"], how="left").fill_null(0.0)
-    med = full.group_by("hour").agg(pl.col("share").median()).sort("hour")
-    return tuple(round(float(v), 6) for v in med["share"])
+    nonzero = {int(h): v for h, v in shares.iter_rows()}
+    return tuple(round(_median_with_zeros(nonzero.get(h, []), accounts), 6) for h in range(24))
 
 
 def _hour_of_week(co: CoActivity) -> pl.Expr:
