@@ -139,8 +139,8 @@ def _benign_hours(hour_counts: pl.DataFrame, member: pl.DataFrame) -> tuple[floa
     """Per hour of day, the median over accounts in no incident of the share of their
     requests in that hour (an hour an account never used counts as 0): the median of
     each hour's nonzero shares and the zeros of the other accounts
-    (:func:`_median_with_zeros`), without a row per account and hour (a grid of 3.6M
-    rows at 28.8M rows, 1.4 s of the scoring stage)."""
+    (:func:`_median_with_zeros`), without a row per account and hour (at 28.8M rows the
+    scoring stage 0.3-0.5 s shorter; the same report)."""
     if hour_counts.is_empty():
         return ()
     outside = hour_counts.join(member, on="account", how="anti")

@@ -96,8 +96,8 @@ def mixed_members(
         return crowd
     threshold = math.log(tested.height / cfg.crowded_alpha) if cfg.crowded_alpha else math.inf
     prior = value_prior(_behind_prior_values(crowd, ids, tested), accounts, cfg)
-    # With a prior the family is every ordinary account that could have sat behind the
-    # value (``among``), not only those tested: see :func:`value_prior`.
+    # With a prior the family is every non-heavy account, any of which could have sat
+    # behind the value (``among``), not only those tested: see :func:`value_prior`.
     alpha = cfg.crowded_alpha
     among = (pl.col("among").cast(pl.Float64) / alpha).log() if alpha else pl.lit(math.inf)
     needed = (
