@@ -33,7 +33,9 @@ from extractscan.link.pairs import (
     finish,
     late_rows,
     late_values,
+    pair_evidence,
     prepare,
+    shared_bins,
 )
 from extractscan.link.weights import weigh_values
 from extractscan.run import pipeline
@@ -296,3 +298,77 @@ def test_graph_search_groups_are_the_spread_labels(seed: int) -> None:
         mp.setattr(grouping, "GRAPH_MIN_PAIRS", 0)
         wide = grouping.anchor_groups(chain)
     assert wide is not None and wide["group"].to_list() == [0] * 41
+
+
+def test_shared_bins_are_the_cells_two_grouped_accounts_share() -> None:
+    # bins (account key, bin key) sorted by bin; keys 10, 11, 12 in group 1 (pair
+    # numbers 0-2), key 13 in group 2 (3), key 14 in no group; usable bins 100-103
+    held = pl.DataFrame(
+        {
+            "aid": [10, 11, 13, 10, 13, 11, 12, 10, 11, 12],
+            "bkey": [100, 100, 100, 101, 101, 102, 102, 103, 104, 104],
+        },
+        schema={"aid": pl.UInt64, "bkey": pl.UInt64},
+    )
+    grouped = pl.DataFrame(
+        {"key": [10, 11, 12, 13], "aid": [0, 1, 2, 3], "group": [1, 1, 1, 2]},
+        schema={"key": pl.UInt64, "aid": pl.UInt32, "group": pl.UInt32},
+    )
+    values = pl.DataFrame(
+        {"bkey": [100, 101, 102, 103], "vid": [7, 5, 6, 9]},
+        schema={"bkey": pl.UInt64, "vid": pl.UInt32},
+    )
+    got = shared_bins(held, grouped, values.lazy()).sort("vid", "aid")
+    # 100: accounts 0 and 1 of group 1 (3 alone in group 2); 101: 0 and 3 in two groups;
+    # 102: 1 and 2; 103: 0 alone; 104: not usable
+    assert got.rows() == [(1, 6, 1), (2, 6, 1), (0, 7, 1), (1, 7, 1)]
+    assert shared_bins(held.head(1), grouped, values.lazy()).is_empty()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_shared_bins_keep_what_pair_evidence_keeps(seed: int) -> None:
+    # every usable bin of the grouped accounts, paired within groups, gives the same
+    # evidence as the cells shared_bins keeps
+    rng = np.random.default_rng(seed)
+    n = 4000
+    bins = (
+        pl.DataFrame(
+            {
+                "aid": rng.integers(1, 60, n).astype(np.uint64),
+                "bkey": rng.integers(0, 900, n).astype(np.uint64),
+            }
+        )
+        .unique()
+        .sort("bkey", "aid")
+    )
+    grouped = pl.DataFrame(
+        {
+            "key": np.arange(1, 50, dtype=np.uint64),
+            "aid": np.arange(49, dtype=np.uint32),
+            "group": rng.integers(0, 6, 49).astype(np.uint32),
+        }
+    )
+    values = pl.DataFrame(
+        {"bkey": np.arange(0, 900, 2, dtype=np.uint64), "vid": np.arange(450, dtype=np.uint32)}
+    )
+    held = bins.filter(pl.col("aid").is_in(grouped["key"].implode()))
+    every = (
+        held.rename({"aid": "key"})
+        .join(values, on="bkey")
+        .join(grouped, on="key")
+        .select("aid", "vid", "group")
+    )
+    kept = shared_bins(held, grouped, values.lazy())
+    assert 0 < kept.height < every.height
+    attrs = pl.DataFrame(
+        {
+            "vid": values["vid"],
+            "family": "co_activity",
+            "df": pl.Series([2] * values.height, dtype=pl.UInt32),
+            "weight": 1.0,
+            "scale": 1.0,
+        }
+    )
+    want = pair_evidence(every, attrs, None).sort("aid", "bid")
+    assert want.height
+    assert pair_evidence(kept, attrs, None).sort("aid", "bid").equals(want)
