@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import polars as pl
 import pytest
 
-from extractscan.link.coincidence import NEGLIGIBLE, chance_adjusted
+from extractscan.link.coincidence import NEGLIGIBLE, chance_adjusted, shared_requests
 
 
 def _evidence() -> pl.DataFrame:
@@ -188,3 +189,53 @@ def test_the_poisson_percentile_is_scipys() -> None:
     # the normal approximation above 1,000 is within one of the exact percentile
     big = np.array([1_000.0, 25_000.0])
     assert np.abs(poisson_percentile(big, 0.95) - poisson.ppf(0.95, big)).max() <= 1
+
+
+def test_shared_requests_by_hand() -> None:
+    per = pl.DataFrame(
+        {
+            "account": ["a", "a", "b", "b", "c"],
+            "tkey": [1, 2, 1, 3, 3],
+            "n": [2.0, 5.0, 3.0, 7.0, 4.0],
+        },
+        schema_overrides={"tkey": pl.UInt64},
+    )
+    pairs = pl.DataFrame({"a": ["a", "b", "a", "d"], "b": ["b", "c", "c", "a"]})
+    # a.b: 2*3 on template 1; b.c: 7*4 on 3; a.c: nothing shared; d has no templates
+    assert shared_requests(pairs, per).tolist() == [6.0, 28.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("block", [1, 7, 10_000])
+def test_shared_requests_in_blocks_are_the_joined_sums(
+    block: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import extractscan.link.coincidence as coincidence
+
+    monkeypatch.setattr(coincidence, "BLOCK_CELLS", block * 40)  # 40 accounts: block rows
+    rng = np.random.default_rng(block)
+    accounts = [f"acct{i:02d}" for i in range(40)]
+    per = (
+        pl.DataFrame(
+            {
+                "account": rng.choice(accounts, 600),
+                "tkey": rng.integers(0, 30, 600).astype(np.uint64),
+                "n": rng.integers(1, 50, 600).astype(np.float64),
+            }
+        )
+        .group_by("account", "tkey")
+        .agg(pl.col("n").sum())
+    )
+    pairs = pl.DataFrame({"a": rng.choice(accounts, 300), "b": rng.choice(accounts, 300)}).filter(
+        pl.col("a") != pl.col("b")
+    )
+    joined = (
+        pairs.with_row_index("r")
+        .join(per.rename({"account": "a", "n": "na"}), on="a", how="left")
+        .join(per.rename({"account": "b", "n": "nb"}), on=["b", "tkey"], how="left")
+        .group_by("r")
+        .agg((pl.col("na") * pl.col("nb")).fill_null(0.0).sum().alias("e"))
+        .sort("r")
+    )
+    got = shared_requests(pairs, per)
+    assert got.sum() > 0
+    assert got.tolist() == joined["e"].to_list()
