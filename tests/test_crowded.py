@@ -9,7 +9,13 @@ import pytest
 
 from extractscan.config import LinkConfig
 from extractscan.link.assemble import assemble, leaning_groups, wrapper_leaning
-from extractscan.link.crowded import crowded, heavy_accounts, surprise, wilson_lower
+from extractscan.link.crowded import (
+    crowded,
+    heavy_accounts,
+    lone_members,
+    surprise,
+    wilson_lower,
+)
 
 
 def _accounts(heavy: list[str], light: list[str], prompts: int = 200) -> pl.DataFrame:
@@ -351,3 +357,54 @@ def test_no_pool_without_a_heavy_account_rotating_between_two_subnets() -> None:
         ("h3", "ip_pool", "n1 and 1 more subnet"),
         ("u1", "ip_pool", "n1 and 1 more subnet"),
     ]
+
+
+def _lone_world() -> tuple[pl.DataFrame, pl.DataFrame]:
+    # 10 heavy accounts behind one exit of a subnet, 2 more alone on exits of the same
+    # subnet shared with ordinary users, 300 ordinary users elsewhere
+    heavy = [f"h{i:02d}" for i in range(12)]
+    light = [f"u{i:03d}" for i in range(300)]
+    exits = ["10.0.0.5"] * 10 + ["10.0.0.7", "10.0.0.8"] + ["10.0.0.7"] * 3 + ["10.0.0.8"] * 3
+    on_subnet = heavy + light[:6]
+    ids = pl.DataFrame(
+        {
+            "account": on_subnet + on_subnet + light[6:],
+            "family": ["ip"] * 18 + ["ip_prefix"] * 18 + ["ip"] * 294,
+            "value": exits + ["10.0.0.0/24"] * 18 + [f"9.9.{i}.1" for i in range(294)],
+        }
+    )
+    return ids, _accounts(heavy, light)
+
+
+def _pairs(*rows: tuple[str, str, str, float]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=["a", "b", "family", "weight"], orient="row")
+
+
+def test_an_account_alone_behind_a_linked_subnet_joins_on_another_kind_of_evidence() -> None:
+    ids, accounts = _lone_world()
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    linked = crowd.identifiers.filter(pl.col("family") == "crowded_subnet")["account"].to_list()
+    assert linked == [f"h{i:02d}" for i in range(10)]
+    assert crowd.lone["account"].to_list() == ["h10", "h11"]
+    pairs = _pairs(
+        ("h03", "h10", "email_pattern", 4.6),  # a throwaway e-mail pattern of a member
+        ("h04", "h11", "template", 5.0),  # support only
+        ("h11", "u001", "email_pattern", 4.6),  # an account not linked through the subnet
+        ("h02", "h11", "ip_prefix", 3.0),  # the subnet's own kind
+        ("h05", "h11", "email_pattern", 1.0),  # too weak to count
+    )
+    joined = lone_members(crowd, pairs, cfg)
+    new = joined.evidence.join(crowd.evidence, on=["a", "b", "family"], how="anti")
+    assert new.select("a", "b", "family", "example").rows() == [
+        ("h00", "h10", "crowded_subnet", "10.0.0.0/24")
+    ]
+    assert (
+        new["weight"].to_list()
+        == crowd.evidence.filter(pl.col("family") == "crowded_subnet")["weight"].unique().to_list()
+    )
+    assert joined.identifiers.join(
+        crowd.identifiers, on=["account", "family", "value"], how="anti"
+    ).rows() == [("h10", "crowded_subnet", "10.0.0.0/24")]
+    # nothing to add: the same crowd
+    assert lone_members(crowd, pairs.head(0), cfg) is crowd

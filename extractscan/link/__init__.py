@@ -45,7 +45,7 @@ from extractscan.link.behaviour_groups import (
 )
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.coincidence import bin_span, chance_adjusted
-from extractscan.link.crowded import crowded, extraction_wrappers
+from extractscan.link.crowded import crowded, extraction_wrappers, lone_members
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import (
@@ -205,6 +205,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
         evidence = _adjusted(pairs, held.result(), accounts, agg, clusters, ext, cfg)
+        crowd = lone_members(crowd, evidence, cfg.link)
         if crowd.evidence.height:
             evidence = _with_keys([evidence, crowd.evidence])
         links = decide_links(evidence, accounts, cfg.link)

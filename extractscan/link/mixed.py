@@ -373,7 +373,7 @@ def _joined(crowd: Crowded, passed: pl.DataFrame) -> Crowded:
     # a non-heavy account is in no star yet: its rows are new pairs
     merged = pl.concat([crowd.evidence, evidence])
     identifiers = pl.concat([crowd.identifiers, passed]).unique().sort("family", "value", "account")
-    return Crowded(crowd.values, merged, identifiers, crowd.heavy_rate, crowd.pools)
+    return replace(crowd, evidence=merged, identifiers=identifiers)
 
 
 def boxed_members(

@@ -35,6 +35,7 @@ card tested on its network values: the card links it whatever they say.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import polars as pl
 
@@ -120,7 +121,7 @@ def unlike_members(
         (pl.col("nats") / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight"),
     )
     evidence = member_stars(identifiers.join(weights, on=["family", "value"]))
-    return Crowded(crowd.values, evidence, identifiers, crowd.heavy_rate, crowd.pools)
+    return replace(crowd, evidence=evidence, identifiers=identifiers)
 
 
 def leave_one_out(
