@@ -12,10 +12,10 @@ from extractscan.link.assemble import assemble, leaning_groups, wrapper_leaning
 from extractscan.link.crowded import (
     crowded,
     heavy_accounts,
-    lone_members,
     surprise,
     wilson_lower,
 )
+from extractscan.link.lone import lone_members
 
 
 def _accounts(heavy: list[str], light: list[str], prompts: int = 200) -> pl.DataFrame:

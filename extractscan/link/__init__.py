@@ -12,6 +12,7 @@ per-account table to a :class:`LinkResult`. The steps, one module each:
 - :mod:`.coincidence`: co-activity weighed by what chance does not explain;
 - :mod:`.crowded`: crowded values tested as a whole (heavy accounts behind them);
 - :mod:`.mixed`: the campaign's non-heavy accounts behind them, by its wrappers;
+- :mod:`.lone`: heavy accounts behind a linked subnet only, by evidence of another kind;
 - :mod:`.synchrony`: accounts sharing nothing but created, started and switching models
   together with the same behaviour, beyond chance;
 - :mod:`.decide`: the link decision per pair;
@@ -45,7 +46,7 @@ from extractscan.link.behaviour_groups import (
 )
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.coincidence import bin_span, chance_adjusted
-from extractscan.link.crowded import crowded, extraction_wrappers, lone_members
+from extractscan.link.crowded import crowded, extraction_wrappers
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import (
@@ -58,6 +59,7 @@ from extractscan.link.identifiers import (
     template_identifiers,
     template_keys,
 )
+from extractscan.link.lone import lone_members
 from extractscan.link.mixed import mixed_members, wrapper_llr
 from extractscan.link.pairs import (
     Prepared,

@@ -25,13 +25,13 @@ variables", JASA 1963 (the relative-entropy form of the Chernoff bound).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
 from extractscan.config import LinkConfig
-from extractscan.model.families import CROWDED_FAMILIES, FAMILIES
+from extractscan.model.families import CROWDED_FAMILIES
 from extractscan.streamed import streamed
 
 #: The source family of a proxy pool's rows (:func:`proxy_pools`): not a column of the
@@ -67,7 +67,7 @@ class Crowded:
         pools: (account, family, value) of the accounts in each proxy pool
             (:func:`proxy_pools`; ``family`` is :data:`POOL`), heavy or not.
         lone: (account, value, n, weight) of the heavy accounts behind a significant
-            subnet and no corroborating crowd (:func:`lone_members`).
+            subnet and no corroborating crowd (:func:`.lone.lone_members`).
     """
 
     values: pl.DataFrame
@@ -304,58 +304,6 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
         members.select("account", "family", "value").unique().sort("family", "value", "account")
     )
     return Crowded(values, evidence, identifiers, p, pools, lone)
-
-
-def lone_members(crowd: Crowded, pairs: pl.DataFrame, cfg: LinkConfig) -> Crowded:
-    """``crowd`` with the heavy accounts behind a linked subnet and no corroborating
-    crowd (``crowd.lone``) linked to it when they share a counting identifier of
-    another kind (a card, an e-mail pattern; ``pairs``: pair evidence rows, at
-    ``min_family_weight`` or more) with an account linked through that subnet: two
-    kinds of evidence, as :func:`.decide.decide_links` asks of a pair.
-
-    A subnet alone corroborates no account (tried: it split identifier-free campaigns
-    in 9 fit worlds), but a hydra on its own cards whose exits each carry one or two of
-    its accounts sits behind its subnet only (held-out world 999: 6 of 28 accounts,
-    on four exits shared with other customers, each with a throwaway e-mail pattern of
-    the 22 linked)."""
-    if crowd.lone.is_empty() or pairs.is_empty() or crowd.identifiers.is_empty():
-        return crowd
-    subnet = CROWDED_FAMILIES["ip_prefix"]
-    linked = crowd.identifiers.filter(pl.col("family") == subnet).select("account", "value")
-    other = sorted(
-        k for k, f in FAMILIES.items() if f.counts and f.group not in ("network", "crowded")
-    )
-    strong = pairs.filter(
-        pl.col("family").is_in(other) & (pl.col("weight") >= cfg.min_family_weight)
-    ).select("a", "b")
-    partners = pl.concat([strong, strong.select(pl.col("b").alias("a"), pl.col("a").alias("b"))])
-    joined = (
-        crowd.lone.rename({"account": "a"})
-        .join(partners, on="a")
-        .join(linked.rename({"account": "b"}), on=["b", "value"], how="semi")
-        .select(pl.col("a").alias("account"), "value", "n", "weight")
-        .unique()
-    )
-    if joined.is_empty():
-        return crowd
-    hub = linked.group_by("value").agg(pl.col("account").min().alias("hub"))
-    star = joined.join(hub, on="value").select(
-        pl.min_horizontal("hub", "account").alias("a"),
-        pl.max_horizontal("hub", "account").alias("b"),
-        pl.lit(subnet).alias("family"),
-        "value",
-        "n",
-        "weight",
-    )
-    identifiers = (
-        pl.concat(
-            [crowd.identifiers, joined.select("account", pl.lit(subnet).alias("family"), "value")]
-        )
-        .unique()
-        .sort("family", "value", "account")
-    )
-    evidence = pl.concat([crowd.evidence, star_evidence(star)]).sort("a", "b", "family")
-    return replace(crowd, evidence=evidence, identifiers=identifiers)
 
 
 def member_stars(members: pl.DataFrame) -> pl.DataFrame:
