@@ -22,9 +22,9 @@ from extractscan.model.families import CROWDED_FAMILIES, FAMILIES
 def lone_members(crowd: Crowded, pairs: pl.DataFrame, cfg: LinkConfig) -> Crowded:
     """``crowd`` with the heavy accounts behind a linked subnet and no corroborating
     crowd (``crowd.lone``) linked to it when they share a counting identifier of
-    another kind (a card, an e-mail pattern; ``pairs``: pair evidence rows, at
-    ``min_family_weight`` or more) with an account linked through that subnet: two
-    kinds of evidence, as :func:`.decide.decide_links` asks of a pair.
+    another kind (a card, an e-mail pattern, co-activity; ``pairs``: pair evidence
+    rows, at ``min_family_weight`` or more) with an account linked through that subnet:
+    two kinds of evidence, as :func:`.decide.decide_links` asks of a pair.
 
     A subnet alone corroborates no account (tried: it split identifier-free campaigns
     in 9 fit worlds), but a hydra on its own cards whose exits each carry one or two of
