@@ -27,10 +27,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
 import polars as pl
 
 from extractscan.config import LinkConfig
+from extractscan.link.pool_graph import pool_components
 from extractscan.model.families import CROWDED_FAMILIES
 from extractscan.streamed import streamed
 
@@ -357,9 +357,8 @@ def proxy_pools(rows: pl.DataFrame, tested: pl.DataFrame) -> pl.DataFrame:
     nets = tested.filter(pl.col("family") == "ip_prefix").select("value")
     if nets.height < 2:
         return pl.DataFrame(schema=schema)
-    # Accounts and subnets numbered once, so that the joins, uniques and group-bys below
-    # run on integers (a carrier pool's users each hold dozens of subnets: 6.2M subnet
-    # rows at 13.8M rows of held-out world 2001 at 4x, 12.7 s of strings before).
+    # Accounts and subnets numbered once: the steps below run on integers (held-out world
+    # 2001 at 4x: 6.2M rows of carrier users' subnets, 12.7 s of strings before)
     prefixes = rows.filter(pl.col("family") == "ip_prefix")
     names = prefixes.select(pl.col("account").unique()).with_row_index("a")
     texts = prefixes.select(pl.col("value").unique()).with_row_index("v")
@@ -394,11 +393,8 @@ def proxy_pools(rows: pl.DataFrame, tested: pl.DataFrame) -> pl.DataFrame:
     bridges = behind.filter("heavy").join(spread, on="account", how="semi")
     if bridges.is_empty():
         return pl.DataFrame(schema=schema)
-    # pools named by their subnets' texts
     text_of = texts.select(pl.col("v").alias("value"), pl.col("value").alias("text"))
-    named = _pools(
-        bridges.join(text_of, on="value").select("account", pl.col("text").alias("value"))
-    )
+    named = pool_components(bridges.join(text_of, on="value").select("account", value="text"))
     if named.is_empty():
         return pl.DataFrame(schema=schema)
     numbered = named.join(texts, on="value").select(pl.col("v").alias("value"), "pool")
@@ -417,50 +413,6 @@ def proxy_pools(rows: pl.DataFrame, tested: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("value", "account")
     )
-
-
-def _pools(bridges: pl.DataFrame) -> pl.DataFrame:
-    """(value, pool): the subnets of ``bridges`` (account, value) in connected groups of
-    two or more (accounts and subnets as nodes), each group named by its first subnet and
-    how many it has (SciPy's graph search; no Python loop over the rows)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    accs = bridges["account"].unique().sort()
-    nets = bridges["value"].unique().sort()
-    ia = _positions(bridges["account"], accs)
-    iv = _positions(bridges["value"], nets) + len(accs)
-    size = len(accs) + len(nets)
-    graph = coo_matrix((np.ones(len(ia), dtype=np.int8), (ia, iv)), shape=(size, size))
-    _, label = connected_components(graph, directed=False)
-    groups = pl.DataFrame({"value": nets, "group": label[len(accs) :]})
-    return (
-        groups.join(
-            groups.group_by("group").agg(
-                pl.col("value").min().alias("first"), pl.len().alias("subnets")
-            ),
-            on="group",
-        )
-        .filter(pl.col("subnets") >= 2)
-        .select(
-            "value",
-            pl.format(
-                "{} and {} more subnet{}",
-                "first",
-                pl.col("subnets") - 1,
-                pl.when(pl.col("subnets") > 2).then(pl.lit("s")).otherwise(pl.lit("")),
-            ).alias("pool"),
-        )
-        .sort("value")
-    )
-
-
-def _positions(values: pl.Series, order: pl.Series) -> np.ndarray:
-    """Each of ``values``' position in ``order`` (its distinct values, sorted), by a join:
-    a binary search over 2M account texts took eight times as long."""
-    keyed = order.to_frame("k").with_row_index("i")
-    joined = values.to_frame("k").join(keyed, on="k", how="left", maintain_order="left")
-    return joined["i"].to_numpy().astype(np.int64)
 
 
 #: An account rotates through a pool when it sends from two or more of its subnets and
