@@ -132,7 +132,9 @@ def prepare(
     anchor_parts = [u_ids.filter(pl.col("anchor")).select("aid", "vid")]
     support_parts = [u_ids.filter(~pl.col("anchor")).select("aid", "vid")]
     bins_u = None
-    held: pl.DataFrame | None = None  # the bins of the grouped accounts, when taken
+    # the grouped accounts (key, aid, group) and their bins, when the bins are taken so
+    held: pl.DataFrame | None = None
+    grouped: pl.DataFrame | None = None
     if co is not None:
         # The bins' 64-bit account keys map to the pair numbering through the (small)
         # names table, so the (large) bins never carry account text.
@@ -197,7 +199,7 @@ def prepare(
         wanted = co.account_names.join(needed, on="account", how="semi")
         # Every bin of an account in a co-activity row is among the grouped accounts'
         # (support rows pair within groups): counted there when they were taken.
-        if held is None or wanted.join(grouped, left_on="aid", right_on="key", how="anti").height:
+        if held is None or grouped is None or _outside(wanted, grouped):
             held = co.bins
         act_parts.append(
             streamed(
@@ -312,6 +314,11 @@ def finish(
     return out.select(
         "a", "b", "family", "shared_values", "example", "min_df", "weight", pair_key("aid", "bid")
     )
+
+
+def _outside(wanted: pl.DataFrame, grouped: pl.DataFrame) -> bool:
+    """Whether an account of ``wanted`` (aid: the bins' key) is not in ``grouped`` (key)."""
+    return wanted.join(grouped, left_on="aid", right_on="key", how="anti").height > 0
 
 
 def shared_bins(held: pl.DataFrame, grouped: pl.DataFrame, values: pl.LazyFrame) -> pl.DataFrame:
