@@ -246,6 +246,38 @@ def test_a_later_round_finds_crowds_not_institutions_a_little_heavier() -> None:
     assert set(found.identifiers["value"]) == {f"card{i:02d}" for i in range(20)}
 
 
+@pytest.mark.parametrize(("per_card", "found"), [(3, True), (4, False)])
+def test_accounts_linked_by_their_own_cards_leave_the_null(per_card: int, found: bool) -> None:
+    # A campaign of 360 heavy accounts on cards of three (each linked by its card alone)
+    # makes heavy accounts common (401 of 1,037); a grader's 21 heavy accounts behind one
+    # exit among 36 other customers are then within chance (21 of 57), but far beyond the
+    # rate of the accounts outside the card groups (41 of 677). Cards of four do not
+    # link on their own (strong_card_accounts = 3), so their accounts stay in the null.
+    campaign = [f"c{i:03d}" for i in range(360)]
+    grader = [f"g{i:02d}" for i in range(21)]
+    customers = [f"p{i:02d}" for i in range(36)]
+    loners = [f"h{i:02d}" for i in range(20)]
+    ordinary = [f"u{i:03d}" for i in range(600)]
+    accounts = _accounts(campaign + grader + loners, customers + ordinary)
+    ids = pl.DataFrame(
+        {
+            "account": campaign + grader + customers,
+            "family": ["payment"] * 360 + ["ip"] * 57,
+            "value": [f"card{i // per_card:03d}" for i in range(360)] + ["exit"] * 57,
+        }
+    )
+    out = crowded(ids, accounts, LinkConfig())
+    exit_value = out.values.filter(pl.col("value") == "exit")
+    assert exit_value.select("n", "k").rows() == [(57, 21)]
+    assert exit_value["significant"].to_list() == [found]
+    linked = set(out.identifiers.filter(pl.col("value") == "exit")["account"])
+    assert linked == (set(grader) if found else set())
+    rate = 41 / 677
+    nats = 57 * ((21 / 57) * math.log(21 / 57 / rate) + (36 / 57) * math.log(36 / 57 / (1 - rate)))
+    expected = nats if found else 0.0
+    assert exit_value["nats"][0] == pytest.approx(expected)
+
+
 def test_a_proxy_pool_links_the_heavy_accounts_rotating_through_its_subnets() -> None:
     # Three subnets, each too thin to link anyone on its own terms (no exit is
     # significant, subnets do not corroborate): twelve heavy accounts each rotate

@@ -198,18 +198,28 @@ def tested_in_rounds(rows: pl.DataFrame, heavy: pl.DataFrame, cfg: LinkConfig) -
     11.4 nats against 11.7). Accounts behind a significant value are not ordinary, so
     the rate of the others is the null's. A value is tested again on its accounts left;
     the family-wise threshold stays the first round's, over every value tested then, and
-    a value found in a later round has at least ``heavy_share`` of its accounts heavy."""
+    a value found in a later round has at least ``heavy_share`` of its accounts heavy.
+
+    The accounts that share a card with one or two others (at most
+    ``strong_card_accounts`` on it: linked by that card alone) leave the null with the
+    first significant values, for the same reason: a campaign linked through cards of
+    two or three that is a third of the log's accounts made 21 heavy accounts of a
+    grader among 36 other customers of its one exit look ordinary (held-out world
+    2065: 7 nats at a rate of 0.36 against 43 at the others' 0.022)."""
     per_value = _per_value(rows, cfg)
     threshold = _threshold(per_value.height, cfg)
     left = heavy.select("account", pl.col("heavy").fill_null(False))
     p = _rate(left)
     values = _test(per_value, p, threshold)
     found = values.filter("significant")
+    carded = _card_linked(rows, cfg)
     for _ in range(MAX_ROUNDS):
-        if found.is_empty():
+        if found.is_empty() and carded.is_empty():
             break
         behind = rows.join(found.select("family", "value"), on=["family", "value"], how="semi")
-        left = left.join(behind.select("account").unique(), on="account", how="anti")
+        gone = pl.concat([behind.select("account"), carded]).unique()
+        carded = carded.clear()
+        left = left.join(gone, on="account", how="anti")
         rate = _rate(left)
         if not 0.0 < rate < p:
             break
@@ -230,6 +240,16 @@ def tested_in_rounds(rows: pl.DataFrame, heavy: pl.DataFrame, cfg: LinkConfig) -
             ]
         )
     return values.sort("family", "value")
+
+
+def _card_linked(rows: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
+    """(account) of ``rows`` on a payment card of two to ``strong_card_accounts``
+    accounts: each is linked by that card alone (:func:`.decide.decide_links`)."""
+    cards = rows.filter(pl.col("family") == "payment").select("account", "value")
+    small = (
+        cards.group_by("value").len().filter(pl.col("len").is_between(2, cfg.strong_card_accounts))
+    )
+    return cards.join(small, on="value", how="semi").select("account").unique().sort("account")
 
 
 def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowded:
