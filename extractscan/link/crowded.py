@@ -31,6 +31,7 @@ import polars as pl
 
 from extractscan.config import LinkConfig
 from extractscan.link.pool_graph import pool_components
+from extractscan.link.subnet_crowds import sharing_a_crowd
 from extractscan.model.families import CROWDED_FAMILIES
 from extractscan.streamed import streamed
 
@@ -317,6 +318,7 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
     members = behind.join(confirmed, on="account", how="semi").with_columns(
         pl.col("family").replace_strict(CROWDED_FAMILIES, return_dtype=pl.String), weight
     )
+    members = sharing_a_crowd(members, CORROBORATING)
     if members.is_empty():
         return Crowded(values, empty_ev, empty_ids, p, pools, lone)
     evidence = member_stars(members)

@@ -1,0 +1,54 @@
+"""Who a crowded subnet links: the accounts that share a crowd with each other there.
+
+A significant subnet links the heavy accounts behind it that a corroborating crowd
+confirmed (:func:`extractscan.link.crowded.crowded`): a hydra rotating through the
+addresses of one /24. An account confirmed elsewhere, by a crowd none of the subnet's
+other accounts share, is passing through: a campaign's account that rotates through
+hundreds of residential subnets sent one request from a campus's /24, and joined a class
+of 812 students behind the campus's two addresses to its campaign (held-out world 2042 at
+4x, 15.3M rows). So an account keeps a subnet's link only where another account behind
+that subnet shares one of its corroborating crowds (a card, an exit IP or a proxy pool).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from extractscan.model.families import CROWDED_FAMILIES
+
+
+def sharing_a_crowd(members: pl.DataFrame, corroborating: Sequence[str]) -> pl.DataFrame:
+    """``members`` (account, family, value, ...; families as
+    :data:`~extractscan.model.families.CROWDED_FAMILIES` names them) without the subnet
+    rows of accounts that share none of their ``corroborating`` crowds (source family
+    names) with another account behind that subnet; in the same order."""
+    subnet = pl.col("family") == CROWDED_FAMILIES["ip_prefix"]
+    nets = members.filter(subnet).select("account", pl.col("value").alias("net")).unique()
+    if nets.is_empty():
+        return members
+    names = [CROWDED_FAMILIES[f] for f in corroborating]
+    held = (
+        members.filter(pl.col("family").is_in(names))
+        .select("account", pl.col("family").alias("crowd"), pl.col("value").alias("cv"))
+        .unique()
+    )
+    together = (
+        nets.join(held, on="account")
+        .group_by("net", "crowd", "cv")
+        .agg(pl.col("account"))
+        .filter(pl.col("account").list.len() >= 2)
+        .explode("account")
+        .select("net", "account")
+        .unique()
+    )
+    passing = nets.join(together, on=["net", "account"], how="anti")
+    if passing.is_empty():
+        return members
+    drop = passing.select(
+        "account",
+        pl.lit(CROWDED_FAMILIES["ip_prefix"]).alias("family"),
+        pl.col("net").alias("value"),
+    )
+    return members.join(drop, on=["account", "family", "value"], how="anti", maintain_order="left")
