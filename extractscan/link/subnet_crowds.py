@@ -36,10 +36,7 @@ def sharing_a_crowd(members: pl.DataFrame, corroborating: Sequence[str]) -> pl.D
     )
     together = (
         nets.join(held, on="account")
-        .group_by("net", "crowd", "cv")
-        .agg(pl.col("account"))
-        .filter(pl.col("account").list.len() >= 2)
-        .explode("account")
+        .filter(pl.len().over("net", "crowd", "cv") >= 2)
         .select("net", "account")
         .unique()
     )
