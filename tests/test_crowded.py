@@ -368,7 +368,7 @@ def _kl(q: float, p: float) -> float:
 
 
 def test_no_pool_without_a_heavy_account_rotating_between_two_subnets() -> None:
-    from extractscan.link.crowded import proxy_pools
+    from extractscan.link.pool_graph import proxy_pools
 
     sig = pl.DataFrame({"family": ["ip_prefix"] * 2, "value": ["n1", "n2"]})
     rows = pl.DataFrame(
@@ -380,14 +380,46 @@ def test_no_pool_without_a_heavy_account_rotating_between_two_subnets() -> None:
         }
     )
     # only a light account sits behind both: no bridge, no pool
-    assert proxy_pools(rows, sig).is_empty()
+    assert proxy_pools(rows, sig).members.is_empty()
     h3 = rows.filter(pl.col("account") == "u1").with_columns(
         pl.lit("h3").alias("account"), pl.lit(True).alias("heavy")
     )
     bridged = pl.concat([rows, h3])
-    assert proxy_pools(bridged, sig).rows() == [
+    assert proxy_pools(bridged, sig).members.rows() == [
         ("h3", "ip_pool", "n1 and 1 more subnet"),
         ("u1", "ip_pool", "n1 and 1 more subnet"),
+    ]
+
+
+def test_an_account_spread_thin_does_not_tie_an_office_into_its_pool() -> None:
+    from extractscan.link.pool_graph import SPREAD_RATIO, proxy_pools
+
+    # Ten heavy accounts sending from fresh residential addresses (60 of 100 subnets
+    # each) and an office of six heavy accounts rotating through two of its three
+    # subnets; two of the ten touch an office subnet by chance (held-out world 2001 at
+    # 4x). Without the cut the two make one pool of 103 subnets and 16 accounts.
+    homes = [f"20.0.{j}.0/24" for j in range(100)]
+    office = [f"10.1.{j}.0/24" for j in range(3)]
+    rows_of: list[tuple[str, str]] = []
+    for i in range(10):
+        rows_of += [(f"s{i:02d}", homes[(7 * i + t) % 100]) for t in range(60)]
+    for i in range(6):
+        rows_of += [(f"o{i}", office[i % 3]), (f"o{i}", office[(i + 1) % 3])]
+    rows_of += [("s00", office[0]), ("s01", office[1])]
+    assert 61 > SPREAD_RATIO * 2
+    rows = pl.DataFrame(
+        {
+            "account": [a for a, _ in rows_of],
+            "family": "ip_prefix",
+            "value": [v for _, v in rows_of],
+            "heavy": True,
+        }
+    )
+    tested = pl.DataFrame({"family": "ip_prefix", "value": homes + office})
+    pools = proxy_pools(rows, tested).members.group_by("value").agg(pl.col("account").sort())
+    assert sorted(pools.rows()) == [
+        ("10.1.0.0/24 and 2 more subnets", [f"o{i}" for i in range(6)]),
+        ("20.0.0.0/24 and 99 more subnets", [f"s{i:02d}" for i in range(10)]),
     ]
 
 

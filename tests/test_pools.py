@@ -1,5 +1,5 @@
 """A hydra spread thin over a big proxy pool, end to end on a generated world
-(extractscan.link.crowded.proxy_pools, extractscan.link.mixed.value_prior).
+(extractscan.link.pool_graph.proxy_pools, extractscan.link.mixed.value_prior).
 
 The scenario is held-out world 427's at a quarter of its accounts, its low-and-slow
 campaign left out: 80 accounts with a card each, rotating through 12 of about 130

@@ -30,14 +30,10 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from extractscan.config import LinkConfig
-from extractscan.link.pool_graph import pool_components
+from extractscan.link.pool_graph import IDS_SCHEMA, POOL, proxy_pools
 from extractscan.link.subnet_crowds import sharing_a_crowd
 from extractscan.model.families import CROWDED_FAMILIES
 from extractscan.streamed import streamed
-
-#: The source family of a proxy pool's rows (:func:`proxy_pools`): not a column of the
-#: log but the tested subnets an account rotates through.
-POOL = "ip_pool"
 
 #: Families whose significant values an account must sit behind at least
 #: ``crowded_min_values`` of to be linked through crowds.
@@ -78,8 +74,6 @@ class Crowded:
     pools: pl.DataFrame
     lone: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LONE_SCHEMA))
 
-
-IDS_SCHEMA = {"account": pl.String, "family": pl.String, "value": pl.String}
 
 EVIDENCE_SCHEMA = {
     "a": pl.String,
@@ -279,7 +273,7 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
         heavy, on="account", how="left"
     )
     values = tested_in_rounds(rows, heavy, cfg)
-    pools = proxy_pools(rows, values)
+    pools, pool_nets = proxy_pools(rows, values)
     if pools.height:
         # each pool tested as a value of its own, at the population's rate and the
         # threshold of the values tested (a pool is one more of them)
@@ -318,7 +312,7 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
     members = behind.join(confirmed, on="account", how="semi").with_columns(
         pl.col("family").replace_strict(CROWDED_FAMILIES, return_dtype=pl.String), weight
     )
-    members = sharing_a_crowd(members, CORROBORATING)
+    members = sharing_a_crowd(members, CORROBORATING, pool_nets)
     if members.is_empty():
         return Crowded(values, empty_ev, empty_ids, p, pools, lone)
     evidence = member_stars(members)
@@ -346,118 +340,6 @@ def member_stars(members: pl.DataFrame) -> pl.DataFrame:
         )
     )
     return star_evidence(star)
-
-
-def proxy_pools(rows: pl.DataFrame, tested: pl.DataFrame) -> pl.DataFrame:
-    """(account, family, value) of the accounts in each proxy pool: tested subnets
-    (``ip_prefix`` values of ``tested``, those ``crowded_min_heavy`` or more heavy
-    accounts share, significant or not) joined when an extraction-heavy account of
-    ``rows`` (account, family, value, heavy) rotating through them sits behind two of
-    them, and the accounts, heavy or not, that sit behind two or more subnets of one pool
-    and send mostly from shared subnets (:data:`ROTATING_SHARE`; the heavy accounts that
-    join subnets too). ``family`` is :data:`POOL`; ``value`` names the pool by its first
-    subnet and how many it has. Each pool is then tested as a crowd of its own
-    (:func:`crowded`).
-
-    A hydra behind a big proxy pool spreads thin: each exit carries a few of its
-    accounts, each account rotates through a dozen exits (held-out world 427: 322
-    accounts over about 540 exits in 54 subnets, 7 accounts per exit, 21 requests per
-    account, three quarters of them resold). An exit or a subnet is too small a crowd to
-    link its accounts, and an account behind one subnet may be the proxy service's
-    customer; the pool, the subnets its heavy accounts rotate through, is one crowd.
-    Not only the significant subnets: a hydra thinner still has few (held-out world
-    851: 3,606 accounts of about 20 requests, four fifths resold, over 1,800 exits in
-    181 subnets, three exits an account; a fifth of them heavy, about 11 of a subnet's
-    61 accounts: 6.4 nats at the median against the 11.1 a value needed, 26 subnets
-    beyond it by chance, which made three pools of 465 accounts and an incident of 195).
-    Its 181 subnets are one pool of 3,717 accounts, 680 of them heavy (392 nats). A NAT's
-    or a carrier's users sit behind one subnet, so they make no pool; subnets joined by
-    benign heavy accounts that rotate make one, which links its accounts only when it
-    holds heavy accounts beyond chance as a whole, as any crowd.
-    """
-    schema = IDS_SCHEMA
-    nets = tested.filter(pl.col("family") == "ip_prefix").select("value")
-    if nets.height < 2:
-        return pl.DataFrame(schema=schema)
-    # Accounts and subnets numbered once: the steps below run on integers (held-out world
-    # 2001 at 4x: 6.2M rows of carrier users' subnets, 12.7 s of strings before)
-    prefixes = rows.filter(pl.col("family") == "ip_prefix")
-    names = prefixes.select(pl.col("account").unique()).with_row_index("a")
-    texts = prefixes.select(pl.col("value").unique()).with_row_index("v")
-    subnets = (
-        prefixes.join(names, on="account")
-        .join(texts, on="value")
-        .select(
-            pl.col("a").alias("account"),
-            pl.col("v").alias("value"),
-            pl.col("heavy").fill_null(False),
-        )
-    )
-    tested_nets = texts.join(nets, on="value", how="semi").select(pl.col("v").alias("value"))
-    behind = subnets.join(tested_nets, on="value", how="semi")
-    subnets = subnets.select("account", "value")
-    # the subnets held by the accounts behind two tested ones, and how many accounts
-    # share each of those (counted for them only: 0.3 s less at 28.8M rows)
-    two = behind.group_by("account").agg(pl.len().alias("n")).filter(pl.col("n") >= 2)
-    mine = subnets.join(two, on="account", how="semi").unique()
-    df = (
-        subnets.join(mine.select("value").unique(), on="value", how="semi")
-        .unique()
-        .group_by("value")
-        .agg(pl.len().alias("df"))
-    )
-    held = (
-        mine.join(df, on="value")
-        .group_by("account")
-        .agg(pl.len().alias("held"), (pl.col("df") >= 2).sum().alias("shared"))
-    )
-    spread = _rotating(behind.group_by("account").agg(pl.len().alias("nets")), held)
-    bridges = behind.filter("heavy").join(spread, on="account", how="semi")
-    if bridges.is_empty():
-        return pl.DataFrame(schema=schema)
-    text_of = texts.select(pl.col("v").alias("value"), pl.col("value").alias("text"))
-    named = pool_components(bridges.join(text_of, on="value").select("account", value="text"))
-    if named.is_empty():
-        return pl.DataFrame(schema=schema)
-    numbered = named.join(texts, on="value").select(pl.col("v").alias("value"), "pool")
-    return (
-        _rotating(
-            behind.join(numbered, on="value")
-            .group_by("account", "pool")
-            .agg(pl.len().alias("nets")),
-            held,
-        )
-        .join(names, left_on="account", right_on="a")
-        .select(
-            pl.col("account_right").alias("account"),
-            pl.lit(POOL).alias("family"),
-            pl.col("pool").alias("value"),
-        )
-        .sort("value", "account")
-    )
-
-
-#: An account rotates through a pool when it sends from two or more of its subnets and
-#: at least this share of all the subnets it sends from are shared with other accounts.
-#: Measured on the fit worlds: a hydra's accounts behind a proxy pool send from shared
-#: subnets alone (share 1.0); an identifier-free campaign sending each request from a
-#: fresh residential address has, by chance, two or three of its hundreds of subnets
-#: shared by enough of its heavy accounts to be significant, which made half of it a
-#: pool and split it from its behavioural cluster (fit worlds 15, 36, 1016, 1043); its
-#: accounts' shares are 0.04 to 0.17 (5th to 95th percentile over those worlds), the
-#: hydras' and graders' pool accounts' 1.0 (held-out 427 included). Not the share of
-#: the pool's own subnets: a pool whose subnets are not all significant (held-out world
-#: 427 at a quarter of its accounts: 9 of 14) holds a third of its accounts' subnets.
-ROTATING_SHARE = 0.5
-
-
-def _rotating(counted: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
-    """The rows of ``counted`` (account, ..., nets) whose account sends from at least two
-    of the subnets counted, with :data:`ROTATING_SHARE` of the subnets it sends from
-    shared (``held``: account, held, shared)."""
-    return counted.join(held, on="account").filter(
-        (pl.col("nets") >= 2) & (pl.col("shared") >= ROTATING_SHARE * pl.col("held"))
-    )
 
 
 def star_evidence(star: pl.DataFrame) -> pl.DataFrame:

@@ -50,12 +50,12 @@ from extractscan.link.assemble import TemplateUses
 from extractscan.link.crowded import (
     CORROBORATING,
     MAX_WEIGHT,
-    POOL,
     Crowded,
     extraction_wrappers,
     heavy_accounts,
     star_evidence,
 )
+from extractscan.link.pool_graph import POOL
 from extractscan.link.synchrony_box import LINK_MARGIN, TIMES, Box, hours
 from extractscan.model.families import CROWDED_FAMILIES
 

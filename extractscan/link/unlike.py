@@ -43,12 +43,12 @@ from extractscan.config import LinkConfig
 from extractscan.link.assemble import TemplateUses
 from extractscan.link.crowded import (
     MAX_WEIGHT,
-    POOL,
     Crowded,
     extraction_wrappers,
     heavy_accounts,
     member_stars,
 )
+from extractscan.link.pool_graph import POOL
 from extractscan.model.families import CROWDED_FAMILIES
 
 #: The crowded families tested: the network values a proxy service's customers share.
