@@ -539,6 +539,30 @@ def _per_subset(
     return best
 
 
+def test_the_clusters_own_accounts_need_only_the_windows_the_test_chose() -> None:
+    # Held-out world 2083: a campaign switched to the newest model over 11 hours and the
+    # box's newest-model window left 8 of its 33 accounts out, though the test chose the
+    # signup and first-request windows alone. Here the core meets the new model over a
+    # week (most of the background does too: no evidence there), four of the cluster's
+    # own accounts meet it half a day after the window, one starts two days late.
+    sync = _synchronized(30)
+    for i, r in enumerate(sync):
+        r["newest_model_at"] = RELEASE + i * 340 * M
+    late = [
+        _account(f"late_{i}", T0 - 20 * H + i * H, W0 + 31 * H + i * 10 * M, RELEASE + 175 * H)
+        for i in range(4)
+    ]
+    far = _account("far", T0 - 20 * H, W0 + 80 * H, RELEASE + 10 * H)
+    accounts = _table(_background() + sync + late + [far])
+    group = accounts.filter(pl.col("account").str.starts_with("sync_"))
+    outliers = accounts.filter(pl.col("account").str.contains("^(late_|far)"))
+    rest = accounts.join(group, on="account", how="anti").join(outliers, on="account", how="anti")
+    box = box_test(group, rest, tested=1, alpha=0.01, outliers=outliers)
+    assert box.significant and set(box.windows) == {"signup_at", "first_seen", "newest_model_at"}
+    assert box.chosen == ("first_seen", "signup_at")
+    assert set(box.linked) == set(group["account"]) | {f"late_{i}" for i in range(4)}
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_the_box_test_by_inside_pattern_equals_counting_each_subset(seed: int) -> None:
     # random groups and backgrounds, with missing times (outside every window) and
