@@ -23,7 +23,7 @@ from extractscan.link.behaviour_groups import (
     star_identifiers,
 )
 from extractscan.link.crowded import EVIDENCE_SCHEMA
-from extractscan.link.synchrony import EARLY_ROWS, preload, preload_early, synchrony
+from extractscan.link.synchrony import EARLY_ROWS, _found, preload, preload_early, synchrony
 from extractscan.link.synchrony_box import box_test
 from extractscan.run.memory import MemoryPlan
 
@@ -561,6 +561,12 @@ def test_the_clusters_own_accounts_need_only_the_windows_the_test_chose() -> Non
     assert box.significant and set(box.windows) == {"signup_at", "first_seen", "newest_model_at"}
     assert box.chosen == ("first_seen", "signup_at")
     assert set(box.linked) == set(group["account"]) | {f"late_{i}" for i in range(4)}
+    # linked for the windows chosen only: the four and the core's first and last to meet
+    # the new model (outside the central 90 % and three hours); they stay candidates of
+    # the second pass
+    assert box.relaxed == (*(f"late_{i}" for i in range(4)), "sync_00", "sync_29")
+    found = _found([(box, group)])["account"].to_list()
+    assert found == [a for a in box.linked if a not in box.relaxed] and len(found) == 28
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -366,9 +366,7 @@ def synchrony(
         # (held-out world 403: 16 accounts of an identifier-free campaign in a cluster
         # with 187 of a 1,800-account hydra, dropped, were then left out of this pass).
         accepted = _kept(accepted, grouped)
-        found = pl.DataFrame(
-            {"account": [a for b, _ in accepted for a in b.linked]}, schema={"account": pl.String}
-        )
+        found = _found(accepted)
         rest = cand.join(grouped, on="account", how="anti").join(found, on="account", how="anti")
         if cfg.synchrony_min_accounts <= rest.height < cand.height:
             reference = busy.join(found, on="account", how="anti")
@@ -379,6 +377,16 @@ def synchrony(
         others = accounts.join(cand, on="account", how="anti")
         accepted = boxed_members(accepted, others, grouped, cfg, wrappers, cand)
     return _stars(accepted)
+
+
+def _found(accepted: list[tuple[Box, pl.DataFrame]]) -> pl.DataFrame:
+    """(account) linked by the clusters ``accepted`` near every window of their box: the
+    accounts near the chosen windows only (:attr:`.Box.relaxed`) stay candidates of the
+    second pass, where with the others the first pass did not link they may make a
+    cluster of their own (fit world 1034: 7 such accounts and 3 more were a second-pass
+    cluster of 10)."""
+    found = [sorted(set(b.linked) - set(b.relaxed)) for b, _ in accepted]
+    return pl.DataFrame({"account": [a for f in found for a in f]}, schema={"account": pl.String})
 
 
 def _stars(accepted: list[tuple[Box, pl.DataFrame]]) -> pl.DataFrame:
@@ -464,6 +472,7 @@ def _merged(
                 box1.nats,
                 box1.threshold,
                 box1.chosen,
+                tuple(sorted({*box1.relaxed, *box2.relaxed})),
             )
             out[i] = (box, pl.concat([core1, core2.select(core1.columns)]))
             break

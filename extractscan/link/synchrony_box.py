@@ -60,6 +60,8 @@ class Box:
         threshold: the nats needed (family-wise rate and box correction).
         chosen: the windows of the most significant test (times, and
             :data:`BEHAVIOUR` when the accounts' behaviour was part of it).
+        relaxed: the accounts of ``linked`` near the chosen windows only, outside
+            another window's margin (:func:`_linked`), sorted.
     """
 
     members: tuple[str, ...]
@@ -71,6 +73,7 @@ class Box:
     nats: float
     threshold: float
     chosen: tuple[str, ...] = ()
+    relaxed: tuple[str, ...] = ()
 
     @property
     def significant(self) -> bool:
@@ -244,7 +247,9 @@ def weigh_box(
         )
         if nats - threshold > best[1] - best[2]:
             best = (p, nats, threshold, chosen)
-    return Box(box.boxed, _linked(box, best[3]), box.size, box.windows, n_bg, *best)
+    linked = _linked(box, best[3])
+    relaxed = tuple(sorted(set(linked) - set(box.linked)))
+    return Box(box.boxed, linked, box.size, box.windows, n_bg, *best, relaxed)
 
 
 def _linked(box: Fitted, chosen: tuple[str, ...]) -> tuple[str, ...]:
