@@ -76,9 +76,11 @@ FIT_BASE = 1000
 #: tested subnet on world 851; the prior's family-wise threshold on world 931; a heavy account
 #: alone behind a linked subnet on world 999; 2001-2040 (on 83f151f); 2041-2080 after theirs
 #: (on c1da698): the card-linked accounts out of the crowded test's null on world 2065;
-#: RESULTS.md).
-#: The next report worlds start at 2081, clear of the fit worlds' 1001-1044.
-REPORT_BASE = 2080
+#: 2081-2120 on 7731108 and 52d33fa (summary and per-kind table read), after their run: the
+#: behaviour cluster's chosen windows on world 2083; the pools' spread ratio on world 2001 at
+#: 4x; 2121-2160 on df9b5f7 (summary and per-kind table read); RESULTS.md).
+#: The next report worlds start at 2161, clear of the fit worlds' 1001-1044.
+REPORT_BASE = 2160
 
 
 def world_rows(seed: int, low: int, high: int) -> int:
