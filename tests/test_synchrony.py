@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import math
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -495,6 +496,11 @@ def test_a_second_pass_cluster_that_continues_a_first_one_is_merged_into_it() ->
     assert merged[0][0].linked == tuple(f"sync_{i:02d}" for i in range(30))
     assert merged[0][0].windows == {"signup_at": (0.0, 2.5 * day)}
     assert merged[0][1].height == 30
+    # an account the first box linked for its chosen windows only and the second near
+    # every window is no longer "relaxed" in the merged box
+    one = replace(box(core1, 0.0), relaxed=("sync_00", "sync_01"))
+    two = replace(box(core2, 1.5 * day), linked=(*box(core2, 0).linked, "sync_00"))
+    assert _merged([(one, core1)], [(two, core2)])[0][0].relaxed == ("sync_01",)
     # created a week later: another cluster
     assert len(_merged(first, [(box(core2, 7 * day), core2)])) == 2
     # the same days, other behaviour (ordinary prompts, other token ratio): another cluster

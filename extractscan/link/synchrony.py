@@ -462,6 +462,8 @@ def _merged(
                 c: (min(w[0], box2.windows.get(c, w)[0]), max(w[1], box2.windows.get(c, w)[1]))
                 for c, w in box1.windows.items()
             }
+            # linked near every window by either box: not relaxed in the merged one
+            strict = (set(box1.linked) - set(box1.relaxed)) | (set(box2.linked) - set(box2.relaxed))
             box = Box(
                 tuple(sorted({*box1.members, *box2.members})),
                 tuple(sorted({*box1.linked, *box2.linked})),
@@ -472,7 +474,7 @@ def _merged(
                 box1.nats,
                 box1.threshold,
                 box1.chosen,
-                tuple(sorted({*box1.relaxed, *box2.relaxed})),
+                tuple(sorted({*box1.relaxed, *box2.relaxed} - strict)),
             )
             out[i] = (box, pl.concat([core1, core2.select(core1.columns)]))
             break
