@@ -17,13 +17,13 @@ demo: install
 
 test: install
 	$(BIN)/ruff check extractscan tests benchmarks
-	$(BIN)/mypy extractscan benchmarks
+	$(BIN)/mypy extractscan benchmarks tests
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check extractscan tests benchmarks
 	$(BIN)/ruff format --check extractscan tests benchmarks
-	$(BIN)/mypy extractscan benchmarks
+	$(BIN)/mypy extractscan benchmarks tests
 
 bench: install
 	$(BIN)/python benchmarks/run.py

@@ -39,8 +39,9 @@ def test_match_growth_split_and_thresholds() -> None:
 
 
 def test_match_one_to_one_with_deterministic_ties() -> None:
-    old = (_b("INC-B", "a b"), _b("INC-A", "c d"))
-    new = (_s("a b c d"),)  # equal Jaccard and overlap with both: the lower id wins
+    old: tuple[BaselineIncident, ...] = (_b("INC-B", "a b"), _b("INC-A", "c d"))
+    # equal Jaccard and overlap with both: the lower id wins
+    new: tuple[frozenset[str], ...] = (_s("a b c d"),)
     assert match(new, old) == {0: 1}
     old = (_b("INC-A", "a b c d"),)
     new = (_s("a b"), _s("c d"))  # equal: the higher-ranked incident keeps the id
@@ -74,7 +75,8 @@ def _scan(*args: str) -> tuple[int, dict, str]:  # type: ignore[type-arg]
 
 
 def test_week_by_week_campaign_keeps_its_id(tmp_path: Path) -> None:
-    ids, reports = [], []
+    ids: list[str] = []
+    reports: list[Path] = []
     for week, size in enumerate((8, 12, 16, 20)):
         req, acc = _week(tmp_path, week, size)
         extra = ["--baseline", str(reports[-1])] if reports else []

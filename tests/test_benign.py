@@ -116,7 +116,7 @@ def test_two_teams_of_one_company_fit_the_enterprise_check() -> None:
         return dict(m, top_domain_population=population, accounts_in_log=100_000)
 
     # fit world 1018: two orgs of 9 and 8 accounts on labs82.example, one harness
-    orgs: list[str | None] = ["org-e3"] * 9 + ["org-38"] * 8
+    orgs: list[str | None] = [*["org-e3"] * 9, *["org-38"] * 8]
     staff = [f"p{i}.q@labs82.example" for i in range(17)]
     m = stats(orgs, staff, 17)
     assert (m["org_declared"], m["orgs"], m["top_org_share"]) == (1.0, 2, 9 / 17)

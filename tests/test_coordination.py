@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Literal
 
 import polars as pl
 
@@ -70,7 +71,11 @@ def test_member_rows_on_integer_keys_match_account_texts() -> None:
     )
     keyed = templates.with_columns(account_key(pl.col("account")).alias("aid"))
     comps = pl.DataFrame({"account": ["u1", "u3", "u9"], "component": [0, 0, 1]})
-    for how, want in (("inner", [("u1", 1, 0), ("u3", 2, 0), ("u3", 3, 0)]), ("anti", [("u2", 1)])):
+    cases: list[tuple[Literal["inner", "anti"], list[tuple[object, ...]]]] = [
+        ("inner", [("u1", 1, 0), ("u3", 2, 0), ("u3", 3, 0)]),
+        ("anti", [("u2", 1)]),
+    ]
+    for how, want in cases:
         cols = ["account", "tkey", "component"] if how == "inner" else ["account", "tkey"]
         by_text = _member_rows(templates, comps, how).select(cols).sort(cols)
         by_key = _member_rows(keyed, comps, how).select(cols).sort(cols)

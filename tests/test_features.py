@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import polars as pl
@@ -28,12 +29,12 @@ from extractscan.features.templates import wrapper
 from extractscan.ingest.normalize import normalize
 
 
-def _normalized(data: dict[str, list[object]]) -> pl.LazyFrame:
+def _normalized(data: Mapping[str, Sequence[object]]) -> pl.LazyFrame:
     lf = pl.DataFrame(data).lazy()
     return normalize(lf, {c: c for c in data}, lf.collect_schema(), 0)
 
 
-def _rows(data: dict[str, list[object]]) -> pl.LazyFrame:
+def _rows(data: Mapping[str, Sequence[object]]) -> pl.LazyFrame:
     return with_row_features(_normalized(data), 5)
 
 

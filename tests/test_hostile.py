@@ -11,8 +11,9 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -43,7 +44,7 @@ def _csv(path: Path, text: str | bytes) -> Path:
     return path
 
 
-def _jsonl(path: Path, records: list[object], extra: str = "") -> Path:
+def _jsonl(path: Path, records: Sequence[object], extra: str = "") -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records) + extra, encoding="utf-8")
     return path
 
@@ -411,6 +412,12 @@ def test_evaluate_table_cleans_truth_labels() -> None:
     assert "[bold]x[/bold]␛]8;;" in table
 
 
+def _input_of(data: dict[str, object] | None) -> dict[str, Any]:
+    """The JSON report's ``input`` section."""
+    assert data is not None and isinstance(data["input"], dict)
+    return data["input"]
+
+
 def _scan_json(*args: str) -> tuple[int, dict[str, object] | None, str]:
     res = CliRunner().invoke(main, ["scan", *args, "--format", "json", "-q"])
     assert not (res.exception and not isinstance(res.exception, SystemExit)), res.exception
@@ -439,7 +446,7 @@ def test_json_lines_types_come_from_every_line(tmp_path: Path) -> None:
     path = _jsonl(tmp_path / "late.jsonl", [*rows, late])
     code, data, err = _scan_json(str(path))
     assert code == 0, err
-    s = data["input"]  # type: ignore[index]
+    s = _input_of(data)
     assert s["rows_read"] == 1501 == s["rows_analysed"]
     assert "model_mix" not in dict(s["signals_off"])
     bom = _csv(tmp_path / "bom.jsonl", "\ufeff" + json.dumps(GOOD) + "\n" + json.dumps(GOOD) + "\n")
@@ -452,7 +459,7 @@ def test_json_lines_types_come_from_every_line(tmp_path: Path) -> None:
     )
     code, data, err = _scan_json(str(late_byte))
     assert code == 0, err
-    s = data["input"]  # type: ignore[index]
+    s = _input_of(data)
     assert s["rows_read"] == 1002 and s["rows_with_replaced_bytes"] == 1
 
 

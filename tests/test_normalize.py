@@ -28,7 +28,7 @@ def test_timestamp_formats_all_utc() -> None:
         "not a time",
         "",
     ]
-    out = pl.DataFrame({"t": values}).select(parse_timestamp(pl.col("t"), pl.String)).to_series()
+    out = pl.DataFrame({"t": values}).select(parse_timestamp(pl.col("t"), pl.String())).to_series()
     ten = datetime(2026, 4, 22, 10, tzinfo=UTC)
     assert out.to_list() == [
         ten,
@@ -46,7 +46,8 @@ def test_timestamp_formats_all_utc() -> None:
 def test_numeric_and_native_timestamps() -> None:
     df = pl.DataFrame({"s": [1776852000], "ms": [1776852000000]})
     out = df.select(
-        parse_timestamp(pl.col("s"), pl.Int64), parse_timestamp(pl.col("ms"), pl.Int64).alias("m")
+        parse_timestamp(pl.col("s"), pl.Int64()),
+        parse_timestamp(pl.col("ms"), pl.Int64()).alias("m"),
     )
     ten = datetime(2026, 4, 22, 10, tzinfo=UTC)
     assert out.row(0) == (ten, ten)
@@ -123,7 +124,7 @@ def test_implausible_times_and_token_counts_are_rejected_not_crashes() -> None:
     read as epoch seconds, an out-of-range epoch) and token counts above 10^9 reject the
     row; a u64 count above 2^63 rejects the row, not the file."""
     ts = ["1776852000000000000", "2026", "20260422", "-99999999999", "9999-12-31", "99999999999"]
-    out = pl.DataFrame({"t": ts}).select(parse_timestamp(pl.col("t"), pl.String)).to_series()
+    out = pl.DataFrame({"t": ts}).select(parse_timestamp(pl.col("t"), pl.String())).to_series()
     assert out.to_list() == [datetime(2026, 4, 22, 10, tzinfo=UTC), None, None, None, None, None]
     native = pl.DataFrame(
         {"d": [datetime(3000, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)]}
@@ -141,8 +142,8 @@ def test_implausible_times_and_token_counts_are_rejected_not_crashes() -> None:
             "tin": pl.Series([10, 2**63 + 5, 9 * 10**18], dtype=pl.UInt64),
         }
     )
-    out = _norm(raw, {"timestamp": "ts", "account": "u", "input_tokens": "tin"})
-    assert out["_reject"].to_list() == [None, "bad_tokens", "bad_tokens"]
+    normed = _norm(raw, {"timestamp": "ts", "account": "u", "input_tokens": "tin"})
+    assert normed["_reject"].to_list() == [None, "bad_tokens", "bad_tokens"]
 
 
 _WHEN = st.datetimes(

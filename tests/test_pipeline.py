@@ -92,7 +92,9 @@ def test_progress_counts_every_row_once(campaign_logs: tuple[Path, Path]) -> Non
     req, acc = campaign_logs
     calls: list[tuple[str, int | None]] = []
     f = extractscan.scan(req, accounts=acc, progress=lambda s, n: calls.append((s, n)))
-    reading = [n for s, n in calls if s.startswith("reading rows: requests.csv")]
+    counted = [n for s, n in calls if s.startswith("reading rows: requests.csv")]
+    reading = [n for n in counted if n is not None]
+    assert reading == counted  # every step of the reading counted
     assert reading and reading[-1] == f.input.rows_read  # reaches 100 %
     assert reading == sorted(reading)
     assert calls[-1] == ("scoring incidents", f.input.rows_read)

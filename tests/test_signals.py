@@ -92,7 +92,7 @@ def test_a_signal_while_writing_leaves_no_partial_output(
     (out / "rejects.csv").write_text("an earlier run's rejects\n")
     write_table = accounts_out.write_table
 
-    def half_then_signal(df: object, path: Path, like: object = None) -> None:
+    def half_then_signal(df: object, path: Path, like: str | Path | None = None) -> None:
         write_table(df.head(3), path, like=like)  # type: ignore[attr-defined]
         _signalled(signum)
 

@@ -35,7 +35,7 @@ GENERATED_ROWS = 40_000
 def _tiny(folder: Path) -> tuple[Path, Path]:
     """Two small files: a CSV and a Parquet file whose last two rows are rejected (no
     account; a timestamp that is not one)."""
-    rows = [
+    rows: list[dict[str, str | None]] = [
         {
             "timestamp": f"2026-04-22T{h:02d}:{(i * 7) % 60:02d}:00Z",
             "account": f"t{i}",
@@ -109,7 +109,7 @@ def logs() -> Iterator[Logs]:
         folder = Path(tmp) / "logs"
         (folder / "part-b").mkdir(parents=True)
         with gzip.open(folder / "part-a.csv.gz", "wb") as fh:
-            rows.head(rows.height // 2).write_csv(fh)
+            fh.write(rows.head(rows.height // 2).write_csv().encode())
         rows.slice(rows.height // 2).write_parquet(folder / "part-b" / "x.parquet")
         _tiny(folder / "part-c")
         (folder / "_SUCCESS").write_text("")
