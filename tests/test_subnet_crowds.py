@@ -14,6 +14,12 @@ def _members(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
     )
 
 
+def _pools(subnets: dict[str, list[str]]) -> pl.DataFrame:
+    """(pool, net) of each pool's subnets."""
+    pairs = [(pool, net) for pool, nets in subnets.items() for net in nets]
+    return pl.DataFrame(pairs, schema={"pool": pl.String, "net": pl.String}, orient="row")
+
+
 def test_an_account_passing_through_a_subnet_does_not_join_its_crowd() -> None:
     # Four students behind the campus's two exits (each exit a crowd of two of them) and
     # its /24; a campaign account confirmed by its proxy pool sent a request from the same
@@ -31,7 +37,7 @@ def test_an_account_passing_through_a_subnet_does_not_join_its_crowd() -> None:
         ("c", "crowded_subnet", "home"),
     ]
     members = _members(rows)
-    kept = sharing_a_crowd(members, CORROBORATING)
+    kept = sharing_a_crowd(members, CORROBORATING, _pools({"pool": ["home"]}))
     assert kept.select("account", "family", "value").rows() == [
         r for r in rows if r != ("b", "crowded_subnet", "campus")
     ]
@@ -45,10 +51,10 @@ def test_a_subnet_alone_with_its_accounts_sharing_crowds_is_kept_whole() -> None
         ("b", "crowded_subnet", "net"),
     ]
     members = _members(rows)
-    assert sharing_a_crowd(members, CORROBORATING).equals(members)
+    assert sharing_a_crowd(members, CORROBORATING, _pools({})).equals(members)
     # an account whose card nobody else behind the subnet holds leaves the subnet's crowd
     lone = _members([*rows, ("z", "crowded_payment", "other"), ("z", "crowded_subnet", "net")])
-    out = sharing_a_crowd(lone, CORROBORATING)
+    out = sharing_a_crowd(lone, CORROBORATING, _pools({}))
     assert ("z", "crowded_subnet", "net") not in out.select("account", "family", "value").rows()
     assert out.height == lone.height - 1
 
@@ -67,9 +73,10 @@ def test_a_pool_is_shared_only_behind_its_own_subnets() -> None:
         *((c, "crowded_subnet", "office") for c in ("c1", "c2")),
         *((c, "crowded_subnet", "home") for c in ("c1", "c2")),
     ]
-    pool_nets = pl.DataFrame({"pool": ["homes", "office pool"], "net": ["home", "office"]})
+    pool_nets = _pools({"homes": ["home"], "office pool": ["office"]})
     kept = sharing_a_crowd(_members(rows), CORROBORATING, pool_nets)
     passing = [("c1", "crowded_subnet", "office"), ("c2", "crowded_subnet", "office")]
     assert kept.select("account", "family", "value").rows() == [r for r in rows if r not in passing]
-    # without the pools' subnets, a pool counts behind any subnet: the two stay
-    assert sharing_a_crowd(_members(rows), CORROBORATING).height == len(rows)
+    # were the office's subnet one of their pool's, the two would stay
+    wider = _pools({"homes": ["home", "office"], "office pool": ["office"]})
+    assert sharing_a_crowd(_members(rows), CORROBORATING, wider).height == len(rows)

@@ -25,14 +25,14 @@ from extractscan.model.families import CROWDED_FAMILIES
 
 
 def sharing_a_crowd(
-    members: pl.DataFrame, corroborating: Sequence[str], pool_nets: pl.DataFrame | None = None
+    members: pl.DataFrame, corroborating: Sequence[str], pool_nets: pl.DataFrame
 ) -> pl.DataFrame:
     """``members`` (account, family, value, ...; families as
     :data:`~extractscan.model.families.CROWDED_FAMILIES` names them) without the subnet
     rows of accounts that share none of their ``corroborating`` crowds (source family
     names) with another account behind that subnet; in the same order. A proxy pool
     (its name the value of a :data:`~extractscan.link.pool_graph.POOL` row) counts
-    behind the subnets ``pool_nets`` (pool, net) gives it only (behind any without)."""
+    behind the subnets ``pool_nets`` (pool, net) gives it only."""
     subnet = pl.col("family") == CROWDED_FAMILIES["ip_prefix"]
     nets = members.filter(subnet).select("account", pl.col("value").alias("net")).unique()
     if nets.is_empty():
@@ -43,13 +43,12 @@ def sharing_a_crowd(
         .select("account", pl.col("family").alias("crowd"), pl.col("value").alias("cv"))
         .unique()
     )
-    there = nets.join(held, on="account")
-    pool = CROWDED_FAMILIES[POOL]
-    if pool_nets is not None and pool in names:
-        in_pool = pool_nets.select(pl.col("pool").alias("cv"), "net", pl.lit(True).alias("in"))
-        there = there.join(in_pool, on=["cv", "net"], how="left").filter(
-            (pl.col("crowd") != pool) | pl.col("in").fill_null(False)
-        )
+    in_pool = pool_nets.select(pl.col("pool").alias("cv"), "net", pl.lit(True).alias("in"))
+    there = (
+        nets.join(held, on="account")
+        .join(in_pool, on=["cv", "net"], how="left")
+        .filter((pl.col("crowd") != CROWDED_FAMILIES[POOL]) | pl.col("in").fill_null(False))
+    )
     together = (
         there.filter(pl.len().over("net", "crowd", "cv") >= 2).select("net", "account").unique()
     )
