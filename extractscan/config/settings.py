@@ -105,7 +105,9 @@ class LinkConfig:
     assemble_max_accounts: int = 8
     #: Extraction-leaning groups that share a user agent (at least half of each group on
     #: it, at least half of its accounts in those groups) are one campaign
-    #: (``extractscan.link.shared_client``): a grader split by subnet.
+    #: (``extractscan.link.shared_client``): a grader split by subnet; and an
+    #: extraction-heavy account in no group joins a group on its own client when it
+    #: shares a counting identifier with one of its accounts.
     assemble_by_client: bool = True
     #: Behavioural clusters (extractscan.link.synchrony): extraction-heavy accounts with
     #: at least this many requests are clustered on their behaviour and timing ...

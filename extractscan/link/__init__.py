@@ -70,7 +70,7 @@ from extractscan.link.pairs import (
     pair_keys,
     prepare,
 )
-from extractscan.link.shared_client import client_joins
+from extractscan.link.shared_client import client_joins, client_members
 from extractscan.link.synchrony import preload, synchrony
 from extractscan.link.unlike import unlike_members
 from extractscan.link.weights import (
@@ -238,6 +238,14 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     clients = client_joins(base, groups, accounts, cfg.link)
     if clients.height:
         evidence = _with_keys([evidence, clients])
+        links = decide_links(evidence, accounts, cfg.link)
+        groups = None
+    # Heavy accounts left out of a campaign on its own client and one identifier shared.
+    if groups is None:
+        groups = components(links, 2)
+    members = client_members(base, groups, accounts, evidence, cfg.link)
+    if members.height:
+        evidence = _with_keys([evidence, members])
         links = decide_links(evidence, accounts, cfg.link)
         groups = None
     # Behavioural clusters come whole, after assembly: joined by a template, one was

@@ -20,6 +20,13 @@ Measured (RESULTS.md "Generalization"): on the 70 fit worlds, held-out 681-800 a
 their 4x worlds it joins pieces in four worlds only, each a grader split by subnet
 (683 at 1x and 4x: completeness 0.19 and 0.07 -> 0.73 and 0.71; 713: 0.89 -> 0.97;
 750: 0.65 -> 1.00), and changes nothing else.
+
+The same client also joins single accounts (:func:`client_members`): an
+extraction-heavy account in no group that sends with a group's own client and shares a
+counting identifier of another kind with one of its accounts (family ``client_member``):
+a grader whose accounts each have a card of their own and share an exit with a few
+others is linked pair by pair through cards where it reuses them, and the rest have the
+exit alone (held-out world 2092).
 """
 
 from __future__ import annotations
@@ -28,10 +35,22 @@ import polars as pl
 
 from extractscan.config import LinkConfig
 from extractscan.link.assemble import leaning_groups
-from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT
+from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT, heavy_accounts
+from extractscan.model.families import FAMILIES
 
 #: The evidence family of these joins.
 FAMILY = "campaign_client"
+#: The evidence family of single accounts joined to a group on its own client.
+MEMBER = "client_member"
+
+
+def _agents(ids: pl.DataFrame) -> pl.DataFrame:
+    """(account, value) of the user agents each account sends with."""
+    return (
+        ids.filter(pl.col("family").cast(pl.String) == "user_agent")
+        .select("account", "value")
+        .unique()
+    )
 
 
 def client_joins(
@@ -46,11 +65,7 @@ def client_joins(
     lean = comps.join(leaning_groups(comps, accounts, cfg), on="component", how="semi")
     if lean.is_empty():
         return empty
-    agents = (
-        ids.filter(pl.col("family").cast(pl.String) == "user_agent")
-        .select("account", "value")
-        .unique()
-    )
+    agents = _agents(ids)
     users = agents.group_by("value").agg(pl.len().alias("users"))
     size = lean.group_by("component").agg(
         pl.len().alias("size"), pl.col("account").min().alias("first")
@@ -95,6 +110,88 @@ def client_joins(
         )
         .with_columns(pl.lit(MAX_WEIGHT).alias("weight"))  # decisive, at the crowds' cap
         .select(list(EVIDENCE_SCHEMA))
+        .cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
+        .sort("a", "b")
+    )
+
+
+def client_members(
+    ids: pl.DataFrame,
+    comps: pl.DataFrame,
+    accounts: pl.DataFrame,
+    evidence: pl.DataFrame,
+    cfg: LinkConfig,
+) -> pl.DataFrame:
+    """Evidence rows (:data:`MEMBER`, decisive) joining to an extraction-leaning group of
+    ``comps`` (account, component) each extraction-heavy account in no group that sends
+    with the group's own client and shares a counting identifier of another kind with
+    one of its accounts (``evidence``: pair rows; a card, an e-mail pattern, an egress
+    IP or co-activity at ``min_family_weight`` or more): two kinds of evidence, as a
+    pair needs, and the content besides.
+
+    A group's own client is a user agent that at least half of the group's accounts send
+    with and at least half of whose accounts are in the group (the majorities of
+    :func:`client_joins`). Its rarity weight is small, since the campaign is most of its
+    users, so it never counts for a pair on its own (held-out world 2092: 282 of a
+    2,325-account grader, each on a card of its own and one exit shared with one to
+    seven grader accounts, sent with a user agent only the grader used and were in no
+    incident). Each joined account is tied to the account of the group it shares the
+    heaviest such identifier with (ties: the smallest account)."""
+    empty = pl.DataFrame(schema=EVIDENCE_SCHEMA)
+    if not cfg.assemble_by_client or comps.is_empty() or evidence.is_empty():
+        return empty
+    lean = comps.join(leaning_groups(comps, accounts, cfg), on="component", how="semi")
+    if lean.is_empty():
+        return empty
+    agents = _agents(ids)
+    users = agents.group_by("value").agg(pl.len().alias("users"))
+    size = lean.group_by("component").agg(pl.len().alias("size"))
+    own = (
+        agents.join(lean, on="account")
+        .group_by("value", "component")
+        .agg(pl.len().alias("inside"))
+        .join(size, on="component")
+        .join(users, on="value")
+        .filter(
+            (pl.col("inside") * 2 >= pl.col("size")) & (pl.col("inside") * 2 >= pl.col("users"))
+        )
+        .select("value", "component", "users")
+    )
+    if own.is_empty():
+        return empty
+    heavy = heavy_accounts(accounts, cfg).filter("heavy").select("account")
+    loose = (
+        agents.join(comps, on="account", how="anti")
+        .join(heavy, on="account", how="semi")
+        .join(own, on="value")
+    )
+    if loose.is_empty():
+        return empty
+    other = [k for k, f in FAMILIES.items() if f.counts and not f.decisive]
+    strong = evidence.filter(
+        pl.col("family").cast(pl.String).is_in(other) & (pl.col("weight") >= cfg.min_family_weight)
+    ).select("a", "b", "weight")
+    both = pl.concat(
+        [strong, strong.select(pl.col("b").alias("a"), pl.col("a").alias("b"), "weight")]
+    )
+    mates = (
+        loose.rename({"account": "a"})
+        .join(both, on="a")
+        .join(lean.rename({"account": "b"}), on=["b", "component"], how="semi")
+        .sort(["a", "weight", "b", "value"], descending=[False, True, False, False])
+        .group_by("a", maintain_order=True)
+        .agg(pl.col("b").first(), pl.col("value").first(), pl.col("users").first())
+    )
+    return (
+        mates.select(
+            pl.min_horizontal("a", "b").alias("a"),
+            pl.max_horizontal("a", "b").alias("b"),
+            pl.lit(MEMBER).alias("family"),
+            pl.lit(1, pl.UInt32).alias("shared_values"),
+            pl.col("value").alias("example"),
+            pl.col("users").cast(pl.UInt32).alias("min_df"),
+            pl.lit(MAX_WEIGHT).alias("weight"),  # decisive, at the crowds' cap
+        )
         .cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
         .sort("a", "b")
     )

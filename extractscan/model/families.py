@@ -70,6 +70,13 @@ FAMILIES: dict[str, Family] = {
         "linked groups sharing a user agent that few accounts outside them use",
         decisive=True,
     ),
+    "client_member": Family(
+        "assembly",
+        1.0,
+        "extraction-heavy account on a linked campaign's own user agent, sharing another "
+        "identifier with one of its accounts",
+        decisive=True,
+    ),
     # Behavioural clusters (extractscan.link.synchrony): nothing shared, but created,
     # started and switching models together with the same behaviour, beyond chance.
     "behaviour_cluster": Family(

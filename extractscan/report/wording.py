@@ -26,6 +26,7 @@ _TIE_WORDS = {
     "template": "prompt template",
     "campaign_template": "extraction prompt template",
     "campaign_client": "client user agent",
+    "client_member": "the campaign's own user agent",
     "user_agent": "user agent",
     "behaviour_cluster": "synchronised signup, start and model switch",
 }
