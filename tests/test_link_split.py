@@ -19,6 +19,7 @@ from extractscan.config.settings import LinkConfig
 from extractscan.link import grouping
 from extractscan.link import pairs as pairs_mod
 from extractscan.link.coactivity import CoActivity
+from extractscan.link.coincidence import co_rows
 from extractscan.link.identifiers import (
     WrapperUses,
     chosen_templates,
@@ -94,6 +95,9 @@ def test_templates_added_late_give_the_same_pairs(seed: int, grouped: bool) -> N
     assert got.rows() == want.rows()
     assert "template" in set(got["family"]) and "co_activity" in set(got["family"])
     assert len(set(got["family"])) >= 4
+    # the co-activity rows chance is counted on, known before the templates are added
+    co_got = got.filter(pl.col("family") == "co_activity").select("a", "b", "shared_values")
+    assert sorted(co_rows(prep).rows()) == sorted(co_got.rows())
 
 
 def test_late_families_must_support_and_be_numbered() -> None:

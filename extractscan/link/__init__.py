@@ -45,7 +45,7 @@ from extractscan.link.behaviour_groups import (
     star_identifiers,
 )
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
-from extractscan.link.coincidence import bin_span, chance_adjusted
+from extractscan.link.coincidence import bin_span, chance_factors, co_rows, with_factors
 from extractscan.link.crowded import crowded, extraction_wrappers
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
@@ -127,11 +127,12 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     them) and counts the network values each account holds. Meanwhile the main thread
     joins the accounts' templates to their cells, weighs and pairs the identifiers that
     do not need clusters (:func:`.pairs.prepare`, polars without the GIL), tests the
-    crowded values and then, once the clusters are found, the mixed traffic behind them
-    (:func:`.mixed.mixed_members`); the worker then writes out the template identifiers'
-    texts and the wrappers' rows assembly reads. The same output as one step after
-    another (tested): each part has the same inputs either way, and they are joined in a
-    fixed order.
+    crowded values and then, once the clusters are found, weighs the pairs' co-activity
+    against chance (:func:`.coincidence.chance_factors`) and tests the mixed traffic
+    behind the crowds (:func:`.mixed.mixed_members`); the worker then writes out the
+    template identifiers' texts and the wrappers' rows assembly reads. The same output as
+    one step after another (tested): each part has the same inputs either way, and they
+    are joined in a fixed order.
     Measured on the 28.8M-row world (``benchmarks/RESULTS.md``, "Linking at seed
     scale: the link stage's parts").
     """
@@ -183,6 +184,11 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         wrapped: Future[pl.DataFrame] | None = None
         if prep is not None and base_weights is not None and cells is not None:
             assert names is not None and counted is not None and paired is not None
+            # Co-activity beyond chance needs the pairs' co-activity rows only (no template
+            # pairs) and the clusters' extraction counts: worked out while the worker
+            # counts the wrappers' uses (measured at 28.8M rows: the main thread waited
+            # about a second for them, and this took 1.2-1.9 s after the pairs).
+            chance = _chance(co_rows(prep), accounts, agg, texts, clusters, cfg)
             ext, wrappers, counted_uses = counted.result()
             uses: TemplateUses = counted_uses
             # Mixed traffic needs no template pairs: tested while the worker adds them and
@@ -206,7 +212,10 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             uses = partial(_template_uses, agg, clusters)
             crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
-        evidence = _adjusted(pairs, held.result(), accounts, agg, clusters, ext, cfg)
+            co_pairs = pairs.filter(pl.col("family") == "co_activity")
+            chance = _chance(co_pairs, accounts, agg, texts, clusters, cfg)
+        # the network values' spread, then co-activity beyond chance
+        evidence = with_factors(spread_adjusted(pairs, excess=held.result()), chance)
         crowd = lone_members(crowd, evidence, cfg.link)
         if crowd.evidence.height:
             evidence = _with_keys([evidence, crowd.evidence])
@@ -380,25 +389,23 @@ def _template_pairs(
     return pairs, tmpl_weights
 
 
-def _adjusted(
-    pairs: pl.DataFrame,
-    excess: pl.DataFrame,
+def _chance(
+    co: pl.DataFrame,
     accounts: pl.DataFrame,
     agg: Aggregates,
+    texts: pl.DataFrame,
     clusters: pl.DataFrame,
-    ext: pl.DataFrame | None,
     cfg: Config,
-) -> pl.DataFrame:
-    """The evidence of ``pairs`` adjusted for the network values their accounts spread
-    over (``excess``, :func:`.weights.spread_adjusted`) and, with volumes, for
-    co-activity by chance (:func:`.coincidence.chance_adjusted`)."""
-    evidence = spread_adjusted(pairs, excess=excess)
+) -> pl.DataFrame | None:
+    """:func:`.coincidence.chance_factors` of the co-activity rows ``co`` (a, b,
+    shared_values), counted on the templates that are not extraction wrappers; None
+    without volumes (nothing to adjust)."""
     if "exchanges" not in accounts.columns:
-        return evidence
+        return None
     span = bin_span(accounts, cfg.link.co_activity_minutes)
     volume = accounts.select("account", "exchanges")
-    everyday = _everyday(clusters, ext, cfg.link.heavy_share)
-    return chance_adjusted(evidence, agg.templates, volume, span, everyday, names=agg.names)
+    everyday = _everyday(clusters, _cluster_extraction(texts, clusters), cfg.link.heavy_share)
+    return chance_factors(co, agg.templates, volume, span, everyday, names=agg.names)
 
 
 def _cluster_extraction(texts: pl.DataFrame, clusters: pl.DataFrame) -> pl.DataFrame | None:

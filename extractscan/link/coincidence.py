@@ -44,9 +44,13 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
+
+if TYPE_CHECKING:
+    from extractscan.link.pairs import Prepared
 
 #: The confidence of the chance bound ``C``, over all the busy pairs that met.
 LEVEL = 0.95
@@ -74,19 +78,37 @@ def chance_adjusted(
     is_co = pl.col("family") == "co_activity"
     if span <= 0 or not evidence.select(is_co.any()).item():
         return evidence
+    co = evidence.filter(is_co).select("a", "b", "shared_values")
+    return with_factors(evidence, chance_factors(co, templates, exchanges, span, everyday, names))
+
+
+def chance_factors(
+    co: pl.DataFrame,
+    templates: pl.DataFrame,
+    exchanges: pl.DataFrame,
+    span: float,
+    everyday: pl.DataFrame | None = None,
+    names: pl.DataFrame | None = None,
+) -> pl.DataFrame | None:
+    """(a, b, family, _f): the share ``_f`` of each busy pair's shared bins beyond chance,
+    from the ``co_activity`` rows ``co`` (a, b, shared_values) of the evidence; the other
+    arguments as :func:`chance_adjusted`'s. None when no pair is busy. The rows' order
+    does not matter (the pairs are counted and sorted here), so the link stage works
+    them out from the pairs' co-activity rows before the other families are added."""
+    if span <= 0 or co.is_empty():
+        return None
     volume = exchanges.select("account", pl.col("exchanges").cast(pl.Float64))
     # E <= n_a * n_b / T <= exchanges_a * exchanges_b / T: only pairs whose volumes
     # could reach NEGLIGIBLE are counted exactly.
     pairs = (
-        evidence.filter(is_co)
-        .select("a", "b", pl.col("shared_values").cast(pl.Float64).alias("s"))
+        co.select("a", "b", pl.col("shared_values").cast(pl.Float64).alias("s"))
         .join(volume.rename({"account": "a", "exchanges": "va"}), on="a")
         .join(volume.rename({"account": "b", "exchanges": "vb"}), on="b")
         .filter(pl.col("va") * pl.col("vb") / span >= NEGLIGIBLE)
         .select("a", "b", "s")
     )
     if pairs.is_empty():
-        return evidence
+        return None
     needed = pl.concat([pairs["a"], pairs["b"]]).unique().to_frame("account")
     rows = templates.lazy()
     keys = None if names is None else names.join(needed, on="account", how="semi")
@@ -105,17 +127,40 @@ def chance_adjusted(
     level = 1.0 - (1.0 - LEVEL) / pairs.height
     expected = expected.filter(pl.col("e") >= -math.log(level)).sort("a", "b")
     if expected.is_empty():
-        return evidence
+        return None
     bound = poisson_percentile(expected["e"].to_numpy(), level)
     chance = expected.with_columns(pl.Series("c", bound, dtype=pl.Float64)).select(
         "a",
         "b",
-        pl.lit("co_activity").cast(evidence.schema["family"]).alias("family"),
+        pl.lit("co_activity").alias("family"),
         ((pl.col("s") - pl.col("c")) / pl.col("s")).clip(0.0, 1.0).alias("_f"),
     )
-    if chance.is_empty():
+    return None if chance.is_empty() else chance
+
+
+def co_rows(prep: Prepared) -> pl.DataFrame:
+    """(a, b, shared_values) of the co-activity evidence :func:`.pairs.finish` gives, in
+    any order (no family it adds later is co-activity: :meth:`.pairs.Prepared.takes_late`),
+    for :func:`chance_factors`."""
+    co = prep.ev.filter((pl.col("family") == "co_activity") & (pl.col("weight") > 0))
+    account = prep.acc["account"]
+    return pl.DataFrame(
+        [
+            account.gather(co["aid"]).alias("a"),
+            account.gather(co["bid"]).alias("b"),
+            co["shared_values"],
+        ]
+    )
+
+
+def with_factors(evidence: pl.DataFrame, chance: pl.DataFrame | None) -> pl.DataFrame:
+    """``evidence`` with the ``co_activity`` weights of the pairs of ``chance``
+    (:func:`chance_factors`) scaled by their factor; rows left without weight dropped,
+    order kept."""
+    if chance is None:
         return evidence
     cols = evidence.columns
+    chance = chance.with_columns(pl.col("family").cast(evidence.schema["family"]))
     return (
         evidence.join(chance, on=["a", "b", "family"], how="left", maintain_order="left")
         .with_columns((pl.col("weight") * pl.col("_f").fill_null(1.0)).alias("weight"))
