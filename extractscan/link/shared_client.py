@@ -44,13 +44,23 @@ FAMILY = "campaign_client"
 MEMBER = "client_member"
 
 
-def _agents(ids: pl.DataFrame) -> pl.DataFrame:
-    """(account, value) of the user agents each account sends with."""
-    return (
+def _leaning_agents(
+    ids: pl.DataFrame, comps: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | None:
+    """The accounts of the extraction-leaning groups of ``comps`` (account, component),
+    the user agents every account of ``ids`` sends with (account, value) and the
+    accounts per user agent (value, users); None when switched off or no group leans."""
+    if not cfg.assemble_by_client or comps.is_empty():
+        return None
+    lean = comps.join(leaning_groups(comps, accounts, cfg), on="component", how="semi")
+    if lean.is_empty():
+        return None
+    agents = (
         ids.filter(pl.col("family").cast(pl.String) == "user_agent")
         .select("account", "value")
         .unique()
     )
+    return lean, agents, agents.group_by("value").agg(pl.len().alias("users"))
 
 
 def client_joins(
@@ -60,13 +70,10 @@ def client_joins(
     (account, component) that share a user agent of ``ids`` (account, family, value) as
     the module says: each joined group's first account to the largest group's."""
     empty = pl.DataFrame(schema=EVIDENCE_SCHEMA)
-    if not cfg.assemble_by_client or comps.is_empty():
+    found = _leaning_agents(ids, comps, accounts, cfg)
+    if found is None:
         return empty
-    lean = comps.join(leaning_groups(comps, accounts, cfg), on="component", how="semi")
-    if lean.is_empty():
-        return empty
-    agents = _agents(ids)
-    users = agents.group_by("value").agg(pl.len().alias("users"))
+    lean, agents, users = found
     size = lean.group_by("component").agg(
         pl.len().alias("size"), pl.col("account").min().alias("first")
     )
@@ -138,13 +145,10 @@ def client_members(
     incident). Each joined account is tied to the account of the group it shares the
     heaviest such identifier with (ties: the smallest account)."""
     empty = pl.DataFrame(schema=EVIDENCE_SCHEMA)
-    if not cfg.assemble_by_client or comps.is_empty() or evidence.is_empty():
+    found = None if evidence.is_empty() else _leaning_agents(ids, comps, accounts, cfg)
+    if found is None:
         return empty
-    lean = comps.join(leaning_groups(comps, accounts, cfg), on="component", how="semi")
-    if lean.is_empty():
-        return empty
-    agents = _agents(ids)
-    users = agents.group_by("value").agg(pl.len().alias("users"))
+    lean, agents, users = found
     size = lean.group_by("component").agg(pl.len().alias("size"))
     own = (
         agents.join(lean, on="account")
