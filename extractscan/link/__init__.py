@@ -188,7 +188,9 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             # pairs) and the clusters' extraction counts: worked out while the worker
             # counts the wrappers' uses (measured at 28.8M rows: the main thread waited
             # about a second for them, and this took 1.2-1.9 s after the pairs).
-            chance = _chance(co_rows(prep), accounts, agg, texts, clusters, cfg)
+            # (the clusters' extraction counts made here too, not waited for: 0.05 s)
+            early = _cluster_extraction(texts, clusters)
+            chance = _chance(co_rows(prep), accounts, agg, clusters, early, cfg)
             ext, wrappers, counted_uses = counted.result()
             uses: TemplateUses = counted_uses
             # Mixed traffic needs no template pairs: tested while the worker adds them and
@@ -213,7 +215,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
             co_pairs = pairs.filter(pl.col("family") == "co_activity")
-            chance = _chance(co_pairs, accounts, agg, texts, clusters, cfg)
+            chance = _chance(co_pairs, accounts, agg, clusters, ext, cfg)
         # the network values' spread, then co-activity beyond chance
         evidence = with_factors(spread_adjusted(pairs, excess=held.result()), chance)
         crowd = lone_members(crowd, evidence, cfg.link)
@@ -393,18 +395,19 @@ def _chance(
     co: pl.DataFrame,
     accounts: pl.DataFrame,
     agg: Aggregates,
-    texts: pl.DataFrame,
     clusters: pl.DataFrame,
+    extraction: pl.DataFrame | None,
     cfg: Config,
 ) -> pl.DataFrame | None:
     """:func:`.coincidence.chance_factors` of the co-activity rows ``co`` (a, b,
-    shared_values), counted on the templates that are not extraction wrappers; None
-    without volumes (nothing to adjust)."""
+    shared_values), counted on the templates that are not extraction wrappers
+    (``extraction``: :func:`_cluster_extraction`); None without volumes (nothing to
+    adjust)."""
     if "exchanges" not in accounts.columns:
         return None
     span = bin_span(accounts, cfg.link.co_activity_minutes)
     volume = accounts.select("account", "exchanges")
-    everyday = _everyday(clusters, _cluster_extraction(texts, clusters), cfg.link.heavy_share)
+    everyday = _everyday(clusters, extraction, cfg.link.heavy_share)
     return chance_factors(co, agg.templates, volume, span, everyday, names=agg.names)
 
 
