@@ -47,6 +47,7 @@ from extractscan.lab.generalize import (  # noqa: E402
     summarize,
     world_metrics,
 )
+from extractscan.lab.wordings import WORDINGS  # noqa: E402
 from extractscan.lab.world_gen import generate_world  # noqa: E402
 from extractscan.lab.worlds import WorldParams, draw_world  # noqa: E402
 
@@ -89,13 +90,14 @@ def world_rows(seed: int, low: int, high: int) -> int:
     return round(math.exp(math.log(low) + u * (math.log(high) - math.log(low))))
 
 
-def run_world(params: WorldParams, data: Path, keep: bool) -> dict[str, Any]:
-    """Generate, scan and score one world."""
+def run_world(params: WorldParams, data: Path, keep: bool, wording: str = "own") -> dict[str, Any]:
+    """Generate (in ``wording``, see :mod:`extractscan.lab.wordings`), scan and score one
+    world."""
     import polars as pl
 
     d = data / f"w{params.seed}-r{params.rows}"
     t0 = time.perf_counter()
-    generate_world(params, d)
+    generate_world(params, d, wording=wording)
     t1 = time.perf_counter()
     src = d / "requests" if (d / "requests").is_dir() else d / "requests.parquet"
     findings = scan(src, accounts=d / "accounts.csv")
@@ -199,6 +201,13 @@ def main() -> None:
     ap.add_argument("--json", default=str(DATA / "generalize.json"), help="JSON results")
     ap.add_argument("--data", default=str(DATA / "generalize"), help="where worlds are written")
     ap.add_argument("--keep", action="store_true", help="keep the generated worlds")
+    ap.add_argument(
+        "--wording",
+        default="own",
+        choices=list(WORDINGS),
+        help="the campaigns' wording: the worlds' own, or a set written apart from the\n"
+        "detector (extractscan.lab.wordings; 'heldout' is never used to fit)",
+    )
     ap.add_argument("--results", help="write the tables into this RESULTS.md")
     args = ap.parse_args()
     base = (FIT_BASE if args.fit else REPORT_BASE) + args.seed_offset
@@ -207,12 +216,12 @@ def main() -> None:
     print(WORLD_HEAD, flush=True)
     for seed in range(base + 1, base + args.worlds + 1):
         params = draw_world(seed, world_rows(seed, args.min_rows, args.max_rows))
-        results.append(run_world(params, data, args.keep))
+        results.append(run_world(params, data, args.keep, args.wording))
         print(world_line(results[-1]), flush=True)
     rerun: list[dict[str, Any]] = []
     for r in results[: args.rerun_4x]:
         params = draw_world(r["seed"], r["rows"]).scaled(4)
-        big = run_world(params, data, args.keep)
+        big = run_world(params, data, args.keep, args.wording)
         deltas = {
             c.group: round(b.recall_high - c.recall_high, 4)
             for c, b in zip(r["_metrics"].campaigns, big["_metrics"].campaigns, strict=True)
@@ -253,6 +262,7 @@ def main() -> None:
         "command": " ".join(["python benchmarks/generalize.py", *sys.argv[1:]]),
         "machine": machine(),
         "split": "fit" if args.fit else "report",
+        "wording": args.wording,
         "worlds": [{k: v for k, v in r.items() if k != "_metrics"} for r in results],
         "rerun_4x": [{k: v for k, v in r.items() if k != "_metrics"} for r in rerun],
         "summary": [s.__dict__ for s in summary],

@@ -96,10 +96,17 @@ def expand(wrapper: str, rng: np.random.Generator) -> str:
     return " ".join(f"{head} {tail}".split())
 
 
-def variants(family: str, n: int, rng: np.random.Generator) -> tuple[str, ...]:
+def variants(
+    family: str,
+    n: int,
+    rng: np.random.Generator,
+    wrappers: dict[str, tuple[str, ...]] | None = None,
+) -> tuple[str, ...]:
     """``n`` distinct paraphrased wrappers (fewer if the alternatives run out) of a
-    campaign family, deterministic in ``rng``."""
-    sources = [w for cap in FAMILY_CAPABILITIES[family] for w in WRAPPERS[cap]]
+    campaign family, deterministic in ``rng``, from ``wrappers`` (default
+    :data:`WRAPPERS`; another wording: :mod:`extractscan.lab.wordings`)."""
+    table = WRAPPERS if wrappers is None else wrappers
+    sources = [w for cap in FAMILY_CAPABILITIES[family] for w in table[cap]]
     out: dict[str, None] = {}
     for _ in range(n * 20):
         if len(out) >= n:

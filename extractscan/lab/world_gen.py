@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from extractscan.lab import paraphrase
+from extractscan.lab import paraphrase, wordings
 from extractscan.lab import simulate_text as tx
 from extractscan.lab.simulate import DAY_US, SimulationSummary, _fill, _hex, finish_rows, write_part
+from extractscan.lab.wordings import Wording
 from extractscan.lab.world_accounts import (
     FAMILIES,
     HOUR_US,
@@ -43,17 +44,24 @@ _BASE: dict[str, tuple[str, ...]] = {
 N_VARIANTS = 48
 
 
-def _templates(seed: int) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """(exact, paraphrased) templates per family index."""
+def _templates(
+    seed: int, wording: Wording | None = None
+) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(exact, paraphrased) templates per family index; in ``wording`` (None: the
+    worlds' own), the campaign families' wrappers are its own and its benign
+    look-alikes join the ordinary users' prompts."""
     rng = np.random.default_rng([seed, 2])
     out = []
     for name in FAMILIES:
         base = _BASE[name]
-        para = (
-            paraphrase.variants(name, N_VARIANTS, rng)
-            if name in paraphrase.FAMILY_CAPABILITIES
-            else base
-        )
+        para = base
+        if name in paraphrase.FAMILY_CAPABILITIES:
+            if wording is None:
+                para = paraphrase.variants(name, N_VARIANTS, rng)
+            else:
+                base, para = wording.campaign_templates(name, N_VARIANTS, rng)
+        elif name == "ordinary" and wording is not None:
+            base = para = (*base, *wording.benign)
         out.append((base, para))
     return out
 
@@ -180,6 +188,7 @@ def generate_world(
     fmt: str = "parquet",
     part_rows: int = 2_000_000,
     scenario_name: str = "world.toml",
+    wording: str = "own",
 ) -> SimulationSummary:
     """Write the world's request log, ``accounts.csv``, ``truth.csv`` and its scenario.
 
@@ -189,10 +198,14 @@ def generate_world(
         fmt: ``parquet``, ``csv.gz`` or ``jsonl``.
         part_rows: rows per Parquet part when ``params.rows`` is larger.
         scenario_name: file name of the saved parameters (``.json`` or ``.toml``).
+        wording: the campaigns' wording (:data:`extractscan.lab.wordings.WORDINGS`):
+            ``own``, or a set written apart from the detector, whose benign look-alikes
+            then join the ordinary users' prompts.
     """
     if fmt not in ("parquet", "csv.gz", "jsonl"):
         raise ValueError(f"unknown format {fmt!r}")
     validate(params)
+    written = wordings.load(wording)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     seed = params.seed
@@ -201,7 +214,7 @@ def generate_world(
     n_orgs, n_cards = int(acc.org.max()) + 1, int(acc.card.max()) + 1
     orgs = pl.Series(np.char.add("org-", _hex(rng_names, max(1, n_orgs), 6)).tolist())
     cards = pl.Series(np.char.add("card_", _hex(rng_names, n_cards, 12)).tolist())
-    templates = _templates(seed)
+    templates = _templates(seed, written)
     n_parts = max(1, math.ceil(params.rows / part_rows)) if fmt == "parquet" else 1
     files: list[str] = []
     seen = np.zeros(acc.ids.size, dtype=bool)

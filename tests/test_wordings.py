@@ -1,0 +1,73 @@
+"""Wordings written apart from the detector: valid sets and worlds written in them
+(issue #15)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from extractscan.lab import paraphrase
+from extractscan.lab import simulate_text as tx
+from extractscan.lab.simulate import _SLOTS
+from extractscan.lab.wordings import WORDINGS, load
+from extractscan.lab.world_gen import generate_world
+from extractscan.lab.worlds import CAMPAIGN_KINDS, draw_world
+
+FOREIGN = [name for name in WORDINGS if name != "own"]
+
+
+def _filled(text: str, rng: np.random.Generator) -> str:
+    return re.sub(
+        r"\{(\w+)\}",
+        lambda m: str(rng.choice(np.asarray(_SLOTS[m.group(1).rstrip("2")]))),
+        text,
+    )
+
+
+@pytest.mark.parametrize("name", FOREIGN)
+def test_every_set_is_in_the_worlds_grammar(name: str) -> None:
+    wording = load(name)
+    assert wording is not None
+    assert set(wording.wrappers) == set(paraphrase.WRAPPERS)
+    assert len(wording.benign) >= 60
+    rng = np.random.default_rng(0)
+    for grammar in (w for ws in wording.wrappers.values() for w in ws):
+        assert grammar.count("||") <= 1, grammar
+        for _ in range(5):
+            text = paraphrase.expand(grammar, rng)
+            assert not set("[]|") & set(text), text
+            assert set(re.findall(r"\{(\w+)\}", text)) <= {*_SLOTS, *(s + "2" for s in _SLOTS)}
+            assert "{" not in re.sub(r"\{\w+\}", "", text), text
+    assert not any("{" in p or "}" in p for p in wording.benign)
+
+
+def test_the_own_wording_is_none_and_an_unknown_one_an_error() -> None:
+    assert load("own") is None
+    with pytest.raises(ValueError, match="unknown wording 'nope'"):
+        load("nope")
+
+
+def test_a_world_in_another_wording(tmp_path: Path) -> None:
+    generate_world(draw_world(11, 20_000, kinds=CAMPAIGN_KINDS), tmp_path, wording="dev-a")
+    wording = load("dev-a")
+    assert wording is not None
+    rows = pl.read_parquet(tmp_path / "requests.parquet").join(
+        pl.read_csv(tmp_path / "truth.csv", schema_overrides={"account": pl.String}),
+        on="account",
+    )
+    prompts = rows["prompt"]
+    # none of the worlds' own campaign wrappers, their openings checked
+    own = [t.split("{")[0][:30].lower() for t in tx.CAMPAIGN_TEMPLATES]
+    lowered = prompts.str.to_lowercase()
+    for opening in own:
+        assert not lowered.str.starts_with(opening).any(), opening
+    # the set's benign look-alikes are among the ordinary users' requests
+    benign = rows.filter(pl.col("kind") == "benign")["prompt"]
+    assert benign.is_in(list(wording.benign)).sum() > 0
+    # and every campaign sends requests that no benign account sends
+    campaign = rows.filter(pl.col("kind") == "campaign")
+    assert campaign.height and not campaign["prompt"].is_in(benign.implode()).all()
