@@ -79,9 +79,12 @@ FIT_BASE = 1000
 #: (on c1da698): the card-linked accounts out of the crowded test's null on world 2065;
 #: 2081-2120 on 7731108 and 52d33fa (summary and per-kind table read), after their run: the
 #: behaviour cluster's chosen windows on world 2083; the pools' spread ratio on world 2001 at
-#: 4x; 2121-2160 on df9b5f7 (summary and per-kind table read); RESULTS.md).
-#: The next report worlds start at 2161, clear of the fit worlds' 1001-1044.
-REPORT_BASE = 2160
+#: 4x; 2121-2160 on df9b5f7 (summary and per-kind table read); 2161-2200 on 87fb10c in
+#: their own wording (per-campaign table read; worlds 2183 and 2186 looked at) and in the
+#: held-out wording of extractscan.lab.wordings, before and after the capability patterns
+#: were widened on the two fit wordings (summary and per-kind tables read); RESULTS.md).
+#: The next report worlds start at 2201, clear of the fit worlds' 1001-1044.
+REPORT_BASE = 2200
 
 
 def world_rows(seed: int, low: int, high: int) -> int:

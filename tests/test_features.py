@@ -156,9 +156,28 @@ def test_wrapper_masks_variables() -> None:
         ("Evaluate both completions for accuracy.", {"rubric"}),
         ("Judge the quality of this reply.", {"rubric"}),
         ("Assign a score to the assistant's reply.", {"rubric"}),
+        # in other words still (the idioms of wrappers written by other hands,
+        # extractscan.lab.wordings)
+        ("Give a short rationale, then the label.", {"cot"}),
+        ("Put your scratch work inside <think> tags first.", {"cot"}),
+        ("Show all of your working; marks are given for method.", {"cot"}),
+        ("Before answering, outline the deductions that lead there.", {"cot"}),
+        ("Step 1: restate the problem. Step 2: solve it.", {"cot"}),
+        ("You can use these tools: search and weather. Decide which tool to call.", {"tool_use"}),
+        ("Thought: I need the forecast. Action: weather", {"tool_use"}),
+        ("Port this Java class to idiomatic Rust, with a test suite.", {"coding"}),
+        ("Fill in the body of the following function so the doctests pass.", {"coding"}),
+        ("You are an impartial judge. Compare Response A and Response B.", {"rubric"}),
+        ("Return a score between 0 and 1 for helpfulness.", {"rubric"}),
+        ("Rank the following candidate answers from best to worst.", {"rubric"}),
+        ("Does the summary follow the source? Give your verdict.", {"rubric"}),
         # ... but not every mention of a step or a rating
         ("What is the next step after proofing the dough?", set()),
         ("How do I rate a movie on the app?", set()),
+        ("How do I make an API call from JavaScript?", set()),
+        ("Which of these two laptops is better for gaming?", set()),
+        ("Can you explain how you got 42 on question 3?", set()),
+        ("What does the judge decide in the last chapter?", set()),
     ],
 )
 def test_capability_pattern_sets(text: str, caps: set[str]) -> None:

@@ -1,5 +1,5 @@
-"""Wordings written apart from the detector: valid sets and worlds written in them
-(issue #15)."""
+"""Wordings written apart from the detector: valid sets, worlds written in them, and the
+capability patterns' reach on the sets they were widened on (issue #15)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from extractscan.features.capabilities import matches
 from extractscan.lab import paraphrase
 from extractscan.lab import simulate_text as tx
 from extractscan.lab.simulate import _SLOTS
@@ -49,6 +50,25 @@ def test_the_own_wording_is_none_and_an_unknown_one_an_error() -> None:
     assert load("own") is None
     with pytest.raises(ValueError, match="unknown wording 'nope'"):
         load("nope")
+
+
+@pytest.mark.parametrize("name", ["dev-a", "dev-b"])
+def test_the_patterns_reach_most_of_the_sets_they_were_widened_on(name: str) -> None:
+    # 34 % and 32 % of the expanded wrappers matched a capability before the widening,
+    # 76 % each after; the held-out set is measured in benchmarks/RESULTS.md only
+    wording = load(name)
+    assert wording is not None
+    rng = np.random.default_rng(3)
+    texts = [
+        _filled(paraphrase.expand(w, rng), rng)
+        for ws in wording.wrappers.values()
+        for w in ws
+        for _ in range(20)
+    ]
+    share = sum(bool(matches(t)) for t in texts) / len(texts)
+    assert share >= 0.7
+    # ... and few of the ordinary one-off look-alikes written beside them (6 of 69/70)
+    assert sum(bool(matches(p)) for p in wording.benign) / len(wording.benign) <= 0.1
 
 
 def test_a_world_in_another_wording(tmp_path: Path) -> None:

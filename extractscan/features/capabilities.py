@@ -11,6 +11,25 @@ of one chain-of-thought wrapper's and 59 % of one grading wrapper's rewrites in 
 randomized worlds matched nothing; on the fit worlds no campaign's recall or benign
 account's severity changed).
 
+The worlds' wrappers and these patterns were written by the same hands, so the worlds
+could not show how the patterns fare on a campaign worded by someone else. Wrapper sets
+written blind (:mod:`extractscan.lab.wordings`: by writers who had not seen the patterns)
+showed it: 34 % and 32 % of two sets' expanded wrappers matched a capability, and 21 % of
+a third, kept held out. The sets now also hold the idioms of those other hands, each
+still a request rather than a topic: a rationale or think tags, "show your working",
+deductions before the answer, "Step 1: ... Step 2:"; the tools, functions or APIs
+available and which to call, Thought/Action traces; code to translate, complete or fix
+with its tests, programming tasks; a judge or reward model comparing Response A and B,
+ranking candidates, a score between two numbers, a verdict, a critique. Measured (20
+expansions of every wrapper, ``benchmarks/RESULTS.md`` "Wording written by another
+hand"): the two fit sets 76 % each, the held-out set 50 % (21 % before), and the
+ordinary one-off requests written beside each set as look-alikes (a homework question
+asked step by step, "rate my cover letter", one SQL question) 6 of 69, 6 of 70 and 4 of
+71 (5, 4 and 1 before). An account is extraction-heavy only on a share of its requests
+(``heavy_share``, by a Wilson bound), so a one-off look-alike does not make it heavy.
+Code itself counts by its syntax (``def f(``, ``class A:``, ``from m import x``), not by
+the English words "return", "class" or "import".
+
 Reference: Anthropic, "Detecting and preventing distillation attacks" (February 2026),
 for the capability list; the phrasings are the common public prompt idioms for each.
 Probing follows the query types of model-inversion and membership-inference attacks
@@ -41,6 +60,25 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
         r"show (?:all )?(?:your|the) (?:work|reasoning)",
         r"explain your reasoning",
         r"think (?:through|carefully|aloud) ",
+        # in other words (a wrapper written by another hand: the held-out wording sets)
+        r"\brationale\b",
+        r"<think>",
+        r"\bthink(?:ing)? tags?\b",
+        r"\b(?:explain|show|describe|outline|document|lay out|write out|spell out|present) "
+        r"(?:\w+ ){0,3}(?:reasoning|thinking|logic|deductions?|derivation|inferences?)\b",
+        r"\bshow (?:all |me )?(?:of )?(?:your |the )?working\b",
+        r"\bhow you (?:arrived at|reached|came to|derived)\b",
+        r"\breason (?:about|through|carefully|it out)\b",
+        r"\b(?:numbered|sequence of|list of|chain of) (?:\w+ )?(?:deductions|inferences)\b",
+        r"\bstep 1:.*\bstep 2:",
+        r"\b(?:derivation|deliberation|thinking process)\b",
+        r"\b(?:before|prior to) "
+        r"(?:answering|responding|(?:giving )?(?:the|your) (?:final )?answer)\b",
+        r"\bfinal answer\b",
+        r"\byour (?:working|reasoning)\b",
+        r"\bworked (?:explanation|solution|example)s?\b",
+        r"\beach (?:deduction|inference)\b",
+        r"\bsub-?problems\b",
     ),
     # Agentic tool-use traces.
     "tool_use": (
@@ -48,6 +86,18 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
         r"function[_ -]call",
         r"\bavailable tools\b",
         r"\byou are an? (?:\w+ )?agent\b",
+        r"\b(?:available|following|these|provided) (?:apis|tools|functions)\b",
+        r"\b(?:tool|function) (?:invocations?|schema|arguments)\b",
+        r"\btool[- ]use\b",
+        r"\b(?:toolset|tool set|tools you can use)\b",
+        r"\b(?:thought|action):",
+        r"\bagentic\b",
+        r"\b(?:autonomous|research|tool-using) agent\b",
+        r"\bcall (?:the |these |one of the )?(?:\w+ )?(?:tools?|functions)\b",
+        r"\b(?:which|what) (?:tool|function)s? to (?:call|invoke|use)\b",
+        r"\b(?:tool|function|api) to (?:invoke|call)\b",
+        r"\binvocations?\b",
+        r"\b(?:functions?|tools?) (?:is|are) available\b",
         r"\bobservation:",
         r"\baction input\b",
         r"trace of (?:the )?(?:tool|actions|steps)",
@@ -60,7 +110,29 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
         r"\bunit tests?\b",
         r"```",
         r"\brefactor\b",
-        r"\b(?:def|class|import|return) \w+",
+        # code itself (not "return the book", "class notes", "import duties")
+        r"\bdef \w+\s*\(",
+        r"\bclass \w+\s*[:(]",
+        r"\bfrom [\w.]+ import \w",
+        r"\bimport [\w.]+ as \w",
+        r"\b(?:write|implement|generate|produce|create|build|code up) (?:a |an |the )?(?:\w+ ){0,3}"
+        r"(?:module|method|solution|snippet|query|endpoint)s?\b",
+        r"\b(?:translate|port|convert) (?:this|the following|the) (?:\w+ ){0,3}"
+        r"(?:code|snippet|function|class|program|module|implementation)\b",
+        r"\bfrom (?:java|python|c\+\+|rust|javascript|typescript|kotlin|ruby|php|c#|go) to "
+        r"(?:java|python|c\+\+|rust|javascript|typescript|kotlin|ruby|php|c#|go)\b",
+        r"\b(?:complete|finish|fill in) (?:the |this )?(?:following |given )?(?:\w+ )?"
+        r"(?:function|method|class|stub|body|implementation)\b",
+        r"\b(?:test cases|test suite|doctests?)\b",
+        r"\b(?:big-o|time complexity|leetcode|competitive programm)",
+        r"\b(?:reference|accepted) solution\b",
+        r"\bsql query\b",
+        r"\b(?:failing|red) tests?\b",
+        r"\bcorrected code\b",
+        r"\b(?:programming|coding) (?:task|problem|question|exercise|challenge)s?\b",
+        r"\b(?:repaired|fixed|refactored|optimi[sz]ed) code\b",
+        r"\blanguage: (?:python|java|go|rust|c\+\+|typescript|javascript|kotlin|c#)\b",
+        r"\b(?:include|with|add|plus) (?:\w+ )?tests\b",
     ),
     # Rubric grading: using the model as a reward model.
     "rubric": (
@@ -74,6 +146,34 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
         r"\bwhich (?:response|answer|completion|reply) is "
         r"(?:better|stronger|preferable|more helpful)\b",
         r"\bfrom 1 to 10\b",
+        r"\b(?:you are|act as) (?:an? )?(?:\w+ )?(?:judge|evaluator|grader|annotator|rater)\b",
+        r"\breward model\b",
+        r"\b(?:response|answer|output|completion|reply) a\b.*"
+        r"\b(?:response|answer|output|completion|reply) b\b",
+        r"\b(?:pairwise|preference) (?:evaluation|comparison|labels?|judg(?:e)?ments?)\b",
+        r"\b(?:score|rating|grade|mark) (?:between|from) \d",
+        r"\b\d+-point scale\b",
+        r"\b(?:rank|order) the (?:following |given )?(?:\w+ )?"
+        r"(?:answers|responses|completions|outputs|replies|candidates)\b",
+        r"\b(?:is|does) the (?:following |above |given )?"
+        r"(?:answer|response|output|completion|reply|summary) "
+        r"(?:correct|accurate|faithful|follow|satisf|meet|violate)",
+        r"\b(?:harmlessness|faithfulness|factuality|helpfulness)\b",
+        r"\bverdict\b",
+        r"\b(?:preferred|winning) (?:response|output|answer|completion)\b",
+        r"\bmodel outputs?\b",
+        r"\b(?:gold|reference) answer\b",
+        r"\bcritique\b",
+        r"\bgrounded in the\b",
+        r"\bseverity rating\b",
+        r"\brate \d+ ?- ?\d+\b",
+        r"\bsafe or unsafe\b",
+        r"\b(?:critique|assess|evaluate|review|grade|judge|annotate|label) "
+        r"(?:the|this|each|both|every|all|these) (?:\w+ ){0,3}"
+        r"(?:responses?|answers?|completions?|replies|reply|outputs?|samples?|summar(?:y|ies))\b",
+        r"\b(?:assign|return|output) (?:a |an |the )?(?:\w+ )?"
+        r"(?:score|rating|grade|label|mark)s?\b",
+        r"\b(?:harmless|safer|safe) (?:revision|rewrite|version)\b",
         r"\b(?:rewrite|rephrase|revise) (?:the following|this|the next|the) (?:\w+ ){0,3}"
         r"so (?:that )?it is (?:safer|more harmless|less harmful)",
     ),
