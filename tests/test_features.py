@@ -171,12 +171,21 @@ def test_wrapper_masks_variables() -> None:
         ("Return a score between 0 and 1 for helpfulness.", {"rubric"}),
         ("Rank the following candidate answers from best to worst.", {"rubric"}),
         ("Does the summary follow the source? Give your verdict.", {"rubric"}),
+        (
+            "Pretend you can use a calculator and a search box; list what you would do.",
+            {"tool_use"},
+        ),
+        ("Please narrate your thinking out loud, then answer.", {"cot"}),
+        ("Erkläre Schritt für Schritt, warum das so ist.", {"cot"}),
+        ("Califica esta respuesta de 1 a 10.", {"rubric"}),
+        ("Mark my answer like a strict examiner would.", {"rubric"}),
         # ... but not every mention of a step or a rating
         ("What is the next step after proofing the dough?", set()),
         ("How do I rate a movie on the app?", set()),
         ("How do I make an API call from JavaScript?", set()),
         ("Which of these two laptops is better for gaming?", set()),
         ("Can you explain how you got 42 on question 3?", set()),
+        ("Explain your answer please, I don't get why it's B.", set()),
         ("What does the judge decide in the last chapter?", set()),
     ],
 )

@@ -52,10 +52,13 @@ def test_the_own_wording_is_none_and_an_unknown_one_an_error() -> None:
         load("nope")
 
 
-@pytest.mark.parametrize("name", ["dev-a", "dev-b"])
-def test_the_patterns_reach_most_of_the_sets_they_were_widened_on(name: str) -> None:
-    # 34 % and 32 % of the expanded wrappers matched a capability before the widening,
-    # 76 % each after; the held-out set is measured in benchmarks/RESULTS.md only
+@pytest.mark.parametrize(
+    ("name", "least"), [("dev-a", 0.7), ("dev-b", 0.7), ("dev-c", 0.45), ("dev-d", 0.55)]
+)
+def test_the_patterns_reach_the_sets_they_were_widened_on(name: str, least: float) -> None:
+    # of the expanded wrappers 34 %, 32 %, 17 % and 15 % matched a capability on 87fb10c,
+    # 78 %, 78 %, 51 % and 62 % after the two widenings; the held-out set is measured in
+    # benchmarks/RESULTS.md only
     wording = load(name)
     assert wording is not None
     rng = np.random.default_rng(3)
@@ -66,8 +69,8 @@ def test_the_patterns_reach_most_of_the_sets_they_were_widened_on(name: str) -> 
         for _ in range(20)
     ]
     share = sum(bool(matches(t)) for t in texts) / len(texts)
-    assert share >= 0.7
-    # ... and few of the ordinary one-off look-alikes written beside them (6 of 69/70)
+    assert share >= least
+    # ... and few of the ordinary one-off look-alikes written beside them (2-6 of ~70)
     assert sum(bool(matches(p)) for p in wording.benign) / len(wording.benign) <= 0.1
 
 

@@ -14,18 +14,20 @@ account's severity changed).
 The worlds' wrappers and these patterns were written by the same hands, so the worlds
 could not show how the patterns fare on a campaign worded by someone else. Wrapper sets
 written blind (:mod:`extractscan.lab.wordings`: by writers who had not seen the patterns)
-showed it: 34 % and 32 % of two sets' expanded wrappers matched a capability, and 21 % of
-a third, kept held out. The sets now also hold the idioms of those other hands, each
-still a request rather than a topic: a rationale or think tags, "show your working",
-deductions before the answer, "Step 1: ... Step 2:"; the tools, functions or APIs
-available and which to call, Thought/Action traces; code to translate, complete or fix
-with its tests, programming tasks; a judge or reward model comparing Response A and B,
-ranking candidates, a score between two numbers, a verdict, a critique. Measured (20
-expansions of every wrapper, ``benchmarks/RESULTS.md`` "Wording written by another
-hand"): the two fit sets 76 % each, the held-out set 50 % (21 % before), and the
-ordinary one-off requests written beside each set as look-alikes (a homework question
-asked step by step, "rate my cover letter", one SQL question) 6 of 69, 6 of 70 and 4 of
-71 (5, 4 and 1 before). An account is extraction-heavy only on a share of its requests
+showed it: 34 %, 32 %, 17 % and 15 % of four sets' expanded wrappers matched a
+capability, and 21 % of a fifth, kept held out. The sets now also hold the idioms of
+those other hands, each still a request rather than a topic: a rationale or think tags,
+"show your working", deductions before the answer, "Step 1: ... Step 2:", thinking out
+loud, sub-questions; the tools, functions or APIs available and which to call, "pretend
+you can use ...", Thought/Action traces; code to port, complete or fix with its tests,
+programming tasks, complexity; a judge or reward model comparing Response A and B,
+ranking candidates, a score between two numbers, a verdict, a critique, a preference
+label; a few of them in German, Spanish and French. Measured (20 expansions of every
+wrapper, ``benchmarks/RESULTS.md`` "Wording written by another hand"): the four fit sets
+78 %, 78 %, 51 % and 62 %, the held-out set 52 %; of the ordinary one-off requests
+written beside each set as look-alikes (a homework question asked step by step, "rate
+my cover letter", one SQL question) 6, 6, 2, 4 and 4 of about 70 match (5, 4, 2, 2 and 1
+before). An account is extraction-heavy only on a share of its requests
 (``heavy_share``, by a Wilson bound), so a one-off look-alike does not make it heavy.
 Code itself counts by its syntax (``def f(``, ``class A:``, ``from m import x``), not by
 the English words "return", "class" or "import".
@@ -79,6 +81,16 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
         r"\bworked (?:explanation|solution|example)s?\b",
         r"\beach (?:deduction|inference)\b",
         r"\bsub-?problems\b",
+        r"\bsub-?questions\b",
+        r"\bverbali[sz]e (?:your |the )?(?:thinking|reasoning|thoughts)\b",
+        r"\b(?:reasoning|rationale|derivation) (?:first|then|before)\b",
+        r"\b(?:write|narrate|lay) (?:out |down )?(?:all |every )?(?:of )?your "
+        r"(?:thinking|thoughts)\b",
+        r"\bthink (?:it )?(?:through )?out loud\b",
+        r"\bevery (?:line|step) of (?:the |your )?working\b",
+        # the same requests in the other languages campaigns write in
+        r"schritt f(?:ü|ue)r schritt|paso a paso|(?:é|e)tape par (?:é|e)tape",
+        r"\b(?:razonamiento|raisonnement|gedankengang|denkweg)\b",
     ),
     # Agentic tool-use traces.
     "tool_use": (
@@ -98,6 +110,14 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
         r"\b(?:tool|function|api) to (?:invoke|call)\b",
         r"\binvocations?\b",
         r"\b(?:functions?|tools?) (?:is|are) available\b",
+        r"\b(?:pretend|imagine|suppose|let's say) (?:that )?you "
+        r"(?:have|had|can|could|are able to|were able to) (?:access to |use |run |call |query )",
+        r"\b(?:thought|action)/(?:action|observation)\b",
+        r"\breact[- ]style\b",
+        r"\bagent (?:mode|transcript|trajectory|loop)\b",
+        r"\b(?:fn|function|tool) calls\b",
+        r"\bllamadas? a (?:funci(?:ó|o)n|herramientas)\b",
+        r"\b(?:acceso a herramientas|zugriff auf (?:die )?werkzeuge)\b",
         r"\bobservation:",
         r"\baction input\b",
         r"trace of (?:the )?(?:tool|actions|steps)",
@@ -133,6 +153,10 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
         r"\b(?:repaired|fixed|refactored|optimi[sz]ed) code\b",
         r"\blanguage: (?:python|java|go|rust|c\+\+|typescript|javascript|kotlin|c#)\b",
         r"\b(?:include|with|add|plus) (?:\w+ )?tests\b",
+        r"\b(?:time|space|before/after) complexity\b",
+        r"\b(?:pytest|type hints|edge[- ]case tests)\b",
+        r"\bsolution in (?:java|python|c\+\+|rust|go|javascript|typescript|kotlin|c#)\b",
+        r"\b(?:implementiere|impl(?:é|e)mente)\b|\b(?:con|avec des|mit) tests\b",
     ),
     # Rubric grading: using the model as a reward model.
     "rubric": (
@@ -168,6 +192,15 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
         r"\bseverity rating\b",
         r"\brate \d+ ?- ?\d+\b",
         r"\bsafe or unsafe\b",
+        r"\bpref(?:erence)? label",
+        r"\bpairwise\b",
+        r"\b(?:sort|rank|order) (?:the )?following (?:\d+ )?(?:\w+ )?"
+        r"(?:completions|responses|answers|outputs|summaries|replies)\b",
+        r"\b(?:better|best) (?:reply|response|completion|output), a or b\b",
+        r"\bmark (?:my|this|the) (?:\w+ )?answer\b",
+        r"\blike a strict (?:examiner|grader|marker)\b",
+        r"\b(?:califica|punt(?:ú|u)a|eval(?:ú|u)a) (?:esta|la) respuesta\b",
+        r"\bnote la r(?:é|e)ponse\b|\bbeurteile die antwort\b",
         r"\b(?:critique|assess|evaluate|review|grade|judge|annotate|label) "
         r"(?:the|this|each|both|every|all|these) (?:\w+ ){0,3}"
         r"(?:responses?|answers?|completions?|replies|reply|outputs?|samples?|summar(?:y|ies))\b",

@@ -10,7 +10,10 @@ ordinary one-off requests that look like them (a homework question asked step by
 "rate my cover letter"), added to the ordinary users' prompts of a world written in that
 wording so that widening the patterns is measured against them too.
 
-- ``dev-a``, ``dev-b``: the capability patterns were widened on these.
+- ``dev-a``, ``dev-b``: the capability patterns were widened on these; then on
+  ``dev-c`` (an operator who has every wrapper rewritten as a polite end user's request)
+  and ``dev-d`` (telegraphic, abbreviated, partly in German, Spanish or French), each
+  measured before it was used.
 - ``heldout``: never read while fitting; measured only (``benchmarks/generalize.py
   --wording heldout``, ``benchmarks/RESULTS.md`` "Wording written by another hand").
 - ``own``: the worlds' own wrappers (the default).
@@ -26,7 +29,14 @@ import numpy as np
 from extractscan.lab import paraphrase
 
 #: Wording names: the worlds' own, then the sets of this package (module name).
-WORDINGS = {"own": None, "dev-a": "dev_a", "dev-b": "dev_b", "heldout": "heldout"}
+WORDINGS = {
+    "own": None,
+    "dev-a": "dev_a",
+    "dev-b": "dev_b",
+    "dev-c": "dev_c",
+    "dev-d": "dev_d",
+    "heldout": "heldout",
+}
 #: Exact (unparaphrased) wrappers drawn per campaign family from a foreign wording.
 N_EXACT = 8
 
