@@ -11,11 +11,9 @@ import polars as pl
 import pytest
 
 from extractscan.features.capabilities import matches
-from extractscan.lab import paraphrase
-from extractscan.lab import simulate_text as tx
+from extractscan.lab import paraphrase, world_gen
 from extractscan.lab.simulate import _SLOTS
 from extractscan.lab.wordings import WORDINGS, load
-from extractscan.lab.world_gen import generate_world
 from extractscan.lab.worlds import CAMPAIGN_KINDS, draw_world
 
 FOREIGN = [name for name in WORDINGS if name != "own"]
@@ -75,7 +73,9 @@ def test_the_patterns_reach_the_sets_they_were_widened_on(name: str, least: floa
 
 
 def test_a_world_in_another_wording(tmp_path: Path) -> None:
-    generate_world(draw_world(11, 20_000, kinds=CAMPAIGN_KINDS), tmp_path, wording="dev-a")
+    world_gen.generate_world(
+        draw_world(11, 20_000, kinds=CAMPAIGN_KINDS), tmp_path, wording="dev-a"
+    )
     wording = load("dev-a")
     assert wording is not None
     rows = pl.read_parquet(tmp_path / "requests.parquet").join(
@@ -83,14 +83,21 @@ def test_a_world_in_another_wording(tmp_path: Path) -> None:
         on="account",
     )
     prompts = rows["prompt"]
-    # none of the worlds' own campaign wrappers, their openings checked
-    own = [t.split("{")[0][:30].lower() for t in tx.CAMPAIGN_TEMPLATES]
+    # none of the worlds' own campaign wrappers (every campaign family's), their
+    # openings checked
+    openings = (
+        t.split("{")[0][:30].lower()
+        for family in paraphrase.FAMILY_CAPABILITIES
+        for t in world_gen._BASE[family]
+    )
+    own = [o for o in openings if len(o) >= 20]  # not "implement " alone
+    assert len(own) >= 10
     lowered = prompts.str.to_lowercase()
     for opening in own:
         assert not lowered.str.starts_with(opening).any(), opening
     # the set's benign look-alikes are among the ordinary users' requests
     benign = rows.filter(pl.col("kind") == "benign")["prompt"]
     assert benign.is_in(list(wording.benign)).sum() > 0
-    # and every campaign sends requests that no benign account sends
+    # and the campaigns send requests of their own (the set's wrappers)
     campaign = rows.filter(pl.col("kind") == "campaign")
     assert campaign.height and not campaign["prompt"].is_in(benign.implode()).all()
