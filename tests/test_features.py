@@ -187,6 +187,7 @@ def test_wrapper_masks_variables() -> None:
         ("Can you explain how you got 42 on question 3?", set()),
         ("Explain your answer please, I don't get why it's B.", set()),
         ("What does the judge decide in the last chapter?", set()),
+        ("Why is my model output NaN after the first epoch?", set()),
     ],
 )
 def test_capability_pattern_sets(text: str, caps: set[str]) -> None:

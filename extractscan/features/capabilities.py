@@ -24,7 +24,7 @@ programming tasks, complexity; a judge or reward model comparing Response A and 
 ranking candidates, a score between two numbers, a verdict, a critique, a preference
 label; a few of them in German, Spanish and French. Measured (20 expansions of every
 wrapper, ``benchmarks/RESULTS.md`` "Wording written by another hand"): the four fit sets
-78 %, 78 %, 51 % and 62 %, the held-out set 52 %; of the ordinary one-off requests
+78 %, 78 %, 51 % and 62 %, the held-out set 51 %; of the ordinary one-off requests
 written beside each set as look-alikes (a homework question asked step by step, "rate
 my cover letter", one SQL question) 6, 6, 2, 4 and 4 of about 70 match (5, 4, 2, 2 and 1
 before). An account is extraction-heavy only on a share of its requests
@@ -185,7 +185,8 @@ CAPABILITIES: dict[str, tuple[str, ...]] = {
         r"\b(?:harmlessness|faithfulness|factuality|helpfulness)\b",
         r"\bverdict\b",
         r"\b(?:preferred|winning) (?:response|output|answer|completion)\b",
-        r"\bmodel outputs?\b",
+        # two outputs to compare, not a developer's "my model output is NaN"
+        r"\b(?:two|both|following|these|several|multiple|\d+) model outputs\b",
         r"\b(?:gold|reference) answer\b",
         r"\bcritique\b",
         r"\bgrounded in the\b",
