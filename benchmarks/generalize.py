@@ -82,9 +82,11 @@ FIT_BASE = 1000
 #: 4x; 2121-2160 on df9b5f7 (summary and per-kind table read); 2161-2200 on 87fb10c in
 #: their own wording (per-campaign table read; worlds 2183 and 2186 looked at) and in the
 #: held-out wording of extractscan.lab.wordings, before and after the capability patterns
-#: were widened on the fit wordings (summary and per-kind tables read); RESULTS.md).
-#: The next report worlds start at 2201, clear of the fit worlds' 1001-1044.
-REPORT_BASE = 2200
+#: were widened on the fit wordings (summary and per-kind tables read); 2201-2240 with the
+#: crowds' error rate spent per account (summary, per-kind table and 4x rows read; world
+#: 2202 at 4x looked at); RESULTS.md). The next report worlds start at 2241, clear of the
+#: fit worlds' 1001-1044.
+REPORT_BASE = 2240
 
 
 def world_rows(seed: int, low: int, high: int) -> int:
