@@ -84,8 +84,8 @@ FIT_BASE = 1000
 #: held-out wording of extractscan.lab.wordings, before and after the capability patterns
 #: were widened on the fit wordings (summary and per-kind tables read); 2201-2240 with the
 #: crowds' error rate spent per account (summary, per-kind table and 4x rows read; world
-#: 2202 at 4x and world 2222 looked at); RESULTS.md). The next report worlds start at 2241, clear of the
-#: fit worlds' 1001-1044.
+#: 2202 at 4x and world 2222 looked at); RESULTS.md). The next report worlds start at
+#: 2241, clear of the fit worlds' 1001-1044.
 REPORT_BASE = 2240
 
 
