@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from extractscan.config import LinkConfig
 from extractscan.link.assemble import assemble, leaning_groups, wrapper_leaning
 from extractscan.link.crowded import (
+    _threshold,
     crowded,
     heavy_accounts,
     surprise,
@@ -472,3 +474,66 @@ def test_an_account_alone_behind_a_linked_subnet_joins_on_another_kind_of_eviden
     ).rows() == [("h10", "crowded_subnet", "10.0.0.0/24")]
     # nothing to add: the same crowd
     assert lone_members(crowd, pairs.head(0), cfg) is crowd
+
+
+def test_the_error_rate_is_spent_per_accounts() -> None:
+    # 100 values tested at crowded_alpha 0.01: ln(100 / 0.01) = 9.21 nats in a log of
+    # up to crowded_alpha_accounts (10,000) accounts; in one of 40,000, 0.04 false
+    # crowds are allowed: ln(100 / 0.04) = 7.82
+    cfg = LinkConfig()
+    assert _threshold(100, cfg, 5_000) == pytest.approx(math.log(100 / 0.01))
+    assert _threshold(100, cfg, 40_000) == pytest.approx(math.log(100 / 0.04))
+    # four times the values in four times the accounts: the same threshold
+    assert _threshold(400, cfg, 160_000) == pytest.approx(_threshold(100, cfg, 40_000))
+    whole = replace(cfg, crowded_alpha_accounts=0)
+    assert _threshold(400, whole, 160_000) == pytest.approx(math.log(400 / 0.01))
+    assert _threshold(100, replace(cfg, crowded_alpha=0.0), 40_000) == math.inf
+
+
+def _replicated(copies: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``copies`` copies of a log: a grader of 300 heavy accounts on 15 cards of 20, a
+    hydra behind three exits of one subnet (three heavy accounts and three resold-only
+    on each exit) and 1,000 ordinary accounts at home (20 of them heavy)."""
+    heavy: list[str] = []
+    light: list[str] = []
+    rows: list[tuple[str, str, str]] = []
+    for r in range(copies):
+        grader = [f"r{r}g{i:03d}" for i in range(300)]
+        heavy += grader
+        rows += [(a, "payment", f"r{r}card{i // 20:02d}") for i, a in enumerate(grader)]
+        for e in range(3):
+            hydra = [f"r{r}e{e}h{i}" for i in range(3)]
+            resold = [f"r{r}e{e}l{i}" for i in range(3)]
+            heavy += hydra
+            light += resold
+            for a in hydra + resold:
+                rows += [(a, "ip", f"10.{r}.0.{e}"), (a, "ip_prefix", f"10.{r}.0.0/24")]
+        home = [f"r{r}u{i:04d}" for i in range(1000)]
+        heavy += home[:20]
+        light += home[20:]
+        rows += [(a, "ip", f"home{r}-{i}") for i, a in enumerate(home)]
+    ids = pl.DataFrame(rows, schema=["account", "family", "value"], orient="row")
+    return ids, _accounts(heavy, light)
+
+
+@pytest.mark.parametrize("copies", [1, 4])
+def test_the_same_crowds_are_found_in_a_log_four_times_the_size(copies: int) -> None:
+    # Over the whole log, the hydra's exits are significant in one copy and in none of
+    # four (the threshold rises by ln 4 with the values tested). Spent per 1,000
+    # accounts, the threshold is the same in both, and the exits are found in both. Its
+    # subnet, found in the first round, leaves its accounts to its exits' later test
+    # (COARSE).
+    ids, accounts = _replicated(copies)
+    exits = pl.col("value").str.starts_with("10.") & (pl.col("family") == "ip")
+    cfg = replace(LinkConfig(), crowded_alpha_accounts=1_000)
+    found = crowded(ids, accounts, cfg)
+    values = found.values.filter(exits)
+    assert values.height == 3 * copies and values["significant"].all()
+    subnet = found.values.filter(pl.col("family") == "ip_prefix")
+    assert subnet.height == copies and subnet["significant"].all()
+    whole = replace(cfg, crowded_alpha_accounts=0)
+    family_wise = crowded(ids, accounts, whole).values.filter(exits)
+    assert family_wise["significant"].sum() == (3 if copies == 1 else 0)
+    linked = found.identifiers.filter(pl.col("family") == "crowded_ip")
+    assert linked["value"].str.starts_with("10.").all()
+    assert linked["account"].n_unique() == 9 * copies

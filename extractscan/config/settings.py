@@ -80,6 +80,11 @@ class LinkConfig:
     #: (heavy accounts among the value's accounts at the population's heavy rate) is
     #: below this family-wise error rate divided by the number of values tested.
     crowded_alpha: float = 0.01
+    #: ... spent per this many accounts: a log of N accounts, N above this, allows
+    #: ``crowded_alpha * N / crowded_alpha_accounts`` false crowds, so the threshold of a
+    #: log four times as large is the same (over the whole log it rises by ln 4 there,
+    #: and a hydra's exits found at 1x were not at 4x). 0: over the whole log.
+    crowded_alpha_accounts: int = 10_000
     #: ... and an account is linked through crowds only when it sits behind at least this
     #: many significant cards or exit IPs. Measured on the fit worlds: 2 lost a third of
     #: a grader campaign whose accounts each used one exit and had their own cards, and
@@ -313,6 +318,7 @@ _LINK_MINIMUM = {
     "heavy_min_prompts": 1,
     "crowded_min_heavy": 2,
     "crowded_alpha": 0.0,
+    "crowded_alpha_accounts": 0,
     "crowded_min_values": 1,
     "assemble_max_accounts": 2,
     "synchrony_min_requests": 2,
