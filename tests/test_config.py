@@ -37,6 +37,9 @@ def test_toml_file_and_overrides(tmp_path: Path) -> None:
     assert cfg.link.min_weight == 3.5
     assert cfg.link.max_accounts_per_value["network"] == 10
     assert cfg.link.max_accounts_per_value["payment"] == 60
+    assert cfg.link.crowded_alpha_accounts == 10_000  # the default
+    p.write_text("[link]\ncrowded_alpha_accounts = 0\n")
+    assert load_config(p).link.crowded_alpha_accounts == 0  # over the whole log
 
 
 def test_default_file_in_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,6 +69,11 @@ def test_default_file_in_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         ("[link.max_accounts_per_value]\nnetwork = 'lots'\n", "network must be an integer >= 1"),
         ("[link.max_accounts_per_value]\nnetwrok = 3\n", "unknown family 'netwrok'"),
         ("[link]\nmin_weight = nan\n", "min_weight must be a number >= 0, got nan"),
+        (
+            "[link]\ncrowded_alpha_accounts = 2.5\n",
+            "crowded_alpha_accounts must be an integer >= 0",
+        ),
+        ("[link]\ncrowded_alpha_accounts = -1\n", "must be an integer >= 0, got -1"),
     ],
 )
 def test_bad_config_is_a_usage_error(tmp_path: Path, text: str, message: str) -> None:
