@@ -12,6 +12,7 @@ from extractscan.config import LinkConfig
 from extractscan.link.assemble import assemble, leaning_groups, wrapper_leaning
 from extractscan.link.crowded import (
     _threshold,
+    concentrated,
     crowded,
     heavy_accounts,
     surprise,
@@ -537,3 +538,28 @@ def test_the_same_crowds_are_found_in_a_log_four_times_the_size(copies: int) -> 
     linked = found.identifiers.filter(pl.col("family") == "crowded_ip")
     assert linked["value"].str.starts_with("10.").all()
     assert linked["account"].n_unique() == 9 * copies
+
+
+def test_accounts_sending_from_fresh_addresses_meet_on_an_exit_by_chance() -> None:
+    # three heavy accounts of an identifier-free campaign, each sending from 40 addresses
+    # nobody else uses, meet on one exit (3 heavy of 3): not a crowd. A hydra's three
+    # heavy accounts on two shared exits each are one; so is the exit an ordinary
+    # account sending from many fresh addresses shares with them (it is not heavy).
+    fresh = ["f0", "f1", "f2"]
+    hydra = ["h0", "h1", "h2"]
+    ordinary = [f"u{i:03d}" for i in range(300)]
+    accounts = _accounts(fresh + hydra, ["wanderer", *ordinary])
+    rows: list[tuple[str, str, str]] = []
+    for a in fresh:
+        rows += [(a, "ip", f"{a}-home{i}") for i in range(40)] + [(a, "ip", "met")]
+    for a in hydra:
+        rows += [(a, "ip", "exit1"), (a, "ip", "exit2")]
+    rows += [("wanderer", "ip", f"w{i}") for i in range(40)] + [("wanderer", "ip", "exit1")]
+    rows += [(a, "ip", f"home-{a}") for a in ordinary]
+    ids = pl.DataFrame(rows, schema=["account", "family", "value"], orient="row")
+    kept = concentrated(ids.join(heavy_accounts(accounts, LinkConfig()), on="account"))
+    assert set(kept.filter(pl.col("value") == "met")["account"]) == set()
+    assert set(kept.filter(pl.col("value") == "exit1")["account"]) == {*hydra, "wanderer"}
+    found = crowded(ids, accounts, replace(LinkConfig(), crowded_alpha=0.5))
+    assert set(found.values.filter("significant")["value"]) == {"exit1", "exit2"}
+    assert set(found.identifiers["account"]) == set(hydra)

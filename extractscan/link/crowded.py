@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from extractscan.config import LinkConfig
-from extractscan.link.pool_graph import IDS_SCHEMA, POOL, proxy_pools
+from extractscan.link.pool_graph import IDS_SCHEMA, POOL, ROTATING_SHARE, proxy_pools
 from extractscan.link.subnet_crowds import sharing_a_crowd
 from extractscan.model.families import CROWDED_FAMILIES
 from extractscan.streamed import streamed
@@ -269,6 +269,36 @@ def _card_linked(rows: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
     return cards.join(small, on="value", how="semi").select("account").unique().sort("account")
 
 
+#: Families an account may send from thousands of values of: exits and subnets.
+SCATTER_FAMILIES: tuple[str, ...] = ("ip", "ip_prefix")
+
+
+def concentrated(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` (account, family, value, heavy) without the exit and subnet rows of the
+    heavy accounts that send mostly from values no other account shares (fewer than
+    :data:`.pool_graph.ROTATING_SHARE` of theirs shared): such an account shares a value
+    by chance, and a few of them that send from thousands of fresh residential addresses
+    each meet on one exit, all heavy, beyond any rate (held-out world 2246 at 4x: three
+    accounts of an identifier-free campaign, one exit, then a high incident that campaign
+    assembly grew with 152 family accounts). A proxy's or a NAT's accounts send from
+    shared values; the share is the one that keeps such accounts out of proxy pools."""
+    spread = rows.filter(
+        pl.col("family").is_in(SCATTER_FAMILIES) & pl.col("heavy").fill_null(False)
+    )
+    if spread.is_empty():
+        return rows
+    df = rows.filter(pl.col("family").is_in(SCATTER_FAMILIES)).group_by("family", "value").len("df")
+    held = (
+        spread.join(df, on=["family", "value"])
+        .group_by("account", "family")
+        .agg(pl.len().alias("held"), (pl.col("df") >= 2).sum().alias("shared"))
+    )
+    scattered = held.filter(pl.col("shared") < ROTATING_SHARE * pl.col("held"))
+    if scattered.is_empty():
+        return rows
+    return rows.join(scattered.select("account", "family"), on=["account", "family"], how="anti")
+
+
 def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowded:
     """Test every value of the crowded families shared by ``crowded_min_heavy`` or more
     accounts, and the proxy pools their tested subnets make (:func:`proxy_pools`),
@@ -291,8 +321,10 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
         rate = n_heavy / n_acc if n_acc else 0.0
         return Crowded(pl.DataFrame(schema=values_schema), empty_ev, empty_ids, rate, empty_ids)
     p = n_heavy / n_acc
-    rows = ids.filter(pl.col("family").is_in(list(CROWDED_FAMILIES))).join(
-        heavy, on="account", how="left"
+    rows = concentrated(
+        ids.filter(pl.col("family").is_in(list(CROWDED_FAMILIES))).join(
+            heavy, on="account", how="left"
+        )
     )
     values = tested_in_rounds(rows, heavy, cfg)
     pools, pool_nets = proxy_pools(rows, values)
