@@ -40,6 +40,9 @@ def test_toml_file_and_overrides(tmp_path: Path) -> None:
     assert cfg.link.crowded_alpha_accounts == 10_000  # the default
     p.write_text("[link]\ncrowded_alpha_accounts = 0\n")
     assert load_config(p).link.crowded_alpha_accounts == 0  # over the whole log
+    assert cfg.link.crowded_unlike_alpha == 0.01  # the default, per account tested
+    p.write_text("[link]\ncrowded_unlike_alpha = 0\n")
+    assert load_config(p).link.crowded_unlike_alpha == 0.0  # over the whole log
 
 
 def test_default_file_in_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -74,6 +77,7 @@ def test_default_file_in_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
             "crowded_alpha_accounts must be an integer >= 0",
         ),
         ("[link]\ncrowded_alpha_accounts = -1\n", "must be an integer >= 0, got -1"),
+        ("[link]\ncrowded_unlike_alpha = -0.5\n", "crowded_unlike_alpha must be a number >= 0"),
     ],
 )
 def test_bad_config_is_a_usage_error(tmp_path: Path, text: str, message: str) -> None:

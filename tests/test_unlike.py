@@ -22,16 +22,19 @@ LIGHT = [f"u{i:03d}" for i in range(300)]
 CUSTOMER = "c"
 
 
-def _world(carded: bool = False) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _world(
+    carded: bool = False, requests: int = 40
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """The hydra's twelve heavy accounts behind one exit and on one card, the customer
-    behind the exit (and on the card when ``carded``), 40 ordinary accounts there too."""
+    (``requests`` of them, a quarter on its own template) behind the exit (and on the card
+    when ``carded``), 40 ordinary accounts there too."""
     everyone = [*HEAVY, CUSTOMER, *LIGHT]
     accounts = pl.DataFrame(
         {
             "account": everyone,
             "extraction_share": [0.8] * 12 + [0.5] + [0.05] * 300,
-            "prompts_measured": [100] * 12 + [40] + [20] * 300,
-            "exchanges": [100] * 12 + [40] + [20] * 300,
+            "prompts_measured": [100] * 12 + [requests] + [20] * 300,
+            "exchanges": [100] * 12 + [requests] + [20] * 300,
         },
         schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
     )
@@ -48,7 +51,7 @@ def _world(carded: bool = False) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFra
         {
             "account": [*HEAVY, "u000", CUSTOMER],
             "value": ["W"] * 13 + ["X"],
-            "n": [60] * 12 + [1, 10],
+            "n": [60] * 12 + [1, requests // 4],
         },
         schema_overrides={"n": pl.UInt32},
     )
@@ -96,6 +99,27 @@ def test_the_customer_is_taken_out_of_the_exit() -> None:
     card = crowd.evidence.filter(pl.col("family") == "crowded_payment")
     assert card.select("a", "b").rows() == [("h00", h) for h in HEAVY[1:]]
     assert out.evidence.filter(pl.col("family") == "crowded_payment").equals(card)
+
+
+def test_a_customer_with_ten_requests_is_taken_out_at_the_rate_per_account() -> None:
+    # ten requests, five reasoning prompts (heavy by the Wilson bound), none on the
+    # hydra's wrapper: the others' rate expects six of them (world 2202 at 4x)
+    accounts, ids, extraction, uses = _world(requests=10)
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    assert CUSTOMER in crowd.identifiers["account"].to_list()
+    llr = leave_one_out(crowd.identifiers, accounts, cfg, extraction, _uses(uses))
+    got = dict(zip(llr["account"], llr["llr"], strict=True))[CUSTOMER]
+    q_w, r_w = 720.5 / 1200, 1.5 / (300 * 20)
+    assert got == pytest.approx(-10 * (q_w - r_w))  # -6.0 nats
+    # beyond ln(1 / 0.01) = 4.6 per account; not beyond ln(13 / 0.01) = 7.2 over the log
+    assert -math.log(13 / cfg.crowded_alpha) < got < math.log(cfg.crowded_unlike_alpha)
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses))
+    assert out.identifiers.equals(crowd.identifiers.filter(pl.col("account") != CUSTOMER))
+    # over the log (0) it stays, and at a rate of 1 in 1,000 (6.9 nats) as well
+    for alpha in (0.0, 0.001):
+        kept = replace(cfg, crowded_unlike_alpha=alpha)
+        assert unlike_members(crowd, accounts, kept, extraction, _uses(uses)) is crowd
 
 
 def test_an_account_on_a_linked_card_is_not_tested_on_its_exits() -> None:
