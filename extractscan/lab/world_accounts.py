@@ -268,6 +268,23 @@ def _lookalike(b: _Builder, g: LookalikeParams, bucket: int) -> None:
         homes = _ip(rng, int(of.max()) + 1)
         b.ips(np.ones(n, dtype=np.int64), homes[of])
         kw = {"card": b.new_cards(int(of.max()) + 1)[of], "weight": rng.uniform(0.5, 1.5, n)}
+    elif g.kind == "team":  # 2-8 colleagues, one card, one office, no declared org
+        # busy with step-by-step work: as extraction-heavy as a class, on one card
+        of = _groups_of(rng, n, g.size_min, g.size_max)
+        teams = int(of.max()) + 1
+        b.ips(np.ones(n, dtype=np.int64), _ip(rng, teams)[of])
+        domains = _cat("team", rng.integers(100, 999, teams), ".example")
+        kw = {
+            "card": b.new_cards(teams)[of],
+            "email": _cat(_pick(rng, tx.MORE_FIRST, n), ".", _pick(rng, tx.MORE_LAST, n), "@")
+            + domains[of],
+            "tz": np.array([-7, -5, -4, 0, 1, 2, 5, 8, 9])[rng.integers(0, 9, teams)][of],
+            "hours": 2,
+            "family": FAMILIES.index("homework"),
+            "p_main": rng.uniform(0.4, 0.9, teams)[of],
+            "weight": rng.lognormal(0.0, 0.5, n),
+            "ua": np.stack([rng.integers(*_SDK, n)] * 2, axis=1),
+        }
     elif g.kind == "enterprise":  # batch evaluation: one org, one card, 24/7 templates
         egress = _ip(rng, g.addresses)
         k = rng.integers(1, g.addresses + 1, n)

@@ -37,6 +37,7 @@ LOOKALIKE_KINDS = (
     "framework",
     "proxy_user",
     "cohort",
+    "team",
 )
 #: Per-campaign bounds on accounts (issue #15) and the fewest requests a campaign
 #: account makes on average, so every account has a realistic history.
@@ -304,6 +305,11 @@ def _lookalikes(
     # those of the worlds before it existed).
     students = _logint(rng, 15, max(15, min(300, population // 20)))
     out.append(LookalikeParams("cohort", "cohort", students, int(rng.integers(1, 4)), 0.0, 1, 2))
+    # Small teams of colleagues sharing a card at one office, as extraction-heavy as a
+    # class (DOMAIN.md: "families and small teams legitimately sharing a card"; drawn
+    # last, as the cohort was)
+    members = _logint(rng, max(2, population // 500), max(2, population // 50))
+    out.append(LookalikeParams("teams", "team", members, 0, 0.0, 2, 8))
     return tuple(out)
 
 
