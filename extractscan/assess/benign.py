@@ -18,6 +18,7 @@ import polars as pl
 
 from extractscan.model.email import INSTITUTION_DOMAIN_SHARE, email_domain
 from extractscan.model.findings import BenignCheck, LinkEvidence
+from extractscan.model.look_alikes import ESTABLISHED_DAYS, FAMILY_MAX
 
 #: Score multiplier for an incident that a benign explanation fits.
 EXPLAINED_FACTOR = 0.5
@@ -39,16 +40,12 @@ def explained_score(score: float, flag_floor: float | None) -> float:
 #: Share of an incident's accounts under one declared org for an enterprise's batch
 #: evaluation (or declaring an org, and on one e-mail domain, for a company's orgs).
 ENTERPRISE_ORG_SHARE = 0.8
-#: Largest family or small team sharing a card (DOMAIN.md: families of 2 to 8).
-FAMILY_MAX = 8
 #: Share of an incident's accounts on one e-mail domain for a class or cohort (as for
 #: one declared org in the enterprise check).
 COHORT_DOMAIN_SHARE = 0.8
 #: Hour-of-day spread (normalised entropy) of activity spread evenly over 12 of the 24
 #: hours, ln 12 / ln 24: a class or a working day stays within it, 24/7 traffic is ~1.
 CLASS_HOURS_SPREAD = math.log(12) / math.log(24)
-#: Accounts at least this old (median, days at first request) are established.
-ESTABLISHED_DAYS = 30.0
 
 
 def member_stats(columns: Collection[str]) -> list[pl.Expr]:

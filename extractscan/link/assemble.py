@@ -14,6 +14,15 @@ One evidence row joins each group's first account to the first account of the fi
 group on that template, so the cost grows with the groups, not with their members.
 Only groups already linked by infrastructure are assembled: a template alone never
 links two accounts.
+
+A family or a small team sharing a card is explained as such by the benign checks
+(:mod:`extractscan.assess.benign`: at most ``FAMILY_MAX`` accounts on one card,
+established), but not once assembly has joined fifty of them into one incident. Teams
+busy with step-by-step prompts send the templates a class sends too, and those are
+"specific to linked groups" when the teams and the class are the linked groups (fit
+worlds 1001-1020 with teams: a team incident at high in every one). So such a group
+(:func:`households`) is joined only through a template that no account outside the
+pieces sends: a campaign's own wrapper, not a common one.
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ from extractscan.link.crowded import (
     surprise,
     tested_values,
 )
+from extractscan.model.look_alikes import ESTABLISHED_DAYS, FAMILY_MAX
 
 #: Requests per account on the given template clusters: called with a frame of
 #: ``value`` (cluster texts), returns (account, value, n), one row per account and value.
@@ -69,6 +79,7 @@ def assemble(
     cfg: LinkConfig,
     extraction: pl.DataFrame | None = None,
     template_uses: TemplateUses | None = None,
+    cards: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Evidence rows (family ``campaign_template``) joining the extraction-leaning
     groups of ``comps`` (account, component) that share a template specific to linked
@@ -83,6 +94,10 @@ def assemble(
     With ``template_uses`` (requests per account on given template clusters), a piece
     that does not lean on content also leans when its requests on the specific wrappers
     are beyond chance (:func:`wrapper_leaning`).
+
+    With ``cards`` (account, value: the payment identifiers), a family or small team on
+    one card (:func:`households`) joins only through a template every user of which is
+    in the pieces.
 
     The weight is the template's rarity, ln(N / accounts on it).
     """
@@ -137,6 +152,26 @@ def assemble(
     # generic coding request) stay two incidents.
     sizes = comps.group_by("component").agg(pl.len().alias("size"))
     uses = uses.join(sizes, on="component").filter(pl.col("size") <= cfg.assemble_max_accounts)
+    if cards is not None:
+        homes = households(comps, accounts, cards)
+        if homes.height:
+            # a template every user of which is in the pieces on it
+            small = uses.select("component").unique()
+            in_pieces = (
+                templates.join(specific.select("value"), on="value", how="semi")
+                .join(leaning.join(small, on="component", how="semi"), on="account")
+                .group_by("value")
+                .agg(pl.col("account").n_unique().alias("in_pieces"))
+            )
+            own = specific.join(in_pieces, on="value").filter(pl.col("in_pieces") >= pl.col("df"))
+            uses = pl.concat(
+                [
+                    uses.join(homes, on="component", how="anti"),
+                    uses.join(homes, on="component", how="semi").join(
+                        own.select("value"), on="value", how="semi"
+                    ),
+                ]
+            )
     hubs = (
         uses.sort(["value", "size", "first"], descending=[False, True, False])
         .group_by("value", maintain_order=True)
@@ -168,6 +203,36 @@ def assemble(
         .sort("a", "b")
         .select(list(EVIDENCE_SCHEMA))
         .cast(EVIDENCE_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+def households(comps: pl.DataFrame, accounts: pl.DataFrame, cards: pl.DataFrame) -> pl.DataFrame:
+    """(component) of the groups of ``comps`` (account, component) that the benign checks
+    explain as a family or small team: at most ``FAMILY_MAX`` accounts, all on one card
+    of ``cards`` (account, value), their median account age at first request at least
+    ``ESTABLISHED_DAYS``."""
+    none = comps.select("component").head(0)
+    if "account_age_days" not in accounts.columns or cards.is_empty() or comps.is_empty():
+        return none
+    sizes = comps.group_by("component").agg(pl.len().alias("size"))
+    sizes = sizes.filter(pl.col("size") <= FAMILY_MAX)
+    whole = (
+        comps.join(sizes, on="component")
+        .join(cards.select("account", "value").unique(), on="account")
+        .group_by("component", "value")
+        .agg(pl.len().alias("on"), pl.col("size").first())
+        .filter(pl.col("on") == pl.col("size"))
+        .select("component")
+        .unique()
+    )
+    return (
+        comps.join(whole, on="component", how="semi")
+        .join(accounts.select("account", "account_age_days"), on="account")
+        .group_by("component")
+        .agg(pl.col("account_age_days").median().alias("age"))
+        .filter(pl.col("age") >= ESTABLISHED_DAYS)
+        .select("component")
+        .sort("component")
     )
 
 
