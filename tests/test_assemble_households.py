@@ -44,6 +44,8 @@ def _log() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.D
     aged = [a for g in AGED for a in g]
     rows = (
         [(a, "stepwise") for a in teams + CLASS]  # the step-by-step template a class sends
+        + [(a, "stepwise 2") for a in teams + CLASS]  # and another
+        + [(a, "rare topic") for a in teams[:6]]  # one that, by chance, two teams alone send
         + [(a, "wrapper") for a in campaign]  # the campaign's own wrapper
         + [(a, "aged wrapper") for a in aged]  # another campaign's, on aged accounts
     )
@@ -56,9 +58,9 @@ def _log() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.D
     )
     extraction = pl.DataFrame(
         {
-            "value": ["stepwise", "wrapper", "aged wrapper"],
-            "n": [9600, 3600, 1800],
-            "ext": [9000, 3500, 1700],
+            "value": ["stepwise", "stepwise 2", "rare topic", "wrapper", "aged wrapper"],
+            "n": [9600, 9600, 600, 3600, 1800],
+            "ext": [9000, 9000, 560, 3500, 1700],
         }
     )
     return comps, accounts, cards, ids, extraction
@@ -80,7 +82,8 @@ def test_teams_are_not_joined_through_a_template_a_class_sends_too() -> None:
     comps, accounts, cards, ids, extraction = _log()
     rows = assemble(comps, ids, accounts, LinkConfig(), extraction, cards=cards)
     # the campaign's triples on its own wrapper, the aged triples on theirs: every user
-    # of those is in the pieces; no team
+    # of those is in the pieces; no team, not even on the rare topic that only two teams
+    # sent (one of their three templates: the others are a class's too)
     assert rows.select("a", "b", "example").rows() == [
         ("a00", "a10", "aged wrapper"),
         ("c00", "c10", "wrapper"),
@@ -89,5 +92,6 @@ def test_teams_are_not_joined_through_a_template_a_class_sends_too() -> None:
     ]
     # without the cards (the code before): the teams were one campaign on the template
     before = assemble(comps, ids, accounts, LinkConfig(), extraction)
-    assert ("t00", "t10", "stepwise") in before.select("a", "b", "example").rows()
+    joined = before.select("a", "b", "example").rows()
+    assert ("t00", "t10", "rare topic") in joined and ("t00", "t20", "stepwise") in joined
     assert before.height == 7

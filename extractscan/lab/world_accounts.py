@@ -271,6 +271,8 @@ def _lookalike(b: _Builder, g: LookalikeParams, bucket: int) -> None:
     elif g.kind == "team":  # 2-8 colleagues, one card, one office, no declared org
         # busy with step-by-step work: as extraction-heavy as a class, on one card
         of = _groups_of(rng, n, g.size_min, g.size_max)
+        if of.size and (of == of[-1]).sum() > g.size_max:  # a short tail joined a full team
+            of[np.flatnonzero(of == of[-1])[-g.size_min :]] = of[-1] + 1
         teams = int(of.max()) + 1
         b.ips(np.ones(n, dtype=np.int64), _ip(rng, teams)[of])
         domains = _cat("team", rng.integers(100, 999, teams), ".example")

@@ -21,8 +21,10 @@ established), but not once assembly has joined fifty of them into one incident. 
 busy with step-by-step prompts send the templates a class sends too, and those are
 "specific to linked groups" when the teams and the class are the linked groups (fit
 worlds 1001-1020 with teams: a team incident at high in every one). So such a group
-(:func:`households`) is joined only through a template that no account outside the
-pieces sends: a campaign's own wrapper, not a common one.
+(:func:`households`) takes part only when most of the wrappers it sends are the
+pieces' own (no account outside the pieces sends them: a campaign's wrappers, not a
+class's), and is joined only through one of those; one template that by chance only
+teams sent is not enough (fit world 1013: twelve teams on one).
 """
 
 from __future__ import annotations
@@ -96,8 +98,8 @@ def assemble(
     are beyond chance (:func:`wrapper_leaning`).
 
     With ``cards`` (account, value: the payment identifiers), a family or small team on
-    one card (:func:`households`) joins only through a template every user of which is
-    in the pieces.
+    one card (:func:`households`) takes part only when at least half of the wrappers it
+    sends are sent by pieces alone, and joins only through one of those.
 
     The weight is the template's rarity, ln(N / accounts on it).
     """
@@ -155,20 +157,29 @@ def assemble(
     if cards is not None:
         homes = households(comps, accounts, cards)
         if homes.height:
-            # a template every user of which is in the pieces on it
+            # a template is the pieces' own when every account sending it is in a piece
             small = uses.select("component").unique()
-            in_pieces = (
-                templates.join(specific.select("value"), on="value", how="semi")
-                .join(leaning.join(small, on="component", how="semi"), on="account")
-                .group_by("value")
-                .agg(pl.col("account").n_unique().alias("in_pieces"))
+            in_pieces = leaning.join(small, on="component", how="semi")["account"].implode()
+            sent = templates.select("account", "value").unique()
+            own = sent.group_by("value").agg(pl.col("account").is_in(in_pieces).all().alias("own"))
+            # a household takes part only when most of the wrappers it sends are the pieces'
+            # own (a team's step-by-step prompts are mostly a class's too, and one that
+            # only teams sent is chance), and then only through one of those
+            mostly = (
+                sent.join(comps.join(homes, on="component", how="semi"), on="account")
+                .select("component", "value")
+                .unique()
+                .join(own, on="value")
+                .group_by("component")
+                .agg(pl.col("own").mean())
+                .filter(pl.col("own") >= 0.5)
+                .select("component")
             )
-            own = specific.join(in_pieces, on="value").filter(pl.col("in_pieces") >= pl.col("df"))
             uses = pl.concat(
                 [
                     uses.join(homes, on="component", how="anti"),
-                    uses.join(homes, on="component", how="semi").join(
-                        own.select("value"), on="value", how="semi"
+                    uses.join(mostly, on="component", how="semi").join(
+                        own.filter("own").select("value"), on="value", how="semi"
                     ),
                 ]
             )
