@@ -32,12 +32,14 @@ at 0.44, ten), whose silence on the wrappers is no evidence at that rate. Measur
 187 randomized worlds (fit and held-out, 1x and 4x): of 193,293 tests of campaign
 accounts the lowest was -0.3 nats and one in 10,000 was below 3.5, so the bound is loose
 where campaigns are; two benign accounts' tests were below -4.6 (world 2202's customer
-and one already out over the log). A campaign's account that mixes resold requests into its wrappers
-sends fewer of them but still far more than ordinary accounts and stays; one that sends
-none of them over enough requests for the others' rate to expect several is not theirs.
-The crowd is what most of its heavy accounts send: where half or more of them fail the
-test (every account on wrappers of its own, so no one sends like the others), the test
-says nothing about who belongs, and nobody is taken out.
+and one already out over the log).
+
+A campaign's account that mixes resold requests into its wrappers sends fewer of them
+but still far more than ordinary accounts and stays; one that sends none of them over
+enough requests for the others' rate to expect several is not theirs. The crowd is what
+most of its heavy accounts send: where half or more of them fail the test (every
+account on wrappers of its own, so no one sends like the others), the test says
+nothing about who belongs, and nobody is taken out.
 
 Cards are not tested: a card is its holder's, and heavy users on one card are linked
 (then explained as a family, :mod:`extractscan.assess.benign`). Nor is an account on a linked
