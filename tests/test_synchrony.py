@@ -121,16 +121,26 @@ def test_ordinary_accounts_of_the_same_size_and_behaviour_are_not_linked() -> No
     assert box.nats == 0.0
 
 
-def test_a_synchronized_group_inside_one_org_is_found_but_its_links_are_not_evidence() -> None:
-    # an enterprise's keys share one declared org: decide_links sets them aside
-    from extractscan.link.decide import decide_links
-
+def test_a_synchronized_group_inside_one_org_is_not_joined_by_behaviour() -> None:
+    # an enterprise's keys share one declared org: one party, whose behaviour and
+    # timing alone link nothing (decide_links sets links inside an org aside as well)
     rows = _background() + [dict(r, org="org-1") for r in _synchronized()]
-    accounts = _table(rows)
-    ev = synchrony(accounts, LinkConfig())
-    assert ev.height == 29
-    links = decide_links(ev, accounts, LinkConfig())
-    assert links["same_org"].all() and not links["linked"].any()
+    assert synchrony(_table(rows), LinkConfig()).is_empty()
+    # one key per org is no declared party: the same accounts are linked
+    rows = _background() + [dict(r, org=f"org-{i}") for i, r in enumerate(_synchronized())]
+    assert synchrony(_table(rows), LinkConfig()).height == 29
+
+
+def test_an_enterprises_keys_inside_a_campaigns_box_are_left_out_of_its_star() -> None:
+    # stress world 5009: an enterprise's seven keys, alike and inside the wide box of a
+    # campaign of aged accounts, were joined to it by behaviour alone
+    keys = [dict(r, account=f"ent_{i}", org="org-e") for i, r in enumerate(_synchronized()[:5])]
+    ev = synchrony(_table(_background() + _synchronized() + keys), LinkConfig())
+    assert ev["b"].to_list() == [f"sync_{i:02d}" for i in range(1, 30)]
+    # the same keys without their declared org are in the cluster
+    loose = [dict(k, org=None) for k in keys]
+    ev = synchrony(_table(_background() + _synchronized() + loose), LinkConfig())
+    assert {f"ent_{i}" for i in range(5)} <= set(ev["a"].to_list() + ev["b"].to_list())
 
 
 def test_off_and_too_few_requests() -> None:

@@ -56,6 +56,7 @@ import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
@@ -376,7 +377,33 @@ def synchrony(
         # weighs what they sent): heavy ones below ``synchrony_min_requests`` too
         others = accounts.join(cand, on="account", how="anti")
         accepted = boxed_members(accepted, others, grouped, cfg, wrappers, cand)
-    return _stars(accepted)
+    return _stars(_without_orgs(accepted, accounts))
+
+
+def _without_orgs(
+    accepted: list[tuple[Box, pl.DataFrame]], accounts: pl.DataFrame
+) -> list[tuple[Box, pl.DataFrame]]:
+    """The clusters of ``accepted`` without the accounts of orgs that two or more
+    accounts of ``accounts`` declare. Such an org is one declared party (an enterprise's
+    keys): behaviour and timing alone never join its keys to a cluster, identifiers may.
+    Aged campaign accounts (bought, created over 100-700 days) made a box of creation
+    times so wide that an enterprise's seven evaluation keys, alike in behaviour and
+    started with the log, fell inside it and into a 760-account low-and-slow incident
+    (stress world 5009, ``benchmarks/RESULTS.md``)."""
+    if not accepted or "org" not in accounts.columns:
+        return accepted
+    orgs = accounts.drop_nulls("org").group_by("org").len().filter(pl.col("len") >= 2)
+    declared = set(accounts.join(orgs, on="org", how="semi")["account"].to_list())
+    if not declared:
+        return accepted
+    out = []
+    for box, members in accepted:
+        linked = tuple(a for a in box.linked if a not in declared)
+        if len(linked) < 2:
+            continue
+        relaxed = tuple(a for a in box.relaxed if a not in declared)
+        out.append((replace(box, linked=linked, relaxed=relaxed), members))
+    return out
 
 
 def _found(accepted: list[tuple[Box, pl.DataFrame]]) -> pl.DataFrame:
