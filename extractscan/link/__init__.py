@@ -238,8 +238,9 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         templates = tmpl if labelled is not None else ids
         if wrapper_rows is not None:
             templates = wrapper_rows
-        cards = base.filter(pl.col("family").cast(pl.String) == "payment")
-        joins = assemble(pieces, templates, accounts, cfg.link, ext, uses, cards)
+        kind = pl.col("family").cast(pl.String)
+        cards, places = base.filter(kind == "payment"), base.filter(kind == "ip")
+        joins = assemble(pieces, templates, accounts, cfg.link, ext, uses, cards, places)
         if joins.height:
             evidence = _with_keys([evidence, joins])
             links = decide_links(evidence, accounts, cfg.link)

@@ -24,7 +24,14 @@ worlds 1001-1020 with teams: a team incident at high in every one). So such a gr
 (:func:`households`) takes part only when most of the wrappers it sends are the
 pieces' own (no account outside the pieces sends them: a campaign's wrappers, not a
 class's), and is joined only through one of those; one template that by chance only
-teams sent is not enough (fit world 1013: twelve teams on one).
+teams sent is not enough (fit world 1013: twelve teams on one). Nor is one that only
+households send: teams of one course send the same homework and nobody else may (fit
+world 1001, stress world 5001), so a household joins only through a wrapper that a
+piece which is not a household sends too. A household is also behind one address (a
+home, an office): bought, aged accounts in pairs on one card, each behind addresses of
+its own, are pieces like any other (stress worlds 5001-5012). A campaign whose every
+piece is aged, on one card and behind one address, looks like families to every
+identifier and is not assembled.
 """
 
 from __future__ import annotations
@@ -82,6 +89,7 @@ def assemble(
     extraction: pl.DataFrame | None = None,
     template_uses: TemplateUses | None = None,
     cards: pl.DataFrame | None = None,
+    places: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Evidence rows (family ``campaign_template``) joining the extraction-leaning
     groups of ``comps`` (account, component) that share a template specific to linked
@@ -98,8 +106,10 @@ def assemble(
     are beyond chance (:func:`wrapper_leaning`).
 
     With ``cards`` (account, value: the payment identifiers), a family or small team on
-    one card (:func:`households`) takes part only when at least half of the wrappers it
-    sends are sent by pieces alone, and joins only through one of those.
+    one card (:func:`households`; with ``places``, the network addresses, also behind
+    one address) takes part only when at least half of the wrappers it sends are sent by
+    pieces alone, and joins only through one of those that a piece which is not such a
+    household sends too.
 
     The weight is the template's rarity, ln(N / accounts on it).
     """
@@ -155,7 +165,7 @@ def assemble(
     sizes = comps.group_by("component").agg(pl.len().alias("size"))
     uses = uses.join(sizes, on="component").filter(pl.col("size") <= cfg.assemble_max_accounts)
     if cards is not None:
-        homes = households(comps, accounts, cards)
+        homes = households(comps, accounts, cards, places)
         if homes.height:
             # a template is the pieces' own when every account sending it is in a piece
             small = uses.select("component").unique()
@@ -175,12 +185,16 @@ def assemble(
                 .filter(pl.col("own") >= 0.5)
                 .select("component")
             )
+            # and joins only pieces that are not all households: teams in the same
+            # course send the same homework templates, and by chance nobody else did
+            # (fit world 1001, stress world 5001: teams at high)
+            others = uses.join(homes, on="component", how="anti")
             uses = pl.concat(
                 [
-                    uses.join(homes, on="component", how="anti"),
-                    uses.join(mostly, on="component", how="semi").join(
-                        own.filter("own").select("value"), on="value", how="semi"
-                    ),
+                    others,
+                    uses.join(mostly, on="component", how="semi")
+                    .join(own.filter("own").select("value"), on="value", how="semi")
+                    .join(others.select("value").unique(), on="value", how="semi"),
                 ]
             )
     hubs = (
@@ -217,25 +231,27 @@ def assemble(
     )
 
 
-def households(comps: pl.DataFrame, accounts: pl.DataFrame, cards: pl.DataFrame) -> pl.DataFrame:
+def households(
+    comps: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cards: pl.DataFrame,
+    places: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """(component) of the groups of ``comps`` (account, component) that the benign checks
     explain as a family or small team: at most ``FAMILY_MAX`` accounts, all on one card
     of ``cards`` (account, value), their median account age at first request at least
-    ``ESTABLISHED_DAYS``."""
+    ``ESTABLISHED_DAYS``; with ``places`` (account, value: network addresses), all
+    behind one address as well (a home or an office). Bought, aged accounts in pairs on
+    one card, each behind addresses of its own, are not a household (stress worlds
+    5001-5012: low-and-slow campaigns on accounts created 100-700 days before)."""
     none = comps.select("component").head(0)
     if "account_age_days" not in accounts.columns or cards.is_empty() or comps.is_empty():
         return none
     sizes = comps.group_by("component").agg(pl.len().alias("size"))
     sizes = sizes.filter(pl.col("size") <= FAMILY_MAX)
-    whole = (
-        comps.join(sizes, on="component")
-        .join(cards.select("account", "value").unique(), on="account")
-        .group_by("component", "value")
-        .agg(pl.len().alias("on"), pl.col("size").first())
-        .filter(pl.col("on") == pl.col("size"))
-        .select("component")
-        .unique()
-    )
+    whole = _all_on_one(comps.join(sizes, on="component"), cards)
+    if places is not None:
+        whole = _all_on_one(comps.join(whole, on="component").join(sizes, on="component"), places)
     return (
         comps.join(whole, on="component", how="semi")
         .join(accounts.select("account", "account_age_days"), on="account")
@@ -244,6 +260,19 @@ def households(comps: pl.DataFrame, accounts: pl.DataFrame, cards: pl.DataFrame)
         .filter(pl.col("age") >= ESTABLISHED_DAYS)
         .select("component")
         .sort("component")
+    )
+
+
+def _all_on_one(sized: pl.DataFrame, values: pl.DataFrame) -> pl.DataFrame:
+    """(component) of ``sized`` (account, component, size) whose accounts all hold one
+    value of ``values`` (account, value)."""
+    return (
+        sized.join(values.select("account", "value").unique(), on="account")
+        .group_by("component", "value")
+        .agg(pl.len().alias("on"), pl.col("size").first())
+        .filter(pl.col("on") == pl.col("size"))
+        .select("component")
+        .unique()
     )
 
 
