@@ -16,6 +16,7 @@ from extractscan.cli.main import main
 from extractscan.lab import paraphrase
 from extractscan.lab.world_gen import generate_world
 from extractscan.lab.worlds import (
+    AGED_SPREAD_DAYS,
     CAMPAIGN_KINDS,
     draw_world,
     from_dict,
@@ -41,6 +42,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_ranges_over_many_draws() -> None:
     kinds: set[str] = set()
+    aged = drawn = 0
     for seed in range(150):
         rows = int(np.exp(np.random.default_rng(seed).uniform(np.log(2e5), np.log(4e6))))
         p = draw_world(seed, rows)
@@ -49,6 +51,9 @@ def test_ranges_over_many_draws() -> None:
         assert 0.001 <= sum(c.row_share for c in p.campaigns) <= 0.9 + 1e-9
         for c in p.campaigns:
             kinds.add(c.kind)
+            drawn += 1
+            aged += c.signup_spread_days >= AGED_SPREAD_DAYS[0]
+            assert 0.5 <= c.signup_spread_days <= AGED_SPREAD_DAYS[1]
             assert 12 <= c.accounts <= 30_000
             assert c.row_share * rows / c.accounts >= 20 - 1e-9  # requests per account
             assert 1 <= c.card_min <= c.card_max <= 100
@@ -62,6 +67,7 @@ def test_ranges_over_many_draws() -> None:
         assert nat and all(10 <= g.accounts / g.addresses <= 5_000 for g in nat)
         assert {g.kind for g in p.lookalikes} >= {"carrier", "family", "enterprise", "reseller"}
     assert kinds == set(CAMPAIGN_KINDS)
+    assert 0.15 < aged / drawn < 0.35  # bought, aged accounts: AGED_SHARE of the campaigns
 
 
 @pytest.mark.parametrize("suffix", [".toml", ".json"])
@@ -142,7 +148,11 @@ def test_campaign_shapes(world: Path) -> None:
     mail = acc.filter(pl.col("group") == "c4_identifier_free")["email"]
     assert mail.str.contains(r"@(gmail|outlook|yahoo|proton|icloud)\.").all()
     signup = acc.filter(pl.col("group") == "c4_identifier_free")["signup_at"].str.to_datetime()
-    assert (signup.max() - signup.min()).total_seconds() < 4 * 86_400  # type: ignore[operator, union-attr]
+    # created within the campaign's spread (this one bought aged accounts: 100-700 days)
+    spread = draw_world(11, ROWS, kinds=CAMPAIGN_KINDS).campaigns[3].signup_spread_days
+    assert spread >= AGED_SPREAD_DAYS[0]
+    span = (signup.max() - signup.min()).total_seconds()  # type: ignore[operator, union-attr]
+    assert 0.5 * spread * 86_400 < span < (spread + 1) * 86_400
     first = free.group_by("account").agg(pl.col("timestamp").min())["timestamp"]
     assert (first.max() - first.min()).total_seconds() <= 13 * 3_600  # type: ignore[operator, union-attr]
     new = free.filter(pl.col("model") == "model-z-2026-06")

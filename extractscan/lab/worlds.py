@@ -46,6 +46,11 @@ MIN_REQUESTS_PER_ACCOUNT = 20
 #: Bounds on the benign population, and the fewest rows per benign account on average.
 POPULATION = (2_000, 300_000)
 MIN_ROWS_PER_BENIGN = 8
+#: Share of campaigns run on bought, aged accounts, and the days over which such a
+#: campaign's accounts were created (its ``signup_spread_days``; otherwise 0.5-70):
+#: an operator who buys established accounts gives up "created together".
+AGED_SHARE = 0.25
+AGED_SPREAD_DAYS = (100.0, 700.0)
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,15 @@ def draw_world(seed: int, rows: int, kinds: tuple[str, ...] | None = None) -> Wo
     campaigns = tuple(
         _campaign(rng, f"c{i + 1}_{kind}", kind, rows, float(share))
         for i, (kind, share) in enumerate(zip(kinds, shares, strict=True))
+    )
+    # Bought, aged accounts, drawn from a stream of their own: every other draw of a
+    # seed is what it was before they were added.
+    aged = np.random.default_rng([seed, 15, 1])
+    campaigns = tuple(
+        replace(c, signup_spread_days=float(aged.uniform(*AGED_SPREAD_DAYS)))
+        if aged.random() < AGED_SHARE
+        else c
+        for c in campaigns
     )
     benign_rows = rows * (1 - sum(c.row_share for c in campaigns))
     cap = max(200, int(benign_rows / MIN_ROWS_PER_BENIGN))
