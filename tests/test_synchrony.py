@@ -296,6 +296,31 @@ def test_a_cluster_does_not_take_one_account_of_a_group_that_lies_outside_it() -
     assert respecting_groups(ev, groups.filter(pl.col("component") == 1)).equals(ev)
 
 
+def test_a_free_mail_provider_is_no_institution_however_small_its_share() -> None:
+    # report world 2298: a hydra on throwaway domains was most of the log, so gmail.com
+    # and the like held 2.9 % each, and an identifier-free campaign's cluster (personal
+    # addresses at those providers, a few of each provider's accounts) was dropped as
+    # students of institutions lying outside it
+    ev = _star("c00", [f"c{i:02d}" for i in range(1, 10)], "one")
+    providers = ["gmail.com", "outlook.com", "yahoo.co.uk"]
+    camp = [f"c{i:02d}" for i in range(10)]
+    users = [f"u{i:02d}" for i in range(30)]  # ten more on each provider
+    rest = [f"h{i:04d}" for i in range(1_000)]  # the hydra, on a throwaway domain
+
+    def log(domains: list[str]) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "account": camp + users + rest,
+                "email": [f"{a}@{domains[i % 3]}" for i, a in enumerate(camp + users)]
+                + [f"{a}@quickinbox.example" for a in rest],
+            }
+        )
+
+    assert outside_institutions(ev, log(providers)).equals(ev)
+    # the same shares on three domains of nobody's knowledge: institutions, dropped
+    assert outside_institutions(ev, log(["a.example", "b.example", "c.example"])).is_empty()
+
+
 def test_a_cluster_does_not_take_students_of_an_institution_that_lies_outside_it() -> None:
     # Cluster 1: c1..c6 on a mass provider, s1 and s2 of a university whose other 8
     # students are outside it (held-out world 521: four students in a campaign's

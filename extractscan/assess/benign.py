@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from extractscan.model.email import INSTITUTION_DOMAIN_SHARE, email_domain
+from extractscan.model.email import INSTITUTION_DOMAIN_SHARE, email_domain, is_free_mail
 from extractscan.model.findings import BenignCheck, LinkEvidence
 from extractscan.model.look_alikes import ESTABLISHED_DAYS, FAMILY_MAX
 
@@ -168,7 +168,8 @@ def checks(
 
     # An institution's own e-mail domain: at least half of the log's accounts on it are
     # in the incident, or it holds a small share of the log's accounts (unlike a mass
-    # free-mail provider). Used by the enterprise and the cohort checks.
+    # free-mail provider) and is no known one (FREE_MAIL). Used by the enterprise and
+    # the cohort checks.
     members_on = int(m.get("top_domain_members") or 0)
     on_domain = m.get("top_domain_population")
     in_log = int(m.get("accounts_in_log") or 0)
@@ -176,7 +177,11 @@ def checks(
         on_domain is not None
         and 0 < members_on
         and (
-            int(on_domain) <= 2 * members_on or int(on_domain) <= INSTITUTION_DOMAIN_SHARE * in_log
+            int(on_domain) <= 2 * members_on
+            or (
+                int(on_domain) <= INSTITUTION_DOMAIN_SHARE * in_log
+                and not is_free_mail(m.get("top_domain"))
+            )
         )
     )
     domain_share = members_on / n if n else 0.0

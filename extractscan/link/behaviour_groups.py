@@ -17,7 +17,7 @@ from extractscan.config import LinkConfig
 from extractscan.link.alike import alike_mask
 from extractscan.link.crowded import EVIDENCE_SCHEMA
 from extractscan.link.synchrony_box import box_test
-from extractscan.model.email import INSTITUTION_DOMAIN_SHARE, email_domain
+from extractscan.model.email import INSTITUTION_DOMAIN_SHARE, email_domain, free_mail
 
 
 def star_identifiers(evidence: pl.DataFrame) -> pl.DataFrame:
@@ -96,7 +96,8 @@ def outside_institutions(evidence: pl.DataFrame, accounts: pl.DataFrame) -> pl.D
     nothing need link them to their class (held-out world 521: four students of one
     university fell in the core of a cluster of a 10,188-account campaign and sat in its
     critical incident). An institution's domain (at least two accounts and at most
-    :data:`INSTITUTION_DOMAIN_SHARE` of the log's, unlike a mass provider) is a group the
+    :data:`INSTITUTION_DOMAIN_SHARE` of the log's, unlike a mass provider, and none of
+    :data:`~extractscan.model.email.FREE_MAIL`) is a group the
     identifiers did not link; as for those (:func:`respecting_groups`), a member joins
     the cluster only when at least half of its domain's accounts are in the cluster too,
     and a cluster left with less than half of its members is dropped (:func:`_stars`).
@@ -106,7 +107,9 @@ def outside_institutions(evidence: pl.DataFrame, accounts: pl.DataFrame) -> pl.D
     domains = accounts.select("account", email_domain().alias("domain")).drop_nulls("domain")
     size = domains.group_by("domain").agg(pl.len().alias("size"))
     institutions = size.filter(
-        (pl.col("size") >= 2) & (pl.col("size") <= INSTITUTION_DOMAIN_SHARE * accounts.height)
+        (pl.col("size") >= 2)
+        & (pl.col("size") <= INSTITUTION_DOMAIN_SHARE * accounts.height)
+        & ~free_mail(pl.col("domain"))
     )
     members = _members(evidence)
     placed = members.join(domains.join(institutions, on="domain"), on="account")
