@@ -9,6 +9,7 @@ cluster's description as an identifier value for the report.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 import polars as pl
@@ -16,7 +17,7 @@ import polars as pl
 from extractscan.config import LinkConfig
 from extractscan.link.alike import alike_mask
 from extractscan.link.crowded import EVIDENCE_SCHEMA
-from extractscan.link.synchrony_box import box_test
+from extractscan.link.synchrony_box import Box, box_test
 from extractscan.model.email import INSTITUTION_DOMAIN_SHARE, email_domain, free_mail
 
 
@@ -226,3 +227,29 @@ def mostly_ungrouped(core: pl.DataFrame, grouped: pl.DataFrame | None) -> bool:
         shared = core.group_by("org").len().filter(pl.col("len") >= 2, pl.col("org").is_not_null())
         free = free.join(shared.select("org"), on="org", how="anti")
     return free.height * 2 > core.height
+
+
+def without_declared_orgs(
+    accepted: list[tuple[Box, pl.DataFrame]], accounts: pl.DataFrame
+) -> list[tuple[Box, pl.DataFrame]]:
+    """The clusters of ``accepted`` without the accounts of orgs that two or more
+    accounts of ``accounts`` declare. Such an org is one declared party (an enterprise's
+    keys): behaviour and timing alone never join its keys to a cluster, identifiers may.
+    Aged campaign accounts (bought, created over 100-700 days) made a box of creation
+    times so wide that an enterprise's seven evaluation keys, alike in behaviour and
+    started with the log, fell inside it and into a 760-account low-and-slow incident
+    (stress world 5009, ``benchmarks/RESULTS.md``)."""
+    if not accepted or "org" not in accounts.columns:
+        return accepted
+    orgs = accounts.drop_nulls("org").group_by("org").len().filter(pl.col("len") >= 2)
+    declared = set(accounts.join(orgs, on="org", how="semi")["account"].to_list())
+    if not declared:
+        return accepted
+    out = []
+    for box, members in accepted:
+        linked = tuple(a for a in box.linked if a not in declared)
+        if len(linked) < 2:
+            continue
+        relaxed = tuple(a for a in box.relaxed if a not in declared)
+        out.append((replace(box, linked=linked, relaxed=relaxed), members))
+    return out

@@ -56,7 +56,6 @@ import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
@@ -65,7 +64,12 @@ import polars as pl
 
 from extractscan.config import LinkConfig
 from extractscan.link.alike import MERGE_UNITS, alike, alike_mask, vectors
-from extractscan.link.behaviour_groups import apart, mostly_ungrouped, respecting_groups
+from extractscan.link.behaviour_groups import (
+    apart,
+    mostly_ungrouped,
+    respecting_groups,
+    without_declared_orgs,
+)
 from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT, heavy_accounts
 from extractscan.link.mixed import WrapperTest, boxed_members
 from extractscan.link.one_behaviour import main_behaviour
@@ -377,33 +381,7 @@ def synchrony(
         # weighs what they sent): heavy ones below ``synchrony_min_requests`` too
         others = accounts.join(cand, on="account", how="anti")
         accepted = boxed_members(accepted, others, grouped, cfg, wrappers, cand)
-    return _stars(_without_orgs(accepted, accounts))
-
-
-def _without_orgs(
-    accepted: list[tuple[Box, pl.DataFrame]], accounts: pl.DataFrame
-) -> list[tuple[Box, pl.DataFrame]]:
-    """The clusters of ``accepted`` without the accounts of orgs that two or more
-    accounts of ``accounts`` declare. Such an org is one declared party (an enterprise's
-    keys): behaviour and timing alone never join its keys to a cluster, identifiers may.
-    Aged campaign accounts (bought, created over 100-700 days) made a box of creation
-    times so wide that an enterprise's seven evaluation keys, alike in behaviour and
-    started with the log, fell inside it and into a 760-account low-and-slow incident
-    (stress world 5009, ``benchmarks/RESULTS.md``)."""
-    if not accepted or "org" not in accounts.columns:
-        return accepted
-    orgs = accounts.drop_nulls("org").group_by("org").len().filter(pl.col("len") >= 2)
-    declared = set(accounts.join(orgs, on="org", how="semi")["account"].to_list())
-    if not declared:
-        return accepted
-    out = []
-    for box, members in accepted:
-        linked = tuple(a for a in box.linked if a not in declared)
-        if len(linked) < 2:
-            continue
-        relaxed = tuple(a for a in box.relaxed if a not in declared)
-        out.append((replace(box, linked=linked, relaxed=relaxed), members))
-    return out
+    return _stars(without_declared_orgs(accepted, accounts))
 
 
 def _found(accepted: list[tuple[Box, pl.DataFrame]]) -> pl.DataFrame:
