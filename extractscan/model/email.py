@@ -11,8 +11,8 @@ INSTITUTION_DOMAIN_SHARE = 0.05
 
 #: Consumer mail providers that hold millions of addresses each, and so are never an
 #: institution's own domain, whatever their share of one log. The share alone failed
-#: where a campaign on throwaway domains made most of a log: a 33,000-account hydra of
-#: 39,442 accounts left gmail.com, outlook.com and icloud.com 2.9 % each, and an
+#: where campaigns on throwaway domains made most of a log: a hydra and a grader, 33,296
+#: of its 39,442 accounts, left gmail.com, outlook.com and icloud.com 2.9 % each, and an
 #: identifier-free campaign's behavioural cluster was dropped as "students of an
 #: institution that lies mostly outside it" (report world 2298, RESULTS.md "Bought,
 #: aged accounts"). The largest providers only (a curated list, not every free domain):
