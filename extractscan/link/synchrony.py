@@ -63,7 +63,7 @@ import numpy as np
 import polars as pl
 
 from extractscan.config import LinkConfig
-from extractscan.link.alike import MERGE_UNITS, alike, alike_mask, vectors
+from extractscan.link.alike import MERGE_UNITS, alike, alike_mask, established, vectors
 from extractscan.link.behaviour_groups import (
     apart,
     mostly_ungrouped,
@@ -78,6 +78,7 @@ from extractscan.link.synchrony_box import (
     Box,
     Fitted,
     Times,
+    adjacent,
     describe,
     fit_box,
     weigh_box,
@@ -376,6 +377,15 @@ def synchrony(
         if cfg.synchrony_min_accounts <= rest.height < cand.height:
             reference = busy.join(found, on="account", how="anti")
             accepted = _merged(accepted, _clustered(rest, ordinary, reference, cfg, None))
+    # Last, the candidates in no group and no cluster, clustered with the signups of
+    # established accounts on one bound (:func:`.alike.established`; the box tests the
+    # real times): in the first passes that moved a background together (unit tests).
+    found = _found(accepted)
+    rest = cand.join(found, on="account", how="anti")
+    rest = rest if grouped is None else rest.join(grouped, on="account", how="anti")
+    if rest.height >= cfg.synchrony_min_accounts:
+        reference = busy.join(found, on="account", how="anti")
+        accepted = _merged(accepted, _clustered(rest, ordinary, reference, cfg, None, True))
     if wrappers is not None and accepted:
         # every account that is not a candidate, however few its requests (the test
         # weighs what they sent): heavy ones below ``synchrony_min_requests`` too
@@ -434,11 +444,13 @@ def _clustered(
     busy: pl.DataFrame,
     cfg: LinkConfig,
     grouped: pl.DataFrame | None,
+    aged: bool = False,
 ) -> list[tuple[Box, pl.DataFrame]]:
-    """The significant clusters of ``cand`` clustered beside ``ordinary`` and tested
-    against ``busy`` (:func:`significant_boxes`)."""
+    """The significant clusters of ``cand`` clustered beside ``ordinary`` (``aged``: with
+    :func:`.alike.established` signups) and tested against ``busy``
+    (:func:`significant_boxes`)."""
     both = pl.concat([cand, ordinary.select(cand.columns)])
-    labels, core = cluster(vectors(both), cfg.synchrony_min_accounts)
+    labels, core = cluster(vectors(established(both) if aged else both), cfg.synchrony_min_accounts)
     labels, core = labels[: cand.height], core[: cand.height]
     groups = sorted(set(labels[core].tolist()) - {-1})
     if not groups:
@@ -461,7 +473,7 @@ def _merged(
             if alike(core1, core2).height * 2 < core2.height:
                 continue
             common = set(box1.windows) & set(box2.windows)
-            if not common or not all(_adjacent(box1.windows[c], box2.windows[c]) for c in common):
+            if not common or not all(adjacent(box1.windows[c], box2.windows[c]) for c in common):
                 continue
             windows = {
                 c: (min(w[0], box2.windows.get(c, w)[0]), max(w[1], box2.windows.get(c, w)[1]))
@@ -486,9 +498,3 @@ def _merged(
         else:
             out.append((box2, core2))
     return out
-
-
-def _adjacent(one: tuple[float, float], other: tuple[float, float]) -> bool:
-    """Whether ``other`` meets ``one`` widened by its width on each side."""
-    width = one[1] - one[0]
-    return other[0] <= one[1] + width and other[1] >= one[0] - width

@@ -394,3 +394,9 @@ def describe(box: Box, members: pl.DataFrame) -> str:
         f"chance among {box.background:,} other accounts{tested} 1e-{box.nats / math.log(10):.0f}"
     )
     return "; ".join([head, behaviour, inside, chance])
+
+
+def adjacent(one: tuple[float, float], other: tuple[float, float]) -> bool:
+    """Whether ``other`` meets ``one`` widened by its width on each side."""
+    width = one[1] - one[0]
+    return other[0] <= one[1] + width and other[1] >= one[0] - width
