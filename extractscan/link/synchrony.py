@@ -379,7 +379,7 @@ def synchrony(
             accepted = _merged(accepted, _clustered(rest, ordinary, reference, cfg, None))
     # Last, the candidates in no group and no cluster, clustered with the signups of
     # established accounts on one bound (:func:`.alike.established`; the box tests the
-    # real times): in the first passes that moved a background together (unit tests).
+    # real times). Not in every pass: there it pulled an established background together.
     found = _found(accepted)
     rest = cand.join(found, on="account", how="anti")
     rest = rest if grouped is None else rest.join(grouped, on="account", how="anti")
