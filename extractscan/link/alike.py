@@ -77,8 +77,9 @@ def alike_mask(core: pl.DataFrame, frame: pl.DataFrame) -> np.ndarray:
 
 
 def established(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with every signup older than ``ESTABLISHED_DAYS`` before the log's first
-    request (the earliest ``first_seen``) set to that bound: for clustering, an account
+    """``frame`` with every signup older than ``ESTABLISHED_DAYS`` before its earliest
+    ``first_seen`` (the log's first day: the ordinary background clustered beside the
+    candidates starts there) set to that bound: for clustering, an account
     created that long before says nothing by its creation time (it may have been
     bought). Identifier-free campaigns on accounts created over 100-700 days were spread
     that far in the signup coordinate and in no cluster of their own (report worlds
