@@ -130,7 +130,7 @@ def test_buckets_fall_back_to_exact_numbers_on_a_hash_collision(
     sig = fp.signatures(texts)
     keys, shared, flat_k, flat_t = fp._buckets(sig)
     # every hash equal: all rows collide, so the exact numbering must be used
-    monkeypatch.setattr(fp, "_band_hashes", lambda s: np.zeros((len(s), fp.BANDS), np.uint64))
+    monkeypatch.setattr(fp, "_band_hash", lambda block, band: np.zeros(len(block), np.uint64))
     keys2, shared2, flat_k2, flat_t2 = fp._buckets(sig)
     assert shared.any() and np.array_equal(shared, shared2)
     # the same partition into buckets (numbers may differ)
