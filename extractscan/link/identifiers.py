@@ -114,8 +114,10 @@ def numbered_templates(
 def template_keys(cells: pl.DataFrame, cid: np.ndarray) -> np.ndarray:
     """The distinct (account row, cluster number) of :func:`template_cells`, packed in 64
     bits (account row high), in no particular order."""
-    rows = cells["row"].to_numpy().astype(np.uint64)
-    keys = (rows << np.uint64(32)) | cid[cells["t"].to_numpy()].astype(np.uint64)
+    # in place: one array of the cells' length (17M at 28.8M rows) instead of four
+    keys = cells["row"].to_numpy().astype(np.uint64)
+    keys <<= np.uint64(32)
+    keys |= cid[cells["t"].to_numpy()]
     return pl.Series("k", keys).unique().to_numpy()  # eager, as _by_number
 
 

@@ -353,8 +353,9 @@ def shared_bins(held: pl.DataFrame, grouped: pl.DataFrame, values: pl.LazyFrame)
             "group",
         )
     )
-    cells = np.sort(usable["cell"].to_numpy(), kind="stable")
-    twice = np.unique(cells[1:][cells[1:] == cells[:-1]])
+    cells = np.sort(usable["cell"].to_numpy())
+    twice = cells[1:][cells[1:] == cells[:-1]]  # sorted: its distinct values without a sort
+    twice = twice[np.r_[True, twice[1:] != twice[:-1]]] if len(twice) else twice
     return (
         usable.filter(pl.col("cell").is_in(pl.Series(twice, dtype=pl.UInt64).implode()))
         .select("aid", "vid", "group")
