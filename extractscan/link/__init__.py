@@ -46,7 +46,7 @@ from extractscan.link.behaviour_groups import (
 )
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.coincidence import bin_span, chance_factors, co_rows, with_factors
-from extractscan.link.crowded import crowded, extraction_wrappers
+from extractscan.link.crowded import Crowded, crowded, extraction_wrappers
 from extractscan.link.decide import decide_links
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import (
@@ -130,13 +130,17 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     crowded values and then, once the clusters are found, weighs the pairs' co-activity
     against chance (:func:`.coincidence.chance_factors`) and tests the mixed traffic
     behind the crowds (:func:`.mixed.mixed_members`); the worker then writes out the
-    template identifiers' texts and the wrappers' rows assembly reads. The same output as
+    wrappers' rows assembly reads and, while assembly and the behavioural clusters run,
+    the template identifiers' texts. The same output as
     one step after another (tested): each part has the same inputs either way, and they
     are joined in a fixed order.
     Measured on the 28.8M-row world (``benchmarks/RESULTS.md``, "Linking at seed
     scale: the link stage's parts").
     """
     pool = ThreadPoolExecutor(1, thread_name_prefix="extractscan-templates")
+    done = False
+    tmpl: pl.DataFrame | None = None  # the template identifiers, when not split
+    labelled: Future[pl.DataFrame] | None = None  # ... or their texts, written in the worker
     try:
         acct = account_identifiers(accounts)
         base = pl.concat([agg.row_ids, acct])
@@ -180,7 +184,6 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         # The clustering library is imported now, for synchrony at the end: an import
         # holds the GIL, which the template clusters needed until now.
         preload(accounts, cfg.link)
-        labelled: Future[pl.DataFrame] | None = None
         wrapped: Future[pl.DataFrame] | None = None
         if prep is not None and base_weights is not None and cells is not None:
             assert names is not None and counted is not None and paired is not None
@@ -223,21 +226,23 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             evidence = _with_keys([evidence, crowd.evidence])
         links = decide_links(evidence, accounts, cfg.link)
         pieces = components(links, 2) if cfg.link.assemble_by_template else None
-        if labelled is not None:
-            tmpl = labelled.result()
         wrapper_rows = wrapped.result() if wrapped is not None else None
+        done = True
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    ids = pl.concat([agg.row_ids, tmpl, acct])
-    if crowd.evidence.height:
-        ids = pl.concat([ids, crowd.identifiers])
+        # On success the worker goes on writing the template identifiers' texts while
+        # assembly and the behavioural clusters run here (the main thread waited 0.25 s
+        # for them at 28.8M rows, with the other core idle from then on).
+        pool.shutdown(wait=not done, cancel_futures=not done)
     groups = pieces  # the groups of ``links``, while nothing joins them
     if pieces is not None:
         # assembly reads the template rows only: when split, these are all of them, and
         # with extraction counts only the wrappers' rows (taken from the numbered keys)
-        templates = tmpl if labelled is not None else ids
         if wrapper_rows is not None:
             templates = wrapper_rows
+        elif labelled is not None:
+            templates = labelled.result()
+        else:
+            templates = _identifiers(agg, tmpl, labelled, acct, crowd)
         kind = pl.col("family").cast(pl.String)
         cards, places = base.filter(kind == "payment"), base.filter(kind == "ip")
         joins = assemble(pieces, templates, accounts, cfg.link, ext, uses, cards, places)
@@ -279,6 +284,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     behaving = synchrony(accounts, cfg.link, campaigns, groups, mixed)
     if behaving.height:
         behaving = outside_institutions(respecting_groups(behaving, groups), accounts)
+    ids = _identifiers(agg, tmpl, labelled, acct, crowd)
     if behaving.height:
         evidence = _with_keys([evidence, behaving])
         ids = pl.concat([ids, star_identifiers(behaving)])
@@ -299,6 +305,23 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         return LinkResult(ids, weights, co, evidence, links, groups)
     comps = components(links, cfg.min_incident_accounts)
     return LinkResult(ids, weights, co, evidence, links, comps)
+
+
+def _identifiers(
+    agg: Aggregates,
+    tmpl: pl.DataFrame | None,
+    labelled: Future[pl.DataFrame] | None,
+    acct: pl.DataFrame,
+    crowd: Crowded,
+) -> pl.DataFrame:
+    """(account, family, value) of every identifier: the rows', the templates' (``tmpl``,
+    or once the worker has written them, ``labelled``), the accounts' attributes and,
+    when it links any, the crowded values'."""
+    templates = labelled.result() if labelled is not None else tmpl
+    if templates is None:
+        raise ValueError("link: no template identifiers")
+    ids = pl.concat([agg.row_ids, templates, acct])
+    return pl.concat([ids, crowd.identifiers]) if crowd.evidence.height else ids
 
 
 def _clusters(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray, pl.Series]:
