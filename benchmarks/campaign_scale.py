@@ -12,6 +12,12 @@ Usage::
 
     python benchmarks/campaign_scale.py
     python benchmarks/campaign_scale.py --scenario benchmarks/scenarios/OTHER.toml
+    python benchmarks/campaign_scale.py --code /tmp/before --code . --runs 2
+
+With ``--code`` (a checkout, repeatable), the scans of each checkout run in turn after
+one floor, ``--runs`` times, and print a row each with the code's commit and whether its
+report finds the same as the first checkout's (``same_reports.py``); RESULTS.md is not
+written (a comparison is copied into it by hand, with its reading).
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenario", default=str(SCENARIO))
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
+    ap.add_argument("--code", action="append", default=[], help="a checkout to compare")
+    ap.add_argument("--runs", type=int, default=1, help="rounds of --code scans")
     args = ap.parse_args()
     params = load(args.scenario)
     d = DATA / f"campaign-{Path(args.scenario).stem}"
@@ -54,6 +62,9 @@ def main() -> None:
         if (d / "requests").is_dir()
         else str(d / "requests.parquet")
     )
+    if args.code:
+        compare([Path(c).resolve() for c in args.code], args.runs, src, d)
+        return
     floor_s, floor_mb, _ = measure(FLOOR, src)
     rep = d / "report.json"
     scan_s, scan_mb, stages = measure(SCAN, src, str(d / "accounts.csv"), str(rep), "auto")
@@ -90,6 +101,43 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n" + row + "\n"
     )
     replace_section(Path(args.out), "Linking at seed scale", body)
+
+
+def compare(codes: list[Path], runs: int, src: str, d: Path) -> None:
+    """The floor, then the scan with each checkout of ``codes``, ``runs`` times; a row
+    per scan: linking against the floor before it, and its report against the first's."""
+    import subprocess
+
+    from same_reports import differences, findings
+
+    print(
+        "| code | floor s | floor MiB | scan s | scan MiB | scan/floor | linking s | "
+        "linking/floor | same report |\n|---|---|---|---|---|---|---|---|---|",
+        flush=True,
+    )
+    first: dict[str, object] | None = None
+    for _ in range(runs):
+        floor_s, floor_mb, _ = measure(FLOOR, src)
+        for i, code in enumerate(codes):
+            rep = d / f"report-code{i}.json"
+            scan_s, scan_mb, stages = measure(
+                SCAN, src, str(d / "accounts.csv"), str(rep), "auto", root=code
+            )
+            got = findings(json.loads(rep.read_text()))
+            first = first if first is not None else got
+            same = "yes" if not differences(first, got) else "NO"
+            commit = subprocess.run(
+                ["git", "-C", str(code), "rev-parse", "--short", "HEAD"],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            link_s = stages.get("linking accounts", 0.0)
+            print(
+                f"| {commit or code.name} | {floor_s:.1f} | {floor_mb:.0f} | {scan_s:.1f} | "
+                f"{scan_mb:.0f} | {scan_s / floor_s:.1f}x | {link_s:.1f} | "
+                f"{link_s / floor_s:.2f}x | {same} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

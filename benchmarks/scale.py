@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -71,14 +72,19 @@ print("STAGES " + json.dumps(spent))
 SEED_SCALE = 28_800_000
 
 
-def measure(code: str, *args: str) -> tuple[float, float, dict[str, float]]:
-    """Run ``code`` in a child process: (wall seconds, peak RSS in MiB, stage seconds)."""
+def measure(
+    code: str, *args: str, root: Path | None = None
+) -> tuple[float, float, dict[str, float]]:
+    """Run ``code`` in a child process: (wall seconds, peak RSS in MiB, stage seconds);
+    with ``root``, importing the package from that checkout instead of this one."""
+    env = None if root is None else {**os.environ, "PYTHONPATH": str(root)}
     out = subprocess.run(
         [sys.executable, "-c", CHILD, code, *args],
         check=True,
         capture_output=True,
         text=True,
-        cwd=ROOT,
+        cwd=root or ROOT,
+        env=env,
     ).stdout
     line = next(x for x in out.splitlines() if x.startswith("BENCH "))
     _, wall, rss_kib = line.split()
