@@ -205,13 +205,16 @@ def test_shared_requests_by_hand() -> None:
     assert shared_requests(pairs, per).tolist() == [6.0, 28.0, 0.0, 0.0]
 
 
+@pytest.mark.parametrize("rows", [True, False], ids=["pair rows", "product"])
 @pytest.mark.parametrize("block", [1, 7, 10_000])
 def test_shared_requests_in_blocks_are_the_joined_sums(
-    block: int, monkeypatch: pytest.MonkeyPatch
+    block: int, rows: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import extractscan.link.coincidence as coincidence
 
     monkeypatch.setattr(coincidence, "BLOCK_CELLS", block * 40)  # 40 accounts: block rows
+    # each way of summing: the pairs' rows multiplied, or the product read off by block
+    monkeypatch.setattr(coincidence, "_rows_cheaper", lambda *_: rows)
     rng = np.random.default_rng(block)
     accounts = [f"acct{i:02d}" for i in range(40)]
     per = (

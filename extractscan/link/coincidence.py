@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import math
 from statistics import NormalDist
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -184,7 +184,12 @@ def shared_requests(pairs: pl.DataFrame, per: pl.DataFrame) -> np.ndarray:
     made a row per pair and template of one account: 385M rows for 1.6M pairs of 2,251
     accounts with 235 templates each (a 2,120-account identifier-free campaign at 13.8M
     rows, which ran out of 24 GiB). The counts are integers, so the sums are exact
-    whatever their order."""
+    whatever their order.
+
+    When the pairs' own rows hold fewer cells than the product would multiply (few
+    pairs among many accounts: 1,687 pairs of 2,886 accounts at 28.8M rows, 0.5M cells
+    against 295M multiplications, 0.6-2.3 s), each pair's two rows are multiplied
+    instead (:func:`_row_products`, 0.06 s there)."""
     from scipy.sparse import csr_matrix
 
     out = np.zeros(pairs.height, dtype=np.float64)
@@ -207,6 +212,9 @@ def shared_requests(pairs: pl.DataFrame, per: pl.DataFrame) -> np.ndarray:
         .join(names.rename({"account": "b", "i": "ib"}), on="b", how="left", maintain_order="left")
     )
     ia, ib = idx["ia"].to_numpy().astype(np.int64), idx["ib"].to_numpy().astype(np.int64)
+    per_row = np.diff(m.indptr)
+    if _rows_cheaper(m, ia, ib, per_row):
+        return _row_products(m, ia, ib, per_row)
     block = max(1, BLOCK_CELLS // n_acc)
     order = np.argsort(ia, kind="stable")
     starts = np.searchsorted(ia[order], np.arange(0, n_acc + block, block))
@@ -215,6 +223,25 @@ def shared_requests(pairs: pl.DataFrame, per: pl.DataFrame) -> np.ndarray:
         if len(rows):
             product = (m[lo : lo + block] @ mt).toarray()
             out[rows] = product[ia[rows] - lo, ib[rows]]
+    return out
+
+
+def _rows_cheaper(m: Any, ia: np.ndarray, ib: np.ndarray, per_row: np.ndarray) -> bool:
+    """Whether the pairs' rows of ``m`` hold fewer cells than the product of ``m`` with
+    its transpose multiplies (the sum over columns of their cells squared)."""
+    per_column = np.bincount(m.indices, minlength=m.shape[1]).astype(np.int64)
+    return int((per_row[ia] + per_row[ib]).sum()) < int((per_column**2).sum())
+
+
+def _row_products(m: Any, ia: np.ndarray, ib: np.ndarray, per_row: np.ndarray) -> np.ndarray:
+    """Per pair: the dot product of rows ``ia`` and ``ib`` of the sparse matrix ``m``
+    (``per_row``: its cells per row), in chunks of pairs whose rows hold at most
+    :data:`BLOCK_CELLS` cells."""
+    out = np.zeros(len(ia), dtype=np.float64)
+    step = max(1, BLOCK_CELLS // max(1, 2 * int(per_row.max())))
+    for lo in range(0, len(ia), step):
+        a, b = m[ia[lo : lo + step]], m[ib[lo : lo + step]]
+        out[lo : lo + step] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
     return out
 
 
