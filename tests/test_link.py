@@ -335,6 +335,56 @@ def test_integer_co_activity_matches_text_values(path: str) -> None:
     assert [r[:3] for r in got.rows() if r[2] == "co_activity"] == [("a", "c", "co_activity")]
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("path", ["grouped", "ungrouped", "all_anchors"])
+def test_numbered_bins_give_the_examples_of_text_values(seed: int, path: str) -> None:
+    # Many bins of equal rarity: only the bins two accounts of one group share are
+    # numbered on the grouped path, after the values given as text; every pair's
+    # example and sums are those of the same bins given as text values.
+    from datetime import UTC, datetime, timedelta
+
+    rng = random.Random(seed)
+    t0 = datetime(2026, 5, 1, tzinfo=UTC)
+    accts = [f"u{i:02d}" for i in range(24)]
+    bins = pl.DataFrame(
+        {
+            "account": [rng.choice(accts) for _ in range(600)],
+            "tkey": [rng.randrange(4) for _ in range(600)],
+            "minute_bin": [t0 + timedelta(minutes=5 * rng.randrange(15)) for _ in range(600)],
+        },
+        schema={"account": pl.String, "tkey": pl.UInt64, "minute_bin": pl.Datetime("us", "UTC")},
+    ).unique()
+    texts = pl.DataFrame(
+        {"tkey": [0, 1, 2], "template": ["solve #", "grade #", "rate #"]},  # 3: no text
+        schema={"tkey": pl.UInt64, "template": pl.String},
+    )
+    # four exits, each shared by six accounts: four anchored groups
+    anchor = _ids([(a, "ip", f"10.0.0.{i // 6}") for i, a in enumerate(accts)])
+    as_text = bins.join(texts, on="tkey", how="left").select(
+        "account",
+        pl.lit("co_activity").alias("family"),
+        (
+            pl.col("template").fill_null("?")
+            + " @ "
+            + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M")
+        ).alias("value"),
+    )
+    cfg = LinkConfig()
+    ids_text = pl.concat([anchor, as_text])
+    restrict = path != "all_anchors"
+    with pytest.MonkeyPatch.context() as mp:
+        if path == "ungrouped":
+            mp.setattr(pairs_mod, "anchor_groups", lambda pairs: None)
+        want = candidate_pairs(
+            ids_text, weigh_values(ids_text, 50, cfg), cfg=cfg, restrict=restrict
+        )
+        co = CoActivity(bins, texts, 50)
+        got = candidate_pairs(anchor, weigh_values(anchor, 50, cfg), co, cfg, restrict=restrict)
+    assert got.rows() == want.rows()
+    examples = got.filter(pl.col("family") == "co_activity")["example"]
+    assert examples.len() >= 10 and examples.n_unique() >= 5
+
+
 def test_bin_keys_round_trip_templates_and_minutes() -> None:
     from datetime import UTC, datetime
 

@@ -162,6 +162,12 @@ def test_crowded_bins_are_sampled_above_the_budget(monkeypatch: pytest.MonkeyPat
     w = co.weights(cfg)
     assert w["scale"].unique().to_list() == [4.0]
     assert 70 <= w.height <= 130  # about a quarter of the 400 bins
+    # exactly the bins whose (template, minute) hash falls below the rate
+    every = co.unpacked(co.bins.select("bkey").unique())
+    key = pl.struct("tkey", "minute_bin").hash(seed=coactivity.SAMPLE_SEED)
+    drawn = every.filter(key < int(0.25 * float(2**64 - 1)))
+    assert sorted(w["bkey"].to_list()) == sorted(drawn["bkey"].to_list())
+    assert co.usable(cfg).columns == ["bkey", "df", "weight", "scale", "rate"]
     sampled = candidate_pairs(anchor, weigh_values(anchor, n, cfg), co, cfg)
 
     def shared(ev: pl.DataFrame) -> int:

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import polars as pl
 
 from extractscan.config import LinkConfig
 from extractscan.link.coactivity import CoActivity
 from extractscan.link.grouping import anchor_groups
-from extractscan.link.values import VALUE_ORDER, in_example_order, plain_values
+from extractscan.link.shared_bins import shared_bins
+from extractscan.link.values import (
+    VALUE_ORDER,
+    bin_vids,
+    in_example_order,
+    numbered,
+    numbered_bins,
+    plain_values,
+)
 from extractscan.model.families import FAMILIES
 from extractscan.streamed import streamed
 
@@ -113,15 +120,21 @@ def prepare(
     # identifiers at 28.8M rows against 1.7 s streamed).
     acc = pl.concat(acc_parts).unique().sort().to_frame("account").with_row_index("aid")
     texts = co.texts.select(pl.col("tkey").cast(pl.UInt64), "template") if co is not None else None
-    v = (
-        in_example_order(plain_values(weights), co.weights(cfg) if co is not None else None, texts)
-        .with_row_index("vid")
-        .with_columns(pl.col("family").is_in(sorted(anchors)).alias("anchor"))
-    )
+    plain = plain_values(weights)
+    # Co-activity bins are numbered after the values given as text (an example is the
+    # first of its pair's values in one family, so the order across families is free)
+    # and, when the pairs are taken within anchored groups, only the bins two accounts
+    # of one group share (82,000 of the 4.3M usable bins at 28.8M rows, see below).
+    mixed = co is not None and bool((plain["family"] == "co_activity").any())
+    if co is not None and mixed:  # co-activity also given as text: sorted together
+        v = numbered(in_example_order(plain, co.weights(cfg), texts), 0, anchors)
+    else:
+        v = numbered(plain.sort(*VALUE_ORDER, nulls_last=True), 0, anchors)
+    if co is not None and texts is not None and not mixed and "co_activity" in anchors:
+        v = pl.concat([v, numbered_bins(co, cfg, texts, None, v.height, anchors)])
     # (aid, vid, anchor) of the identifiers with a usable value (a few hundred thousand
     # of the millions), and the co-activity bins as a lazy query of the same columns.
-    # The values with a text only: a bin's value is null and joins no identifier (4.3M
-    # bins of the 4.3M values at 28.8M rows: 0.2 s of CPU instead of 0.33 s).
+    # The values with a text only: a bin's value is null and joins no identifier.
     texted = v.lazy().filter(pl.col("bkey").is_null()).select("family", "value", "vid", "anchor")
     u_ids = streamed(
         ids.lazy()
@@ -141,22 +154,20 @@ def prepare(
         key_to_aid = (
             co.account_names.rename({"aid": "key"}).join(acc, on="account").select("key", "aid")
         )
-        bin_values = v.lazy().filter(pl.col("bkey").is_not_null()).select("bkey", "vid")
 
         def bins_u(accounts: pl.DataFrame) -> pl.LazyFrame:
-            """(aid, vid, ...) of the bins of ``accounts`` (key, aid, ...)."""
+            """(aid, vid, ...) of the numbered bins of ``accounts`` (key, aid, ...)."""
             return (
                 co.bins.lazy()
                 .rename({"aid": "key"})
                 .join(accounts.lazy(), on="key")
-                .join(bin_values, on="bkey")
+                .join(bin_vids(v), on="bkey")
                 .drop("key", "bkey")
             )
 
         if "co_activity" in anchors:
             anchor_parts.append(streamed(bins_u(key_to_aid)).select("aid", "vid"))
-    attrs = v.select("vid", "family", "df", "weight", "scale")
-    anchor_ev = pair_evidence(pl.concat(anchor_parts), attrs, None)
+    anchor_ev = pair_evidence(pl.concat(anchor_parts), _attrs(v), None)
     keys = streamed(anchor_ev.lazy().select("aid", "bid").unique())
     groups = anchor_groups(keys)
     with_bins = bins_u is not None and "co_activity" not in anchors
@@ -169,15 +180,31 @@ def prepare(
         # usable bin rows of grouped accounts, of 16.8M usable bin rows).
         support_parts = [pl.concat(support_parts).join(groups, on="aid")]
         if with_bins:
-            assert co is not None  # with_bins: the bins are given
+            assert co is not None and texts is not None  # with_bins: the bins are given
             grouped = key_to_aid.join(groups, on="aid")
             # the grouped accounts' bins in bin order, filtered on the key (0.4 s of CPU
             # for 28.6M bins at 28.8M rows, a join 0.7 s), then the cells two share
             held = co.bins.filter(pl.col("aid").is_in(grouped["key"].implode()))
-            support_parts.append(shared_bins(held, grouped, bin_values))
+            if mixed:
+                support_parts.append(shared_bins(held, grouped, bin_vids(v)))
+            else:
+                # the cells found on each bin's row in the usable bins, then only the
+                # bins found numbered (unpacked and sorted: 0.6 s of CPU for every bin)
+                row = pl.int_range(pl.len(), dtype=pl.UInt32).alias("vid")
+                cells = shared_bins(held, grouped, co.usable(cfg).lazy().select("bkey", row))
+                rows = cells["vid"].unique().sort()
+                found = numbered_bins(co, cfg, texts, rows, v.height, anchors)
+                v = pl.concat([v, found.drop("i")])
+                moved = found.select(pl.col("i").alias("vid"), pl.col("vid").alias("_vid"))
+                support_parts.append(
+                    cells.join(moved, on="vid").select("aid", pl.col("_vid").alias("vid"), "group")
+                )
     elif with_bins:
+        assert co is not None and texts is not None
+        if not mixed:
+            v = pl.concat([v, numbered_bins(co, cfg, texts, None, v.height, anchors)])
         support_parts.append(streamed(bins_u(key_to_aid)).select("aid", "vid"))
-    support_ev = pair_evidence(pl.concat(support_parts), attrs, keys)
+    support_ev = pair_evidence(pl.concat(support_parts), _attrs(v), keys)
     ev = pl.concat([anchor_ev, support_ev])
     # Co-activity counts in full only when the shared bins are a fair share of the
     # smaller account's (template, bin) activity, counted for the accounts of
@@ -238,6 +265,11 @@ def prepare(
     )
     rest = ev.filter(~is_co).with_columns(pl.col("max_weight").alias("weight"))
     return Prepared(acc, v, groups, keys, pl.concat([co_rows, rest]), frozenset(anchors), texts)
+
+
+def _attrs(v: pl.DataFrame) -> pl.DataFrame:
+    """What :func:`pair_evidence` reads of the numbered values ``v``."""
+    return v.select("vid", "family", "df", "weight", "scale")
 
 
 def late_values(prep: Prepared, weights: pl.DataFrame) -> pl.DataFrame:
@@ -319,48 +351,6 @@ def finish(
 def _outside(wanted: pl.DataFrame, grouped: pl.DataFrame) -> bool:
     """Whether an account of ``wanted`` (aid: the bins' key) is not in ``grouped`` (key)."""
     return wanted.join(grouped, left_on="aid", right_on="key", how="anti").height > 0
-
-
-def shared_bins(held: pl.DataFrame, grouped: pl.DataFrame, values: pl.LazyFrame) -> pl.DataFrame:
-    """(aid, vid, group) of the usable bins (``values``: bkey, vid) that two or more
-    accounts of one group share, from ``held`` (aid: the bins' account key, bkey),
-    sorted by bin, and ``grouped`` (key, aid, group).
-
-    The same rows :func:`pair_evidence` keeps of every usable bin of the grouped
-    accounts, without joining them all: at 28.8M rows, 188,000 of 7.6M rows are in a
-    cell of two (a bin of one group's accounts). A bin one grouped account holds alone
-    is dropped first, by comparing neighbours in bin order; the cells of two or more are
-    found by sorting the 64-bit cell keys. Measured at 28.8M rows, the link stage run
-    step by step: :func:`prepare` 6.7 s of CPU before, 5.3-5.5 s with this.
-    """
-    empty = pl.DataFrame(schema={"aid": pl.UInt32, "vid": pl.UInt32, "group": pl.UInt32})
-    if held.height < 2:
-        return empty
-    if not held["bkey"].is_sorted():  # CoActivity's bins are; a caller's may not be
-        held = held.sort("bkey")
-    bins = held["bkey"].to_numpy()
-    repeated = bins[1:] == bins[:-1]
-    held = held.filter(pl.Series(np.r_[False, repeated] | np.r_[repeated, False]))
-    usable = streamed(
-        held.lazy()
-        .rename({"aid": "key"})
-        .join(values, on="bkey")
-        .join(grouped.lazy(), on="key")
-        .select(
-            (pl.col("vid").cast(pl.UInt64) * 2**32 + pl.col("group").cast(pl.UInt64)).alias("cell"),
-            "aid",
-            "vid",
-            "group",
-        )
-    )
-    cells = np.sort(usable["cell"].to_numpy())
-    twice = cells[1:][cells[1:] == cells[:-1]]  # sorted: its distinct values without a sort
-    twice = twice[np.r_[True, twice[1:] != twice[:-1]]] if len(twice) else twice
-    return (
-        usable.filter(pl.col("cell").is_in(pl.Series(twice, dtype=pl.UInt64).implode()))
-        .select("aid", "vid", "group")
-        .cast(dict(empty.schema.items()))  # type: ignore[arg-type]
-    )
 
 
 def pair_evidence(u: pl.DataFrame, attrs: pl.DataFrame, keep: pl.DataFrame | None) -> pl.DataFrame:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from extractscan.config import LinkConfig
+from extractscan.link.coactivity import CoActivity
+
 
 def plain_values(weights: pl.DataFrame) -> pl.DataFrame:
     """Usable values of ``weights`` given as text, in the columns of the numbered values."""
@@ -38,7 +41,22 @@ def in_example_order(
     if bins is None or bins.is_empty():
         return plain.sort(*VALUE_ORDER, nulls_last=True)
     assert texts is not None
-    co = bins.select(
+    if (plain["family"] == "co_activity").any():
+        co = _bin_columns(bins)
+        # co-activity also given as plain values: the general sort, on the texts
+        named = co.join(texts, on="tkey", how="left").with_columns(
+            pl.col("template").fill_null("?").alias("text")
+        )
+        values = pl.concat([named.drop("template"), plain])
+        return values.sort(*VALUE_ORDER, nulls_last=True).with_columns(
+            pl.when(pl.col("bkey").is_not_null()).then(None).otherwise(pl.col("text")).alias("text")
+        )
+    return pl.concat([bins_in_order(bins, texts), plain.sort(*VALUE_ORDER, nulls_last=True)])
+
+
+def _bin_columns(bins: pl.DataFrame) -> pl.DataFrame:
+    """Co-activity bins (:meth:`CoActivity.weights` columns) as numbered values."""
+    return bins.select(
         pl.lit("co_activity").alias("family"),
         pl.lit(None, pl.String).alias("value"),
         "df",
@@ -49,15 +67,16 @@ def in_example_order(
         "minute_bin",
         "scale",
     )
-    if (plain["family"] == "co_activity").any():
-        # co-activity also given as plain values: the general sort, on the texts
-        named = co.join(texts, on="tkey", how="left").with_columns(
-            pl.col("template").fill_null("?").alias("text")
-        )
-        values = pl.concat([named.drop("template"), plain])
-        return values.sort(*VALUE_ORDER, nulls_last=True).with_columns(
-            pl.when(pl.col("bkey").is_not_null()).then(None).otherwise(pl.col("text")).alias("text")
-        )
+
+
+def bins_in_order(
+    bins: pl.DataFrame, texts: pl.DataFrame, keep: tuple[str, ...] = ()
+) -> pl.DataFrame:
+    """The co-activity bins ``bins`` (:meth:`CoActivity.weights` columns, and ``keep``
+    kept) as numbered values, sorted as :func:`in_example_order` sorts them: by rarity,
+    their template's text (``texts``: ``tkey`` -> ``template``, "?" when missing),
+    minute and key."""
+    co = pl.concat([_bin_columns(bins), bins.select(keep)], how="horizontal")
     # One template text per key, so (df, text rank, minute) has no ties but equal rows.
     used = co.select("tkey").unique()
     rank = used.join(texts, on="tkey", how="left").select(
@@ -80,4 +99,34 @@ def in_example_order(
         co = co.sort(order)
     else:
         co = co.sort("df", "_rank", "minute_bin", "bkey")
-    return pl.concat([co.drop("_rank"), plain.sort(*VALUE_ORDER, nulls_last=True)])
+    return co.drop("_rank")
+
+
+def numbered(values: pl.DataFrame, offset: int, anchors: frozenset[str] | set[str]) -> pl.DataFrame:
+    """``values`` numbered (``vid``) from ``offset``, with whether they make pairs."""
+    return values.with_row_index("vid", offset).with_columns(
+        pl.col("family").is_in(sorted(anchors)).alias("anchor")
+    )
+
+
+def numbered_bins(
+    co: CoActivity,
+    cfg: LinkConfig,
+    texts: pl.DataFrame,
+    rows: pl.Series | None,
+    offset: int,
+    anchors: frozenset[str] | set[str],
+) -> pl.DataFrame:
+    """The usable co-activity bins (:meth:`CoActivity.usable`; with ``rows``, those
+    rows of it, their row kept as ``i``) in example order, numbered from ``offset``."""
+    usable = co.usable(cfg)
+    keep: tuple[str, ...] = ()
+    if rows is not None:
+        usable = usable.with_row_index("i").select(pl.all().gather(rows))
+        keep = ("i",)
+    return numbered(bins_in_order(co.unpacked(usable), texts, keep), offset, anchors)
+
+
+def bin_vids(v: pl.DataFrame) -> pl.LazyFrame:
+    """(bkey, vid) of the co-activity bins numbered in ``v``."""
+    return v.lazy().filter(pl.col("bkey").is_not_null()).select("bkey", "vid")
