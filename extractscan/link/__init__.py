@@ -121,15 +121,16 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     """Link the accounts of ``accounts`` (one row each, with attributes) from ``agg``.
 
     The template clusters (single-threaded NumPy and Python, a third of the stage at
-    seed scale) are found in a worker thread, which then numbers the accounts' template
-    cells by cluster, counts their requests on the extraction wrappers, adds the template
+    seed scale) are found in a worker thread, which then counts the accounts' requests on
+    the extraction wrappers, numbers their template cells by cluster and adds the template
     identifiers to the pairs (:func:`.pairs.finish`, once the main thread has prepared
-    them) and counts the network values each account holds. Meanwhile the main thread
+    them). Meanwhile the main thread
     joins the accounts' templates to their cells, weighs and pairs the identifiers that
     do not need clusters (:func:`.pairs.prepare`, polars without the GIL), tests the
     crowded values and then, once the clusters are found, weighs the pairs' co-activity
     against chance (:func:`.coincidence.chance_factors`) and tests the mixed traffic
-    behind the crowds (:func:`.mixed.mixed_members`); the worker then writes out the
+    behind the crowds (:func:`.mixed.mixed_members`) and counts the network values each
+    account holds (:func:`.weights.spread_excess`); the worker then writes out the
     wrappers' rows assembly reads and, while assembly and the behavioural clusters run,
     the template identifiers' texts. The same output as
     one step after another (tested): each part has the same inputs either way, and they
@@ -167,19 +168,16 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         counted = paired = None
         if split and names is not None:
             cells = template_cells(agg.templates, agg.texts, names)
-            # numbered by cluster in the worker, once it has found them (tasks run in turn),
-            # and the requests on the extraction wrappers counted there next
-            keyed = pool.submit(lambda: template_keys(cells, found.result()[2]))
+            # the requests on the extraction wrappers counted in the worker once it has
+            # found the clusters (tasks run in turn), then the cells numbered by cluster:
+            # mixed traffic needs the counts, the template pairs the numbers
             counted = pool.submit(_counted_uses, found, cells, names, cfg)
+            keyed = pool.submit(lambda: template_keys(cells, found.result()[2]))
             base_weights = weigh_values(base, accounts.height, cfg.link)
             prep = prepare(base, base_weights, co, cfg.link)
             # the template identifiers weighed and added to the pairs there next
             paired = pool.submit(_template_pairs, prep, keyed, found, names, accounts.height, cfg)
         crowd = crowded(base, accounts, cfg.link)
-        # network values held per account: counted in the worker after the template
-        # keys, the wrappers' uses and the template pairs, while the main thread tests
-        # mixed traffic
-        held = pool.submit(spread_excess, base)
         texts, clusters, cid, labels = found.result()
         # The clustering library is imported now, for synchrony at the end: an import
         # holds the GIL, which the template clusters needed until now.
@@ -189,17 +187,21 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             assert names is not None and counted is not None and paired is not None
             # Co-activity beyond chance needs the pairs' co-activity rows only (no template
             # pairs) and the clusters' extraction counts: worked out while the worker
-            # counts the wrappers' uses (measured at 28.8M rows: the main thread waited
-            # about a second for them, and this took 1.2-1.9 s after the pairs).
+            # counts the wrappers' uses (measured at 28.8M rows: this took 1.2-1.9 s
+            # after the pairs).
             # (the clusters' extraction counts made here too, not waited for: 0.05 s)
             early = _cluster_extraction(texts, clusters)
             chance = _chance(co_rows(prep), accounts, agg, clusters, early, cfg)
             ext, wrappers, counted_uses = counted.result()
             uses: TemplateUses = counted_uses
-            # Mixed traffic needs no template pairs: tested while the worker adds them and
-            # counts the network values each account holds.
+            # Mixed traffic needs no template pairs: tested while the worker numbers the
+            # template cells and adds them to the pairs.
             crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
+            # the network values held per account, counted here while the worker numbers
+            # the template cells and pairs them (measured at 28.8M rows: the main thread
+            # waited 0.5 s for the wrappers' counts when they came after the numbers)
+            excess = spread_excess(base)
             keys = keyed.result()
             # the wrappers' rows (assembly reads them) and the identifiers' texts are made
             # in the thread while the evidence is decided
@@ -219,8 +221,9 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
             co_pairs = pairs.filter(pl.col("family") == "co_activity")
             chance = _chance(co_pairs, accounts, agg, clusters, ext, cfg)
+            excess = spread_excess(base)
         # the network values' spread, then co-activity beyond chance
-        evidence = with_factors(spread_adjusted(pairs, excess=held.result()), chance)
+        evidence = with_factors(spread_adjusted(pairs, excess=excess), chance)
         crowd = lone_members(crowd, evidence, cfg.link)
         if crowd.evidence.height:
             evidence = _with_keys([evidence, crowd.evidence])
