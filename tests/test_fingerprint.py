@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
 import pytest
 
-from extractscan.link.fingerprint import NUM_PERM, clusters, signatures
+from extractscan.link.fingerprint import NUM_PERM, clusters, signatures, text_clusters
 
 
 def test_signatures_deterministic_and_estimate_jaccard() -> None:
@@ -159,3 +160,52 @@ def test_packed_low_bits_are_each_permutations_low_bits_in_its_place(bits: int) 
             field = (word >> np.uint64(j * bits)) & np.uint64(2**bits - 1)
             assert np.array_equal(field, sig[:, k * per + j] & np.uint64(2**bits - 1))
     assert [len(w) for w in fp._pack(sig[:0], bits)] == [0] * (fp.NUM_PERM // per)
+
+
+def test_text_clusters_on_positions_equal_clusters_on_texts() -> None:
+    # The link stage's clusters of the row stage's texts (tkey, template, n), in any
+    # order: leaders found on positions in text order give the clusters, the numbers and
+    # the labels of clusters() on the texts.
+    rng = np.random.default_rng(11)
+    vocab = [f"v{k}" for k in range(40)]
+    texts: set[str] = set()
+    for family in range(15):
+        base = list(rng.choice(vocab, size=10, replace=False))
+        for _ in range(int(rng.integers(2, 30))):
+            words = [w if rng.random() > 0.2 else str(rng.choice(vocab)) for w in base]
+            texts.add(" ".join(words) + f" g{family % 4}")
+    shuffled = [str(t) for t in rng.permutation(sorted(texts))]
+    frame = pl.DataFrame(
+        {
+            "tkey": pl.Series(range(100, 100 + len(shuffled)), dtype=pl.UInt64),
+            "template": shuffled,
+            "n": pl.Series(rng.integers(1, 4, len(shuffled)), dtype=pl.UInt32),  # ties
+        }
+    )
+    ordered, keyed, cid, labels = text_clusters(frame)
+    assert ordered["template"].to_list() == sorted(shuffled)
+    near = dict(clusters(ordered["template"].to_list(), ordered["n"].to_list()).iter_rows())
+    of_key = dict(zip(frame["tkey"], frame["template"], strict=True))
+    assert sorted(keyed.rows()) == sorted((k, near[of_key[k]]) for k in of_key)
+    assert labels.to_list() == sorted(set(near.values()))
+    assert labels.name == "cluster"
+    number = {text: i + 1 for i, text in enumerate(labels.to_list())}
+    assert cid.tolist() == [number[near[t]] for t in shuffled]
+    assert 10 < len(labels) < len(set(shuffled)) - 20
+
+
+def test_text_clusters_of_a_text_given_twice_match_on_the_texts() -> None:
+    # not made by the row stage (one row per text): the clusters matched on the texts
+    t = ["solve x step by step", "solve y step by step", "grade this", "solve x step by step"]
+    frame = pl.DataFrame(
+        {"tkey": pl.Series([1, 2, 3, 4], dtype=pl.UInt64), "template": t, "n": [5, 1, 2, 5]}
+    )
+    _, keyed, cid, labels = text_clusters(frame)
+    assert cid[0] == cid[3] and labels.to_list() == sorted(set(labels.to_list()))
+    assert set(keyed["tkey"].to_list()) == {1, 2, 3, 4}
+
+
+def test_text_clusters_of_nothing() -> None:
+    frame = pl.DataFrame(schema={"tkey": pl.UInt64, "template": pl.String, "n": pl.UInt32})
+    ordered, keyed, cid, labels = text_clusters(frame)
+    assert ordered.height == keyed.height == len(cid) == len(labels) == 0

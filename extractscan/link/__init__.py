@@ -37,7 +37,6 @@ import polars as pl
 
 from extractscan.config import Config
 from extractscan.features.aggregate import Aggregates
-from extractscan.link import fingerprint
 from extractscan.link.assemble import TemplateUses, assemble, leaning_groups
 from extractscan.link.behaviour_groups import (
     outside_institutions,
@@ -48,6 +47,7 @@ from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.coincidence import bin_span, chance_factors, co_rows, with_factors
 from extractscan.link.crowded import Crowded, crowded, extraction_wrappers
 from extractscan.link.decide import decide_links
+from extractscan.link.fingerprint import text_clusters as _clusters
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import (
     WrapperUses,
@@ -325,21 +325,6 @@ def _identifiers(
         raise ValueError("link: no template identifiers")
     ids = pl.concat([agg.row_ids, templates, acct])
     return pl.concat([ids, crowd.identifiers]) if crowd.evidence.height else ids
-
-
-def _clusters(texts: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray, pl.Series]:
-    """``texts`` sorted by template; their near-duplicate clusters (tkey, cluster); the
-    cluster number (1..C, in cluster-text order) of each row of ``texts`` as given; and
-    the cluster texts in number order."""
-    by_text = texts["template"].arg_sort()
-    ordered = texts[by_text]
-    near = fingerprint.clusters(ordered["template"].to_list(), ordered["n"].to_list())
-    clusters = (
-        ordered.select("tkey", "template").join(near, on="template").select("tkey", "cluster")
-    )
-    cid = np.empty(texts.height, dtype=np.uint32)
-    cid[by_text.to_numpy()] = near["cluster"].rank("dense").cast(pl.UInt32).to_numpy()
-    return ordered, clusters, cid, near["cluster"].unique().sort()
 
 
 def _template_weights(
