@@ -519,7 +519,7 @@ def test_a_group_started_with_a_campaign_is_kept_apart_from_it() -> None:
 
 
 def test_a_second_pass_cluster_that_continues_a_first_one_is_merged_into_it() -> None:
-    from extractscan.link.synchrony import _merged
+    from extractscan.link.alike import merged_passes as _merged
     from extractscan.link.synchrony_box import Box
 
     rows = _synchronized(30)
@@ -1087,3 +1087,25 @@ def test_random_worlds_give_evidence_rows_and_never_stop_the_scan(seed: int) -> 
     # every linked account is one of the log's, each linked once per cluster centre
     assert set(ev["a"]) | set(ev["b"]) <= set(accounts["account"])
     assert ev.select("a", "b").is_unique().all()
+
+
+def test_clustering_only_the_wanted_rows_labels_them_as_every_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A sample is clustered and the other rows take their nearest sampled row's label:
+    # asked for the first rows only (the candidates before the background), those rows
+    # get the labels and cores they get when every row is looked up, the others none.
+    sync = importlib.import_module("extractscan.link.synchrony")
+
+    monkeypatch.setattr(sync, "MAX_CLUSTERED", 200)
+    rng = np.random.default_rng(5)
+    centres = rng.uniform(0, 50, (4, 5))
+    x = np.vstack([c + rng.normal(0, 0.3, (120, 5)) for c in centres])
+    x = np.vstack([x, rng.uniform(0, 50, (120, 5))])[rng.permutation(600)]
+    every, every_core = sync.cluster(x, 10)
+    first, first_core = sync.cluster(x, 10, 250)
+    assert np.array_equal(first[:250], every[:250])
+    assert np.array_equal(first_core[:250], every_core[:250])
+    assert len(set(every[:250].tolist()) - {-1}) >= 3
+    # beyond them: only the sampled rows keep a label
+    assert (first[250:] == -1).sum() > (every[250:] == -1).sum()

@@ -1,5 +1,6 @@
 """Behaviour vectors and likeness (:mod:`.synchrony`): the units in which accounts are
-alike, and which accounts behave like a cluster's core."""
+alike, which accounts behave like a cluster's core, and which clusters of two passes
+are one."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import timedelta
 import numpy as np
 import polars as pl
 
-from extractscan.link.synchrony_box import TIMES, hours
+from extractscan.link.synchrony_box import TIMES, Box, adjacent, hours
 from extractscan.model.look_alikes import ESTABLISHED_DAYS
 
 #: Behaviour features and their unit: a difference this large is one unit of distance.
@@ -96,3 +97,44 @@ def established(frame: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("signup_at"))
         .alias("signup_at")
     )
+
+
+def merged_passes(
+    first: list[tuple[Box, pl.DataFrame]], second: list[tuple[Box, pl.DataFrame]]
+) -> list[tuple[Box, pl.DataFrame]]:
+    """The clusters of both passes, a second-pass cluster that continues a first-pass one
+    merged into it: most of its core behaves like that cluster's core (:func:`alike`) and
+    each of its windows starts or ends within one width of that cluster's window. The
+    second pass found the fringe of big campaigns beyond their first box, as up to four
+    more incidents (report world 19: 2,867 identifier-free accounts in five)."""
+    out = list(first)
+    for box2, core2 in second:
+        for i, (box1, core1) in enumerate(out[: len(first)]):
+            if alike(core1, core2).height * 2 < core2.height:
+                continue
+            common = set(box1.windows) & set(box2.windows)
+            if not common or not all(adjacent(box1.windows[c], box2.windows[c]) for c in common):
+                continue
+            windows = {
+                c: (min(w[0], box2.windows.get(c, w)[0]), max(w[1], box2.windows.get(c, w)[1]))
+                for c, w in box1.windows.items()
+            }
+            # linked near every window by either box: not relaxed in the merged one
+            strict = (set(box1.linked) - set(box1.relaxed)) | (set(box2.linked) - set(box2.relaxed))
+            box = Box(
+                tuple(sorted({*box1.members, *box2.members})),
+                tuple(sorted({*box1.linked, *box2.linked})),
+                box1.size + box2.size,
+                windows,
+                box1.background,
+                box1.p,
+                box1.nats,
+                box1.threshold,
+                box1.chosen,
+                tuple(sorted({*box1.relaxed, *box2.relaxed} - strict)),
+            )
+            out[i] = (box, pl.concat([core1, core2.select(core1.columns)]))
+            break
+        else:
+            out.append((box2, core2))
+    return out

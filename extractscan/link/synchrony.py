@@ -63,7 +63,14 @@ import numpy as np
 import polars as pl
 
 from extractscan.config import LinkConfig
-from extractscan.link.alike import MERGE_UNITS, alike, alike_mask, established, vectors
+from extractscan.link.alike import (
+    MERGE_UNITS,
+    alike,
+    alike_mask,
+    established,
+    merged_passes,
+    vectors,
+)
 from extractscan.link.behaviour_groups import (
     apart,
     mostly_ungrouped,
@@ -78,7 +85,6 @@ from extractscan.link.synchrony_box import (
     Box,
     Fitted,
     Times,
-    adjacent,
     describe,
     fit_box,
     weigh_box,
@@ -125,12 +131,10 @@ def preload_early(rows: int, cfg: LinkConfig) -> threading.Thread | None:
     """Start importing the clustering library before the row stage when the scan holds
     at least :data:`EARLY_ROWS` rows (estimated) and the clustering is on, else ``None``
     (:func:`preload` decides later, from the accounts). The import (0.7-0.9 s, mostly
-    Python holding the GIL) then runs beside the row stage's polars queries, which do
-    not hold it, instead of the link stage's Python steps: the day-30 ``--state`` scan of
-    1M rows (parquet) linked in 0.86 s instead of 1.37 s, its row stage 0.31 s longer,
-    0.2 s gained in all (``benchmarks/RESULTS.md``, "Incremental scans"). Such a scan
-    almost always clusters, and holds several hundred MB anyway; the output does not
-    depend on when the library was imported."""
+    Python holding the GIL) then runs beside the row stage's polars queries instead of
+    the link stage's Python steps: 0.2 s gained on the day-30 ``--state`` scan of 1M rows
+    (``benchmarks/RESULTS.md``, "Incremental scans"). Such a scan almost always
+    clusters; the output does not depend on when the library was imported."""
     if cfg.synchrony_alpha <= 0 or rows < EARLY_ROWS:
         return None
     return _load()
@@ -165,10 +169,13 @@ def candidates(accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
     )
 
 
-def cluster(x: np.ndarray, min_size: int) -> tuple[np.ndarray, np.ndarray]:
+def cluster(
+    x: np.ndarray, min_size: int, wanted: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Cluster label per row of ``x`` (-1: none) and whether the row is in its cluster's
     core, by HDBSCAN on at most :data:`MAX_CLUSTERED` rows (a fixed sample); the other
-    rows take the label of their nearest sampled row when within its core distance.
+    rows take the label of their nearest sampled row when within its core distance (the
+    first ``wanted`` only, when given: the others' are not looked up, -1).
 
     HDBSCAN gives a cluster every point that was in it at any density level, the
     outliers that fell away early too (with a low membership probability); the box is
@@ -199,8 +206,8 @@ def cluster(x: np.ndarray, min_size: int) -> tuple[np.ndarray, np.ndarray]:
     labels[sample] = fitted
     core = np.zeros(n, dtype=bool)
     core[sample] = strong
-    if sample.size < n:
-        rest = np.setdiff1d(np.arange(n), sample)
+    rest = np.setdiff1d(np.arange(n if wanted is None else min(wanted, n)), sample)
+    if len(rest):  # none when every row was clustered
         nn = NearestNeighbors(n_neighbors=k + 1).fit(x[sample])
         reach = nn.kneighbors(x[sample])[0][:, -1]  # each sampled row's core distance
         dist, idx = nn.kneighbors(x[rest], n_neighbors=1)
@@ -376,7 +383,7 @@ def synchrony(
         rest = cand.join(grouped, on="account", how="anti").join(found, on="account", how="anti")
         if cfg.synchrony_min_accounts <= rest.height < cand.height:
             reference = busy.join(found, on="account", how="anti")
-            accepted = _merged(accepted, _clustered(rest, ordinary, reference, cfg, None))
+            accepted = merged_passes(accepted, _clustered(rest, ordinary, reference, cfg, None))
     # Last, the candidates in no group and no cluster, clustered with the signups of
     # established accounts on one bound (:func:`.alike.established`; the box tests the
     # real times). Not in every pass: there it pulled an established background together.
@@ -385,7 +392,7 @@ def synchrony(
     rest = rest if grouped is None else rest.join(grouped, on="account", how="anti")
     if rest.height >= cfg.synchrony_min_accounts:
         reference = busy.join(found, on="account", how="anti")
-        accepted = _merged(accepted, _clustered(rest, ordinary, reference, cfg, None, True))
+        accepted = merged_passes(accepted, _clustered(rest, ordinary, reference, cfg, None, True))
     if wrappers is not None and accepted:
         # every account that is not a candidate, however few its requests (the test
         # weighs what they sent): heavy ones below ``synchrony_min_requests`` too
@@ -450,51 +457,11 @@ def _clustered(
     :func:`.alike.established` signups) and tested against ``busy``
     (:func:`significant_boxes`)."""
     both = pl.concat([cand, ordinary.select(cand.columns)])
-    labels, core = cluster(vectors(established(both) if aged else both), cfg.synchrony_min_accounts)
+    x = vectors(established(both) if aged else both)
+    labels, core = cluster(x, cfg.synchrony_min_accounts, cand.height)
     labels, core = labels[: cand.height], core[: cand.height]
     groups = sorted(set(labels[core].tolist()) - {-1})
     if not groups:
         return []
     cand = cand.with_columns(pl.Series("_cluster", labels), pl.Series("_core", core))
     return significant_boxes(cand, busy, groups, cfg, grouped)
-
-
-def _merged(
-    first: list[tuple[Box, pl.DataFrame]], second: list[tuple[Box, pl.DataFrame]]
-) -> list[tuple[Box, pl.DataFrame]]:
-    """The clusters of both passes, a second-pass cluster that continues a first-pass one
-    merged into it: most of its core behaves like that cluster's core (:func:`alike`) and
-    each of its windows starts or ends within one width of that cluster's window. The
-    second pass found the fringe of big campaigns beyond their first box, as up to four
-    more incidents (report world 19: 2,867 identifier-free accounts in five)."""
-    out = list(first)
-    for box2, core2 in second:
-        for i, (box1, core1) in enumerate(out[: len(first)]):
-            if alike(core1, core2).height * 2 < core2.height:
-                continue
-            common = set(box1.windows) & set(box2.windows)
-            if not common or not all(adjacent(box1.windows[c], box2.windows[c]) for c in common):
-                continue
-            windows = {
-                c: (min(w[0], box2.windows.get(c, w)[0]), max(w[1], box2.windows.get(c, w)[1]))
-                for c, w in box1.windows.items()
-            }
-            # linked near every window by either box: not relaxed in the merged one
-            strict = (set(box1.linked) - set(box1.relaxed)) | (set(box2.linked) - set(box2.relaxed))
-            box = Box(
-                tuple(sorted({*box1.members, *box2.members})),
-                tuple(sorted({*box1.linked, *box2.linked})),
-                box1.size + box2.size,
-                windows,
-                box1.background,
-                box1.p,
-                box1.nats,
-                box1.threshold,
-                box1.chosen,
-                tuple(sorted({*box1.relaxed, *box2.relaxed} - strict)),
-            )
-            out[i] = (box, pl.concat([core1, core2.select(core1.columns)]))
-            break
-        else:
-            out.append((box2, core2))
-    return out
