@@ -82,10 +82,9 @@ def _leaders_one_by_one(templates: list[str], counts: list[int]) -> list[str]:
     return [templates[j] for j in leader_of]
 
 
-def test_leader_driven_clusters_equal_the_template_by_template_loop() -> None:
-    # Paraphrase families over a shared vocabulary: many candidates per leader, ties,
-    # templates near the threshold, equal counts broken by text, unique loners.
-    rng = np.random.default_rng(7)
+def _families(rng: np.random.Generator) -> list[str]:
+    """Paraphrase families over a shared vocabulary (many candidates per leader, ties,
+    templates near the threshold) and unique loners, sorted."""
     vocab = [f"w{k}" for k in range(60)]
     templates: set[str] = set()
     for family in range(25):
@@ -94,7 +93,14 @@ def test_leader_driven_clusters_equal_the_template_by_template_loop() -> None:
             words = [w if rng.random() > 0.25 else str(rng.choice(vocab)) for w in base]
             templates.add(" ".join(words[: int(rng.integers(6, 13))]) + f" f{family % 5}")
     templates |= {f"lone{k} alpha{k} beta{k}" for k in range(20)}
-    texts = sorted(templates)
+    return sorted(templates)
+
+
+def test_leader_driven_clusters_equal_the_template_by_template_loop() -> None:
+    # Paraphrase families over a shared vocabulary: many candidates per leader, ties,
+    # templates near the threshold, equal counts broken by text, unique loners.
+    rng = np.random.default_rng(7)
+    texts = _families(rng)
     counts = [int(c) for c in rng.integers(1, 6, len(texts))]
     got = clusters(texts, counts)
     assert got["template"].to_list() == texts
@@ -167,14 +173,7 @@ def test_text_clusters_on_positions_equal_clusters_on_texts() -> None:
     # order: leaders found on positions in text order give the clusters, the numbers and
     # the labels of clusters() on the texts.
     rng = np.random.default_rng(11)
-    vocab = [f"v{k}" for k in range(40)]
-    texts: set[str] = set()
-    for family in range(15):
-        base = list(rng.choice(vocab, size=10, replace=False))
-        for _ in range(int(rng.integers(2, 30))):
-            words = [w if rng.random() > 0.2 else str(rng.choice(vocab)) for w in base]
-            texts.add(" ".join(words) + f" g{family % 4}")
-    shuffled = [str(t) for t in rng.permutation(sorted(texts))]
+    shuffled = [str(t) for t in rng.permutation(_families(rng))]
     frame = pl.DataFrame(
         {
             "tkey": pl.Series(range(100, 100 + len(shuffled)), dtype=pl.UInt64),

@@ -292,6 +292,37 @@ def test_anchor_groups_give_up_on_a_group_wider_than_the_rounds(
     assert got is not None and set(got["group"].to_list()) == {0}
 
 
+def _bins_as_text(
+    bins: pl.DataFrame, texts: pl.DataFrame, anchor: pl.DataFrame, path: str
+) -> pl.DataFrame:
+    """The pairs of ``anchor`` with co-activity ``bins`` (account, tkey, minute_bin) as
+    integer bins, checked equal to the same bins given as text values (a missing text
+    "?"): paired within anchored groups, without groups (too wide), or as anchors
+    themselves (every family enumerated)."""
+    as_text = bins.join(texts, on="tkey", how="left").select(
+        "account",
+        pl.lit("co_activity").alias("family"),
+        (
+            pl.col("template").fill_null("?")
+            + " @ "
+            + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M")
+        ).alias("value"),
+    )
+    cfg = LinkConfig()
+    ids_text = pl.concat([anchor, as_text])
+    restrict = path != "all_anchors"
+    with pytest.MonkeyPatch.context() as mp:
+        if path == "ungrouped":
+            mp.setattr(pairs_mod, "anchor_groups", lambda pairs: None)
+        want = candidate_pairs(
+            ids_text, weigh_values(ids_text, 50, cfg), cfg=cfg, restrict=restrict
+        )
+        co = CoActivity(bins, texts, 50)
+        got = candidate_pairs(anchor, weigh_values(anchor, 50, cfg), co, cfg, restrict=restrict)
+    assert got.rows() == want.rows()
+    return got
+
+
 @pytest.mark.parametrize("path", ["grouped", "ungrouped", "all_anchors"])
 def test_integer_co_activity_matches_text_values(path: str) -> None:
     from datetime import UTC, datetime, timedelta
@@ -310,27 +341,9 @@ def test_integer_co_activity_matches_text_values(path: str) -> None:
         schema={"tkey": pl.UInt64, "template": pl.String},
     )
     anchor = _ids([("a", "ip", "1.1.1.1"), ("b", "ip", "1.1.1.1"), ("c", "ip", "1.1.1.1")])
-    as_text = bins.join(texts, on="tkey").select(
-        "account",
-        pl.lit("co_activity").alias("family"),
-        (pl.col("template") + " @ " + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M")).alias(
-            "value"
-        ),
-    )
-    cfg = LinkConfig()
-    ids_text = pl.concat([anchor, as_text])
     # bins paired within anchored groups, without groups (too wide), or as anchors
     # themselves (every family enumerated): the same evidence as text values
-    restrict = path != "all_anchors"
-    with pytest.MonkeyPatch.context() as mp:
-        if path == "ungrouped":
-            mp.setattr(pairs_mod, "anchor_groups", lambda pairs: None)
-        want = candidate_pairs(
-            ids_text, weigh_values(ids_text, 50, cfg), cfg=cfg, restrict=restrict
-        )
-        co = CoActivity(bins, texts, 50)
-        got = candidate_pairs(anchor, weigh_values(anchor, 50, cfg), co, cfg, restrict=restrict)
-    assert got.rows() == want.rows()
+    got = _bins_as_text(bins, texts, anchor, path)
     # a and c meet twice (7 and 9 at t0); b meets each of them once
     assert [r[:3] for r in got.rows() if r[2] == "co_activity"] == [("a", "c", "co_activity")]
 
@@ -360,27 +373,7 @@ def test_numbered_bins_give_the_examples_of_text_values(seed: int, path: str) ->
     )
     # four exits, each shared by six accounts: four anchored groups
     anchor = _ids([(a, "ip", f"10.0.0.{i // 6}") for i, a in enumerate(accts)])
-    as_text = bins.join(texts, on="tkey", how="left").select(
-        "account",
-        pl.lit("co_activity").alias("family"),
-        (
-            pl.col("template").fill_null("?")
-            + " @ "
-            + pl.col("minute_bin").dt.strftime("%Y-%m-%d %H:%M")
-        ).alias("value"),
-    )
-    cfg = LinkConfig()
-    ids_text = pl.concat([anchor, as_text])
-    restrict = path != "all_anchors"
-    with pytest.MonkeyPatch.context() as mp:
-        if path == "ungrouped":
-            mp.setattr(pairs_mod, "anchor_groups", lambda pairs: None)
-        want = candidate_pairs(
-            ids_text, weigh_values(ids_text, 50, cfg), cfg=cfg, restrict=restrict
-        )
-        co = CoActivity(bins, texts, 50)
-        got = candidate_pairs(anchor, weigh_values(anchor, 50, cfg), co, cfg, restrict=restrict)
-    assert got.rows() == want.rows()
+    got = _bins_as_text(bins, texts, anchor, path)
     examples = got.filter(pl.col("family") == "co_activity")["example"]
     assert examples.len() >= 10 and examples.n_unique() >= 5
 
