@@ -8,7 +8,8 @@ per-account table to a :class:`LinkResult`. The steps, one module each:
 - :mod:`.weights`: rarity weight of every shared value, caps for too-common ones;
 - :mod:`.coactivity`: accounts using one template in the same minutes;
 - :mod:`.pairs`: candidate pairs and their per-family evidence (:mod:`.values`: the
-  usable values numbered in example order);
+  usable values numbered in example order; :mod:`.shared_bins`: the co-activity bins
+  two accounts of one group share, the only bins numbered on the grouped path);
 - :mod:`.coincidence`: co-activity weighed by what chance does not explain;
 - :mod:`.crowded`: crowded values tested as a whole (heavy accounts behind them);
 - :mod:`.mixed`: the campaign's non-heavy accounts behind them, by its wrappers;
