@@ -45,6 +45,7 @@ from extractscan.model.findings import (
     severity_rank,
 )
 from extractscan.run import incremental, memory, spark_engine, spark_uris
+from extractscan.run.pages import no_huge_page_advice
 from extractscan.run.state import State, shape
 from extractscan.run.summary import input_summary
 
@@ -155,7 +156,7 @@ def scan(
     found = [] if uris else files.discover(paths)
     if state is not None:
         _check_state_place(Path(state), paths, found)
-    with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="extractscan-") as tmp, no_huge_page_advice():
         if engine == "spark":
             with spark_engine.session(spark_master) as spark:
                 found = spark_uris.discover(spark.spark, uris) if uris else found
