@@ -21,6 +21,7 @@ from extractscan.link import pairs as pairs_mod
 from extractscan.link.coactivity import CoActivity
 from extractscan.link.coincidence import co_rows
 from extractscan.link.identifiers import (
+    LabelledLater,
     WrapperUses,
     chosen_templates,
     labelled_templates,
@@ -170,6 +171,16 @@ def test_numbered_templates_are_the_template_identifiers() -> None:
         ("x", "template", "c"),
         ("y", "template", "c"),
     ]
+    # labelled when read: every account's rows are the whole, some accounts' a part of it
+    later = LabelledLater(keys, labels, names)
+    assert later.rows().equals(whole)
+    for some in (["x"], ["w", "y"], ["x", "x", "nobody"], []):
+        part = later.rows(pl.Series(some, dtype=pl.String))
+        assert part.equals(whole.filter(pl.col("account").is_in(some)))
+    assert sorted(later.rows(pl.Series(["y"])).rows()) == [
+        ("y", "template", "a"),
+        ("y", "template", "c"),
+    ]
 
 
 def test_wrapper_uses_are_counted_once_and_served_by_value() -> None:
@@ -266,6 +277,14 @@ def test_link_in_two_threads_is_link_step_by_step(tmp_path: Path) -> None:
     assert got.links.equals(want.links)
     assert got.components.equals(want.components)
     assert got.identifiers.sort(pl.all()).equals(want.identifiers.sort(pl.all()))
+    # the split path labels its template identifiers when read; the members' alone for
+    # the report, which are the members' rows of the whole
+    assert got.later is not None and want.later is None
+    members = got.identifiers_of(got.components)
+    assert members.height < got.identifiers.height
+    member = pl.col("account").is_in(want.components["account"].implode())
+    expected = want.identifiers.filter(member | (pl.col("family") != "template"))
+    assert members.sort(pl.all()).equals(expected.sort(pl.all()))
     assert got.weights.sort("family", "value").equals(want.weights.sort("family", "value"))
     assert got.components.height >= 12
     assert "template" in set(got.evidence["family"])

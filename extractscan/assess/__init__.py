@@ -41,7 +41,7 @@ def assess(
         linked.components,
         linked.evidence,
         linked.links,
-        linked.identifiers,
+        linked.identifiers_of(linked.components),
         agg.days,
         agg.templates,
         cfg,

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 import numpy as np
 import polars as pl
@@ -51,10 +51,10 @@ from extractscan.link.decide import decide_links
 from extractscan.link.fingerprint import text_clusters as _clusters
 from extractscan.link.grouping import components
 from extractscan.link.identifiers import (
+    LabelledLater,
     WrapperUses,
     account_identifiers,
     chosen_templates,
-    labelled_templates,
     numbered_uses,
     template_cells,
     template_identifiers,
@@ -91,21 +91,37 @@ class LinkResult:
     """What the linking stage hands the assessment stage.
 
     Attributes:
-        identifiers: (account, family, value) of every identifier family.
+        listed: (account, family, value) of the identifiers, the template ones too unless
+            ``later`` holds them (see :attr:`identifiers`).
         weights: per (family, value): accounts sharing it (``df``), rarity ``weight``,
             ``shared`` and ``too_common``.
         co: the co-activity bins and template texts.
         evidence: per (pair, family): shared values, example, weight, pair key ``pk``.
         links: per pair: family totals and the decision (``linked``, ``same_org``).
         components: (account, component) of the linked groups, numbered by size.
+        later: the template identifiers as numbers, labelled when read (or None).
     """
 
-    identifiers: pl.DataFrame
+    listed: pl.DataFrame
     weights: pl.DataFrame
     co: CoActivity
     evidence: pl.DataFrame
     links: pl.DataFrame
     components: pl.DataFrame
+    later: LabelledLater | None = None
+
+    @cached_property
+    def identifiers(self) -> pl.DataFrame:
+        """(account, family, value) of every identifier family, in no particular order."""
+        return self.identifiers_of(None)
+
+    def identifiers_of(self, accounts: pl.DataFrame | None) -> pl.DataFrame:
+        """:attr:`identifiers` of the accounts of ``accounts`` (account), or of every
+        account (None): the template ones labelled for those accounts only."""
+        if self.later is None:
+            return self.listed
+        names = None if accounts is None else accounts["account"]
+        return pl.concat([self.listed, self.later.rows(names)])
 
     def sample_rate(self, cfg: Config) -> float:
         """Share of crowded co-activity bins counted (1.0: every bin)."""
@@ -132,8 +148,9 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     against chance (:func:`.coincidence.chance_factors`) and tests the mixed traffic
     behind the crowds (:func:`.mixed.mixed_members`) and counts the network values each
     account holds (:func:`.weights.spread_excess`); the worker then writes out the
-    wrappers' rows assembly reads and, while assembly and the behavioural clusters run,
-    the template identifiers' texts. The same output as
+    wrappers' rows assembly reads. The template identifiers' texts are written when read
+    (:class:`.identifiers.LabelledLater`): the report reads the incident members' only.
+    The same output as
     one step after another (tested): each part has the same inputs either way, and they
     are joined in a fixed order.
     Measured on the 28.8M-row world (``benchmarks/RESULTS.md``, "Linking at seed
@@ -142,7 +159,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     pool = ThreadPoolExecutor(1, thread_name_prefix="extractscan-templates")
     done = False
     tmpl: pl.DataFrame | None = None  # the template identifiers, when not split
-    labelled: Future[pl.DataFrame] | None = None  # ... or their texts, written in the worker
+    later: LabelledLater | None = None  # ... or their numbers, labelled when read
     try:
         acct = account_identifiers(accounts)
         base = pl.concat([agg.row_ids, acct])
@@ -204,11 +221,11 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             # waited 0.5 s for the wrappers' counts when they came after the numbers)
             excess = spread_excess(base)
             keys = keyed.result()
-            # the wrappers' rows (assembly reads them) and the identifiers' texts are made
-            # in the thread while the evidence is decided
+            # the wrappers' rows (assembly reads them) are made in the thread while the
+            # evidence is decided
             if wrappers is not None:  # assembly reads the wrappers' template rows only
                 wrapped = pool.submit(chosen_templates, keys, labels, names, wrappers)
-            labelled = pool.submit(labelled_templates, keys, labels, names)
+            later = LabelledLater(keys, labels, names)
             pairs, tmpl_weights = paired.result()
             weights = pl.concat([base_weights, tmpl_weights])
         else:
@@ -233,9 +250,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         wrapper_rows = wrapped.result() if wrapped is not None else None
         done = True
     finally:
-        # On success the worker goes on writing the template identifiers' texts while
-        # assembly and the behavioural clusters run here (the main thread waited 0.25 s
-        # for them at 28.8M rows, with the other core idle from then on).
+        # On success the worker has nothing left to do (the wrappers' rows were read).
         pool.shutdown(wait=not done, cancel_futures=not done)
     groups = pieces  # the groups of ``links``, while nothing joins them
     if pieces is not None:
@@ -243,10 +258,10 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         # with extraction counts only the wrappers' rows (taken from the numbered keys)
         if wrapper_rows is not None:
             templates = wrapper_rows
-        elif labelled is not None:
-            templates = labelled.result()
+        elif later is not None:
+            templates = later.rows()
         else:
-            templates = _identifiers(agg, tmpl, labelled, acct, crowd)
+            templates = _identifiers(agg, tmpl, acct, crowd)
         kind = pl.col("family").cast(pl.String)
         cards, places = base.filter(kind == "payment"), base.filter(kind == "ip")
         joins = assemble(pieces, templates, accounts, cfg.link, ext, uses, cards, places)
@@ -288,7 +303,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     behaving = synchrony(accounts, cfg.link, campaigns, groups, mixed)
     if behaving.height:
         behaving = outside_institutions(respecting_groups(behaving, groups), accounts)
-    ids = _identifiers(agg, tmpl, labelled, acct, crowd)
+    ids = _identifiers(agg, tmpl, acct, crowd)
     if behaving.height:
         evidence = _with_keys([evidence, behaving])
         ids = pl.concat([ids, star_identifiers(behaving)])
@@ -306,25 +321,18 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             links = decide_links(evidence, accounts, cfg.link)
     elif cfg.min_incident_accounts == 2:
         # the same links and the same least size: the groups as found (0.15 s at 28.8M)
-        return LinkResult(ids, weights, co, evidence, links, groups)
+        return LinkResult(ids, weights, co, evidence, links, groups, later)
     comps = components(links, cfg.min_incident_accounts)
-    return LinkResult(ids, weights, co, evidence, links, comps)
+    return LinkResult(ids, weights, co, evidence, links, comps, later)
 
 
 def _identifiers(
-    agg: Aggregates,
-    tmpl: pl.DataFrame | None,
-    labelled: Future[pl.DataFrame] | None,
-    acct: pl.DataFrame,
-    crowd: Crowded,
+    agg: Aggregates, tmpl: pl.DataFrame | None, acct: pl.DataFrame, crowd: Crowded
 ) -> pl.DataFrame:
-    """(account, family, value) of every identifier: the rows', the templates' (``tmpl``,
-    or once the worker has written them, ``labelled``), the accounts' attributes and,
-    when it links any, the crowded values'."""
-    templates = labelled.result() if labelled is not None else tmpl
-    if templates is None:
-        raise ValueError("link: no template identifiers")
-    ids = pl.concat([agg.row_ids, templates, acct])
+    """(account, family, value) of the identifiers: the rows', the templates' (``tmpl``;
+    none when they are labelled later), the accounts' attributes and, when it links any,
+    the crowded values'."""
+    ids = pl.concat([agg.row_ids, acct] if tmpl is None else [agg.row_ids, tmpl, acct])
     return pl.concat([ids, crowd.identifiers]) if crowd.evidence.height else ids
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -137,6 +138,26 @@ def labelled_templates(keys: np.ndarray, labels: pl.Series, names: pl.DataFrame)
             "value": labels.gather((unique % 2**32).cast(pl.Int64) - 1),
         }
     )
+
+
+@dataclass(frozen=True)
+class LabelledLater:
+    """The template identifiers kept as packed keys (:func:`template_keys`), labelled when
+    read: the report reads the incident members' only (at 28.8M rows, 9M identifier
+    rows written in the link stage took 0.6 s of a core the rest of it was using)."""
+
+    keys: np.ndarray
+    labels: pl.Series
+    names: pl.DataFrame
+
+    def rows(self, accounts: pl.Series | None = None) -> pl.DataFrame:
+        """(account, "template", cluster) of every account, or of ``accounts`` only, in
+        the order of the keys."""
+        keys = self.keys
+        if accounts is not None:
+            mine = self.names["account"].is_in(accounts.unique().implode()).to_numpy()
+            keys = keys[mine[(keys >> np.uint64(32)).astype(np.int64)]]
+        return labelled_templates(keys, self.labels, self.names)
 
 
 def chosen_templates(
