@@ -77,7 +77,72 @@ def test_member_rows_on_integer_keys_match_account_texts() -> None:
     ]
     for how, want in cases:
         cols = ["account", "tkey", "component"] if how == "inner" else ["account", "tkey"]
-        by_text = _member_rows(templates, comps, how).select(cols).sort(cols)
-        by_key = _member_rows(keyed, comps, how).select(cols).sort(cols)
-        assert by_text.rows() == want
-        assert by_key.rows() == want
+        by_text = _member_rows(templates.lazy(), comps.lazy(), how).select(cols).sort(cols)
+        by_key = _member_rows(keyed.lazy(), comps.lazy(), how).select(cols).sort(cols)
+        assert by_text.collect().rows() == want
+        assert by_key.collect().rows() == want
+
+
+def test_member_templates_sum_each_components_templates_and_leave_the_rest() -> None:
+    from extractscan.assess.incidents import _member_templates, _outside_diversity
+    from extractscan.features.behaviour import account_key
+
+    templates = pl.DataFrame(
+        {
+            "account": ["u1", "u2", "u3", "u3", "u4", "u5"],
+            "tkey": [1, 1, 1, 2, 2, 3],
+            "n": [5, 4, 3, 2, 10, 6],
+            "distinct": [5, 1, 3, 1, 2, 6],
+            "example": [50, 40, 30, 20, 10, 60],
+        },
+        schema_overrides={"tkey": pl.UInt64, "n": pl.UInt32, "distinct": pl.UInt32},
+    )
+    comps = pl.DataFrame({"account": ["u1", "u3", "u4", "u9"], "component": [0, 0, 1, 1]})
+    texts = pl.DataFrame(
+        {"tkey": [1, 2], "template": ["solve #", "grade #"]}, schema_overrides={"tkey": pl.UInt64}
+    )
+    want = [
+        (0, 1, 8, 30, 8, "solve #"),  # u1 and u3 on template 1
+        (0, 2, 2, 20, 1, "grade #"),
+        (1, 2, 10, 10, 2, "grade #"),  # u4 alone
+    ]
+    cols = ["component", "tkey", "n", "example", "distinct", "template"]
+    for rows in (templates, templates.with_columns(account_key(pl.col("account")).alias("aid"))):
+        got = _member_templates(rows, comps, texts)
+        assert got.select(cols).sort("component", "tkey").rows() == want
+        # outside every component: u2 (4 requests, 1 distinct) and u5 (6, 6)
+        assert _outside_diversity(rows, got) == 0.7
+    everyone = comps.vstack(pl.DataFrame({"account": ["u2", "u5"], "component": [2, 3]}))
+    assert _outside_diversity(templates, _member_templates(templates, everyone, texts)) is None
+    plain = templates.drop("distinct")
+    assert _outside_diversity(plain, _member_templates(plain, comps, texts)) is None
+
+
+def test_top_rows_keep_every_row_that_can_rank_among_the_first() -> None:
+    import random
+
+    from extractscan.assess.incidents import _in_top
+
+    rng = random.Random(7)
+    for _ in range(30):
+        rows = pl.DataFrame(
+            {
+                "component": [rng.randrange(4) for _ in range(60)],
+                "family": [rng.choice("ab") for _ in range(60)],
+                "n": [rng.randrange(2, 6) for _ in range(60)],  # many ties
+                "value": [f"v{rng.randrange(40):02d}" for _ in range(60)],
+            }
+        )
+        whole = _first_five(rows)
+        kept = rows.filter(_in_top(5, "component", "family"))
+        cut = _first_five(kept)
+        assert cut.equals(whole)
+        assert kept.height < rows.height  # the filter does cut
+    small = pl.DataFrame({"component": [0, 0, 1], "n": [3, 2, 9]})
+    assert small.filter(_in_top(5, "component"))["n"].to_list() == [3, 2, 9]
+    assert small.filter(_in_top(1, "component"))["n"].to_list() == [3, 9]
+
+
+def _first_five(rows: pl.DataFrame) -> pl.DataFrame:
+    by, descending = ["component", "family", "n", "value"], [False, False, True, False]
+    return rows.sort(by, descending=descending).group_by(by[:2], maintain_order=True).head(5)

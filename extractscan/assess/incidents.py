@@ -95,9 +95,13 @@ def build_incidents(
         baselines["pooled_extraction"] = pooled
     outside = baseline_rows["account"].to_list()
     baselines["pivot_share"] = coordination.pivot_share(outside, pivots)
-    baselines["payload_diversity"] = (
-        coordination.payload_diversity(_member_rows(templates, comps, "anti")) or 0.0
+    texts = (
+        co.texts
+        if co is not None
+        else pl.DataFrame(schema={"tkey": pl.UInt64, "template": pl.String})
     )
+    tpl = _member_templates(templates, comps, texts)
+    baselines["payload_diversity"] = _outside_diversity(templates, tpl) or 0.0
     # No template bins: no prompt text anywhere, so co-activity was not measured.
     co_measured = co is not None and co.bins.height > 0
     context = Context(pivots=pivots, newest=newest, co_measured=co_measured)
@@ -106,14 +110,6 @@ def build_incidents(
     )
     on = "pk" if "pk" in evidence.columns and "pk" in linked.columns else ["a", "b"]
     ev = evidence.join(linked.select(on, "component"), on=on, how="inner")
-    texts = (
-        co.texts
-        if co is not None
-        else pl.DataFrame(schema={"tkey": pl.UInt64, "template": pl.String})
-    )
-    tpl = _member_rows(templates, comps, "inner").join(
-        texts.select("tkey", "template"), on="tkey", how="left"
-    )
     acc = accounts.join(comps, on="account", how="inner")
     if "org" in accounts.columns:  # how many of the log's accounts each member's org holds
         per_org = accounts.filter(pl.col("org").is_not_null()).group_by("org").len("org_accounts")
@@ -235,12 +231,39 @@ def _summaries(
     return out
 
 
-def _member_rows(templates: pl.DataFrame, comps: pl.DataFrame, how: JoinStrategy) -> pl.DataFrame:
+def _member_templates(
+    templates: pl.DataFrame, comps: pl.DataFrame, texts: pl.DataFrame
+) -> pl.DataFrame:
+    """Per (component, tkey) of the members' templates: their requests ``n``, distinct
+    prompts ``distinct`` (when the rows count them), smallest ``example`` hash and the
+    ``template`` text of ``texts``. One streamed group-by of the members' (account,
+    template) rows (measured at 28.8M rows, 15.5M rows: 0.2 s instead of 1.3 s joining
+    them, and the others, into frames of their own)."""
+    sums = [pl.col("n").sum(), pl.col("example").min()]
+    if "distinct" in templates.columns:
+        sums.append(pl.col("distinct").sum())
+    mine = _member_rows(templates.lazy(), comps.lazy(), "inner")
+    per = streamed(mine.group_by("component", "tkey").agg(sums))
+    return per.join(texts.select("tkey", "template"), on="tkey", how="left")
+
+
+def _outside_diversity(templates: pl.DataFrame, members: pl.DataFrame) -> float | None:
+    """:func:`.coordination.payload_diversity` of the templates of the accounts in no
+    component: the whole's counts less the members' (:func:`_member_templates`)."""
+    if "distinct" not in members.columns:
+        return None
+    left = {c: int(templates[c].sum()) - int(members[c].sum()) for c in ("n", "distinct")}
+    return coordination.payload_diversity(
+        pl.DataFrame([left], schema=dict.fromkeys(left, pl.Int64))
+    )
+
+
+def _member_rows(templates: pl.LazyFrame, comps: pl.LazyFrame, how: JoinStrategy) -> pl.LazyFrame:
     """``templates`` rows of component members with their ``component`` (``inner``), or
     the rows of accounts in no component (``anti``); on the integer ``aid`` key
     (:func:`features.account_key`) when the rows carry it (millions of rows at seed
     scale), else on the account text."""
-    if "aid" not in templates.columns:
+    if "aid" not in templates.collect_schema():
         return templates.join(comps, on="account", how=how)
     keys = comps.select(account_key(pl.col("account")).alias("aid"), "component")
     return templates.join(keys, on="aid", how=how)
@@ -270,7 +293,7 @@ def _top_values(ids: pl.DataFrame, comps: pl.DataFrame, co: CoActivity | None) -
                     .group_by("component", "bkey")
                     .agg(pl.len().alias("n"))
                     .filter(pl.col("n") >= 2)
-                )
+                ).filter(_in_top(5, "component"))
             )
             .join(co.texts.select("tkey", "template"), on="tkey", how="left")
             .sort(
@@ -296,10 +319,18 @@ def _top_values(ids: pl.DataFrame, comps: pl.DataFrame, co: CoActivity | None) -
             how="vertical_relaxed",
         )
     return (
-        vals.sort(["component", "family", "n", "value"], descending=[False, False, True, False])
+        vals.filter(_in_top(5, "component", "family"))
+        .sort(["component", "family", "n", "value"], descending=[False, False, True, False])
         .group_by("component", "family", maintain_order=True)
         .head(5)
     )
+
+
+def _in_top(k: int, *by: str) -> pl.Expr:
+    """Whether a row's ``n`` is at least the ``k``-th largest of its group's (``by``): the
+    rows that can be among the group's ``k`` first by ``n`` descending, whatever breaks
+    the ties (a sort of millions of shared bins, 0.5 s at 28.8M rows, cut to thousands)."""
+    return pl.col("n") >= pl.col("n").top_k(k).min().over(by)
 
 
 def _sample_keys(templates: pl.DataFrame, k: int) -> dict[int, tuple[int, ...]]:
@@ -313,6 +344,7 @@ def _sample_keys(templates: pl.DataFrame, k: int) -> dict[int, tuple[int, ...]]:
             .group_by("component", "tkey")
             .agg(pl.col("n").sum(), pl.col("example").min(), pl.col("template").first())
         )
+        .filter(_in_top(k, "component"))
         .sort(["component", "n", "template", "tkey"], descending=[False, True, False, False])
         .group_by("component", maintain_order=True)
         .agg(pl.col("example").head(k))

@@ -15,6 +15,7 @@ import polars as pl
 
 from extractscan.link.coactivity import CoActivity
 from extractscan.model.findings import Incident, Timeline
+from extractscan.streamed import streamed
 
 #: Models charted by name per incident; the rest are summed as "other models".
 MAX_MODELS = 6
@@ -172,15 +173,23 @@ def _week(
     names = co.names.select("aid", "account")
     keys = names.join(member, on="account", how="inner").select("aid", "incident")
     how = _hour_of_week(co)
-    per = (
-        co.bins.join(keys, on="aid", how="inner").group_by("incident", how).agg(pl.len().alias("n"))
-    )
+    # The bins (about one per request) grouped on the streaming engine by the incidents'
+    # numbers, their ids put back after: measured at 28.8M rows (28.6M bins), 0.4 s
+    # instead of 1.4 s grouping by the id text eagerly.
+    number = keys.select("incident").unique().sort("incident").with_row_index("k")
+    per = streamed(
+        co.bins.lazy()
+        .join(keys.join(number, on="incident").select("aid", "k").lazy(), on="aid", how="inner")
+        .group_by("k", how)
+        .agg(pl.len().alias("n"))
+    ).join(number, on="k")
     week: dict[str, list[int]] = {}
-    for inc, h, n in per.iter_rows():
+    for inc, h, n in per.select("incident", "how", "n").iter_rows():
         week.setdefault(inc, [0] * 168)[h] = int(n)
     sample = names.join(keys, on="aid", how="anti").sort("aid").head(BENIGN_SAMPLE)
-    slots = (
-        co.bins.join(sample.select("aid"), on="aid", how="semi")
+    slots = streamed(
+        co.bins.lazy()
+        .join(sample.select("aid").lazy(), on="aid", how="semi")
         .group_by("aid", how)
         .agg(pl.len().alias("n"))
     )
