@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 from dataclasses import replace
 
@@ -188,6 +189,60 @@ def test_pieces_lean_on_the_campaigns_wrappers_when_their_content_share_is_low()
         ("p00", "p40", "wrapper"),
     ]
     assert assemble(comps, ids, accounts, cfg, extraction).is_empty()  # without the counts
+
+
+def test_pieces_lean_on_their_wrappers_when_another_campaign_dominates_the_groups(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A grader of 10 accounts sends 6,000 of the groups' 10,400 requests on its rubric
+    # (held-out world 2453's grader: half the groups' requests on two wrappers). Five
+    # low-and-slow pairs, 100 requests each, 8 on their campaign's wrapper per account
+    # (which three of 300 ordinary accounts used once): at the groups' pooled rates each
+    # pair is charged 117 nats for not grading, more than its 16 uses at 40 times the
+    # ordinary rate earn (59 nats); with the rates capped, it leans. A family pair that sent
+    # the wrapper once does not, nor does a pair with no uses.
+    pairs = [[f"p{g}{i}" for i in range(2)] for g in range(5)]
+    grader = [f"g{i}" for i in range(10)]
+    family, idle = ["f0", "f1"], ["i0", "i1"]
+    others = [f"o{i:03d}" for i in range(300)]
+    campaign = [a for p in pairs for a in p]
+    comps = pl.DataFrame(
+        {
+            "account": campaign + family + idle + grader,
+            "component": [g for g, p in enumerate(pairs) for _ in p] + [5, 5, 6, 6] + [7] * 10,
+        }
+    )
+    accounts = pl.DataFrame(
+        {
+            "account": campaign + family + idle + grader + others,
+            "extraction_share": [0.1] * 14 + [0.9] * 10 + [0.1] * 300,
+            "prompts_measured": [100] * 14 + [900] * 10 + [60] * 300,
+            "exchanges": [100] * 14 + [900] * 10 + [60] * 300,
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+    uses = pl.DataFrame(
+        {
+            "account": campaign + ["f0"] + others[:3] + grader,
+            "value": ["wrapper"] * 14 + ["rubric"] * 10,
+            "n": [8] * 10 + [1] * 4 + [600] * 10,
+        }
+    )
+    specific = pl.DataFrame({"value": ["wrapper", "rubric"], "df": [14, 10]})
+
+    def counts(values: pl.DataFrame) -> pl.DataFrame:
+        return uses.join(values, on="value", how="semi")
+
+    cfg = LinkConfig()
+    pieces = comps.filter(pl.col("component") < 7)
+    # the pairs' content alone is ordinary
+    assert leaning_groups(pieces, accounts, cfg).is_empty()
+    got = wrapper_leaning(comps, specific, counts, accounts, cfg, pieces)
+    assert sorted(got["component"]) == [0, 1, 2, 3, 4]
+    # at the groups' rates alone (the uncapped term) none does
+    with monkeypatch.context() as m:
+        m.setattr(importlib.import_module("extractscan.link.assemble"), "_CAPS", (None,))
+        assert wrapper_leaning(comps, specific, counts, accounts, cfg, pieces).is_empty()
 
 
 def test_a_crowd_is_tested_again_at_the_rate_of_the_accounts_behind_none() -> None:
