@@ -241,7 +241,7 @@ def test_pieces_lean_on_their_wrappers_when_another_campaign_dominates_the_group
     assert sorted(got["component"]) == [0, 1, 2, 3, 4]
     # at the groups' rates alone (the uncapped term) none does
     with monkeypatch.context() as m:
-        m.setattr(importlib.import_module("extractscan.link.assemble"), "_CAPS", (None,))
+        m.setattr(importlib.import_module("extractscan.link.capped"), "CAPS", (None,))
         assert wrapper_leaning(comps, specific, counts, accounts, cfg, pieces).is_empty()
 
 

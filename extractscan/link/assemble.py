@@ -43,6 +43,7 @@ import polars as pl
 
 from extractscan.config import LinkConfig
 from extractscan.features.behaviour import mean_extraction_share, pooled_extraction
+from extractscan.link.capped import charged, charges, gains, mean_llr, ratios
 from extractscan.link.crowded import (
     EVIDENCE_SCHEMA,
     extraction_wrappers,
@@ -50,10 +51,6 @@ from extractscan.link.crowded import (
     tested_values,
 )
 from extractscan.model.look_alikes import ESTABLISHED_DAYS, FAMILY_MAX
-
-#: How many times the ordinary rate a piece is expected to send the wrappers at, at
-#: most, in the terms of :func:`wrapper_leaning`'s mean (``None``: the groups' rate).
-_CAPS: tuple[float | None, ...] = (1e1, 1e2, 1e3, 1e4, 1e5, None)
 
 #: Requests per account on the given template clusters: called with a frame of
 #: ``value`` (cluster texts), returns (account, value, n), one row per account and value.
@@ -299,30 +296,22 @@ def wrapper_leaning(
     campaign's wrappers, which ordinary accounts seldom send. Per template ``t``, ``q_t``
     and ``r_t`` are the requests on it per request inside groups and outside them
     (smoothed by half a request). A piece with ``n`` requests, ``k_t`` of them on ``t``,
-    sending ``t`` at ``rho_t`` times the ordinary rate has the Poisson likelihood ratio
-    ``exp(sum_t k_t ln(rho_t) - n sum_t r_t (rho_t - 1))`` against sending like
-    ordinary accounts. Under that null it has expectation 1 for any ``rho`` fixed
-    beforehand, and so has the mean of several (:data:`_CAPS`: ``rho_t`` is ``q_t /
-    r_t``, the groups' rate, capped at 10, 100, ... 100,000 times the ordinary rate or
-    not at all), so by Markov's inequality the mean passes ``pieces / crowded_alpha``
+    has the mean of the Poisson likelihood ratios of :mod:`.capped` (the groups' rates
+    ``q_t``, capped) against sending like ordinary accounts. Under that null it has
+    expectation 1, so by Markov's inequality it passes ``ln(pieces / crowded_alpha)``
     with probability at most ``crowded_alpha / pieces``: the family-wise rate of
-    :mod:`.crowded` over the pieces tested, whatever the templates. The caps are there
-    because the groups' rates are the pooled rates of every group: where another
-    campaign (a grader sending half the groups' requests on its two wrappers) dominates
-    them, the uncapped ratio charges a low-and-slow pair for not sending that
-    campaign's wrappers, about 29 nats over its 50 requests, more than its six uses of
-    its own campaign's wrappers earn (held-out world 2453: 55 pairs and triples left at
-    low); capped, that charge is ``n r_t (cap - 1)``, a fraction of a nat. The mean costs
-    at most ``ln 6`` nats against the best of its terms. A generic template that groups
-    use a little more than others (a coding request) counts for little at any cap; a
-    family sharing a card that once used a campaign's wrapper is not beyond chance.
+    :mod:`.crowded` over the pieces tested, whatever the templates. Capped, because the
+    groups' rates are every group's: a grader sending half the groups' requests on its
+    two wrappers charged a low-and-slow pair about 29 nats over its 50 requests for not
+    sending them, more than its six uses of its own campaign's wrappers earned (held-out
+    world 2453: 55 pairs and triples left at low). A generic template that groups use a
+    little more than others (a coding request) counts for little; a family sharing a
+    card that once used a campaign's wrapper is not beyond chance.
     Request counts are exact (``exchanges`` and the template counts), not the sampled
     content measures.
 
     Reference: L. Wasserman, A. Ramdas, S. Balakrishnan, "Universal inference", PNAS
-    2020 (likelihood ratios as e-values, Markov's inequality for the level); V. Vovk,
-    R. Wang, "E-values: calibration, combination and applications", Annals of
-    Statistics 2021 (the mean of e-values is an e-value).
+    2020 (likelihood ratios as e-values, Markov's inequality for the level).
     """
     none = comps.select("component").head(0)
     if "exchanges" not in accounts.columns or specific.is_empty():
@@ -340,43 +329,31 @@ def wrapper_leaning(
     n_out = float(exchanges.filter(pl.col("component").is_null())["exchanges"].sum())
     if n_in <= 0 or n_out <= 0:
         return none
-    ratio = ((pl.col("k_in") + 0.5) / n_in) / ((pl.col("k_out") + 0.5) / n_out)
     rates = (
         uses.group_by("value")
         .agg(
             pl.col("n").filter(pl.col("component").is_not_null()).sum().alias("k_in"),
             pl.col("n").filter(pl.col("component").is_null()).sum().alias("k_out"),
         )
-        .select(
-            "value",
-            ((pl.col("k_out") + 0.5) / n_out).alias("r"),
-            *(
-                (ratio if cap is None else ratio.clip(upper_bound=cap)).alias(f"rho{i}")
-                for i, cap in enumerate(_CAPS)
-            ),
-        )
+        .with_columns(((pl.col("k_out") + 0.5) / n_out).alias("r"))
+        .select("value", "r", *ratios((pl.col("k_in") + 0.5) / n_in, pl.col("r")))
     )
-    terms = [f"rho{i}" for i in range(len(_CAPS))]
-    # each cap's charge for the rates it expects: n * sum_t r_t (rho_t - 1)
-    spread = rates.select((pl.col("r") * (pl.col(t) - 1)).sum().alias(t) for t in terms).row(0)
+    spread = rates.select(charges(pl.col("r"))).row(0)
     gain = (
         uses.join(pieces, on=["account", "component"], how="inner")
         .join(rates, on="value")
         .group_by("component")
-        .agg((pl.col("n") * pl.col(t).log()).sum().alias(t) for t in terms)
+        .agg(gains(pl.col("n")))
     )
     per = (
         pieces.join(exchanges.select("account", "exchanges"), on="account")
         .group_by("component")
         .agg(pl.col("exchanges").sum().alias("n"))
         .join(gain, on="component")
-        .with_columns(pl.col(t) - pl.col("n") * s for t, s in zip(terms, spread, strict=True))
+        .with_columns(charged(pl.col("n"), [pl.lit(s) for s in spread]))
     )
     if per.is_empty():
         return none
-    # the log of the terms' mean, from the largest so that nothing overflows
-    top = pl.max_horizontal(terms)
-    mean = pl.mean_horizontal([(pl.col(t) - top).exp() for t in terms])
-    per = per.with_columns((top + mean.log()).alias("llr"))
+    per = per.with_columns(mean_llr().alias("llr"))
     threshold = math.log(per.height / cfg.crowded_alpha) if cfg.crowded_alpha else math.inf
     return per.filter(pl.col("llr") >= threshold).select("component")
