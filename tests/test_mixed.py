@@ -140,7 +140,7 @@ def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None
     # Twelve heavy accounts rotate through three subnets (one proxy pool); so do thirty
     # hydra accounts with three wrapper requests in 26 each ("m00".."m29") and a customer
     # of the proxy service with none ("c0"). 300 ordinary accounts, 60 of them behind one
-    # subnet.
+    # subnet, and one behind none sent the wrapper once.
     from extractscan.link.mixed import value_prior
 
     nets = ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
@@ -163,7 +163,7 @@ def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None
     ids = pl.DataFrame(
         {"account": [a for a, _ in rows], "family": "ip_prefix", "value": [v for _, v in rows]}
     )
-    wrapper = {**dict.fromkeys(HEAVY, 60), **dict.fromkeys(thin, 3), "u000": 1}
+    wrapper = {**dict.fromkeys(HEAVY, 60), **dict.fromkeys(thin, 3), "u299": 1}
     extraction = pl.DataFrame({"value": ["W", "E"], "n": [811, 5000], "ext": [811, 0]})
     cfg = LinkConfig()
     crowd = crowded(ids, accounts, cfg)
@@ -177,11 +177,15 @@ def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None
     prior = value_prior(behind, accounts, cfg)
     assert prior.rows() == [("crowded_pool", pool, pytest.approx(math.log(302 / 2)), 331)]
     tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
-    # the pool's accounts are tested on the pool only (not once more per subnet)
-    assert tested.height == 31
-    assert set(tested["family"]) == {"crowded_pool"}
-    llr = dict(zip(tested["account"], tested["llr"], strict=True))
-    threshold = math.log(31 / cfg.crowded_alpha)
+    # the pool's accounts are tested on the pool only (not once more per subnet); the 60
+    # ordinary accounts behind one of its subnets each on their subnet
+    assert tested.height == 91
+    on_pool = tested.filter(pl.col("family") == "crowded_pool")
+    assert sorted(on_pool["account"]) == sorted([*thin, "c0"])
+    on_net = tested.filter(pl.col("family") == "crowded_subnet")
+    assert sorted(on_net["account"]) == LIGHT[:60]
+    llr = dict(zip(on_pool["account"], on_pool["llr"], strict=True))
+    threshold = math.log(91 / cfg.crowded_alpha)
     # a thin account's three wrapper requests alone are not enough; with the pool's
     # prior they are, counted over the 331
     assert all(llr[m] == pytest.approx(llr["m00"]) for m in thin)
@@ -299,3 +303,44 @@ def test_the_thin_accounts_under_test_do_not_set_the_ordinary_rate() -> None:
     assert tested["llr"].to_list() == pytest.approx([5 * math.log(q / r) - 20 * (q - r)] * 100)
     out = mixed_members(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
     assert sorted(out.identifiers["account"]) == sorted([*HEAVY, *thin])
+
+
+def test_an_account_behind_the_linked_subnet_alone_is_tested_there() -> None:
+    # Held-out world 2478: a hydra's 121 accounts rotate through six exits of one
+    # subnet, 77 % resold traffic; one exit is significant, the other five not, and the
+    # subnet is. Here: the twelve heavy accounts behind exit .4 and the subnet; "m0" (6
+    # of its 20 requests on the wrapper) and "c0" (none) behind exit .5 of the subnet
+    # only, beside 40 ordinary accounts behind the subnet's exit .9. Before, only an
+    # account behind a linked exit, card or pool was tested, so "m0" was in no incident.
+    net = "56.144.47.0/24"
+    behind_net = [*HEAVY, "m0", "c0", *LIGHT[:40]]
+    exits = [*["56.144.47.4"] * 12, "56.144.47.5", "56.144.47.5", *["56.144.47.9"] * 40]
+    ids = pl.DataFrame(
+        {
+            "account": behind_net * 2,
+            "family": ["ip"] * 54 + ["ip_prefix"] * 54,
+            "value": exits + [net] * 54,
+        }
+    )
+    accounts = pl.DataFrame(
+        {
+            "account": [*HEAVY, *LIGHT, "m0", "c0"],
+            "extraction_share": [0.8] * 12 + [0.05] * 300 + [0.3, 0.0],
+            "prompts_measured": [100] * 12 + [20] * 302,
+            "exchanges": [100] * 12 + [20] * 302,
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+    wrapper = {**dict.fromkeys(HEAVY, 60), "m0": 6, "u000": 1}
+    extraction = pl.DataFrame({"value": ["W", "E"], "n": [727, 5000], "ext": [727, 0]})
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    linked = crowd.identifiers.select("family", "value").unique().sort("family").rows()
+    assert linked == [("crowded_ip", "56.144.47.4"), ("crowded_subnet", net)]
+    tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    # the 42 non-heavy accounts behind the subnet, on the subnet (none behind exit .4)
+    assert tested.height == 42
+    assert set(tested["family"]) == {"crowded_subnet"}
+    out = mixed_members(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    added = out.identifiers.join(crowd.identifiers, on=["account", "family", "value"], how="anti")
+    assert added.rows() == [("m0", "crowded_subnet", net)]
