@@ -18,7 +18,8 @@ per-account table to a :class:`LinkResult`. The steps, one module each:
   together with the same behaviour, beyond chance;
 - :mod:`.decide`: the link decision per pair;
 - :mod:`.grouping`: connected groups of linked accounts;
-- :mod:`.assemble`: pieces of one campaign joined into one group.
+- :mod:`.assemble`: pieces of one campaign joined into one group (:mod:`.capped`: the
+  likelihood ratios of sending a campaign's wrappers that its pieces are tested on).
 
 The template clusters are found in a worker thread beside the pairs that do not need
 them (see :func:`link`); the output does not depend on the threads' timing.
