@@ -1109,3 +1109,53 @@ def test_clustering_only_the_wanted_rows_labels_them_as_every_row(
     assert len(set(every[:250].tolist()) - {-1}) >= 3
     # beyond them: only the sampled rows keep a label
     assert (first[250:] == -1).sum() > (every[250:] == -1).sum()
+
+
+def test_the_campaigns_own_accounts_inside_its_box_do_not_make_it_common() -> None:
+    # Ten extraction-heavy accounts created, started and moved to the new model together,
+    # and three of the same campaign at the same times that are not extraction-heavy
+    # (a quarter of 20 requests): clustered apart, they sit in the box's reference and
+    # its chance has a floor, the reference's share inside the box (3 of 303), so the
+    # ten are not beyond chance. Sending the ten's wrappers beyond chance, the three
+    # are not ordinary accounts of those days: out of the reference, the box is found,
+    # and then they join it by the same wrappers (fit world 1003 in another hand's
+    # wording: 10 of 19 accounts clustered, 3 more inside the box).
+    sync = _synchronized(10)
+    heavy = [
+        {**row, "extraction_share": 0.45, "cot_share": 0.45, "exchanges": 60}
+        | {"prompts_measured": 60}
+        for row in sync
+    ]
+    thin = [
+        {**row, "account": f"thin_{i}", "extraction_share": 0.25, "cot_share": 0.25}
+        | {"exchanges": 20, "prompts_measured": 20}
+        for i, row in enumerate(sync[2:5])
+    ]
+    accounts = _table(_background() + heavy + thin)
+    seen: list[pl.DataFrame] = []
+
+    def wrappers(
+        tested: pl.DataFrame, members: pl.DataFrame, *, heavy_null: bool = False
+    ) -> pl.DataFrame:
+        seen.append(tested)
+        sends = pl.col("account").str.starts_with("thin_")
+        return tested.with_columns(pl.when(sends).then(30.0).otherwise(0.0).alias("llr"))
+
+    assert synchrony(accounts, LinkConfig()).is_empty()
+    ev = synchrony(accounts, LinkConfig(), wrappers=wrappers)
+    # first asked of the accounts inside the box's time windows that are not candidates
+    assert seen[0]["account"].to_list() == ["thin_0", "thin_1", "thin_2"]
+    assert ev["a"].unique().to_list() == ["sync_00"]
+    assert ev["b"].to_list() == [f"sync_{i:02d}" for i in range(1, 10)] + [
+        "thin_0",
+        "thin_1",
+        "thin_2",
+    ]
+
+    def silent(
+        tested: pl.DataFrame, members: pl.DataFrame, *, heavy_null: bool = False
+    ) -> pl.DataFrame:
+        return tested.with_columns(pl.lit(0.0).alias("llr"))
+
+    # sending nothing of theirs, they stay in the reference: nothing found
+    assert synchrony(accounts, LinkConfig(), wrappers=silent).is_empty()

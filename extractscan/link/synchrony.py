@@ -31,7 +31,10 @@ campaign will do"). Two steps:
    (created the week the log starts) is tested on what ordinary accounts do not share
    with it (held-out worlds 365 and 371: 13 and 28 accounts, times alone at chance
    0.3-0.5). The cluster's outliers and the unclustered accounts its box links are
-   counted on its side, never in the background.
+   counted on its side, never in the background; the accounts that are not
+   extraction-heavy, sit inside its time windows and send its wrappers beyond chance
+   are left out of the background too (:func:`_sending`): a campaign's own accounts in
+   resold traffic or in words the patterns miss, not ordinary accounts of those days.
 3. **Apart and again.** A cluster holding most of an identifier-linked group, whose other
    accounts are beyond chance on their own, is those accounts; a second pass clusters
    the candidates outside every group and every cluster found, and a second-pass cluster
@@ -81,6 +84,7 @@ from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT, heavy_accounts
 from extractscan.link.mixed import WrapperTest, boxed_members
 from extractscan.link.one_behaviour import main_behaviour
 from extractscan.link.synchrony_box import (
+    BEHAVIOUR,
     TIMES,
     Box,
     Fitted,
@@ -233,6 +237,7 @@ def significant_boxes(
     groups: list[int],
     cfg: LinkConfig,
     grouped: pl.DataFrame | None = None,
+    wrappers: WrapperTest | None = None,
 ) -> list[tuple[Box, pl.DataFrame]]:
     """The significant clusters' boxes (with their core members), most significant first.
 
@@ -241,6 +246,12 @@ def significant_boxes(
     ordinary accounts looks rare (the campaign's mass lies outside its windows). So the
     most significant cluster is accepted, the accounts it links leave the reference, and
     the clusters still significant are tested again, until none is.
+
+    With ``wrappers``, a cluster's reference is also without the accounts that are not
+    candidates (not extraction-heavy), sit inside every time window of its box and send its
+    wrappers beyond chance (:func:`_sending`): they are the campaign's own, not ordinary
+    accounts of those days, and the box's chance has a floor, the reference's share
+    inside it.
     """
     # Each cluster's core, box and behaviour window are its own: worked out two clusters
     # at a time (the neighbour searches and polars let go of the GIL; measured at 28.8M
@@ -270,6 +281,9 @@ def significant_boxes(
         g: accounts.is_in(pl.Series(fitted[g].counted, dtype=pl.String).implode()).to_numpy()
         for g in groups
     }
+    if wrappers is not None:
+        sending = _sending(fitted, behaving, busy, cand, in_core, groups, wrappers, cfg)
+        in_core = {g: in_core[g] | sending[g] for g in groups}
     pending = list(groups)
     accepted: list[tuple[Box, pl.DataFrame]] = []
     while pending:
@@ -295,6 +309,59 @@ def significant_boxes(
         alive &= ~in_core[best] & ~accounts.is_in(linked).to_numpy()
         pending.remove(best)
     return accepted
+
+
+def _sending(
+    fitted: dict[int, Fitted],
+    behaving: dict[int, Times],
+    busy: pl.DataFrame,
+    cand: pl.DataFrame,
+    in_core: dict[int, np.ndarray],
+    groups: list[int],
+    wrappers: WrapperTest,
+    cfg: LinkConfig,
+) -> dict[int, np.ndarray]:
+    """Per cluster, a mask over ``busy``: the accounts that are not candidates, sit inside
+    every time window its box tests (the behaviour window aside: a campaign's account
+    that mixes resold traffic in behaves otherwise) and send its accounts' wrappers
+    beyond chance (the
+    Poisson likelihood ratio of :func:`.mixed.wrapper_llr` at ``ln(M / crowded_alpha)``,
+    ``M`` the accounts tested over all clusters, as :func:`.mixed.boxed_members`).
+
+    The box's chance is at least the reference's share inside it, so a campaign's own
+    busy accounts that are not extraction-heavy (its resold traffic, or wrappers in
+    words the capability patterns miss) made its box look common: an identifier-free
+    campaign of 19 accounts in another hand's wording (fit world 1003), 10 of them
+    clustered, 3 more inside the box in the reference, 9 nats against 40. An ordinary
+    account inside the box passes the wrapper test with chance ``crowded_alpha / M``
+    at most, so it stays in the reference."""
+    accounts = busy["account"]
+    plain = ~accounts.is_in(cand["account"].implode()).to_numpy()
+    tested, members = [], []
+    for g in groups:
+        box = fitted[g]
+        if not box.windows or not box.counted:
+            continue
+        times = behaving[g]
+        inside = plain & ~in_core[g]
+        for c, (lo, hi) in box.tested.items():
+            if c != BEHAVIOUR:  # behaving otherwise: resold traffic mixed in
+                x = times.hours[c]
+                inside &= (x >= lo) & (x <= hi)
+        if inside.any():
+            tested.append(pl.DataFrame({"account": accounts.filter(inside), "box": g}))
+            members.append(pl.DataFrame({"account": list(box.counted), "box": g}))
+    none = {g: np.zeros(busy.height, dtype=bool) for g in groups}
+    if not tested or cfg.crowded_alpha <= 0:
+        return none
+    rows = pl.concat(tested)
+    llr = wrappers(rows, pl.concat(members))
+    threshold = math.log(rows.height / cfg.crowded_alpha)
+    passed = llr.filter(pl.col("llr") >= threshold)
+    for g in passed["box"].unique().to_list():
+        mine = passed.filter(pl.col("box") == g)["account"].implode()
+        none[g] = accounts.is_in(mine).to_numpy()
+    return none
 
 
 def _fitted(
@@ -368,7 +435,7 @@ def synchrony(
     # 113 of 155 candidates, all noise); beside the background it is a dense cluster.
     ordinary = busy.join(cand, on="account", how="anti").sort("account")
     ordinary = ordinary.sample(min(ordinary.height, max(cand.height, BACKGROUND_MIN)), seed=21)
-    accepted = _clustered(cand, ordinary, busy, cfg, grouped)
+    accepted = _clustered(cand, ordinary, busy, cfg, grouped, wrappers=wrappers)
     if grouped is not None and grouped.height:
         # Again without the identifier-linked groups and the clusters found: a campaign
         # clustered with a group's accounts and an enterprise's keys, started in the same
@@ -383,7 +450,8 @@ def synchrony(
         rest = cand.join(grouped, on="account", how="anti").join(found, on="account", how="anti")
         if cfg.synchrony_min_accounts <= rest.height < cand.height:
             reference = busy.join(found, on="account", how="anti")
-            accepted = merged_passes(accepted, _clustered(rest, ordinary, reference, cfg, None))
+            again = _clustered(rest, ordinary, reference, cfg, None, wrappers=wrappers)
+            accepted = merged_passes(accepted, again)
     # Last, the candidates in no group and no cluster, clustered with the signups of
     # established accounts on one bound (:func:`.alike.established`; the box tests the
     # real times). Not in every pass: there it pulled an established background together.
@@ -392,7 +460,8 @@ def synchrony(
     rest = rest if grouped is None else rest.join(grouped, on="account", how="anti")
     if rest.height >= cfg.synchrony_min_accounts:
         reference = busy.join(found, on="account", how="anti")
-        accepted = merged_passes(accepted, _clustered(rest, ordinary, reference, cfg, None, True))
+        aged = _clustered(rest, ordinary, reference, cfg, None, True, wrappers)
+        accepted = merged_passes(accepted, aged)
     if wrappers is not None and accepted:
         # every account that is not a candidate, however few its requests (the test
         # weighs what they sent): heavy ones below ``synchrony_min_requests`` too
@@ -452,10 +521,11 @@ def _clustered(
     cfg: LinkConfig,
     grouped: pl.DataFrame | None,
     aged: bool = False,
+    wrappers: WrapperTest | None = None,
 ) -> list[tuple[Box, pl.DataFrame]]:
     """The significant clusters of ``cand`` clustered beside ``ordinary`` (``aged``: with
     :func:`.alike.established` signups) and tested against ``busy``
-    (:func:`significant_boxes`)."""
+    (:func:`significant_boxes`, with ``wrappers``)."""
     both = pl.concat([cand, ordinary.select(cand.columns)])
     x = vectors(established(both) if aged else both)
     labels, core = cluster(x, cfg.synchrony_min_accounts, cand.height)
@@ -464,4 +534,4 @@ def _clustered(
     if not groups:
         return []
     cand = cand.with_columns(pl.Series("_cluster", labels), pl.Series("_core", core))
-    return significant_boxes(cand, busy, groups, cfg, grouped)
+    return significant_boxes(cand, busy, groups, cfg, grouped, wrappers)
