@@ -282,6 +282,8 @@ def significant_boxes(
         for g in groups
     }
     if wrappers is not None:
+        # out of the cluster's reference, as its core; and, once it is accepted, out of
+        # the others' with everything it links
         sending = _sending(fitted, behaving, busy, cand, in_core, groups, wrappers, cfg)
         in_core = {g: in_core[g] | sending[g] for g in groups}
     pending = list(groups)
@@ -324,9 +326,9 @@ def _sending(
     """Per cluster, a mask over ``busy``: the accounts that are not candidates, sit inside
     every time window its box tests (the behaviour window aside: a campaign's account
     that mixes resold traffic in behaves otherwise) and send its accounts' wrappers
-    beyond chance (the
-    Poisson likelihood ratio of :func:`.mixed.wrapper_llr` at ``ln(M / crowded_alpha)``,
-    ``M`` the accounts tested over all clusters, as :func:`.mixed.boxed_members`).
+    beyond chance (the Poisson likelihood ratio of :func:`.mixed.wrapper_llr` at
+    ``ln(M / crowded_alpha)``, ``M`` the accounts tested over all clusters, as
+    :func:`.mixed.boxed_members`).
 
     The box's chance is at least the reference's share inside it, so a campaign's own
     busy accounts that are not extraction-heavy (its resold traffic, or wrappers in
@@ -351,17 +353,17 @@ def _sending(
         if inside.any():
             tested.append(pl.DataFrame({"account": accounts.filter(inside), "box": g}))
             members.append(pl.DataFrame({"account": list(box.counted), "box": g}))
-    none = {g: np.zeros(busy.height, dtype=bool) for g in groups}
+    masks = {g: np.zeros(busy.height, dtype=bool) for g in groups}
     if not tested or cfg.crowded_alpha <= 0:
-        return none
+        return masks
     rows = pl.concat(tested)
     llr = wrappers(rows, pl.concat(members))
     threshold = math.log(rows.height / cfg.crowded_alpha)
     passed = llr.filter(pl.col("llr") >= threshold)
     for g in passed["box"].unique().to_list():
         mine = passed.filter(pl.col("box") == g)["account"].implode()
-        none[g] = accounts.is_in(mine).to_numpy()
-    return none
+        masks[g] = accounts.is_in(mine).to_numpy()
+    return masks
 
 
 def _fitted(
