@@ -15,7 +15,8 @@ per-account table to a :class:`LinkResult`. The steps, one module each:
 - :mod:`.mixed`: the campaign's non-heavy accounts behind them, by its wrappers;
 - :mod:`.lone`: heavy accounts behind a linked subnet only, by evidence of another kind;
 - :mod:`.synchrony`: accounts sharing nothing but created, started and switching models
-  together with the same behaviour, beyond chance;
+  together with the same behaviour, beyond chance (:mod:`.box_reference`: the campaign's
+  own accounts out of a box's reference);
 - :mod:`.decide`: the link decision per pair;
 - :mod:`.grouping`: connected groups of linked accounts;
 - :mod:`.assemble`: pieces of one campaign joined into one group (:mod:`.capped`: the

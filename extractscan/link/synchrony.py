@@ -33,8 +33,8 @@ campaign will do"). Two steps:
    0.3-0.5). The cluster's outliers and the unclustered accounts its box links are
    counted on its side, never in the background; the accounts that are not
    extraction-heavy, sit inside its time windows and send its wrappers beyond chance
-   are left out of the background too (:func:`_sending`): a campaign's own accounts in
-   resold traffic or in words the patterns miss, not ordinary accounts of those days.
+   are left out of the background too (:mod:`.box_reference`): a campaign's own
+   accounts in resold traffic or in words the patterns miss, not ordinary accounts.
 3. **Apart and again.** A cluster holding most of an identifier-linked group, whose other
    accounts are beyond chance on their own, is those accounts; a second pass clusters
    the candidates outside every group and every cluster found, and a second-pass cluster
@@ -80,11 +80,11 @@ from extractscan.link.behaviour_groups import (
     respecting_groups,
     without_declared_orgs,
 )
+from extractscan.link.box_reference import own_inside
 from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT, heavy_accounts
 from extractscan.link.mixed import WrapperTest, boxed_members
 from extractscan.link.one_behaviour import main_behaviour
 from extractscan.link.synchrony_box import (
-    BEHAVIOUR,
     TIMES,
     Box,
     Fitted,
@@ -248,10 +248,10 @@ def significant_boxes(
     the clusters still significant are tested again, until none is.
 
     With ``wrappers``, a cluster's reference is also without the accounts that are not
-    candidates (not extraction-heavy), sit inside every time window of its box and send its
-    wrappers beyond chance (:func:`_sending`): they are the campaign's own, not ordinary
-    accounts of those days, and the box's chance has a floor, the reference's share
-    inside it.
+    candidates (not extraction-heavy), sit inside every time window of its box and send
+    its wrappers beyond chance (:func:`.box_reference.own_inside`): they are the
+    campaign's own, not ordinary accounts of those days, and the box's chance has a
+    floor, the reference's share inside it.
     """
     # Each cluster's core, box and behaviour window are its own: worked out two clusters
     # at a time (the neighbour searches and polars let go of the GIL; measured at 28.8M
@@ -284,7 +284,7 @@ def significant_boxes(
     if wrappers is not None:
         # out of the cluster's reference, as its core; and, once it is accepted, out of
         # the others' with everything it links
-        sending = _sending(fitted, behaving, busy, cand, in_core, groups, wrappers, cfg)
+        sending = own_inside(fitted, behaving, busy, cand, in_core, groups, wrappers, cfg)
         in_core = {g: in_core[g] | sending[g] for g in groups}
     pending = list(groups)
     accepted: list[tuple[Box, pl.DataFrame]] = []
@@ -311,59 +311,6 @@ def significant_boxes(
         alive &= ~in_core[best] & ~accounts.is_in(linked).to_numpy()
         pending.remove(best)
     return accepted
-
-
-def _sending(
-    fitted: dict[int, Fitted],
-    behaving: dict[int, Times],
-    busy: pl.DataFrame,
-    cand: pl.DataFrame,
-    in_core: dict[int, np.ndarray],
-    groups: list[int],
-    wrappers: WrapperTest,
-    cfg: LinkConfig,
-) -> dict[int, np.ndarray]:
-    """Per cluster, a mask over ``busy``: the accounts that are not candidates, sit inside
-    every time window its box tests (the behaviour window aside: a campaign's account
-    that mixes resold traffic in behaves otherwise) and send its accounts' wrappers
-    beyond chance (the Poisson likelihood ratio of :func:`.mixed.wrapper_llr` at
-    ``ln(M / crowded_alpha)``, ``M`` the accounts tested over all clusters, as
-    :func:`.mixed.boxed_members`).
-
-    The box's chance is at least the reference's share inside it, so a campaign's own
-    busy accounts that are not extraction-heavy (its resold traffic, or wrappers in
-    words the capability patterns miss) made its box look common: an identifier-free
-    campaign of 19 accounts in another hand's wording (fit world 1003), 10 of them
-    clustered, 3 more inside the box in the reference, 9 nats against 40. An ordinary
-    account inside the box passes the wrapper test with chance ``crowded_alpha / M``
-    at most, so it stays in the reference."""
-    accounts = busy["account"]
-    plain = ~accounts.is_in(cand["account"].implode()).to_numpy()
-    tested, members = [], []
-    for g in groups:
-        box = fitted[g]
-        if not box.windows or not box.counted:
-            continue
-        times = behaving[g]
-        inside = plain & ~in_core[g]
-        for c, (lo, hi) in box.tested.items():
-            if c != BEHAVIOUR:  # behaving otherwise: resold traffic mixed in
-                x = times.hours[c]
-                inside &= (x >= lo) & (x <= hi)
-        if inside.any():
-            tested.append(pl.DataFrame({"account": accounts.filter(inside), "box": g}))
-            members.append(pl.DataFrame({"account": list(box.counted), "box": g}))
-    masks = {g: np.zeros(busy.height, dtype=bool) for g in groups}
-    if not tested or cfg.crowded_alpha <= 0:
-        return masks
-    rows = pl.concat(tested)
-    llr = wrappers(rows, pl.concat(members))
-    threshold = math.log(rows.height / cfg.crowded_alpha)
-    passed = llr.filter(pl.col("llr") >= threshold)
-    for g in passed["box"].unique().to_list():
-        mine = passed.filter(pl.col("box") == g)["account"].implode()
-        masks[g] = accounts.is_in(mine).to_numpy()
-    return masks
 
 
 def _fitted(
