@@ -40,7 +40,8 @@ def own_inside(
     busy accounts that are not extraction-heavy (its resold traffic, or wrappers in
     words the capability patterns miss) made its box look common: an identifier-free
     campaign of 19 accounts in another hand's wording (fit world 1003), 10 of them
-    clustered, 3 more inside the box in the reference, 9 nats against 40. An ordinary
+    clustered, 3 more inside the box in the reference, 9 nats against 40 (found this way
+    in fit world 1011: 14 accounts, missed before). An ordinary
     account inside the box passes the wrapper test with chance ``crowded_alpha / M``
     at most, so it stays in the reference."""
     accounts = busy["account"]
