@@ -63,7 +63,7 @@ from extractscan.link.identifiers import (
     template_keys,
 )
 from extractscan.link.lone import lone_members
-from extractscan.link.mixed import mixed_members, wrapper_llr
+from extractscan.link.mixed import WrapperRates, mixed_members
 from extractscan.link.pairs import (
     Prepared,
     anchor_families,
@@ -294,14 +294,8 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     campaigns = groups.join(leaning_groups(groups, accounts, cfg.link), on="component", how="semi")
     mixed = None
     if ext is not None and cfg.link.crowded_mixed:
-        mixed = partial(
-            wrapper_llr,
-            keys=["box"],
-            accounts=accounts,
-            cfg=cfg.link,
-            extraction=ext,
-            template_uses=uses,
-        )
+        # one log's wrapper rates, asked by every behavioural box (worked out once)
+        mixed = partial(WrapperRates(accounts, cfg.link, ext, uses).llr, keys=["box"])
     behaving = synchrony(accounts, cfg.link, campaigns, groups, mixed)
     if behaving.height:
         behaving = outside_institutions(respecting_groups(behaving, groups), accounts)
