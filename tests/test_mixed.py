@@ -344,3 +344,30 @@ def test_an_account_behind_the_linked_subnet_alone_is_tested_there() -> None:
     out = mixed_members(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
     added = out.identifiers.join(crowd.identifiers, on=["account", "family", "value"], how="anti")
     assert added.rows() == [("m0", "crowded_subnet", net)]
+
+
+def test_one_logs_wrapper_rates_asked_again_give_the_same_ratios() -> None:
+    # WrapperRates keeps the non-heavy accounts' totals and takes each call's tested
+    # accounts out of them: asked about different accounts in turn, each answer is the
+    # one a fresh computation gives (the null without exactly that call's tested ones)
+    from extractscan.link.mixed import WrapperRates, wrapper_llr
+
+    accounts, ids, extraction, wrapper = _world()
+    cfg = LinkConfig()
+    members = pl.DataFrame({"account": HEAVY, "box": 0})
+    rates = WrapperRates(accounts, cfg, extraction, _uses(wrapper))
+    asks = [["m0", "once"], ["u000", "c0", "m0"], ["u001"], ["h00", "u000"]]
+    for accounts_tested in asks * 2:
+        tested = pl.DataFrame({"account": accounts_tested, "box": 0})
+        for heavy_null in (False, True):
+            kept = rates.llr(tested, members, ["box"], heavy_null=heavy_null)
+            fresh = wrapper_llr(
+                tested, members, ["box"], accounts, cfg, extraction, _uses(wrapper), heavy_null
+            )
+            assert kept.equals(fresh)
+    # by hand for m0 alone: the null is the other 302 non-heavy accounts (the 300, c0 and
+    # "once"; u000, u001 and "once" sent the wrapper once each), 20 requests each
+    got = rates.llr(pl.DataFrame({"account": ["m0"], "box": 0}), members, ["box"])
+    q = (12 * 60 + 0.5) / (12 * 100)
+    r = (3 + 0.5) / (302 * 20)
+    assert got["llr"][0] == pytest.approx(6 * math.log(q / r) - 20 * (q - r))
