@@ -96,7 +96,7 @@ def test_switched_off_or_without_counts_nothing_changes() -> None:
 
 
 def test_an_extraction_heavy_account_is_weighed_against_the_other_heavy_ones() -> None:
-    from extractscan.link.mixed import wrapper_llr
+    from extractscan.link.wrapper_rates import wrapper_llr
 
     accounts, _, extraction, wrapper = _world()
     wrapper = {**wrapper, **dict.fromkeys(HEAVY[6:], 30)}
@@ -350,7 +350,7 @@ def test_one_logs_wrapper_rates_asked_again_give_the_same_ratios() -> None:
     # WrapperRates keeps the non-heavy accounts' totals and takes each call's tested
     # accounts out of them: asked about different accounts in turn, each answer is the
     # one a fresh computation gives (the null without exactly that call's tested ones)
-    from extractscan.link.mixed import WrapperRates, wrapper_llr
+    from extractscan.link.wrapper_rates import WrapperRates, wrapper_llr
 
     accounts, ids, extraction, wrapper = _world()
     cfg = LinkConfig()

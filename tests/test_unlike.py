@@ -12,8 +12,8 @@ import pytest
 
 from extractscan.config import LinkConfig
 from extractscan.link.crowded import crowded
-from extractscan.link.mixed import wrapper_llr
 from extractscan.link.unlike import leave_one_out, unlike_members
+from extractscan.link.wrapper_rates import wrapper_llr
 
 HEAVY = [f"h{i:02d}" for i in range(12)]
 LIGHT = [f"u{i:03d}" for i in range(300)]

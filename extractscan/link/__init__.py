@@ -12,7 +12,8 @@ per-account table to a :class:`LinkResult`. The steps, one module each:
   two accounts of one group share, the only bins numbered on the grouped path);
 - :mod:`.coincidence`: co-activity weighed by what chance does not explain;
 - :mod:`.crowded`: crowded values tested as a whole (heavy accounts behind them);
-- :mod:`.mixed`: the campaign's non-heavy accounts behind them, by its wrappers;
+- :mod:`.mixed`: the campaign's non-heavy accounts behind them, by its wrappers
+  (:mod:`.wrapper_rates`: the likelihood ratio it and the behavioural boxes ask);
 - :mod:`.lone`: heavy accounts behind a linked subnet only, by evidence of another kind;
 - :mod:`.synchrony`: accounts sharing nothing but created, started and switching models
   together with the same behaviour, beyond chance (:mod:`.box_reference`: the campaign's
@@ -63,7 +64,7 @@ from extractscan.link.identifiers import (
     template_keys,
 )
 from extractscan.link.lone import lone_members
-from extractscan.link.mixed import WrapperRates, mixed_members
+from extractscan.link.mixed import mixed_members
 from extractscan.link.pairs import (
     Prepared,
     anchor_families,
@@ -83,6 +84,7 @@ from extractscan.link.weights import (
     weigh_values,
     weighed,
 )
+from extractscan.link.wrapper_rates import WrapperRates
 from extractscan.streamed import streamed
 
 __all__ = ["CROWDED_BIN_ACCOUNTS", "LinkResult", "link"]

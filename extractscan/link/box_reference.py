@@ -32,7 +32,7 @@ def own_inside(
     """Per cluster, a mask over ``busy``: the accounts that are not candidates, sit inside
     every time window its box tests (the behaviour window aside: a campaign's account
     that mixes resold traffic in behaves otherwise) and send its accounts' wrappers
-    beyond chance (the Poisson likelihood ratio of :func:`.mixed.wrapper_llr` at
+    beyond chance (the Poisson likelihood ratio of :func:`.wrapper_rates.wrapper_llr` at
     ``ln(M / crowded_alpha)``, ``M`` the accounts tested over all clusters, as
     :func:`.mixed.boxed_members`).
 

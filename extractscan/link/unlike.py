@@ -15,7 +15,7 @@ that the others send, ``q_t = (K_t - k_t + 1/2) / (N - n)``: their requests on i
 request (``K_t`` and ``N`` of all heavy accounts behind ``v``, ``k_t`` and ``n``
 the account's own), and ``r_t`` per request of the non-heavy accounts. The Poisson
 log-likelihood ratio ``sum_t k_t ln(q_t / r_t) - n sum_t (q_t - r_t)`` of sending like
-the others against like ordinary accounts is :func:`.mixed.wrapper_llr`'s. Here the
+the others against like ordinary accounts is :func:`.wrapper_rates.wrapper_llr`'s. Here the
 question is the other way round: the ratio of ordinary to the others', ``exp(-llr)``,
 has expectation 1 for an account that sends like the others, so by Markov's inequality
 ``llr <= -ln(1 / crowded_unlike_alpha)`` happens to one with probability at most
