@@ -31,8 +31,8 @@ def wrapper_llr(
     ``heavy_null``, against like the extraction-heavy accounts that are no key's
     members: an extraction-heavy account sends extraction wrappers more than ordinary
     ones by definition (fit world 1032: 26 heavy users behind a NAT had 23-37 nats
-    against the non-heavy accounts on the wrappers of a class's cluster).
-    :class:`WrapperRates` asks it many times of one log."""
+    against the non-heavy accounts on the wrappers of a class's cluster). Asked many
+    times of one log, :class:`WrapperRates` works out what the calls share once."""
     return WrapperRates(accounts, cfg, extraction, template_uses).llr(
         tested, members, keys, heavy_null=heavy_null
     )
@@ -43,8 +43,8 @@ class WrapperRates:
     once per clustering pass, the accounts near the accepted boxes): the wrappers, the
     accounts' requests on them and the non-heavy accounts' totals are worked out on the
     first call and kept; each call takes its tested accounts' own requests out of those
-    totals (counts, so the same numbers as summing the others; measured at 28.8M rows:
-    0.15-0.2 s a call before)."""
+    totals (counts, so the same numbers as summing the others; measured at 28.8M rows,
+    the behavioural boxes' calls: 0.37 s -> 0.33 s, benchmarks/RESULTS.md)."""
 
     def __init__(
         self,
@@ -54,7 +54,8 @@ class WrapperRates:
         template_uses: TemplateUses,
     ) -> None:
         self._accounts, self._cfg = accounts, cfg
-        self._extraction, self._template_uses = extraction, template_uses
+        self._wrappers = extraction_wrappers(extraction, cfg.heavy_share)
+        self._template_uses = template_uses
         self._parts: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, float] | None
         self._parts = None
 
@@ -62,9 +63,8 @@ class WrapperRates:
         """(heavy, uses, exchanges, the non-heavy accounts' requests per wrapper, their
         requests): worked out once."""
         if self._parts is None:
-            wrappers = extraction_wrappers(self._extraction, self._cfg.heavy_share)
             heavy = heavy_accounts(self._accounts, self._cfg)
-            uses = self._template_uses(wrappers).rename({"value": "t"})
+            uses = self._template_uses(self._wrappers).rename({"value": "t"})
             exchanges = self._accounts.select("account", pl.col("exchanges").cast(pl.Float64)).join(
                 heavy, on="account", how="left"
             )
@@ -88,9 +88,7 @@ class WrapperRates:
     ) -> pl.DataFrame:
         """:func:`wrapper_llr` of ``tested`` against ``members`` on ``keys``."""
         none = tested.select("account", *keys).head(0).with_columns(pl.lit(0.0).alias("llr"))
-        if extraction_wrappers(self._extraction, self._cfg.heavy_share).is_empty():
-            return none
-        if tested.is_empty() or members.is_empty():
+        if self._wrappers.is_empty() or tested.is_empty() or members.is_empty():
             return none
         heavy, uses, exchanges, totals, n_plain = self._shared()
         # The accounts under test are not the null: held-out world 549's hydra of 20,347
