@@ -10,8 +10,9 @@ import polars as pl
 import pytest
 
 from extractscan.config import LinkConfig
-from extractscan.link.crowded import crowded
+from extractscan.link.crowded import Crowded, crowded
 from extractscan.link.mixed import _tested_pairs, mixed_members
+from extractscan.link.wrapper_rates import WrapperRates
 
 HEAVY = [f"h{i:02d}" for i in range(12)]
 LIGHT = [f"u{i:03d}" for i in range(300)]
@@ -58,12 +59,25 @@ def _uses(wrapper: dict[str, int]):  # type: ignore[no-untyped-def]
     return uses
 
 
+def _tested(
+    crowd: Crowded,
+    ids: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    wrapper: dict[str, int],
+) -> pl.DataFrame:
+    """:func:`_tested_pairs` with the log's wrapper rates."""
+    rates = WrapperRates(accounts, cfg, extraction, _uses(wrapper))
+    return _tested_pairs(crowd, ids, accounts, cfg, rates)
+
+
 def test_the_campaigns_mixed_account_joins_the_exit_and_its_customers_do_not() -> None:
     accounts, ids, extraction, wrapper = _world()
     cfg = LinkConfig()
     crowd = crowded(ids, accounts, cfg)
     assert crowd.identifiers["account"].to_list() == HEAVY
-    tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    tested = _tested(crowd, ids, accounts, cfg, extraction, wrapper)
     q = (12 * 60 + 0.5) / (12 * 100)
     # the null: the 260 non-heavy accounts not under test, none on the wrapper (m0,
     # once, u000 and u001 are all behind the exit)
@@ -176,7 +190,7 @@ def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None
     behind = crowd.pools.with_columns(pl.lit("crowded_pool").alias("family"))
     prior = value_prior(behind, accounts, cfg)
     assert prior.rows() == [("crowded_pool", pool, pytest.approx(math.log(302 / 2)), 331)]
-    tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    tested = _tested(crowd, ids, accounts, cfg, extraction, wrapper)
     # the pool's accounts are tested on the pool only (not once more per subnet); the 60
     # ordinary accounts behind one of its subnets each on their subnet
     assert tested.height == 91
@@ -233,7 +247,7 @@ def test_a_pools_prior_alone_takes_no_customer_in() -> None:
     behind = crowd.pools.with_columns(pl.lit("crowded_pool").alias("family"))
     prior = value_prior(behind, accounts, cfg)
     assert prior.rows() == [("crowded_pool", pool, pytest.approx(math.log(3002 / 2)), 3001)]
-    tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    tested = _tested(crowd, ids, accounts, cfg, extraction, wrapper)
     assert tested.select("account", "family").rows() == [("c1", "crowded_pool")]
     llr = tested["llr"][0]
     assert -1.3 < llr < -1.1
@@ -262,7 +276,7 @@ def test_a_card_counts_beside_the_wrappers_and_an_exit_does_not() -> None:
     extraction = pl.DataFrame({"value": ["W", "E"], "n": [737, 5000], "ext": [737, 0]})
     cfg = LinkConfig()
     crowd = crowded(ids, accounts, cfg)
-    tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    tested = _tested(crowd, ids, accounts, cfg, extraction, wrapper)
     llr = {(a, f): x for a, f, _, x in tested.iter_rows()}
     threshold = math.log(tested.height / cfg.crowded_alpha)
     # the same wrappers, the same ratio: neither passes on it alone
@@ -298,7 +312,7 @@ def test_the_thin_accounts_under_test_do_not_set_the_ordinary_rate() -> None:
     cfg = LinkConfig()
     crowd = crowded(ids, accounts, cfg)
     assert sorted(crowd.identifiers["account"]) == HEAVY
-    tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    tested = _tested(crowd, ids, accounts, cfg, extraction, wrapper)
     q, r = (12 * 60 + 0.5) / 1200, 0.5 / (300 * 20)
     assert tested["llr"].to_list() == pytest.approx([5 * math.log(q / r) - 20 * (q - r)] * 100)
     out = mixed_members(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
@@ -337,7 +351,7 @@ def test_an_account_behind_the_linked_subnet_alone_is_tested_there() -> None:
     crowd = crowded(ids, accounts, cfg)
     linked = crowd.identifiers.select("family", "value").unique().sort("family").rows()
     assert linked == [("crowded_ip", "56.144.47.4"), ("crowded_subnet", net)]
-    tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, _uses(wrapper))
+    tested = _tested(crowd, ids, accounts, cfg, extraction, wrapper)
     # the 42 non-heavy accounts behind the subnet, on the subnet (none behind exit .4)
     assert tested.height == 42
     assert set(tested["family"]) == {"crowded_subnet"}

@@ -219,7 +219,8 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             # Mixed traffic needs no template pairs: tested while the worker numbers the
             # template cells and adds them to the pairs.
             crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
-            crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
+            rates = _rates(accounts, cfg, ext, uses)
+            crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses, rates)
             # the network values held per account, counted here while the worker numbers
             # the template cells and pairs them (measured at 28.8M rows: the main thread
             # waited 0.5 s for the wrappers' counts when they came after the numbers)
@@ -240,7 +241,8 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             pairs = candidate_pairs(every, weights, co, cfg.link)
             uses = partial(_template_uses, agg, clusters)
             crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
-            crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses)
+            rates = _rates(accounts, cfg, ext, uses)
+            crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses, rates)
             co_pairs = pairs.filter(pl.col("family") == "co_activity")
             chance = _chance(co_pairs, accounts, agg, clusters, ext, cfg)
             excess = spread_excess(base)
@@ -294,10 +296,10 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     if groups is None:
         groups = components(links, 2)
     campaigns = groups.join(leaning_groups(groups, accounts, cfg.link), on="component", how="semi")
-    mixed = None
-    if ext is not None and cfg.link.crowded_mixed:
-        # one log's wrapper rates, asked by every behavioural box (worked out once)
-        mixed = partial(WrapperRates(accounts, cfg.link, ext, uses).llr, keys=["box"])
+    # the log's wrapper rates, worked out once for the mixed traffic behind the crowds
+    # and asked again by every behavioural box (measured at 28.8M rows: 0.2 s of the
+    # serial tail when worked out a second time)
+    mixed = None if rates is None else partial(rates.llr, keys=["box"])
     behaving = synchrony(accounts, cfg.link, campaigns, groups, mixed)
     if behaving.height:
         behaving = outside_institutions(respecting_groups(behaving, groups), accounts)
@@ -322,6 +324,17 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
         return LinkResult(ids, weights, co, evidence, links, groups, later)
     comps = components(links, cfg.min_incident_accounts)
     return LinkResult(ids, weights, co, evidence, links, comps, later)
+
+
+def _rates(
+    accounts: pl.DataFrame, cfg: Config, ext: pl.DataFrame | None, uses: TemplateUses
+) -> WrapperRates | None:
+    """The log's wrapper rates (:class:`.wrapper_rates.WrapperRates`), when the mixed
+    traffic is tested and the extraction counts are known; nothing is worked out until
+    they are first asked."""
+    if ext is None or not cfg.link.crowded_mixed:
+        return None
+    return WrapperRates(accounts, cfg.link, ext, uses)
 
 
 def _identifiers(

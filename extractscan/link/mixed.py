@@ -56,7 +56,7 @@ from extractscan.link.crowded import (
 )
 from extractscan.link.pool_graph import POOL
 from extractscan.link.synchrony_box import LINK_MARGIN, TIMES, Box, hours
-from extractscan.link.wrapper_rates import wrapper_llr
+from extractscan.link.wrapper_rates import WrapperRates
 from extractscan.model.families import CROWDED_FAMILIES
 
 
@@ -77,9 +77,12 @@ def mixed_members(
     cfg: LinkConfig,
     extraction: pl.DataFrame | None,
     template_uses: TemplateUses | None,
+    rates: WrapperRates | None = None,
 ) -> Crowded:
     """``crowd`` with the non-heavy accounts behind its significant values that send the
-    heavy accounts' wrappers beyond chance added to its evidence and identifiers."""
+    heavy accounts' wrappers beyond chance added to its evidence and identifiers.
+    ``rates``: the log's :class:`.wrapper_rates.WrapperRates` of ``accounts``,
+    ``extraction`` and ``template_uses``, when the caller asks them again later."""
     if (
         not cfg.crowded_mixed
         or extraction is None
@@ -88,7 +91,9 @@ def mixed_members(
         or "exchanges" not in accounts.columns
     ):
         return crowd
-    tested = _tested_pairs(crowd, ids, accounts, cfg, extraction, template_uses)
+    if rates is None:
+        rates = WrapperRates(accounts, cfg, extraction, template_uses)
+    tested = _tested_pairs(crowd, ids, accounts, cfg, rates)
     if tested.is_empty():
         return crowd
     threshold = math.log(tested.height / cfg.crowded_alpha) if cfg.crowded_alpha else math.inf
@@ -205,11 +210,10 @@ def _tested_pairs(
     ids: pl.DataFrame,
     accounts: pl.DataFrame,
     cfg: LinkConfig,
-    extraction: pl.DataFrame,
-    template_uses: TemplateUses,
+    rates: WrapperRates,
 ) -> pl.DataFrame:
     """(account, family, value, llr) of every non-heavy account behind a value whose
-    heavy accounts were linked (``family`` the crowded family)."""
+    heavy accounts were linked (``family`` the crowded family), by ``rates``."""
     schema = {"account": pl.String, "family": pl.String, "value": pl.String, "llr": pl.Float64}
     heavy = heavy_accounts(accounts, cfg)
     linked = crowd.identifiers.select("family", "value").unique()
@@ -255,14 +259,10 @@ def _tested_pairs(
     members = behind.filter("heavy").join(
         candidates.select("family", "value").unique(), on=["family", "value"], how="semi"
     )
-    return wrapper_llr(
+    return rates.llr(
         candidates.select("account", "family", "value"),
         members.select("account", "family", "value"),
         ["family", "value"],
-        accounts,
-        cfg,
-        extraction,
-        template_uses,
     )
 
 
