@@ -211,3 +211,22 @@ def test_random_worlds_scan_end_to_end(seed: int, tmp_path: Path) -> None:
     for inc in findings.incidents:
         assert set(inc.member_accounts) <= known
         assert inc.severity in {"critical", "high", "medium", "low"}
+
+
+def test_ci_lookalike_shape(world: Path) -> None:
+    # companies' CI jobs behind one cloud's egress: established accounts, each with its
+    # own card, org and company e-mail domain, rotating through several of the cloud's
+    # exits, reviewing code and writing tests round the clock
+    req = pl.read_parquet(world / "requests.parquet")
+    truth = pl.read_csv(world / "truth.csv")
+    acc = pl.read_csv(world / "accounts.csv").join(truth, on="account")
+    bots = acc.filter(pl.col("group") == "ci_bots")
+    assert bots.height >= 10 and set(bots["kind"]) == {"benign"}
+    domains = bots["email"].str.extract(r"@(.+)$")
+    assert domains.n_unique() == bots.height and domains.str.starts_with("co").all()
+    assert bots["payment"].n_unique() == bots["org"].n_unique() == bots.height
+    rows = req.join(bots.select("account"), on="account")
+    per = rows.group_by("account").agg(pl.col("ip").n_unique().alias("exits"))
+    assert (per["exits"] >= 2).sum() >= per.height // 2  # several exits each
+    assert rows["ip"].n_unique() < per["exits"].sum()  # the exits are shared
+    assert rows["prompt"].str.contains("pytest|pull request|nightly build").mean() > 0.5  # type: ignore[operator]

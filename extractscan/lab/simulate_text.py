@@ -105,6 +105,17 @@ EVAL_TEMPLATE = (
     "correct? (A) {sentence} (B) {sentence2}. Answer with a single letter."
 )
 
+#: Code-review and test-writing jobs that companies run from their CI pipelines: coding
+#: prompts, templated, around the clock, from a cloud provider's shared egress pool.
+REVIEW_TEMPLATES = (
+    "Review this pull request diff for bugs and style problems and suggest fixes as a "
+    "bulleted list. Diff: {sentence} (module {algo}, {field} service).",
+    "Write pytest unit tests for the {algo} function in our {field} service, covering the "
+    "edge cases. Current behaviour: {sentence}.",
+    "The nightly build failed with this log: {sentence}. Explain the likely cause in the "
+    "{algo} code and propose a patch.",
+)
+
 #: A popular framework's long system prompt, shared by many unrelated users.
 FRAMEWORK_PREFIX = (
     "You are a helpful assistant built with AcmeChain. Follow the user's instructions "

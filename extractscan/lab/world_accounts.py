@@ -19,7 +19,7 @@ from extractscan.lab.worlds import CampaignParams, LookalikeParams, WorldParams
 HOUR_US = 3_600_000_000
 #: Template families; an account sends its main family with probability ``p_main``
 #: and ordinary prompts otherwise.
-FAMILIES = ("ordinary", "homework", "eval", "cot", "reward", "pivot", "reasoning")
+FAMILIES = ("ordinary", "homework", "eval", "cot", "reward", "pivot", "reasoning", "review")
 #: Client user agents: every account points at two entries of this table.
 UAS: tuple[str, ...] = (
     *tx.BROWSER_UAS,
@@ -326,6 +326,26 @@ def _lookalike(b: _Builder, g: LookalikeParams, bucket: int) -> None:
             "family": FAMILIES.index("homework"),
             "p_main": float(rng.uniform(0.5, 0.9)),
             "weight": rng.lognormal(0.0, 0.5, n),
+        }
+    elif g.kind == "ci":  # unrelated companies' CI jobs behind one cloud's egress pool
+        # each job runs on a fresh runner: an account rotates through many of the
+        # cloud's exits, as a hydra's accounts rotate through a proxy pool's; its own
+        # card and domain, established, reviewing code around the clock
+        # (addresses 0: the first campaign's pool, a campaign run from the same cloud)
+        pool = (
+            _subnet_pool(rng, g.addresses, hosts=min(64, g.addresses))
+            if g.addresses or not b.pools
+            else b.pools[0]
+        )
+        k = rng.integers(g.size_min, g.size_max + 1, n)
+        b.ips(k, pool[rng.integers(0, pool.size, int(k.sum()))])
+        kw = {
+            "org": b.new_orgs(n),
+            "email": _cat("ci-bot@", _cat("co", rng.integers(1000, 9999, n)), ".example"),
+            "hours": 1,
+            "family": FAMILIES.index("review"),
+            "p_main": rng.uniform(0.6, 0.95, n),
+            "weight": rng.lognormal(0.5, 0.8, n),
         }
     else:  # proxy_user: ordinary customers of the proxy service a campaign uses
         pool = b.pools[0]

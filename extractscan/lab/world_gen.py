@@ -39,6 +39,7 @@ _BASE: dict[str, tuple[str, ...]] = {
     "reward": tx.REWARD_TEMPLATES,
     "pivot": tx.PIVOT_TEMPLATES,
     "reasoning": tx.PARAPHRASE_TEMPLATES,
+    "review": tx.REVIEW_TEMPLATES,
 }
 #: Paraphrased wrappers drawn per world and family.
 N_VARIANTS = 48

@@ -38,6 +38,7 @@ LOOKALIKE_KINDS = (
     "proxy_user",
     "cohort",
     "team",
+    "ci",
 )
 #: Per-campaign bounds on accounts (issue #15) and the fewest requests a campaign
 #: account makes on average, so every account has a realistic history.
@@ -93,12 +94,14 @@ class LookalikeParams:
     kind: str  #: one of :data:`LOOKALIKE_KINDS`
     accounts: int
     #: Addresses: NAT and carrier pool size, the enterprise's egress IPs, each reseller's
-    #: IPs (0: not used).
+    #: IPs, the cloud's exits for ``ci`` (0: not used; for ``ci``, the first campaign's
+    #: proxy pool: a campaign run from the same cloud).
     addresses: int
-    #: Share of all rows (enterprise, reseller); 0: rows by the per-account weight, like
-    #: ordinary users.
+    #: Share of all rows (enterprise, reseller, ci); 0: rows by the per-account weight,
+    #: like ordinary users.
     row_share: float
-    #: Family sizes (2..8) for ``family``; addresses per account for ``carrier``.
+    #: Family sizes (2..8) for ``family``; addresses per account for ``carrier`` and
+    #: ``ci``.
     size_min: int
     size_max: int
 
@@ -324,6 +327,16 @@ def _lookalikes(
     # last, as the cohort was)
     members = _logint(rng, max(2, population // 500), max(2, population // 50))
     out.append(LookalikeParams("teams", "team", members, 0, 0.0, 2, 8))
+    # Companies' CI jobs behind one cloud's egress: established accounts, each with its
+    # own card, org and e-mail domain, rotating through many of the cloud's exits (a
+    # fresh runner per job) and reviewing code round the clock; by weight like ordinary
+    # users or with a share of the rows (drawn last, as the teams were)
+    bots = _logint(rng, 10, max(10, min(1_000, population // 20)))
+    exits = _logint(rng, 8, 2_000)
+    fewest = int(rng.integers(2, 6))
+    most = int(rng.integers(fewest + 3, 41))
+    share = _loguniform(rng, 0.005, 0.05) * benign_share if rng.random() < 0.5 else 0.0
+    out.append(LookalikeParams("ci_bots", "ci", bots, exits, share, fewest, most))
     return tuple(out)
 
 
