@@ -174,3 +174,52 @@ def test_an_explained_incident_is_halved_and_kept_below_the_flag_threshold() -> 
     assert explained_score(0.6, 0.4) == 0.3  # halved
     assert explained_score(0.82, 0.4) == 0.39  # 0.41 would still be flagged at medium
     assert explained_score(0.82, None) == 0.41  # flag_severity "low": halved only
+
+
+def test_companies_ci_jobs_behind_one_clouds_egress_fit_shared_egress() -> None:
+    from extractscan.assess.benign import member_stats
+
+    def stats(emails: list[str], age: float) -> dict[str, object]:
+        n = len(emails)
+        frame = _accounts(n, 0.3).with_columns(
+            pl.Series("email", emails), pl.lit(age).alias("account_age_days")
+        )
+        return frame.select(member_stats(frame.columns)).row(0, named=True)
+
+    def links(co_activity: int, *more: str) -> tuple[LinkEvidence, ...]:
+        pool = tuple(
+            LinkEvidence(f, f, 10, 9, 20.0, ()) for f in ("crowded_pool", "crowded_ip", *more)
+        )
+        return (*pool, LinkEvidence("co_activity", "co_activity", co_activity, 1, 1.0, ()))
+
+    companies = [f"ci-bot@co{1000 + i}.example" for i in range(9)] + ["dev@gmail.com"]
+    m = stats(companies, 540.0)
+    assert (m["domains"], m["own_domain_members"]) == (10, 9)
+    r = checks(m, links(2, "template", "user_agent"), BASE)
+    assert _fits(r) == ["shared_egress"]
+    egress = next(c for c in r if c.name == "shared_egress")
+    assert egress.reason == (
+        "10 established accounts (median account age 540 days), 9 of 10 accounts on 10 "
+        "e-mail domains that are no mass provider's, tied only by the addresses they send "
+        "from: customers of one cloud's or CI provider's egress"
+    )
+
+    def why(m: dict[str, object], ties: tuple[LinkEvidence, ...]) -> str:
+        r = checks(m, ties, BASE)
+        assert "shared_egress" not in _fits(r)
+        return next(c.reason for c in r if c.name == "shared_egress")
+
+    # co-activity tying more than a fifth of them, or any shared card, is an operator's
+    assert why(m, links(3)) == "also tied by co_activity"
+    assert why(m, links(2, "payment")) == "also tied by payment"
+    # new accounts; accounts on one disposable domain or on mass providers
+    assert why(stats(companies, 3.0), links(2)) == "median account age 3 days"
+    throwaway = stats([f"u{i}@mailbox-relay.example" for i in range(10)], 540.0)
+    assert why(throwaway, links(2)) == (
+        "10 of 10 accounts on 1 e-mail domains that are no mass provider's"
+    )
+    personal = stats([f"u{i}@gmail.com" for i in range(9)] + ["x@co1.example"], 540.0)
+    assert (
+        why(personal, links(2))
+        == "1 of 10 accounts on 2 e-mail domains that are no mass provider's"
+    )
