@@ -68,6 +68,7 @@ import polars as pl
 from extractscan.config import LinkConfig
 from extractscan.link.alike import (
     MERGE_UNITS,
+    SHARES,
     alike,
     alike_mask,
     established,
@@ -83,7 +84,7 @@ from extractscan.link.behaviour_groups import (
 from extractscan.link.box_reference import own_inside
 from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT, heavy_accounts
 from extractscan.link.mixed import WrapperTest, boxed_members
-from extractscan.link.one_behaviour import main_behaviour
+from extractscan.link.one_behaviour import behaviour_groups, measured_apart
 from extractscan.link.synchrony_box import (
     TIMES,
     Box,
@@ -225,10 +226,15 @@ def _one_behaviour(core: pl.DataFrame, outliers: pl.DataFrame) -> tuple[pl.DataF
     """A cluster's (core, outliers) with the core cut to its largest group of alike
     accounts, the rest of it among the outliers (:mod:`.one_behaviour`)."""
     times = [c for c in TIMES if c in core.columns]
-    keep = pl.Series(main_behaviour(vectors(core.drop(times)), MERGE_UNITS, MIN_SAMPLES))
+    keep, fringe = behaviour_groups(vectors(core.drop(times)), MERGE_UNITS, MIN_SAMPLES)
+    if "prompts_measured" in core.columns and fringe.any():  # the fringe measured apart
+        shares = core.select(c for c in SHARES if c in core.columns).to_numpy()
+        measured = core["prompts_measured"].fill_null(0).to_numpy()
+        keep &= ~measured_apart(shares, measured, keep, fringe)
     if keep.all():
         return core, outliers
-    return core.filter(keep), pl.concat([outliers, core.filter(~keep)])
+    kept = pl.Series(keep)
+    return core.filter(kept), pl.concat([outliers, core.filter(~kept)])
 
 
 def significant_boxes(
