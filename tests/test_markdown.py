@@ -133,7 +133,7 @@ def test_summary_says_what_an_incident_rests_on(sample_findings: Findings) -> No
 
     first = sample_findings.incidents[0]
     assert wording.how_sure(first) == (
-        "score 0.88; identifier-linked; 6 innocent explanations tested, none fits"
+        "score 0.88; identifier-linked; 7 innocent explanations tested, none fits"
     )
     cluster = replace(first, links=(LinkEvidence("behaviour_cluster", "alike", 40, 39, 9.0, ()),))
     assert "; behavioural cluster; " in wording.how_sure(cluster)

@@ -21,7 +21,7 @@ def test_scan_finds_the_campaign_and_only_it(campaign_logs: tuple[Path, Path]) -
     assert inc.rank == 1 and inc.accounts == 12 and inc.exchanges == 12 * 48
     assert inc.output_tokens == 12 * 48 * 400
     assert inc.severity in ("high", "critical")
-    assert inc.explained_by == () and len(inc.benign_checks) == 6
+    assert inc.explained_by == () and len(inc.benign_checks) == 7
     families = {link.family for link in inc.links}
     assert {"payment", "ip", "co_activity"} <= families
     pay = next(link for link in inc.links if link.family == "payment")
