@@ -212,6 +212,8 @@ def test_companies_ci_jobs_behind_one_clouds_egress_fit_shared_egress() -> None:
     # co-activity tying more than a fifth of them, or any shared card, is an operator's
     assert why(m, links(3)) == "also tied by co_activity"
     assert why(m, links(2, "payment")) == "also tied by payment"
+    # a tool's template and client alone are no shared egress
+    assert why(m, _links("template", "user_agent")) == "no shared address"
     # new accounts; accounts on one disposable domain or on mass providers
     assert why(stats(companies, 3.0), links(2)) == "median account age 3 days"
     throwaway = stats([f"u{i}@mailbox-relay.example" for i in range(10)], 540.0)
