@@ -100,7 +100,11 @@ def test_a_class_at_one_institution_fits_cohort_and_a_campaign_does_not() -> Non
     # part of a class linked: a domain with a small share of the log is an institution's
     assert "cohort" in _fits(checks(dict(m, top_domain_population=200), _links("ip"), base))
     # a mass provider (a fifth of the log) is not
-    assert "cohort" not in _fits(checks(dict(m, top_domain_population=1_000), _links("ip"), base))
+    mass = dict(m, top_domain="mail.example", top_domain_population=1_000)
+    assert "cohort" not in _fits(checks(mass, _links("ip"), base))
+    # an academic domain is an institution's, however big a share of the log (a class
+    # of a big university whose campus NAT carries its other students: world 2647)
+    assert "cohort" in _fits(checks(dict(m, top_domain_population=1_000), _links("ip"), base))
     # without the population count (explain on its own) the domain is not taken as theirs
     assert "cohort" not in _fits(checks(dict(m, top_domain_population=None), _links("ip"), base))
 
@@ -225,3 +229,12 @@ def test_companies_ci_jobs_behind_one_clouds_egress_fit_shared_egress() -> None:
         why(personal, links(2))
         == "1 of 10 accounts on 2 e-mail domains that are no mass provider's"
     )
+
+
+def test_academic_domains() -> None:
+    from extractscan.model.email import is_academic
+
+    academic = ["uni15.example.edu", "CS.Ox.AC.UK", "unimelb.edu.au", "x.edu"]
+    assert all(is_academic(d) for d in academic)
+    others = ["gmail.com", "edu.example", "education.com", "mail.ac", "ac.uk.example", "", None]
+    assert not any(is_academic(d) for d in others)

@@ -20,6 +20,7 @@ from extractscan.model.email import (
     INSTITUTION_DOMAIN_SHARE,
     email_domain,
     free_mail,
+    is_academic,
     is_free_mail,
 )
 from extractscan.model.findings import BenignCheck, LinkEvidence
@@ -179,8 +180,8 @@ def checks(
 
     # An institution's own e-mail domain: at least half of the log's accounts on it are
     # in the incident, or it holds a small share of the log's accounts (unlike a mass
-    # free-mail provider) and is no known one (FREE_MAIL). Used by the enterprise and
-    # the cohort checks.
+    # free-mail provider) and is no known one (FREE_MAIL), or it is an academic one
+    # (is_academic), whatever its share. Used by the enterprise and the cohort checks.
     members_on = int(m.get("top_domain_members") or 0)
     on_domain = m.get("top_domain_population")
     in_log = int(m.get("accounts_in_log") or 0)
@@ -193,6 +194,7 @@ def checks(
                 int(on_domain) <= INSTITUTION_DOMAIN_SHARE * in_log
                 and not is_free_mail(m.get("top_domain"))
             )
+            or is_academic(m.get("top_domain"))
         )
     )
     domain_share = members_on / n if n else 0.0
