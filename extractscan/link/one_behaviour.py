@@ -23,6 +23,10 @@ are not, by construction) and inside the box's margin. The groups cut on the 70 
 worlds were other groups' accounts: students of classes, enterprise keys, accounts of
 other campaigns.
 
+The fringe is kept for its noise, so a fringe member measured well enough to differ from
+the core is cut as well (:func:`measured_apart`: a company's code-review job, no rubric
+prompt in 40, in a grading campaign's core).
+
 Big cores are cut on a fixed sample of :data:`SAMPLED` members (their radius measured
 on the sample too, so a group must hold ``min_samples`` of the sample to be cut); every
 other member stays unless it is within the radius of a sampled member of a group cut and
