@@ -355,11 +355,12 @@ def checks(
 
 
 #: What customers of one cloud's egress share: its addresses (one of them at least), a
-#: popular client and the prompt template of a tool they all run (a code-review app's).
-#: Nothing an operator's accounts share beside them: a card, an e-mail pattern, the same
-#: minutes, a behaviour.
+#: popular client, the prompt template of a tool they all run (a code-review app's) and
+#: its schedule (the same template in the same minutes: a nightly build, every push).
+#: Nothing an operator's accounts share beside them: a card, an e-mail pattern, a
+#: behaviour, a campaign's own template or client.
 ADDRESS_FAMILIES = frozenset({"ip", "ip_prefix", "crowded_ip", "crowded_subnet", "crowded_pool"})
-EGRESS_FAMILIES = ADDRESS_FAMILIES | {"user_agent", "template"}
+EGRESS_FAMILIES = ADDRESS_FAMILIES | {"user_agent", "template", "co_activity"}
 #: Share of an incident's accounts each on an e-mail domain of its own for unrelated
 #: organisations (as one declared org for an enterprise, one domain for a cohort).
 OWN_DOMAIN_SHARE = 0.8
@@ -383,14 +384,11 @@ def _shared_egress(
     cloud's customers when these are four in five of the incident or more."""
     domains = int(m.get("domains") or 0)
     own = int(m.get("own_domain_members") or 0)
-    # Two customers' jobs of one tool in the same minutes by chance (a nightly schedule)
-    # tie a few of many: fit world 1001 with 800 such accounts added, 2 of the 626 linked.
-    # Co-activity counts only when it ties more than the share not on a domain of its
-    # own; every other tie counts however few it ties.
-    few = round((1 - OWN_DOMAIN_SHARE) * n, 9)  # a fifth of 10 is 2, not 1.999...
-    families = {
-        ln.family for ln in links if not (ln.family == "co_activity" and ln.accounts <= few)
-    }
+    # Two customers' jobs of one tool run on one schedule: fit world 1001 with 800 such
+    # accounts added, 2 of the 626 linked by co-activity; held-out world 2666, a pair of
+    # jobs linked by it alone and their subnets, at high. Counted against the check
+    # only in a share of the incident at first (3ff9afc), which a pair never passes.
+    families = {ln.family for ln in links}
     egress_only = bool(families & ADDRESS_FAMILIES) and families <= EGRESS_FAMILIES
     organisations = n > 0 and own >= OWN_DOMAIN_SHARE * n and domains >= OWN_DOMAIN_SHARE * n
     fits = egress_only and established and organisations
