@@ -302,9 +302,11 @@ def _polish(acc: _Accounts, rng: np.random.Generator) -> None:
 def _unique_emails(email: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Redraw every address already taken by an earlier account, keeping its kind:
     ``<word><4 digits>`` at throwaway domains, name plus digits at free mail, names
-    with a middle initial (never digits) at university and company domains."""
+    with a middle initial (never digits) at university and company domains, more initials
+    when a domain holds more accounts than the names (a campus NAT of 39,056 at 4x the
+    rows: held-out world 2709)."""
     email = email.astype(str).astype(object)
-    for _ in range(100):
+    for attempt in range(100):
         first_seen = np.unique(email.astype(str), return_index=True)[1]
         dup = np.setdiff1d(np.arange(email.size), first_seen)
         if dup.size == 0:
@@ -317,6 +319,8 @@ def _unique_emails(email: np.ndarray, rng: np.random.Generator) -> np.ndarray:
             _pick(rng, tx.MORE_FIRST, n), sep, _pick(rng, tx.MORE_LAST, n), rng.integers(1, 999, n)
         )
         middle = _pick(rng, ("", "", *(f"{c}." for c in tx.INITIALS)), n)
+        for _ in range(attempt // 10):  # a domain fuller than the names: more initials
+            middle = _cat(middle, _pick(rng, tuple(f"{c}." for c in tx.INITIALS), n))
         named = _cat(_pick(rng, tx.MORE_FIRST, n), ".", middle, _pick(rng, tx.MORE_LAST, n))
         local = np.where(
             np.isin(domain, tx.THROWAWAY), word, np.where(np.isin(domain, tx.FREEMAIL), free, named)
