@@ -39,10 +39,11 @@ def wrapper_llr(
 
 
 class WrapperRates:
-    """:func:`wrapper_llr` on one log, asked many times (a behavioural box's reference
-    once per clustering pass, the accounts near the accepted boxes): the wrappers, the
-    accounts' requests on them and the non-heavy accounts' totals are worked out on the
-    first call and kept; each call takes its tested accounts' own requests out of those
+    """:func:`wrapper_llr` on one log, asked many times (the mixed traffic behind the
+    crowds, a behavioural box's reference once per clustering pass, the accounts near the
+    accepted boxes; one object for all, :func:`extractscan.link.link`): the wrappers,
+    the accounts' requests on them and the non-heavy accounts' totals are worked out on
+    the first call and kept; each call takes its tested accounts' own requests out of those
     totals (counts, so the same numbers as summing the others; measured at 28.8M rows,
     the behavioural boxes' calls: 0.37 s -> 0.33 s, benchmarks/RESULTS.md)."""
 
