@@ -169,13 +169,17 @@ def test_paraphrase_variants_differ_and_keep_slots() -> None:
         assert all("[" not in t and "||" not in t and "{" in t for t in v)
 
 
+def _lookalike(world: Path, group: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The world's requests, and the accounts (with their truth) of one look-alike group."""
+    truth = pl.read_csv(world / "truth.csv")
+    acc = pl.read_csv(world / "accounts.csv").join(truth, on="account")
+    return pl.read_parquet(world / "requests.parquet"), acc.filter(pl.col("group") == group)
+
+
 def test_cohort_lookalike_shape(world: Path) -> None:
     # a class: created within days, requests from the first lab on, from a few campus
     # addresses, named e-mails at one institution, step-by-step homework in class hours
-    req = pl.read_parquet(world / "requests.parquet")
-    truth = pl.read_csv(world / "truth.csv")
-    acc = pl.read_csv(world / "accounts.csv").join(truth, on="account")
-    cohort = acc.filter(pl.col("group") == "cohort")
+    req, cohort = _lookalike(world, "cohort")
     assert cohort.height >= 15 and set(cohort["kind"]) == {"benign"}
     assert cohort["email"].str.extract(r"@(.+)$").n_unique() == 1
     assert cohort["email"].str.contains(r"^[a-z]+\.[a-z]+[0-9]*@uni[0-9]+\.example\.edu$").all()
@@ -217,10 +221,7 @@ def test_ci_lookalike_shape(world: Path) -> None:
     # companies' CI jobs behind one cloud's egress: established accounts, each with its
     # own card, org and company e-mail domain, rotating through several of the cloud's
     # exits, reviewing code and writing tests round the clock
-    req = pl.read_parquet(world / "requests.parquet")
-    truth = pl.read_csv(world / "truth.csv")
-    acc = pl.read_csv(world / "accounts.csv").join(truth, on="account")
-    bots = acc.filter(pl.col("group") == "ci_bots")
+    req, bots = _lookalike(world, "ci_bots")
     assert bots.height >= 10 and set(bots["kind"]) == {"benign"}
     domains = bots["email"].str.extract(r"@(.+)$")
     assert domains.n_unique() == bots.height and domains.str.starts_with("co").all()

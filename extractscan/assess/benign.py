@@ -375,9 +375,10 @@ def _shared_egress(
     pool's shape and extraction-style content; what the cloud's customers have and a
     hydra's accounts lack is an organisation each: established accounts, each on an
     e-mail domain of its own (a company's, not a mass provider's nor a disposable one
-    shared by the members), tied by nothing but the addresses and a tool's client or
-    template. Found by a look-alike the randomized worlds did not have (RESULTS.md,
-    "Companies' CI jobs behind one cloud's egress"): 300-798 such accounts at high.
+    shared by the members), tied by nothing but the addresses and a tool's client,
+    template or schedule (co-activity). Found by a look-alike the randomized worlds did
+    not have (RESULTS.md, "Companies' CI jobs behind one cloud's egress"): 300-798 such
+    accounts at medium or above.
 
     The check is of the whole incident: a few accounts of a campaign behind the same
     egress, on no shared card and not created together, would be explained with the
