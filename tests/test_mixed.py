@@ -385,3 +385,18 @@ def test_one_logs_wrapper_rates_asked_again_give_the_same_ratios() -> None:
     q = (12 * 60 + 0.5) / (12 * 100)
     r = (3 + 0.5) / (302 * 20)
     assert got["llr"][0] == pytest.approx(6 * math.log(q / r) - 20 * (q - r))
+
+
+def test_the_heavy_accounts_taken_out_for_sending_unlike_do_not_set_the_wrappers() -> None:
+    # half the heavy accounts were taken out of the exit by the unlike test
+    # (extractscan.link.unlike): the crowd's rate is the other six's
+    accounts, ids, extraction, wrapper = _world()
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    out = pl.DataFrame({"account": HEAVY[6:], "family": ["crowded_ip"] * 6, "value": ["exit"] * 6})
+    crowd = replace(crowd, unlike=out)
+    tested = _tested(crowd, ids, accounts, cfg, extraction, wrapper)
+    q, r = (6 * 60 + 0.5) / (6 * 100), 0.5 / (260 * 20)
+    got = dict(zip(tested["account"], tested["llr"], strict=True))
+    assert got["m0"] == pytest.approx(6 * math.log(q / r) - 20 * (q - r))
+    assert got["c0"] == pytest.approx(-20 * (q - r))

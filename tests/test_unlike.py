@@ -142,10 +142,12 @@ def test_switched_off_or_without_counts_nothing_changes() -> None:
     assert unlike_members(crowd, accounts, LinkConfig(), extraction, _uses(like)) is crowd
 
 
+@pytest.mark.parametrize("core", [False, True])
 @pytest.mark.parametrize("seed", range(6))
-def test_the_sums_are_the_wrapper_test_with_the_account_left_out(seed: int) -> None:
+def test_the_sums_are_the_wrapper_test_with_the_account_left_out(seed: int, core: bool) -> None:
     """The closed form equals :func:`.mixed.wrapper_llr` run once per account with the
-    value's other heavy accounts as members, on random worlds."""
+    value's other heavy accounts as members (``core``: the other members of a random
+    reference), on random worlds."""
     rng = np.random.default_rng(seed)
     n_acc, n_t = 40, 6
     accts = [f"a{i:02d}" for i in range(n_acc)]
@@ -182,14 +184,18 @@ def test_the_sums_are_the_wrapper_test_with_the_account_left_out(seed: int) -> N
         orient="row",
     )
     cfg = LinkConfig()
-    got = leave_one_out(members, accounts, cfg, extraction, _uses(uses))
+    # with a reference, the others are its members only (the account left out if one)
+    reference = members.filter(pl.Series(rng.random(members.height) < 0.5)) if core else None
+    got = leave_one_out(members, accounts, cfg, extraction, _uses(uses), reference=reference)
     want = []
     for account, family, value in members.iter_rows():
-        others = members.filter(
+        others = (members if reference is None else reference).filter(
             (pl.col("family") == family)
             & (pl.col("value") == value)
             & (pl.col("account") != account)
         )
+        if others.is_empty():
+            continue
         tested = pl.DataFrame({"account": [account], "family": [family], "value": [value]})
         one = wrapper_llr(
             tested, others, ["family", "value"], accounts, cfg, extraction, _uses(uses)
@@ -253,3 +259,80 @@ def test_nobody_is_taken_out_of_a_crowd_whose_accounts_each_send_their_own_wrapp
     llr = leave_one_out(crowd.identifiers, accounts, cfg, wrappers, _uses(own))
     assert (llr["llr"] <= -math.log(13 / cfg.crowded_alpha)).all()
     assert unlike_members(crowd, accounts, cfg, wrappers, _uses(own)) is crowd
+
+
+JOBS = [f"j{i:02d}" for i in range(14)]
+
+
+def _two_populations(
+    tie: str,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """A campaign run from the same cloud as companies' CI jobs: the hydra's twelve heavy
+    accounts (on one card, or on one e-mail pattern of their own when ``tie`` is
+    ``"email"``) and fourteen jobs, each on its own card and domain, behind one exit; the
+    hydra sends its wrapper W, the jobs the review tool's R. Each job sends like the
+    other jobs, half of the exit's heavy accounts: the leave-one-out test keeps them."""
+    accounts, ids, extraction, _ = _world()
+    jobs = pl.DataFrame(
+        {
+            "account": JOBS,
+            "extraction_share": [0.8] * 14,
+            "prompts_measured": [100] * 14,
+            "exchanges": [100] * 14,
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+    accounts = pl.concat([accounts.filter(pl.col("account") != CUSTOMER), jobs])
+    behind = [*HEAVY, *JOBS, *LIGHT[:40]]
+    rows = [(a, "ip", "exit") for a in behind] + [(j, "payment", f"card-{j}") for j in JOBS]
+    if tie == "card":
+        rows += [(h, "payment", "card") for h in HEAVY]
+    ids = pl.DataFrame(rows, schema=["account", "family", "value"], orient="row")
+    domains = [(h, "email_pattern", "a9@relay.example") for h in HEAVY] + [
+        (j, "email_pattern", f"a-a@{j}.example") for j in JOBS
+    ]
+    patterns = pl.DataFrame(domains, schema=["account", "family", "value"], orient="row")
+    uses = pl.DataFrame(
+        {"account": [*HEAVY, *JOBS], "value": ["W"] * 12 + ["R"] * 14, "n": [60] * 26},
+        schema_overrides={"n": pl.UInt32},
+    )
+    extraction = extraction.vstack(pl.DataFrame({"value": ["R"], "n": [840], "ext": [840]}))
+    return accounts, ids, extraction, uses, patterns
+
+
+@pytest.mark.parametrize("tie", ["card", "email"])
+def test_jobs_behind_a_campaigns_exit_are_weighed_against_its_tied_accounts(tie: str) -> None:
+    accounts, ids, extraction, uses, patterns = _two_populations(tie)
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    exit_members = crowd.identifiers.filter(pl.col("family") == "crowded_ip")["account"]
+    assert sorted(exit_members) == sorted([*HEAVY, *JOBS])
+    # every heavy account passes against the others: each job sends like 13 of 25
+    llr = leave_one_out(crowd.identifiers, accounts, cfg, extraction, _uses(uses))
+    assert llr.height == 26 and llr["llr"].min() > 0
+    # the hydra's accounts are tied by more than the exit: against them, no job sends W
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    assert sorted(out.identifiers.filter(pl.col("family") == "crowded_ip")["account"]) == HEAVY
+    assert out.unlike.sort("account").rows() == [(j, "crowded_ip", "exit") for j in JOBS]
+    ip = out.evidence.filter(pl.col("family") == "crowded_ip")
+    assert ip.select("a", "b").rows() == [("h00", h) for h in HEAVY[1:]]
+    # without the e-mail patterns, the hydra on one pattern has no tie beyond the exit
+    if tie == "email":
+        assert unlike_members(crowd, accounts, cfg, extraction, _uses(uses)) is crowd
+
+
+def test_a_tied_core_that_sends_unlike_itself_weighs_nobody() -> None:
+    # the hydra's accounts each on a wrapper of their own (paraphrased): no reference
+    accounts, ids, extraction, uses, patterns = _two_populations("card")
+    own = uses.with_columns(
+        pl.when(pl.col("value") == "W")
+        .then(pl.lit("W") + pl.col("account"))
+        .otherwise("value")
+        .alias("value")
+    )
+    extraction = extraction.vstack(
+        pl.DataFrame({"value": [f"W{h}" for h in HEAVY], "n": [60] * 12, "ext": [60] * 12})
+    )
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    assert unlike_members(crowd, accounts, cfg, extraction, _uses(own), patterns) is crowd

@@ -218,7 +218,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             uses: TemplateUses = counted_uses
             # Mixed traffic needs no template pairs: tested while the worker numbers the
             # template cells and adds them to the pairs.
-            crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
+            crowd = unlike_members(crowd, accounts, cfg.link, ext, uses, acct)
             rates = _rates(accounts, cfg, ext, uses)
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses, rates)
             # the network values held per account, counted here while the worker numbers
@@ -240,7 +240,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             weights = weigh_values(every, accounts.height, cfg.link)
             pairs = candidate_pairs(every, weights, co, cfg.link)
             uses = partial(_template_uses, agg, clusters)
-            crowd = unlike_members(crowd, accounts, cfg.link, ext, uses)
+            crowd = unlike_members(crowd, accounts, cfg.link, ext, uses, acct)
             rates = _rates(accounts, cfg, ext, uses)
             crowd = mixed_members(crowd, base, accounts, cfg.link, ext, uses, rates)
             co_pairs = pairs.filter(pl.col("family") == "co_activity")

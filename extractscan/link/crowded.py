@@ -47,6 +47,9 @@ MAX_WEIGHT = 20.0
 #: Columns of :attr:`Crowded.lone`.
 LONE_SCHEMA = {"account": pl.String, "value": pl.String, "n": pl.UInt32, "weight": pl.Float64}
 
+#: Columns of :attr:`Crowded.unlike` (``family`` the crowded family).
+UNLIKE_SCHEMA = {"account": pl.String, "family": pl.String, "value": pl.String}
+
 
 @dataclass(frozen=True)
 class Crowded:
@@ -65,6 +68,9 @@ class Crowded:
             (:func:`proxy_pools`; ``family`` is :data:`POOL`), heavy or not.
         lone: (account, value, n, weight) of the heavy accounts behind a significant
             subnet and no corroborating crowd (:func:`.lone.lone_members`).
+        unlike: (account, family, value) of the heavy accounts taken out of a network
+            value for sending unlike its crowd (:func:`.unlike.unlike_members`): their
+            wrappers are not the crowd's (:func:`.mixed.mixed_members`).
     """
 
     values: pl.DataFrame
@@ -73,6 +79,7 @@ class Crowded:
     heavy_rate: float
     pools: pl.DataFrame
     lone: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LONE_SCHEMA))
+    unlike: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=UNLIKE_SCHEMA))
 
 
 EVIDENCE_SCHEMA = {

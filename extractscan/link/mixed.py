@@ -256,8 +256,11 @@ def _tested_pairs(
     )
     if candidates.is_empty():
         return pl.DataFrame(schema=schema)
-    members = behind.filter("heavy").join(
-        candidates.select("family", "value").unique(), on=["family", "value"], how="semi"
+    # the heavy accounts behind the value, but those that send unlike its crowd
+    members = (
+        behind.filter("heavy")
+        .join(candidates.select("family", "value").unique(), on=["family", "value"], how="semi")
+        .join(crowd.unlike, on=["account", "family", "value"], how="anti")
     )
     return rates.llr(
         candidates.select("account", "family", "value"),

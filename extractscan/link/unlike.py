@@ -44,6 +44,11 @@ nothing about who belongs, and nobody is taken out.
 Cards are not tested: a card is its holder's, and heavy users on one card are linked
 (then explained as a family, :mod:`extractscan.assess.benign`). Nor is an account on a linked
 card tested on its network values: the card links it whatever they say.
+
+Two populations of about the same size behind one value (a campaign run from the same
+cloud as companies' CI jobs) pass the test above: each account sends like half of the
+others. Where the crowd's accounts tied by more than the value (its cards, its own
+e-mail pattern) send alike, they are the reference instead (:func:`core_unlike`).
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ from extractscan.config import LinkConfig
 from extractscan.link.assemble import TemplateUses
 from extractscan.link.crowded import (
     MAX_WEIGHT,
+    UNLIKE_SCHEMA,
     Crowded,
     extraction_wrappers,
     heavy_accounts,
@@ -78,10 +84,13 @@ def unlike_members(
     cfg: LinkConfig,
     extraction: pl.DataFrame | None,
     template_uses: TemplateUses | None,
+    account_ids: pl.DataFrame | None = None,
 ) -> Crowded:
     """``crowd`` without the (account, value) memberships of its network values whose
     account sends significantly unlike the value's other heavy accounts (the module's
-    test)."""
+    test), or unlike those of them tied by more than the value (:func:`core_unlike`:
+    on the crowd's cards, or on an e-mail pattern of ``account_ids`` (account, family,
+    value) that the crowd shares)."""
     if (
         not cfg.crowded_unlike
         or extraction is None
@@ -122,6 +131,11 @@ def unlike_members(
         .filter(pl.col("unlike") * 2 < pl.col("members"))
     )
     unlike = failed.join(few, on=keys, how="semi").join(tested, on=["account", *keys], how="semi")
+    # ... and where the accounts on the crowd's cards send alike, whoever sends unlike
+    # them is out, however many they are
+    tied = pl.concat([carded.select("account"), _patterned(network, account_ids, cfg)]).unique()
+    core = core_unlike(network, tied, tested, accounts, cfg, extraction, template_uses)
+    unlike = pl.concat([unlike, core]).unique()
     if unlike.is_empty():
         return crowd
     # unlike its pool: out of the pool and of its exits and subnets
@@ -135,7 +149,92 @@ def unlike_members(
         (pl.col("nats") / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight"),
     )
     evidence = member_stars(identifiers.join(weights, on=["family", "value"]))
-    return replace(crowd, evidence=evidence, identifiers=identifiers)
+    taken = unlike.select("account", "family", "value").cast(UNLIKE_SCHEMA)  # type: ignore[arg-type]
+    return replace(crowd, evidence=evidence, identifiers=identifiers, unlike=taken)
+
+
+def _patterned(
+    network: pl.DataFrame, account_ids: pl.DataFrame | None, cfg: LinkConfig
+) -> pl.DataFrame:
+    """(account) of the crowd's heavy accounts (``network``) on an e-mail pattern that
+    ``crowded_min_heavy`` or more of them share and that is mostly theirs (at least half
+    of the log's accounts on it): a campaign's naming scheme on its own domain, not a
+    mass provider's common shape."""
+    none = network.head(0).select("account")
+    if account_ids is None:
+        return none
+    pattern = account_ids.filter(pl.col("family") == "email_pattern").select(
+        "account", pl.col("value").cast(pl.String)
+    )
+    members = network.select("account").unique()
+    held = (
+        pattern.join(members, on="account", how="semi").group_by("value").agg(pl.len().alias("k"))
+    )
+    held = held.filter(pl.col("k") >= cfg.crowded_min_heavy)
+    if held.is_empty():
+        return none
+    everyone = pattern.join(held, on="value", how="semi").group_by("value").agg(pl.len().alias("n"))
+    theirs = held.join(everyone, on="value").filter(pl.col("k") * 2 >= pl.col("n"))
+    return (
+        pattern.join(theirs, on="value", how="semi")
+        .join(members, on="account", how="semi")
+        .select("account")
+    )
+
+
+def core_unlike(
+    network: pl.DataFrame,
+    tied: pl.DataFrame,
+    tested: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    template_uses: TemplateUses,
+) -> pl.DataFrame:
+    """(account, family, value) of the ``tested`` rows whose account sends unlike the
+    accounts ``tied`` to the crowd by more than its network values (on its cards or on
+    an e-mail pattern it shares: :func:`_patterned`) behind that value.
+
+    The leave-one-out test weighs an account against every other heavy account behind
+    the value, which is what the crowd is only while one population fills it. A campaign
+    run from the same cloud as companies' CI jobs fills the cloud's exits with two
+    populations of about the same size, and each job sends like half of the others (the
+    other jobs): it passed, and 139 and 292 of 300 jobs sat in a hydra's critical
+    incident (hand-made worlds 1001 and 1005, ``benchmarks/RESULTS.md``). The accounts
+    on the crowd's cards or on its own e-mail pattern are tied by more than the exit.
+    Behind a value where at least ``crowded_min_heavy`` of them send alike (more than
+    half pass the leave-one-out test among themselves: not a campaign whose every
+    account paraphrases its wrappers), they are the crowd's reference: each other
+    tested account is weighed against their wrappers alone, at the same per-account
+    rate, and one that sends unlike them is out of the value whatever share of the
+    crowd fails with it. Behind a value without such a core the leave-one-out test
+    alone decides; so two populations without a tie beyond the exit (an
+    identifier-free campaign beside the jobs) stay one crowd."""
+    keys = ["family", "value"]
+    none = tested.head(0).select("account", *keys)
+    if tied.is_empty():
+        return none
+    tested = tested.join(tied, on="account", how="anti")
+    values = tested.select(keys).unique()
+    core = network.join(tied, on="account", how="semi").join(values, on=keys, how="semi")
+    sizes = core.group_by(keys).agg(pl.len().alias("core"))
+    sizes = sizes.filter(pl.col("core") >= max(cfg.crowded_min_heavy, 2))
+    if sizes.is_empty():
+        return none
+    core = core.join(sizes, on=keys, how="semi")
+    threshold = _threshold(core.height, cfg)
+    among = leave_one_out(core, accounts, cfg, extraction, template_uses)
+    alike = among.filter(pl.col("llr") > -threshold).group_by(keys).agg(pl.len().alias("alike"))
+    coherent = sizes.join(alike, on=keys).filter(pl.col("alike") * 2 > pl.col("core"))
+    outside = tested.join(coherent, on=keys, how="semi")
+    if outside.is_empty():
+        return none
+    core = core.join(coherent, on=keys, how="semi")
+    both = pl.concat([core.select("account", *keys), outside.select("account", *keys)])
+    llr = leave_one_out(
+        both, accounts, cfg, extraction, template_uses, tested=outside, reference=core
+    )
+    return llr.filter(pl.col("llr") <= -threshold).select("account", *keys)
 
 
 def _threshold(tested: int, cfg: LinkConfig) -> float:
@@ -154,12 +253,15 @@ def leave_one_out(
     extraction: pl.DataFrame,
     template_uses: TemplateUses,
     tested: pl.DataFrame | None = None,
+    reference: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """(account, family, value, llr) for each heavy account of ``identifiers`` (account,
     family, value: crowded families) behind a :data:`NETWORK` value whose other heavy
     accounts send requests (the rows of ``tested`` when given): the log-likelihood
     ratio of its requests on their wrappers under their rates against the non-heavy
-    accounts' (the module's test).
+    accounts' (the module's test). With ``reference`` (account, family, value: some of
+    the members), the others are the reference's members only, and an account outside
+    it is weighed against all of them (:func:`core_unlike`).
 
     Computed without a row per (account, value, wrapper of the value): ``sum_t q_t`` over
     the value's wrappers is ``(S - kw + C/2) / (N - n)`` (``S`` the members' requests on
@@ -182,7 +284,16 @@ def leave_one_out(
     keyed = keyed.with_columns(
         (pl.col("family") + "\x1f" + pl.col("value")).rank("dense").cast(pl.UInt32).alias("vid")
     )
-    members = keyed.join(numbered, on="account").select("aid", "vid", "ex")
+    members = keyed.join(numbered, on="account")
+    if reference is None:  # every member is one of the others
+        members = members.select("aid", "vid", "ex", pl.lit(1.0).alias("ref"))
+    else:
+        inside = reference.select("account", "family", "value").unique()
+        members = members.join(
+            inside.with_columns(pl.lit(1.0).alias("ref")),
+            on=["account", "family", "value"],
+            how="left",
+        ).select("aid", "vid", "ex", pl.col("ref").fill_null(0.0))
     uses = (
         template_uses(wrappers)
         .join(numbered.select("account", "aid"), on="account")
@@ -200,11 +311,12 @@ def leave_one_out(
         .agg(pl.col("n").sum().alias("k_out"))
         .select("t", ((pl.col("k_out") + _HALF) / n_out).alias("r"))
     )
-    volume = members.group_by("vid").agg(pl.col("ex").sum().alias("N"))
-    held = members.select("aid", "vid").join(uses, on="aid")  # the bulk
+    volume = members.group_by("vid").agg((pl.col("ex") * pl.col("ref")).sum().alias("N"))
+    held = members.select("aid", "vid", "ref").join(uses, on="aid")  # the bulk
     # the value's wrappers: (vid, t, K), and per value S, C and the sum of r
     per_wrapper = (
-        held.group_by("vid", "t")
+        held.filter(pl.col("ref") > 0)
+        .group_by("vid", "t")
         .agg(pl.col("n").sum().alias("K"))
         .join(r, on="t", how="left")
         .with_columns(pl.col("r").fill_null(_HALF / n_out))
@@ -220,22 +332,25 @@ def leave_one_out(
         )
         members = members.join(chosen, on=["aid", "vid"], how="semi")
         held = held.join(chosen, on=["aid", "vid"], how="semi")
-    rest = pl.col("N") - pl.col("ex")
+    # the others: every member but the account (a member of the reference leaves it)
+    rest = pl.col("N") - pl.col("ex") * pl.col("ref")
+    mine = pl.col("k") * pl.col("ref")  # its requests among the others'
     # the account's own requests on them
     own = (
-        held.rename({"n": "k"})
+        held.drop("ref")
+        .rename({"n": "k"})
         .join(per_wrapper, on=["vid", "t"])
         .join(members, on=["aid", "vid"])
         .join(volume, on="vid")
-        .with_columns(((pl.col("K") - pl.col("k") + _HALF) / rest).alias("q"))
+        .with_columns(((pl.col("K") - mine + _HALF) / rest).alias("q"))
         .group_by("aid", "vid")
         .agg(
-            pl.col("k").sum().alias("kw"),
+            (pl.col("k") * pl.col("ref")).sum().alias("kw"),
             (pl.col("k") * (pl.col("q") / pl.col("r")).log())
-            .filter(pl.col("K") > pl.col("k"))
+            .filter(pl.col("K") > mine)
             .sum()
             .alias("gain"),
-            (pl.col("q") - pl.col("r")).filter(pl.col("K") == pl.col("k")).sum().alias("alone"),
+            (pl.col("q") - pl.col("r")).filter(pl.col("K") == mine).sum().alias("alone"),
         )
     )
     spread = (pl.col("S") - pl.col("kw") + _HALF * pl.col("C")) / rest - pl.col("R")
