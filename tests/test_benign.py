@@ -215,13 +215,21 @@ def test_companies_ci_jobs_behind_one_clouds_egress_fit_shared_egress() -> None:
 
     # co-activity is the tool's schedule, however many it ties (a pair of jobs: world 2666)
     assert "shared_egress" in _fits(checks(m, links(10), BASE))
-    # a shared card, an e-mail pattern or a behaviour is an operator's
+    # a shared card or an e-mail pattern is an operator's
     assert why(m, links(2, "payment")) == "also tied by payment"
-    assert why(m, links(2, "email_pattern", "behaviour_cluster")) == (
-        "also tied by behaviour_cluster, email_pattern"
-    )
+    assert why(m, links(2, "email_pattern", "behaviour_cluster")) == "also tied by email_pattern"
     # a tool's template and client alone are no shared egress
-    assert why(m, _links("template", "user_agent")) == "no shared address"
+    assert why(m, _links("template", "user_agent")) == "no shared address or behaviour"
+    # one tool's jobs behaving alike, with or without the cloud's addresses
+    alike = next(c for c in checks(m, _links("behaviour_cluster"), BASE) if c.fits)
+    assert (alike.name, alike.reason) == (
+        "shared_egress",
+        "10 established accounts (median account age 540 days), 9 of 10 accounts on 10 "
+        "e-mail domains that are no mass provider's, tied only by behaving alike: "
+        "organisations running the same tool",
+    )
+    both = next(c for c in checks(m, links(2, "behaviour_cluster"), BASE) if c.fits)
+    assert "tied only by the addresses they send from and behaving alike" in both.reason
     # new accounts; accounts on one disposable domain or on mass providers
     assert why(stats(companies, 3.0), links(2)) == "median account age 3 days"
     throwaway = stats([f"u{i}@mailbox-relay.example" for i in range(10)], 540.0)
