@@ -309,7 +309,7 @@ def test_jobs_behind_a_campaigns_exit_are_weighed_against_its_tied_accounts(tie:
     assert sorted(exit_members) == sorted([*HEAVY, *JOBS])
     # every heavy account passes against the others: each job sends like 13 of 25
     llr = leave_one_out(crowd.identifiers, accounts, cfg, extraction, _uses(uses))
-    assert llr.height == 26 and llr["llr"].min() > 0
+    assert llr.height == 26 and (llr["llr"] > 0).all()
     # the hydra's accounts are tied by more than the exit: against them, no job sends W
     out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
     assert sorted(out.identifiers.filter(pl.col("family") == "crowded_ip")["account"]) == HEAVY
