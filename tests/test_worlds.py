@@ -23,6 +23,7 @@ from extractscan.lab.worlds import (
     load,
     save,
     to_dict,
+    validate,
 )
 
 ROWS = 20_000
@@ -86,6 +87,15 @@ def test_bad_scenario_is_a_value_error(tmp_path: Path) -> None:
     bad = replace(p, campaigns=(replace(p.campaigns[0], kind="nope"),))
     with pytest.raises(ValueError, match="unknown kind"):
         save(bad, path) and load(path)
+    # CI jobs on the first campaign's pool need a campaign with a pool (world 1002 once
+    # stopped the generator with a ZeroDivisionError)
+    own = tuple(replace(c, ip_mode="own") for c in p.campaigns)
+    jobs = tuple(replace(g, addresses=0) if g.kind == "ci" else g for g in p.lookalikes)
+    with pytest.raises(ValueError, match="ci_bots: addresses = 0 .* no campaign has ip_mode"):
+        validate(replace(p, campaigns=own, lookalikes=jobs))
+    validate(
+        replace(p, campaigns=(replace(p.campaigns[0], ip_mode="pool"), *own[1:]), lookalikes=jobs)
+    )
 
 
 def test_scaled_keeps_shapes() -> None:

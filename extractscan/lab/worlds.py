@@ -370,6 +370,15 @@ def validate(params: WorldParams) -> None:
     for g in params.lookalikes:
         if g.kind not in LOOKALIKE_KINDS or g.accounts < 1:
             raise ValueError(f"{g.group}: unknown kind or no accounts")
+        if (
+            g.kind == "ci"
+            and g.addresses < 1
+            and not any(c.ip_mode == "pool" for c in params.campaigns)
+        ):
+            raise ValueError(
+                f"{g.group}: addresses = 0 puts the jobs behind the first campaign's proxy"
+                " pool, and no campaign has ip_mode = 'pool'"
+            )
     if (
         sum(c.row_share for c in params.campaigns) + sum(g.row_share for g in params.lookalikes)
         >= 0.99
