@@ -314,8 +314,18 @@ def test_jobs_behind_a_campaigns_exit_are_weighed_against_its_tied_accounts(tie:
     out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
     assert sorted(out.identifiers.filter(pl.col("family") == "crowded_ip")["account"]) == HEAVY
     assert out.unlike.sort("account").rows() == [(j, "crowded_ip", "exit") for j in JOBS]
+    # the jobs send alike and are a crowd of their own there: a star of their own, with
+    # the weight of 14 heavy accounts of the exit's 66 at the rate it was tested at
     ip = out.evidence.filter(pl.col("family") == "crowded_ip")
-    assert ip.select("a", "b").rows() == [("h00", h) for h in HEAVY[1:]]
+    hydra = [("h00", h) for h in HEAVY[1:]]
+    assert ip.select("a", "b").rows() == hydra + [("j00", j) for j in JOBS[1:]]
+    (n, rate), k = crowd.values.filter(pl.col("family") == "ip").select("n", "rate").row(0), 14
+    q = k / n
+    nats = n * (q * math.log(q / rate) + (1 - q) * math.log((1 - q) / (1 - rate)))
+    weights = dict(zip(ip["a"], ip["weight"], strict=False))
+    assert n == 66 and weights["j00"] == pytest.approx(nats / math.log(10))
+    assert weights["h00"] == crowd.evidence.filter(pl.col("family") == "crowded_ip")["weight"][0]
+    assert sorted(out.apart["account"]) == JOBS
     # without the e-mail patterns, the hydra on one pattern has no tie beyond the exit
     if tie == "email":
         assert unlike_members(crowd, accounts, cfg, extraction, _uses(uses)) is crowd
@@ -336,3 +346,17 @@ def test_a_tied_core_that_sends_unlike_itself_weighs_nobody() -> None:
     cfg = LinkConfig()
     crowd = crowded(ids, accounts, cfg)
     assert unlike_members(crowd, accounts, cfg, extraction, _uses(own), patterns) is crowd
+
+
+def test_two_jobs_unlike_the_campaign_are_no_crowd_of_their_own() -> None:
+    accounts, ids, extraction, uses, patterns = _two_populations("card")
+    gone = JOBS[2:]
+    accounts = accounts.filter(~pl.col("account").is_in(gone))
+    ids = ids.filter(~pl.col("account").is_in(gone))
+    uses = uses.filter(~pl.col("account").is_in(gone))
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    assert sorted(out.unlike["account"]) == JOBS[:2] and out.apart.is_empty()
+    ip = out.evidence.filter(pl.col("family") == "crowded_ip")
+    assert ip.select("a", "b").rows() == [("h00", h) for h in HEAVY[1:]]

@@ -342,7 +342,7 @@ def _identifiers(
     none when they are labelled later), the accounts' attributes and, when it links any,
     the crowded values'."""
     ids = pl.concat([agg.row_ids, acct] if tmpl is None else [agg.row_ids, tmpl, acct])
-    return pl.concat([ids, crowd.identifiers]) if crowd.evidence.height else ids
+    return pl.concat([ids, crowd.identifiers, crowd.apart]) if crowd.evidence.height else ids
 
 
 def _template_weights(

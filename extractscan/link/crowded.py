@@ -57,8 +57,8 @@ class Crowded:
 
     Attributes:
         values: per tested value: ``family`` (the source family), ``value``, ``n``
-            accounts, ``k`` heavy accounts, ``nats`` (minus the log of the bound) and
-            ``significant``.
+            accounts, ``k`` heavy accounts, ``nats`` (minus the log of the bound),
+            ``significant`` and the heavy ``rate`` of the round that tested it.
         evidence: star rows (``a``, ``b``, ``family``, ``shared_values``, ``example``,
             ``min_df``, ``weight``) in the crowded families.
         identifiers: (account, family, value) of the heavy accounts behind each
@@ -71,6 +71,10 @@ class Crowded:
         unlike: (account, family, value) of the heavy accounts taken out of a network
             value for sending unlike its crowd (:func:`.unlike.unlike_members`): their
             wrappers are not the crowd's (:func:`.mixed.mixed_members`).
+        apart: (account, family, value) of those of them that are a crowd of their own
+            behind the value (:func:`.unlike.apart_members`): linked as a star of their
+            own in :attr:`evidence`, and not in :attr:`identifiers`, whose stars'
+            hubs the later steps join.
     """
 
     values: pl.DataFrame
@@ -80,6 +84,7 @@ class Crowded:
     pools: pl.DataFrame
     lone: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LONE_SCHEMA))
     unlike: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=UNLIKE_SCHEMA))
+    apart: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=UNLIKE_SCHEMA))
 
 
 EVIDENCE_SCHEMA = {
@@ -136,7 +141,7 @@ def extraction_wrappers(extraction: pl.DataFrame, heavy_share: float) -> pl.Data
     ).select("value")
 
 
-def surprise(n: pl.Expr, k: pl.Expr, p: float) -> pl.Expr:
+def surprise(n: pl.Expr, k: pl.Expr, p: float | pl.Expr) -> pl.Expr:
     """``n * KL(k/n || p)`` in nats where ``k/n > p`` (else 0): minus the log of the
     Chernoff bound on P(X >= k) for X ~ Binomial(n, p)."""
     q = k.cast(pl.Float64) / n.cast(pl.Float64)
@@ -187,10 +192,17 @@ def _threshold(tested: int, cfg: LinkConfig, accounts: int = 0) -> float:
     return math.log(max(tested, 1) / (cfg.crowded_alpha * spent))
 
 
+def crowd_threshold(crowd: Crowded, cfg: LinkConfig, accounts: int) -> float:
+    """The nats a value of ``crowd`` needed to be significant (its values tested in a
+    log of ``accounts`` accounts, the proxy pools among them)."""
+    return _threshold(crowd.values.height, cfg, accounts)
+
+
 def _test(per_value: pl.DataFrame, p: float, threshold: float) -> pl.DataFrame:
-    """``per_value`` with ``nats`` at the heavy rate ``p`` and ``significant``."""
+    """``per_value`` with ``nats`` at the heavy rate ``p``, ``significant`` and the
+    ``rate``."""
     return per_value.with_columns(surprise(pl.col("n"), pl.col("k"), p).alias("nats")).with_columns(
-        (pl.col("nats") >= threshold).alias("significant")
+        (pl.col("nats") >= threshold).alias("significant"), pl.lit(p).alias("rate")
     )
 
 
@@ -322,6 +334,7 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
         "k": pl.UInt32,
         "nats": pl.Float64,
         "significant": pl.Boolean,
+        "rate": pl.Float64,
     }
     if n_acc == 0 or n_heavy == 0 or n_heavy == n_acc:
         # nothing heavy, or everything: the test has no contrast to measure

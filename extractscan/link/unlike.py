@@ -64,9 +64,11 @@ from extractscan.link.crowded import (
     MAX_WEIGHT,
     UNLIKE_SCHEMA,
     Crowded,
+    crowd_threshold,
     extraction_wrappers,
     heavy_accounts,
     member_stars,
+    surprise,
 )
 from extractscan.link.pool_graph import POOL
 from extractscan.model.families import CROWDED_FAMILIES
@@ -138,6 +140,7 @@ def unlike_members(
     unlike = pl.concat([unlike, core]).unique()
     if unlike.is_empty():
         return crowd
+    apart = apart_members(crowd, core, accounts, cfg, extraction, template_uses)
     # unlike its pool: out of the pool and of its exits and subnets
     away = unlike.filter(pl.col("family") == pool).select("account")
     unlike = pl.concat([unlike, network.join(away, on="account", how="semi")]).unique()
@@ -149,8 +152,61 @@ def unlike_members(
         (pl.col("nats") / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight"),
     )
     evidence = member_stars(identifiers.join(weights, on=["family", "value"]))
+    if apart.height:  # the other crowd behind the value: a star of its own
+        rows = apart.rename({"weight_own": "weight"}).join(weights.drop("weight"), on=keys)
+        evidence = pl.concat([evidence, member_stars(rows)]).sort("a", "b", "family")
     taken = unlike.select("account", "family", "value").cast(UNLIKE_SCHEMA)  # type: ignore[arg-type]
-    return replace(crowd, evidence=evidence, identifiers=identifiers, unlike=taken)
+    return replace(
+        crowd,
+        evidence=evidence,
+        identifiers=identifiers,
+        unlike=taken,
+        apart=apart.select("account", *keys).cast(UNLIKE_SCHEMA),  # type: ignore[arg-type]
+    )
+
+
+def apart_members(
+    crowd: Crowded,
+    out: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    template_uses: TemplateUses,
+) -> pl.DataFrame:
+    """(account, family, value, weight_own) of the accounts of ``out`` (account, family,
+    value: taken out of a value's crowd by :func:`core_unlike`) that are a crowd of
+    their own there: ``crowded_min_heavy`` or more, most of them sending like the rest
+    of them (the leave-one-out test among themselves), and as many heavy accounts
+    behind the value as the crowded-value test asks of a crowd (its threshold, at the
+    heavy rate it tested the value at).
+
+    The companies' jobs behind a campaign's exits are such a crowd, and unlinked they
+    were candidates for the behavioural clusters, busy and alike since before the log
+    began: beside 23 of them, a 14-account campaign on aged accounts was no cluster
+    beyond chance (fit world 1046 with the jobs on the hydra's exits). Linked, they are
+    an incident of their own, which the benign checks weigh as a whole."""
+    keys = ["family", "value"]
+    none = out.head(0).select("account", *keys, pl.lit(0.0).alias("weight_own"))
+    if out.is_empty():
+        return none
+    among = leave_one_out(out, accounts, cfg, extraction, template_uses)
+    threshold = _threshold(among.height, cfg)
+    alike = among.filter(pl.col("llr") > -threshold).group_by(keys).agg(pl.len().alias("alike"))
+    sizes = out.group_by(keys).agg(pl.len().alias("k")).join(alike, on=keys)
+    sizes = sizes.filter(pl.col("k") >= cfg.crowded_min_heavy, pl.col("alike") * 2 > pl.col("k"))
+    behind = crowd.values.select(
+        pl.col("family").replace_strict(CROWDED_FAMILIES, return_dtype=pl.String),
+        "value",
+        "n",
+        "rate",
+    )
+    nats = surprise(pl.col("n"), pl.col("k"), pl.col("rate"))
+    needed = crowd_threshold(crowd, cfg, accounts.height)
+    own = sizes.join(behind, on=keys).filter(nats >= needed)
+    if own.is_empty():
+        return none
+    weight = (nats / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight_own")
+    return out.join(own.select(*keys, weight), on=keys).select("account", *keys, "weight_own")
 
 
 def _patterned(
