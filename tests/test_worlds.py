@@ -43,7 +43,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_ranges_over_many_draws() -> None:
     kinds: set[str] = set()
-    aged = drawn = 0
+    aged = drawn = on_pool = pooled = 0
     for seed in range(150):
         rows = int(np.exp(np.random.default_rng(seed).uniform(np.log(2e5), np.log(4e6))))
         p = draw_world(seed, rows)
@@ -67,7 +67,15 @@ def test_ranges_over_many_draws() -> None:
         nat = [g for g in p.lookalikes if g.kind == "nat"]
         assert nat and all(10 <= g.accounts / g.addresses <= 5_000 for g in nat)
         assert {g.kind for g in p.lookalikes} >= {"carrier", "family", "enterprise", "reseller"}
+        jobs = next(g for g in p.lookalikes if g.kind == "ci")
+        validate(p)  # CI jobs on a campaign's pool only where one has a pool
+        if any(c.ip_mode == "pool" for c in p.campaigns):
+            pooled += 1
+            on_pool += jobs.addresses == 0
+        else:
+            assert jobs.addresses >= 8
     assert kinds == set(CAMPAIGN_KINDS)
+    assert 0.1 < on_pool / pooled < 0.4  # CI_ON_POOL of them from the campaign's cloud
     assert 0.15 < aged / drawn < 0.35  # bought, aged accounts: AGED_SHARE of the campaigns
 
 

@@ -286,6 +286,11 @@ def _identifier_free_family(u: float) -> str:
     return "pivot" if u < 1 / 3 else "cot" if u < 2 / 3 else "reward"
 
 
+#: Share of the worlds with a proxy-pool campaign whose companies' CI jobs send from that
+#: campaign's exits (the campaign runs from the same cloud).
+CI_ON_POOL = 0.25
+
+
 def _lookalikes(
     rng: np.random.Generator, population: int, *, benign_share: float, pool: bool
 ) -> tuple[LookalikeParams, ...]:
@@ -336,6 +341,10 @@ def _lookalikes(
     fewest = int(rng.integers(2, 6))
     most = int(rng.integers(fewest + 3, 41))
     share = _loguniform(rng, 0.005, 0.05) * benign_share if rng.random() < 0.5 else 0.0
+    # ... in some worlds on the first pool campaign's own exits: a campaign run from the
+    # same cloud (addresses 0; drawn last)
+    if pool and rng.random() < CI_ON_POOL:
+        exits = 0
     out.append(LookalikeParams("ci_bots", "ci", bots, exits, share, fewest, most))
     return tuple(out)
 
