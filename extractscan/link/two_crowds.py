@@ -1,0 +1,286 @@
+"""Two populations behind one crowded value: a campaign run from the same cloud as
+companies' CI jobs.
+
+The leave-one-out test (:mod:`.unlike`) weighs a heavy account against every other
+heavy account behind the value, which is what the crowd is only while one population
+fills it. A campaign's accounts and the jobs of unrelated companies fill a cloud's exits
+with two populations of about the same size, and each job sends like half of the others
+(the other jobs): they pass. What tells the two apart:
+
+- :func:`core_unlike`: the crowd's accounts tied by more than the value (on its cards,
+  or on an e-mail pattern of its own) are the reference where they send alike; each
+  other account is weighed against their wrappers alone.
+- :func:`apart_members`: those taken out that send alike and are as many as the
+  crowded-value test asks of a crowd are a crowd of their own behind the value.
+- :func:`content_split`: behind a value without such a core, the accounts that send
+  the wrapper most of them send most are the reference, and those unlike them leave
+  only as a crowd of their own.
+"""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+
+from extractscan.config import LinkConfig
+from extractscan.link.assemble import TemplateUses
+from extractscan.link.crowded import (
+    MAX_WEIGHT,
+    Crowded,
+    crowd_threshold,
+    extraction_wrappers,
+    surprise,
+)
+from extractscan.link.leave_one_out import leave_one_out, unlike_threshold
+from extractscan.model.families import CROWDED_FAMILIES
+
+
+def apart_members(
+    crowd: Crowded,
+    out: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    template_uses: TemplateUses,
+) -> pl.DataFrame:
+    """(account, family, value, weight_own) of the accounts of ``out`` (account, family,
+    value: taken out of a value's crowd by :func:`core_unlike`) that are a crowd of
+    their own there: ``crowded_min_heavy`` or more, most of them sending like the rest
+    of them (the leave-one-out test among themselves), and as many heavy accounts
+    behind the value as the crowded-value test asks of a crowd (its threshold, at the
+    heavy rate it tested the value at).
+
+    The companies' jobs behind a campaign's exits are such a crowd, and unlinked they
+    were candidates for the behavioural clusters, busy and alike since before the log
+    began: beside 23 of them, a 14-account campaign on aged accounts was no cluster
+    beyond chance (fit world 1046 with the jobs on the hydra's exits). Linked, they are
+    an incident of their own, which the benign checks weigh as a whole."""
+    keys = ["family", "value"]
+    none = out.head(0).select("account", *keys, pl.lit(0.0).alias("weight_own"))
+    if out.is_empty():
+        return none
+    among = leave_one_out(out, accounts, cfg, extraction, template_uses)
+    threshold = unlike_threshold(among.height, cfg)
+    alike = among.filter(pl.col("llr") > -threshold).group_by(keys).agg(pl.len().alias("alike"))
+    sizes = out.group_by(keys).agg(pl.len().alias("k")).join(alike, on=keys)
+    sizes = sizes.filter(pl.col("k") >= cfg.crowded_min_heavy, pl.col("alike") * 2 > pl.col("k"))
+    behind = crowd.values.select(
+        pl.col("family").replace_strict(CROWDED_FAMILIES, return_dtype=pl.String),
+        "value",
+        "n",
+        "rate",
+    )
+    nats = surprise(pl.col("n"), pl.col("k"), pl.col("rate"))
+    needed = crowd_threshold(crowd, cfg, accounts.height)
+    own = sizes.join(behind, on=keys).filter(nats >= needed)
+    if own.is_empty():
+        return none
+    weight = (nats / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight_own")
+    return out.join(own.select(*keys, weight), on=keys).select("account", *keys, "weight_own")
+
+
+def patterned(
+    network: pl.DataFrame, account_ids: pl.DataFrame | None, cfg: LinkConfig
+) -> pl.DataFrame:
+    """(account) of the crowd's heavy accounts (``network``) on an e-mail pattern that
+    ``crowded_min_heavy`` or more of them share and that is mostly theirs (at least half
+    of the log's accounts on it): a campaign's naming scheme on its own domain, not a
+    mass provider's common shape."""
+    none = network.head(0).select("account")
+    if account_ids is None:
+        return none
+    pattern = account_ids.filter(pl.col("family") == "email_pattern").select(
+        "account", pl.col("value").cast(pl.String)
+    )
+    members = network.select("account").unique()
+    held = (
+        pattern.join(members, on="account", how="semi").group_by("value").agg(pl.len().alias("k"))
+    )
+    held = held.filter(pl.col("k") >= cfg.crowded_min_heavy)
+    if held.is_empty():
+        return none
+    everyone = pattern.join(held, on="value", how="semi").group_by("value").agg(pl.len().alias("n"))
+    theirs = held.join(everyone, on="value").filter(pl.col("k") * 2 >= pl.col("n"))
+    return (
+        pattern.join(theirs, on="value", how="semi")
+        .join(members, on="account", how="semi")
+        .select("account")
+    )
+
+
+def core_unlike(
+    network: pl.DataFrame,
+    tied: pl.DataFrame,
+    tested: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    template_uses: TemplateUses,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(account, family, value) of the ``tested`` rows whose account sends unlike the
+    accounts ``tied`` to the crowd by more than its network values (on its cards or on
+    an e-mail pattern it shares: :func:`patterned`) behind that value.
+
+    The leave-one-out test weighs an account against every other heavy account behind
+    the value, which is what the crowd is only while one population fills it. A campaign
+    run from the same cloud as companies' CI jobs fills the cloud's exits with two
+    populations of about the same size, and each job sends like half of the others (the
+    other jobs): it passed, and 139 and 292 of 300 jobs sat in a hydra's critical
+    incident (hand-made worlds 1001 and 1005, ``benchmarks/RESULTS.md``). The accounts
+    on the crowd's cards or on its own e-mail pattern are tied by more than the exit.
+    Behind a value where at least ``crowded_min_heavy`` of them send alike (more than
+    half pass the leave-one-out test among themselves: not a campaign whose every
+    account paraphrases its wrappers), they are the crowd's reference: each other
+    tested account is weighed against their wrappers alone, at the same per-account
+    rate, and one that sends unlike them is out of the value whatever share of the
+    crowd fails with it. Behind a value without such a core the leave-one-out test
+    alone decides; so two populations without a tie beyond the exit (an
+    identifier-free campaign beside the jobs) stay one crowd."""
+    keys = ["family", "value"]
+    none = tested.head(0).select("account", *keys)
+    if tied.is_empty():
+        return none, none
+    tested = tested.join(tied, on="account", how="anti")
+    values = tested.select(keys).unique()
+    core = network.join(tied, on="account", how="semi").join(values, on=keys, how="semi")
+    sizes = core.group_by(keys).agg(pl.len().alias("core"))
+    sizes = sizes.filter(pl.col("core") >= max(cfg.crowded_min_heavy, 2))
+    if sizes.is_empty():
+        return none, none
+    core = core.join(sizes, on=keys, how="semi")
+    threshold = unlike_threshold(core.height, cfg)
+    among = leave_one_out(core, accounts, cfg, extraction, template_uses)
+    alike = among.filter(pl.col("llr") > -threshold).group_by(keys).agg(pl.len().alias("alike"))
+    coherent = sizes.join(alike, on=keys).filter(pl.col("alike") * 2 > pl.col("core"))
+    outside = tested.join(coherent, on=keys, how="semi")
+    if outside.is_empty():
+        return none, none
+    core = core.join(coherent, on=keys, how="semi")
+    both = pl.concat([core.select("account", *keys), outside.select("account", *keys)])
+    llr = leave_one_out(
+        both, accounts, cfg, extraction, template_uses, tested=outside, reference=core
+    )
+    out = llr.filter(pl.col("llr") <= -threshold).select("account", *keys)
+    return out, core.select("account", *keys)
+
+
+def content_split(
+    network: pl.DataFrame,
+    tied: pl.DataFrame,
+    tested: pl.DataFrame,
+    crowd: Crowded,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    template_uses: TemplateUses,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(account, family, value) of the ``tested`` rows of a second crowd behind values
+    without a tied core (fewer than ``crowded_min_heavy`` of their heavy accounts in
+    ``tied``), told apart by what they send: the rows of the accounts unlike the
+    value's reference that are a crowd of their own behind one of those values.
+
+    Behind such a value the heavy accounts whose most sent wrapper is the one most of
+    them send most are the reference, where they send alike (more than half pass the
+    leave-one-out test among themselves); the others are weighed against them as in
+    :func:`core_unlike`. Those that send unlike them are taken out only when they are a
+    crowd of their own (:func:`apart_members`), never merely taken out: an account
+    that paraphrases its wrappers sends unlike any reference, and a campaign whose
+    every account does must stay one crowd. A campaign without a shared card or
+    pattern, run from the cloud whose exits companies' CI jobs share, was one incident
+    with the jobs, explained away by them as unrelated organisations (hand-made fit
+    worlds 1006 and 1009: recall 0)."""
+    keys = ["family", "value"]
+    none = tested.head(0).select("account", *keys)
+    least = cfg.crowded_min_heavy
+    cored = network.join(tied, on="account", how="semi").group_by(keys).agg(pl.len().alias("c"))
+    cand = tested.join(tied, on="account", how="anti").join(
+        cored.filter(pl.col("c") >= least).select(keys), on=keys, how="anti"
+    )
+    sizes = cand.group_by(keys).agg(pl.len().alias("m")).filter(pl.col("m") >= 2 * least)
+    wrappers = extraction_wrappers(extraction, cfg.heavy_share)
+    if sizes.is_empty() or wrappers.is_empty():
+        return none, none
+    cand = cand.join(sizes, on=keys, how="semi").select("account", *keys)
+    uses = template_uses(wrappers).join(cand.select("account").unique(), on="account", how="semi")
+    top = (
+        uses.sort(["account", "n", "value"], descending=[False, True, False])
+        .group_by("account", maintain_order=True)
+        .agg(pl.col("value").first().alias("top"))
+    )
+    tops = cand.join(top, on="account")
+    lead = (
+        tops.group_by(*keys, "top")
+        .agg(pl.len().alias("g"))
+        .sort([*keys, "g", "top"], descending=[False, False, True, False])
+        .group_by(keys, maintain_order=True)
+        .agg(pl.col("top").first(), pl.col("g").first())
+        .filter(pl.col("g") >= least)
+    )
+    ref = tops.join(lead.select(*keys, "top"), on=[*keys, "top"], how="semi").drop("top")
+    if ref.is_empty():
+        return none, none
+    threshold = unlike_threshold(ref.height, cfg)
+    among = leave_one_out(ref, accounts, cfg, extraction, template_uses)
+    alike = among.filter(pl.col("llr") > -threshold).group_by(keys).agg(pl.len().alias("alike"))
+    coherent = (
+        ref.group_by(keys)
+        .agg(pl.len().alias("r"))
+        .join(alike, on=keys)
+        .filter(pl.col("alike") * 2 > pl.col("r"))
+    )
+    ref = ref.join(coherent, on=keys, how="semi")
+    rest = cand.join(coherent, on=keys, how="semi").join(ref, on=["account", *keys], how="anti")
+    if rest.is_empty():
+        return none, none
+    both = pl.concat([ref, rest])
+    llr = leave_one_out(both, accounts, cfg, extraction, template_uses, tested=rest, reference=ref)
+    out = llr.filter(pl.col("llr") <= -threshold).select("account", *keys)
+    # a crowd of its own behind one of the values (a hydra's subnet, where its heavy
+    # accounts are more of the crowd than behind each exit) leaves every value it was
+    # told apart on
+    apart = apart_members(crowd, out, accounts, cfg, extraction, template_uses)
+    return out.join(apart.select("account").unique(), on="account", how="semi"), ref
+
+
+def closer_members(
+    apart: pl.DataFrame,
+    reference: pl.DataFrame,
+    rest: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    template_uses: TemplateUses,
+) -> pl.DataFrame:
+    """(account, family, value, weight_own) of the accounts of ``rest`` (account,
+    family, value: heavy accounts still in a value's crowd, neither its reference nor
+    taken out) behind a value with a crowd ``apart`` (:func:`apart_members`) that send
+    more like that crowd than like the value's ``reference``: by the same likelihood
+    ratio, the larger one.
+
+    The per-account test takes out only an account whose silence on the reference's
+    wrappers is evidence; a thin job (a few requests) stays whatever it sends, and in
+    the campaign's crowd its wrappers became the crowd's: the mixed traffic then took
+    in 136 of the jobs that are not extraction-heavy (held-out world 2774). Once the
+    value holds two crowds, each account goes to the one it sends more like."""
+    keys = ["family", "value"]
+    none = apart.head(0)
+    if apart.is_empty():
+        return none
+    values = apart.select(keys).unique()
+    rest = rest.join(values, on=keys, how="semi").select("account", *keys)
+    reference = reference.join(values, on=keys, how="semi").select("account", *keys)
+    if rest.is_empty() or reference.is_empty():
+        return none
+    crowd = apart.select("account", *keys)
+    near = leave_one_out(
+        pl.concat([crowd, rest]), accounts, cfg, extraction, template_uses, rest, crowd
+    )
+    far = leave_one_out(
+        pl.concat([reference, rest]), accounts, cfg, extraction, template_uses, rest, reference
+    )
+    moved = near.join(far, on=["account", *keys], suffix="_far").filter(
+        pl.col("llr") > pl.col("llr_far")
+    )
+    weight = apart.group_by(keys).agg(pl.col("weight_own").first())
+    return moved.select("account", *keys).join(weight, on=keys)

@@ -1,0 +1,151 @@
+"""Two populations behind one crowded exit, a campaign and companies' CI jobs, told
+apart by what they send: exact memberships on tiny tables (extractscan.link.two_crowds,
+through extractscan.link.unlike.unlike_members)."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from extractscan.config import LinkConfig
+from extractscan.link.crowded import crowded
+from extractscan.link.unlike import unlike_members
+
+LIGHT = [f"u{i:03d}" for i in range(300)]
+
+
+def _names(prefix: str, n: int) -> list[str]:
+    return [f"{prefix}{i:02d}" for i in range(n)]
+
+
+def _world(
+    hydra: int = 30, jobs: int = 30, tie: str = "none", thin: int = 0, paraphrased: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """``hydra`` heavy accounts of a campaign (on one card with ``tie="card"``, on one
+    e-mail pattern of its own with ``"email"``, else nothing shared; 40 of their 100
+    requests on the wrapper W, or each on a wrapper of its own when ``paraphrased``) and
+    ``jobs`` companies' CI jobs (each its own card and domain, 60 of 100 requests on the
+    review tool's R), plus ``thin`` jobs of ten requests, four on R, behind one exit
+    with 40 ordinary accounts. Returns accounts, identifiers, account identifiers (the
+    e-mail patterns), extraction counts and wrapper uses."""
+    h, j, t = _names("h", hydra), _names("j", jobs), _names("t", thin)
+    heavy = h + j + t
+    accounts = pl.DataFrame(
+        {
+            "account": heavy + LIGHT,
+            "extraction_share": [0.8] * (hydra + jobs) + [0.9] * thin + [0.05] * 300,
+            "prompts_measured": [100] * (hydra + jobs) + [10] * thin + [20] * 300,
+            "exchanges": [100] * (hydra + jobs) + [10] * thin + [20] * 300,
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+    rows = [(a, "ip", "exit") for a in heavy + LIGHT[:40]]
+    rows += [(a, "payment", f"card-{a}") for a in j + t]
+    rows += [(a, "payment", "card" if tie == "card" else f"card-{a}") for a in h]
+    ids = pl.DataFrame(rows, schema=["account", "family", "value"], orient="row")
+    pattern = [(a, "a9@relay.example" if tie == "email" else f"a-a@{a}.example") for a in h]
+    pattern += [(a, f"a-a@{a}.example") for a in j + t]
+    patterns = pl.DataFrame(
+        [(a, "email_pattern", v) for a, v in pattern],
+        schema=["account", "family", "value"],
+        orient="row",
+    )
+    wrappers = [f"W{a}" if paraphrased else "W" for a in h]
+    uses = pl.DataFrame(
+        {
+            "account": heavy,
+            "value": wrappers + ["R"] * (jobs + thin),
+            "n": [40] * hydra + [60] * jobs + [4] * thin,
+        },
+        schema_overrides={"n": pl.UInt32},
+    )
+    per = uses.group_by("value").agg(pl.col("n").sum().alias("n"))
+    extraction = per.with_columns(pl.col("n").alias("ext")).vstack(
+        pl.DataFrame(
+            {"value": ["E"], "n": [5000], "ext": [0]}, schema=per.schema | {"ext": pl.UInt32}
+        )
+    )
+    return accounts, ids, patterns, extraction, uses
+
+
+def _uses(table: pl.DataFrame):  # type: ignore[no-untyped-def]
+    def uses(values: pl.DataFrame) -> pl.DataFrame:
+        return table.join(values, on="value", how="semi")
+
+    return uses
+
+
+def _exit_members(frame: pl.DataFrame) -> list[str]:
+    return sorted(frame.filter(pl.col("family") == "crowded_ip")["account"])
+
+
+def test_a_campaign_without_a_tie_is_told_apart_from_the_jobs_by_what_it_sends() -> None:
+    accounts, ids, patterns, extraction, uses = _world()
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    assert _exit_members(crowd.identifiers) == _names("h", 30) + _names("j", 30)
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    # the jobs' R leads (30 accounts on it, as many as on W: ties by the wrapper's text)
+    assert _exit_members(out.identifiers) == _names("j", 30)
+    assert sorted(out.apart["account"]) == _names("h", 30)
+    assert sorted(out.unlike["account"]) == _names("h", 30)
+    # two stars: the jobs' around j00, the campaign's around h00 with the weight of 30
+    # heavy accounts of the exit's 100 at the rate it was tested at (60 of 360)
+    ip = out.evidence.filter(pl.col("family") == "crowded_ip")
+    assert ip.select("a", "b").rows() == [("h00", a) for a in _names("h", 30)[1:]] + [
+        ("j00", a) for a in _names("j", 30)[1:]
+    ]
+    n, rate = crowd.values.filter(pl.col("family") == "ip").select("n", "rate").row(0)
+    q = 30 / n
+    nats = n * (q * math.log(q / rate) + (1 - q) * math.log((1 - q) / (1 - rate)))
+    assert (n, rate) == (100, pytest.approx(60 / 360))
+    assert ip.filter(pl.col("a") == "h00")["weight"].unique().to_list() == [
+        pytest.approx(nats / math.log(10))
+    ]
+
+
+def test_a_paraphrasing_campaign_is_one_crowd_whatever_the_jobs_send() -> None:
+    # every account of the campaign on a wrapper of its own: unlike the jobs, but unlike
+    # each other too, so no crowd of their own: nobody leaves
+    accounts, ids, patterns, extraction, uses = _world(paraphrased=True)
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    assert unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns) is crowd
+
+
+def test_too_few_to_be_a_crowd_of_their_own_nobody_leaves() -> None:
+    # ten campaign accounts among the 30 jobs and 40 ordinary ones: unlike the jobs,
+    # alike each other, but 10 of 80 is no crowd at the exit's rate
+    accounts, ids, patterns, extraction, uses = _world(hydra=10)
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    assert unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns) is crowd
+
+
+def test_thin_jobs_go_to_the_crowd_they_send_more_like() -> None:
+    # the campaign on one card is the exit's reference; three jobs of ten requests,
+    # four on R, are no evidence against it on their own (-4.0 nats, not beyond 4.6)
+    # but send more like the other jobs than like it
+    accounts, ids, patterns, extraction, uses = _world(jobs=40, tie="card", thin=3)
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    jobs = _names("j", 40) + _names("t", 3)
+    assert _exit_members(out.identifiers) == _names("h", 30)
+    assert sorted(out.apart["account"]) == jobs
+    assert sorted(out.unlike["account"]) == jobs
+    ip = out.evidence.filter(pl.col("family") == "crowded_ip")
+    assert ip.filter(pl.col("a") == "j00")["b"].sort().to_list() == jobs[1:]
+
+
+@pytest.mark.parametrize("tie", ["card", "email"])
+def test_with_a_tied_campaign_the_jobs_are_weighed_against_it(tie: str) -> None:
+    accounts, ids, patterns, extraction, uses = _world(tie=tie)
+    cfg = LinkConfig()
+    out = unlike_members(
+        crowded(ids, accounts, cfg), accounts, cfg, extraction, _uses(uses), patterns
+    )
+    assert _exit_members(out.identifiers) == _names("h", 30)
+    assert sorted(out.apart["account"]) == _names("j", 30)
