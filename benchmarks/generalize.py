@@ -96,10 +96,12 @@ FIT_BASE = 1000
 #: on 0950ac8 (the same read); 2613-2652 on a1df8e5, the first with companies' CI jobs (the
 #: same read; after their run, worlds 2616 and 2647 examined); 2653-2692 on b792cb9 (the
 #: same read; after their run, world 2666 examined; 2706's summary seen by a mistyped
-#: offset, so 2693-2706 are skipped); 2707-2746 on 09621e1 (the same read); RESULTS.md). The
-#: next report worlds start at 2747, clear of the fit worlds' 1001-1044 and the stress
-#: worlds' 5001-5106 (benchmarks/aged_worlds.py).
-REPORT_BASE = 2746
+#: offset, so 2693-2706 are skipped); 2707-2746 on 09621e1 (the same read); 2747-2786 on
+#: 296c80f, the first with the jobs on a campaign's pool (the same read; after their run,
+#: worlds 2774, 2784 and 2786 examined); RESULTS.md). The next report worlds start at
+#: 2787, clear of the fit worlds' 1001-1060 and the stress worlds' 5001-5106
+#: (benchmarks/aged_worlds.py).
+REPORT_BASE = 2786
 
 
 def world_rows(seed: int, low: int, high: int) -> int:
