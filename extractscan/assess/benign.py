@@ -383,7 +383,8 @@ def _shared_egress(
     hydra's accounts lack is an organisation each: established accounts, each on an
     e-mail domain of its own (a company's, not a mass provider's nor a disposable one
     shared by the members), tied by nothing but the addresses and a tool's client,
-    template or schedule (co-activity). Found by a look-alike the randomized worlds did
+    template or schedule (co-activity), or by behaving alike (a behavioural cluster of
+    jobs busy since before the log began). Found by a look-alike the randomized worlds did
     not have (RESULTS.md, "Companies' CI jobs behind one cloud's egress"): 300-798 such
     accounts at medium or above.
 
