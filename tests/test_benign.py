@@ -230,6 +230,16 @@ def test_companies_ci_jobs_behind_one_clouds_egress_fit_shared_egress() -> None:
     )
     both = next(c for c in checks(m, links(2, "behaviour_cluster"), BASE) if c.fits)
     assert "tied only by the addresses they send from and behaving alike" in both.reason
+
+    # one company's two jobs on its own pattern are the organisation's (world 2804); on a
+    # mass provider, or more than a fifth of the accounts, an operator's
+    def pattern(value: str, accounts: int) -> tuple[LinkEvidence, ...]:
+        tie = LinkEvidence("email_pattern", "email_pattern", accounts, 1, 5.9, ((value, 2),))
+        return (*links(2), tie)
+
+    assert "shared_egress" in _fits(checks(m, pattern("a.a.a@co1003.example", 2), BASE))
+    assert why(m, pattern("a.a@gmail.com", 2)) == "also tied by email_pattern"
+    assert why(m, pattern("a.a.a@co1003.example", 3)) == "also tied by email_pattern"
     # new accounts; accounts on one disposable domain or on mass providers
     assert why(stats(companies, 3.0), links(2)) == "median account age 3 days"
     throwaway = stats([f"u{i}@mailbox-relay.example" for i in range(10)], 540.0)

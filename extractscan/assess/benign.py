@@ -373,6 +373,22 @@ EGRESS_FAMILIES = ADDRESS_FAMILIES | {"user_agent", "template", "co_activity", B
 OWN_DOMAIN_SHARE = 0.8
 
 
+def _own_patterns(links: tuple[LinkEvidence, ...], n: int) -> set[str]:
+    """``{"email_pattern"}`` when the incident's e-mail pattern ties are an
+    organisation's own: at most the share of the accounts that need not be on domains
+    of their own (a fifth), every value shown on a domain that is no mass provider's.
+    One company's jobs are ``ci-bot-a@`` and ``ci-bot-b@`` its domain: held-out world
+    2804, 338 jobs of 927 a crowd of their own on a hydra's pool, two of them on one
+    company's pattern, at critical."""
+    ties = [ln for ln in links if ln.family == "email_pattern"]
+    own = all(
+        OWN_DOMAIN_SHARE * n <= n - ln.accounts
+        and all(not is_free_mail(value.rpartition("@")[2]) for value, _ in ln.values)
+        for ln in ties
+    )
+    return {"email_pattern"} if ties and own else set()
+
+
 def _shared_egress(
     m: Mapping[str, Any], links: tuple[LinkEvidence, ...], n: int, established: bool
 ) -> BenignCheck:
@@ -397,7 +413,7 @@ def _shared_egress(
     # accounts added, 2 of the 626 linked by co-activity; held-out world 2666, a pair of
     # jobs linked by it alone and their subnets, at high. Counted against the check
     # only in a share of the incident at first (3ff9afc), which a pair never passes.
-    families = {ln.family for ln in links}
+    families = {ln.family for ln in links} - _own_patterns(links, n)
     places = bool(families & ADDRESS_FAMILIES)
     egress_only = (places or BEHAVIOUR_FAMILY in families) and families <= EGRESS_FAMILIES
     organisations = n > 0 and own >= OWN_DOMAIN_SHARE * n and domains >= OWN_DOMAIN_SHARE * n
