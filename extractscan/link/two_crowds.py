@@ -15,6 +15,8 @@ with two populations of about the same size, and each job sends like half of the
 - :func:`content_split`: behind a value without such a core, the accounts that send
   the wrapper most of them send most are the reference, and those unlike them leave
   only as a crowd of their own.
+- :func:`closer_members`: once a value holds two crowds, each of its other accounts goes
+  to the one it sends more like.
 """
 
 from __future__ import annotations
@@ -45,11 +47,11 @@ def apart_members(
     template_uses: TemplateUses,
 ) -> pl.DataFrame:
     """(account, family, value, weight_own) of the accounts of ``out`` (account, family,
-    value: taken out of a value's crowd by :func:`core_unlike`) that are a crowd of
-    their own there: ``crowded_min_heavy`` or more, most of them sending like the rest
-    of them (the leave-one-out test among themselves), and as many heavy accounts
-    behind the value as the crowded-value test asks of a crowd (its threshold, at the
-    heavy rate it tested the value at).
+    value: taken out of a value's crowd by :func:`core_unlike` or :func:`content_split`)
+    that are a crowd of their own there: ``crowded_min_heavy`` or more, most of them
+    sending like the rest of them (the leave-one-out test among themselves), and as
+    many heavy accounts behind the value as the crowded-value test asks of a crowd (its
+    threshold, at the heavy rate it tested the value at).
 
     The companies' jobs behind a campaign's exits are such a crowd, and unlinked they
     were candidates for the behavioural clusters, busy and alike since before the log

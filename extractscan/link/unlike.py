@@ -128,8 +128,8 @@ def unlike_members(
         .filter(pl.col("unlike") * 2 < pl.col("members"))
     )
     unlike = failed.join(few, on=keys, how="semi").join(tested, on=["account", *keys], how="semi")
-    # ... and where the accounts on the crowd's cards send alike, whoever sends unlike
-    # them is out, however many they are
+    # ... and where the accounts tied to the crowd by more than the value (its cards, its
+    # own e-mail pattern) send alike, whoever sends unlike them is out, however many
     tied = pl.concat([carded.select("account"), patterned(network, account_ids, cfg)]).unique()
     core, by_core = core_unlike(network, tied, tested, accounts, cfg, extraction, template_uses)
     # ... and without such a core, a second crowd told apart by what it sends
