@@ -24,7 +24,7 @@ from extractscan.model.email import (
     is_free_mail,
 )
 from extractscan.model.findings import BenignCheck, LinkEvidence
-from extractscan.model.look_alikes import ESTABLISHED_DAYS, FAMILY_MAX
+from extractscan.model.look_alikes import ESTABLISHED_DAYS, FAMILY_MAX, OWN_DOMAIN_SHARE
 
 #: Score multiplier for an incident that a benign explanation fits.
 EXPLAINED_FACTOR = 0.5
@@ -368,9 +368,6 @@ ADDRESS_FAMILIES = frozenset({"ip", "ip_prefix", "crowded_ip", "crowded_subnet",
 #: established accounts each on an organisation's own domain whatever ties them.
 BEHAVIOUR_FAMILY = "behaviour_cluster"
 EGRESS_FAMILIES = ADDRESS_FAMILIES | {"user_agent", "template", "co_activity", BEHAVIOUR_FAMILY}
-#: Share of an incident's accounts each on an e-mail domain of its own for unrelated
-#: organisations (as one declared org for an enterprise, one domain for a cohort).
-OWN_DOMAIN_SHARE = 0.8
 
 
 def _own_patterns(links: tuple[LinkEvidence, ...], n: int) -> set[str]:

@@ -50,7 +50,8 @@ from extractscan.link.crowded import (
     surprise,
     tested_values,
 )
-from extractscan.model.look_alikes import ESTABLISHED_DAYS, FAMILY_MAX
+from extractscan.model.email import email_domain, free_mail
+from extractscan.model.look_alikes import ESTABLISHED_DAYS, FAMILY_MAX, OWN_DOMAIN_SHARE
 
 #: Requests per account on the given template clusters: called with a frame of
 #: ``value`` (cluster texts), returns (account, value, n), one row per account and value.
@@ -165,39 +166,45 @@ def assemble(
     # generic coding request) stay two incidents.
     sizes = comps.group_by("component").agg(pl.len().alias("size"))
     uses = uses.join(sizes, on="component").filter(pl.col("size") <= cfg.assemble_max_accounts)
+    # households and groups of organisations' jobs (their wrappers are their tool's,
+    # which other organisations' jobs outside every piece send too)
+    orgs = organisations(comps, accounts)
+    homes = orgs
     if cards is not None:
-        homes = households(comps, accounts, cards, places)
-        if homes.height:
-            # a template is the pieces' own when every account sending it is in a piece
-            small = uses.select("component").unique()
-            in_pieces = leaning.join(small, on="component", how="semi")["account"].implode()
-            sent = templates.select("account", "value").unique()
-            own = sent.group_by("value").agg(pl.col("account").is_in(in_pieces).all().alias("own"))
-            # a household takes part only when most of the wrappers it sends are the pieces'
-            # own (a team's step-by-step prompts are mostly a class's too, and one that
-            # only teams sent is chance), and then only through one of those
-            mostly = (
-                sent.join(comps.join(homes, on="component", how="semi"), on="account")
-                .select("component", "value")
-                .unique()
-                .join(own, on="value")
-                .group_by("component")
-                .agg(pl.col("own").mean())
-                .filter(pl.col("own") >= 0.5)
-                .select("component")
-            )
-            # and joins only pieces that are not all households: teams in the same
-            # course send the same homework templates, and by chance nobody else did
-            # (fit world 1001, stress world 5001: teams at high)
-            others = uses.join(homes, on="component", how="anti")
-            uses = pl.concat(
-                [
-                    others,
-                    uses.join(mostly, on="component", how="semi")
-                    .join(own.filter("own").select("value"), on="value", how="semi")
-                    .join(others.select("value").unique(), on="value", how="semi"),
-                ]
-            )
+        homes = pl.concat([households(comps, accounts, cards, places), orgs]).unique()
+    if homes.height:
+        # a template is the pieces' own when every account sending it is in a piece
+        small = uses.select("component").unique()
+        in_pieces = leaning.join(small, on="component", how="semi")["account"].implode()
+        sent = templates.select("account", "value").unique()
+        own = sent.group_by("value").agg(pl.col("account").is_in(in_pieces).all().alias("own"))
+        # a household takes part only when most of the wrappers it sends are the pieces'
+        # own (a team's step-by-step prompts are mostly a class's too, and one that
+        # only teams sent is chance), and then only through one of those; organisations
+        # only when all of them are (their tool's templates are other jobs' too)
+        org = pl.col("component").is_in(orgs["component"].implode())
+        mostly = (
+            sent.join(comps.join(homes, on="component", how="semi"), on="account")
+            .select("component", "value")
+            .unique()
+            .join(own, on="value")
+            .group_by("component")
+            .agg(pl.col("own").mean())
+            .filter(pl.col("own") >= pl.when(org).then(1.0).otherwise(0.5))
+            .select("component")
+        )
+        # and joins only pieces that are not all households: teams in the same
+        # course send the same homework templates, and by chance nobody else did
+        # (fit world 1001, stress world 5001: teams at high)
+        others = uses.join(homes, on="component", how="anti")
+        uses = pl.concat(
+            [
+                others,
+                uses.join(mostly, on="component", how="semi")
+                .join(own.filter("own").select("value"), on="value", how="semi")
+                .join(others.select("value").unique(), on="value", how="semi"),
+            ]
+        )
     hubs = (
         uses.sort(["value", "size", "first"], descending=[False, True, False])
         .group_by("value", maintain_order=True)
@@ -259,6 +266,38 @@ def households(
         .group_by("component")
         .agg(pl.col("account_age_days").median().alias("age"))
         .filter(pl.col("age") >= ESTABLISHED_DAYS)
+        .select("component")
+        .sort("component")
+    )
+
+
+def organisations(comps: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+    """(component) of the groups of ``comps`` (account, component) that the benign checks
+    explain as unrelated organisations (:mod:`extractscan.assess.benign`, the shared
+    egress): their median account age at least ``ESTABLISHED_DAYS``, at least
+    ``OWN_DOMAIN_SHARE`` of the accounts on e-mail domains that are no mass provider's,
+    and about as many domains as accounts. Seven companies' jobs linked by two of their
+    cloud's exits were assembled into a low-and-slow campaign's critical incident
+    through an everyday coding request that the campaign's resold traffic and the jobs
+    send, and few accounts outside linked groups do (held-out world 2798)."""
+    none = comps.select("component").head(0)
+    if not {"email", "account_age_days"} <= set(accounts.columns) or comps.is_empty():
+        return none
+    domain = email_domain("email")
+    return (
+        comps.join(accounts.select("account", "account_age_days", domain.alias("d")), on="account")
+        .group_by("component")
+        .agg(
+            pl.len().alias("n"),
+            pl.col("account_age_days").median().alias("age"),
+            (pl.col("d").is_not_null() & ~free_mail(pl.col("d"))).sum().alias("own"),
+            pl.col("d").drop_nulls().n_unique().alias("domains"),
+        )
+        .filter(
+            pl.col("age") >= ESTABLISHED_DAYS,
+            pl.col("own") >= OWN_DOMAIN_SHARE * pl.col("n"),
+            pl.col("domains") >= OWN_DOMAIN_SHARE * pl.col("n"),
+        )
         .select("component")
         .sort("component")
     )
