@@ -149,3 +149,26 @@ def test_with_a_tied_campaign_the_jobs_are_weighed_against_it(tie: str) -> None:
     )
     assert _exit_members(out.identifiers) == _names("h", 30)
     assert sorted(out.apart["account"]) == _names("j", 30)
+
+
+def test_a_crowd_of_its_own_leaves_the_exits_where_the_campaign_is_too_few_for_a_core() -> None:
+    # two of the campaign's accounts also behind a second exit with all 40 jobs: too few
+    # to be its core there, and the jobs were that exit's crowd with them (world 2855)
+    accounts, ids, patterns, extraction, uses = _world(jobs=40, tie="card")
+    jobs = _names("j", 40)
+    second = pl.DataFrame(
+        [(a, "ip", "exit 2") for a in ["h00", "h01", *jobs, *LIGHT[40:80]]],
+        schema=["account", "family", "value"],
+        orient="row",
+    )
+    ids = pl.concat([ids, second])
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    on_second = crowd.identifiers.filter(pl.col("value") == "exit 2")
+    assert sorted(on_second["account"]) == ["h00", "h01", *jobs]
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    kept = out.identifiers.filter(pl.col("family") == "crowded_ip")
+    assert sorted(kept.filter(pl.col("value") == "exit 2")["account"]) == ["h00", "h01"]
+    assert sorted(out.apart["account"]) == jobs and set(out.apart["value"]) == {"exit"}
+    ip = out.evidence.filter(pl.col("family") == "crowded_ip")
+    assert not ip.filter(pl.col("a").str.starts_with("h") & pl.col("b").str.starts_with("j")).height

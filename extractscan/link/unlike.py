@@ -145,7 +145,13 @@ def unlike_members(
     )
     closer = closer_members(apart, reference, rest, accounts, cfg, extraction, template_uses)
     apart = pl.concat([apart, closer])
-    unlike = pl.concat([unlike, out, closer.select("account", *keys)]).unique()
+    # a crowd of its own leaves every value's crowd it was in: behind an exit where the
+    # campaign's tied accounts were too few to be a core, the jobs were that exit's
+    # crowd with two of the campaign's accounts (held-out world 2855)
+    elsewhere = network.join(apart.select("account").unique(), on="account", how="semi")
+    unlike = pl.concat(
+        [unlike, out, closer.select("account", *keys), elsewhere.select("account", *keys)]
+    ).unique()
     if unlike.is_empty():
         return crowd
     # unlike its pool: out of the pool and of its exits and subnets
