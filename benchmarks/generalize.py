@@ -99,10 +99,11 @@ FIT_BASE = 1000
 #: offset, so 2693-2706 are skipped); 2707-2746 on 09621e1 (the same read); 2747-2786 on
 #: 296c80f, the first with the jobs on a campaign's pool (the same read; after their run,
 #: worlds 2774, 2784 and 2786 examined); 2787-2826 on 90bed8d (the same read; after their
-#: run, worlds 2798, 2802, 2803 and 2804 examined); RESULTS.md). The next report worlds
-#: start at 2827, clear of the fit worlds' 1001-1060 and the stress worlds' 5001-5106
+#: run, worlds 2798, 2802, 2803 and 2804 examined); 2827-2866 on 2e5ecf1 (the same read;
+#: after their run, world 2855 examined); RESULTS.md). The next report worlds start at
+#: 2867, clear of the fit worlds' 1001-1060 and the stress worlds' 5001-5106
 #: (benchmarks/aged_worlds.py).
-REPORT_BASE = 2826
+REPORT_BASE = 2866
 
 
 def world_rows(seed: int, low: int, high: int) -> int:
