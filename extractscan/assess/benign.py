@@ -18,8 +18,8 @@ import polars as pl
 
 from extractscan.model.email import (
     INSTITUTION_DOMAIN_SHARE,
+    domain_counts,
     email_domain,
-    free_mail,
     is_academic,
     is_free_mail,
 )
@@ -114,8 +114,7 @@ def _cohort_stats(columns: Collection[str]) -> list[pl.Expr]:
         out += [
             dom.mode().sort().first().alias("top_domain"),
             dom.unique_counts().max().fill_null(0).cast(pl.Int64).alias("top_domain_members"),
-            dom.n_unique().cast(pl.Int64).alias("domains"),
-            (~free_mail(dom)).sum().cast(pl.Int64).alias("own_domain_members"),
+            *domain_counts(),
         ]
     else:
         out += [

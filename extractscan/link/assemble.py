@@ -50,7 +50,7 @@ from extractscan.link.crowded import (
     surprise,
     tested_values,
 )
-from extractscan.model.email import email_domain, free_mail
+from extractscan.model.email import domain_counts
 from extractscan.model.look_alikes import ESTABLISHED_DAYS, FAMILY_MAX, OWN_DOMAIN_SHARE
 
 #: Requests per account on the given template clusters: called with a frame of
@@ -283,19 +283,17 @@ def organisations(comps: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
     none = comps.select("component").head(0)
     if not {"email", "account_age_days"} <= set(accounts.columns) or comps.is_empty():
         return none
-    domain = email_domain("email")
     return (
-        comps.join(accounts.select("account", "account_age_days", domain.alias("d")), on="account")
+        comps.join(accounts.select("account", "account_age_days", "email"), on="account")
         .group_by("component")
         .agg(
             pl.len().alias("n"),
             pl.col("account_age_days").median().alias("age"),
-            (pl.col("d").is_not_null() & ~free_mail(pl.col("d"))).sum().alias("own"),
-            pl.col("d").drop_nulls().n_unique().alias("domains"),
+            *domain_counts(),
         )
         .filter(
             pl.col("age") >= ESTABLISHED_DAYS,
-            pl.col("own") >= OWN_DOMAIN_SHARE * pl.col("n"),
+            pl.col("own_domain_members") >= OWN_DOMAIN_SHARE * pl.col("n"),
             pl.col("domains") >= OWN_DOMAIN_SHARE * pl.col("n"),
         )
         .select("component")

@@ -69,6 +69,19 @@ def free_mail(domain: pl.Expr) -> pl.Expr:
     return domain.is_in(sorted(FREE_MAIL)) | domain.str.contains(_FREE_MAIL_COUNTRY)
 
 
+def domain_counts(col: str = "email") -> list[pl.Expr]:
+    """Aggregations of a group's e-mail addresses: ``domains`` (distinct domains) and
+    ``own_domain_members`` (addresses on a domain that is no mass provider's): what
+    unrelated organisations have, one domain each (the shared-egress check,
+    :mod:`extractscan.assess.benign`, and campaign assembly,
+    :func:`extractscan.link.assemble.organisations`)."""
+    dom = email_domain(col).drop_nulls()
+    return [
+        dom.n_unique().cast(pl.Int64).alias("domains"),
+        (~free_mail(dom)).sum().cast(pl.Int64).alias("own_domain_members"),
+    ]
+
+
 def is_free_mail(domain: str | None) -> bool:
     """:func:`free_mail` of one domain."""
     if not domain:
