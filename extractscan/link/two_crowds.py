@@ -150,21 +150,50 @@ def core_unlike(
     sizes = sizes.filter(pl.col("core") >= max(cfg.crowded_min_heavy, 2))
     if sizes.is_empty():
         return none, none
-    core = core.join(sizes, on=keys, how="semi")
-    threshold = unlike_threshold(core.height, cfg)
-    among = leave_one_out(core, accounts, cfg, extraction, template_uses)
+    core = core.join(sizes, on=keys, how="semi").select("account", *keys)
+    return _unlike_reference(core, tested, accounts, cfg, extraction, template_uses)
+
+
+def _unlike_reference(
+    reference: pl.DataFrame,
+    tested: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    template_uses: TemplateUses,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(account, family, value) of the ``tested`` rows whose account sends unlike the
+    value's ``reference`` (account, family, value), behind the values where the
+    reference sends alike (more than half of it passes the leave-one-out test among
+    itself); and the reference of those values."""
+    keys = ["family", "value"]
+    none = tested.head(0).select("account", *keys)
+    threshold = unlike_threshold(reference.height, cfg)
+    among = leave_one_out(reference, accounts, cfg, extraction, template_uses)
     alike = among.filter(pl.col("llr") > -threshold).group_by(keys).agg(pl.len().alias("alike"))
-    coherent = sizes.join(alike, on=keys).filter(pl.col("alike") * 2 > pl.col("core"))
-    outside = tested.join(coherent, on=keys, how="semi")
-    if outside.is_empty():
-        return none, none
-    core = core.join(coherent, on=keys, how="semi")
-    both = pl.concat([core.select("account", *keys), outside.select("account", *keys)])
-    llr = leave_one_out(
-        both, accounts, cfg, extraction, template_uses, tested=outside, reference=core
+    coherent = (
+        reference.group_by(keys)
+        .agg(pl.len().alias("r"))
+        .join(alike, on=keys)
+        .filter(pl.col("alike") * 2 > pl.col("r"))
     )
-    out = llr.filter(pl.col("llr") <= -threshold).select("account", *keys)
-    return out, core.select("account", *keys)
+    reference = reference.join(coherent, on=keys, how="semi")
+    rest = tested.join(coherent, on=keys, how="semi").join(
+        reference, on=["account", *keys], how="anti"
+    )
+    if rest.is_empty():
+        return none, none
+    rest = rest.select("account", *keys)
+    llr = leave_one_out(
+        pl.concat([reference, rest]),
+        accounts,
+        cfg,
+        extraction,
+        template_uses,
+        tested=rest,
+        reference=reference,
+    )
+    return llr.filter(pl.col("llr") <= -threshold).select("account", *keys), reference
 
 
 def content_split(
@@ -222,22 +251,9 @@ def content_split(
     ref = tops.join(lead.select(*keys, "top"), on=[*keys, "top"], how="semi").drop("top")
     if ref.is_empty():
         return none, none
-    threshold = unlike_threshold(ref.height, cfg)
-    among = leave_one_out(ref, accounts, cfg, extraction, template_uses)
-    alike = among.filter(pl.col("llr") > -threshold).group_by(keys).agg(pl.len().alias("alike"))
-    coherent = (
-        ref.group_by(keys)
-        .agg(pl.len().alias("r"))
-        .join(alike, on=keys)
-        .filter(pl.col("alike") * 2 > pl.col("r"))
-    )
-    ref = ref.join(coherent, on=keys, how="semi")
-    rest = cand.join(coherent, on=keys, how="semi").join(ref, on=["account", *keys], how="anti")
-    if rest.is_empty():
-        return none, none
-    both = pl.concat([ref, rest])
-    llr = leave_one_out(both, accounts, cfg, extraction, template_uses, tested=rest, reference=ref)
-    out = llr.filter(pl.col("llr") <= -threshold).select("account", *keys)
+    out, ref = _unlike_reference(ref, cand, accounts, cfg, extraction, template_uses)
+    if out.is_empty():
+        return none, ref
     # a crowd of its own behind one of the values (a hydra's subnet, where its heavy
     # accounts are more of the crowd than behind each exit) leaves every value it was
     # told apart on
