@@ -400,3 +400,57 @@ def test_the_heavy_accounts_taken_out_for_sending_unlike_do_not_set_the_wrappers
     got = dict(zip(tested["account"], tested["llr"], strict=True))
     assert got["m0"] == pytest.approx(6 * math.log(q / r) - 20 * (q - r))
     assert got["c0"] == pytest.approx(-20 * (q - r))
+
+
+def test_an_account_late_by_its_own_rate_is_near_the_box() -> None:
+    """:func:`boxed_members`: the box's widest region reaches later, on the first-request
+    window, by the account's own wait between requests (``LATE_GAPS`` mean gaps)."""
+    from datetime import UTC, datetime, timedelta
+
+    from extractscan.link.mixed import LATE_GAPS, _late, boxed_members
+    from extractscan.link.synchrony_box import Box
+
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+
+    def at(h: float) -> datetime:
+        return epoch + timedelta(hours=h)
+
+    # 200 ordinary accounts of ordinary content starting every 10 hours, 50 requests in
+    # 49 hours (a wait of 1 hour); two accounts of the campaign's content start at hour
+    # 1,030, 20 hours after the box's widest region (1,000-1,010 widened by its width):
+    # "slow" sent 5 requests in 40 hours (a 10-hour wait), "fast" 41 in 40 (1 hour)
+    starts = [10.0 * i for i in range(200)] + [1030.0, 1030.0]
+    spans = [49.0] * 200 + [40.0, 40.0]
+    others = pl.DataFrame(
+        {
+            "account": [f"o{i:03d}" for i in range(200)] + ["slow", "fast"],
+            "extraction_share": [0.0] * 200 + [0.5, 0.5],
+            "first_seen": [at(h) for h in starts],
+            "last_seen": [at(h + s) for h, s in zip(starts, spans, strict=True)],
+            "exchanges": [50] * 200 + [5, 41],
+        },
+        schema_overrides={"exchanges": pl.UInt32},
+    )
+    late = others.select(
+        _late("first_seen", others.columns).alias("first"),
+        _late("signup_at", others.columns).alias("signup"),
+        _late("first_seen", ["first_seen", "exchanges"]).alias("unknown"),
+    )
+    assert late["first"].to_list()[-2:] == pytest.approx([LATE_GAPS * 10, LATE_GAPS])
+    assert set(late["signup"].to_list()) == set(late["unknown"].to_list()) == {0.0}
+    assert round(LATE_GAPS, 3) == 2.996
+    box = Box(("m0", "m1"), ("m0", "m1"), 2, {"first_seen": (1000.0, 1010.0)}, 200, 0.01, 50, 9)
+    cfg = LinkConfig()
+    # the two send the wrappers, one nat short of the bound alone (the ordinary accounts
+    # none): the region's chance decides
+    threshold = math.log(202 / cfg.crowded_alpha)
+
+    def wrappers(
+        tested: pl.DataFrame, members: pl.DataFrame, *, heavy_null: bool = False
+    ) -> pl.DataFrame:
+        sends = pl.col("account").is_in(["slow", "fast"])
+        return tested.with_columns(llr=pl.when(sends).then(threshold - 1.0).otherwise(0.0))
+
+    ((linked, _),) = boxed_members([(box, pl.DataFrame())], others, None, cfg, wrappers)
+    # "slow" is inside 1,000-1,020 + 30 hours; "fast" only within 1,023
+    assert linked.linked == ("m0", "m1", "slow")

@@ -1,4 +1,5 @@
-"""A cluster core's members measured apart from the rest (:func:`measured_apart`):
+"""A cluster core's members measured apart from the rest (:func:`measured_apart`), and
+groups cut from the core within the noise of what they measured (:func:`within_noise`):
 exact values on tiny cores."""
 
 from __future__ import annotations
@@ -6,7 +7,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import norm
 
-from extractscan.link.one_behaviour import SHARES_ALPHA, behaviour_groups, measured_apart
+from extractscan.link.one_behaviour import (
+    BEHAVIOUR_ALPHA,
+    SHARES_ALPHA,
+    behaviour_groups,
+    measured_apart,
+    within_noise,
+)
 
 
 def _core(job_measured: int) -> tuple[np.ndarray, np.ndarray]:
@@ -66,3 +73,58 @@ def test_the_fringe_of_a_sampled_core() -> None:
     x = np.vstack([rng.uniform(0, 0.5, (2_500, 3)), [[9.0, 0.0, 0.0]]])
     keep, fringe = behaviour_groups(x, 1.0, 5)
     assert keep.all() and np.flatnonzero(fringe).tolist() == [2_500]
+
+
+def _two_groups(cot: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ten accounts: five with a 30 % reasoning share, then five with ``cot``, each over
+    30 prompts; one other column (the log volume) alike in both groups."""
+    shares = np.array([[0.3]] * 5 + [[cot]] * 5)
+    measured = np.full(10, 30.0)
+    others = np.array([[7.0], [7.2], [6.8], [7.1], [6.9]] * 2)
+    return shares, measured, others
+
+
+def test_a_group_within_the_noise_of_its_prompts_is_the_same_behaviour() -> None:
+    main, rows = np.arange(5), np.arange(5, 10)
+    # 36 % against 30 % over 150 prompts each: z = 0.06 / sqrt(0.33 * 0.67 * 2 / 150)
+    shares, measured, others = _two_groups(0.36)
+    z = 0.06 / np.sqrt(0.33 * 0.67 * (2 / 150))
+    assert round(float(z), 2) == 1.11
+    assert within_noise(shares, measured, others, rows, main, 1)
+    # 60 % against 30 %: z = 5.3, p = 1e-7, below 1e-4 over the two columns
+    shares, measured, others = _two_groups(0.6)
+    assert 2 * norm.sf(0.3 / np.sqrt(0.45 * 0.55 * (2 / 150))) < BEHAVIOUR_ALPHA / 2
+    assert not within_noise(shares, measured, others, rows, main, 1)
+    # the same shares, another column far apart beyond its members' spread (Welch's t)
+    shares, measured, others = _two_groups(0.3)
+    assert within_noise(shares, measured, others, rows, main, 1)
+    others[5:] += 3.0
+    assert not within_noise(shares, measured, others, rows, main, 1)
+    # a column without spread: the same value is alike, another is not
+    flat = np.zeros((10, 1))
+    assert within_noise(shares, measured, flat, rows, main, 1)
+    flat[5:] = 1.0
+    assert not within_noise(shares, measured, flat, rows, main, 1)
+    # no prompt measured and no other column: nothing says they differ
+    assert within_noise(shares, np.zeros(10), np.zeros((10, 0)), rows, main, 1)
+
+
+def test_a_group_cut_by_its_noise_stays_in_the_core() -> None:
+    # ten members alike, five more 3 units away: cut as a group of their own (five is
+    # the least group), unless ``same`` says they are the same behaviour; ``same`` is
+    # asked with the row numbers of the group and of the largest group
+    rng = np.random.default_rng(5)
+    x = np.vstack([rng.uniform(0, 0.5, (10, 3)), rng.uniform(0, 0.5, (5, 3)) + 3.0])
+    keep, fringe = behaviour_groups(x, 1.0, 5)
+    assert keep.tolist() == [True] * 10 + [False] * 5 and not fringe.any()
+    asked: list[tuple[list[int], list[int], int]] = []
+
+    def same(rows: np.ndarray, main: np.ndarray, tested: int) -> bool:
+        asked.append((rows.tolist(), main.tolist(), tested))
+        return True
+
+    keep, fringe = behaviour_groups(x, 1.0, 5, same)
+    assert keep.all() and fringe.tolist() == [False] * 10 + [True] * 5
+    assert asked == [(list(range(10, 15)), list(range(10)), 1)]
+    keep, fringe = behaviour_groups(x, 1.0, 5, lambda rows, main, tested: False)
+    assert keep.tolist() == [True] * 10 + [False] * 5

@@ -84,7 +84,7 @@ from extractscan.link.behaviour_groups import (
 from extractscan.link.box_reference import own_inside
 from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT, heavy_accounts
 from extractscan.link.mixed import WrapperTest, boxed_members
-from extractscan.link.one_behaviour import behaviour_groups, measured_apart
+from extractscan.link.one_behaviour import behaviour_groups, measured_apart, within_noise
 from extractscan.link.synchrony_box import (
     TIMES,
     Box,
@@ -226,10 +226,17 @@ def _one_behaviour(core: pl.DataFrame, outliers: pl.DataFrame) -> tuple[pl.DataF
     """A cluster's (core, outliers) with the core cut to its largest group of alike
     accounts, the rest of it among the outliers (:mod:`.one_behaviour`)."""
     times = [c for c in TIMES if c in core.columns]
-    keep, fringe = behaviour_groups(vectors(core.drop(times)), MERGE_UNITS, MIN_SAMPLES)
+    share_cols = [c for c in SHARES if c in core.columns]
+    shares = core.select(share_cols).to_numpy().astype(np.float64)
+    measured = (
+        core["prompts_measured"].fill_null(0).to_numpy().astype(np.float64)
+        if "prompts_measured" in core.columns
+        else np.zeros(core.height)
+    )
+    # a group cut within the noise of what its accounts measured stays (as fringe)
+    same = partial(within_noise, shares, measured, vectors(core.drop(times + share_cols)))
+    keep, fringe = behaviour_groups(vectors(core.drop(times)), MERGE_UNITS, MIN_SAMPLES, same)
     if "prompts_measured" in core.columns and fringe.any():  # the fringe measured apart
-        shares = core.select(c for c in SHARES if c in core.columns).to_numpy()
-        measured = core["prompts_measured"].fill_null(0).to_numpy()
         keep &= ~measured_apart(shares, measured, keep, fringe)
     if keep.all():
         return core, outliers
