@@ -360,3 +360,34 @@ def test_two_jobs_unlike_the_campaign_are_no_crowd_of_their_own() -> None:
     assert sorted(out.unlike["account"]) == JOBS[:2] and out.apart.is_empty()
     ip = out.evidence.filter(pl.col("family") == "crowded_ip")
     assert ip.select("a", "b").rows() == [("h00", h) for h in HEAVY[1:]]
+
+
+def test_jobs_behind_an_exit_with_few_of_the_campaigns_tied_accounts_are_weighed_against_all() -> (
+    None
+):
+    # the hydra's twelve on one card behind its exit; behind a second exit only two of
+    # them, with three jobs: too few for a core there, so every account on their card is
+    # the reference (held-out world 2911: a job on three exits of a 19-account hydra with
+    # one or two of its accounts each was linked to it at critical)
+    accounts, ids, extraction, uses, patterns = _two_populations("card")
+    jobs = JOBS[:3]
+    second = [(a, "ip", "exit2") for a in [*HEAVY[:2], *jobs]]
+    ids = pl.concat(
+        [
+            ids.filter(~((pl.col("family") == "ip") & pl.col("account").is_in(JOBS))),
+            pl.DataFrame(second, schema=["account", "family", "value"], orient="row"),
+        ]
+    )
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    behind = crowd.identifiers.filter(pl.col("value") == "exit2")["account"]
+    assert sorted(behind) == [*HEAVY[:2], *jobs]
+    # alone, each sends like one or two of the four others: kept
+    llr = leave_one_out(crowd.identifiers, accounts, cfg, extraction, _uses(uses))
+    assert (llr.filter(pl.col("value") == "exit2")["llr"] > 0).all()
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    assert out.unlike.filter(pl.col("value") == "exit2").sort("account").rows() == [
+        (j, "crowded_ip", "exit2") for j in jobs
+    ]
+    kept = out.identifiers.filter(pl.col("value") == "exit2")["account"]
+    assert sorted(kept) == HEAVY[:2]

@@ -85,11 +85,11 @@ def apart_members(
 def patterned(
     network: pl.DataFrame, account_ids: pl.DataFrame | None, cfg: LinkConfig
 ) -> pl.DataFrame:
-    """(account) of the crowd's heavy accounts (``network``) on an e-mail pattern that
-    ``crowded_min_heavy`` or more of them share and that is mostly theirs (at least half
-    of the log's accounts on it): a campaign's naming scheme on its own domain, not a
-    mass provider's common shape."""
-    none = network.head(0).select("account")
+    """(account, tie) of the crowd's heavy accounts (``network``) on an e-mail pattern
+    (``tie``) that ``crowded_min_heavy`` or more of them share and that is mostly theirs
+    (at least half of the log's accounts on it): a campaign's naming scheme on its own
+    domain, not a mass provider's common shape."""
+    none = network.head(0).select("account", pl.col("value").cast(pl.String).alias("tie"))
     if account_ids is None:
         return none
     pattern = account_ids.filter(pl.col("family") == "email_pattern").select(
@@ -107,7 +107,7 @@ def patterned(
     return (
         pattern.join(theirs, on="value", how="semi")
         .join(members, on="account", how="semi")
-        .select("account")
+        .select("account", pl.col("value").alias("tie"))
     )
 
 
@@ -121,8 +121,8 @@ def core_unlike(
     template_uses: TemplateUses,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(account, family, value) of the ``tested`` rows whose account sends unlike the
-    accounts ``tied`` to the crowd by more than its network values (on its cards or on
-    an e-mail pattern it shares: :func:`patterned`) behind that value.
+    accounts ``tied`` to the crowd by more than its network values (account, tie: on its
+    cards or on an e-mail pattern it shares, :func:`patterned`) behind that value.
 
     The leave-one-out test weighs an account against every other heavy account behind
     the value, which is what the crowd is only while one population fills it. A campaign
@@ -136,21 +136,36 @@ def core_unlike(
     account paraphrases its wrappers), they are the crowd's reference: each other
     tested account is weighed against their wrappers alone, at the same per-account
     rate, and one that sends unlike them is out of the value whatever share of the
-    crowd fails with it. Behind a value without such a core the leave-one-out test
-    alone decides; so two populations without a tie beyond the exit (an
-    identifier-free campaign beside the jobs) stay one crowd."""
+    crowd fails with it. Behind a value where fewer of them sit, the reference is every
+    account on their ties (their cards, their pattern), wherever it sends from: a hydra
+    rotating 19 accounts on one card through two or three exits each had one or two of
+    them behind each exit, and a company's code-review job on three of its exits sent
+    like those one or two and was linked to the hydra at critical (held-out world 2911).
+    Behind a value without such a core the leave-one-out test alone decides; so two
+    populations without a tie beyond the exit (an identifier-free campaign beside the
+    jobs) stay one crowd."""
     keys = ["family", "value"]
     none = tested.head(0).select("account", *keys)
     if tied.is_empty():
         return none, none
+    least = max(cfg.crowded_min_heavy, 2)
     tested = tested.join(tied, on="account", how="anti")
     values = tested.select(keys).unique()
-    core = network.join(tied, on="account", how="semi").join(values, on=keys, how="semi")
+    behind = (
+        network.join(tied, on="account", how="semi")
+        .join(values, on=keys, how="semi")
+        .select("account", *keys)
+    )
+    few = behind.group_by(keys).agg(pl.len().alias("core")).filter(pl.col("core") < least)
+    # behind a value with fewer than the least core: every account on their ties
+    theirs = behind.join(few, on=keys, how="semi").join(tied, on="account").select(*keys, "tie")
+    spread = theirs.unique().join(tied, on="tie").select("account", *keys)
+    core = pl.concat([behind, spread]).unique()
     sizes = core.group_by(keys).agg(pl.len().alias("core"))
-    sizes = sizes.filter(pl.col("core") >= max(cfg.crowded_min_heavy, 2))
+    sizes = sizes.filter(pl.col("core") >= least)
     if sizes.is_empty():
         return none, none
-    core = core.join(sizes, on=keys, how="semi").select("account", *keys)
+    core = core.join(sizes, on=keys, how="semi").sort("account", *keys)
     return _unlike_reference(core, tested, accounts, cfg, extraction, template_uses)
 
 

@@ -130,9 +130,15 @@ def unlike_members(
     unlike = failed.join(few, on=keys, how="semi").join(tested, on=["account", *keys], how="semi")
     # ... and where the accounts tied to the crowd by more than the value (its cards, its
     # own e-mail pattern) send alike, whoever sends unlike them is out, however many
-    tied = pl.concat([carded.select("account"), patterned(network, account_ids, cfg)]).unique()
+    ties = pl.concat(
+        [
+            carded.select("account", pl.col("value").cast(pl.String).alias("tie")),
+            patterned(network, account_ids, cfg),
+        ]
+    ).unique()
+    tied = ties.select("account").unique()
     # (both read the tested values' members only: at 28.8M rows 16M network rows)
-    core, by_core = core_unlike(judged, tied, tested, accounts, cfg, extraction, template_uses)
+    core, by_core = core_unlike(judged, ties, tested, accounts, cfg, extraction, template_uses)
     # ... and without such a core, a second crowd told apart by what it sends
     split, by_lead = content_split(
         judged, tied, tested, crowd, accounts, cfg, extraction, template_uses
