@@ -558,6 +558,37 @@ def test_a_second_pass_cluster_that_continues_a_first_one_is_merged_into_it() ->
     assert len(_merged(first, [(box(other, 1.5 * day), other)])) == 2
 
 
+def test_clusters_of_one_pass_that_continue_each_other_are_one() -> None:
+    from extractscan.link.alike import merged_within
+    from extractscan.link.synchrony_box import Box
+
+    rows = _synchronized(30)
+    cores = [_table(rows[:12]), _table(rows[12:20]), _table(rows[20:])]
+    day = 24.0
+
+    def box(core: pl.DataFrame, start: float) -> Box:
+        accounts = tuple(core["account"].to_list())
+        windows = {"signup_at": (start, start + day)}
+        return Box(accounts, accounts, core.height, windows, 300, 1e-4, 90.0, 40.0)
+
+    # the second created the day after the first, the third a week later: the first two
+    # are one cluster (with the first's test), the third another
+    found = merged_within(
+        [
+            (box(cores[0], 0.0), cores[0]),
+            (box(cores[1], 1.5 * day), cores[1]),
+            (box(cores[2], 7 * day), cores[2]),
+        ]
+    )
+    assert [b.linked for b, _ in found] == [
+        tuple(f"sync_{i:02d}" for i in range(20)),
+        tuple(f"sync_{i:02d}" for i in range(20, 30)),
+    ]
+    assert found[0][0].windows == {"signup_at": (0.0, 2.5 * day)}
+    assert [c.height for _, c in found] == [20, 10]
+    assert merged_within([]) == []
+
+
 def _per_subset(
     members: pl.DataFrame, background: pl.DataFrame, tested: int, alpha: float
 ) -> tuple[float, float, float]:

@@ -73,6 +73,7 @@ from extractscan.link.alike import (
     alike_mask,
     established,
     merged_passes,
+    merged_within,
     vectors,
 )
 from extractscan.link.behaviour_groups import (
@@ -414,9 +415,9 @@ def synchrony(
             reference = busy.join(found, on="account", how="anti")
             again = _clustered(rest, ordinary, reference, cfg, None, wrappers=wrappers)
             accepted = merged_passes(accepted, again)
-    # Last, the candidates in no group and no cluster, clustered with the signups of
-    # established accounts on one bound (:func:`.alike.established`; the box tests the
-    # real times). Not in every pass: there it pulled an established background together.
+    # Last, the candidates in no group and no cluster, with established accounts' signups
+    # on one bound (:func:`.alike.established`; not in every pass: there it pulled an
+    # established background together). Then clusters continuing one another are one.
     found = _found(accepted)
     rest = cand.join(found, on="account", how="anti")
     rest = rest if grouped is None else rest.join(grouped, on="account", how="anti")
@@ -424,6 +425,7 @@ def synchrony(
         reference = busy.join(found, on="account", how="anti")
         aged = _clustered(rest, ordinary, reference, cfg, None, True, wrappers)
         accepted = merged_passes(accepted, aged)
+    accepted = merged_within(accepted)
     if wrappers is not None and accepted:
         # every account that is not a candidate, however few its requests (the test
         # weighs what they sent): heavy ones below ``synchrony_min_requests`` too
@@ -443,8 +445,7 @@ def _found(accepted: list[tuple[Box, pl.DataFrame]]) -> pl.DataFrame:
 
 
 def _stars(accepted: list[tuple[Box, pl.DataFrame]]) -> pl.DataFrame:
-    """Evidence rows of the clusters ``accepted``: each links its accounts as a star
-    around its first."""
+    """Evidence rows of ``accepted``: each cluster links its accounts as a star round its first."""
     rows = [
         pl.DataFrame(
             {
