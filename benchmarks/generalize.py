@@ -100,10 +100,12 @@ FIT_BASE = 1000
 #: 296c80f, the first with the jobs on a campaign's pool (the same read; after their run,
 #: worlds 2774, 2784 and 2786 examined); 2787-2826 on 90bed8d (the same read; after their
 #: run, worlds 2798, 2802, 2803 and 2804 examined); 2827-2866 on 2e5ecf1 (the same read;
-#: after their run, world 2855 examined); 2867-2906 on 3eb6367 (the same read); RESULTS.md).
-#: The next report worlds start at 2907, clear of the fit worlds' 1001-1060 and the stress
+#: after their run, world 2855 examined); 2867-2906 on 3eb6367 (the same read; after their
+#: run, world 2867 examined, and 2891-2893 scanned); 2907-2946 on 8379673 (the same read;
+#: after their run, worlds 2908, 2911, 2921 and 2944 examined); RESULTS.md).
+#: The next report worlds start at 2947, clear of the fit worlds' 1001-1060 and the stress
 #: worlds' 5001-5106 (benchmarks/aged_worlds.py).
-REPORT_BASE = 2906
+REPORT_BASE = 2946
 
 
 def world_rows(seed: int, low: int, high: int) -> int:
