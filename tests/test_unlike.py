@@ -391,3 +391,57 @@ def test_jobs_behind_an_exit_with_few_of_the_campaigns_tied_accounts_are_weighed
     ]
     kept = out.identifiers.filter(pl.col("value") == "exit2")["account"]
     assert sorted(kept) == HEAVY[:2]
+
+
+def test_a_pools_accounts_are_weighed_against_a_tied_core_on_their_exits() -> None:
+    # the fourteen jobs rotate through the cloud's addresses: a proxy pool of their own,
+    # alike on it; behind the exit they share with the hydra's twelve (on one card), they
+    # are still weighed against the hydra (held-out world 2982: 48 jobs of a pool in the
+    # subnets of a grader on one exit per account, 144 jobs at high with it)
+    accounts, ids, extraction, uses, patterns = _two_populations("card")
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    pool_ids = pl.DataFrame(
+        {"account": JOBS, "family": ["crowded_pool"] * 14, "value": ["P and 1 more subnet"] * 14}
+    )
+    pool_value = crowd.values.head(1).with_columns(
+        family=pl.lit("ip_pool"), value=pl.lit("P and 1 more subnet")
+    )
+    crowd = replace(
+        crowd,
+        identifiers=pl.concat([crowd.identifiers, pool_ids]),
+        values=pl.concat([crowd.values, pool_value]),
+    )
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    on_exit = out.identifiers.filter(pl.col("family") == "crowded_ip")["account"]
+    assert sorted(on_exit) == HEAVY
+    # ... and stay the pool's crowd, where they send alike
+    assert sorted(out.identifiers.filter(pl.col("family") == "crowded_pool")["account"]) == JOBS
+    assert sorted(out.unlike["account"]) == JOBS and set(out.unlike["value"]) == {"exit"}
+
+
+def test_unlike_a_party_behind_one_value_is_unlike_it_behind_every_value_it_is_the_reference() -> (
+    None
+):
+    from extractscan.link.unlike import _against_the_same_ties
+
+    # the job "j" is unlike the card's accounts behind exit a (near the bound, say), and
+    # tested behind exits b (the same card's accounts its reference) and c (another
+    # card's): it leaves b too, not c
+    out = pl.DataFrame(
+        [("j", "crowded_ip", "a")], schema=["account", "family", "value"], orient="row"
+    )
+    reference = pl.DataFrame(
+        [("h1", "crowded_ip", "a"), ("h2", "crowded_ip", "b"), ("g1", "crowded_ip", "c")],
+        schema=["account", "family", "value"],
+        orient="row",
+    )
+    ties = pl.DataFrame({"account": ["h1", "h2", "g1"], "tie": ["card", "card", "other"]})
+    tested = pl.DataFrame(
+        [("j", "crowded_ip", v) for v in "abc"] + [("k", "crowded_ip", "b")],
+        schema=["account", "family", "value"],
+        orient="row",
+    )
+    left = _against_the_same_ties(out, reference, ties, tested)
+    assert left.rows() == [("j", "crowded_ip", "a"), ("j", "crowded_ip", "b")]
+    assert _against_the_same_ties(out.head(0), reference, ties, tested).is_empty()

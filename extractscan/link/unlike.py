@@ -106,6 +106,7 @@ def unlike_members(
     # (its exits and subnets are the pool's; at 28.8M rows, 1.6M of the 16M rows)
     pool = CROWDED_FAMILIES[POOL]
     pooled = tested.filter(pl.col("family") == pool)
+    every = tested  # (against a tied core, a pool's accounts are weighed on all their values)
     tested = pl.concat([pooled, tested.join(pooled, on="account", how="anti")])
     if tested.is_empty():
         return crowd
@@ -137,8 +138,16 @@ def unlike_members(
         ]
     ).unique()
     tied = ties.select("account").unique()
-    # (both read the tested values' members only: at 28.8M rows 16M network rows)
-    core, by_core = core_unlike(judged, ties, tested, accounts, cfg, extraction, template_uses)
+    # (both read the tested values' members only: at 28.8M rows 16M network rows). A
+    # pool's accounts are weighed against a tied core on their exits and subnets too: the
+    # pool may be one crowd (companies' CI jobs rotating through a cloud's addresses) and
+    # the subnets another's as well (a grader on one exit per account, world 2982)
+    behind = network.join(every.select(keys).unique(), on=keys, how="semi")
+    core, by_core = core_unlike(behind, ties, every, accounts, cfg, extraction, template_uses)
+    # unlike a party's accounts behind one value, unlike them behind every value where they
+    # are the reference: the same test of the same requests, near the bound on some (a job
+    # of 15 requests at -4.72 and -4.59 nats behind two exits of one hydra, world 2984)
+    core = _against_the_same_ties(core, by_core, ties, every)
     # ... and without such a core, a second crowd told apart by what it sends
     split, by_lead = content_split(
         judged, tied, tested, crowd, accounts, cfg, extraction, template_uses
@@ -187,3 +196,23 @@ def unlike_members(
         unlike=taken,
         apart=apart.select("account", *keys).cast(UNLIKE_SCHEMA),  # type: ignore[arg-type]
     )
+
+
+def _against_the_same_ties(
+    out: pl.DataFrame, reference: pl.DataFrame, ties: pl.DataFrame, tested: pl.DataFrame
+) -> pl.DataFrame:
+    """``out`` (account, family, value: unlike a value's tied core, whose rows are
+    ``reference``) with the ``tested`` rows of the same accounts behind every value whose
+    reference holds accounts of a tie (``ties``: account, tie) they were unlike at."""
+    keys = ["family", "value"]
+    if out.is_empty():
+        return out
+    tie_of = reference.join(ties, on="account").select(*keys, "tie").unique()
+    unlike = out.join(tie_of, on=keys).select("account", "tie").unique()
+    same = (
+        tested.select("account", *keys)
+        .join(tie_of, on=keys)
+        .join(unlike, on=["account", "tie"], how="semi")
+        .select("account", *keys)
+    )
+    return pl.concat([out.select("account", *keys), same]).unique().sort("account", *keys)
