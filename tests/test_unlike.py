@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from extractscan.config import LinkConfig
-from extractscan.link.crowded import crowded
+from extractscan.link.crowded import Crowded, crowded
 from extractscan.link.unlike import leave_one_out, unlike_members
 from extractscan.link.wrapper_rates import wrapper_llr
 
@@ -208,21 +208,28 @@ def test_the_sums_are_the_wrapper_test_with_the_account_left_out(seed: int, core
         assert got_d[k] == pytest.approx(x), k
 
 
-def test_an_account_in_a_proxy_pool_is_tested_on_the_pool_and_leaves_its_exits_too() -> None:
-    accounts, ids, extraction, uses = _world()
-    crowd = crowded(ids, accounts, LinkConfig())
-    pooled = [*HEAVY, CUSTOMER]
+def _pooled(crowd: Crowded, pooled: list[str]) -> Crowded:
+    """``crowd`` with a linked proxy pool of the accounts ``pooled`` (tested as the exit)."""
     pool_ids = pl.DataFrame(
-        {"account": pooled, "family": ["crowded_pool"] * 13, "value": ["P and 1 more subnet"] * 13}
+        {
+            "account": pooled,
+            "family": ["crowded_pool"] * len(pooled),
+            "value": ["P and 1 more subnet"] * len(pooled),
+        }
     )
     pool_value = crowd.values.head(1).with_columns(
         family=pl.lit("ip_pool"), value=pl.lit("P and 1 more subnet")
     )
-    crowd = replace(
+    return replace(
         crowd,
         identifiers=pl.concat([crowd.identifiers, pool_ids]),
         values=pl.concat([crowd.values, pool_value]),
     )
+
+
+def test_an_account_in_a_proxy_pool_is_tested_on_the_pool_and_leaves_its_exits_too() -> None:
+    accounts, ids, extraction, uses = _world()
+    crowd = _pooled(crowded(ids, accounts, LinkConfig()), [*HEAVY, CUSTOMER])
     cfg = LinkConfig()
     # tested on the pool alone: the same members and requests as the exit's
     tested = crowd.identifiers.filter(pl.col("family") == "crowded_pool")
@@ -400,18 +407,7 @@ def test_a_pools_accounts_are_weighed_against_a_tied_core_on_their_exits() -> No
     # subnets of a grader on one exit per account, 144 jobs at high with it)
     accounts, ids, extraction, uses, patterns = _two_populations("card")
     cfg = LinkConfig()
-    crowd = crowded(ids, accounts, cfg)
-    pool_ids = pl.DataFrame(
-        {"account": JOBS, "family": ["crowded_pool"] * 14, "value": ["P and 1 more subnet"] * 14}
-    )
-    pool_value = crowd.values.head(1).with_columns(
-        family=pl.lit("ip_pool"), value=pl.lit("P and 1 more subnet")
-    )
-    crowd = replace(
-        crowd,
-        identifiers=pl.concat([crowd.identifiers, pool_ids]),
-        values=pl.concat([crowd.values, pool_value]),
-    )
+    crowd = _pooled(crowded(ids, accounts, cfg), JOBS)
     out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
     on_exit = out.identifiers.filter(pl.col("family") == "crowded_ip")["account"]
     assert sorted(on_exit) == HEAVY
