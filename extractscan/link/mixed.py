@@ -363,9 +363,8 @@ def boxed_members(
             for c, (lo, hi) in box.windows.items():
                 margin = widen(c, lo, hi)
                 late = _late(c, pool.columns) if widen is _width else pl.lit(0.0)
-                inside = inside & hours(c).is_between(lo - margin, hi + margin + late).fill_null(
-                    False
-                )
+                within = hours(c).is_between(lo - margin, hi + margin + late)
+                inside = inside & within.fill_null(False)
             odds = (plain.height + 1) / (plain.filter(inside).height + 1)
             factor = factor + pl.when(inside).then(odds).otherwise(0.0)
         tested.append(

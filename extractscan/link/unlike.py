@@ -131,10 +131,13 @@ def unlike_members(
     unlike = failed.join(few, on=keys, how="semi").join(tested, on=["account", *keys], how="semi")
     # ... and where the accounts tied to the crowd by more than the value (its cards, its
     # own e-mail pattern) send alike, whoever sends unlike them is out, however many
+    # (account, tie): a card's and a pattern's texts told apart by their family
     ties = pl.concat(
         [
-            carded.select("account", pl.col("value").cast(pl.String).alias("tie")),
-            patterned(network, account_ids, cfg),
+            carded.select("account", pl.format("payment {}", "value").alias("tie")),
+            patterned(network, account_ids, cfg).select(
+                "account", pl.format("email {}", "tie").alias("tie")
+            ),
         ]
     ).unique()
     tied = ties.select("account").unique()
