@@ -104,10 +104,11 @@ FIT_BASE = 1000
 #: run, world 2867 examined, and 2891-2893 scanned); 2907-2946 on 8379673 (the same read;
 #: after their run, worlds 2908, 2911, 2921 and 2944 examined); 2947-2986 on ec98afc (the
 #: same read; after their run, worlds 2982 and 2984 examined); 2987-3026 on 748a133 (the
-#: same read; after their run, world 3025 examined); RESULTS.md).
-#: The next report worlds start at 3027, clear of the fit worlds' 1001-1060 and the stress
+#: same read; after their run, world 3025 examined); 3027-3066 on 76fc2c9 (the same read;
+#: after their run, world 3058 examined); RESULTS.md).
+#: The next report worlds start at 3067, clear of the fit worlds' 1001-1060 and the stress
 #: worlds' 5001-5106 (benchmarks/aged_worlds.py).
-REPORT_BASE = 3026
+REPORT_BASE = 3066
 
 
 def world_rows(seed: int, low: int, high: int) -> int:
