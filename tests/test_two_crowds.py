@@ -115,13 +115,81 @@ def test_a_paraphrasing_campaign_is_one_crowd_whatever_the_jobs_send() -> None:
     assert unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns) is crowd
 
 
-def test_too_few_to_be_a_crowd_of_their_own_nobody_leaves() -> None:
+def test_too_few_for_a_crowd_of_their_own_a_second_population_still_leaves() -> None:
     # ten campaign accounts among the 30 jobs and 40 ordinary ones: unlike the jobs,
-    # alike each other, but 10 of 80 is no crowd at the exit's rate
+    # alike each other on a wrapper no job sends, but 10 of 80 is no crowd at the exit's
+    # rate: they leave the jobs' crowd, linked by nothing there
     accounts, ids, patterns, extraction, uses = _world(hydra=10)
     cfg = LinkConfig()
     crowd = crowded(ids, accounts, cfg)
-    assert unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns) is crowd
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    assert _exit_members(out.identifiers) == _names("j", 30)
+    assert sorted(out.unlike["account"]) == _names("h", 10)
+    assert out.apart.is_empty()
+    ip = out.evidence.filter(pl.col("family") == "crowded_ip")
+    assert sorted({*ip["a"], *ip["b"]}) == _names("j", 30)
+
+
+def test_jobs_on_an_untied_campaigns_exit_leave_it_however_few() -> None:
+    # five heavy jobs and three thin ones among a 30-account campaign with nothing shared
+    # but the exit: each job sends like the other jobs, so the exit's leave-one-out test
+    # kept them, and five are no crowd of their own (held-out world 3058's shape); the
+    # thin jobs send more like the jobs than like the campaign and go with them
+    accounts, ids, patterns, extraction, uses = _world(jobs=5, thin=3)
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    jobs = _names("j", 5) + _names("t", 3)
+    assert _exit_members(crowd.identifiers) == sorted(_names("h", 30) + jobs)
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    assert _exit_members(out.identifiers) == _names("h", 30)
+    assert sorted(out.unlike["account"]) == jobs
+    assert out.apart.is_empty()
+    ip = out.evidence.filter(pl.col("family") == "crowded_ip")
+    assert sorted({*ip["a"], *ip["b"]}) == _names("h", 30)
+
+
+def test_paraphrasing_accounts_beside_a_campaign_stay_in_its_crowd() -> None:
+    # 30 of a campaign's 40 accounts each on a paraphrase of its own, ten on its wrapper
+    # W: W leads, and the paraphrasing accounts are unlike those ten, but what they send
+    # besides is nobody else's, so they are no second population: everyone stays
+    accounts, ids, patterns, extraction, uses = _world(hydra=10, jobs=0)
+    cfg = LinkConfig()
+    para = _names("p", 30)
+    accounts = pl.concat(
+        [
+            accounts,
+            pl.DataFrame(
+                {
+                    "account": para,
+                    "extraction_share": [0.8] * 30,
+                    "prompts_measured": [100] * 30,
+                    "exchanges": [100] * 30,
+                },
+                schema=accounts.schema,
+            ),
+        ]
+    )
+    pairs = (("ip", "exit"), ("payment", "card-{}"))
+    ids = pl.concat(
+        [
+            ids,
+            pl.DataFrame(
+                [(a, f, v.format(a)) for a in para for f, v in pairs],
+                schema=ids.schema,
+                orient="row",
+            ),
+        ]
+    )
+    mine = pl.DataFrame({"account": para, "value": [f"P{a}" for a in para], "n": [60] * 30})
+    uses = pl.concat([uses, mine.cast(uses.schema)])  # type: ignore[arg-type]
+    own = mine.select("value", "n", pl.col("n").alias("ext"))
+    extraction = pl.concat([extraction, own.cast(extraction.schema)])  # type: ignore[arg-type]
+    crowd = crowded(ids, accounts, cfg)
+    everyone = sorted(_names("h", 10) + para)
+    assert _exit_members(crowd.identifiers) == everyone
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    assert _exit_members(out.identifiers) == everyone
+    assert out.unlike.is_empty()
 
 
 def test_thin_jobs_go_to_the_crowd_they_send_more_like() -> None:

@@ -14,7 +14,8 @@ with two populations of about the same size, and each job sends like half of the
   crowded-value test asks of a crowd are a crowd of their own behind the value.
 - :func:`content_split`: behind a value without such a core, the accounts that send
   the wrapper most of them send most are the reference, and those unlike them leave
-  only as a crowd of their own.
+  as a crowd of their own, or as a second population (:func:`second_population`:
+  alike among themselves on wrappers the reference never sends) too few for one.
 - :func:`closer_members`: once a value holds two crowds, each of its other accounts goes
   to the one it sends more like.
 """
@@ -230,9 +231,10 @@ def content_split(
     them send most are the reference, where they send alike (more than half pass the
     leave-one-out test among themselves); the others are weighed against them as in
     :func:`core_unlike`. Those that send unlike them are taken out only when they are a
-    crowd of their own (:func:`apart_members`), never merely taken out: an account
-    that paraphrases its wrappers sends unlike any reference, and a campaign whose
-    every account does must stay one crowd. A campaign without a shared card or
+    crowd of their own (:func:`apart_members`) or a second population
+    (:func:`second_population`), never merely for being unlike: an account that
+    paraphrases its wrappers sends unlike any reference, and a campaign whose every
+    account does must stay one crowd. A campaign without a shared card or
     pattern, run from the cloud whose exits companies' CI jobs share, was one incident
     with the jobs, explained away by them as unrelated organisations (hand-made fit
     worlds 1006 and 1009: recall 0)."""
@@ -273,7 +275,54 @@ def content_split(
     # accounts are more of the crowd than behind each exit) leaves every value it was
     # told apart on
     apart = apart_members(crowd, out, accounts, cfg, extraction, template_uses)
-    return out.join(apart.select("account").unique(), on="account", how="semi"), ref
+    leave = out.join(apart.select("account").unique(), on="account", how="semi")
+    rest = out.join(leave, on="account", how="anti")
+    second = second_population(rest, ref, accounts, cfg, extraction, template_uses)
+    return pl.concat([leave, second]).unique().sort("account", *keys), ref
+
+
+def second_population(
+    out: pl.DataFrame,
+    reference: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    template_uses: TemplateUses,
+) -> pl.DataFrame:
+    """(account, family, value) of the accounts of ``out`` (unlike a value's
+    ``reference``, too few to be a crowd of their own) that send like the others of
+    ``out`` behind the value on wrappers no account of the reference sends: the
+    leave-one-out ratio among them, on those wrappers alone, at least
+    ``ln(1 / crowded_unlike_alpha)`` (for an account that sends like ordinary accounts
+    ``exp(llr)`` has expectation 1, so by Markov's inequality), for at least
+    ``crowded_min_heavy`` of them behind the value.
+
+    A second population by what it sends, not by how many: companies' CI jobs rotating
+    through a hydra's pool (no shared card or pattern, so no tied core) sent review and
+    build-failure requests the hydra never sends, and with 14 heavy jobs among 2,300
+    accounts they were no crowd of their own; each passed the pool's leave-one-out test
+    by the other jobs' requests and 48 jobs sat in the hydra's incident (held-out world
+    3058). An account that paraphrases the reference's wrappers is unlike it too, but
+    what it sends besides is its own, so it stays."""
+    keys = ["family", "value"]
+    none = out.head(0).select("account", *keys)
+    if out.is_empty() or reference.is_empty():
+        return none
+    wrappers = extraction_wrappers(extraction, cfg.heavy_share)
+    theirs = (
+        template_uses(wrappers)
+        .join(reference.select("account").unique(), on="account", how="semi")
+        .select("value")
+        .unique()
+    )
+    own = extraction.join(theirs, on="value", how="anti")
+    among = leave_one_out(out, accounts, cfg, own, template_uses)
+    if among.is_empty():
+        return none
+    alike = among.filter(pl.col("llr") >= unlike_threshold(among.height, cfg))
+    enough = alike.group_by(keys).agg(pl.len().alias("k"))
+    enough = enough.filter(pl.col("k") >= cfg.crowded_min_heavy)
+    return alike.join(enough, on=keys, how="semi").select("account", *keys)
 
 
 def closer_members(

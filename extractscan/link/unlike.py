@@ -48,7 +48,11 @@ card tested on its network values: the card links it whatever they say.
 Two populations of about the same size behind one value (a campaign run from the same
 cloud as companies' CI jobs) pass the test above: each account sends like half of the
 others. Where the crowd's accounts tied by more than the value (its cards, its own
-e-mail pattern) send alike, they are the reference instead (:func:`.two_crowds.core_unlike`).
+e-mail pattern) send alike, they are the reference instead (:func:`.two_crowds.core_unlike`);
+without a tie, the accounts on the wrapper most of them send most
+(:func:`.two_crowds.content_split`), and a second population there that sends alike on
+wrappers the reference never sends leaves, with the accounts that send more like it,
+however few (:func:`.two_crowds.second_population`).
 """
 
 from __future__ import annotations
@@ -164,6 +168,18 @@ def unlike_members(
     )
     closer = closer_members(apart, reference, rest, accounts, cfg, extraction, template_uses)
     apart = pl.concat([apart, closer])
+    # ... and behind a value with a second population too few for a crowd of its own
+    # (:func:`.two_crowds.second_population`), the accounts that send more like it leave
+    second = split.join(apart, on=["account", *keys], how="anti")
+    nearer = closer_members(
+        second.with_columns(pl.lit(0.0).alias("weight_own")),
+        by_lead,
+        rest.join(apart, on=["account", *keys], how="anti"),
+        accounts,
+        cfg,
+        extraction,
+        template_uses,
+    )
     # a crowd of its own leaves every value's crowd it was in: behind an exit where the
     # campaign's tied accounts were too few to be a core, the jobs were that exit's
     # crowd with two of the campaign's accounts (held-out world 2855)
@@ -173,7 +189,13 @@ def unlike_members(
         else network.head(0)
     )
     unlike = pl.concat(
-        [unlike, out, closer.select("account", *keys), elsewhere.select("account", *keys)]
+        [
+            unlike,
+            out,
+            closer.select("account", *keys),
+            nearer.select("account", *keys),
+            elsewhere.select("account", *keys),
+        ]
     ).unique()
     if unlike.is_empty():
         return crowd
