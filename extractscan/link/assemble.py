@@ -47,6 +47,7 @@ from extractscan.link.capped import charged, charges, gains, mean_llr, ratios
 from extractscan.link.crowded import (
     EVIDENCE_SCHEMA,
     extraction_wrappers,
+    heavy_accounts,
     surprise,
     tested_values,
 )
@@ -134,12 +135,27 @@ def assemble(
         .select("value")
     )
     in_group = comps.select("account", pl.lit(True).alias("heavy")).unique("account")
+    # The null is the ordinary accounts: an extraction-heavy account in no group is not
+    # one (an identifier-free campaign on the same wrappers is not yet linked), so it is
+    # neither inside nor outside. An everyday coding request that a low-and-slow
+    # campaign's resold traffic sends from every one of its accounts was "specific":
+    # 82 of its 1,622 users in groups at a rate of 2.7 % (13.6 nats), and it joined a
+    # grader's piece to that campaign (held-out world 3060); 1,056 of its users were
+    # ordinary accounts.
+    unknown = (
+        heavy_accounts(accounts, cfg)
+        .filter("heavy")
+        .join(in_group, on="account", how="anti")
+        .select("account")
+    )
+    judged = templates.join(candidates, on="value", how="semi")
     tested = tested_values(
-        templates.join(candidates, on="value", how="semi").join(in_group, on="account", how="left"),
-        inside / n_accounts,
+        judged.join(unknown, on="account", how="anti").join(in_group, on="account", how="left"),
+        inside / (n_accounts - unknown.height),
         cfg,
     )
-    specific = tested.filter("significant").select("value", pl.col("n").alias("df"))
+    users = judged.group_by("value").agg(pl.len().alias("df"))
+    specific = tested.filter("significant").select("value").join(users, on="value")
     if specific.is_empty():
         return empty
     lean = leaning_groups(comps, accounts, cfg)
