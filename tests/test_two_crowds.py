@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from extractscan.config import LinkConfig
-from extractscan.link.crowded import crowded
+from extractscan.link.crowded import Crowded, crowded
 from extractscan.link.unlike import unlike_members
 
 LIGHT = [f"u{i:03d}" for i in range(300)]
@@ -81,6 +81,16 @@ def _exit_members(frame: pl.DataFrame) -> list[str]:
     return sorted(frame.filter(pl.col("family") == "crowded_ip")["account"])
 
 
+def _only_left(out: Crowded, kept: list[str], left: list[str]) -> None:
+    """The exit's crowd in ``out`` is ``kept``, its evidence too, and the accounts of
+    ``left`` left it as no crowd of their own."""
+    assert _exit_members(out.identifiers) == kept
+    assert sorted(out.unlike["account"]) == left
+    assert out.apart.is_empty()
+    ip = out.evidence.filter(pl.col("family") == "crowded_ip")
+    assert sorted({*ip["a"], *ip["b"]}) == kept
+
+
 def test_a_campaign_without_a_tie_is_told_apart_from_the_jobs_by_what_it_sends() -> None:
     accounts, ids, patterns, extraction, uses = _world()
     cfg = LinkConfig()
@@ -123,11 +133,7 @@ def test_too_few_for_a_crowd_of_their_own_a_second_population_still_leaves() -> 
     cfg = LinkConfig()
     crowd = crowded(ids, accounts, cfg)
     out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
-    assert _exit_members(out.identifiers) == _names("j", 30)
-    assert sorted(out.unlike["account"]) == _names("h", 10)
-    assert out.apart.is_empty()
-    ip = out.evidence.filter(pl.col("family") == "crowded_ip")
-    assert sorted({*ip["a"], *ip["b"]}) == _names("j", 30)
+    _only_left(out, kept=_names("j", 30), left=_names("h", 10))
 
 
 def test_jobs_on_an_untied_campaigns_exit_leave_it_however_few() -> None:
@@ -141,11 +147,7 @@ def test_jobs_on_an_untied_campaigns_exit_leave_it_however_few() -> None:
     jobs = _names("j", 5) + _names("t", 3)
     assert _exit_members(crowd.identifiers) == sorted(_names("h", 30) + jobs)
     out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
-    assert _exit_members(out.identifiers) == _names("h", 30)
-    assert sorted(out.unlike["account"]) == jobs
-    assert out.apart.is_empty()
-    ip = out.evidence.filter(pl.col("family") == "crowded_ip")
-    assert sorted({*ip["a"], *ip["b"]}) == _names("h", 30)
+    _only_left(out, kept=_names("h", 30), left=jobs)
 
 
 def test_paraphrasing_accounts_beside_a_campaign_stay_in_its_crowd() -> None:
