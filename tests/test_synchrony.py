@@ -926,7 +926,9 @@ def test_the_behaviour_window_is_not_tested_for_an_identifier_linked_group() -> 
     )
     assert synchrony(accounts, LinkConfig(), grouped=grouped).is_empty()
     # at N (not N^2) a window, the times alone are beyond chance: the class becomes a
-    # behavioural cluster (why synchrony_window_cost stays 2)
+    # behavioural cluster (why a group's cluster keeps synchrony_window_cost at 2, while
+    # a cluster mostly outside the groups pays synchrony_free_window_cost, 1)
+    assert (LinkConfig().window_cost(True), LinkConfig().window_cost(False)) == (1.0, 2.0)
     cheap = LinkConfig(synchrony_window_cost=1.0)
     assert synchrony(accounts, cheap, grouped=grouped)["b"].to_list() == [
         f"sync_{i:02d}" for i in range(1, 13)
@@ -1159,7 +1161,10 @@ def test_the_campaigns_own_accounts_inside_its_box_do_not_make_it_common() -> No
     # ten are not beyond chance. Sending the ten's wrappers beyond chance, the three
     # are not ordinary accounts of those days: out of the reference, the box is found,
     # and then they join it by the same wrappers (fit world 1003 in another hand's
-    # wording: 10 of 19 accounts clustered, 3 more inside the box).
+    # wording: 10 of 19 accounts clustered, 3 more inside the box). At the cost of a
+    # group's windows (2 ln N): at a free cluster's 1 ln N the ten are beyond chance
+    # with the three in the reference too.
+    cfg = LinkConfig(synchrony_free_window_cost=2.0)
     sync = _synchronized(10)
     heavy = [
         {**row, "extraction_share": 0.45, "cot_share": 0.45, "exchanges": 60}
@@ -1181,8 +1186,11 @@ def test_the_campaigns_own_accounts_inside_its_box_do_not_make_it_common() -> No
         sends = pl.col("account").str.starts_with("thin_")
         return tested.with_columns(pl.when(sends).then(30.0).otherwise(0.0).alias("llr"))
 
-    assert synchrony(accounts, LinkConfig()).is_empty()
-    ev = synchrony(accounts, LinkConfig(), wrappers=wrappers)
+    assert synchrony(accounts, cfg).is_empty()
+    assert synchrony(accounts, LinkConfig())["b"].to_list() == [
+        f"sync_{i:02d}" for i in range(1, 10)
+    ]
+    ev = synchrony(accounts, cfg, wrappers=wrappers)
     # first asked of the accounts inside the box's time windows that are not candidates
     assert seen[0]["account"].to_list() == ["thin_0", "thin_1", "thin_2"]
     assert ev["a"].unique().to_list() == ["sync_00"]
@@ -1198,4 +1206,4 @@ def test_the_campaigns_own_accounts_inside_its_box_do_not_make_it_common() -> No
         return tested.with_columns(pl.lit(0.0).alias("llr"))
 
     # sending nothing of theirs, they stay in the reference: nothing found
-    assert synchrony(accounts, LinkConfig(), wrappers=silent).is_empty()
+    assert synchrony(accounts, cfg, wrappers=silent).is_empty()

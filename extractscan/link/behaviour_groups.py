@@ -201,13 +201,14 @@ def apart(
     theirs = (mine, pl.concat([outliers, rest]))
     if rest.height < cfg.synchrony_min_accounts:
         return theirs
+    free = mostly_ungrouped(rest, None)
     box = box_test(
         rest,
         busy.join(rest, on="account", how="anti"),
         tested,
         cfg.synchrony_alpha,
-        alike=partial(alike_mask, rest) if mostly_ungrouped(rest, None) else None,
-        cost=cfg.synchrony_window_cost,
+        alike=partial(alike_mask, rest) if free else None,
+        cost=cfg.window_cost(free),
     )
     if not box.significant or len(box.members) < cfg.synchrony_min_accounts:
         return theirs

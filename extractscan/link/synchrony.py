@@ -306,9 +306,8 @@ def significant_boxes(
         boxes = {}
         for g in pending:  # a cluster's background: the reference without its own
             times = behaving[g].without(~alive | in_core[g])
-            boxes[g] = weigh_box(
-                fitted[g], times, len(groups), cfg.synchrony_alpha, cfg.synchrony_window_cost
-            )
+            cost = cfg.window_cost(fitted[g].behaviour)
+            boxes[g] = weigh_box(fitted[g], times, len(groups), cfg.synchrony_alpha, cost)
         pending = [
             g
             for g in pending

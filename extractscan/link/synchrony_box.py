@@ -33,7 +33,9 @@ LINK_MARGIN = 0.5
 #: and 490's identifier-free campaigns of 16 and 18 accounts found, nothing changed on
 #: the fit worlds, but 13 accounts created within a day and started on the log's first
 #: day became beyond chance by their times alone (tests/test_synchrony.py), the shape of
-#: a class; 2 kept. The config's ``synchrony_window_cost`` (this value by default).
+#: a class; 2 kept for a cluster of identifier-linked accounts (a class is one party). The
+#: config's ``synchrony_window_cost`` (this value by default); a cluster mostly outside
+#: the groups pays ``synchrony_free_window_cost`` (1: LinkConfig.window_cost).
 WINDOW_COST = 2.0
 #: The behaviour "window": an account is inside it when it behaves like the cluster's
 #: core (:func:`.alike.alike_mask`), tested as one more window with the times.
