@@ -245,3 +245,17 @@ def test_a_crowd_of_its_own_leaves_the_exits_where_the_campaign_is_too_few_for_a
     assert set(out.apart["value"]) == {"exit", "exit 2"}
     ip = out.evidence.filter(pl.col("family") == "crowded_ip")
     assert not ip.filter(pl.col("a").str.starts_with("h") & pl.col("b").str.starts_with("j")).height
+
+
+def test_thin_jobs_leave_a_tied_campaigns_exit_with_jobs_too_few_for_a_crowd() -> None:
+    # the campaign on one card is the exit's reference; five jobs unlike it leave, too
+    # few for a crowd of their own, but alike on R, which no campaign account sends: a
+    # second population, and the three thin jobs (-4.0 nats against the campaign, not
+    # beyond 4.6) send more like it and go with it (held-out world 3167: 3 of 26 jobs on
+    # a hydra's pool stayed, and 32 thin ones joined the pool by their wrappers)
+    accounts, ids, patterns, extraction, uses = _world(jobs=5, tie="card", thin=3)
+    cfg = LinkConfig()
+    out = unlike_members(
+        crowded(ids, accounts, cfg), accounts, cfg, extraction, _uses(uses), patterns
+    )
+    _only_left(out, kept=_names("h", 30), left=_names("j", 5) + _names("t", 3))

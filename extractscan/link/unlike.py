@@ -73,6 +73,7 @@ from extractscan.link.two_crowds import (
     content_split,
     core_unlike,
     patterned,
+    second_population,
 )
 from extractscan.model.families import CROWDED_FAMILIES
 
@@ -169,11 +170,19 @@ def unlike_members(
     closer = closer_members(apart, reference, rest, accounts, cfg, extraction, template_uses)
     apart = pl.concat([apart, closer])
     # ... and behind a value with a second population too few for a crowd of its own
-    # (:func:`.two_crowds.second_population`), the accounts that send more like it leave
-    second = split.join(apart, on=["account", *keys], how="anti")
+    # (:func:`.two_crowds.second_population`; those unlike a tied core too: 3 of 26 jobs
+    # on a hydra's pool stayed and 32 thin jobs joined by their wrappers, world 3167),
+    # the accounts that send more like it leave
+    fewer = core.join(apart, on=["account", *keys], how="anti")
+    second = pl.concat(
+        [
+            split.join(apart, on=["account", *keys], how="anti"),
+            second_population(fewer, by_core, accounts, cfg, extraction, template_uses),
+        ]
+    ).unique()
     nearer = closer_members(
         second.with_columns(pl.lit(0.0).alias("weight_own")),
-        by_lead,
+        reference,
         rest.join(apart, on=["account", *keys], how="anti"),
         accounts,
         cfg,
