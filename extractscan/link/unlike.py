@@ -50,9 +50,10 @@ cloud as companies' CI jobs) pass the test above: each account sends like half o
 others. Where the crowd's accounts tied by more than the value (its cards, its own
 e-mail pattern) send alike, they are the reference instead (:func:`.two_crowds.core_unlike`);
 without a tie, the accounts on the wrapper most of them send most
-(:func:`.two_crowds.content_split`), and a second population there that sends alike on
-wrappers the reference never sends leaves, with the accounts that send more like it,
-however few (:func:`.two_crowds.second_population`).
+(:func:`.two_crowds.content_split`). Either way, those taken out that send alike on
+wrappers the reference never sends are a second population, however few
+(:func:`.two_crowds.second_population`), and the accounts that send more like them
+leave with them.
 """
 
 from __future__ import annotations
