@@ -338,7 +338,8 @@ def closer_members(
     family, value: heavy accounts still in a value's crowd, neither its reference nor
     taken out) behind a value with a crowd ``apart`` (:func:`apart_members`) that send
     more like that crowd than like the value's ``reference``: by the same likelihood
-    ratio, the larger one.
+    ratio, the larger one. Towards a second population (``apart`` without
+    ``weight_own``: :func:`second_population`), (account, family, value).
 
     The per-account test takes out only an account whose silence on the reference's
     wrappers is evidence; a thin job (a few requests) stays whatever it sends, and in
@@ -364,5 +365,7 @@ def closer_members(
     moved = near.join(far, on=["account", *keys], suffix="_far").filter(
         pl.col("llr") > pl.col("llr_far")
     )
-    weight = apart.group_by(keys).agg(pl.col("weight_own").first())
-    return moved.select("account", *keys).join(weight, on=keys)
+    moved = moved.select("account", *keys)
+    if "weight_own" not in apart.columns:
+        return moved
+    return moved.join(apart.group_by(keys).agg(pl.col("weight_own").first()), on=keys)

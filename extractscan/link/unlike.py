@@ -182,7 +182,7 @@ def unlike_members(
         ]
     ).unique()
     nearer = closer_members(
-        second.with_columns(pl.lit(0.0).alias("weight_own")),
+        second,
         reference,
         rest.join(apart, on=["account", *keys], how="anti"),
         accounts,
