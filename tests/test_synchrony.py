@@ -336,6 +336,33 @@ def test_a_free_mail_provider_is_no_institution_however_small_its_share() -> Non
     assert outside_institutions(ev, log(["a.example", "b.example", "c.example"])).is_empty()
 
 
+def test_a_campaigns_mail_domain_is_no_institution() -> None:
+    # held-out world 3157: a grader's 13 accounts on three throwaway domains that a
+    # 351-account hydra (an identifier-linked group leaning to extraction) used too; the
+    # grader's cluster was dropped as "students" of institutions lying outside it
+    grader = [f"g{i:02d}" for i in range(12)]
+    hydra = [f"h{i:03d}" for i in range(90)]
+    users = [f"u{i:04d}" for i in range(2_000)]
+    domains = ["relay.example", "pool.example", "inbox.example"]
+    accounts = pl.DataFrame(
+        {
+            "account": grader + hydra + users,
+            "email": [f"{a}@{domains[i % 3]}" for i, a in enumerate(grader + hydra)]
+            + [f"{a}@gmail.com" for a in users],
+        }
+    )
+    ev = _star("g00", grader[1:], "grader")
+    hydra_group = pl.DataFrame({"account": hydra, "component": [7] * len(hydra)})
+    assert outside_institutions(ev, accounts, hydra_group).equals(ev)
+    # without the campaign group the domains are institutions lying outside the cluster
+    assert outside_institutions(ev, accounts).is_empty()
+    assert outside_institutions(ev, accounts, hydra_group.clear()).is_empty()
+    # a domain less than half of whose accounts are the group's (15 of each domain's
+    # 34) is still an institution: the group's accounts must be most of it
+    half = hydra_group.filter(pl.col("account") < "h045")
+    assert outside_institutions(ev, accounts, half).is_empty()
+
+
 def test_a_cluster_does_not_take_students_of_an_institution_that_lies_outside_it() -> None:
     # Cluster 1: c1..c6 on a mass provider, s1 and s2 of a university whose other 8
     # students are outside it (held-out world 521: four students in a campaign's

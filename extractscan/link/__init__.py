@@ -300,7 +300,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     mixed = None if rates is None else partial(rates.llr, keys=["box"])
     behaving = synchrony(accounts, cfg.link, campaigns, groups, mixed)
     if behaving.height:
-        behaving = outside_institutions(respecting_groups(behaving, groups), accounts)
+        behaving = outside_institutions(respecting_groups(behaving, groups), accounts, campaigns)
     ids = _identifiers(agg, tmpl, acct, crowd)
     if behaving.height:
         evidence = _with_keys([evidence, behaving])

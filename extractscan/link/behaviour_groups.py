@@ -88,7 +88,9 @@ def respecting_groups(evidence: pl.DataFrame, groups: pl.DataFrame) -> pl.DataFr
     return _stars(kept, members, evidence)
 
 
-def outside_institutions(evidence: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+def outside_institutions(
+    evidence: pl.DataFrame, accounts: pl.DataFrame, campaigns: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """Behavioural-cluster evidence without the members on an institution's e-mail
     domain that lies mostly outside the cluster.
 
@@ -102,6 +104,13 @@ def outside_institutions(evidence: pl.DataFrame, accounts: pl.DataFrame) -> pl.D
     identifiers did not link; as for those (:func:`respecting_groups`), a member joins
     the cluster only when at least half of its domain's accounts are in the cluster too,
     and a cluster left with less than half of its members is dropped (:func:`_stars`).
+
+    A domain most of whose accounts are in ``campaigns`` ((account, component) of the
+    identifier-linked groups that lean to extraction) is a campaign's mail domain, not an
+    institution: a throwaway provider's (held-out world 3157: a 13-account grader on
+    three throwaway domains that a 351-account hydra used too, 103 to 130 of its accounts
+    on each; the grader's cluster was found and dropped as "students" of those domains).
+    A university's or a company's other accounts are ordinary users, in no such group.
     """
     if evidence.is_empty() or "email" not in accounts.columns:
         return evidence
@@ -112,6 +121,15 @@ def outside_institutions(evidence: pl.DataFrame, accounts: pl.DataFrame) -> pl.D
         & (pl.col("size") <= INSTITUTION_DOMAIN_SHARE * accounts.height)
         & ~free_mail(pl.col("domain"))
     )
+    if campaigns is not None and not campaigns.is_empty():
+        theirs = (
+            domains.join(campaigns.select("account").unique(), on="account", how="semi")
+            .group_by("domain")
+            .agg(pl.len().alias("theirs"))
+        )
+        institutions = institutions.join(theirs, on="domain", how="left").filter(
+            pl.col("theirs").fill_null(0) * 2 <= pl.col("size")
+        )
     members = _members(evidence)
     placed = members.join(domains.join(institutions, on="domain"), on="account")
     inside = placed.group_by("centre", "domain").agg(pl.len().alias("inside"))
