@@ -109,10 +109,11 @@ FIT_BASE = 1000
 #: their run, world 3077 examined); 3107-3146 on de15952 (the same read; after their
 #: run, world 3144 examined); 3147-3186 on 3b12c44 (the same read; after their run,
 #: worlds 3157, 3167 and 3178 examined); 3187-3226 on d18e751 (the same read; nothing
-#: failed, none examined); RESULTS.md).
-#: The next report worlds start at 3227, clear of the fit worlds' 1001-1060 and the stress
+#: failed, none examined); 3227-3266 on a5aac37 (the same read; nothing failed, none
+#: examined); RESULTS.md).
+#: The next report worlds start at 3267, clear of the fit worlds' 1001-1060 and the stress
 #: worlds' 5001-5106 (benchmarks/aged_worlds.py).
-REPORT_BASE = 3226
+REPORT_BASE = 3266
 
 
 def world_rows(seed: int, low: int, high: int) -> int:
