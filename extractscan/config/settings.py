@@ -118,7 +118,10 @@ class LinkConfig:
     #: ... joining the groups of at most this many accounts (the pieces: card pairs and
     #: triples, a family-sized crowd) that share a wrapper; larger groups never take part
     #: (measured: three simulated campaigns that all sent the same generic coding request
-    #: merged into one incident, and campaigns of one wrapper family into one).
+    #: merged into one incident, and campaigns of one wrapper family into one). The curve
+    #: on 95 fit and examined worlds (RESULTS.md "Assembly's largest piece, a curve"): 4
+    #: and 8 give the same metrics; 12 put a NAT's users at high in 2 worlds and lost
+    #: P@3 in 1, 16 did worse in 8 (classes, teams at high); a family is at most 8.
     assemble_max_accounts: int = 8
     #: Extraction-leaning groups that share a user agent (at least half of each group on
     #: it, at least half of its accounts in those groups) are one campaign
