@@ -23,6 +23,7 @@ from extractscan.model.email import (
     is_academic,
     is_free_mail,
 )
+from extractscan.model.families import FAMILIES
 from extractscan.model.findings import BenignCheck, LinkEvidence
 from extractscan.model.look_alikes import ESTABLISHED_DAYS, FAMILY_MAX, OWN_DOMAIN_SHARE
 
@@ -159,8 +160,9 @@ def checks(
 
     # A campus or company NAT also shares its institutional e-mail domain, and its users
     # may do the same homework at the same time; a shared card is what NAT cannot explain.
-    network_only = "payment" not in families
-    operator = sorted(families & {"payment"})
+    # (a card too common to pair counts too, tested as a whole: crowded or leaning)
+    network_only = not any(f in FAMILIES and FAMILIES[f].kind == "card" for f in families)
+    operator = [] if network_only else ["payment"]
     out.append(
         BenignCheck(
             "shared_nat",

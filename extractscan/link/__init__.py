@@ -49,7 +49,7 @@ from extractscan.link.behaviour_groups import (
 )
 from extractscan.link.coactivity import CROWDED_BIN_ACCOUNTS, CoActivity
 from extractscan.link.coincidence import bin_span, chance_factors, co_rows, with_factors
-from extractscan.link.crowded import Crowded, crowded, extraction_wrappers
+from extractscan.link.crowded import Crowded, extraction_wrappers
 from extractscan.link.decide import decide_links
 from extractscan.link.fingerprint import text_clusters as _clusters
 from extractscan.link.grouping import components
@@ -63,6 +63,7 @@ from extractscan.link.identifiers import (
     template_identifiers,
     template_keys,
 )
+from extractscan.link.leaning_cards import crowded
 from extractscan.link.lone import lone_members
 from extractscan.link.mixed import mixed_members
 from extractscan.link.pairs import (
@@ -210,8 +211,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
             # Co-activity beyond chance needs the pairs' co-activity rows only (no template
             # pairs) and the clusters' extraction counts: worked out while the worker
             # counts the wrappers' uses (measured at 28.8M rows: this took 1.2-1.9 s
-            # after the pairs).
-            # (the clusters' extraction counts made here too, not waited for: 0.05 s)
+            # after the pairs; the clusters' extraction counts made here too, 0.05 s).
             early = _cluster_extraction(texts, clusters)
             chance = _chance(co_rows(prep), accounts, agg, clusters, early, cfg)
             ext, wrappers, counted_uses = counted.result()

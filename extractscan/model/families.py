@@ -40,6 +40,15 @@ FAMILIES: dict[str, Family] = {
     "crowded_payment": Family(
         "crowded", 1.0, "card shared by many extraction-heavy accounts", decisive=True, kind="card"
     ),
+    # A card too common to pair whose accounts lean to extraction together
+    # (extractscan.link.leaning_cards): its leaning accounts, tested as a whole.
+    "leaning_card": Family(
+        "crowded",
+        1.0,
+        "card shared by many accounts whose prompts together lean to extraction",
+        decisive=True,
+        kind="card",
+    ),
     "crowded_ip": Family(
         "crowded",
         1.0,

@@ -16,6 +16,7 @@ from extractscan.model.findings import Findings, Incident, severity_rank
 _TIE_WORDS = {
     "payment": "payment card",
     "crowded_payment": "payment card",
+    "leaning_card": "payment card",
     "ip": "egress IP",
     "crowded_ip": "egress IP",
     "ip_prefix": "IP subnet",

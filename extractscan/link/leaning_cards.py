@@ -1,0 +1,153 @@
+"""Cards too common to link their accounts whose accounts lean to extraction together.
+
+A card shared by more accounts than ``max_accounts_per_value["payment"]`` gives no
+pairwise evidence (:mod:`.weights`), one shared by more than ``N exp(-strong_weight)`` of
+a log's ``N`` accounts too little to link them on its own, and the crowded test
+(:mod:`.crowded`) links only its extraction-heavy accounts. A hydra that resells
+ordinary traffic through every account has none: held-out world 3306 in the held-out
+wording, 114 accounts on one card sending 14 % of the log's requests, 74 % of them
+resold, 17 % extraction-style against about 6 % for the log's ordinary users; no
+account reached ``heavy_share`` and the hydra was in no incident.
+
+Such a card, with more accounts than a family or a team (``FAMILY_MAX``), is tested as
+a group against the accounts on no such card and not extraction-heavy: its accounts
+*lean* when the lower Wilson bound of their own extraction share is above those
+accounts' mean share (over at least ``heavy_min_prompts`` measured prompts, as a heavy
+account; the heavy accounts left out, as an unlinked campaign may be a third of the
+log's: fit world 1005 in another hand's wording, where six cards of 49-63 accounts of a
+hydra at 21 % leaned on nothing beside an identifier-free campaign at 59 %); a card
+links its leaning accounts when most of its measured accounts lean and their pooled
+prompts are beyond the crowds' family-wise bound (``crowded_alpha`` over the cards
+tested). A card whose accounts are mostly ordinary (a reseller's customers, a company's
+staff) is not linked however many of them lean a little; an enterprise's keys on one
+card lean and are linked, as by the crowded test, and its incident's benign checks then
+say so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import polars as pl
+
+from extractscan.config import LinkConfig
+from extractscan.features.behaviour import mean_extraction_share
+from extractscan.link.crowded import (
+    MAX_WEIGHT,
+    Crowded,
+    heavy_accounts,
+    star_evidence,
+    surprise,
+    wilson_lower,
+)
+from extractscan.link.crowded import crowded as crowded_values
+from extractscan.model.families import FAMILIES
+from extractscan.model.look_alikes import FAMILY_MAX
+
+#: The family of the evidence (:data:`extractscan.model.families.FAMILIES`).
+LEANING_CARD = "leaning_card"
+
+
+def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowded:
+    """:func:`.crowded.crowded` with the leaning cards' evidence and identifiers added
+    (the accounts they link, family :data:`LEANING_CARD`, the card as the value)."""
+    crowd = crowded_values(ids, accounts, cfg)
+    cards = leaning_cards(ids, accounts, cfg)
+    if cards.is_empty():
+        return crowd
+    linked = pl.concat(
+        [
+            cards.select(pl.col(c).alias("account"), "family", pl.col("example").alias("value"))
+            for c in ("a", "b")
+        ]
+    ).unique()
+    return replace(
+        crowd,
+        evidence=pl.concat([crowd.evidence, cards]).sort("a", "b", "family"),
+        identifiers=pl.concat([crowd.identifiers, linked.cast(crowd.identifiers.schema)])
+        .unique()
+        .sort("family", "value", "account"),
+    )
+
+
+def leaning_cards(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> pl.DataFrame:
+    """Evidence rows (:data:`.crowded.EVIDENCE_SCHEMA`, family :data:`LEANING_CARD`)
+    linking the leaning accounts of every significant card of ``ids`` (account,
+    family, value) too common for pairwise evidence, as a star around the smallest."""
+    cap = cfg.max_accounts_per_value.get("payment")
+    need = {"extraction_share", "prompts_measured"}
+    if cap is None or not need <= set(accounts.columns) or not cfg.crowded_alpha:
+        return star_evidence(_empty())
+    cards = (
+        ids.filter(pl.col("family").cast(pl.String) == "payment")
+        .select("account", pl.col("value").cast(pl.String))
+        .unique()
+    )
+    # too common to link its accounts on its own (beyond the cap, or a rarity weight
+    # below strong_weight), and more accounts than a family or a team holds
+    alone = min(
+        cap, accounts.height * math.exp(-cfg.strong_weight / FAMILIES["payment"].reliability)
+    )
+    common = cards.filter(pl.len().over("value") > max(FAMILY_MAX, alone))
+    if common.is_empty():
+        return star_evidence(_empty())
+    # the ordinary rate: the cards tested and the heavy accounts left out
+    heavy = heavy_accounts(accounts, cfg).filter("heavy")
+    others = accounts.join(common, on="account", how="anti").join(heavy, on="account", how="anti")
+    base = mean_extraction_share(others)
+    if base is None or not 0.0 < base < 1.0:
+        return star_evidence(_empty())
+    share = pl.col("extraction_share").fill_nan(None).fill_null(0.0)
+    n = pl.col("prompts_measured").cast(pl.Float64)
+    measured = (
+        common.join(
+            accounts.select("account", "extraction_share", "prompts_measured"), on="account"
+        )
+        .filter(pl.col("prompts_measured") >= max(cfg.heavy_min_prompts, 1))
+        .with_columns(
+            (wilson_lower(share, n) > base).alias("leans"), (share * n).alias("k"), n.alias("m")
+        )
+    )
+    per = measured.group_by("value").agg(
+        pl.len().alias("measured"),
+        pl.col("leans").sum().alias("leaning"),
+        pl.col("k").filter("leans").sum().alias("k"),
+        pl.col("m").filter("leans").sum().alias("m"),
+    )
+    threshold = math.log(common["value"].n_unique() / cfg.crowded_alpha)
+    sig = per.with_columns(surprise(pl.col("m"), pl.col("k"), base).alias("nats")).filter(
+        (pl.col("leaning") * 2 > pl.col("measured"))
+        & (pl.col("leaning") >= 2)
+        & (pl.col("nats") >= threshold)
+    )
+    if sig.is_empty():
+        return star_evidence(_empty())
+    members = measured.filter("leans").join(sig.select("value", "measured", "nats"), on="value")
+    hub = members.group_by("value").agg(pl.col("account").min().alias("hub"))
+    star = (
+        members.join(hub, on="value")
+        .filter(pl.col("account") != pl.col("hub"))
+        .select(
+            pl.col("hub").alias("a"),
+            pl.col("account").alias("b"),
+            pl.lit(LEANING_CARD).alias("family"),
+            "value",
+            pl.col("measured").cast(pl.UInt32).alias("n"),
+            (pl.col("nats") / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight"),
+        )
+    )
+    return star_evidence(star)
+
+
+def _empty() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "a": pl.String,
+            "b": pl.String,
+            "family": pl.String,
+            "value": pl.String,
+            "n": pl.UInt32,
+            "weight": pl.Float64,
+        }
+    )
