@@ -120,3 +120,9 @@ def test_a_leaning_card_is_a_card_nat_cannot_explain() -> None:
     )
     assert not nat.fits
     assert nat.reason.startswith("accounts are also tied by payment; ")
+    # too many for a family, but not "no shared card"
+    team = next(
+        c for c in checks(members, links, {"extraction_share": 0.06}) if c.name == "family_card"
+    )
+    assert not team.fits
+    assert team.reason == "40 accounts; extraction-style prompts 17%"

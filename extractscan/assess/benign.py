@@ -348,7 +348,7 @@ def checks(
             if family
             else f"{n:,} accounts; "
             + (f"extraction-style prompts {extraction:.0%}" if measured else content)
-            + ("" if "payment" in families else "; no shared card")
+            + ("; no shared card" if network_only else "")
             + (f"; median account age {float(age):.0f} days" if age is not None else ""),
         )
     )
