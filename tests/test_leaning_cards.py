@@ -126,3 +126,17 @@ def test_a_leaning_card_is_a_card_nat_cannot_explain() -> None:
     )
     assert not team.fits
     assert team.reason == "40 accounts; extraction-style prompts 17%"
+
+
+def test_the_report_says_what_a_leaning_card_is_once() -> None:
+    from dataclasses import replace
+
+    from extractscan.report.wording import how_to_read
+    from tests.test_report import findings
+
+    f = findings(1)
+    card = LinkEvidence(LEANING_CARD, "card", 40, 39, 20.0, (("card_1", 40),))
+    tied = replace(f.incidents[0], links=(card,))
+    text = how_to_read(f, (tied,))
+    assert "A card whose accounts lean to extraction together is one too common" in text
+    assert "A card whose accounts lean" not in how_to_read(f, f.incidents)

@@ -40,6 +40,10 @@ FAMILY_NOTES: dict[str, str] = {
     "as # and links and e-mail addresses masked",
     "co_activity": "a template in the same minutes is a template and the time window (UTC) "
     "in which the accounts sent it",
+    "leaning_card": "a card whose accounts lean to extraction together is one too common to "
+    "link its accounts on its own, most of whose accounts each send extraction-style "
+    "prompts above the log's ordinary rate, together far beyond chance; the accounts "
+    "listed are those that lean",
 }
 
 #: The notation in one short line, for the terminal's evidence table.
