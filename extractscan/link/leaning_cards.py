@@ -34,6 +34,7 @@ import polars as pl
 from extractscan.config import LinkConfig
 from extractscan.features.behaviour import mean_extraction_share
 from extractscan.link.crowded import (
+    EVIDENCE_SCHEMA,
     MAX_WEIGHT,
     Crowded,
     heavy_accounts,
@@ -78,7 +79,7 @@ def leaning_cards(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) ->
     cap = cfg.max_accounts_per_value.get("payment")
     need = {"extraction_share", "prompts_measured"}
     if cap is None or not need <= set(accounts.columns) or not cfg.crowded_alpha:
-        return star_evidence(_empty())
+        return pl.DataFrame(schema=EVIDENCE_SCHEMA)
     cards = (
         ids.filter(pl.col("family").cast(pl.String) == "payment")
         .select("account", pl.col("value").cast(pl.String))
@@ -91,13 +92,13 @@ def leaning_cards(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) ->
     )
     common = cards.filter(pl.len().over("value") > max(FAMILY_MAX, alone))
     if common.is_empty():
-        return star_evidence(_empty())
+        return pl.DataFrame(schema=EVIDENCE_SCHEMA)
     # the ordinary rate: the cards tested and the heavy accounts left out
     heavy = heavy_accounts(accounts, cfg).filter("heavy")
     others = accounts.join(common, on="account", how="anti").join(heavy, on="account", how="anti")
     base = mean_extraction_share(others)
     if base is None or not 0.0 < base < 1.0:
-        return star_evidence(_empty())
+        return pl.DataFrame(schema=EVIDENCE_SCHEMA)
     share = pl.col("extraction_share").fill_nan(None).fill_null(0.0)
     n = pl.col("prompts_measured").cast(pl.Float64)
     measured = (
@@ -122,7 +123,7 @@ def leaning_cards(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) ->
         & (pl.col("nats") >= threshold)
     )
     if sig.is_empty():
-        return star_evidence(_empty())
+        return pl.DataFrame(schema=EVIDENCE_SCHEMA)
     members = measured.filter("leans").join(sig.select("value", "measured", "nats"), on="value")
     hub = members.group_by("value").agg(pl.col("account").min().alias("hub"))
     star = (
@@ -138,16 +139,3 @@ def leaning_cards(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) ->
         )
     )
     return star_evidence(star)
-
-
-def _empty() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "a": pl.String,
-            "b": pl.String,
-            "family": pl.String,
-            "value": pl.String,
-            "n": pl.UInt32,
-            "weight": pl.Float64,
-        }
-    )
