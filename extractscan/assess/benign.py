@@ -360,7 +360,9 @@ def checks(
 #: its schedule (the same template in the same minutes: a nightly build, every push).
 #: Nothing an operator's accounts share beside them: a card, an e-mail pattern, a
 #: behaviour, a campaign's own template or client.
-ADDRESS_FAMILIES = frozenset({"ip", "ip_prefix", "crowded_ip", "crowded_subnet", "crowded_pool"})
+ADDRESS_FAMILIES = frozenset(
+    {"ip", "ip_prefix", "crowded_ip", "crowded_subnet", "crowded_pool", "leaning_exit"}
+)
 #: ... and one behaviour: established jobs of one tool, busy since before the log began
 #: (first requests in its first hours), reviewing code round the clock and moved to the
 #: newest model when the tool was, are a behavioural cluster of their own (a hand-made

@@ -64,6 +64,7 @@ from extractscan.link.identifiers import (
     template_keys,
 )
 from extractscan.link.leaning_cards import crowded
+from extractscan.link.leaning_exits import unlike_members
 from extractscan.link.lone import lone_members
 from extractscan.link.mixed import mixed_members
 from extractscan.link.pairs import (
@@ -77,7 +78,6 @@ from extractscan.link.pairs import (
 )
 from extractscan.link.shared_client import client_joins, client_members
 from extractscan.link.synchrony import preload, synchrony
-from extractscan.link.unlike import unlike_members
 from extractscan.link.weights import (
     family_caps,
     spread_adjusted,

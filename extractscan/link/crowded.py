@@ -47,6 +47,16 @@ MAX_WEIGHT = 20.0
 #: Columns of :attr:`Crowded.lone`.
 LONE_SCHEMA = {"account": pl.String, "value": pl.String, "n": pl.UInt32, "weight": pl.Float64}
 
+#: Columns of :attr:`Crowded.leaning` (:func:`.leaning_cards.leaning_values`).
+LEANING_SCHEMA = {
+    "account": pl.String,
+    "value": pl.String,
+    "leans": pl.Boolean,
+    "significant": pl.Boolean,
+    "measured": pl.UInt32,
+    "nats": pl.Float64,
+}
+
 #: Columns of :attr:`Crowded.unlike` (``family`` the crowded family).
 UNLIKE_SCHEMA = {"account": pl.String, "family": pl.String, "value": pl.String}
 
@@ -75,6 +85,10 @@ class Crowded:
             behind the value (:func:`.unlike.apart_members`): linked as a star of their
             own in :attr:`evidence`, and not in :attr:`identifiers`, whose stars'
             hubs the later steps join.
+        leaning: (account, value, leans, significant, measured, nats) of every account
+            behind an egress IP tested as a group (:func:`.leaning_cards.leaning_values`),
+            whose leaning accounts :mod:`.leaning_exits` weighs once the wrappers are
+            counted.
     """
 
     values: pl.DataFrame
@@ -85,6 +99,7 @@ class Crowded:
     lone: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LONE_SCHEMA))
     unlike: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=UNLIKE_SCHEMA))
     apart: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=UNLIKE_SCHEMA))
+    leaning: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LEANING_SCHEMA))
 
 
 EVIDENCE_SCHEMA = {

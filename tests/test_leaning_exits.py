@@ -1,0 +1,153 @@
+"""Exits too common to pair whose accounts lean to extraction together and send like the
+exit's crowd (link/leaning_exits): a hydra's thin accounts are linked, a proxy
+service's customers and companies' CI jobs behind the same exits are not."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import polars as pl
+
+from extractscan.config import LinkConfig
+from extractscan.link.leaning_cards import crowded
+from extractscan.link.leaning_exits import LEANING_EXIT, leaning_exits, unlike_members
+from extractscan.model.families import FAMILIES
+
+CFG = LinkConfig()  # max_accounts_per_value["network"] = 16
+
+HYDRA = [f"h{i:02d}" for i in range(30)]  # 15 % extraction-style, 30 of 200 on W
+CUSTOMERS = [f"p{i}" for i in range(5)]  # 15 % too, every request on ordinary templates
+JOBS = [f"j{i}" for i in range(10)]  # a company's jobs: 15 %, 100 of 200 on their own J
+KEPT = [f"k{i}" for i in range(5)]  # heavy accounts of the hydra: the crowded test's
+ORDINARY = [f"u{i:03d}" for i in range(500)]  # 5 %, 100 requests, behind no tested exit
+
+
+def _world(
+    jobs: bool = False, kept: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(accounts, ids, extraction, uses): the hydra's accounts, the customers (and the
+    jobs, and the heavy accounts) behind exits e1 and e2, h29 behind e1 only; 500
+    ordinary accounts on exits of their own."""
+    behind = [*HYDRA, *CUSTOMERS, *(JOBS if jobs else []), *(KEPT if kept else [])]
+    everyone = [*behind, *ORDINARY]
+    share = {**dict.fromkeys(behind, 0.15), **dict.fromkeys(KEPT, 0.8)}
+    measured = {**dict.fromkeys(behind, 200), **dict.fromkeys(ORDINARY, 100)}
+    accounts = pl.DataFrame(
+        {
+            "account": everyone,
+            "extraction_share": [share.get(a, 0.05) for a in everyone],
+            "prompts_measured": [measured[a] for a in everyone],
+            "exchanges": [measured[a] for a in everyone],
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+    rows = [(a, "e1") for a in behind] + [(a, "e2") for a in behind if a != "h29"]
+    rows += [(u, f"own{u}") for u in ORDINARY]
+    ids = pl.DataFrame(
+        {"account": [r[0] for r in rows], "family": "ip", "value": [r[1] for r in rows]}
+    )
+    uses = pl.DataFrame(
+        [(h, "W", 30) for h in HYDRA]
+        + [(h, "O", 170) for h in HYDRA]
+        + [(p, "O", 200) for p in CUSTOMERS]
+        + [(j, "J", 100) for j in JOBS]
+        + [(j, "O", 100) for j in JOBS]
+        + [(k, "W", 160) for k in KEPT]
+        + [(k, "O", 40) for k in KEPT]
+        + [(u, "O", 100) for u in ORDINARY],
+        schema={"account": pl.String, "value": pl.String, "n": pl.UInt32},
+        orient="row",
+    )
+    # extraction-style: half of W, 30 % of J (code review), 5 % of O
+    totals = uses.group_by("value").agg(pl.col("n").sum()).sort("value")
+    part = pl.col("value").replace_strict({"W": 0.5, "J": 0.3, "O": 0.05})
+    extraction = totals.with_columns((pl.col("n") * part).cast(pl.Int64).alias("ext"))
+    return accounts, ids, extraction, uses
+
+
+def _uses(table: pl.DataFrame):  # type: ignore[no-untyped-def]
+    def uses(values: pl.DataFrame) -> pl.DataFrame:
+        return table.join(values, on="value", how="semi")
+
+    return uses
+
+
+def _linked(accounts: pl.DataFrame, ids: pl.DataFrame, extraction, uses):  # type: ignore[no-untyped-def]
+    crowd = crowded(ids, accounts, CFG)
+    out = leaning_exits(crowd, accounts, CFG, extraction, _uses(uses))
+    return crowd, out
+
+
+def test_the_hydras_accounts_are_linked_and_the_customers_are_not() -> None:
+    accounts, ids, extraction, uses = _world()
+    crowd, out = _linked(accounts, ids, extraction, uses)
+    # nobody is heavy: the crowded test links no one; both exits tested and significant
+    assert crowd.identifiers.is_empty()
+    tested = crowd.leaning
+    assert sorted(tested["value"].unique()) == ["e1", "e2"]
+    assert tested.filter(~pl.col("leans")).is_empty()  # 15 % > 5 %, 200 prompts each
+    assert tested["significant"].all() and set(tested["measured"]) == {35, 34}
+    ev = out.evidence.filter(pl.col("family") == LEANING_EXIT)
+    # h29 leans behind one exit only: not a pool's rotation, not tested
+    assert ev.select("a", "b").rows() == [("h00", h) for h in HYDRA[1:29]]
+    assert set(ev["shared_values"]) == {2} and set(ev["min_df"]) == {34}
+    named = out.identifiers.filter(pl.col("family") == LEANING_EXIT)
+    assert sorted(set(named["account"])) == HYDRA[:29]
+    assert named.height == 58  # each behind both exits
+
+
+def test_two_populations_behind_the_exits_are_two_crowds() -> None:
+    # without heavy accounts behind the exits, the hydra and a company's jobs both lean
+    # there: the accounts whose most sent leaning template is the one most of them send
+    # most (W) are the first crowd, the jobs (J) the second; two stars, never one
+    accounts, ids, extraction, uses = _world(jobs=True)
+    _, out = _linked(accounts, ids, extraction, uses)
+    ev = out.evidence.filter(pl.col("family") == LEANING_EXIT)
+    hydra = [("h00", h) for h in HYDRA[1:29]]
+    assert ev.select("a", "b").rows() == hydra + [("j0", j) for j in JOBS[1:]]
+    # with the hydra's heavy accounts kept by the crowded test, the hydra's thin accounts
+    # send like them and join their star; the jobs do not, and are a crowd of their own
+    accounts, ids, extraction, uses = _world(jobs=True, kept=True)
+    crowd, out = _linked(accounts, ids, extraction, uses)
+    assert set(crowd.identifiers["account"]) == set(KEPT)
+    ev = out.evidence.filter(pl.col("family") == LEANING_EXIT)
+    assert ev.select("a", "b").rows() == [("j0", j) for j in JOBS[1:]] + [
+        ("k0", h) for h in HYDRA[:29]
+    ]
+    assert out.identifiers.filter(pl.col("family") != LEANING_EXIT).equals(crowd.identifiers)
+    named = out.identifiers.filter(pl.col("family") == LEANING_EXIT)
+    assert not set(named["account"]) & set(CUSTOMERS)
+
+
+def test_nothing_is_added_without_counts_or_candidates() -> None:
+    accounts, ids, extraction, uses = _world()
+    crowd = crowded(ids, accounts, CFG)
+    assert leaning_exits(crowd, accounts, CFG, None, _uses(uses)) is crowd
+    assert leaning_exits(crowd, accounts, CFG, extraction, None) is crowd
+    # every leaning account already linked by something crowded: nothing to test
+    linked = crowd.leaning.select("account", pl.lit("crowded_ip").alias("family"), "value")
+    done = replace(crowd, identifiers=linked)
+    assert leaning_exits(done, accounts, CFG, extraction, _uses(uses)) is done
+    # extraction-heavy accounts are the crowded test's: not tested here
+    share = pl.col("extraction_share")
+    heavy = accounts.with_columns(
+        pl.when(share > 0.1).then(0.9).otherwise(share).alias(share.meta.output_name())
+    )
+    again = crowded(ids, heavy, CFG)
+    assert again.leaning["leans"].all() and again.leaning["significant"].all()
+    unlinked = replace(again, identifiers=again.identifiers.head(0))
+    assert leaning_exits(unlinked, heavy, CFG, extraction, _uses(uses)) is unlinked
+
+
+def test_the_wrapper_runs_the_unlike_test_first_and_the_family_is_an_address() -> None:
+    accounts, ids, extraction, uses = _world()
+    crowd = crowded(ids, accounts, CFG)
+    out = unlike_members(crowd, accounts, CFG, extraction, _uses(uses))
+    assert out.evidence.equals(
+        leaning_exits(crowd, accounts, CFG, extraction, _uses(uses)).evidence
+    )
+    family = FAMILIES[LEANING_EXIT]
+    assert family.decisive and family.kind == "ip"
+    from extractscan.assess.benign import ADDRESS_FAMILIES
+
+    assert LEANING_EXIT in ADDRESS_FAMILIES
