@@ -132,7 +132,17 @@ def leaning_exits(
     # then the others among themselves, a crowd at a time: beside a cloud's CI jobs
     # kept behind a hydra's exits, the hydra's thin accounts (held-out world 3286)
     rest = candidates.join(joined, on="account", how="anti").select("account", "value")
-    among = _crowds(rest, accounts, cfg, extraction, uses, ordinary, bound)
+    # (value, n) the exit's measured accounts outside the crowds found there so far
+    measured = accounts.filter(pl.col("prompts_measured") >= max(cfg.heavy_min_prompts, 1))
+    outside = (
+        tested.select("account", "value")
+        .join(measured.select("account"), on="account", how="semi")
+        .join(kept.select("account", "value"), on=["account", "value"], how="anti")
+        .join(joined, on=["account", "value"], how="anti")
+        .group_by("value")
+        .agg(pl.len().alias("n"))
+    )
+    among = _crowds(rest, outside, accounts, cfg, extraction, uses, ordinary, bound)
     if joined.is_empty() and among.is_empty():
         return crowd
     hubs = pl.concat([joined.join(_hubs(kept.select("account", "value")), on="value"), among])
@@ -150,6 +160,7 @@ def leaning_exits(
 
 def _crowds(
     rest: pl.DataFrame,
+    outside: pl.DataFrame,
     accounts: pl.DataFrame,
     cfg: LinkConfig,
     extraction: pl.DataFrame,
@@ -162,10 +173,13 @@ def _crowds(
     the accounts whose most sent leaning template (its extraction share's Wilson bound
     above the ``ordinary`` accounts' mean share) is the one most of them send most are
     the crowd, each account weighed against it on every template cluster; those that
-    pass are its star, around its smallest account, and the others are weighed again.
-    Two populations behind one exit (a hydra's thin accounts and companies' CI jobs on
-    its pool, held-out world 3348: 39 jobs in the hydra's critical incident when all
-    were weighed against all) are two crowds."""
+    pass are its star, around its smallest account, where they are most of the value's
+    measured accounts outside the crowds found there before (``outside``: value, n),
+    and the others are weighed again. Two populations behind one exit (a hydra's thin
+    accounts and companies' CI jobs on its pool, held-out world 3348: 39 jobs in the
+    hydra's critical incident when all were weighed against all) are two crowds; five
+    students of a class behind exits whose leaning is the jobs' are no crowd there
+    (held-out world 3430 at 4x: at high, joined to a campaign by a template)."""
     base = mean_extraction_share(ordinary)
     if rest.is_empty() or base is None:
         return rest.select("account", "value", pl.col("account").alias("hub")).head(0)
@@ -206,10 +220,21 @@ def _crowds(
             ordinary=ordinary,
         )
         passed = _passed(scores, bound)
+        most = (
+            passed.group_by("value")
+            .agg(pl.len().alias("c"))
+            .join(outside, on="value")
+            .filter(pl.col("c") * 2 > pl.col("n"))
+        )
+        passed = passed.join(most, on="value", how="semi")
         if passed.is_empty():
             break
         found.append(passed.join(_hubs(passed), on="value"))
         rest = rest.join(passed, on="account", how="anti")
+        taken = passed.group_by("value").agg(pl.len().alias("c"))
+        outside = outside.join(taken, on="value", how="left").select(
+            "value", pl.col("n") - pl.col("c").fill_null(0)
+        )
     if not found:
         return rest.select("account", "value", pl.col("account").alias("hub")).head(0)
     return pl.concat(found)
