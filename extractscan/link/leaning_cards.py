@@ -68,9 +68,15 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
             for c in ("a", "b")
         ]
     ).unique()
+    return with_links(crowd, cards, linked)
+
+
+def with_links(crowd: Crowded, evidence: pl.DataFrame, linked: pl.DataFrame) -> Crowded:
+    """``crowd`` with more ``evidence`` rows and the (account, family, value) of the
+    accounts they link added to its identifiers."""
     return replace(
         crowd,
-        evidence=pl.concat([crowd.evidence, cards]).sort("a", "b", "family"),
+        evidence=pl.concat([crowd.evidence, evidence]).sort("a", "b", "family"),
         identifiers=pl.concat([crowd.identifiers, linked.cast(crowd.identifiers.schema)])
         .unique()
         .sort("family", "value", "account"),

@@ -34,7 +34,6 @@ Those that pass are linked in family :data:`LEANING_EXIT`.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import polars as pl
 
@@ -42,7 +41,7 @@ from extractscan.config import LinkConfig
 from extractscan.features.behaviour import mean_extraction_share
 from extractscan.link.assemble import TemplateUses
 from extractscan.link.crowded import MAX_ROUNDS, Crowded, heavy_accounts, wilson_lower
-from extractscan.link.leaning_cards import leaning_star
+from extractscan.link.leaning_cards import leaning_star, with_links
 from extractscan.link.leave_one_out import leave_one_out
 from extractscan.link.unlike import unlike_members as unlike_crowd
 from extractscan.model.families import CROWDED_FAMILIES
@@ -149,13 +148,7 @@ def leaning_exits(
     star = hubs.join(members.select("value", "measured", "nats").unique("value"), on="value")
     evidence = leaning_star(star, LEANING_EXIT)
     named = star.select("account", pl.lit(LEANING_EXIT).alias("family"), "value")
-    return replace(
-        crowd,
-        evidence=pl.concat([crowd.evidence, evidence]).sort("a", "b", "family"),
-        identifiers=pl.concat([crowd.identifiers, named.cast(crowd.identifiers.schema)])
-        .unique()
-        .sort("family", "value", "account"),
-    )
+    return with_links(crowd, evidence, named)
 
 
 def _crowds(
