@@ -114,10 +114,14 @@ FIT_BASE = 1000
 #: run, worlds 3286, 3288 and 3306 examined); 3307-3346 on d973cfc (the same read;
 #: nothing examined) and 3347-3386 on d973cfc in the held-out wording (the same read;
 #: after their run, worlds 3352, 3358 and 3360 re-scanned on the code before); 3387-3426
-#: on a1fe1f7 (the same read; none examined); RESULTS.md).
-#: The next report worlds start at 3427, clear of the fit worlds' 1001-1060 and the stress
+#: on a1fe1f7 (the same read; none examined); 3427-3466 on 94fa2d3 in the held-out
+#: wording and 3467-3506 on 94fa2d3 (the same read; after their run, worlds 3427, 3428,
+#: 3443, 3446 and 3451 re-scanned on the code before, 3430 at 4x and 3477 examined);
+#: 3507-3546 on 2a7c0a0 in the held-out wording and 3547-3586 on 2a7c0a0 (the same read;
+#: after their run, 3521, 3538, 3540 and 3583 re-scanned on the code before); RESULTS.md).
+#: The next report worlds start at 3587, clear of the fit worlds' 1001-1060 and the stress
 #: worlds' 5001-5106 (benchmarks/aged_worlds.py).
-REPORT_BASE = 3426
+REPORT_BASE = 3586
 
 
 def world_rows(seed: int, low: int, high: int) -> int:
