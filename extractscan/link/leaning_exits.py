@@ -110,15 +110,15 @@ def leaning_exits(
     if base is None:
         return crowd
     share = pl.col("ext").cast(pl.Float64) / pl.col("n")
-    every = extraction.filter((pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) > base)).select(
-        "value"
-    )
+    leaning = extraction.filter(
+        (pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) > base)
+    ).select("value")
     bound = math.log(candidates["account"].n_unique() / cfg.crowded_alpha)
     # their requests per account counted once for every test below
-    counted = template_uses(every)
+    counted = template_uses(leaning)
 
     def uses(values: pl.DataFrame) -> pl.DataFrame:
-        if values is every:
+        if values is leaning:
             return counted
         return counted.join(values.select("value").unique(), on="value", how="semi")
 
@@ -133,7 +133,7 @@ def leaning_exits(
             uses,
             tested=first,
             reference=kept,
-            wrappers=every,
+            wrappers=leaning,
             ordinary=ordinary,
         ),
         bound,
@@ -151,7 +151,7 @@ def leaning_exits(
         .group_by("value")
         .agg(pl.len().alias("n"))
     )
-    among = _crowds(rest, outside, every, accounts, cfg, extraction, uses, ordinary, bound)
+    among = _crowds(rest, outside, leaning, accounts, cfg, extraction, uses, ordinary, bound)
     if joined.is_empty() and among.is_empty():
         return crowd
     hubs = pl.concat([joined.join(_hubs(kept.select("account", "value")), on="value"), among])
@@ -164,7 +164,7 @@ def leaning_exits(
 def _crowds(
     rest: pl.DataFrame,
     outside: pl.DataFrame,
-    every: pl.DataFrame,
+    leaning: pl.DataFrame,
     accounts: pl.DataFrame,
     cfg: LinkConfig,
     extraction: pl.DataFrame,
@@ -176,7 +176,7 @@ def _crowds(
     crowd behind the value, one crowd at a time (at most :data:`.crowded.MAX_ROUNDS`):
     the accounts whose most sent leaning template (its extraction share's Wilson bound
     above the ``ordinary`` accounts' mean share) is the one most of them send most are
-    the crowd, each account weighed against it on the leaning clusters ``every``; those that
+    the crowd, each account weighed against it on the ``leaning`` clusters; those that
     pass are its star, around its smallest account, where they are most of the value's
     measured accounts outside the crowds found there before (``outside``: value, n),
     and the others are weighed again. Two populations behind one exit (a hydra's thin
@@ -187,7 +187,7 @@ def _crowds(
     if rest.is_empty():
         return rest.select("account", "value", pl.col("account").alias("hub")).head(0)
     top = (
-        template_uses(every)
+        template_uses(leaning)
         .join(rest.select("account").unique(), on="account", how="semi")
         .sort(["account", "n", "value"], descending=[False, True, False])
         .group_by("account", maintain_order=True)
@@ -216,7 +216,7 @@ def _crowds(
             extraction,
             template_uses,
             reference=crowd,
-            wrappers=every,
+            wrappers=leaning,
             ordinary=ordinary,
         )
         passed = _passed(scores, bound)
