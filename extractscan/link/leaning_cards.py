@@ -125,17 +125,14 @@ def leaning_values(
         return none
     share = pl.col("extraction_share").fill_nan(None).fill_null(0.0)
     n = pl.col("prompts_measured").cast(pl.Float64)
+    measured = pl.col("prompts_measured") >= max(cfg.heavy_min_prompts, 1)
     each = common.join(
         accounts.select("account", "extraction_share", "prompts_measured"), on="account"
     ).with_columns(
-        (
-            (pl.col("prompts_measured") >= max(cfg.heavy_min_prompts, 1))
-            & (wilson_lower(share, n) > base)
-        ).alias("leans"),
+        (measured & (wilson_lower(share, n) > base)).alias("leans"),
         (share * n).alias("k"),
         n.alias("m"),
     )
-    measured = pl.col("prompts_measured") >= max(cfg.heavy_min_prompts, 1)
     per = each.group_by("value").agg(
         measured.sum().cast(pl.UInt32).alias("measured"),
         pl.col("leans").sum().alias("leaning"),
