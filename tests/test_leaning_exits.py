@@ -88,12 +88,17 @@ def test_the_hydras_accounts_are_linked_and_the_customers_are_not() -> None:
     assert tested.filter(~pl.col("leans")).is_empty()  # 15 % > 5 %, 200 prompts each
     assert tested["significant"].all() and set(tested["measured"]) == {35, 34}
     ev = out.evidence.filter(pl.col("family") == LEANING_EXIT)
-    # h29 leans behind one exit only: not a pool's rotation, not tested
-    assert ev.select("a", "b").rows() == [("h00", h) for h in HYDRA[1:29]]
-    assert set(ev["shared_values"]) == {2} and set(ev["min_df"]) == {34}
+    # h29 leans behind one exit only: not a pool's rotation, weighed among the others
+    # there alone (no crowd kept there to join), and the hydra is most of the exit
+    assert ev.select("a", "b").rows() == [("h00", h) for h in HYDRA[1:]]
+    assert ev.filter(pl.col("b") == "h29")["shared_values"].to_list() == [1]
+    assert set(ev.filter(pl.col("b") != "h29")["shared_values"]) == {2}
+    # min_df: the fewest measured accounts behind the exits a pair shares (35 on e1)
+    assert ev.filter(pl.col("b") == "h29")["min_df"].to_list() == [35]
+    assert set(ev.filter(pl.col("b") != "h29")["min_df"]) == {34}
     named = out.identifiers.filter(pl.col("family") == LEANING_EXIT)
-    assert sorted(set(named["account"])) == HYDRA[:29]
-    assert named.height == 58  # each behind both exits
+    assert sorted(set(named["account"])) == HYDRA
+    assert named.height == 59  # each behind both exits, h29 behind e1
 
 
 def test_two_populations_behind_the_exits_are_two_crowds() -> None:
@@ -103,10 +108,12 @@ def test_two_populations_behind_the_exits_are_two_crowds() -> None:
     accounts, ids, extraction, uses = _world(jobs=True)
     _, out = _linked(accounts, ids, extraction, uses)
     ev = out.evidence.filter(pl.col("family") == LEANING_EXIT)
-    hydra = [("h00", h) for h in HYDRA[1:29]]
+    hydra = [("h00", h) for h in HYDRA[1:]]
     assert ev.select("a", "b").rows() == hydra + [("j0", j) for j in JOBS[1:]]
     # with the hydra's heavy accounts kept by the crowded test, the hydra's thin accounts
-    # send like them and join their star; the jobs do not, and are a crowd of their own
+    # send like them and join their star; the jobs do not, and are a crowd of their own.
+    # h29, behind one exit, is weighed among the others there alone: the jobs' crowd
+    # leads there and it is too few for one of its own
     accounts, ids, extraction, uses = _world(jobs=True, kept=True)
     crowd, out = _linked(accounts, ids, extraction, uses)
     assert set(crowd.identifiers["account"]) == set(KEPT)
@@ -151,3 +158,53 @@ def test_the_wrapper_runs_the_unlike_test_first_and_the_family_is_an_address() -
     from extractscan.assess.benign import ADDRESS_FAMILIES
 
     assert LEANING_EXIT in ADDRESS_FAMILIES
+
+
+LONE = [f"c{i:02d}" for i in range(20)]
+
+
+def _behind_one_exit(ordinary: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(accounts, ids, uses) of :func:`_world` with twenty more accounts (:data:`LONE`)
+    that lean like the hydra (30 of 200 on W) behind one exit, e3, shared with
+    ``ordinary`` of the ordinary accounts (who then use it instead of their own)."""
+    accounts, ids, extraction, uses = _world()
+    lone = LONE
+    moved = ORDINARY[:ordinary]
+    more = pl.DataFrame(
+        {
+            "account": lone,
+            "extraction_share": 0.15,
+            "prompts_measured": 200,
+            "exchanges": 200,
+        },
+        schema=accounts.schema,
+    )
+    ids = ids.filter(~pl.col("account").is_in(moved))
+    e3 = pl.DataFrame({"account": [*lone, *moved], "family": "ip", "value": "e3"})
+    lone_uses = pl.DataFrame(
+        [(c, "W", 30) for c in lone] + [(c, "O", 170) for c in lone],
+        schema=uses.schema,
+        orient="row",
+    )
+    return pl.concat([accounts, more]), pl.concat([ids, e3]), pl.concat([uses, lone_uses])
+
+
+def test_accounts_behind_one_exit_only_are_linked_where_they_are_most_of_it() -> None:
+    # twenty accounts that lean like the hydra behind one exit each, e3: with six
+    # ordinary accounts there a significant exit, and a crowd among themselves (no crowd
+    # kept there to join); with 24 the exit is no longer mostly theirs and not tested
+    for ordinary, significant in [(6, True), (24, False)]:
+        accounts, ids, uses = _behind_one_exit(ordinary)
+        totals = uses.group_by("value").agg(pl.col("n").sum()).sort("value")
+        part = pl.col("value").replace_strict({"W": 0.5, "J": 0.3, "O": 0.05})
+        extraction = totals.with_columns((pl.col("n") * part).cast(pl.Int64).alias("ext"))
+        crowd, out = _linked(accounts, ids, extraction, uses)
+        e3 = crowd.leaning.filter(pl.col("value") == "e3")
+        assert set(e3.filter("leans")["account"]) == set(LONE)
+        assert e3["significant"].to_list() == [significant] * (20 + ordinary)
+        named = out.identifiers.filter(
+            (pl.col("family") == LEANING_EXIT) & (pl.col("value") == "e3")
+        )
+        assert sorted(named["account"]) == (LONE if significant else [])
+        ev = out.evidence.filter(pl.col("a") == "c00")
+        assert ev["b"].to_list() == (LONE[1:] if significant else [])

@@ -13,9 +13,9 @@ requests), and behind an exit a hydra made significant the same test linked them
 customers at high in 11 of 91 regression worlds), as it linked the companies' CI jobs
 behind a cloud's egress.
 
-So an account that leans behind two or more significant exits (a pool's rotation), is
-not extraction-heavy (those are the crowded test's, and :mod:`.unlike`'s to take out)
-and is linked by nothing crowded yet, must also send like a crowd behind the exit: the
+So an account that leans behind a significant exit, is not extraction-heavy (those are
+the crowded test's, and :mod:`.unlike`'s to take out) and is linked by nothing crowded
+yet, must also send like a crowd behind the exit: the
 leave-one-out test of :mod:`.unlike` (:func:`.leave_one_out.leave_one_out`) over the
 template clusters that lean to extraction (the Wilson bound of their extraction share
 above the ordinary accounts' mean share), not only the extraction wrappers (a hydra's
@@ -27,7 +27,8 @@ the leaning ones cost 0.6 s. It asks for evidence of sending alike,
 so it is spent over the accounts tested: ``ln(tested / crowded_alpha)`` nats, as the
 crowds' own test is. The crowd is first the exit's accounts that the crowded test kept
 (a customer or a job is weighed against the campaign's accounts, not against a crowd it
-fills itself): those that send like it join its star. The others are weighed among
+fills itself): those that send like it and lean behind two or more such exits
+(:data:`MIN_EXITS`, a pool's rotation) join its star. The others are weighed among
 themselves a crowd at a time (:func:`_crowds`), as two populations behind one exit are
 two crowds: in held-out world 3286 the crowded test kept companies' CI jobs on a
 hydra's pool, whose 193 accounts were in no incident; weighed against the jobs and then
@@ -53,10 +54,15 @@ from extractscan.model.families import CROWDED_FAMILIES
 #: The family of the evidence (:data:`extractscan.model.families.FAMILIES`).
 LEANING_EXIT = "leaning_exit"
 
-#: Significant exits an account must lean behind: a pool's rotation. At one, a class
-#: behind its campus's exit (fit world 1002: 7 accounts) and four users of a NAT (pool
-#: job world 1016) were at high; one more hydra was found (held-out world 3352, on
-#: cards of three: 0.863 in 37 incidents -> 0.990 in one).
+#: Significant exits an account must lean behind to be weighed against the crowd kept
+#: there: a pool's rotation. At one, a class behind its campus's exit (fit world 1002:
+#: 7 accounts) and four users of a NAT (pool job world 1016) were at high; one more
+#: hydra was found (held-out world 3352, on cards of three: 0.863 in 37 incidents ->
+#: 0.990 in one). An account behind one significant exit only is weighed among the
+#: others there alone (:func:`_crowds`), whose crowd must be most of the exit's
+#: measured accounts: a hydra of 24 accounts on one exit of 32, each on a card of its
+#: own and 65 % resold, was in no incident (held-out world 3540 in the held-out
+#: wording).
 MIN_EXITS = 2
 
 
@@ -86,15 +92,15 @@ def leaning_exits(
     tested = crowd.leaning
     if extraction is None or template_uses is None or tested.is_empty():
         return crowd
-    members = tested.filter(pl.col("leans") & pl.col("significant")).filter(
-        pl.len().over("account") >= MIN_EXITS
-    )
+    behind = tested.filter(pl.col("leans") & pl.col("significant"))
+    members = behind.filter(pl.len().over("account") >= MIN_EXITS)
     heavy = heavy_accounts(accounts, cfg).filter("heavy").select("account")
     linked = crowd.identifiers.select("account").unique()
-    candidates = members.join(heavy, on="account", how="anti").join(
-        linked, on="account", how="anti"
-    )
-    if candidates.is_empty():
+    everyone = behind.join(heavy, on="account", how="anti").join(linked, on="account", how="anti")
+    candidates = everyone.join(members, on=["account", "value"], how="semi")
+    # behind one exit only: weighed among themselves alone (:func:`_crowds`)
+    alone = everyone.join(members, on="account", how="anti")
+    if everyone.is_empty():
         return crowd
     ip = CROWDED_FAMILIES["ip"]
     keys = ["account", "family", "value"]
@@ -113,7 +119,7 @@ def leaning_exits(
     leaning = extraction.filter(
         (pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) > base)
     ).select("value")
-    bound = math.log(candidates["account"].n_unique() / cfg.crowded_alpha)
+    bound = math.log(everyone["account"].n_unique() / cfg.crowded_alpha)
     # their requests per account counted once for every test below
     counted = template_uses(leaning)
 
@@ -140,7 +146,8 @@ def leaning_exits(
     )
     # then the others among themselves, a crowd at a time: beside a cloud's CI jobs
     # kept behind a hydra's exits, the hydra's thin accounts (held-out world 3286)
-    rest = candidates.join(joined, on="account", how="anti").select("account", "value")
+    rest = pl.concat([candidates.join(joined, on="account", how="anti"), alone])
+    rest = rest.select("account", "value")
     # (value, n) the exit's measured accounts outside the crowds found there so far
     measured = accounts.filter(pl.col("prompts_measured") >= max(cfg.heavy_min_prompts, 1))
     outside = (
@@ -155,7 +162,7 @@ def leaning_exits(
     if joined.is_empty() and among.is_empty():
         return crowd
     hubs = pl.concat([joined.join(_hubs(kept.select("account", "value")), on="value"), among])
-    star = hubs.join(members.select("value", "measured", "nats").unique("value"), on="value")
+    star = hubs.join(behind.select("value", "measured", "nats").unique("value"), on="value")
     evidence = leaning_star(star, LEANING_EXIT)
     named = star.select("account", pl.lit(LEANING_EXIT).alias("family"), "value")
     return with_links(crowd, evidence, named)
