@@ -163,11 +163,20 @@ def test_the_wrapper_runs_the_unlike_test_first_and_the_family_is_an_address() -
 LONE = [f"c{i:02d}" for i in range(20)]
 
 
-def _behind_one_exit(ordinary: int) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def _behind_one_exit(
+    ordinary: int, light: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(accounts, ids, uses) of :func:`_world` with twenty more accounts (:data:`LONE`)
     that lean like the hydra (30 of 200 on W) behind one exit, e3, shared with
-    ``ordinary`` of the ordinary accounts (who then use it instead of their own)."""
+    ``ordinary`` of the ordinary accounts (who then use it instead of their own; with
+    ``light``, each with two requests: too few to be measured)."""
     accounts, ids, extraction, uses = _world()
+    if light:
+        few = pl.col("account").is_in(ORDINARY[:ordinary])
+        accounts = accounts.with_columns(
+            pl.when(few).then(2).otherwise(pl.col(c)).cast(pl.UInt32).alias(c)
+            for c in ("prompts_measured", "exchanges")
+        )
     lone = LONE
     moved = ORDINARY[:ordinary]
     more = pl.DataFrame(
@@ -208,3 +217,21 @@ def test_accounts_behind_one_exit_only_are_linked_where_they_are_most_of_it() ->
         assert sorted(named["account"]) == (LONE if significant else [])
         ev = out.evidence.filter(pl.col("a") == "c00")
         assert ev["b"].to_list() == (LONE[1:] if significant else [])
+
+
+def test_accounts_behind_one_exit_only_are_no_slice_of_its_light_accounts() -> None:
+    # the same twenty behind e3 with 24 accounts of two requests each: the exit is still
+    # significant (most of its measured accounts lean), but the twenty are no longer
+    # most of its accounts, and they have no other exit to tie them (held-out world
+    # 3737: four students of a class behind their campus's exit of 31, 7 measured)
+    accounts, ids, uses = _behind_one_exit(24, light=True)
+    totals = uses.group_by("value").agg(pl.col("n").sum()).sort("value")
+    part = pl.col("value").replace_strict({"W": 0.5, "J": 0.3, "O": 0.05})
+    extraction = totals.with_columns((pl.col("n") * part).cast(pl.Int64).alias("ext"))
+    crowd, out = _linked(accounts, ids, extraction, uses)
+    e3 = crowd.leaning.filter(pl.col("value") == "e3")
+    assert e3.height == 44 and e3["significant"].all() and set(e3["measured"]) == {20}
+    assert out.identifiers.filter(pl.col("value") == "e3").is_empty()
+    # the hydra behind e1 and e2 as before
+    named = out.identifiers.filter(pl.col("family") == LEANING_EXIT)
+    assert sorted(set(named["account"])) == HYDRA

@@ -59,10 +59,10 @@ LEANING_EXIT = "leaning_exit"
 #: 7 accounts) and four users of a NAT (pool job world 1016) were at high; one more
 #: hydra was found (held-out world 3352, on cards of three: 0.863 in 37 incidents ->
 #: 0.990 in one). An account behind one significant exit only is weighed among the
-#: others there alone (:func:`_crowds`), whose crowd must be most of the exit's
-#: measured accounts: a hydra of 24 accounts on one exit of 32, each on a card of its
-#: own and 65 % resold, was in no incident (held-out world 3540 in the held-out
-#: wording).
+#: others there alone (:func:`_crowds`), and linked where its crowd is most of the
+#: exit's accounts, measured or not (:func:`_most_of_their_exit`): a hydra of 24
+#: accounts on one exit of 32, each on a card of its own and 65 % resold, was in no
+#: incident (held-out world 3540 in the held-out wording).
 MIN_EXITS = 2
 
 
@@ -159,6 +159,7 @@ def leaning_exits(
         .agg(pl.len().alias("n"))
     )
     among = _crowds(rest, outside, leaning, accounts, cfg, extraction, uses, ordinary, bound)
+    among = _most_of_their_exit(among, alone, tested)
     if joined.is_empty() and among.is_empty():
         return crowd
     hubs = pl.concat([joined.join(_hubs(kept.select("account", "value")), on="value"), among])
@@ -245,6 +246,37 @@ def _crowds(
     if not found:
         return rest.select("account", "value", pl.col("account").alias("hub")).head(0)
     return pl.concat(found)
+
+
+def _most_of_their_exit(
+    among: pl.DataFrame, alone: pl.DataFrame, tested: pl.DataFrame
+) -> pl.DataFrame:
+    """``among`` (account, value, hub: the crowds :func:`_crowds` found) without the
+    accounts of ``alone`` (account, value: behind one significant exit only) in a crowd
+    that is not most of its exit's accounts (``tested``: a row per account on the
+    exit), measured or not.
+
+    Such an account has no other exit to tie it, and a crowd that is a slice of its
+    exit's accounts may be a slice of the exit's own population: behind a campus's exits
+    (31 accounts each, 5-7 of them with enough prompts to be measured) four students of
+    a class were most of the measured accounts outside the crowd kept there, and
+    assembly joined them to a low-and-slow campaign's critical incident by a template
+    (held-out world 3737). A 24-account hydra on one exit of 32 is most of it (held-out
+    world 3540 in the held-out wording).
+    """
+    if among.is_empty() or alone.is_empty():
+        return among
+    keys = ["account", "value"]
+    size = among.group_by("value", "hub").agg(pl.len().alias("c"))
+    on_exit = tested.group_by("value").agg(pl.len().alias("n"))
+    most = size.join(on_exit, on="value").filter(pl.col("c") * 2 > pl.col("n"))
+    lone = among.join(alone.select(keys), on=keys, how="semi")
+    return pl.concat(
+        [
+            among.join(alone.select(keys), on=keys, how="anti"),
+            lone.join(most, on=["value", "hub"], how="semi"),
+        ]
+    ).sort("value", "hub", "account")
 
 
 def _passed(scores: pl.DataFrame, bound: float) -> pl.DataFrame:
