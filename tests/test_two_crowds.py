@@ -5,7 +5,6 @@ through extractscan.link.unlike.unlike_members)."""
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import polars as pl
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from extractscan.config import LinkConfig
 from extractscan.link.crowded import Crowded, crowded
 from extractscan.link.unlike import unlike_members
+from tests.test_unlike import _pooled
 
 LIGHT = [f"u{i:03d}" for i in range(300)]
 
@@ -69,6 +69,20 @@ def _world(
         )
     )
     return accounts, ids, patterns, extraction, uses
+
+
+def _with_heavy(accounts: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    """``accounts`` and heavy accounts ``names`` of 100 requests each, 80 % extraction."""
+    more = pl.DataFrame(
+        {
+            "account": names,
+            "extraction_share": [0.8] * len(names),
+            "prompts_measured": [100] * len(names),
+            "exchanges": [100] * len(names),
+        },
+        schema=accounts.schema,
+    )
+    return pl.concat([accounts, more])
 
 
 def _uses(table: pl.DataFrame):  # type: ignore[no-untyped-def]
@@ -158,20 +172,7 @@ def test_paraphrasing_accounts_beside_a_campaign_stay_in_its_crowd() -> None:
     accounts, ids, patterns, extraction, uses = _world(hydra=10, jobs=0)
     cfg = LinkConfig()
     para = _names("p", 30)
-    accounts = pl.concat(
-        [
-            accounts,
-            pl.DataFrame(
-                {
-                    "account": para,
-                    "extraction_share": [0.8] * 30,
-                    "prompts_measured": [100] * 30,
-                    "exchanges": [100] * 30,
-                },
-                schema=accounts.schema,
-            ),
-        ]
-    )
+    accounts = _with_heavy(accounts, para)
     pairs = (("ip", "exit"), ("payment", "card-{}"))
     ids = pl.concat(
         [
@@ -262,21 +263,6 @@ def test_thin_jobs_leave_a_tied_campaigns_exit_with_jobs_too_few_for_a_crowd() -
     _only_left(out, kept=_names("h", 30), left=_names("j", 5) + _names("t", 3))
 
 
-def _in_a_pool(crowd: Crowded, pooled: list[str]) -> Crowded:
-    """``crowd`` with a linked proxy pool of the accounts ``pooled`` (tested as the exit)."""
-    pool_ids = pl.DataFrame(
-        {"account": pooled, "family": "crowded_pool", "value": "P and 1 more subnet"}
-    )
-    pool_value = crowd.values.head(1).with_columns(
-        family=pl.lit("ip_pool"), value=pl.lit("P and 1 more subnet")
-    )
-    return replace(
-        crowd,
-        identifiers=pl.concat([crowd.identifiers, pool_ids]),
-        values=pl.concat([crowd.values, pool_value]),
-    )
-
-
 def test_thin_jobs_of_a_pool_leave_a_tied_campaigns_exit() -> None:
     # the jobs rotate through a pool of their own (the campaign is not on it) and share
     # the campaign's exit; tested on the pool, not on the exit. The forty that send
@@ -288,7 +274,7 @@ def test_thin_jobs_of_a_pool_leave_a_tied_campaigns_exit() -> None:
     accounts, ids, patterns, extraction, uses = _world(jobs=40, tie="card", thin=3)
     cfg = LinkConfig()
     thin = _names("t", 3)
-    crowd = _in_a_pool(crowded(ids, accounts, cfg), _names("j", 40) + thin)
+    crowd = _pooled(crowded(ids, accounts, cfg), _names("j", 40) + thin)
     out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
     assert _exit_members(out.identifiers) == _names("h", 30)
     assert sorted(out.apart["account"]) == _names("j", 40)
@@ -299,7 +285,7 @@ def test_thin_jobs_of_a_pool_leave_a_tied_campaigns_exit() -> None:
     assert not ip.filter(mixed).height
     # without the pool's accounts unlike the core, the pool is no other crowd: the thin
     # jobs of a pool of their own alone stay behind the exit
-    crowd = _in_a_pool(crowded(ids, accounts, cfg), thin)
+    crowd = _pooled(crowded(ids, accounts, cfg), thin)
     out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
     assert set(thin) <= set(_exit_members(out.identifiers))
 
@@ -312,20 +298,7 @@ def test_behind_a_value_with_a_tied_core_the_core_is_the_reference_not_the_jobs(
     # world 3521: a hydra's three accounts behind a subnet the jobs filled were out)
     accounts, ids, patterns, extraction, uses = _world(jobs=40, tie="card")
     jobs, off = _names("j", 40), _names("g", 3)
-    accounts = pl.concat(
-        [
-            accounts,
-            pl.DataFrame(
-                {
-                    "account": off,
-                    "extraction_share": [0.8] * 3,
-                    "prompts_measured": [100] * 3,
-                    "exchanges": [100] * 3,
-                },
-                schema=accounts.schema,
-            ),
-        ]
-    )
+    accounts = _with_heavy(accounts, off)
     second = pl.DataFrame(
         [(a, "ip", "exit 2") for a in ["h00", "h01", *off, *jobs, *LIGHT[40:80]]]
         + [(a, "payment", f"card-{a}") for a in off],
