@@ -101,6 +101,26 @@ def test_the_customer_is_taken_out_of_the_exit() -> None:
     assert out.evidence.filter(pl.col("family") == "crowded_payment").equals(card)
 
 
+def test_a_leaning_cards_evidence_outlives_the_test() -> None:
+    # a card too common to pair whose accounts lean (tested as a whole, on no exit):
+    # its star is not redrawn from the crowded values, and it stays (world 3767)
+    from extractscan.link.leaning_cards import LEANING_CARD, leaning_star, with_links
+
+    accounts, ids, extraction, uses = _world()
+    cfg = LinkConfig()
+    leaning = LIGHT[100:140]
+    members = pl.DataFrame(
+        {"account": leaning, "value": "common card", "hub": leaning[0], "measured": 40}
+    ).with_columns(pl.lit(60.0).alias("nats"))
+    star = leaning_star(members, LEANING_CARD)
+    linked = members.select("account", pl.lit(LEANING_CARD).alias("family"), "value")
+    crowd = with_links(crowded(ids, accounts, cfg), star, linked)
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses))
+    assert CUSTOMER not in out.identifiers["account"].to_list()
+    assert out.evidence.filter(pl.col("family") == LEANING_CARD).equals(star)
+    assert star.height == 39
+
+
 def test_a_customer_with_ten_requests_is_taken_out_at_the_rate_per_account() -> None:
     # ten requests, five reasoning prompts (heavy by the Wilson bound), none on the
     # hydra's wrapper: the others' rate expects six of them (world 2202 at 4x)
