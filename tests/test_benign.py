@@ -63,6 +63,19 @@ def test_enterprise_org_family_reseller_framework() -> None:
     ]
 
 
+def test_a_template_beside_a_card_of_any_kind_is_no_frameworks_users() -> None:
+    # a hydra reselling most of its traffic (18 % extraction-style): its cards too common
+    # to pair tie it as a whole (leaning), beside a template some of its accounts share
+    for card in ("payment", "crowded_payment", "leaning_card", "email_pattern"):
+        r = checks(_accounts(30, 0.18), _links(card, "template"), BASE)
+        framework = next(c for c in r if c.name == "framework_template")
+        assert not framework.fits, card
+        assert framework.reason == "the shared template comes with payment or e-mail links"
+    # a network tie is not one: the template is still the main tie
+    r = checks(_accounts(30, 0.05), _links("crowded_ip", "template"), BASE)
+    assert "framework_template" in _fits(r)
+
+
 def test_a_class_at_one_institution_fits_cohort_and_a_campaign_does_not() -> None:
     from extractscan.assess.benign import member_stats
 

@@ -259,7 +259,11 @@ def checks(
         )
     )
 
-    template_only = "template" in families and not (families & {"payment", "email_pattern"})
+    # a card or e-mail tie of any kind is more than the template: a card too common to
+    # pair, tested as a whole (leaning), tied a 994-account hydra reselling 75 % of its
+    # traffic, explained away as a framework's users (held-out world 3767)
+    tied = {FAMILIES[f].kind for f in families if f in FAMILIES} & {"card", "email"}
+    template_only = "template" in families and not tied
     framework = template_only and content_normal and "co_activity" not in families
     out.append(
         BenignCheck(
