@@ -10,7 +10,9 @@ import polars as pl
 import pytest
 
 from extractscan.config import LinkConfig
+from extractscan.link.assemble import TemplateUses
 from extractscan.link.crowded import Crowded, crowded
+from extractscan.link.two_crowds import apart_members
 from extractscan.link.unlike import unlike_members
 from tests.test_unlike import _pooled
 
@@ -320,3 +322,63 @@ def test_behind_a_value_with_a_tied_core_the_core_is_the_reference_not_the_jobs(
     out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
     kept = out.identifiers.filter(pl.col("value") == "exit 2")
     assert sorted(kept["account"]) == ["g00", "g01", "g02", "h00", "h01"]
+
+
+def _taken_out(jobs: int, thin: int) -> tuple[Crowded, pl.DataFrame, pl.DataFrame, TemplateUses]:
+    """``jobs`` CI jobs (100 requests, 60 on R) and ``thin`` accounts of ten requests,
+    two on a wrapper of their own (a campaign's paraphrasing accounts), behind one exit
+    with 40 ordinary accounts: the crowd, the accounts, the extraction counts and the
+    wrapper uses."""
+    j, p = _names("j", jobs), _names("p", thin)
+    accounts = pl.DataFrame(
+        {
+            "account": j + p + LIGHT,
+            "extraction_share": [0.8] * jobs + [0.9] * thin + [0.05] * 300,
+            "prompts_measured": [100] * jobs + [10] * thin + [20] * 300,
+            "exchanges": [100] * jobs + [10] * thin + [20] * 300,
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+    ids = pl.DataFrame(
+        [(a, "ip", "exit") for a in j + p + LIGHT[:40]],
+        schema=["account", "family", "value"],
+        orient="row",
+    )
+    uses = pl.DataFrame(
+        {
+            "account": j + p,
+            "value": ["R"] * jobs + [f"W{a}" for a in p],
+            "n": [60] * jobs + [2] * thin,
+        },
+        schema_overrides={"n": pl.UInt32},
+    )
+    per = uses.group_by("value").agg(pl.col("n").sum().alias("n"))
+    extraction = per.with_columns(pl.col("n").alias("ext")).vstack(
+        pl.DataFrame(
+            {"value": ["E"], "n": [5000], "ext": [0]}, schema=per.schema | {"ext": pl.UInt32}
+        )
+    )
+    return crowded(ids, accounts, LinkConfig()), accounts, extraction, _uses(uses)
+
+
+def test_a_crowd_apart_is_those_that_send_alike_not_those_unlike_nobody() -> None:
+    # taken out of the exit's crowd: twenty jobs alike on R (+470 nats each among those
+    # taken out) and twenty thin accounts each on a wrapper of its own (-5.7 nats with
+    # the jobs, -2.5 among themselves: no evidence for sending alike, none against)
+    crowd, accounts, extraction, uses = _taken_out(20, 20)
+    cfg = LinkConfig()
+    out = crowd.identifiers.filter(pl.col("family") == "crowded_ip").select(
+        "account", "family", "value"
+    )
+    jobs, thin = (
+        out.filter(pl.col("account").str.starts_with("j")),
+        out.filter(pl.col("account").str.starts_with("p")),
+    )
+    assert (jobs.height, thin.height) == (20, 20)
+    apart = apart_members(crowd, out, accounts, cfg, extraction, uses)
+    assert sorted(apart["account"]) == _names("j", 20)
+    alone = apart_members(crowd, jobs, accounts, cfg, extraction, uses)
+    assert alone.equals(apart)
+    # the thin accounts alone are no crowd of their own (world 3782: a hydra's thin,
+    # paraphrasing accounts were one behind 31 of its exits, with jobs behind 13)
+    assert apart_members(crowd, thin, accounts, cfg, extraction, uses).is_empty()

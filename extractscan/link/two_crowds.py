@@ -51,10 +51,11 @@ def apart_members(
 ) -> pl.DataFrame:
     """(account, family, value, weight_own) of the accounts of ``out`` (account, family,
     value: taken out of a value's crowd by :func:`core_unlike` or :func:`content_split`)
-    that are a crowd of their own there: ``crowded_min_heavy`` or more, most of them
-    sending like the rest of them (the leave-one-out test among themselves), and as
-    many heavy accounts behind the value as the crowded-value test asks of a crowd (its
-    threshold, at the heavy rate it tested the value at).
+    that are a crowd of their own there: those that send like the others taken out
+    there (the leave-one-out test among themselves, at least the unlike bound in its
+    favour), ``crowded_min_heavy`` or more and as many heavy accounts behind the value
+    as the crowded-value test asks of a crowd (its threshold, at the heavy rate it
+    tested the value at).
 
     The companies' jobs behind a campaign's exits are such a crowd, and unlinked they
     were candidates for the behavioural clusters, busy and alike since before the log
@@ -67,9 +68,14 @@ def apart_members(
         return none
     among = leave_one_out(out, accounts, cfg, extraction, template_uses)
     threshold = unlike_threshold(among.height, cfg)
-    alike = among.filter(pl.col("llr") > -threshold).group_by(keys).agg(pl.len().alias("alike"))
-    sizes = out.group_by(keys).agg(pl.len().alias("k")).join(alike, on=keys)
-    sizes = sizes.filter(pl.col("k") >= cfg.crowded_min_heavy, pl.col("alike") * 2 > pl.col("k"))
+    # alike by evidence for it, not by the want of evidence against: a thin account is
+    # unlike nobody, and a hydra's own thin, paraphrasing accounts taken out by its core
+    # were a crowd of their own behind 31 exits, 13 of them with jobs, which tied 15
+    # jobs to the hydra's incident (held-out world 3782 in the held-out wording)
+    like = among.filter(pl.col("llr") >= threshold).select("account", *keys)
+    out = out.join(like, on=["account", *keys], how="semi")
+    sizes = out.group_by(keys).agg(pl.len().alias("k"))
+    sizes = sizes.filter(pl.col("k") >= cfg.crowded_min_heavy)
     behind = crowd.values.select(
         pl.col("family").replace_strict(CROWDED_FAMILIES, return_dtype=pl.String),
         "value",
