@@ -10,22 +10,26 @@ and labelled so.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Mapping
 from typing import Any
 
 import polars as pl
 
 from extractscan.model.email import (
-    INSTITUTION_DOMAIN_SHARE,
     domain_counts,
     email_domain,
-    is_academic,
+    institution_domain,
     is_free_mail,
 )
 from extractscan.model.families import FAMILIES
 from extractscan.model.findings import BenignCheck, LinkEvidence
-from extractscan.model.look_alikes import ESTABLISHED_DAYS, FAMILY_MAX, OWN_DOMAIN_SHARE
+from extractscan.model.look_alikes import (
+    CLASS_HOURS_SPREAD,
+    COHORT_DOMAIN_SHARE,
+    ESTABLISHED_DAYS,
+    FAMILY_MAX,
+    OWN_DOMAIN_SHARE,
+)
 
 #: Score multiplier for an incident that a benign explanation fits.
 EXPLAINED_FACTOR = 0.5
@@ -47,12 +51,6 @@ def explained_score(score: float, flag_floor: float | None) -> float:
 #: Share of an incident's accounts under one declared org for an enterprise's batch
 #: evaluation (or declaring an org, and on one e-mail domain, for a company's orgs).
 ENTERPRISE_ORG_SHARE = 0.8
-#: Share of an incident's accounts on one e-mail domain for a class or cohort (as for
-#: one declared org in the enterprise check).
-COHORT_DOMAIN_SHARE = 0.8
-#: Hour-of-day spread (normalised entropy) of activity spread evenly over 12 of the 24
-#: hours, ln 12 / ln 24: a class or a working day stays within it, 24/7 traffic is ~1.
-CLASS_HOURS_SPREAD = math.log(12) / math.log(24)
 
 
 def member_stats(columns: Collection[str]) -> list[pl.Expr]:
@@ -182,21 +180,21 @@ def checks(
     # An institution's own e-mail domain: at least half of the log's accounts on it are
     # in the incident, or it holds a small share of the log's accounts (unlike a mass
     # free-mail provider) and is no known one (FREE_MAIL), or it is an academic one
-    # (is_academic), whatever its share. Used by the enterprise and the cohort checks.
+    # (is_academic), whatever its share (:func:`.email.institution_domain`, as assembly
+    # asks it of a piece). Used by the enterprise and the cohort checks.
     members_on = int(m.get("top_domain_members") or 0)
     on_domain = m.get("top_domain_population")
     in_log = int(m.get("accounts_in_log") or 0)
-    own_domain = (
-        on_domain is not None
-        and 0 < members_on
-        and (
-            int(on_domain) <= 2 * members_on
-            or (
-                int(on_domain) <= INSTITUTION_DOMAIN_SHARE * in_log
-                and not is_free_mail(m.get("top_domain"))
+    top = m.get("top_domain")
+    own_domain = bool(
+        pl.select(
+            institution_domain(
+                pl.lit(str(top).lower() if top else "", pl.String),
+                pl.lit(members_on, pl.Int64),
+                pl.lit(on_domain, pl.Int64),
+                in_log,
             )
-            or is_academic(m.get("top_domain"))
-        )
+        ).item()
     )
     domain_share = members_on / n if n else 0.0
 

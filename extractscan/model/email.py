@@ -100,3 +100,24 @@ def is_academic(domain: str | None) -> bool:
     tenth of a small log's accounts (held-out world 2647: 698 of 6,203 on one .edu, its
     campus NAT's students and a class of 24 among them)."""
     return bool(domain) and re.search(_ACADEMIC, str(domain).lower()) is not None
+
+
+def institution_domain(
+    domain: pl.Expr, members: pl.Expr, population: pl.Expr, in_log: int
+) -> pl.Expr:
+    """Whether a group's lower-cased e-mail ``domain``, with ``members`` of the group on
+    it and ``population`` of the log's ``in_log`` accounts, is an institution's own: at
+    least half of the log's accounts on it are the group's, or it holds at most
+    :data:`INSTITUTION_DOMAIN_SHARE` of them and is no mass provider's
+    (:func:`free_mail`), or it is an academic one (:func:`is_academic`) whatever its
+    share (the cohort and enterprise checks of :mod:`extractscan.assess.benign`, and
+    campaign assembly)."""
+    return (
+        population.is_not_null()
+        & (members > 0)
+        & (
+            (population <= 2 * members)
+            | ((population <= INSTITUTION_DOMAIN_SHARE * in_log) & ~free_mail(domain))
+            | domain.str.contains(_ACADEMIC)
+        )
+    ).fill_null(False)
