@@ -51,11 +51,10 @@ def _log(class_hours: float = 0.6, campaign_hours: float = 0.95) -> tuple[pl.Dat
     extraction = pl.DataFrame(
         {"value": ["wrapper", "step"], "n": [3600, 4000], "ext": [3500, 3800]}
     )
+    # a card per triple, a card per student
+    paid = [(a, f"card{k}") for k, g in enumerate(CAMPAIGN) for a in g]
     cards = pl.DataFrame(
-        {
-            "account": campaign + students,
-            "value": [f"card{k}" for k, g in enumerate(CAMPAIGN) for _ in g] + students,
-        }
+        paid + [(a, a) for a in students], schema=["account", "value"], orient="row"
     )
     return comps, accounts, ids, extraction, cards
 

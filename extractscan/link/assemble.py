@@ -51,7 +51,12 @@ from extractscan.link.crowded import (
     surprise,
     tested_values,
 )
-from extractscan.model.email import domain_counts, email_domain, institution_domain
+from extractscan.model.email import (
+    domain_counts,
+    email_domain,
+    institution_domain,
+    outside_campaigns,
+)
 from extractscan.model.look_alikes import (
     CLASS_HOURS_SPREAD,
     COHORT_DOMAIN_SHARE,
@@ -349,15 +354,7 @@ def institutions(
         return none
     domains = accounts.select("account", email_domain().alias("domain"))
     population = domains.drop_nulls("domain").group_by("domain").agg(pl.len().alias("population"))
-    if leaning is not None and not leaning.is_empty():
-        theirs = (
-            domains.join(leaning.select("account").unique(), on="account", how="semi")
-            .group_by("domain")
-            .agg(pl.len().alias("theirs"))
-        )
-        population = population.join(theirs, on="domain", how="left").filter(
-            pl.col("theirs").fill_null(0) * 2 <= pl.col("population")
-        )
+    population = outside_campaigns(population, domains, leaning, "population")
     members = comps.join(domains, on="account")
     top = (
         members.drop_nulls("domain")

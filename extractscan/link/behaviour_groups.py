@@ -18,7 +18,12 @@ from extractscan.config import LinkConfig
 from extractscan.link.alike import alike_mask
 from extractscan.link.crowded import EVIDENCE_SCHEMA
 from extractscan.link.synchrony_box import Box, box_test
-from extractscan.model.email import INSTITUTION_DOMAIN_SHARE, email_domain, free_mail
+from extractscan.model.email import (
+    INSTITUTION_DOMAIN_SHARE,
+    email_domain,
+    free_mail,
+    outside_campaigns,
+)
 
 
 def star_identifiers(evidence: pl.DataFrame) -> pl.DataFrame:
@@ -121,15 +126,7 @@ def outside_institutions(
         & (pl.col("size") <= INSTITUTION_DOMAIN_SHARE * accounts.height)
         & ~free_mail(pl.col("domain"))
     )
-    if campaigns is not None and not campaigns.is_empty():
-        theirs = (
-            domains.join(campaigns.select("account").unique(), on="account", how="semi")
-            .group_by("domain")
-            .agg(pl.len().alias("theirs"))
-        )
-        institutions = institutions.join(theirs, on="domain", how="left").filter(
-            pl.col("theirs").fill_null(0) * 2 <= pl.col("size")
-        )
+    institutions = outside_campaigns(institutions, domains, campaigns, "size")
     members = _members(evidence)
     placed = members.join(domains.join(institutions, on="domain"), on="account")
     inside = placed.group_by("centre", "domain").agg(pl.len().alias("inside"))

