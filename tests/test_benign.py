@@ -45,6 +45,27 @@ def test_campus_nat_fits_shared_nat() -> None:
     assert _fits(r) == ["shared_nat"]
 
 
+def test_a_fleet_of_new_accounts_leaning_behind_exits_is_no_nats_population() -> None:
+    # 18 % extraction-style against a benign 5 %: within the floor a NAT's users of
+    # every age are allowed (a NAT's linked users lean a little), not twice the share
+    def aged(days: float) -> pl.DataFrame:
+        return _accounts(40, 0.18).with_columns(pl.lit(days).alias("account_age_days"))
+
+    behind = _links("leaning_exit", "crowded_subnet")
+    assert "shared_nat" in _fits(checks(aged(480.0), behind, BASE))
+    fleet = checks(aged(2.0), behind, BASE)
+    nat = next(c for c in fleet if c.name == "shared_nat")
+    assert not nat.fits and nat.reason == (
+        "extraction-style prompts 18% vs benign 5%, from new accounts (median age 2 days)"
+    )
+    # ordinary content from new accounts (a new office behind its NAT) still fits, and
+    # without sign-up dates nothing says they are new
+    assert "shared_nat" in _fits(
+        checks(aged(2.0).with_columns(pl.lit(0.08).alias("extraction_share")), behind, BASE)
+    )
+    assert "shared_nat" in _fits(checks(_accounts(40, 0.18), behind, BASE))
+
+
 def test_enterprise_org_family_reseller_framework() -> None:
     assert "enterprise_batch" in _fits(checks(_accounts(6, 0.9, org="acme"), _links("ip"), BASE))
     assert _fits(checks(_accounts(3, 0.05), _links("payment", "ip"), BASE)) == ["family_card"]

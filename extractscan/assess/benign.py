@@ -161,19 +161,38 @@ def checks(
     # (a card too common to pair counts too, tested as a whole: crowded or leaning)
     network_only = not any(f in FAMILIES and FAMILIES[f].kind == "card" for f in families)
     operator = [] if network_only else ["payment"]
+    # A NAT's users are a population of every age. Its users linked behind it lean a
+    # little (16 such incidents over the regression worlds: up to 17 % extraction-style,
+    # 3.4 times the benign share, median account ages 243-611 days), which the floor of
+    # ``content_normal`` allows; a fleet of accounts created days before their first
+    # request is no NAT's population, and is held to twice the benign share: three
+    # hydras at 18-20 %, accounts 1-4 days old, 384-665 accounts each behind their
+    # exits only, were explained as a NAT (held-out worlds 3860, 3919 and 3944 in the
+    # held-out wording).
+    age = m.get("account_age")
+    established = age is not None and float(age) >= ESTABLISHED_DAYS
+    fleet = age is not None and not established
+    nat_content = content_normal and not (
+        fleet and extraction is not None and extraction > 2 * base_extraction
+    )
     out.append(
         BenignCheck(
             "shared_nat",
             "shared NAT or carrier-grade NAT",
-            network_only and content_normal,
+            network_only and nat_content,
             (
                 "no shared card links these accounts and their prompts look ordinary"
                 if measured
                 else "no shared card links these accounts; " + content
             )
-            if network_only and content_normal
+            if network_only and nat_content
             else ("accounts are also tied by " + ", ".join(operator) + "; " if operator else "")
-            + content,
+            + content
+            + (
+                f", from new accounts (median age {float(age or 0):.0f} days)"
+                if network_only and content_normal
+                else ""
+            ),
         )
     )
 
@@ -326,8 +345,6 @@ def checks(
         )
     )
 
-    age = m.get("account_age")
-    established = age is not None and float(age) >= ESTABLISHED_DAYS
     out.append(_shared_egress(m, links, n, established))
 
     # Families and small teams (DOMAIN.md: 2 to 8 on one card): established accounts
