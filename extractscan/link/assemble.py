@@ -344,7 +344,7 @@ def institutions(
     step-by-step templates, which the class's other 72 students send too (held-out
     world 3840 in the held-out wording).
 
-    A domain at least half of whose accounts are in the pieces that lean (``leaning``,
+    A domain more than half of whose accounts are in the pieces that lean (``leaning``,
     account) is a campaign's mail domain, not an institution, as for the behavioural
     clusters (:func:`.behaviour_groups.outside_institutions`): two thin accounts of a
     hydra on its throwaway domain, 20 requests each and so within a class's hours by

@@ -235,7 +235,7 @@ def unlike_members(
     # ten cards was in no incident (held-out world 3767 in the held-out wording)
     kept = crowd.evidence.filter(~pl.col("family").is_in(list(CROWDED_FAMILIES.values())))
     stars = member_stars(identifiers.join(weights, on=["family", "value"]))
-    evidence = pl.concat([stars, kept]).sort("a", "b", "family")
+    evidence = stars if kept.is_empty() else pl.concat([stars, kept]).sort("a", "b", "family")
     if apart.height:  # the other crowd behind the value: a star of its own
         rows = apart.rename({"weight_own": "weight"}).join(weights.drop("weight"), on=keys)
         evidence = pl.concat([evidence, member_stars(rows)]).sort("a", "b", "family")
