@@ -380,7 +380,15 @@ def checks(
 #: Nothing an operator's accounts share beside them: a card, an e-mail pattern, a
 #: behaviour, a campaign's own template or client.
 ADDRESS_FAMILIES = frozenset(
-    {"ip", "ip_prefix", "crowded_ip", "crowded_subnet", "crowded_pool", "leaning_exit"}
+    {
+        "ip",
+        "ip_prefix",
+        "crowded_ip",
+        "crowded_subnet",
+        "crowded_pool",
+        "leaning_exit",
+        "leaning_pool",
+    }
 )
 #: ... and one behaviour: established jobs of one tool, busy since before the log began
 #: (first requests in its first hours), reviewing code round the clock and moved to the

@@ -64,7 +64,7 @@ from extractscan.link.identifiers import (
     template_keys,
 )
 from extractscan.link.leaning_cards import crowded
-from extractscan.link.leaning_exits import unlike_members
+from extractscan.link.leaning_pools import unlike_members
 from extractscan.link.lone import lone_members
 from extractscan.link.mixed import mixed_members
 from extractscan.link.pairs import (
@@ -286,7 +286,7 @@ def link(agg: Aggregates, accounts: pl.DataFrame, cfg: Config) -> LinkResult:
     # Heavy accounts left out of a campaign on its own client and one identifier shared.
     if groups is None:
         groups = components(links, 2)
-    members = client_members(base, groups, accounts, evidence, cfg.link)
+    members = client_members(base, groups, accounts, evidence, cfg.link, crowd.rotating)
     if members.height:
         evidence = _with_keys([evidence, members])
         links = decide_links(evidence, accounts, cfg.link)

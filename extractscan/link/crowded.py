@@ -89,6 +89,9 @@ class Crowded:
             behind an egress IP tested as a group (:func:`.leaning_cards.leaning_values`),
             whose leaning accounts :mod:`.leaning_exits` weighs once the wrappers are
             counted.
+        rotating: the same of every account in a block of rotating accounts and the
+            shared egress IPs they send from (:func:`.rotating_pools.rotating_pools`),
+            whose crowds :func:`.leaning_pools.pool_members` weighs.
     """
 
     values: pl.DataFrame
@@ -100,6 +103,7 @@ class Crowded:
     unlike: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=UNLIKE_SCHEMA))
     apart: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=UNLIKE_SCHEMA))
     leaning: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LEANING_SCHEMA))
+    rotating: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=LEANING_SCHEMA))
 
 
 EVIDENCE_SCHEMA = {

@@ -44,6 +44,7 @@ from extractscan.link.crowded import (
     wilson_lower,
 )
 from extractscan.link.crowded import crowded as crowded_values
+from extractscan.link.rotating_pools import rotating_pools
 from extractscan.model.families import FAMILIES
 from extractscan.model.look_alikes import FAMILY_MAX
 
@@ -55,9 +56,12 @@ def crowded(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -> Crowd
     """:func:`.crowded.crowded` with the leaning cards' evidence and identifiers added
     (the accounts they link, family :data:`LEANING_CARD`, the card as the value), and
     the egress IPs tested the same way in :attr:`.Crowded.leaning`, for
-    :mod:`.leaning_exits` to weigh once the wrappers are counted."""
+    :mod:`.leaning_exits` to weigh once the wrappers are counted, and the blocks of
+    rotating accounts in :attr:`.Crowded.rotating` (:mod:`.rotating_pools`)."""
     crowd = replace(
-        crowded_values(ids, accounts, cfg), leaning=leaning_values(ids, accounts, cfg, "ip")
+        crowded_values(ids, accounts, cfg),
+        leaning=leaning_values(ids, accounts, cfg, "ip"),
+        rotating=rotating_pools(ids, accounts, cfg),
     )
     cards = leaning_cards(ids, accounts, cfg)
     if cards.is_empty():

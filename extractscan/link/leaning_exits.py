@@ -29,7 +29,7 @@ crowds' own test is. The crowd is first the exit's accounts that the crowded tes
 (a customer or a job is weighed against the campaign's accounts, not against a crowd it
 fills itself): those that send like it and lean behind two or more such exits
 (:data:`MIN_EXITS`, a pool's rotation) join its star. The others are weighed among
-themselves a crowd at a time (:func:`_crowds`), as two populations behind one exit are
+themselves a crowd at a time (:func:`crowds_among`), as two populations behind one exit are
 two crowds: in held-out world 3286 the crowded test kept companies' CI jobs on a
 hydra's pool, whose 193 accounts were in no incident; weighed against the jobs and then
 among themselves, 183 of them are in one critical incident and the jobs in none at high.
@@ -59,7 +59,7 @@ LEANING_EXIT = "leaning_exit"
 #: 7 accounts) and four users of a NAT (pool job world 1016) were at high; one more
 #: hydra was found (held-out world 3352, on cards of three: 0.863 in 37 incidents ->
 #: 0.990 in one). An account behind one significant exit only is weighed among the
-#: others there alone (:func:`_crowds`), and linked where its crowd is most of the
+#: others there alone (:func:`crowds_among`), and linked where its crowd is most of the
 #: exit's accounts, measured or not (:func:`_most_of_their_exit`): a hydra of 24
 #: accounts on one exit of 32, each on a card of its own and 65 % resold, was in no
 #: incident (held-out world 3540 in the held-out wording).
@@ -98,7 +98,7 @@ def leaning_exits(
     linked = crowd.identifiers.select("account").unique()
     everyone = behind.join(heavy, on="account", how="anti").join(linked, on="account", how="anti")
     candidates = everyone.join(members, on=["account", "value"], how="semi")
-    # behind one exit only: weighed among themselves alone (:func:`_crowds`)
+    # behind one exit only: weighed among themselves alone (:func:`crowds_among`)
     alone = everyone.join(members, on="account", how="anti")
     if everyone.is_empty():
         return crowd
@@ -158,7 +158,7 @@ def leaning_exits(
         .group_by("value")
         .agg(pl.len().alias("n"))
     )
-    among = _crowds(rest, outside, leaning, accounts, cfg, extraction, uses, ordinary, bound)
+    among = crowds_among(rest, outside, leaning, accounts, cfg, extraction, uses, ordinary, bound)
     among = _most_of_their_exit(among, alone, tested)
     if joined.is_empty() and among.is_empty():
         return crowd
@@ -169,7 +169,7 @@ def leaning_exits(
     return with_links(crowd, evidence, named)
 
 
-def _crowds(
+def crowds_among(
     rest: pl.DataFrame,
     outside: pl.DataFrame,
     leaning: pl.DataFrame,
@@ -251,7 +251,7 @@ def _crowds(
 def _most_of_their_exit(
     among: pl.DataFrame, alone: pl.DataFrame, tested: pl.DataFrame
 ) -> pl.DataFrame:
-    """``among`` (account, value, hub: the crowds :func:`_crowds` found) without the
+    """``among`` (account, value, hub: the crowds :func:`crowds_among` found) without the
     accounts of ``alone`` (account, value: behind one significant exit only) in a crowd
     that is not most of its exit's accounts (``tested``: a row per account on the
     exit), measured or not.

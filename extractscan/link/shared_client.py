@@ -135,6 +135,7 @@ def client_members(
     accounts: pl.DataFrame,
     evidence: pl.DataFrame,
     cfg: LinkConfig,
+    rotating: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Evidence rows (:data:`MEMBER`, decisive) joining to an extraction-leaning group of
     ``comps`` (account, component) each extraction-heavy account in no group that sends
@@ -150,7 +151,15 @@ def client_members(
     2,325-account grader, each on a card of its own and one exit shared with one to
     seven grader accounts, sent with a user agent only the grader used and were in no
     incident). Each joined account is tied to the account of the group it shares the
-    heaviest such identifier with (ties: the smallest account)."""
+    heaviest such identifier with (ties: the smallest account).
+
+    An account of a significant block of ``rotating`` (:attr:`.crowded.Crowded.rotating`:
+    account, value, significant, ...) is weighed so too, heavy or not, with an account
+    of the group in the same block: the block's pooled prompts are its content. A hydra
+    whose accounts each send 24 prompts, 80 % of them resold, has accounts with one
+    wrapper request or none, which no test of their own content links (held-out world
+    3999 in the held-out wording: 1,030 of 3,780 accounts, each on the hydra's own
+    client and behind its exits)."""
     empty = pl.DataFrame(schema=EVIDENCE_SCHEMA)
     found = None if evidence.is_empty() else _leaning_agents(ids, comps, accounts, cfg)
     if found is None:
@@ -171,9 +180,19 @@ def client_members(
     if own.is_empty():
         return empty
     heavy = heavy_accounts(accounts, cfg).filter("heavy").select("account")
+    # (account, block): in a significant block of rotating accounts
+    blocks = pl.DataFrame(schema={"account": pl.String, "block": pl.String})
+    if rotating is not None:
+        blocks = rotating.filter("significant").select("account", block="value")
+    weighed = pl.concat(  # heavy, or else in a block (then weighed with the block's)
+        [
+            heavy.with_columns(pl.lit(None, pl.String).alias("block")),
+            blocks.join(heavy, on="account", how="anti"),
+        ]
+    )
     loose = (
         agents.join(comps, on="account", how="anti")
-        .join(heavy, on="account", how="semi")
+        .join(weighed, on="account")
         .join(own, on="value")
     )
     if loose.is_empty():
@@ -189,6 +208,8 @@ def client_members(
         loose.rename({"account": "a"})
         .join(both, on="a")
         .join(lean.rename({"account": "b"}), on=["b", "component"], how="semi")
+        .join(blocks.select(b="account", mine="block"), on="b", how="left")
+        .filter(pl.col("block").is_null() | (pl.col("block") == pl.col("mine")))
         .sort(["a", "weight", "b", "value"], descending=[False, True, False, False])
         .group_by("a", maintain_order=True)
         .agg(pl.col("b").first(), pl.col("value").first(), pl.col("users").first())

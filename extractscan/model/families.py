@@ -58,6 +58,16 @@ FAMILIES: dict[str, Family] = {
         decisive=True,
         kind="ip",
     ),
+    # A block of accounts rotating through egress IPs shared by a few accounts each,
+    # whose prompts together lean to extraction, and whose accounts send like a crowd in
+    # it (extractscan.link.rotating_pools, extractscan.link.leaning_pools).
+    "leaning_pool": Family(
+        "crowded",
+        1.0,
+        "proxy pool: egress IPs accounts rotate through, whose prompts together lean to extraction",
+        decisive=True,
+        kind="ip",
+    ),
     "crowded_ip": Family(
         "crowded",
         1.0,

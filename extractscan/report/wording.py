@@ -23,6 +23,7 @@ _TIE_WORDS = {
     "ip_prefix": "IP subnet",
     "crowded_subnet": "IP subnet",
     "crowded_pool": "proxy pool",
+    "leaning_pool": "proxy pool",
     "email_pattern": "e-mail pattern",
     "co_activity": "prompt template in the same minutes",
     "template": "prompt template",
@@ -48,6 +49,11 @@ FAMILY_NOTES: dict[str, str] = {
     "leaning_exit": "an egress IP whose accounts lean to extraction together is tested as "
     "such a card is; the accounts listed lean behind two or more such IPs (a proxy pool's "
     "rotation) and send the same templates as the IP's other accounts, far beyond chance",
+    "leaning_pool": "a proxy pool whose accounts lean to extraction together is a block of "
+    "accounts that each send from two or more egress IPs a few accounts share, with those "
+    "IPs; its accounts' prompts together are extraction-style far beyond the log's "
+    "ordinary rate; the accounts listed send the same templates as a crowd of the pool's "
+    "accounts, far beyond chance",
 }
 
 #: The notation in one short line, for the terminal's evidence table.
