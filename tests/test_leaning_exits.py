@@ -135,15 +135,36 @@ def test_nothing_is_added_without_counts_or_candidates() -> None:
     linked = crowd.leaning.select("account", pl.lit("crowded_ip").alias("family"), "value")
     done = replace(crowd, identifiers=linked)
     assert leaning_exits(done, accounts, CFG, extraction, _uses(uses)) is done
-    # extraction-heavy accounts are the crowded test's: not tested here
+    # extraction-heavy accounts the crowded test took out are its: not tested here
     share = pl.col("extraction_share")
     heavy = accounts.with_columns(
         pl.when(share > 0.1).then(0.9).otherwise(share).alias(share.meta.output_name())
     )
     again = crowded(ids, heavy, CFG)
     assert again.leaning["leans"].all() and again.leaning["significant"].all()
-    unlinked = replace(again, identifiers=again.identifiers.head(0))
+    out_of_it = again.identifiers.select("account", "family", "value")
+    unlinked = replace(again, identifiers=again.identifiers.head(0), unlike=out_of_it)
     assert leaning_exits(unlinked, heavy, CFG, extraction, _uses(uses)) is unlinked
+
+
+def test_heavy_accounts_no_crowd_weighed_are_weighed_as_the_others() -> None:
+    """Held-out world 3989 at 4x: a log whose heavy rate is 0.40 (two campaigns of
+    thousands) leaves 8 heavy accounts of a 56-account hydra on its one exit short of a
+    crowd; nothing else weighs them, so the leaning test weighs them with the others."""
+    accounts, ids, extraction, uses = _world()
+    share = pl.col("extraction_share")
+    heavy = accounts.with_columns(
+        pl.when(pl.col("account").is_in([*HYDRA[:5], *ORDINARY[:300]]))
+        .then(0.9)
+        .otherwise(share)
+        .alias(share.meta.output_name())
+    )
+    crowd = crowded(ids, heavy, CFG)
+    # 5 heavy of 35 behind e1 and e2, at the log's rate of 305 in 535: no crowd
+    assert crowd.identifiers.is_empty() and not crowd.values["significant"].any()
+    out = leaning_exits(crowd, heavy, CFG, extraction, _uses(uses))
+    named = out.identifiers.filter(pl.col("family") == LEANING_EXIT)
+    assert sorted(set(named["account"])) == HYDRA
 
 
 def test_the_wrapper_runs_the_unlike_test_first_and_the_family_is_an_address() -> None:
@@ -235,3 +256,33 @@ def test_accounts_behind_one_exit_only_are_no_slice_of_its_light_accounts() -> N
     # the hydra behind e1 and e2 as before
     named = out.identifiers.filter(pl.col("family") == LEANING_EXIT)
     assert sorted(set(named["account"])) == HYDRA
+
+
+def test_a_crowd_no_template_leads_is_weighed_as_one() -> None:
+    """Held-out world 3989: a 14-account hydra on one exit, 38 % of its wrappers
+    paraphrased, has no template that three of its accounts send most; its accounts are
+    weighed against one another, and linked as the exit's crowd."""
+    accounts, ids, extraction, uses = _world()
+    few = [f"q{i}" for i in range(10)]
+    more = pl.DataFrame(
+        {"account": few, "extraction_share": 0.15, "prompts_measured": 200, "exchanges": 200},
+        schema=accounts.schema,
+    )
+    own = pl.DataFrame(  # each its own most sent wrapper, and the shared W beside it
+        [(q, f"W{i}", 18) for i, q in enumerate(few)]
+        + [(q, "W", 12) for q in few]
+        + [(q, "O", 170) for q in few],
+        schema=uses.schema,
+        orient="row",
+    )
+    uses = pl.concat([uses, own])
+    totals = uses.group_by("value").agg(pl.col("n").sum()).sort("value")
+    part = pl.when(pl.col("value") == "O").then(0.05).when(pl.col("value") == "J").then(0.3)
+    extraction = totals.with_columns(
+        (pl.col("n") * part.otherwise(0.5)).cast(pl.Int64).alias("ext")
+    )
+    e4 = pl.DataFrame({"account": few, "family": "ip", "value": "e4"})
+    crowd, out = _linked(pl.concat([accounts, more]), pl.concat([ids, e4]), extraction, uses)
+    assert crowd.leaning.filter(pl.col("value") == "e4")["significant"].all()
+    named = out.identifiers.filter(pl.col("value") == "e4")
+    assert sorted(named["account"]) == few

@@ -13,9 +13,9 @@ requests), and behind an exit a hydra made significant the same test linked them
 customers at high in 11 of 91 regression worlds), as it linked the companies' CI jobs
 behind a cloud's egress.
 
-So an account that leans behind a significant exit, is not extraction-heavy (those are
-the crowded test's, and :mod:`.unlike`'s to take out) and is linked by nothing crowded
-yet, must also send like a crowd behind the exit: the
+So an account that leans behind a significant exit, is not an extraction-heavy account
+the crowded test weighed (kept, or :mod:`.unlike`'s to take out) and is linked by nothing
+crowded yet, must also send like a crowd behind the exit: the
 leave-one-out test of :mod:`.unlike` (:func:`.leave_one_out.leave_one_out`) over the
 template clusters that lean to extraction (the Wilson bound of their extraction share
 above the ordinary accounts' mean share), not only the extraction wrappers (a hydra's
@@ -96,7 +96,12 @@ def leaning_exits(
     members = behind.filter(pl.len().over("account") >= MIN_EXITS)
     heavy = heavy_accounts(accounts, cfg).filter("heavy").select("account")
     linked = crowd.identifiers.select("account").unique()
-    everyone = behind.join(heavy, on="account", how="anti").join(linked, on="account", how="anti")
+    # the heavy accounts the crowded test weighed behind a significant value (kept, taken
+    # out for sending unlike it, or a crowd apart) are its; those behind no significant
+    # value are weighed here as the others (held-out world 3989 at 4x: 8 of a 56-account
+    # hydra's, at a log's heavy rate of 0.40, on the one exit it shares with no one)
+    judged = pl.concat([crowd.unlike.select("account"), crowd.apart.select("account")])
+    everyone = behind.join(judged, on="account", how="anti").join(linked, on="account", how="anti")
     candidates = everyone.join(members, on=["account", "value"], how="semi")
     # behind one exit only: weighed among themselves alone (:func:`crowds_among`)
     alone = everyone.join(members, on="account", how="anti")
@@ -191,7 +196,11 @@ def crowds_among(
     accounts and companies' CI jobs on its pool, held-out world 3348: 39 jobs in the
     hydra's critical incident when all were weighed against all) are two crowds; five
     students of a class behind exits whose leaning is the jobs' are no crowd there
-    (held-out world 3430 at 4x: at high, joined to a campaign by a template)."""
+    (held-out world 3430 at 4x: at high, joined to a campaign by a template). Where no
+    template is the most sent of ``crowded_min_heavy`` accounts, the value's accounts
+    are first weighed against one another: a 14-account hydra on one exit, 38 % of its
+    wrappers paraphrased, has no template that three of its accounts send most
+    (held-out world 3989; at 4x, 56 accounts, it had)."""
     if rest.is_empty():
         return rest.select("account", "value", pl.col("account").alias("hub")).head(0)
     top = (
@@ -204,7 +213,7 @@ def crowds_among(
     ip = CROWDED_FAMILIES["ip"]
     as_ip = [pl.col("account"), pl.lit(ip).alias("family"), pl.col("value")]
     found = []
-    for _ in range(MAX_ROUNDS):
+    for round_ in range(MAX_ROUNDS):
         tops = rest.join(top, on="account")
         lead = (
             tops.group_by("value", "top")
@@ -215,6 +224,10 @@ def crowds_among(
             .filter(pl.col("g") >= cfg.crowded_min_heavy)
         )
         crowd = tops.join(lead.drop("g"), on=["value", "top"], how="semi").select(as_ip)
+        if round_ == 0:  # no template leads: the accounts there are first one crowd
+            leaderless = tops.join(lead, on="value", how="anti")
+            leaderless = leaderless.filter(pl.len().over("value") >= cfg.crowded_min_heavy)
+            crowd = pl.concat([crowd, leaderless.select(as_ip)])
         if crowd.is_empty():
             break
         scores = leave_one_out(
