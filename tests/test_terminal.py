@@ -62,8 +62,10 @@ def test_sample_at_80_columns(sample_findings: Findings) -> None:
     assert out.count("╭─ incident INC-") == 4
     assert "╭─ below medium: one line each" in out
     # the university's NAT: 15 accounts since one leans behind two of its exits and sends
-    # like the others there (link/leaning_exits), still explained and low
-    assert "│ #5 low INC-10E76DC2: score 0.30, 15 accounts, 2,395 exchanges, 2026-04-22 to │" in out
+    # like the others there (link/leaning_exits), still explained and low (0.36 since its
+    # prompts are weighed against the ordinary share without the heavy accounts outside
+    # incidents: assess/incidents.ordinary_share)
+    assert "│ #5 low INC-10E76DC2: score 0.36, 15 accounts, 2,395 exchanges, 2026-04-22 to │" in out
 
 
 def test_cli_width_and_min_severity(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from extractscan.assess.signals import (
 from extractscan.config.settings import Config
 from extractscan.features.behaviour import account_key, mean_extraction_share, pooled_extraction
 from extractscan.link.coactivity import CoActivity
+from extractscan.link.crowded import heavy_accounts
 from extractscan.model.families import FAMILIES
 from extractscan.model.findings import (
     AccountSummary,
@@ -90,7 +91,7 @@ def build_incidents(
         for f in SIGNAL_FEATURES
         if f in baseline_rows.columns and baseline_rows[f].fill_nan(None).drop_nulls().len()
     }
-    pooled = mean_extraction_share(baseline_rows)
+    pooled = ordinary_share(baseline_rows, cfg)
     if pooled is not None:
         baselines["pooled_extraction"] = pooled
     outside = baseline_rows["account"].to_list()
@@ -376,6 +377,19 @@ def _feature_stats(acc: pl.DataFrame) -> dict[int, dict[str, float | None]]:
             for f in feats
         }
     return out
+
+
+def ordinary_share(outside: pl.DataFrame, cfg: Config) -> float | None:
+    """The extraction share an incident's pooled prompts are weighed against: the mean
+    share of the accounts ``outside`` every incident, each counted once, the
+    extraction-heavy ones left out, as the link stage's leaning tests leave them out
+    (all of them when every one is heavy). In held-out world 4095 (held-out wording)
+    215 enterprise keys at 100 % and 46 CI jobs in no incident made the mean of all
+    14.6 % against the ordinary accounts' 5.7 %, and a 40-account low-and-slow campaign
+    at 15.1 % over 11,728 prompts was "not unusual": at low, outside the top three."""
+    heavy = heavy_accounts(outside, cfg.link).filter("heavy")
+    light = outside.join(heavy, on="account", how="anti")
+    return mean_extraction_share(light if light.height else outside)
 
 
 def _median(s: pl.Series) -> float:
