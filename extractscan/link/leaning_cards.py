@@ -32,18 +32,16 @@ from dataclasses import replace
 import polars as pl
 
 from extractscan.config import LinkConfig
-from extractscan.features.behaviour import mean_extraction_share
 from extractscan.link.crowded import (
     EVIDENCE_SCHEMA,
     LEANING_SCHEMA,
     MAX_WEIGHT,
     Crowded,
-    heavy_accounts,
     star_evidence,
     surprise,
-    wilson_lower,
 )
 from extractscan.link.crowded import crowded as crowded_values
+from extractscan.link.leaning_accounts import leaning_accounts
 from extractscan.link.rotating_pools import rotating_pools
 from extractscan.model.families import FAMILIES
 from extractscan.model.look_alikes import FAMILY_MAX
@@ -121,24 +119,12 @@ def leaning_values(
     common = values.filter(pl.len().over("value") > max(FAMILY_MAX, alone))
     if common.is_empty():
         return none
-    # the ordinary rate: the values tested and the heavy accounts left out
-    heavy = heavy_accounts(accounts, cfg).filter("heavy")
-    others = accounts.join(common, on="account", how="anti").join(heavy, on="account", how="anti")
-    base = mean_extraction_share(others)
-    if base is None or not 0.0 < base < 1.0:
+    weighed = leaning_accounts(common, accounts, cfg)
+    if weighed is None:
         return none
-    share = pl.col("extraction_share").fill_nan(None).fill_null(0.0)
-    n = pl.col("prompts_measured").cast(pl.Float64)
-    measured = pl.col("prompts_measured") >= max(cfg.heavy_min_prompts, 1)
-    each = common.join(
-        accounts.select("account", "extraction_share", "prompts_measured"), on="account"
-    ).with_columns(
-        (measured & (wilson_lower(share, n) > base)).alias("leans"),
-        (share * n).alias("k"),
-        n.alias("m"),
-    )
+    each, base = weighed
     per = each.group_by("value").agg(
-        measured.sum().cast(pl.UInt32).alias("measured"),
+        pl.col("is_measured").sum().cast(pl.UInt32).alias("measured"),
         pl.col("leans").sum().alias("leaning"),
         pl.col("k").filter("leans").sum().alias("k"),
         pl.col("m").filter("leans").sum().alias("m"),

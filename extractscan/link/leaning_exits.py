@@ -117,21 +117,11 @@ def leaning_exits(
     as_ip = [pl.col("account"), pl.lit(ip).alias("family"), pl.col("value")]
     # weighed on the leaning template clusters against their rates behind no tested exit
     ordinary = accounts.join(tested, on="account", how="anti").join(heavy, on="account", how="anti")
-    base = mean_extraction_share(ordinary)
-    if base is None:
+    weighed = leaning_uses(extraction, ordinary, template_uses)
+    if weighed is None:
         return crowd
-    share = pl.col("ext").cast(pl.Float64) / pl.col("n")
-    leaning = extraction.filter(
-        (pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) > base)
-    ).select("value")
+    leaning, uses = weighed
     bound = math.log(everyone["account"].n_unique() / cfg.crowded_alpha)
-    # their requests per account counted once for every test below
-    counted = template_uses(leaning)
-
-    def uses(values: pl.DataFrame) -> pl.DataFrame:
-        if values is leaning:
-            return counted
-        return counted.join(values.select("value").unique(), on="value", how="semi")
 
     # first against the crowd kept behind the exit: those that send like it join it
     first = candidates.join(kept, on="value", how="semi").select(as_ip)
@@ -172,6 +162,30 @@ def leaning_exits(
     evidence = leaning_star(star, LEANING_EXIT)
     named = star.select("account", pl.lit(LEANING_EXIT).alias("family"), "value")
     return with_links(crowd, evidence, named)
+
+
+def leaning_uses(
+    extraction: pl.DataFrame, ordinary: pl.DataFrame, template_uses: TemplateUses
+) -> tuple[pl.DataFrame, TemplateUses] | None:
+    """(value) of the template clusters of ``extraction`` (value, n, ext) that lean to
+    extraction (the Wilson bound of their extraction share above the ``ordinary``
+    accounts' mean share), and ``template_uses`` with their requests per account counted
+    once for every test that asks (None without a mean share)."""
+    base = mean_extraction_share(ordinary)
+    if base is None:
+        return None
+    share = pl.col("ext").cast(pl.Float64) / pl.col("n")
+    leaning = extraction.filter(
+        (pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) > base)
+    ).select("value")
+    counted = template_uses(leaning)
+
+    def uses(values: pl.DataFrame) -> pl.DataFrame:
+        if values is leaning:
+            return counted
+        return counted.join(values.select("value").unique(), on="value", how="semi")
+
+    return leaning, uses
 
 
 def crowds_among(

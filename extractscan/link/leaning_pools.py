@@ -23,11 +23,10 @@ from __future__ import annotations
 import polars as pl
 
 from extractscan.config import LinkConfig
-from extractscan.features.behaviour import mean_extraction_share
 from extractscan.link.assemble import TemplateUses
-from extractscan.link.crowded import Crowded, heavy_accounts, wilson_lower
+from extractscan.link.crowded import Crowded, heavy_accounts
 from extractscan.link.leaning_cards import leaning_star, with_links
-from extractscan.link.leaning_exits import crowds_among
+from extractscan.link.leaning_exits import crowds_among, leaning_uses
 from extractscan.link.leaning_exits import unlike_members as leaning_exit_members
 from extractscan.link.leave_one_out import unlike_threshold
 from extractscan.link.rotating_pools import LEANING_POOL
@@ -70,20 +69,10 @@ def pool_members(
         .join(crowd.leaning, on="account", how="anti")
         .join(heavy, on="account", how="anti")
     )
-    base = mean_extraction_share(ordinary)
-    if base is None:
+    weighed = leaning_uses(extraction, ordinary, template_uses)
+    if weighed is None:
         return crowd
-    share = pl.col("ext").cast(pl.Float64) / pl.col("n")
-    leaning = extraction.filter(
-        (pl.col("n") > 0) & (wilson_lower(share, pl.col("n")) > base)
-    ).select("value")
-    counted = template_uses(leaning)
-
-    def uses(values: pl.DataFrame) -> pl.DataFrame:
-        if values is leaning:
-            return counted
-        return counted.join(values.select("value").unique(), on="value", how="semi")
-
+    leaning, uses = weighed
     measured = accounts.filter(pl.col("prompts_measured") >= max(cfg.heavy_min_prompts, 1))
     outside = (
         rest.join(measured.select("account"), on="account", how="semi")

@@ -32,8 +32,8 @@ import numpy as np
 import polars as pl
 
 from extractscan.config import LinkConfig
-from extractscan.features.behaviour import mean_extraction_share
-from extractscan.link.crowded import LEANING_SCHEMA, heavy_accounts, surprise, wilson_lower
+from extractscan.link.crowded import LEANING_SCHEMA, surprise
+from extractscan.link.leaning_accounts import leaning_accounts
 from extractscan.model.look_alikes import FAMILY_MAX
 
 #: The family of the evidence (:data:`extractscan.model.families.FAMILIES`).
@@ -74,30 +74,15 @@ def rotating_pools(ids: pl.DataFrame, accounts: pl.DataFrame, cfg: LinkConfig) -
     blocks = _blocks(edges.select("account", "value"))
     if blocks.is_empty():
         return none
-    heavy = heavy_accounts(accounts, cfg).filter("heavy").select("account")
-    others = accounts.join(blocks, on="account", how="anti").join(heavy, on="account", how="anti")
-    base = mean_extraction_share(others)
-    if base is None or not 0.0 < base < 1.0:
+    weighed = leaning_accounts(blocks, accounts, cfg)
+    if weighed is None:
         return none
-    share = pl.col("extraction_share").fill_nan(None).fill_null(0.0)
-    n = pl.col("prompts_measured").cast(pl.Float64)
-    measured = pl.col("prompts_measured") >= max(cfg.heavy_min_prompts, 1)
-    each = (
-        blocks.join(
-            accounts.select("account", "extraction_share", "prompts_measured"), on="account"
-        )
-        .join(heavy.with_columns(pl.lit(True).alias("heavy")), on="account", how="left")
-        .with_columns(
-            (measured & (wilson_lower(share, n) > base)).alias("leans"),
-            (measured & pl.col("heavy").is_null()).alias("pooled"),
-            (share * n).alias("k"),
-            n.alias("m"),
-        )
-    )
+    each, base = weighed
+    pooled = pl.col("is_measured") & ~pl.col("heavy")
     per = each.group_by("value").agg(
-        measured.sum().cast(pl.UInt32).alias("measured"),
-        pl.col("k").filter("pooled").sum().alias("k"),
-        pl.col("m").filter("pooled").sum().alias("m"),
+        pl.col("is_measured").sum().cast(pl.UInt32).alias("measured"),
+        pl.col("k").filter(pooled).sum().alias("k"),
+        pl.col("m").filter(pooled).sum().alias("m"),
     )
     threshold = math.log(per.height / cfg.crowded_alpha)
     nats = surprise(pl.col("m"), pl.col("k"), base)
