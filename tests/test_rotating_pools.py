@@ -181,3 +181,13 @@ def test_a_blocks_account_on_the_campaigns_own_client_joins_it_without_being_hea
     ]
     # without the blocks, only heavy accounts are weighed: none of these is
     assert client_members(agent_ids, comps, accounts, evidence, CFG).is_empty()
+
+
+def test_a_block_is_named_by_its_first_exit_and_how_many_more() -> None:
+    from extractscan.link.rotating_pools import _blocks
+
+    nine = [f"a{i}" for i in range(9)]
+    two = pl.DataFrame({"account": nine * 2, "value": ["x"] * 9 + ["y"] * 9})
+    assert set(_blocks(two)["value"]) == {"x and 1 more egress IP"}
+    # a family's worth of accounts (FAMILY_MAX) is no block
+    assert _blocks(two.filter(pl.col("account") != "a8")).is_empty()

@@ -125,7 +125,12 @@ def _blocks(edges: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("n") > FAMILY_MAX)
         .select(
             "group",
-            pl.format("{} and {} more egress IPs", "first", pl.col("exits") - 1).alias("name"),
+            pl.format(
+                "{} and {} more egress IP{}",
+                "first",
+                pl.col("exits") - 1,
+                pl.when(pl.col("exits") > 2).then(pl.lit("s")).otherwise(pl.lit("")),
+            ).alias("name"),
         )
     )
     return (
