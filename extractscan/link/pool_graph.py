@@ -203,15 +203,17 @@ def pool_components(bridges: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("subnets") >= 2)
         .select(
             "value",
-            pl.format(
-                "{} and {} more subnet{}",
-                "first",
-                pl.col("subnets") - 1,
-                pl.when(pl.col("subnets") > 2).then(pl.lit("s")).otherwise(pl.lit("")),
-            ).alias("pool"),
+            and_more(pl.col("first"), pl.col("subnets"), "subnet").alias("pool"),
         )
         .sort("value")
     )
+
+
+def and_more(first: pl.Expr, count: pl.Expr, noun: str) -> pl.Expr:
+    """A group's name, ``count`` members in all: '<first> and N more <noun>s' (no s for
+    one more)."""
+    plural = pl.when(count > 2).then(pl.lit("s")).otherwise(pl.lit(""))
+    return pl.format(f"{{}} and {{}} more {noun}{{}}", first, count - 1, plural)
 
 
 def _positions(values: pl.Series, order: pl.Series) -> np.ndarray:

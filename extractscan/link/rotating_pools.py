@@ -34,6 +34,7 @@ import polars as pl
 from extractscan.config import LinkConfig
 from extractscan.link.crowded import LEANING_SCHEMA, surprise
 from extractscan.link.leaning_accounts import leaning_accounts
+from extractscan.link.pool_graph import and_more
 from extractscan.model.look_alikes import FAMILY_MAX
 
 #: The family of the evidence (:data:`extractscan.model.families.FAMILIES`).
@@ -125,12 +126,7 @@ def _blocks(edges: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("n") > FAMILY_MAX)
         .select(
             "group",
-            pl.format(
-                "{} and {} more egress IP{}",
-                "first",
-                pl.col("exits") - 1,
-                pl.when(pl.col("exits") > 2).then(pl.lit("s")).otherwise(pl.lit("")),
-            ).alias("name"),
+            and_more(pl.col("first"), pl.col("exits"), "egress IP").alias("name"),
         )
     )
     return (
