@@ -5,12 +5,15 @@ exact values on tiny cores."""
 from __future__ import annotations
 
 import numpy as np
+import polars as pl
+import pytest
 from scipy.stats import norm
 
 from extractscan.link.one_behaviour import (
     BEHAVIOUR_ALPHA,
     SHARES_ALPHA,
     behaviour_groups,
+    behaviour_split,
     measured_apart,
     within_noise,
 )
@@ -128,3 +131,95 @@ def test_a_group_cut_by_its_noise_stays_in_the_core() -> None:
     assert asked == [(list(range(10, 15)), list(range(10)), 1)]
     keep, fringe = behaviour_groups(x, 1.0, 5, lambda rows, main, tested: False)
     assert keep.tolist() == [True] * 10 + [False] * 5
+
+
+def test_each_group_cut_is_numbered_by_its_lowest_row() -> None:
+    # ten members alike, a lone member far away (the fringe), then two groups of their
+    # own: six members 3 units away and five 6 units away (five is the least group)
+    rng = np.random.default_rng(6)
+    x = np.vstack(
+        [
+            rng.uniform(0, 0.5, (10, 3)),
+            [[20.0, 0.0, 0.0]],
+            rng.uniform(0, 0.5, (6, 3)) + 3.0,
+            rng.uniform(0, 0.5, (5, 3)) + 6.0,
+        ]
+    )
+    keep, fringe, cut = behaviour_split(x, 1.0, 5)
+    assert keep.tolist() == [True] * 11 + [False] * 11
+    assert fringe.tolist() == [False] * 10 + [True] + [False] * 11
+    assert cut.tolist() == [-1] * 11 + [0] * 6 + [1] * 5
+    # the same masks as behaviour_groups, which does not number the groups
+    assert [m.tolist() for m in behaviour_groups(x, 1.0, 5)] == [keep.tolist(), fringe.tolist()]
+    # a group ``same`` keeps is fringe, not cut; the other keeps its number 0
+    keep, fringe, cut = behaviour_split(x, 1.0, 5, lambda rows, main, tested: 11 in rows)
+    assert cut.tolist() == [-1] * 17 + [0] * 5
+    # nothing cut: every row -1
+    assert behaviour_split(x[:11], 1.0, 5)[2].tolist() == [-1] * 11
+
+
+def test_the_groups_cut_from_a_sampled_core_are_those_of_the_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from extractscan.link import one_behaviour
+
+    rng = np.random.default_rng(7)
+    x = np.vstack(
+        [
+            rng.normal(0.0, 0.3, (90, 4)),
+            rng.normal(6.0, 0.3, (30, 4)),
+            rng.normal(-6.0, 0.3, (20, 4)),
+        ]
+    )
+    whole = behaviour_split(x, 1.0, 5)
+    assert whole[2].tolist() == [-1] * 90 + [0] * 30 + [1] * 20
+    monkeypatch.setattr(one_behaviour, "SAMPLED", 60)
+    sampled = one_behaviour.behaviour_split(x, 1.0, 5)
+    assert [m.tolist() for m in sampled] == [m.tolist() for m in whole]
+
+
+def _member(
+    name: str, cot: float, coding: float, exchanges: int, ratio: float
+) -> dict[str, object]:
+    """A core member: its capability shares over all its requests, volume, token ratio."""
+    return {
+        "account": name,
+        "cot_share": cot,
+        "tool_use_share": 0.0,
+        "coding_share": coding,
+        "rubric_share": 0.0,
+        "probing_share": 0.0,
+        "token_ratio": ratio,
+        "hour_entropy": 0.9,
+        "exchanges": exchanges,
+        "prompts_measured": exchanges,
+    }
+
+
+def test_each_behaviour_cut_is_a_core_of_its_own_with_the_fringe_it_measures_like() -> None:
+    from extractscan.link.one_behaviour import behaviours
+
+    # ten coders, six reasoning accounts (cut: a group of its own) and two thin reasoning
+    # accounts, 8 requests each: a pair too small to cut, kept as the coders' fringe,
+    # then measured apart from the coders (80 % reasoning over 8 prompts against 0 %)
+    # and within the noise of the six: they join the six (fit world 1008)
+    coders = [_member(f"code_{i}", 0.0, 0.9, 200 + i, 1.0 + 0.01 * i) for i in range(10)]
+    reasoners = [_member(f"cot_{i}", 0.8, 0.0, 200 + i, 5.0 + 0.05 * i) for i in range(6)]
+    thin = [_member(f"thin_{i}", 0.75, 0.0, 8 + i, 5.0) for i in range(2)]
+    core = pl.DataFrame(coders + reasoners + thin)
+    outliers = pl.DataFrame([_member("out_0", 0.5, 0.5, 50, 2.0)])
+    parts = behaviours(core, outliers, 5)
+    names = [(c["account"].to_list(), o["account"].to_list()) for c, o in parts]
+    assert names == [
+        (
+            [f"code_{i}" for i in range(10)],
+            ["out_0"] + [f"cot_{i}" for i in range(6)] + ["thin_0", "thin_1"],
+        ),
+        (
+            [f"cot_{i}" for i in range(6)] + ["thin_0", "thin_1"],
+            ["out_0"] + [f"code_{i}" for i in range(10)],
+        ),
+    ]
+    # one behaviour: the core and outliers as given
+    alone = pl.DataFrame(coders)
+    assert [(c.height, o.height) for c, o in behaviours(alone, outliers, 5)] == [(10, 1)]

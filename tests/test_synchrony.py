@@ -1234,3 +1234,40 @@ def test_the_campaigns_own_accounts_inside_its_box_do_not_make_it_common() -> No
 
     # sending nothing of theirs, they stay in the reference: nothing found
     assert synchrony(accounts, cfg, wrappers=silent).is_empty()
+
+
+def test_a_campaign_cut_from_another_partys_core_is_a_cluster_of_its_own() -> None:
+    # held-out world 4195: HDBSCAN put 15 accounts of an identifier-free campaign in one
+    # cluster with 275 accounts of other parties; the core was cut to its largest group
+    # of alike accounts and the campaign, one of the groups cut, was tested on its own
+    # only in the last pass (14 of its accounts, 26.6 nats against 26.6). Here twenty
+    # busy coders of every age and start share the cluster with twelve synchronized
+    # reasoning accounts: the coders are kept as its core, and their box is not beyond
+    # chance; the twelve, cut, are a cluster of their own, which is.
+    from extractscan.link.synchrony import significant_boxes
+
+    rng = np.random.default_rng(8)
+    coders = [
+        dict(
+            _account(
+                f"code_{i:02d}",
+                T0 - timedelta(days=float(rng.uniform(0, 700))),
+                W0 + float(rng.uniform(0, 240)) * H,
+                RELEASE + float(rng.uniform(0, 200)) * H,
+            ),
+            cot_share=0.0,
+            coding_share=0.9,
+            token_ratio=1.0,
+            hour_entropy=0.5,
+        )
+        for i in range(20)
+    ]
+    campaign = _synchronized(12)
+    one = [pl.lit(0).alias("_cluster"), pl.lit(True).alias("_core")]
+    cand = _table(coders + campaign).with_columns(one)
+    busy = _table(_background() + coders + campaign)
+    boxes = significant_boxes(cand, busy, [0], LinkConfig())
+    assert [list(box.linked) for box, _ in boxes] == [[f"sync_{i:02d}" for i in range(12)]]
+    # the coders alone, their own cluster: nothing beyond chance
+    alone = cand.filter(pl.col("account").str.starts_with("code_"))
+    assert significant_boxes(alone, busy, [0], LinkConfig()) == []

@@ -21,7 +21,8 @@ of an identifier-free campaign's 39 accounts, cut, changed its box and lost it).
 groups cut become the cluster's outliers, which join only when alike the kept core (they
 are not, by construction) and inside the box's margin. The groups cut on the 70 fit
 worlds were other groups' accounts: students of classes, enterprise keys, accounts of
-other campaigns.
+other campaigns; each group cut is then tested as a cluster of its own
+(:func:`behaviours`), so a campaign cut from another party's core is not lost.
 
 The fringe is kept for its noise, so a fringe member measured well enough to differ from
 the core is cut as well (:func:`measured_apart`: a company's code-review job, no rubric
@@ -37,8 +38,13 @@ core, so the whole core is never enumerated.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
+import polars as pl
+
+from extractscan.link.alike import MERGE_UNITS, SHARES, vectors
+from extractscan.link.synchrony_box import TIMES
 
 #: At most this many core members are connected pairwise (see the module's text).
 SAMPLED = 2_000
@@ -66,11 +72,25 @@ def behaviour_groups(
     With ``same``, a group large enough to be cut is kept as fringe when ``same(rows,
     main, tested)`` says it behaves as the largest group does (``rows`` and ``main``: row
     numbers of ``x``; ``tested``: how many groups are asked), e.g. :func:`within_noise`."""
+    keep, fringe, _ = behaviour_split(x, least_reach, least_group, same)
+    return keep, fringe
+
+
+def behaviour_split(
+    x: np.ndarray,
+    least_reach: float,
+    least_group: int,
+    same: Callable[[np.ndarray, np.ndarray, int], bool] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`behaviour_groups`' (kept, fringe) and, per row, the group cut it belongs
+    to: ``-1`` for a row kept, else ``0, 1, ...`` in the order of each cut group's lowest
+    row. A cut group is a behaviour of its own (at least ``least_group`` rows of the
+    sample), which :mod:`.synchrony` tests as a cluster of its own."""
     from sklearn.neighbors import NearestNeighbors
 
     n = x.shape[0]
     if n < 3:
-        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
+        return np.ones(n, dtype=bool), np.zeros(n, dtype=bool), np.full(n, -1, dtype=np.int64)
     sample = np.arange(n)
     if n > SAMPLED:
         sample = np.sort(np.random.default_rng(SEED).choice(n, SAMPLED, replace=False))
@@ -88,19 +108,27 @@ def behaviour_groups(
         for g in cut.tolist():
             if same(sample[labels == g], sample[group], cut.size):
                 keep |= labels == g
+    # the groups cut, numbered by their lowest row (``labels`` are, so ranks keep it)
+    cut_of = np.full(xs.shape[0], -1, dtype=np.int64)
+    if not keep.all():
+        cut_of[~keep] = np.unique(labels[~keep], return_inverse=True)[1].ravel()
     if sample.size == n:
-        return keep, keep & ~group
+        return keep, keep & ~group, cut_of
     near = NearestNeighbors(n_neighbors=1).fit(xs[group]).kneighbors(x)[0][:, 0] <= reach
     # a member left out of the sample: kept when within reach of the kept group, or alone
-    # (no sampled member of a left-out group within reach either)
+    # (no sampled member of a left-out group within reach either); else in the group of
+    # the nearest sampled member cut
     kept = near.copy()
+    cut_all = np.full(n, -1, dtype=np.int64)
     left = xs[~keep]
     if left.shape[0]:
-        near_left = NearestNeighbors(n_neighbors=1).fit(left).kneighbors(x)[0][:, 0] <= reach
+        dist, nearest = NearestNeighbors(n_neighbors=1).fit(left).kneighbors(x)
+        near_left = dist[:, 0] <= reach
         kept |= ~near_left
+        cut_all = np.where(kept, -1, cut_of[~keep][nearest[:, 0]])
     fringe = kept & ~near
-    kept[sample], fringe[sample] = keep, keep & ~group
-    return kept, fringe
+    kept[sample], fringe[sample], cut_all[sample] = keep, keep & ~group, cut_of
+    return kept, fringe, cut_all
 
 
 def within_reach(x: np.ndarray, reach: float) -> np.ndarray:
@@ -139,7 +167,11 @@ SHARES_ALPHA = 0.01
 
 
 def measured_apart(
-    shares: np.ndarray, measured: np.ndarray, keep: np.ndarray, fringe: np.ndarray
+    shares: np.ndarray,
+    measured: np.ndarray,
+    keep: np.ndarray,
+    fringe: np.ndarray,
+    reference: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per row: whether it is in the ``fringe`` of the rows kept (``keep``) and its
     capability shares (``shares``: one column per capability, 0 to 1, over ``measured``
@@ -162,7 +194,7 @@ def measured_apart(
     if rows.size == 0 or keep.sum() < 2 or shares.shape[1] == 0:
         return apart
     p, n = shares[rows], measured[rows].astype(np.float64)[:, None]
-    m = np.nanmedian(shares[keep], axis=0)[None, :]
+    m = np.nanmedian(shares[keep if reference is None else reference], axis=0)[None, :]
     q = (p + m) / 2
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.abs(p - m) / np.sqrt(q * (1 - q) / n)
@@ -234,3 +266,48 @@ def _welch(a: np.ndarray, b: np.ndarray) -> float:
     stat = abs(a.mean() - b.mean()) / np.sqrt(va + vb)
     df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
     return float(2 * t.sf(stat, df))
+
+
+def behaviours(
+    core: pl.DataFrame, outliers: pl.DataFrame, least_group: int
+) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    """A cluster's (core, outliers) with the core cut to its largest group of alike
+    accounts, the rest of it among the outliers (:func:`behaviour_split`, groups of
+    ``least_group`` or more cut: HDBSCAN's ``min_samples``); then each group cut, a
+    behaviour of its own, as the core of a cluster of its own (its outliers the cluster's
+    others). Held-out world 4195: HDBSCAN put 15 accounts of an identifier-free campaign
+    in one cluster with 275 others (enterprise keys, CI jobs, a grader, a low-and-slow
+    campaign); the low-and-slow accounts were kept, and the campaign, cut there and beside
+    22 enterprise keys in the second pass, was tested alone only in the last pass, 14 of
+    its accounts, at 26.6 nats against 26.6. As a cluster of its own in the first pass:
+    all 15 at 68.2 nats against 28.5."""
+    times = [c for c in TIMES if c in core.columns]
+    share_cols = [c for c in SHARES if c in core.columns]
+    shares = core.select(share_cols).to_numpy().astype(np.float64)
+    measured = (
+        core["prompts_measured"].fill_null(0).to_numpy().astype(np.float64)
+        if "prompts_measured" in core.columns
+        else np.zeros(core.height)
+    )
+    # a group cut within the noise of what its accounts measured stays (as fringe)
+    same = partial(within_noise, shares, measured, vectors(core.drop(times + share_cols)))
+    keep, fringe, cut = behaviour_split(vectors(core.drop(times)), MERGE_UNITS, least_group, same)
+    apart = np.zeros(core.height, dtype=bool)
+    if "prompts_measured" in core.columns and fringe.any():  # the fringe measured apart
+        apart = measured_apart(shares, measured, keep, fringe)
+        keep &= ~apart
+    if keep.all():
+        return [(core, outliers)]
+    kept = pl.Series(keep)
+    parts = [(core.filter(kept), pl.concat([outliers, core.filter(~kept)]))]
+    for g in range(int(cut.max()) + 1):
+        mine = cut == g
+        if apart.any():
+            # the fringe measured apart from the kept group joins the first group cut
+            # whose median shares it is within the noise of (fit world 1008: 11 thin
+            # accounts of a campaign, the fringe of 52 CI jobs, and 13 more cut)
+            near = apart & ~measured_apart(shares, measured, mine | apart, apart, mine)
+            mine, apart = mine | near, apart & ~near
+        part = pl.Series(mine)
+        parts.append((core.filter(part), pl.concat([outliers, core.filter(~part)])))
+    return parts

@@ -68,7 +68,6 @@ import polars as pl
 from extractscan.config import LinkConfig
 from extractscan.link.alike import (
     MERGE_UNITS,
-    SHARES,
     alike,
     alike_mask,
     established,
@@ -85,9 +84,8 @@ from extractscan.link.behaviour_groups import (
 from extractscan.link.box_reference import own_inside
 from extractscan.link.crowded import EVIDENCE_SCHEMA, MAX_WEIGHT, heavy_accounts
 from extractscan.link.mixed import WrapperTest, boxed_members
-from extractscan.link.one_behaviour import behaviour_groups, measured_apart, within_noise
+from extractscan.link.one_behaviour import behaviours
 from extractscan.link.synchrony_box import (
-    TIMES,
     Box,
     Fitted,
     Times,
@@ -107,7 +105,8 @@ BACKGROUND_MIN = 1_000
 #: A cluster's core: members with at least this HDBSCAN membership probability.
 CORE_PROBABILITY = 0.5
 #: HDBSCAN's ``min_samples`` (at most the least cluster size): the neighbours that make
-#: an account a core point, and the least group :func:`_one_behaviour` cuts from a core.
+#: an account a core point, and the least group :func:`.one_behaviour.behaviours` cuts
+#: from a core.
 MIN_SAMPLES = 5
 #: Scans of at least this many rows (estimated) import the clustering library before
 #: the row stage (:func:`preload_early`).
@@ -223,28 +222,6 @@ def cluster(
     return labels, core
 
 
-def _one_behaviour(core: pl.DataFrame, outliers: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A cluster's (core, outliers) with the core cut to its largest group of alike
-    accounts, the rest of it among the outliers (:mod:`.one_behaviour`)."""
-    times = [c for c in TIMES if c in core.columns]
-    share_cols = [c for c in SHARES if c in core.columns]
-    shares = core.select(share_cols).to_numpy().astype(np.float64)
-    measured = (
-        core["prompts_measured"].fill_null(0).to_numpy().astype(np.float64)
-        if "prompts_measured" in core.columns
-        else np.zeros(core.height)
-    )
-    # a group cut within the noise of what its accounts measured stays (as fringe)
-    same = partial(within_noise, shares, measured, vectors(core.drop(times + share_cols)))
-    keep, fringe = behaviour_groups(vectors(core.drop(times)), MERGE_UNITS, MIN_SAMPLES, same)
-    if "prompts_measured" in core.columns and fringe.any():  # the fringe measured apart
-        keep &= ~measured_apart(shares, measured, keep, fringe)
-    if keep.all():
-        return core, outliers
-    kept = pl.Series(keep)
-    return core.filter(kept), pl.concat([outliers, core.filter(~kept)])
-
-
 def significant_boxes(
     cand: pl.DataFrame,
     busy: pl.DataFrame,
@@ -275,12 +252,20 @@ def significant_boxes(
     def each(work: Callable[[int], _T]) -> dict[int, _T]:
         return dict(zip(groups, pool.map(work, groups), strict=True))
 
-    def one(g: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    def one(g: int) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
         mine = cand.filter(pl.col("_cluster") == g)
-        return _one_behaviour(mine.filter("_core"), mine.filter(~pl.col("_core")))
+        return behaviours(mine.filter("_core"), mine.filter(~pl.col("_core")), MIN_SAMPLES)
 
     with pool:
-        parts = each(one)
+        # each behaviour of a cluster a cluster of its own, numbered after the clusters
+        parts: dict[int, tuple[pl.DataFrame, pl.DataFrame]] = {}
+        more = max(groups) + 1
+        for g, (first, *others) in each(one).items():
+            parts[g] = first
+            for part in others:
+                parts[more] = part
+                more += 1
+        groups = sorted(parts)
         noise = cand.filter(pl.col("_cluster") == -1)
         if grouped is not None and grouped.height:
             for g in groups:
