@@ -257,7 +257,8 @@ def significant_boxes(
         return behaviours(mine.filter("_core"), mine.filter(~pl.col("_core")), MIN_SAMPLES)
 
     with pool:
-        # each behaviour of a cluster a cluster of its own, numbered after the clusters
+        # each behaviour of a cluster a cluster of its own, numbered after the clusters;
+        # ``each`` and the family-wise bound (``len(groups)``) then count them all
         parts: dict[int, tuple[pl.DataFrame, pl.DataFrame]] = {}
         more = max(groups) + 1
         for g, (first, *others) in each(one).items():
