@@ -51,7 +51,6 @@ from extractscan.link.crowded import (
     surprise,
     tested_values,
 )
-from extractscan.link.pieces import all_on_one, pieces
 from extractscan.model.email import (
     domain_counts,
     email_domain,
@@ -187,15 +186,13 @@ def assemble(
         .select("value", "component", "first")
     )
     uses = uses.select("value", "component", "first").unique()
-    # Only pieces take part (:func:`pieces`): groups of at most ``assemble_max_accounts``,
-    # or up to :data:`.pieces.SPREAD_PIECE_FACTOR` times as many when not behind one address. Per
-    # template the hub is the largest piece on it (ties: the smallest first account) and
-    # every other piece on it joins the hub. Larger groups are linked by their own
-    # infrastructure and are never joined this way: two campaigns that send the same
-    # wrapper (or the same generic coding request) stay two incidents.
+    # Only pieces take part: groups of at most ``assemble_max_accounts``. Per template the
+    # hub is the largest piece on it (ties: the smallest first account) and every other
+    # piece on it joins the hub. Larger groups are linked by their own infrastructure and
+    # are never joined this way: two campaigns that send the same wrapper (or the same
+    # generic coding request) stay two incidents.
     sizes = comps.group_by("component").agg(pl.len().alias("size"))
-    joinable = pieces(comps, sizes, cfg, places)
-    uses = uses.join(sizes, on="component").join(joinable, on="component", how="semi")
+    uses = uses.join(sizes, on="component").filter(pl.col("size") <= cfg.assemble_max_accounts)
     # households, groups of organisations' jobs (their wrappers are their tool's,
     # which other organisations' jobs outside every piece send too) and classes
     orgs = organisations(comps, accounts)
@@ -287,9 +284,9 @@ def households(
         return none
     sizes = comps.group_by("component").agg(pl.len().alias("size"))
     sizes = sizes.filter(pl.col("size") <= FAMILY_MAX)
-    whole = all_on_one(comps.join(sizes, on="component"), cards)
+    whole = _all_on_one(comps.join(sizes, on="component"), cards)
     if places is not None:
-        whole = all_on_one(comps.join(whole, on="component").join(sizes, on="component"), places)
+        whole = _all_on_one(comps.join(whole, on="component").join(sizes, on="component"), places)
     return (
         comps.join(whole, on="component", how="semi")
         .join(accounts.select("account", "account_age_days"), on="account")
@@ -383,6 +380,19 @@ def institutions(
         shared = paying.group_by("component", "value").agg(pl.len().alias("k"))
         classes = classes.join(shared.filter(pl.col("k") >= 2), on="component", how="anti")
     return classes.select("component").sort("component")
+
+
+def _all_on_one(sized: pl.DataFrame, values: pl.DataFrame) -> pl.DataFrame:
+    """(component) of ``sized`` (account, component, size) whose accounts all hold one
+    value of ``values`` (account, value)."""
+    return (
+        sized.join(values.select("account", "value").unique(), on="account")
+        .group_by("component", "value")
+        .agg(pl.len().alias("on"), pl.col("size").first())
+        .filter(pl.col("on") == pl.col("size"))
+        .select("component")
+        .unique()
+    )
 
 
 def wrapper_leaning(
