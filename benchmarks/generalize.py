@@ -136,7 +136,8 @@ FIT_BASE = 1000
 #: 789c53a, 4121 examined); 4147-4186 on ff4b152 in the held-out wording and 4187-4226
 #: on ff4b152 (the same read; after their run, 4195 examined and fixed); 4227-4266 on
 #: 61dd458 in the held-out wording and 4267-4306 on 61dd458 (the same read; after their
-#: run, 4227, 4231 and 4267 re-scanned on 7ca6972); RESULTS.md).
+#: run, 4227, 4231, 4262 and 4267 re-scanned on 7ca6972, 4262 examined, and all 80 re-run
+#: on 225f266, reverted: 4253 and 4292 moved); RESULTS.md).
 #: The next report worlds start at 4307, clear of the fit worlds' 1001-1060 and the stress
 #: worlds' 5001-5106 (benchmarks/aged_worlds.py).
 REPORT_BASE = 4306
