@@ -182,11 +182,20 @@ def _buckets(sig: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     parts_k: list[np.ndarray] = []
     parts_t: list[np.ndarray] = []
     offset = 0
+    # Each row's number in the low bits of its hash, so that one sort of 64-bit values
+    # (polars' radix sort) orders the rows by the hash's high bits: 5 ms a band at
+    # 335,000 templates against 30-40 ms for NumPy's argsort. Rows equal in those bits
+    # but not equal are a collision, found as any other.
+    shift = np.uint64(max(int(n - 1).bit_length(), 1))
+    number = np.arange(n, dtype=np.uint64)
+    low = (np.uint64(1) << shift) - np.uint64(1)
     for band in range(BANDS):
         block = np.ascontiguousarray(narrow[:, band * rows : (band + 1) * rows])
-        h = _band_hash(block, band)
-        order = np.argsort(h)
-        same = h[order[1:]] == h[order[:-1]]
+        packed = ((_band_hash(block, band) >> shift) << shift) | number
+        ranked_keys = pl.Series(packed).sort().to_numpy()
+        order = (ranked_keys & low).astype(np.int64)
+        top = ranked_keys >> shift
+        same = top[1:] == top[:-1]
         if same.any():
             ranked = block[order]
             if (same & ~(ranked[1:] == ranked[:-1]).all(axis=1)).any():
