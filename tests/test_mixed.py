@@ -212,6 +212,45 @@ def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None
     assert joined.rows() == [("m00", "crowded_pool", pool)]
 
 
+def test_a_significant_pool_no_longer_linked_keeps_its_accounts_off_its_subnets() -> None:
+    # the pool world above, the pool's linked rows gone (its heavy accounts left as a
+    # crowd of their own behind another party's exit) while its subnets stay linked:
+    # the pool's other accounts are the pool's, not the subnets' to test (held-out world
+    # 3521: companies' jobs tested on a hydra's subnet beside one heavy job linked there
+    # by nothing, 19 hydra accounts in the jobs' incident). Only the 60 ordinary
+    # accounts behind one subnet each are tested, as before; the 31 pool accounts were
+    # tested on two subnets each (122 rows).
+    nets = ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
+    thin = [f"m{i:02d}" for i in range(30)]
+    accounts = pl.DataFrame(
+        {
+            "account": [*HEAVY, *LIGHT, *thin, "c0"],
+            "extraction_share": [0.8] * 12 + [0.05] * 300 + [0.3] * 30 + [0.0],
+            "prompts_measured": [100] * 12 + [20] * 300 + [26] * 30 + [20],
+            "exchanges": [100] * 12 + [20] * 300 + [26] * 30 + [20],
+        },
+        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
+    )
+    rows = [(a, nets[(i + k) % 3]) for k in (0, 1) for i, a in enumerate([*HEAVY, *thin])]
+    rows += [("c0", nets[1]), ("c0", nets[2])]
+    rows += [(u, nets[j % 3]) for j, u in enumerate(LIGHT[:60])]
+    ids = pl.DataFrame(
+        {"account": [a for a, _ in rows], "family": "ip_prefix", "value": [v for _, v in rows]}
+    )
+    wrapper = {**dict.fromkeys(HEAVY, 60), **dict.fromkeys(thin, 3), "u299": 1}
+    extraction = pl.DataFrame({"value": ["W", "E"], "n": [811, 5000], "ext": [811, 0]})
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    assert crowd.values.filter(pl.col("family") == "ip_pool")["significant"].to_list() == [True]
+    assert set(crowd.identifiers["family"]) == {"crowded_pool", "crowded_subnet"}
+    unlinked = replace(
+        crowd, identifiers=crowd.identifiers.filter(pl.col("family") != "crowded_pool")
+    )
+    tested = _tested(unlinked, ids, accounts, cfg, extraction, wrapper)
+    assert tested["family"].unique().to_list() == ["crowded_subnet"]
+    assert sorted(tested["account"]) == LIGHT[:60]
+
+
 def test_a_pools_prior_alone_takes_no_customer_in() -> None:
     # Held-out world 931: a customer of the proxy service with two requests, neither on
     # the campaign's wrappers, sent them from two of the pool's subnets. No other account

@@ -37,6 +37,7 @@ from extractscan.link.crowded import (
     surprise,
 )
 from extractscan.link.leave_one_out import leave_one_out, unlike_threshold
+from extractscan.link.own_wrappers import own_wrappers
 from extractscan.link.pool_graph import POOL
 from extractscan.model.families import CROWDED_FAMILIES
 
@@ -67,6 +68,8 @@ def apart_members(
     if out.is_empty():
         return none
     among = leave_one_out(out, accounts, cfg, extraction, template_uses)
+    if among.is_empty():  # no other account taken out there to be alike with
+        return none
     threshold = unlike_threshold(among.height, cfg)
     # alike by evidence for it, not by the want of evidence against: a thin account is
     # unlike nobody, and a hydra's own thin, paraphrasing accounts taken out by its core
@@ -175,7 +178,12 @@ def core_unlike(
     if sizes.is_empty():
         return none, none
     core = core.join(sizes, on=keys, how="semi").sort("account", *keys)
-    return _unlike_reference(core, tested, accounts, cfg, extraction, template_uses)
+    out, reference = _unlike_reference(core, tested, accounts, cfg, extraction, template_uses)
+    if reference.is_empty():
+        return out, reference
+    # ... or heavy on wrappers of its own, which the silence test is too thin to see
+    own = own_wrappers(reference, tested, cfg, extraction, template_uses)
+    return pl.concat([out, own]).unique().sort("account", *keys), reference
 
 
 def _unlike_reference(
