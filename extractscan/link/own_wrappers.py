@@ -7,7 +7,8 @@ sending none of them, ``Q`` the core's wrapper requests per request. A campaign 
 mixes resold traffic into its accounts sends few of them (``Q`` = 0.25 at three quarters
 resold), so a thin account's silence says little: companies' CI jobs of 13 to 16
 requests behind a 45-account hydra's one exit were at -3.3 to -4.2 nats against a bound
-of 4.6, and three sat in its critical incident (stress world 5214, aged accounts). What
+of 4.6; three sat in its critical incident, and two more joined them as the crowd's mixed
+traffic on the wrappers those three sent (stress world 5214, aged accounts). What
 the jobs did send is the question asked here: they are extraction-heavy on review and
 build requests, wrappers no account of the core sends.
 
