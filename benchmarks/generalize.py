@@ -138,10 +138,12 @@ FIT_BASE = 1000
 #: 61dd458 in the held-out wording and 4267-4306 on 61dd458 (the same read; after their
 #: run, 4227, 4231, 4262 and 4267 re-scanned on 7ca6972, 4262 examined, and all 80 re-run
 #: on 225f266, reverted: 4253 and 4292 moved); 4307-4346 on 241444b in the held-out
-#: wording and 4347-4386 on 241444b (the same read; nothing examined); RESULTS.md).
-#: The next report worlds start at 4387, clear of the fit worlds' 1001-1060 and the stress
+#: wording and 4347-4386 on 241444b (the same read; nothing examined; both re-run on
+#: 315ac9c); 4387-4426 on 951b5e8 in the held-out wording and 4427-4466 on 951b5e8 (the
+#: same read; nothing examined); RESULTS.md).
+#: The next report worlds start at 4467, clear of the fit worlds' 1001-1060 and the stress
 #: worlds' 5001-5106 (benchmarks/aged_worlds.py).
-REPORT_BASE = 4386
+REPORT_BASE = 4466
 
 
 def world_rows(seed: int, low: int, high: int) -> int:
