@@ -150,13 +150,12 @@ def _with_two(extra: dict[str, float]) -> pl.DataFrame:
     )
 
 
-def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None:
-    # Twelve heavy accounts rotate through three subnets (one proxy pool); so do thirty
-    # hydra accounts with three wrapper requests in 26 each ("m00".."m29") and a customer
-    # of the proxy service with none ("c0"). 300 ordinary accounts, 60 of them behind one
-    # subnet, and one behind none sent the wrapper once.
-    from extractscan.link.mixed import value_prior
-
+def _pool_world() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict[str, int], list[str]]:
+    """Twelve heavy accounts rotating through three subnets (one proxy pool), thirty
+    hydra accounts with three wrapper requests in 26 each ("m00".."m29", returned last)
+    and a proxy customer with none ("c0") doing the same; 300 ordinary accounts, 60 of
+    them behind one subnet, and one behind none sent the wrapper once. Returns accounts,
+    identifiers, extraction counts, the wrapper requests per account and the thirty."""
     nets = ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
     thin = [f"m{i:02d}" for i in range(30)]
     accounts = pl.DataFrame(
@@ -168,10 +167,7 @@ def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None
         },
         schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
     )
-    rows = [(a, nets[i % 3]) for i, a in enumerate(HEAVY)]
-    rows += [(a, nets[(i + 1) % 3]) for i, a in enumerate(HEAVY)]
-    rows += [(m, nets[i % 3]) for i, m in enumerate(thin)]
-    rows += [(m, nets[(i + 1) % 3]) for i, m in enumerate(thin)]
+    rows = [(a, nets[(i + k) % 3]) for k in (0, 1) for i, a in enumerate([*HEAVY, *thin])]
     rows += [("c0", nets[1]), ("c0", nets[2])]
     rows += [(u, nets[j % 3]) for j, u in enumerate(LIGHT[:60])]
     ids = pl.DataFrame(
@@ -179,6 +175,17 @@ def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None
     )
     wrapper = {**dict.fromkeys(HEAVY, 60), **dict.fromkeys(thin, 3), "u299": 1}
     extraction = pl.DataFrame({"value": ["W", "E"], "n": [811, 5000], "ext": [811, 0]})
+    return accounts, ids, extraction, wrapper, thin
+
+
+def test_rotating_through_a_proxy_pool_is_evidence_beside_the_wrappers() -> None:
+    # Twelve heavy accounts rotate through three subnets (one proxy pool); so do thirty
+    # hydra accounts with three wrapper requests in 26 each ("m00".."m29") and a customer
+    # of the proxy service with none ("c0"). 300 ordinary accounts, 60 of them behind one
+    # subnet, and one behind none sent the wrapper once.
+    from extractscan.link.mixed import value_prior
+
+    accounts, ids, extraction, wrapper, thin = _pool_world()
     cfg = LinkConfig()
     crowd = crowded(ids, accounts, cfg)
     pool = "10.0.1.0/24 and 2 more subnets"
@@ -220,25 +227,7 @@ def test_a_significant_pool_no_longer_linked_keeps_its_accounts_off_its_subnets(
     # by nothing, 19 hydra accounts in the jobs' incident). Only the 60 ordinary
     # accounts behind one subnet each are tested, as before; the 31 pool accounts were
     # tested on two subnets each (122 rows).
-    nets = ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
-    thin = [f"m{i:02d}" for i in range(30)]
-    accounts = pl.DataFrame(
-        {
-            "account": [*HEAVY, *LIGHT, *thin, "c0"],
-            "extraction_share": [0.8] * 12 + [0.05] * 300 + [0.3] * 30 + [0.0],
-            "prompts_measured": [100] * 12 + [20] * 300 + [26] * 30 + [20],
-            "exchanges": [100] * 12 + [20] * 300 + [26] * 30 + [20],
-        },
-        schema_overrides={"prompts_measured": pl.UInt32, "exchanges": pl.UInt32},
-    )
-    rows = [(a, nets[(i + k) % 3]) for k in (0, 1) for i, a in enumerate([*HEAVY, *thin])]
-    rows += [("c0", nets[1]), ("c0", nets[2])]
-    rows += [(u, nets[j % 3]) for j, u in enumerate(LIGHT[:60])]
-    ids = pl.DataFrame(
-        {"account": [a for a, _ in rows], "family": "ip_prefix", "value": [v for _, v in rows]}
-    )
-    wrapper = {**dict.fromkeys(HEAVY, 60), **dict.fromkeys(thin, 3), "u299": 1}
-    extraction = pl.DataFrame({"value": ["W", "E"], "n": [811, 5000], "ext": [811, 0]})
+    accounts, ids, extraction, wrapper, _ = _pool_world()
     cfg = LinkConfig()
     crowd = crowded(ids, accounts, cfg)
     assert crowd.values.filter(pl.col("family") == "ip_pool")["significant"].to_list() == [True]
