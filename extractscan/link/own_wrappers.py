@@ -30,8 +30,6 @@ says how often.
 
 from __future__ import annotations
 
-import math
-
 import polars as pl
 
 from extractscan.config import LinkConfig
@@ -100,7 +98,5 @@ def own_wrappers(
         pl.col("j") < pl.col("e")
     ).then((1.0 - share) * ((1.0 - share) / pl.col("p")).log()).otherwise(0.0)
     threshold = unlike_threshold(max(per.height, 1), cfg)
-    if not math.isfinite(threshold):
-        return none
     out = per.filter((pl.col("e") > 0) & (share < q) & (pl.col("e") * kl >= threshold))
     return out.select("account", *keys).sort("account", *keys)
