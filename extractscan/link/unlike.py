@@ -114,7 +114,25 @@ def unlike_members(
     pool = CROWDED_FAMILIES[POOL]
     pooled = tested.filter(pl.col("family") == pool)
     every = tested  # (against a tied core, a pool's accounts are weighed on all their values)
-    tested = pl.concat([pooled, tested.join(pooled, on="account", how="anti")])
+    alone = tested.join(pooled, on="account", how="anti")
+    keys = ["family", "value"]
+    # ... where the value is the pool's: behind one most of whose heavy accounts are in
+    # no pool and on no linked card, the value's crowd is another, and the pool's
+    # accounts there are tested too (held-out world 4510 at 4x: 2 accounts of an
+    # identifier-free campaign's pool behind a cloud subnet of 220 CI jobs, not tested
+    # there, took the jobs into the campaign's critical incident)
+    others = crowd.values.filter("significant").select(
+        pl.col("family").replace_strict(CROWDED_FAMILIES, return_dtype=pl.String), "value", "k"
+    )
+    foreign = (
+        alone.group_by(keys)
+        .agg(pl.len().alias("alone"))
+        .join(others, on=keys)
+        .filter(pl.col("alone") * 2 > pl.col("k"))
+        .select(keys)
+    )
+    elsewhere = tested.join(foreign, on=keys, how="semi").join(pooled, on="account", how="semi")
+    tested = pl.concat([pooled, alone, elsewhere])
     if tested.is_empty():
         return crowd
     # The test asks whether an account sends like the others; it says who is not in the
@@ -122,7 +140,6 @@ def unlike_members(
     # value tested is weighed, and where half or more of them are unlike the rest (each
     # sends wrappers of its own: a campaign whose every account paraphrases its
     # wrappers), nobody is taken out of it.
-    keys = ["family", "value"]
     judged = network.join(tested.select(keys).unique(), on=keys, how="semi")
     llr = leave_one_out(ids, accounts, cfg, extraction, template_uses, judged)
     if llr.is_empty():
