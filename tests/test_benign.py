@@ -287,6 +287,41 @@ def test_companies_ci_jobs_behind_one_clouds_egress_fit_shared_egress() -> None:
     )
 
 
+def test_without_signup_dates_the_checks_for_established_accounts_say_age_not_checked() -> None:
+    """No signup date for any member (a gateway's export): the age is unknown, not new.
+    Companies' CI jobs and a small team writing code all day are explained, and the
+    reason says the age was not checked; a fleet of known new accounts still is not."""
+    from extractscan.assess.benign import member_stats
+
+    def stats(emails: list[str], age: float | None) -> dict[str, object]:
+        frame = _accounts(len(emails), 0.3).with_columns(pl.Series("email", emails))
+        if age is not None:
+            frame = frame.with_columns(pl.lit(age).alias("account_age_days"))
+        return frame.select(member_stats(frame.columns)).row(0, named=True)
+
+    pool = tuple(LinkEvidence(f, f, 10, 9, 20.0, ()) for f in ("crowded_pool", "crowded_ip"))
+    jobs = stats([f"ci-bot@co{1000 + i}.example" for i in range(10)], None)
+    assert jobs["account_age"] is None
+    egress = next(c for c in checks(jobs, pool, BASE) if c.name == "shared_egress")
+    assert (egress.fits, egress.reason) == (
+        True,
+        "10 accounts (age not checked: no signup dates), 10 of 10 accounts on 10 e-mail "
+        "domains that are no mass provider's, tied only by the addresses they send from: "
+        "customers of one cloud's or CI provider's egress",
+    )
+    team = stats([f"dev{i}@co1.example" for i in range(5)], None)
+    family = next(c for c in checks(team, _links("payment", "ip"), BASE) if c.name == "family_card")
+    assert (family.fits, family.reason) == (
+        True,
+        "5 accounts share a card (account age not checked: no signup dates)",
+    )
+    # known to be new: neither fits, as before
+    new = stats([f"dev{i}@co1.example" for i in range(5)], 3.0)
+    assert "family_card" not in _fits(checks(new, _links("payment", "ip"), BASE))
+    fleet = stats([f"ci-bot@co{1000 + i}.example" for i in range(10)], 3.0)
+    assert "shared_egress" not in _fits(checks(fleet, pool, BASE))
+
+
 def test_academic_domains() -> None:
     from extractscan.model.email import is_academic
 

@@ -172,6 +172,12 @@ def checks(
     age = m.get("account_age")
     established = age is not None and float(age) >= ESTABLISHED_DAYS
     fleet = age is not None and not established
+    # An unknown age (no signup date for any member: a log without them, as a gateway's
+    # export) is judged as here: not known to be new. The checks that ask for established
+    # accounts then rest on what the log shows and say the age was not checked: without
+    # signup dates, companies' CI jobs and small teams on one card writing code all day
+    # were at high in 21 of 22 held-out worlds (RESULTS.md, "A log without signup dates")
+    not_new = established or age is None
     nat_content = content_normal and not (
         fleet and extraction is not None and extraction > 2 * base_extraction
     )
@@ -345,17 +351,19 @@ def checks(
         )
     )
 
-    out.append(_shared_egress(m, links, n, established))
+    out.append(_shared_egress(m, links, n, not_new))
 
     # Families and small teams (DOMAIN.md: 2 to 8 on one card): established accounts
     # sharing a card are explained whatever they ask (a team of engineers may ask for
     # code and reasoning all day); new accounts only when their prompts look ordinary.
-    family = n <= FAMILY_MAX and "payment" in families and (content_normal or established)
+    family = n <= FAMILY_MAX and "payment" in families and (content_normal or not_new)
     why_family = (
         f"{n:,} accounts share a card with ordinary prompts"
         if content_normal and measured
         else f"{n:,} established accounts (median age {float(age or 0):.0f} days) share a card"
         if established
+        else f"{n:,} accounts share a card (account age not checked: no signup dates)"
+        if not_new
         else f"{n:,} accounts share a card; {content}"
     )
     out.append(
@@ -417,7 +425,7 @@ def _own_patterns(links: tuple[LinkEvidence, ...], n: int) -> set[str]:
 
 
 def _shared_egress(
-    m: Mapping[str, Any], links: tuple[LinkEvidence, ...], n: int, established: bool
+    m: Mapping[str, Any], links: tuple[LinkEvidence, ...], n: int, not_new: bool
 ) -> BenignCheck:
     """Unrelated organisations behind one cloud's egress: companies' CI jobs (a fresh
     runner per job, so each account rotates through many of the cloud's exits, as a
@@ -433,7 +441,8 @@ def _shared_egress(
 
     The check is of the whole incident: a few accounts of a campaign behind the same
     egress, on no shared card and not created together, would be explained with the
-    cloud's customers when these are four in five of the incident or more."""
+    cloud's customers when these are four in five of the incident or more. ``not_new``:
+    the accounts are established, or their age is unknown (no signup dates)."""
     domains = int(m.get("domains") or 0)
     own = int(m.get("own_domain_members") or 0)
     # Two customers' jobs of one tool run on one schedule: fit world 1001 with 800 such
@@ -444,20 +453,25 @@ def _shared_egress(
     places = bool(families & ADDRESS_FAMILIES)
     egress_only = (places or BEHAVIOUR_FAMILY in families) and families <= EGRESS_FAMILIES
     organisations = n > 0 and own >= OWN_DOMAIN_SHARE * n and domains >= OWN_DOMAIN_SHARE * n
-    fits = egress_only and established and organisations
+    fits = egress_only and not_new and organisations
     age = m.get("account_age")
     age_text = f"median account age {float(age):.0f} days" if age is not None else "age unknown"
+    who = (
+        f"{n:,} established accounts ({age_text})"
+        if age is not None
+        else f"{n:,} accounts (age not checked: no signup dates)"
+    )
     domain_text = (
         f"{own:,} of {n:,} accounts on {domains:,} e-mail domains that are no mass provider's"
     )
     if fits and BEHAVIOUR_FAMILY not in families:
         reason = (
-            f"{n:,} established accounts ({age_text}), {domain_text}, tied only by the "
+            f"{who}, {domain_text}, tied only by the "
             "addresses they send from: customers of one cloud's or CI provider's egress"
         )
     elif fits:
         reason = (
-            f"{n:,} established accounts ({age_text}), {domain_text}, tied only by "
+            f"{who}, {domain_text}, tied only by "
             + ("the addresses they send from and " if places else "")
             + "behaving alike: organisations running the same tool"
         )
@@ -471,7 +485,7 @@ def _shared_egress(
                     else "no shared address or behaviour",
                     not egress_only,
                 ),
-                (age_text, not established),
+                (age_text, not not_new),
                 (domain_text, not organisations),
             )
             if fails
