@@ -275,12 +275,15 @@ def households(
     """(component) of the groups of ``comps`` (account, component) that the benign checks
     explain as a family or small team: at most ``FAMILY_MAX`` accounts, all on one card
     of ``cards`` (account, value), their median account age at first request at least
-    ``ESTABLISHED_DAYS``; with ``places`` (account, value: network addresses), all
+    ``ESTABLISHED_DAYS`` or unknown (no signup date: not known to be new, as the check
+    judges it); with ``places`` (account, value: network addresses), all
     behind one address as well (a home or an office). Bought, aged accounts in pairs on
     one card, each behind addresses of its own, are not a household (stress worlds
-    5001-5012: low-and-slow campaigns on accounts created 100-700 days before)."""
+    5001-5012: low-and-slow campaigns on accounts created 100-700 days before). Without
+    signup dates, 269 accounts of 47 teams were assembled into one critical incident
+    (held-out world 4473 without them, RESULTS.md "Logs without a column")."""
     none = comps.select("component").head(0)
-    if "account_age_days" not in accounts.columns or cards.is_empty() or comps.is_empty():
+    if cards.is_empty() or comps.is_empty():
         return none
     sizes = comps.group_by("component").agg(pl.len().alias("size"))
     sizes = sizes.filter(pl.col("size") <= FAMILY_MAX)
@@ -289,29 +292,43 @@ def households(
         whole = _all_on_one(comps.join(whole, on="component").join(sizes, on="component"), places)
     return (
         comps.join(whole, on="component", how="semi")
-        .join(accounts.select("account", "account_age_days"), on="account")
+        .join(_ages(accounts), on="account")
         .group_by("component")
         .agg(pl.col("account_age_days").median().alias("age"))
-        .filter(pl.col("age") >= ESTABLISHED_DAYS)
+        .filter(_not_new("age"))
         .select("component")
         .sort("component")
     )
 
 
+def _ages(accounts: pl.DataFrame) -> pl.DataFrame:
+    """(account, account_age_days), the age null where the log has no signup dates."""
+    if "account_age_days" in accounts.columns:
+        return accounts.select("account", "account_age_days")
+    return accounts.select("account", pl.lit(None, dtype=pl.Float64).alias("account_age_days"))
+
+
+def _not_new(age: str) -> pl.Expr:
+    """A group's median ``age`` at least ``ESTABLISHED_DAYS``, or unknown."""
+    return pl.col(age).is_null() | (pl.col(age) >= ESTABLISHED_DAYS)
+
+
 def organisations(comps: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
     """(component) of the groups of ``comps`` (account, component) that the benign checks
     explain as unrelated organisations (:mod:`extractscan.assess.benign`, the shared
-    egress): their median account age at least ``ESTABLISHED_DAYS``, at least
+    egress): their median account age at least ``ESTABLISHED_DAYS`` or unknown, at least
     ``OWN_DOMAIN_SHARE`` of the accounts on e-mail domains that are no mass provider's,
     and about as many domains as accounts. Seven companies' jobs linked by two of their
     cloud's exits were assembled into a low-and-slow campaign's critical incident
     through an everyday coding request that the campaign's resold traffic and the jobs
     send, and few accounts outside linked groups do (held-out world 2798)."""
     none = comps.select("component").head(0)
-    if not {"email", "account_age_days"} <= set(accounts.columns) or comps.is_empty():
+    if "email" not in accounts.columns or comps.is_empty():
         return none
     return (
-        comps.join(accounts.select("account", "account_age_days", "email"), on="account")
+        comps.join(
+            _ages(accounts).join(accounts.select("account", "email"), on="account"), on="account"
+        )
         .group_by("component")
         .agg(
             pl.len().alias("n"),
@@ -319,7 +336,7 @@ def organisations(comps: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
             *domain_counts(),
         )
         .filter(
-            pl.col("age") >= ESTABLISHED_DAYS,
+            _not_new("age"),
             pl.col("own_domain_members") >= OWN_DOMAIN_SHARE * pl.col("n"),
             pl.col("domains") >= OWN_DOMAIN_SHARE * pl.col("n"),
         )
