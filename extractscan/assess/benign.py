@@ -176,7 +176,7 @@ def checks(
     # export) is judged as here: not known to be new. The checks that ask for established
     # accounts then rest on what the log shows and say the age was not checked: without
     # signup dates, companies' CI jobs and small teams on one card writing code all day
-    # were at high in 21 of 22 held-out worlds (RESULTS.md, "A log without signup dates")
+    # were at high in each of 22 held-out worlds (RESULTS.md, "Logs without a column")
     not_new = established or age is None
     nat_content = content_normal and not (
         fleet and extraction is not None and extraction > 2 * base_extraction

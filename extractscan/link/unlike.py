@@ -121,13 +121,13 @@ def unlike_members(
     # accounts there are tested too (held-out world 4510 at 4x: 2 accounts of an
     # identifier-free campaign's pool behind a cloud subnet of 220 CI jobs, not tested
     # there, took the jobs into the campaign's critical incident)
-    others = crowd.values.filter("significant").select(
+    heavy = crowd.values.filter("significant").select(
         pl.col("family").replace_strict(CROWDED_FAMILIES, return_dtype=pl.String), "value", "k"
     )
     foreign = (
         alone.group_by(keys)
         .agg(pl.len().alias("alone"))
-        .join(others, on=keys)
+        .join(heavy, on=keys)
         .filter(pl.col("alone") * 2 > pl.col("k"))
         .select(keys)
     )
